@@ -1,0 +1,102 @@
+"""The ``errata-tpl`` command: parse, call, print. No logic lives here."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, app
+from .errors import UserError
+from .report import Reporter
+
+
+class Context:
+    def __init__(self, root: Path, verbosity: int) -> None:
+        self.root = root
+        self.rep = Reporter(verbosity)
+
+
+def _verbosity(f: Callable[..., Any]) -> Callable[..., Any]:
+    """-v/-q accepted after the command too (``generate DIR -q``)."""
+
+    @click.option("-v", "--verbose", "cmd_verbose", is_flag=True, help="More detail on stderr.")
+    @click.option("-q", "--quiet", "cmd_quiet", is_flag=True, help="Only warnings and errors on stderr.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, cmd_verbose: bool, cmd_quiet: bool, **kwargs: Any) -> Any:
+        ctx: Context = click.get_current_context().obj
+        if cmd_verbose:
+            ctx.rep.verbosity = 1
+        if cmd_quiet:
+            ctx.rep.verbosity = -1
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
+    """A UserError is one line on stderr and exit 1; never a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except UserError as e:
+            click.echo(f"errata-tpl: error: {e}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="errata-tpl")
+@click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The configuration tree (os/, site/, errata/). Default: $ERRATA_TPL_ROOT, else the current directory.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> None:
+    """Dated errata profiles and concrete per-node package lists for RPM fleets."""
+    if root is None:
+        root = Path(os.environ.get("ERRATA_TPL_ROOT") or ".")
+    ctx.obj = Context(root, 1 if verbose else -1 if quiet else 0)
+
+
+@main.command()
+@click.argument("errata_dir", type=click.Path(path_type=Path))
+@click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
+@click.option("--profile", help="The profile name, YYYYMMDD. Default: today (UTC).")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the profile instead of writing it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "pan"]), default="yaml", show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing profile (a dated profile is a record).")
+@click.option("--no-cache", is_flag=True, help="Read every header again; do not use the header cache.")
+@_verbosity
+@click.pass_obj
+@_user_errors
+def generate(
+    obj: Context, errata_dir: Path, os_id: str, profile: str | None, to_stdout: bool,
+    output: Path | None, fmt: str, force: bool, no_cache: bool,
+) -> None:
+    """Scan ERRATA_DIR and write the dated errata profile of OS."""
+    req = app.GenerateRequest(
+        mirror=errata_dir, source=str(errata_dir), os_id=os_id, profile=profile, fmt=fmt, use_cache=not no_cache,
+    )
+    result = app.generate(obj.root, req, obj.rep)
+    if to_stdout:
+        click.echo(result.text, nl=False)
+        return
+    path = output or result.default_path
+    app.write_profile(path, result.text, force)
+    obj.rep.info(f"wrote {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,32 @@
+"""Messages on stderr at the level the user chose (-q, default, -v)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass
+class Reporter:
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+    stream: TextIO | None = None
+
+    def _out(self, msg: str) -> None:
+        print(msg, file=self.stream or sys.stderr)
+
+    def warn(self, msg: str) -> None:
+        """Something the user must see: a skipped file, a discouraged setting."""
+        self._out(f"warning: {msg}")
+
+    def info(self, msg: str) -> None:
+        if self.verbosity >= 0:
+            self._out(msg)
+
+    def detail(self, msg: str) -> None:
+        if self.verbosity >= 1:
+            self._out(msg)
+
+    def is_terminal(self) -> bool:
+        s = self.stream or sys.stderr
+        return self.verbosity >= 0 and hasattr(s, "isatty") and s.isatty()
