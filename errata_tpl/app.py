@@ -5,8 +5,11 @@ The CLI parses arguments and prints; everything between is here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +20,11 @@ from . import atomic, names, render
 from .errors import UserError
 from .generate import build_profile
 from .hdrcache import HeaderCache, cache_path
+from .render import Renderer
 from .report import Reporter
+from .resolve import Resolved, Resolver
 from .scan import scan
+from .tree import Tree
 
 PROGRESS_MIN_FILES = 2000
 
@@ -102,3 +108,113 @@ def write_profile(path: Path, text: str, force: bool) -> None:
         if not force and path.exists():
             raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)")
         atomic.write_text(path, text, overwrite=force)
+
+
+# --- resolve, explain, status ------------------------------------------------------------
+
+MANIFEST = ".errata-tpl-manifest"
+
+
+def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[str]:
+    if all_nodes:
+        found = tree.node_names()
+        if not found:
+            raise UserError(f"{tree.root / 'site/nodes'}: no node files (*.yaml)")
+        return found
+    return [names.node(n) for n in nodes]
+
+
+def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False) -> tuple[Resolver, list[Resolved]]:
+    """Resolve every node before anything is written: one failure, nothing written."""
+    resolver = Resolver(tree, trace=trace)
+    results = [resolver.resolve(n) for n in nodes]
+    for w in tree.warnings + resolver.warnings:
+        rep.warn(w)
+    return resolver, results
+
+
+def render_many(renderer: Renderer, results: list[Resolved]) -> str:
+    texts = [renderer.render(r) for r in results]
+    if len(texts) == 1:
+        return texts[0]
+    if renderer.user_template is None and renderer.fmt == "json":
+        return "[\n" + ",\n".join(t.rstrip("\n") for t in texts) + "\n]\n"
+    if renderer.user_template is None and renderer.fmt in ("yaml", "ansible"):
+        return "".join(t if t.startswith("---\n") else f"---\n{t}" for t in texts)
+    return "".join(texts)
+
+
+def write_out_dir(out_dir: Path, renderer: Renderer, results: list[Resolved], ext: str, complete: bool) -> int:
+    """One file per node. Files are written to a staging folder, then renamed into
+    place; the manifest, written last, lists the set. A ``complete`` run (--all)
+    removes the files of nodes that are gone: only files an earlier run listed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    old_manifest = out_dir / MANIFEST
+    previous: set[str] = set()
+    if old_manifest.is_file():
+        previous = set(old_manifest.read_text(encoding="utf-8").split())
+    staging = Path(tempfile.mkdtemp(prefix=".errata-tpl-staging-", dir=out_dir))
+    written: list[str] = []
+    try:
+        for r in results:
+            name = f"{r.node}.{ext}"
+            with open(staging / name, "w", encoding="utf-8", newline="\n") as f:
+                f.write(renderer.render(r))
+            written.append(name)
+        for name in written:
+            os.replace(staging / name, out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    listed = set(written) if complete else set(written) | previous
+    for stale in sorted(previous - listed):
+        with contextlib.suppress(FileNotFoundError):
+            (out_dir / stale).unlink()
+    atomic.write_text(old_manifest, "".join(f"{n}\n" for n in sorted(listed)))
+    return len(written)
+
+
+def explain(tree: Tree, node: str, package: str) -> list[str]:
+    """Every step that touched ``package`` on ``node``, then what it ends as."""
+    resolver = Resolver(tree, trace=True)
+    r = resolver.resolve(names.node(node))
+    lines = [f"{r.node}: {package}", *(f"  {n}" for n in r.notes)]
+    events = [e for e in r.events if e.name == package]
+    lines += [f"  {e.text}" for e in events] or [f"  no step named {package}"]
+    final = [p for p in r.packages if p.name == package]
+    if final:
+        lines += [f"  result: {p.nevra()} (from {p.source}{', multi' if p.multi else ''})" for p in final]
+    else:
+        lines.append(f"  result: {package} is not in the list of {r.node}")
+    return lines
+
+
+STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed")
+
+
+def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
+    """One row per node; a node that fails shows its error and the run fails."""
+    resolver = Resolver(tree)
+    rows: list[tuple[str, ...]] = []
+    ok = True
+    for n in tree.node_names():
+        try:
+            r = resolver.resolve(n)
+        except UserError as e:
+            ok = False
+            rows.append((n, "-", "-", "ERROR", str(e), "", "", "", ""))
+            continue
+        deploy = "no" if r.errata_from == "deploy-off" else "yes"
+        source = f"clone:{r.clone}" if r.clone else r.errata_from
+        rows.append((
+            n, r.os, deploy, r.errata or "-", source, r.kernel.version or "-", r.kernel.source,
+            ",".join(r.kernel.kept) or "-", str(r.changed_by_errata),
+        ))
+    for w in tree.warnings + resolver.warnings:
+        rep.warn(w)
+    return rows, ok
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"

@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
-from . import __version__, app
+from . import __version__, app, atomic, render
 from .errors import UserError
 from .report import Reporter
+from .tree import Tree
 
 
 class Context:
@@ -96,6 +97,66 @@ def generate(
     path = output or result.default_path
     app.write_profile(path, result.text, force)
     obj.rep.info(f"wrote {path}")
+
+
+@main.command()
+@click.argument("nodes", nargs=-1)
+@click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
+@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="yaml", show_default=True)
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Render with your own Jinja2 template (the yaml output's keys at top level).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>.")
+@_verbosity
+@click.pass_obj
+@_user_errors
+def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, template: Path | None,
+            output: Path | None, out_dir: Path | None) -> None:
+    """Resolve NODE... (or --all) into concrete package lists."""
+    if bool(nodes) == all_nodes:
+        raise click.UsageError("name one or more nodes, or --all")
+    if output is not None and out_dir is not None:
+        raise click.UsageError("-o and --out-dir exclude each other")
+    tree = Tree(obj.root)
+    chosen = app.select_nodes(tree, nodes, all_nodes)
+    _, results = app.resolve_all(tree, chosen, obj.rep)
+    renderer = render.Renderer(
+        fmt, template.read_text(encoding="utf-8") if template else None, str(template) if template else "",
+    )
+    if out_dir is not None:
+        ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else render.EXTENSIONS[fmt]
+        n = app.write_out_dir(out_dir, renderer, results, ext, complete=all_nodes)
+        obj.rep.info(f"wrote {n} files to {out_dir}")
+        return
+    text = app.render_many(renderer, results)
+    if output is not None:
+        atomic.write_text(output, text)
+        obj.rep.info(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("node")
+@click.argument("package")
+@click.pass_obj
+@_user_errors
+def explain(obj: Context, node: str, package: str) -> None:
+    """Print every step that touched PACKAGE on NODE."""
+    for line in app.explain(Tree(obj.root), node, package):
+        click.echo(line)
+
+
+@main.command()
+@_verbosity
+@click.pass_obj
+@_user_errors
+def status(obj: Context) -> None:
+    """A table of every node: errata profile and where it came from, kernel, changes."""
+    rows, ok = app.status(Tree(obj.root), obj.rep)
+    click.echo(app.table(app.STATUS_COLUMNS, rows), nl=False)
+    if not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
 
-from . import yamlio
+from . import templating, yamlio
+from .pkgset import Pkg
 from .profile import Profile, dump_yaml
+from .resolve import Resolved
 
 
 def pan_string(value: Any) -> str:
@@ -37,3 +41,85 @@ def profile_text(p: Profile, fmt: str) -> str:
         kernels=[e.as_dict() for e in p.kernels],
         kernel_named=[e.as_dict() for e in p.kernel_named],
     )
+
+
+# --- resolved node lists ---------------------------------------------------------------
+
+FORMATS = ("yaml", "json", "pan", "dnf", "versionlock", "ansible", "salt", "kickstart")
+EXTENSIONS = {
+    "yaml": "yaml", "json": "json", "pan": "pan", "dnf": "txt", "versionlock": "list",
+    "ansible": "yml", "salt": "sls", "kickstart": "ks",
+}
+# Rendering depends on the node only through its name, so a list shared by many
+# nodes is rendered once with this stand-in and the name is put in afterwards.
+# It is plain in every format (no quoting), as node names are.
+_NODE = "errata-tpl-node-name-0d4c1f"
+
+
+def package_dict(p: Pkg) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": p.name, "version": None if p.evr is None else str(p.evr), "arch": p.arch}
+    if p.multi:
+        d["multi"] = True
+    d["from"] = p.source
+    return d
+
+
+def data(r: Resolved, node: str | None = None) -> dict[str, Any]:
+    """The resolved list as plain data: the yaml/json output and a --template's input."""
+    d: dict[str, Any] = {
+        "node": node or r.node,
+        "os": r.os,
+        "errata": r.errata,
+        "errata_from": r.errata_from,
+        "kernel": {"version": r.kernel.version, "from": r.kernel.source, "kept": list(r.kernel.kept)},
+    }
+    if r.clone is not None:
+        d["clone"] = r.clone
+    d["packages"] = [package_dict(p) for p in r.packages]
+    return d
+
+
+def _yaml(d: dict[str, Any]) -> str:
+    head = [f"{k}: {yamlio.value(v)}\n" for k, v in d.items() if k != "packages"]
+    return "".join(head) + yamlio.block_list("packages", d["packages"])
+
+
+def _json(d: dict[str, Any]) -> str:
+    head = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in d.items() if k != "packages"]
+    pkgs = ",\n".join(f"    {json.dumps(p, ensure_ascii=False)}" for p in d["packages"])
+    body = f'  "packages": [\n{pkgs}\n  ]' if pkgs else '  "packages": []'
+    return "{\n" + ",\n".join([*head, body]) + "\n}\n"
+
+
+def spec(p: Mapping[str, Any], epoch0: bool = False) -> str:
+    """``N-[E:]V-R.A`` as dnf takes it; what is unknown is left out."""
+    s = p["name"]
+    if p["version"] is not None:
+        v = p["version"]
+        s += f"-{v}" if not epoch0 or ":" in v else f"-0:{v}"
+    return s if p["arch"] is None else f"{s}.{p['arch']}"
+
+
+class Renderer:
+    def __init__(self, fmt: str, user_template: str | None = None, template_name: str = "--template") -> None:
+        self.fmt = fmt
+        self.user_template = user_template
+        self.template_name = template_name
+        self._cache: dict[tuple, tuple[tuple[Pkg, ...], str]] = {}
+
+    def render(self, r: Resolved) -> str:
+        if self.user_template is not None:
+            return templating.render_user_template(self.user_template, data(r), self.template_name)
+        key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not r.packages:
+            hit = (r.packages, self._render(data(r, _NODE)))
+            self._cache[key] = hit
+        return hit[1].replace(_NODE, r.node)
+
+    def _render(self, d: dict[str, Any]) -> str:
+        if self.fmt == "yaml":
+            return _yaml(d)
+        if self.fmt == "json":
+            return _json(d)
+        return env().get_template(f"resolved.{self.fmt}.j2").render(**d, spec=spec)
