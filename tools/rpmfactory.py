@@ -1,0 +1,157 @@
+"""Real RPM files for tests and examples, built by rpmbuild.
+
+Each package is a tiny spec (no sources); with SOURCE_DATE_EPOCH set the
+files are byte-for-byte reproducible. Defects (truncation, flipped bytes)
+are made here too, so the test suite needs nothing outside the repo.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EPOCH_TIME = 1790000000  # 2026-09-21: fixed build time, reproducible files
+DESC_MARK = "errata-tpl-fixture-description"
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    version: str
+    release: str
+    arch: str = "x86_64"  # x86_64, i686, noarch, ... or "src" for a source rpm
+    epoch: int | None = None
+    requires: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    obsoletes: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # absolute paths the package owns (a line of text each)
+    buildtime: int = EPOCH_TIME
+    subdir: str = ""  # where in the output directory the file goes
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def evr(self) -> str:
+        e = f"{self.epoch}:" if self.epoch is not None else ""
+        return f"{e}{self.version}-{self.release}"
+
+    @property
+    def filename(self) -> str:
+        arch = "src" if self.arch == "src" else self.arch
+        return f"{self.name}-{self.version}-{self.release}.{arch}.rpm"
+
+
+def parse_nevra_line(line: str) -> Spec:
+    """``name [epoch:]version-release arch`` (a compact form for fixture lists)."""
+    name, evr, arch = line.split()
+    epoch = None
+    if ":" in evr:
+        e, evr = evr.split(":", 1)
+        epoch = int(e)
+    version, release = evr.rsplit("-", 1)
+    return Spec(name, version, release, arch, epoch)
+
+
+def _spec_text(s: Spec) -> str:
+    lines = [
+        f"Name: {s.name}",
+        f"Version: {s.version}",
+        f"Release: {s.release}",
+        "Summary: errata-tpl test package",
+        "License: MIT",
+    ]
+    if s.epoch is not None:
+        lines.append(f"Epoch: {s.epoch}")
+    if s.arch == "noarch":
+        lines.append("BuildArch: noarch")
+    for tag, values in (("Requires", s.requires), ("Provides", s.provides),
+                        ("Conflicts", s.conflicts), ("Obsoletes", s.obsoletes)):
+        lines += [f"{tag}: {v}" for v in values]
+    lines += ["", "%description", f"{DESC_MARK} {s.name}", ""]
+    if s.files:
+        lines.append("%install")
+        for f in s.files:
+            lines.append(f"mkdir -p %{{buildroot}}{os.path.dirname(f)}")
+            lines.append(f"echo '{s.name}-{s.evr}' > %{{buildroot}}{f}")
+        lines.append("")
+    lines.append("%files")
+    lines += list(s.files)
+    return "\n".join(lines) + "\n"
+
+
+def build_one(s: Spec, outdir: Path) -> Path:
+    dest_dir = outdir / s.subdir if s.subdir else outdir
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rpmfactory-") as tmp:
+        top = Path(tmp)
+        spec = top / f"{s.name}.spec"
+        spec.write_text(_spec_text(s))
+        env = dict(os.environ, SOURCE_DATE_EPOCH=str(s.buildtime), LC_ALL="C")
+        defines = [
+            "--define", f"_topdir {top}",
+            "--define", f"_rpmdir {top}/out",
+            "--define", f"_srcrpmdir {top}/out",
+            "--define", "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
+            "--define", "use_source_date_epoch_as_buildtime 1",
+            "--define", "clamp_mtime_to_source_date_epoch 1",
+            "--define", "_buildhost errata-tpl.example",
+            "--define", "__os_install_post %{nil}",
+            "--define", "debug_package %{nil}",
+        ]
+        if s.arch == "src":
+            cmd = ["rpmbuild", "-bs", *defines, str(spec)]
+        else:
+            target = [] if s.arch == "noarch" else ["--target", s.arch]
+            cmd = ["rpmbuild", "-bb", "--nodeps", *target, *defines, str(spec)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"rpmbuild failed for {s.filename}:\n{proc.stderr[-2000:]}")
+        built = next((top / "out").glob("*.rpm"))
+        dest = dest_dir / s.filename
+        shutil.move(str(built), dest)
+        os.utime(dest, (s.buildtime, s.buildtime))
+        return dest
+
+
+def build(specs: list[Spec], outdir: Path, jobs: int = 2) -> list[Path]:
+    """Build every spec into ``outdir`` (in parallel); the paths in spec order."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda s: build_one(s, outdir), specs))
+
+
+# --- defects ------------------------------------------------------------------------
+
+
+def truncate_in_payload(path: Path) -> None:
+    data = path.read_bytes()  # the payload is the file's tail: a complete header, a cut payload
+    path.write_bytes(data[:-16])
+
+
+def truncate_in_header(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: _desc_offset(data)])
+
+
+def flip_payload_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def flip_header_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[_desc_offset(data) + 2] ^= 0x20
+    path.write_bytes(bytes(data))
+
+
+def _desc_offset(data: bytes | bytearray) -> int:
+    i = bytes(data).find(DESC_MARK.encode())
+    if i < 0:
+        raise ValueError("not a fixture rpm")
+    return i
