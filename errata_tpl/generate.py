@@ -28,7 +28,7 @@ def newest_per_name_arch(packages: Iterable[RpmInfo]) -> tuple[dict[tuple[str, s
     sorted by path); a warning when the two files are different builds."""
     best: dict[tuple[str, str], RpmInfo] = {}
     warnings: list[str] = []
-    for p in packages:
+    for p in sorted(packages, key=lambda p: p.path):
         key = (p.name, p.arch)
         cur = best.get(key)
         if cur is None:

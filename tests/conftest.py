@@ -1,0 +1,75 @@
+"""Shared fixtures: real RPMs from rpmbuild, copies of the example tree, the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+
+import rpmfactory  # noqa: E402
+
+from errata_tpl.cli import main  # noqa: E402
+
+
+def spec(line: str, **kw) -> rpmfactory.Spec:
+    s = rpmfactory.parse_nevra_line(line)
+    return rpmfactory.Spec(**{**s.__dict__, **kw})
+
+
+@pytest.fixture(scope="session")
+def rpm_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Build each distinct spec once per test session; copy it where a test wants it."""
+    store = tmp_path_factory.mktemp("rpm-store")
+    built: dict[rpmfactory.Spec, Path] = {}
+
+    def make(specs: list[rpmfactory.Spec], dest: Path) -> list[Path]:
+        todo = [s for s in dict.fromkeys(specs) if s not in built]
+        flat = [rpmfactory.Spec(**{**s.__dict__, "subdir": f"{i}"}) for i, s in enumerate(todo, len(built))]
+        for s, path in zip(todo, rpmfactory.build(flat, store)):
+            built[s] = path
+        out = []
+        for s in specs:
+            target = dest / s.subdir / s.filename if s.subdir else dest / s.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(built[s], target)
+            out.append(target)
+        return out
+
+    return make
+
+
+@pytest.fixture
+def make_rpms(rpm_cache, tmp_path: Path):
+    """make_rpms(["bash 5.1-1 x86_64", ...], dest=None) -> paths (dest defaults to tmp/mirror)."""
+
+    def make(items: list[str | rpmfactory.Spec], dest: Path | None = None) -> list[Path]:
+        specs = [spec(i) if isinstance(i, str) else i for i in items]
+        return rpm_cache(specs, dest or tmp_path / "mirror")
+
+    return make
+
+
+@pytest.fixture
+def example_root(tmp_path: Path) -> Path:
+    """A private copy of the repository's example tree (os/, site/, errata/)."""
+    root = tmp_path / "root"
+    for d in ("os", "site", "errata"):
+        shutil.copytree(REPO / d, root / d)
+    return root
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def run(*args: str, root: Path | None = None, input: str | None = None) -> Result:
+        argv = (["--root", str(root)] if root is not None else []) + [str(a) for a in args]
+        return runner.invoke(main, argv, input=input, catch_exceptions=False)
+
+    return run

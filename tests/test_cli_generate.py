@@ -1,0 +1,133 @@
+"""`errata-tpl generate` end to end, on real RPMs."""
+
+import os
+import subprocess
+import sys
+
+import rpmfactory
+import yaml
+
+from errata_tpl import profile as profilemod
+
+MIRROR = ["bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64", "openssl-libs 1:3.0.7-24.el9 x86_64",
+          "kernel 5.14.0-362.13.1.el9_3 x86_64", "bash 5.1.8-9.el9 src"]
+
+
+def test_writes_the_dated_profile(make_rpms, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
+    make_rpms(MIRROR)
+    root = tmp_path / "root"
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=root)
+    assert r.exit_code == 0, r.stderr
+    path = root / "errata/el9-x86_64/20261121.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["profile"] == "20261121" and data["os"] == "el9-x86_64"
+    assert data["generated"] == "2026-11-21T06:00:00Z"
+    assert data["source"] == str(tmp_path / "mirror")
+    assert data["packages"] == [
+        {"name": "bash", "version": "5.1.8-9.el9", "arch": "x86_64"},
+        {"name": "openssl-libs", "version": "1:3.0.7-24.el9", "arch": "x86_64"},
+    ]
+    assert data["kernels"] == [{"name": "kernel", "version": "5.14.0-362.13.1.el9_3", "arch": "x86_64"}]
+    assert data["kernel_named"] == []
+    # the summary line counts files read, skipped and kept
+    assert "5 files: 5 read (0 from cache), 0 skipped, 1 source; kept 2 packages" in r.stderr
+    # and it reads back as a profile
+    assert len(profilemod.load(path).packages) == 2
+
+
+def test_output_is_byte_identical_across_runs(make_rpms, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
+    make_rpms(MIRROR)
+    a = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--stdout",
+            root=tmp_path).stdout
+    b = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--stdout",
+            "--no-cache", root=tmp_path).stdout
+    assert a == b and a.startswith('profile: "20261121"\n')
+
+
+def test_refuses_to_overwrite_a_profile_without_force(make_rpms, tmp_path, cli):
+    make_rpms(MIRROR)
+    root = tmp_path / "root"
+    target = root / "errata/el9-x86_64/20261121.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text("the record\n")
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=root)
+    assert r.exit_code == 1
+    assert "exists" in r.stderr and "--force" in r.stderr and str(target) in r.stderr
+    assert target.read_text() == "the record\n"
+    assert sorted(os.listdir(target.parent)) == [".20261121.yaml.lock", "20261121.yaml"]  # no temp files left
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--force", root=root)
+    assert r.exit_code == 0 and "bash" in target.read_text()
+
+
+def test_bad_files_are_named_and_the_run_succeeds(make_rpms, tmp_path, cli):
+    paths = make_rpms([*MIRROR, "bash 5.1.8-20.el9 x86_64", "zlib 1.2-1 x86_64"])
+    rpmfactory.flip_payload_byte(paths[-2])  # the newest bash is damaged: the older one is kept
+    paths[-1].write_bytes(b"")
+    (tmp_path / "mirror" / "notes.rpm").write_text("not an rpm")
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", root=tmp_path)
+    assert r.exit_code == 0
+    data = yaml.safe_load(r.stdout)
+    assert {"name": "bash", "version": "5.1.8-9.el9", "arch": "x86_64"} in data["packages"]
+    assert "zlib" not in r.stdout
+    for name in ("bash-5.1.8-20.el9.x86_64.rpm", "zlib-1.2-1.x86_64.rpm", "notes.rpm"):
+        assert any(name in line and "skipped" in line for line in r.stderr.splitlines()), name
+    assert "3 skipped" in r.stderr
+
+
+def test_pan_format(make_rpms, tmp_path, cli):
+    make_rpms(MIRROR)
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--format", "pan",
+            root=tmp_path)
+    assert r.exit_code == 0
+    text = (tmp_path / "errata/el9-x86_64/20261121.pan").read_text()
+    assert "unique template rpms/errata/20261121;" in text
+    assert "'/software/packages'=pkg_ronly('bash','5.1.8-9.el9','x86_64');" in text.splitlines()
+    assert "'/software/packages'=pkg_ronly('openssl-libs','1:3.0.7-24.el9','x86_64');" in text.splitlines()
+    kernel = [line for line in text.splitlines() if "'kernel'" in line]
+    assert kernel == ["# '/software/packages'=pkg_ronly('kernel','5.14.0-362.13.1.el9_3','x86_64');"]
+
+
+def test_output_option_and_default_profile_name(make_rpms, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
+    make_rpms(MIRROR)
+    out = tmp_path / "elsewhere.yaml"
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "-o", out, "-q", root=tmp_path)
+    assert r.exit_code == 0 and r.stderr == ""
+    assert yaml.safe_load(out.read_text())["profile"] == "20261121"
+
+
+def test_no_rpms_is_an_error_and_writes_nothing(tmp_path, cli):
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / "broken.rpm").write_text("x")
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", root=tmp_path)
+    assert r.exit_code == 1 and "no readable RPM packages" in r.stderr
+    assert not (tmp_path / "errata").exists()
+
+
+def test_bad_names_are_refused(make_rpms, tmp_path, cli):
+    make_rpms(MIRROR)
+    for args in (["--os", "../etc"], ["--os", "el9-x86_64", "--profile", "../../x"], ["--os", "el9"]):
+        r = cli("generate", tmp_path / "mirror", *args, root=tmp_path)
+        assert r.exit_code == 1 and "bad" in r.stderr, args
+    assert not (tmp_path / "errata").exists()
+
+
+def test_second_run_uses_the_header_cache(make_rpms, tmp_path, cli):
+    make_rpms(MIRROR)
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    first = cli(*args, root=tmp_path)
+    second = cli(*args, root=tmp_path)
+    assert "(0 from cache)" in first.stderr and "(5 from cache)" in second.stderr
+    assert first.stdout == second.stdout
+    assert list((tmp_path / ".errata-tpl-cache").glob("headers-*.json"))
+
+
+def test_user_error_has_no_traceback_as_a_process(tmp_path):
+    env = dict(os.environ, ERRATA_TPL_ROOT=str(tmp_path))
+    p = subprocess.run([sys.executable, "-m", "errata_tpl.cli", "generate", str(tmp_path / "nope"), "--os",
+                        "el9-x86_64"], capture_output=True, text=True, env=env)
+    assert p.returncode == 1
+    assert p.stderr.strip().count("\n") == 0 and "Traceback" not in p.stderr
+    assert "nope: not a directory" in p.stderr
