@@ -1,0 +1,155 @@
+"""`resolve`, `explain`, `status` end to end on copies of the repository's example tree."""
+
+import json
+import os
+
+import pytest
+import yaml
+
+from errata_tpl.render import EXTENSIONS, FORMATS
+
+NODES = 12
+
+
+def test_resolve_one_node_yaml(example_root, cli):
+    r = cli("resolve", "wn-012.example.org", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    d = yaml.safe_load(r.stdout)
+    assert d["node"] == "wn-012.example.org" and d["errata"] == "20261121" and d["errata_from"] == "override"
+    assert d["kernel"] == {"version": "5.14.0-362.13.1.el9_3", "from": "errata-init",
+                           "kept": ["5.14.0-362.8.1.el9_3"]}
+    kernels = [p for p in d["packages"] if p["name"] == "kernel"]
+    assert [(k["version"], k["from"], k["multi"]) for k in kernels] == [
+        ("5.14.0-362.8.1.el9_3", "keep-kernel", True), ("5.14.0-362.13.1.el9_3", "kernel", True)]
+    nss = next(p for p in d["packages"] if p["name"] == "nss")
+    assert (nss["version"], nss["from"]) == ("3.90.0-3.el9_2", "fix:20261121")
+
+
+def test_every_example_node_in_every_format(example_root, cli, tmp_path):
+    for fmt in FORMATS:
+        out = tmp_path / fmt
+        r = cli("resolve", "--all", "--format", fmt, "--out-dir", out, root=example_root)
+        assert r.exit_code == 0, r.stderr
+        files = sorted(p for p in os.listdir(out) if not p.startswith("."))
+        assert len(files) == NODES and all(f.endswith("." + EXTENSIONS[fmt]) for f in files)
+        assert (out / ".errata-tpl-manifest").read_text().split() == files
+
+
+def test_out_dir_replaces_only_its_own_stale_files(example_root, cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 0
+    (out / "mine.txt").write_text("a user's file\n")
+    (example_root / "site/nodes/wn-052.example.org.yaml").unlink()
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 0
+    assert not (out / "wn-052.example.org.yaml").exists()
+    assert (out / "mine.txt").exists()
+    assert len([f for f in os.listdir(out) if f.endswith(".yaml")]) == NODES - 1
+
+
+def test_output_is_deterministic(example_root, cli):
+    a = cli("resolve", "--all", "--format", "json", root=example_root).stdout
+    b = cli("resolve", "--all", "--format", "json", root=example_root).stdout
+    assert a == b
+    assert [n["node"] for n in json.loads(a)] == sorted(n["node"] for n in json.loads(a))
+
+
+def test_several_nodes_to_stdout_are_yaml_documents(example_root, cli):
+    r = cli("resolve", "wn-001.example.org", "st-01.example.org", root=example_root)
+    docs = list(yaml.safe_load_all(r.stdout))
+    assert [d["node"] for d in docs] == ["wn-001.example.org", "st-01.example.org"]
+
+
+def test_clone_and_cloning_disabled(example_root, cli):
+    d = yaml.safe_load(cli("resolve", "wn-061.example.org", root=example_root).stdout)
+    ref = yaml.safe_load(cli("resolve", "wn-001.example.org", root=example_root).stdout)
+    assert d["clone"] == "wn-001.example.org"
+    assert [(p["name"], p["version"]) for p in d["packages"]] == [(p["name"], p["version"]) for p in ref["packages"]]
+    assert {p["from"] for p in d["packages"]} == {"clone:wn-001.example.org"}
+    own = yaml.safe_load(cli("resolve", "wn-062.example.org", root=example_root).stdout)
+    assert "clone" not in own and own["errata"] == "20261001"
+
+
+def test_user_template(example_root, cli, tmp_path):
+    t = tmp_path / "mine.csv.j2"
+    t.write_text("{% for p in packages %}{{ node }},{{ p.name }},{{ p.version }}\n{% endfor %}")
+    r = cli("resolve", "st-01.example.org", "--template", t, root=example_root)
+    assert r.exit_code == 0 and r.stdout.startswith("st-01.example.org,bash,4.4.20-5.el8\n")
+    out = tmp_path / "csv"
+    assert cli("resolve", "--all", "--template", t, "--out-dir", out, root=example_root).exit_code == 0
+    assert (out / "st-01.example.org.csv").is_file()
+
+
+def test_status_table(example_root, cli):
+    r = cli("status", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:5] == ["node", "os", "deploy", "errata", "from"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert len(rows) == NODES
+    assert rows["db-01.example.org"][2:5] == ["yes", "-", "override"]
+    assert rows["ui-01.example.org"][2:5] == ["no", "-", "deploy-off"]
+    assert rows["wn-012.example.org"][5:8] == ["5.14.0-362.13.1.el9_3", "errata-init", "5.14.0-362.8.1.el9_3"]
+    assert rows["wn-061.example.org"][4] == "clone:wn-001.example.org"
+    assert int(rows["wn-001.example.org"][-1]) > 0
+
+
+def test_explain(example_root, cli):
+    r = cli("explain", "wn-001.example.org", "jdk", root=example_root)
+    assert r.exit_code == 0
+    text = r.stdout
+    assert "cluster lists jdk-11.0.20-fcs.x86_64" in text
+    assert "errata:20261121: jdk-11.0.20-fcs.x86_64 -> jdk-11.0.22-fcs.x86_64 (replace-only)" in text
+    assert "newer and stays" in text
+    assert text.rstrip().endswith("result: jdk-11.0.22-fcs.x86_64 (from errata:20261121)")
+
+
+def test_explain_a_removed_package(example_root, cli):
+    text = cli("explain", "wn-002.example.org", "seamonkey-nss", root=example_root).stdout
+    assert "fix:20261121: del seamonkey-nss" in text and "is not in the list" in text
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("site/errata-overrides.yaml", 'wn-001.example.org: "20300101"\n'),
+         "node wn-001.example.org: errata profile '20300101' chosen by site/errata-overrides.yaml "
+         "key 'wn-001.example.org' does not exist"),
+        (("site/site.yaml", "deploy_errata: [oops\n"), "site/site.yaml: malformed YAML (line "),
+        (("site/site.yaml", 'deploy_errata: "yes please"\n'),
+         "site/site.yaml: key 'deploy_errata': expected true or false, got str 'yes please'"),
+        (("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\npackages: [{name: a, version: 1.10}]\n"),
+         "site/nodes/wn-001.example.org.yaml: packages[0]: version must be a quoted string"),
+        (("errata/el9-x86_64/20261121-fix.yaml", "actions:\n  - add: {name: nss, version: 1-1, arch: x86_64}\n"),
+         "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add"),
+    ],
+)
+def test_user_errors_are_one_line_rc1_and_write_nothing(example_root, cli, tmp_path, edit, message):
+    rel, text = edit
+    (example_root / rel).write_text(text)
+    out = tmp_path / "out"
+    r = cli("resolve", "--all", "--out-dir", out, root=example_root)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("errata-tpl: error: ") and r.stderr.count("\n") == 1
+    assert message in r.stderr
+    assert not out.exists() or not [f for f in os.listdir(out) if not f.startswith(".")]
+
+
+def test_unknown_node_and_usage(example_root, cli):
+    r = cli("resolve", "ghost.example.org", root=example_root)
+    assert r.exit_code == 1 and "unknown node 'ghost.example.org'" in r.stderr
+    assert cli("resolve", root=example_root).exit_code == 2
+    assert cli("resolve", "--all", "wn-001.example.org", root=example_root).exit_code == 2
+    r = cli("resolve", "../../etc/passwd", root=example_root)
+    assert r.exit_code == 1 and "bad node name" in r.stderr
+
+
+def test_unknown_key_warns_with_the_nearest(example_root, cli):
+    (example_root / "site/site.yaml").write_text("deploy_errata: true\ninstallonly_limt: 2\n")
+    r = cli("resolve", "wn-001.example.org", root=example_root)
+    assert r.exit_code == 0
+    assert "site/site.yaml: unknown key 'installonly_limt' (did you mean 'installonly_limit'?)" in r.stderr
+
+
+def test_root_from_environment(example_root, cli, monkeypatch):
+    monkeypatch.setenv("ERRATA_TPL_ROOT", str(example_root))
+    assert cli("resolve", "st-01.example.org").exit_code == 0

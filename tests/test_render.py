@@ -1,0 +1,107 @@
+"""Every output format carries the same list."""
+
+import json
+
+import pytest
+import yaml
+
+from errata_tpl.evr import parse
+from errata_tpl.pkgset import Pkg
+from errata_tpl.render import FORMATS, Renderer, data
+from errata_tpl.resolve import KernelChoice, Resolved
+
+PKGS = (
+    Pkg("bash", parse("5.1.8-9.el9"), "x86_64", "errata:20261121"),
+    Pkg("kernel", parse("5.14.0-362.8.1.el9_3"), "x86_64", "keep-kernel", multi=True),
+    Pkg("kernel", parse("5.14.0-362.13.1.el9_3"), "x86_64", "kernel", multi=True),
+    Pkg("openssl-libs", parse("1:3.0.7-24.el9"), "x86_64", "errata:20261121"),
+    Pkg("tzdata", None, None, "os"),
+    Pkg("vim", None, "x86_64", "os"),
+)
+
+
+def resolved(node="node01.example.org", packages=PKGS):
+    return Resolved(node, "el9-x86_64", "20261121", "override",
+                    KernelChoice("5.14.0-362.13.1.el9_3", "errata-init", ("5.14.0-362.8.1.el9_3",)), packages)
+
+
+def test_yaml_and_json_are_the_data():
+    r = resolved()
+    assert yaml.safe_load(Renderer("yaml").render(r)) == data(r)
+    assert json.loads(Renderer("json").render(r)) == data(r)
+    y = yaml.safe_load(Renderer("yaml").render(r))
+    assert y["packages"][1] == {"name": "kernel", "version": "5.14.0-362.8.1.el9_3", "arch": "x86_64",
+                                "multi": True, "from": "keep-kernel"}
+    assert y["packages"][4] == {"name": "tzdata", "version": None, "arch": None, "from": "os"}
+    assert y["kernel"] == {"version": "5.14.0-362.13.1.el9_3", "from": "errata-init",
+                           "kept": ["5.14.0-362.8.1.el9_3"]}
+
+
+def body(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_dnf():
+    assert body(Renderer("dnf").render(resolved())) == [
+        "bash-5.1.8-9.el9.x86_64", "kernel-5.14.0-362.8.1.el9_3.x86_64", "kernel-5.14.0-362.13.1.el9_3.x86_64",
+        "openssl-libs-1:3.0.7-24.el9.x86_64", "tzdata", "vim.x86_64"]
+
+
+def test_versionlock():
+    assert body(Renderer("versionlock").render(resolved())) == [
+        "bash-0:5.1.8-9.el9.x86_64", "kernel-0:5.14.0-362.8.1.el9_3.x86_64", "kernel-0:5.14.0-362.13.1.el9_3.x86_64",
+        "openssl-libs-1:3.0.7-24.el9.x86_64"]
+
+
+def test_pan():
+    lines = body(Renderer("pan").render(resolved()))
+    assert lines[0] == "unique template errata-tpl/nodes/node01.example.org;"
+    assert lines[1:] == [
+        "'/software/packages'=pkg_repl('bash','5.1.8-9.el9','x86_64');",
+        "'/software/packages'=pkg_add('kernel','5.14.0-362.8.1.el9_3','x86_64','multi');",
+        "'/software/packages'=pkg_add('kernel','5.14.0-362.13.1.el9_3','x86_64','multi');",
+        "'/software/packages'=pkg_repl('openssl-libs','1:3.0.7-24.el9','x86_64');",
+        "'/software/packages'=pkg_repl('tzdata');",
+        "'/software/packages'=pkg_repl('vim','','x86_64');",
+    ]
+
+
+def test_ansible_and_salt_are_yaml():
+    a = yaml.safe_load(Renderer("ansible").render(resolved()))
+    assert a["errata_tpl_packages"][0] == "bash-5.1.8-9.el9.x86_64" and len(a["errata_tpl_packages"]) == 6
+    assert a["errata_tpl_kernel"] == "5.14.0-362.13.1.el9_3"
+    s = yaml.safe_load(Renderer("salt").render(resolved()))
+    assert s["errata_tpl"]["pkgs"][0] == {"bash.x86_64": "5.1.8-9.el9"}
+    assert s["errata_tpl"]["pkgs"][3] == {"openssl-libs.x86_64": "1:3.0.7-24.el9"}
+    assert s["errata_tpl"]["pkgs"][4] == "tzdata"
+
+
+def test_kickstart():
+    lines = body(Renderer("kickstart").render(resolved()))
+    assert lines[0] == "%packages" and lines[-1] == "%end" and lines[1] == "bash-5.1.8-9.el9.x86_64"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_shared_rendering_puts_each_node_name(fmt):
+    rend = Renderer(fmt)
+    a, b = rend.render(resolved("a.example.org")), rend.render(resolved("b.example.org"))
+    assert a.replace("a.example.org", "b.example.org") == b
+    assert "errata-tpl-node-name" not in a
+    assert Renderer(fmt).render(resolved("b.example.org")) == b  # the same as without the cache
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_empty_list(fmt):
+    assert Renderer(fmt).render(resolved(packages=()))
+
+
+def test_user_template_and_its_sandbox():
+    r = resolved()
+    out = Renderer("yaml", "{{ node }} {{ packages|length }} {{ kernel.version }}\n").render(r)
+    assert out == "node01.example.org 6 5.14.0-362.13.1.el9_3\n"
+    from errata_tpl.errors import UserError
+
+    with pytest.raises(UserError, match="sandbox|undefined"):
+        Renderer("yaml", "{{ packages.__class__.__mro__[1].__subclasses__() }}").render(r)
+    with pytest.raises(UserError, match="undefined"):
+        Renderer("yaml", "{{ nope }}").render(r)
