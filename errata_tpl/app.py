@@ -84,7 +84,9 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     for bad in result.walk_errors + result.bad:
         rep.warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
     if not result.packages:
-        raise UserError(f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written")
+        raise UserError(
+            f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
+        )
 
     built = build_profile(
         result.packages, os_id=os_id, profile=profile, source=req.source,

@@ -106,7 +106,8 @@ def generate(
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Render with your own Jinja2 template (the yaml output's keys at top level).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="One file per node: DIR/<node>.<ext>.")
 @_verbosity
 @click.pass_obj
 @_user_errors

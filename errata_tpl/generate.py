@@ -38,7 +38,9 @@ def newest_per_name_arch(packages: Iterable[RpmInfo]) -> tuple[dict[tuple[str, s
         if c > 0:
             best[key] = p
         elif c == 0 and p.digest != cur.digest:
-            warnings.append(f"{p.path}: same version as {cur.path} ({cur.nevra}) but a different build; kept {cur.path}")
+            warnings.append(
+                f"{p.path}: same version as {cur.path} ({cur.nevra}) but a different build; kept {cur.path}"
+            )
     return best, warnings
 
 

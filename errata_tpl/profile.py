@@ -12,6 +12,7 @@ from . import yamlio
 from .errors import UserError
 from .evr import EVR
 
+
 @dataclass(frozen=True)
 class Entry:
     name: str

@@ -14,8 +14,11 @@ from .evr import EVR
 # Arches recognised at the end of the string form. The mapping form takes any arch;
 # the string form needs one we know, or "xorg-x11-server-Xorg" would read as a NEVRA.
 KNOWN_ARCHES = frozenset(
-    """noarch x86_64 i386 i486 i586 i686 athlon aarch64 armv7hl armv7hnl armhfp ppc ppc64
-    ppc64le ppc64p7 s390 s390x ia64 alpha sparc sparc64 riscv64 loongarch64 src nosrc""".split()
+    [
+        "noarch", "x86_64", "i386", "i486", "i586", "i686", "athlon", "aarch64", "armv7hl", "armv7hnl",
+        "armhfp", "ppc", "ppc64", "ppc64le", "ppc64p7", "s390", "s390x", "ia64", "alpha", "sparc", "sparc64",
+        "riscv64", "loongarch64", "src", "nosrc",
+    ]
 )
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.\-]*$")

@@ -90,11 +90,11 @@ class Tree:
     def site(self) -> dict[str, Any]:
         return self._load("site/site.yaml", "site", required=False) or {}
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019 - one Tree per run
+    @functools.cache  # noqa: B019 - one Tree per run
     def cluster(self, name: str) -> dict[str, Any]:
         return self._load(self.rel("site/clusters", f"{names.cluster(name)}.yaml"), "cluster")
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
+    @functools.cache  # noqa: B019
     def node(self, name: str) -> dict[str, Any]:
         rel = self.rel("site/nodes", f"{names.node(name)}.yaml")
         if not (self.root / rel).is_file():
@@ -130,7 +130,7 @@ class Tree:
 
     # --- os ----------------------------------------------------------------------------
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
+    @functools.cache  # noqa: B019
     def os(self, os_id: str) -> OsConfig:
         rel = self.rel("os", names.os_id(os_id), "os.yaml")
         if not (self.root / rel).is_file():
@@ -158,7 +158,7 @@ class Tree:
     def profile_rel(self, os_id: str, profile: str) -> str:
         return self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}.yaml")
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
+    @functools.cache  # noqa: B019
     def profile(self, os_id: str, profile: str) -> Profile | None:
         rel = self.profile_rel(os_id, profile)
         if not (self.root / rel).is_file():
@@ -176,7 +176,7 @@ class Tree:
                 out.append(stem)
         return sorted(out)
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
+    @functools.cache  # noqa: B019
     def hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[dict[str, Any] | None, str]:
         if "/" in suffix or ".." in suffix:
             raise UserError(f"bad hook suffix {suffix!r}")

@@ -12,7 +12,8 @@ def pset(*items: str, trace: bool = True) -> PackageSet:
     for item in items:
         name, _, rest = item.partition(" ")
         version, _, arch = rest.partition(" ")
-        s.put(Pkg(name, parse(version) if version not in ("", "-") else None, arch if arch not in ("", "-") else None, "os"))
+        evr = parse(version) if version not in ("", "-") else None
+        s.put(Pkg(name, evr, arch if arch not in ("", "-") else None, "os"))
     return s
 
 
@@ -93,7 +94,7 @@ class TestAdd:
 
     def test_conflicting_version_is_an_error(self):
         s = pset("jdk 11-fcs x86_64")
-        with pytest.raises(UserError, match="conflicting add of jdk-17-fcs.x86_64.*jdk-11-fcs.x86_64.*set by os"):
+        with pytest.raises(UserError, match=r"conflicting add of jdk-17-fcs\.x86_64.*jdk-11-fcs\.x86_64.*set by os"):
             s.add("jdk", parse("17-fcs"), "x86_64", "fix:p")
         assert listing(s) == ["jdk-11-fcs.x86_64<os>"]
 

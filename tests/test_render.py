@@ -101,7 +101,7 @@ def test_user_template_and_its_sandbox():
     assert out == "node01.example.org 6 5.14.0-362.13.1.el9_3\n"
     from errata_tpl.errors import UserError
 
-    with pytest.raises(UserError, match="sandbox|undefined"):
+    with pytest.raises(UserError, match=r"sandbox|undefined"):
         Renderer("yaml", "{{ packages.__class__.__mro__[1].__subclasses__() }}").render(r)
     with pytest.raises(UserError, match="undefined"):
         Renderer("yaml", "{{ nope }}").render(r)

@@ -200,7 +200,7 @@ class TestHooksAndLayers:
 
     def test_sandbox_refuses_python_internals(self, site):
         site.node("n1", packages=[{"name": "x", "version": "{{ ''.__class__.__mro__ }}"}])
-        with pytest.raises(UserError, match="n1.yaml"):
+        with pytest.raises(UserError, match=r"n1\.yaml"):
             site.resolve()
 
     def test_hook_suffix_setting(self, site):

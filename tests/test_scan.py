@@ -49,7 +49,7 @@ DEFECTS = {
 
 @pytest.mark.parametrize("kind", sorted(DEFECTS))
 def test_each_kind_of_bad_file_is_reported_and_skipped(kind, make_rpms, tmp_path):
-    good, bad = make_rpms(["good 1-1 x86_64", "victim 2-1 x86_64"])
+    _good, bad = make_rpms(["good 1-1 x86_64", "victim 2-1 x86_64"])
     DEFECTS[kind](bad)
     result = scan(tmp_path / "mirror")
     assert [p.name for p in result.packages] == ["good"]
@@ -76,7 +76,7 @@ def test_dangling_symlink_and_symlink_loop(make_rpms, tmp_path):
 
 def test_vanished_file_is_reported(make_rpms, tmp_path, monkeypatch):
     mirror = tmp_path / "mirror"
-    good, victim = make_rpms(["good 1-1 x86_64", "victim 1-1 x86_64"])
+    _good, victim = make_rpms(["good 1-1 x86_64", "victim 1-1 x86_64"])
     real = find_rpms
 
     def walk_then_delete(top):
@@ -92,7 +92,7 @@ def test_vanished_file_is_reported(make_rpms, tmp_path, monkeypatch):
 
 def test_cache_is_used_and_invalidated(make_rpms, tmp_path):
     mirror = tmp_path / "mirror"
-    a, b = make_rpms(["a 1-1 x86_64", "b 1-1 x86_64"])
+    _a, b = make_rpms(["a 1-1 x86_64", "b 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
     cache = HeaderCache(cache_file)
     first = scan(mirror, cache)
