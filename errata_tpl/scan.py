@@ -110,16 +110,16 @@ def scan(
     """Read every RPM below ``top``; reuse ``cache`` entries whose stat is unchanged."""
     rels, walk_errors = find_rpms(top)
     result = ScanResult(files=len(rels), walk_errors=walk_errors)
-    stats: dict[str, Stat | None] = {}
+    base = os.path.join(str(top), "")  # plain strings: pathlib costs more than rpm here
+    stats: dict[str, Stat] = {}
     todo: list[str] = []
     for rel in rels:
         try:
-            st = os.stat(top / rel)
-            stats[rel] = Stat(st.st_size, st.st_mtime_ns)
+            st = os.stat(base + rel)
         except OSError as e:
-            stats[rel] = None
             result.bad.append(BadFile(rel, f"cannot stat: {e.strerror}"))
             continue
+        stats[rel] = Stat(st.st_size, st.st_mtime_ns)
         hit = cache.get(rel, stats[rel]) if cache is not None else None
         if hit is not None:
             result.from_cache += 1
@@ -127,26 +127,22 @@ def scan(
         else:
             todo.append(rel)
 
-    digests = rpmcheck.Background([str(top / r) for r in todo]) if todo else None
+    digests = rpmcheck.Background([base + r for r in todo]) if todo else None
     rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own "error:" lines: we report each file once
     ts = rpm.TransactionSet()
     # Signatures are checked by `verify` against a chosen keyring, not here: rpm's
     # default keyring is the build host's, which says nothing about this mirror.
     ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES)
-    headers: dict[str, RpmInfo | BadFile] = {}
-    for rel in progress(todo) if progress is not None else todo:
-        headers[rel] = read_header(ts, str(top / rel), rel)
+    headers = [read_header(ts, base + rel, rel) for rel in (progress(todo) if progress is not None else todo)]
     checks = digests.result() if digests is not None else {}
 
-    for rel in todo:
-        got = headers[rel]
-        check = checks[str(top / rel)]
+    for rel, got in zip(todo, headers):
+        check = checks[base + rel]
         if not check.ok and not got_os_error(got):
             got = BadFile(rel, check.detail)  # rpm's verifier says best what is wrong
         (result.packages if isinstance(got, RpmInfo) else result.bad).append(got)
-        st = stats[rel]
-        if cache is not None and st is not None:
-            cache.put(rel, st, got)
+        if cache is not None:
+            cache.put(rel, stats[rel], got)
     result.bad.sort(key=lambda b: b.path)
     result.packages.sort(key=lambda p: p.path)
     return result

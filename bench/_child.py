@@ -1,0 +1,19 @@
+"""Run a command as a child process; report its wall time and peak memory (maxrss)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Sequence
+
+
+def measure(cmd: Sequence[str], env: dict[str, str] | None = None, quiet: bool = True) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit code) of one run of ``cmd``."""
+    out = subprocess.DEVNULL if quiet else None
+    t0 = time.perf_counter()
+    p = subprocess.Popen(list(cmd), stdout=out, stderr=out, env=env)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, p.returncode

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Benchmark `errata-tpl generate` against the floor of the rpm bindings.
+
+    bench/bench_generate.py MIRROR [--rpm-qp-sample 1000]
+    bench/bench_generate.py --make 20000 [--keep DIR]     # needs ../shared/tools/make-errata-corpus
+
+Side by side, each in a fresh process (wall time includes interpreter start):
+  bare loop   open + rpm.TransactionSet().hdrFromFdno over every file (the bindings' floor)
+  generate    errata-tpl generate --stdout, first run (no header cache)
+  generate 2  the same again over the unchanged mirror (header cache warm)
+  rpm -qp     one `rpm -qp` process per file, as the Perl original worked (timed on a sample,
+              extrapolated to the whole mirror)
+Prints files/s and peak memory (maxrss) of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _child import measure  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_TOOL = REPO.parent / "shared" / "tools" / "make-errata-corpus"
+
+BARE_LOOP = r"""
+import os, sys, rpm
+top = sys.argv[1]
+ts = rpm.TransactionSet()
+rpm.setVerbosity(rpm.RPMLOG_CRIT)
+n = 0
+for dirpath, dirnames, filenames in os.walk(top):
+    dirnames[:] = [d for d in dirnames if d != "repodata"]
+    for f in filenames:
+        if not f.endswith(".rpm"):
+            continue
+        fd = os.open(os.path.join(dirpath, f), os.O_RDONLY)
+        try:
+            ts.hdrFromFdno(fd)
+            n += 1
+        except rpm.error:
+            pass
+        finally:
+            os.close(fd)
+"""
+
+
+def rpm_files(top: Path) -> list[Path]:
+    return sorted(p for p in top.rglob("*.rpm") if "repodata" not in p.parts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mirror", nargs="?", type=Path)
+    ap.add_argument("--make", type=int, metavar="N", help="make a corpus of N packages first")
+    ap.add_argument("--keep", type=Path, help="where to keep the made corpus (default: a temp dir)")
+    ap.add_argument("--rpm-qp-sample", type=int, default=1000)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-generate-"))
+    mirror = args.mirror
+    if args.make:
+        if not CORPUS_TOOL.exists():
+            sys.exit(f"{CORPUS_TOOL}: not found; pass a MIRROR directory instead")
+        mirror = args.keep or tmp / "corpus"
+        subprocess.run([sys.executable, str(CORPUS_TOOL), str(mirror), "--packages", str(args.make), "--bad", "20"],
+                       check=True, stdout=subprocess.DEVNULL)
+    if mirror is None:
+        ap.error("give MIRROR or --make N")
+
+    files = rpm_files(mirror)
+    n = len(files)
+    exe = shutil.which("errata-tpl", path=str(Path(sys.executable).parent)) or "errata-tpl"
+    root = tmp / "root"
+    root.mkdir()
+    gen = [exe, "--root", str(root), "-q", "generate", str(mirror), "--os", "el9-x86_64", "--stdout"]
+
+    rows = []
+    # page cache warm for everyone: the first reader should not pay the disk for the others
+    subprocess.run([sys.executable, "-c", BARE_LOOP, str(mirror)], check=True)
+    wall, rss, _ = measure([sys.executable, "-c", BARE_LOOP, str(mirror)])
+    rows.append(("bare hdrFromFdno loop", wall, rss))
+    bare = wall
+    wall, rss, rc = measure(gen)
+    assert rc == 0, "generate failed"
+    rows.append(("errata-tpl generate (first run)", wall, rss))
+    first = wall
+    wall, rss, rc = measure(gen)
+    rows.append(("errata-tpl generate (cache warm)", wall, rss))
+    second = wall
+
+    sample = random.Random(1).sample(files, min(args.rpm_qp_sample, n))
+    t0 = time.perf_counter()
+    for f in sample:
+        subprocess.run(["rpm", "-qp", "--qf", "%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\\n", str(f)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    per_file = (time.perf_counter() - t0) / len(sample)
+    rows.append((f"rpm -qp per file (x{len(sample)}, extrapolated)", per_file * n, float("nan")))
+
+    print(f"mirror: {mirror} ({n} *.rpm files)")
+    print(f"{'':44} {'wall s':>8} {'files/s':>10} {'peak MB':>8}")
+    for label, wall, rss in rows:
+        print(f"{label:44} {wall:8.2f} {n / wall:10.0f} {rss:8.1f}")
+    print(f"generate / bare loop: {first / bare:.2f}x; first / second run: {first / second:.1f}x; "
+          f"rpm -qp / generate: {per_file * n / first:.0f}x")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.environ.pop("UNUSED", None)
+
+
+if __name__ == "__main__":
+    main()
