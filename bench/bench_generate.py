@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import measure  # noqa: E402
+from _child import measure
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_TOOL = REPO.parent / "shared" / "tools" / "make-errata-corpus"
