@@ -5,7 +5,7 @@ Every change can be traced (for ``explain``); tracing is off on the fast path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from . import evr as evrmod
@@ -35,9 +35,11 @@ class Event:
     text: str
 
 
+_NO_EVR = EVR(None, "")
+
+
 def sort_key(p: Pkg) -> tuple:
-    # EVR is reached only between two entries of one name and arch (multi).
-    return (p.name, p.arch or "", evrmod.sort_key(p.evr) if p.evr is not None else evrmod.sort_key(EVR(None, "")))
+    return (p.name, p.arch or "", evrmod.sort_key(p.evr if p.evr is not None else _NO_EVR))
 
 
 def _show(evr: EVR | None) -> str:
@@ -57,12 +59,20 @@ class PackageSet:
 
     def copy(self, trace: bool = False) -> PackageSet:
         new = PackageSet(self.native_arches, trace)
-        new._by_name = {k: list(v) for k, v in self._by_name.items()}
+        new._by_name = dict(self._by_name)  # lists are never changed in place, only replaced
         return new
 
-    def _note(self, name: str, step: str, text: str) -> None:
+    def note(self, name: str, step: str, text: Callable[[], str]) -> None:
+        """Record a step for ``explain``; the text is made only when tracing."""
         if self.events is not None:
-            self.events.append(Event(name, step, text))
+            self.events.append(Event(name, step, text()))
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def reset(self, name: str, entries: list[Pkg]) -> None:
+        """Put back what another set holds for ``name`` (the shared-work shortcut)."""
+        self._set(name, list(entries))
 
     def get(self, name: str) -> list[Pkg]:
         return list(self._by_name.get(name, ()))
@@ -80,7 +90,12 @@ class PackageSet:
             self._by_name.pop(name, None)
 
     def freeze(self) -> tuple[Pkg, ...]:
-        return tuple(sorted((p for v in self._by_name.values() for p in v), key=sort_key))
+        """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
+        out: list[Pkg] = []
+        for name in sorted(self._by_name):
+            entries = self._by_name[name]
+            out.extend(entries if len(entries) == 1 else sorted(entries, key=sort_key))
+        return tuple(out)
 
     # --- layers ---------------------------------------------------------------------
 
@@ -90,14 +105,19 @@ class PackageSet:
         A later entry without arch replaces every arch; an earlier one without arch
         is replaced by any later entry of the name.
         """
-        old = self._by_name.get(p.name, [])
+        old = self._by_name.get(p.name)
+        if not old:  # the common case: a name first listed
+            self._by_name[p.name] = [p]
+            self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
+            return
         gone = [o for o in old if p.arch is None or o.arch is None or o.arch == p.arch]
         keep = [o for o in old if o not in gone]
         self._set(p.name, [*keep, p])
         if gone:
-            self._note(p.name, p.source, f"{p.source} sets {p.nevra()} (replaces {', '.join(g.nevra() for g in gone)})")
+            self.note(p.name, p.source,
+                      lambda: f"{p.source} sets {p.nevra()} (replaces {', '.join(g.nevra() for g in gone)})")
         else:
-            self._note(p.name, p.source, f"{p.source} lists {p.nevra()}")
+            self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
 
     # --- the four actions -------------------------------------------------------------
 
@@ -109,19 +129,21 @@ class PackageSet:
             return False
         hit = [o for o in old if o.arch == arch or (o.arch is None and arch in self.native_arches)]
         if not hit:
-            self._note(name, source, f"{source}: {name}-{evr}.{arch} not applied: {name} is not listed at {arch}")
+            self.note(name, source,
+                      lambda: f"{source}: {name}-{evr}.{arch} not applied: {name} is not listed at {arch}")
             return False
         newer = [o for o in hit if o.evr is not None and evrmod.compare(o.evr, evr) > 0]
         if newer:
-            self._note(name, source, f"{source}: {name}-{evr}.{arch} not applied: "
+            self.note(name, source, lambda: f"{source}: {name}-{evr}.{arch} not applied: "
                        f"{newer[0].nevra()} (from {newer[0].source}) is newer and stays")
             return False
         if len(hit) == 1 and hit[0].evr == evr and hit[0].arch == arch:
-            self._note(name, source, f"{source}: {name}-{evr}.{arch} already set by {hit[0].source}")
+            self.note(name, source, lambda: f"{source}: {name}-{evr}.{arch} already set by {hit[0].source}")
             return False
         new = Pkg(name, evr, arch, source, multi=any(o.multi for o in hit))
         self._set(name, [o for o in old if o not in hit] + [new])
-        self._note(name, source, f"{source}: {', '.join(h.nevra() for h in hit)} -> {new.nevra()} (replace-only)")
+        self.note(name, source,
+                  lambda: f"{source}: {', '.join(h.nevra() for h in hit)} -> {new.nevra()} (replace-only)")
         return True
 
     def repl(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
@@ -132,7 +154,7 @@ class PackageSet:
         new = Pkg(name, evr, arch, source, multi)
         self._set(name, [o for o in old if o not in gone] + [new])
         was = f" (was {', '.join(g.nevra() for g in gone)})" if gone else " (added)"
-        self._note(name, source, f"{source}: repl {new.nevra()}{was}")
+        self.note(name, source, lambda: f"{source}: repl {new.nevra()}{was}")
 
     def add(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
         """pkg_add: a different version already there is an error unless ``multi``."""
@@ -141,7 +163,7 @@ class PackageSet:
         if any(o.evr == evr and o.arch == arch for o in same_arch):
             if multi:  # the same version asked for again as multi: mark it so
                 self._set(name, [replace(o, multi=True) if o.evr == evr and o.arch == arch else o for o in old])
-            self._note(name, source, f"{source}: add {Pkg(name, evr, arch, source).nevra()}: already there")
+            self.note(name, source, lambda: f"{source}: add {Pkg(name, evr, arch, source).nevra()}: already there")
             return
         clash = [o for o in same_arch if o.evr is not None and evr is not None]
         if clash and not multi:
@@ -156,7 +178,7 @@ class PackageSet:
             keep = [replace(o, multi=True) if o in same_arch else o for o in keep]
         new = Pkg(name, evr, arch, source, multi)
         self._set(name, [*keep, new])
-        self._note(name, source, f"{source}: add {new.nevra()}{' (multi)' if multi else ''}")
+        self.note(name, source, lambda: f"{source}: add {new.nevra()}{' (multi)' if multi else ''}")
 
     def delete(self, name: str, evr: EVR | None, arch: str | None, source: str) -> None:
         """pkg_del: the package, that version, or that arch; absent is a no-op."""
@@ -164,6 +186,6 @@ class PackageSet:
         gone = [o for o in old if (evr is None or o.evr == evr) and (arch is None or o.arch == arch)]
         self._set(name, [o for o in old if o not in gone])
         if gone:
-            self._note(name, source, f"{source}: del {', '.join(g.nevra() for g in gone)}")
+            self.note(name, source, lambda: f"{source}: del {', '.join(g.nevra() for g in gone)}")
         else:
-            self._note(name, source, f"{source}: del {name}: not present, nothing to do")
+            self.note(name, source, lambda: f"{source}: del {name}: not present, nothing to do")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import jinja2
@@ -79,16 +80,31 @@ def data(r: Resolved, node: str | None = None) -> dict[str, Any]:
     return d
 
 
-def _yaml(d: dict[str, Any]) -> str:
-    head = [f"{k}: {yamlio.value(v)}\n" for k, v in d.items() if k != "packages"]
-    return "".join(head) + yamlio.block_list("packages", d["packages"])
+def _yaml_head(d: dict[str, Any]) -> str:
+    return "".join(f"{k}: {yamlio.value(v)}\n" for k, v in d.items())
 
 
-def _json(d: dict[str, Any]) -> str:
-    head = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in d.items() if k != "packages"]
-    pkgs = ",\n".join(f"    {json.dumps(p, ensure_ascii=False)}" for p in d["packages"])
-    body = f'  "packages": [\n{pkgs}\n  ]' if pkgs else '  "packages": []'
-    return "{\n" + ",\n".join([*head, body]) + "\n}\n"
+def _yaml_line(p: Pkg) -> str:
+    return f"  - {yamlio.flow_map(package_dict(p))}\n"
+
+
+def _yaml(head: dict[str, Any], lines: list[str]) -> str:
+    return _yaml_head(head) + ("packages:\n" + "".join(lines) if lines else "packages: []\n")
+
+
+def _json_line(p: Pkg) -> str:
+    return "    " + json.dumps(package_dict(p), ensure_ascii=False)
+
+
+def _json(head: dict[str, Any], lines: list[str]) -> str:
+    fields = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
+    body = '  "packages": [\n' + ",\n".join(lines) + "\n  ]" if lines else '  "packages": []'
+    return "{\n" + ",\n".join([*fields, body]) + "\n}\n"
+
+
+# yaml and json are written a package a line; each line is made once per package
+# object, and package objects are shared by every node whose list holds them.
+_LINE_FORMATS = {"yaml": (_yaml_line, _yaml), "json": (_json_line, _json)}
 
 
 def spec(p: Mapping[str, Any], epoch0: bool = False) -> str:
@@ -106,6 +122,7 @@ class Renderer:
         self.user_template = user_template
         self.template_name = template_name
         self._cache: dict[tuple, tuple[tuple[Pkg, ...], str]] = {}
+        self._lines: dict[int, tuple[Pkg, str]] = {}
 
     def render(self, r: Resolved) -> str:
         if self.user_template is not None:
@@ -113,13 +130,21 @@ class Renderer:
         key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
         hit = self._cache.get(key)
         if hit is None or hit[0] is not r.packages:
-            hit = (r.packages, self._render(data(r, _NODE)))
+            hit = (r.packages, self._render(r))
             self._cache[key] = hit
         return hit[1].replace(_NODE, r.node)
 
-    def _render(self, d: dict[str, Any]) -> str:
-        if self.fmt == "yaml":
-            return _yaml(d)
-        if self.fmt == "json":
-            return _json(d)
-        return env().get_template(f"resolved.{self.fmt}.j2").render(**d, spec=spec)
+    def _render(self, r: Resolved) -> str:
+        if self.fmt in _LINE_FORMATS:
+            make_line, assemble = _LINE_FORMATS[self.fmt]
+            lines = []
+            for p in r.packages:
+                hit = self._lines.get(id(p))
+                if hit is None or hit[0] is not p:
+                    hit = (p, make_line(p))
+                    self._lines[id(p)] = hit
+                lines.append(hit[1])
+            head = data(replace(r, packages=()), _NODE)
+            del head["packages"]
+            return assemble(head, lines)
+        return env().get_template(f"resolved.{self.fmt}.j2").render(**data(r, _NODE), spec=spec)

@@ -62,7 +62,7 @@ class _Shared:
 
     pset: PackageSet
     frozen: tuple[Pkg, ...]
-    changed: int
+    changed: frozenset[tuple[str, str]]  # (name, arch) the profile changed
 
 
 def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,6 +77,10 @@ class Resolver:
         self.tree = tree
         self.trace = trace
         self._memo: dict[Any, _Shared] = {}
+        self._layers: dict[int, tuple[Any, list[Pkg | None]]] = {}
+        self._base: dict[Any, PackageSet] = {}
+        self._plain: dict[Any, _Shared] = {}
+        self._indexes: dict[int, tuple[Profile, dict[str, list[Any]]]] = {}
         self._done: dict[str, Resolved] = {}
         self.warnings: list[str] = []
         self.stats = {"nodes": 0, "shared": 0}
@@ -198,18 +202,11 @@ class Resolver:
         notes = (f"errata: {profile_name or 'none'} ({errata_from}: {chosen_by})",
                  f"kernel: {kver or 'none'} (from {kfrom})" + (f", kept {', '.join(kept)}" if kept else ""))
 
-        key = None if self.trace else (
-            os_id, nd.get("cluster"), profile_name, kver,
-            json.dumps({k: v for k, v in nd.items() if k not in _DERIVED}, sort_keys=True, default=str),
-        )
-        shared = self._memo.get(key) if key is not None else None
         self.stats["nodes"] += 1
-        if shared is None:
-            shared = self._steps_4_to_7(node, nd, osc, cluster, profile, suffix, variables, kver, settings)
-            if key is not None:
-                self._memo[key] = shared
+        if self.trace:
+            shared = self._steps_4_to_7(node, nd, osc, cluster, profile, suffix, variables, kver)
         else:
-            self.stats["shared"] += 1
+            shared = self._shared(node, nd, osc, cluster, profile, suffix, variables, kver)
 
         if kept:
             pset = shared.pset.copy(trace=self.trace)
@@ -220,12 +217,29 @@ class Resolver:
             events = tuple(pset.events or ())
         else:
             pset, packages, events = shared.pset, shared.frozen, tuple(shared.pset.events or ())
-        self._check_installonly(node, packages, osc, s, kver, nd.get("running_kernel"))
+        self._check_installonly(node, pset.get(osc.kernel.name), osc, s, kver, nd.get("running_kernel"))
         return Resolved(
             node=node, os=os_id, errata=profile_name, errata_from=errata_from,
             kernel=KernelChoice(kver, kfrom, kept), packages=packages,
-            changed_by_errata=shared.changed, events=events, notes=notes,
+            changed_by_errata=len(shared.changed), events=events, notes=notes,
         )
+
+    def _layer(self, items: Any, variables: Mapping[str, Any], where: str, label: str) -> list[Pkg]:
+        """A layer's package entries. Entries without a template are parsed once per
+        run and shared by every node; only templated ones are rendered per node."""
+        cached = self._layers.get(id(items))
+        if cached is None or cached[0] is not items:
+            static = [None if _templated(item) else self._render_ref(item, {}, f"{where}: packages[{i}]")
+                      for i, item in enumerate(items)]
+            cached = (items, [None if r is None else Pkg(r.name, r.version, r.arch, label) for r in static])
+            self._layers[id(items)] = cached
+        out = []
+        for i, (item, p) in enumerate(zip(items, cached[1])):
+            if p is None:
+                r = self._render_ref(item, variables, f"{where}: packages[{i}]")
+                p = Pkg(r.name, r.version, r.arch, label)
+            out.append(p)
+        return out
 
     def _render_ref(self, item: Any, variables: Mapping[str, Any], what: str) -> refmod.PkgRef:
         try:
@@ -233,35 +247,138 @@ class Resolver:
         except UserError as e:
             raise e.located(what) from None
 
-    def _steps_4_to_7(self, node: str, nd: Mapping[str, Any], osc: OsConfig, cluster: Mapping[str, Any],
-                      profile: Profile | None, suffix: Mapping[str, str], variables: Mapping[str, Any],
-                      kver: str | None, settings: Mapping[str, Any]) -> _Shared:
-        pset = PackageSet(native_arches=(osc.arch, "noarch"), trace=self.trace)
-        # 4. base list: os < site < cluster < node
-        layers = (
+    def _base_layers(self, node: str, nd: Mapping[str, Any], osc: OsConfig, cluster: Mapping[str, Any],
+                     ) -> tuple[tuple[str, Any, str], ...]:
+        return (
             ("os", osc.packages, osc.where),
             ("site", self.tree.site.get("packages") or (), "site/site.yaml"),
             ("cluster", cluster.get("packages") or (), f"site/clusters/{nd.get('cluster')}.yaml"),
             ("node", nd.get("packages") or (), f"site/nodes/{node}.yaml"),
         )
-        for label, items, where in layers:
-            for i, item in enumerate(items):
-                r = self._render_ref(item, variables, f"{where}: packages[{i}]")
-                pset.put(Pkg(r.name, r.version, r.arch, label))
+
+    def _steps_4_to_7(self, node: str, nd: Mapping[str, Any], osc: OsConfig, cluster: Mapping[str, Any],
+                      profile: Profile | None, suffix: Mapping[str, str], variables: Mapping[str, Any],
+                      kver: str | None) -> _Shared:
+        """Steps 4 to 7 for one node, from scratch: the reference the shortcuts must match."""
+        pset = PackageSet(native_arches=(osc.arch, "noarch"), trace=self.trace)
+        # 4. base list: os < site < cluster < node
+        for label, items, where in self._base_layers(node, nd, osc, cluster):
+            for p in self._layer(items, variables, where, label):
+                pset.put(p)
         # 5. kernel
         if kver is not None:
             self._kernel_packages(pset, osc, variables, kver, "kernel")
-        # 6. errata, replace-only
-        changed = 0
+        return self._steps_6_7(pset, osc, profile, suffix, variables)
+
+    def _steps_6_7(self, pset: PackageSet, osc: OsConfig, profile: Profile | None, suffix: Mapping[str, str],
+                   variables: Mapping[str, Any]) -> _Shared:
+        changed: set[tuple[str, str]] = set()
         if profile is not None:
+            # 6. errata, replace-only: only entries naming a package the node has can apply
             tag = f"errata:{profile.profile}"
-            for e in profile.packages:
-                changed += pset.ronly(e.name, e.evr, e.arch, tag)
+            index = self._profile_index(profile)
+            for name in [n for n in pset.names() if n in index]:
+                for e in index[name]:
+                    if pset.ronly(e.name, e.evr, e.arch, tag):
+                        changed.add((e.name, e.arch))
             # 7. fix hook
             hook, rel = self.tree.hook(osc.os_id, profile.profile, suffix["fix"], "fix hook")
             if hook:
                 self._fix_hook(pset, hook.get("actions") or [], variables, f"fix:{profile.profile}", rel)
-        return _Shared(pset, pset.freeze(), changed)
+        return _Shared(pset, pset.freeze(), frozenset(changed))
+
+    # --- shortcuts: nodes that share inputs share work -------------------------------------
+
+    def _shared(self, node: str, nd: Mapping[str, Any], osc: OsConfig, cluster: Mapping[str, Any],
+                profile: Profile | None, suffix: Mapping[str, str], variables: Mapping[str, Any],
+                kver: str | None) -> _Shared:
+        """Steps 4-7, shared between nodes.
+
+        * base: os, site and cluster lists and the kernel, per (os, cluster, kernel, variables);
+        * plain: base + errata + fix hook, for nodes without packages of their own;
+        * a node with its own packages starts from plain and redoes only the names it
+          lists, unless they meet the kernel or the fix hook (then: from scratch).
+        """
+        vkey = json.dumps(variables, sort_keys=True, default=str)
+        base_key = (osc.os_id, nd.get("cluster"), kver, vkey)
+        plain_key = (base_key, None if profile is None else profile.profile, suffix["fix"])
+        plain = self._plain.get(plain_key)
+        items = nd.get("packages")
+        if plain is not None and not items:
+            self.stats["shared"] += 1
+        if plain is None:
+            base = self._base.get(base_key)
+            if base is None:
+                base = PackageSet(native_arches=(osc.arch, "noarch"))
+                for label, layer, where in self._base_layers(node, nd, osc, cluster)[:3]:
+                    for p in self._layer(layer, variables, where, label):
+                        base.put(p)
+                if kver is not None:
+                    self._kernel_packages(base, osc, variables, kver, "kernel")
+                self._base[base_key] = base
+            plain = self._plain[plain_key] = self._steps_6_7(base.copy(), osc, profile, suffix, variables)
+        if not items:
+            return plain
+
+        node_key = (plain_key, json.dumps(items, sort_keys=True, default=str))
+        hit = self._memo.get(node_key)
+        if hit is not None:
+            self.stats["shared"] += 1
+            return hit
+        own = self._layer(items, variables, f"site/nodes/{node}.yaml", "node")
+        touched = {p.name for p in own}
+        if touched & self._kernel_names(osc, variables, kver) or self._fix_touches(osc, profile, suffix, touched):
+            result = self._steps_4_to_7(node, nd, osc, cluster, profile, suffix, variables, kver)
+        else:
+            base = self._base[base_key]
+            pset = plain.pset.copy()
+            for name in touched:
+                pset.reset(name, base.get(name))
+            for p in own:
+                pset.put(p)
+            changed = {c for c in plain.changed if c[0] not in touched}
+            if profile is not None:
+                tag = f"errata:{profile.profile}"
+                for name in touched:
+                    for e in self._profile_index(profile).get(name, ()):
+                        if pset.ronly(e.name, e.evr, e.arch, tag):
+                            changed.add((e.name, e.arch))
+            result = _Shared(pset, pset.freeze(), frozenset(changed))
+        self._memo[node_key] = result
+        return result
+
+    def _profile_index(self, profile: Profile) -> dict[str, list[Any]]:
+        index = self._indexes.get(id(profile))
+        if index is None or index[0] is not profile:
+            by_name: dict[str, list[Any]] = {}
+            for e in profile.packages:
+                by_name.setdefault(e.name, []).append(e)
+            index = self._indexes[id(profile)] = (profile, by_name)
+        return index[1]
+
+    def _kernel_names(self, osc: OsConfig, variables: Mapping[str, Any], kver: str | None) -> set[str]:
+        names_ = set(osc.kernel.packages)
+        mvars = {**variables, "kernel_version": kver}
+        for i, item in enumerate(osc.kernel.modules):
+            names_.add(self._render_ref(item, mvars, f"{osc.where}: kernel.modules[{i}]").name)
+        return names_
+
+    def _fix_touches(self, osc: OsConfig, profile: Profile | None, suffix: Mapping[str, str],
+                     names_: set[str]) -> bool:
+        """Could the fix hook act on (or test for) one of these names? Templated
+        names count as touching everything: the caller then takes the long way."""
+        if profile is None:
+            return False
+        hook, _ = self.tree.hook(osc.os_id, profile.profile, suffix["fix"], "fix hook")
+        for action in (hook or {}).get("actions") or []:
+            if not isinstance(action, Mapping):
+                return True
+            for key in ("ronly", "repl", "add", "del", "if_present"):
+                if key in action:
+                    value = action[key]
+                    if _templated(value) or _action_name(value) in names_:
+                        return True
+        return False
 
     def _kernel_packages(self, pset: PackageSet, osc: OsConfig, variables: Mapping[str, Any],
                          version: str, source: str) -> None:
@@ -285,11 +402,11 @@ class Resolver:
         for v in kept:
             self._kernel_packages(pset, osc, variables, v, "keep-kernel")
 
-    def _check_installonly(self, node: str, packages: tuple[Pkg, ...], osc: OsConfig, s: Mapping[str, Any],
+    def _check_installonly(self, node: str, packages: list[Pkg], osc: OsConfig, s: Mapping[str, Any],
                            kver: str | None, running: Any) -> None:
         limit = s.get("installonly_limit", DEFAULT_INSTALLONLY_LIMIT)
         kname = osc.kernel.name
-        versions = sorted({str(p.evr) for p in packages if p.name == kname and p.evr is not None})
+        versions = sorted({str(p.evr) for p in packages if p.evr is not None})
         if len(versions) > limit:
             must = ", ".join(f"{what} {v}" for what, v in (("selected", kver), ("running", running)) if v)
             raise UserError(
@@ -309,12 +426,12 @@ class Resolver:
                 raise UserError(f"{what}: an action needs exactly one of ronly, repl, add, del")
             verb = verbs[0]
             if "when" in action and not templating.evaluate(action["when"], variables, f"{what}: key 'when'"):
-                pset._note(_action_name(action[verb]), source, f"{source}: {verb} skipped: when {action['when']!r} "
-                           "is false")
+                pset.note(_action_name(action[verb]), source,
+                          lambda a=action, v=verb: f"{source}: {v} skipped: when {a['when']!r} is false")
                 continue
             if "if_present" in action and action["if_present"] not in pset:
-                pset._note(action["if_present"], source,
-                           f"{source}: {verb} skipped: {action['if_present']} is not present")
+                pset.note(action["if_present"], source,
+                          lambda a=action, v=verb: f"{source}: {v} skipped: {a['if_present']} is not present")
                 continue
             r = self._render_ref(action[verb], variables, f"{what}: key '{verb}'")
             try:
@@ -330,6 +447,14 @@ class Resolver:
                     pset.delete(r.name, r.version, r.arch, source)
             except UserError as e:
                 raise e.located(f"{what}: key '{verb}'") from None
+
+
+def _templated(item: Any) -> bool:
+    if isinstance(item, str):
+        return templating.is_template(item)
+    if isinstance(item, Mapping):
+        return any(isinstance(v, str) and templating.is_template(v) for v in item.values())
+    return False
 
 
 def _action_name(value: Any) -> str:

@@ -233,14 +233,31 @@ class TestCloning:
 
 
 def test_shared_work_gives_the_same_lists(site):
-    for i in range(6):
-        site.node(f"m{i}", **({"running_kernel": "5.14.0-0.el9"} if i % 2 else {}))
+    """Nodes sharing os, cluster, profile and kernel share work; every shortcut must
+    give what the from-scratch resolution (trace mode takes no shortcut) gives."""
+    site.site(deploy_errata=True, errata_defaults={"el9": "20261121"})
+    site.write("errata/el9-x86_64/20261121-fix.yaml", {"actions": [
+        {"repl": {"name": "nss", "version": "3.90-3.el9", "arch": "x86_64"}},
+        {"del": "tzdata", "if_present": "marker"}]})
+    own = [
+        {},
+        {"running_kernel": "5.14.0-0.el9"},
+        {"packages": [{"name": "bash", "version": "5.0-1.el9", "arch": "x86_64"}]},  # errata upgrades it
+        {"packages": [{"name": "bash", "version": "5.9-1.el9", "arch": "x86_64"}]},  # newer: stays
+        {"packages": ["zsh"]},  # a profile entry now applies
+        {"packages": ["kernel-core-5.14.0-7.el9.x86_64"]},  # meets the kernel: from scratch
+        {"packages": ["marker"]},  # meets the fix hook: from scratch
+        {"packages": ["zsh"], "running_kernel": "5.14.0-0.el9"},
+    ]
+    for i, extra in enumerate(own * 2):
+        site.node(f"m{i:02d}", **extra)
     fast = Resolver(Tree(site.root))
-    results = [fast.resolve(f"m{i}") for i in range(6)]
-    assert fast.stats == {"nodes": 6, "shared": 5}
-    for i, r in enumerate(results):
-        slow = Resolver(Tree(site.root), trace=True).resolve(f"m{i}")
-        assert slow.packages == r.packages
+    for i in range(len(own) * 2):
+        r = fast.resolve(f"m{i:02d}")
+        slow = Resolver(Tree(site.root), trace=True).resolve(f"m{i:02d}")
+        assert slow.packages == r.packages, own[i % len(own)]
+        assert slow.changed_by_errata == r.changed_by_errata
+    assert fast.stats["shared"] >= len(own)
 
 
 def test_unknown_node(site):
