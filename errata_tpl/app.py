@@ -5,11 +5,13 @@ The CLI parses arguments and prints; everything between is here.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,13 +158,11 @@ def write_out_dir(out_dir: Path, renderer: Renderer, results: list[Resolved], ex
     if old_manifest.is_file():
         previous = set(old_manifest.read_text(encoding="utf-8").split())
     staging = Path(tempfile.mkdtemp(prefix=".errata-tpl-staging-", dir=out_dir))
-    written: list[str] = []
+    written = [f"{r.node}.{ext}" for r in results]
     try:
-        for r in results:
-            name = f"{r.node}.{ext}"
-            with open(staging / name, "w", encoding="utf-8", newline="\n") as f:
-                f.write(renderer.render(r))
-            written.append(name)
+        with _Writers(staging) as writers:
+            for name, r in zip(written, results):
+                writers.write(name, renderer.render(r))
         for name in written:
             os.replace(staging / name, out_dir / name)
     finally:
@@ -173,6 +173,42 @@ def write_out_dir(out_dir: Path, renderer: Renderer, results: list[Resolved], ex
             (out_dir / stale).unlink()
     atomic.write_text(old_manifest, "".join(f"{n}\n" for n in sorted(listed)))
     return len(written)
+
+
+class _Writers:
+    """Files written by two threads while the caller renders the next ones: creating
+    and filling many files is kernel work that a second core halves. At most
+    ``depth`` texts wait in memory."""
+
+    def __init__(self, directory: Path, threads: int = 2, depth: int = 64) -> None:
+        self.directory = directory
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
+        self._slots = threading.BoundedSemaphore(depth)
+        self._futures: list[concurrent.futures.Future[None]] = []
+
+    def _write(self, name: str, data: bytes) -> None:
+        try:
+            fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        finally:
+            self._slots.release()
+
+    def write(self, name: str, text: str) -> None:
+        self._slots.acquire()
+        self._futures.append(self._pool.submit(self._write, name, text.encode("utf-8")))
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        for f in self._futures:
+            f.result()  # an OSError of a writer surfaces here
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:

@@ -44,6 +44,11 @@ def parse(text: str) -> EVR:
     """Parse ``[E:]V[-R]``; raise UserError on anything else."""
     if not isinstance(text, str):
         raise UserError(f"version must be a quoted string like '[E:]V-R', not {type(text).__name__} {text!r}")
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=65536)  # the same versions recur in every profile and node
+def _parse(text: str) -> EVR:
     m = _EVR_RE.match(text)
     if m is None:
         raise UserError(f"bad version {text!r}: expected '[E:]V-R'")

@@ -376,7 +376,8 @@ class Resolver:
             for key in ("ronly", "repl", "add", "del", "if_present"):
                 if key in action:
                     value = action[key]
-                    if _templated(value) or _action_name(value) in names_:
+                    name = value.get("name") if isinstance(value, Mapping) else value
+                    if not isinstance(name, str) or templating.is_template(name) or _action_name(value) in names_:
                         return True
         return False
 

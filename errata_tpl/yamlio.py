@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -58,7 +59,9 @@ def load_file(path: Path, where: str | None = None) -> Any:
     where = where or str(path)
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read(MAX_BYTES + 1)
+            if os.fstat(f.fileno()).st_size > MAX_BYTES:
+                raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
+            text = f.read()
     except FileNotFoundError:
         raise UserError(f"{where}: no such file") from None
     except UnicodeDecodeError:
