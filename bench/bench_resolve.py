@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import measure  # noqa: E402
+from _child import measure
 
 OSES = [("el8", "x86_64", "4.18.0-513.{}.1.el8_9"), ("el9", "x86_64", "5.14.0-362.{}.1.el9_3"),
         ("el9", "aarch64", "5.14.0-362.{}.1.el9_3"), ("el10", "x86_64", "6.12.0-55.{}.1.el10_0")]
