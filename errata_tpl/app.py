@@ -18,15 +18,17 @@ from pathlib import Path
 
 import click
 
-from . import atomic, names, render
+from . import atomic, names, render, rpmcheck
 from .errors import UserError
 from .generate import build_profile
 from .hdrcache import HeaderCache, cache_path
+from .keyring import Keyring
 from .render import Renderer
 from .report import Reporter
 from .resolve import Resolved, Resolver
-from .scan import scan
+from .scan import ScanResult, find_rpms, scan
 from .tree import Tree
+from .verify import Status, Verdict, classify, summary
 
 PROGRESS_MIN_FILES = 2000
 
@@ -60,6 +62,8 @@ class GenerateRequest:
     profile: str | None = None
     fmt: str = "yaml"
     use_cache: bool = True
+    keyring: tuple[Path, ...] = ()
+    require_signature: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,23 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
 
     cache = HeaderCache(cache_path(root, req.mirror)) if req.use_cache else None
 
-    result = scan(req.mirror, cache, progress=_progress_bar(rep))
+    if req.require_signature and not req.keyring:
+        raise UserError("--require-signature needs at least one --keyring KEY")
+    extra: dict[str, object] = {}
+    with contextlib.ExitStack() as stack:
+        keys = stack.enter_context(Keyring(req.keyring)) if req.keyring else None
+        result = scan(req.mirror, cache, progress=_progress_bar(rep),
+                      signatures=keys.rpmkeys_args() if keys is not None else None)
+        if keys is not None:
+            for k in keys.keys:
+                if k.expired:
+                    rep.warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
+            untrusted = _apply_signature_policy(result, keys, req.require_signature)
+            for v in untrusted:
+                rep.warn(f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
+                         + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else ""))
+            extra = {"signatures": "required" if req.require_signature else "checked",
+                     "keyring": [k.fingerprint for k in keys.keys]}
     if cache is not None:
         cache.prune({p.path for p in result.packages} | {b.path for b in result.bad})
         cache.save()
@@ -92,7 +112,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
 
     built = build_profile(
         result.packages, os_id=os_id, profile=profile, source=req.source,
-        generated=clock.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated=clock.strftime("%Y-%m-%dT%H:%M:%SZ"), extra=extra,
     )
     for w in built.warnings:
         rep.warn(w)
@@ -104,6 +124,79 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     )
     ext = "pan" if req.fmt == "pan" else "yaml"
     return Generated(render.profile_text(p, req.fmt), root / "errata" / os_id / f"{profile}.{ext}", len(p.packages))
+
+
+def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -> list[Verdict]:
+    """Leave out what the policy refuses: a bad signature always, and with
+    ``required`` anything not signed by a key of the keyring. Returns the
+    packages that were not ok, kept or not."""
+    verdicts = {rel: classify(rel, c) for rel, c in result.checks.items()}
+    not_ok: list[Verdict] = []
+    kept = []
+    for p in result.packages:
+        v = verdicts.get(p.path)
+        if v is None or v.status is Status.OK:
+            kept.append(p)
+            continue
+        not_ok.append(v)
+        if not (required or v.status is Status.BAD_SIGNATURE):
+            kept.append(p)
+    result.packages = kept
+    return not_ok
+
+
+def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
+    """Every package file's trust verdict, the keys, and repomd.xml's signature."""
+    if not mirror.is_dir():
+        raise UserError(f"{mirror}: not a directory")
+    if not key_files:
+        raise UserError("verify needs at least one --keyring KEY")
+    with Keyring(key_files) as keys:
+        rels, walk_errors = find_rpms(mirror)
+        base = os.path.join(str(mirror), "")
+        checks = rpmcheck.Background([base + r for r in rels], keys.rpmkeys_args(), verbose=True).result()
+        verdicts = [classify(r, checks[base + r]) for r in rels]
+        verdicts += [Verdict(b.path, Status.UNREADABLE, None, b.reason) for b in walk_errors]
+        repomd = mirror / "repodata" / "repomd.xml"
+        asc = mirror / "repodata" / "repomd.xml.asc"
+        if asc.is_file() and repomd.is_file():
+            good, detail = keys.verify_detached(asc, repomd)
+            repo = {"path": "repodata/repomd.xml", "status": "ok" if good else "bad signature", "detail": detail}
+        elif repomd.is_file():
+            repo = {"path": "repodata/repomd.xml", "status": "unsigned", "detail": "no repomd.xml.asc"}
+        else:
+            repo = None
+        key_list = [
+            {"fingerprint": k.fingerprint, "keyid": k.keyid, "uids": list(k.uids), "expires": k.expires,
+             "expired": k.expired, "source": k.source} for k in keys.keys
+        ]
+    files = [{"path": v.path, "status": v.status.value, "keyid": v.keyid, "detail": v.detail}
+             for v in sorted(verdicts, key=lambda v: v.path)]
+    counts = summary(verdicts)
+    ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] != "bad signature")
+    return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "ok": ok}
+
+
+def verify_text(report: dict) -> str:
+    out = []
+    width = max((len(f["status"]) for f in report["files"]), default=2)
+    for f in report["files"]:
+        line = f"{f['status']:<{width}}  {f['path']}"
+        if f["status"] != "ok":
+            line += f"  ({f['detail']})"
+        elif f["keyid"]:
+            line += f"  (key {f['keyid']})"
+        out.append(line)
+    for k in report["keys"]:
+        state = "EXPIRED " if k["expired"] else ""
+        when = "never" if k["expires"] is None else k["expires"]
+        out.append(f"key: {state}{k['fingerprint']} {', '.join(k['uids'])} (expires {when}; {k['source']})")
+    if report["repomd"] is not None:
+        r = report["repomd"]
+        out.append(f"{r['path']}: {r['status']} ({r['detail']})")
+    counts = report["summary"]
+    out.append(f"{sum(counts.values())} files: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return "\n".join(out) + "\n"
 
 
 def write_profile(path: Path, text: str, force: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -79,16 +80,21 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
 @click.option("--format", "fmt", type=click.Choice(["yaml", "pan"]), default="yaml", show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing profile (a dated profile is a record).")
 @click.option("--no-cache", is_flag=True, help="Read every header again; do not use the header cache.")
+@click.option("--keyring", "keyring", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An ASCII-armoured public key (RPM-GPG-KEY-*) to check signatures against; repeatable.")
+@click.option("--require-signature", is_flag=True,
+              help="Leave out every package not signed by a key of the keyring.")
 @_verbosity
 @click.pass_obj
 @_user_errors
 def generate(
     obj: Context, errata_dir: Path, os_id: str, profile: str | None, to_stdout: bool,
-    output: Path | None, fmt: str, force: bool, no_cache: bool,
+    output: Path | None, fmt: str, force: bool, no_cache: bool, keyring: tuple[Path, ...], require_signature: bool,
 ) -> None:
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
     req = app.GenerateRequest(
         mirror=errata_dir, source=str(errata_dir), os_id=os_id, profile=profile, fmt=fmt, use_cache=not no_cache,
+        keyring=keyring, require_signature=require_signature,
     )
     result = app.generate(obj.root, req, obj.rep)
     if to_stdout:
@@ -97,6 +103,24 @@ def generate(
     path = output or result.default_path
     app.write_profile(path, result.text, force)
     obj.rep.info(f"wrote {path}")
+
+
+@main.command()
+@click.argument("errata_dir", type=click.Path(path_type=Path))
+@click.option("--keyring", "keyring", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An ASCII-armoured public key (RPM-GPG-KEY-*) to trust; repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@_user_errors
+def verify(obj: Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
+    """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok)."""
+    report = app.verify(errata_dir, keyring)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(app.verify_text(report), nl=False)
+    sys.exit(0 if report["ok"] else 1)
 
 
 @main.command()

@@ -38,15 +38,21 @@ def _run(paths: list[str], extra_args: Sequence[str], verbose: bool) -> subproce
     )
 
 
-def check_files(paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",)) -> dict[str, Check]:
+def check_files(paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",),
+                verbose: bool = False) -> dict[str, Check]:
     """Run ``rpmkeys --checksig`` over ``paths``; a verdict for every path.
 
     The terse form runs over every file (``PATH: digests OK``); the files it does
     not pass are checked again verbosely, for rpm's words on what is wrong.
+    ``verbose``: every file verbosely (signature checks need each file's lines).
     """
     results: dict[str, Check] = {}
     for start in range(0, len(paths), BATCH):
         batch = list(paths[start : start + BATCH])
+        if verbose:
+            proc = _run(batch, extra_args, verbose=True)
+            results.update(_verdicts(proc.stdout, batch, _reasons(proc.stderr, set(batch))))
+            continue
         passed = _terse_passes(_run(batch, extra_args, verbose=False).stdout, set(batch))
         failed = []
         for p in batch:
@@ -118,10 +124,11 @@ class Background:
     a scan, so on a 2-core machine it gets both cores while Python reads headers.
     """
 
-    def __init__(self, paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",), workers: int = 2) -> None:
+    def __init__(self, paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",),
+                 verbose: bool = False, workers: int = 2) -> None:
         batches = [list(paths[i : i + BATCH]) for i in range(0, len(paths), BATCH)]
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers))
-        self._futures = [self._pool.submit(check_files, b, extra_args) for b in batches]
+        self._futures = [self._pool.submit(check_files, b, extra_args, verbose) for b in batches]
 
     def result(self) -> dict[str, Check]:
         out: dict[str, Check] = {}

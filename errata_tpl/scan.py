@@ -8,7 +8,7 @@ else is a BadFile: reported, skipped, never fatal.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ class ScanResult:
     files: int = 0
     from_cache: int = 0
     walk_errors: list[BadFile] = field(default_factory=list)
+    checks: dict[str, rpmcheck.Check] = field(default_factory=dict)  # with signatures: rpm's verdict per file
 
 
 def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
@@ -98,6 +99,12 @@ def read_header(ts: rpm.TransactionSet, full: str, rel: str) -> RpmInfo | BadFil
     return _info(rel, h)
 
 
+def _signature_only(check: rpmcheck.Check) -> bool:
+    """Failed only on signatures (unknown key, bad signature): a matter of trust,
+    judged by the caller's policy, not a damaged file."""
+    return bool(check.lines) and all(line.endswith(": OK") or "Signature" in line for line in check.lines)
+
+
 def got_os_error(got: RpmInfo | BadFile) -> bool:
     return isinstance(got, BadFile) and got.reason.startswith("cannot ")
 
@@ -106,8 +113,14 @@ def scan(
     top: Path,
     cache: HeaderCache | None = None,
     progress: Callable[[list[str]], Iterable[str]] | None = None,
+    signatures: Sequence[str] | None = None,
 ) -> ScanResult:
-    """Read every RPM below ``top``; reuse ``cache`` entries whose stat is unchanged."""
+    """Read every RPM below ``top``; reuse ``cache`` entries whose stat is unchanged.
+
+    ``signatures``: rpmkeys arguments naming a keyring (Keyring.rpmkeys_args()). Then
+    every file is checked against it, cached or not, and ``result.checks`` holds
+    rpm's verdict lines per file; the cache keeps only keyring-free facts.
+    """
     rels, walk_errors = find_rpms(top)
     result = ScanResult(files=len(rels), walk_errors=walk_errors)
     base = os.path.join(str(top), "")  # plain strings: pathlib costs more than rpm here
@@ -127,7 +140,12 @@ def scan(
         else:
             todo.append(rel)
 
-    digests = rpmcheck.Background([base + r for r in todo]) if todo else None
+    if signatures is None:
+        to_check = todo
+        digests = rpmcheck.Background([base + r for r in todo]) if todo else None
+    else:
+        to_check = [r for r in rels if r in stats]
+        digests = rpmcheck.Background([base + r for r in to_check], signatures, verbose=True) if to_check else None
     rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own "error:" lines: we report each file once
     ts = rpm.TransactionSet()
     # Signatures are checked by `verify` against a chosen keyring, not here: rpm's
@@ -135,10 +153,12 @@ def scan(
     ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES)
     headers = [read_header(ts, base + rel, rel) for rel in (progress(todo) if progress is not None else todo)]
     checks = digests.result() if digests is not None else {}
+    if signatures is not None:
+        result.checks = {rel: checks[base + rel] for rel in to_check}
 
     for rel, got in zip(todo, headers):
         check = checks[base + rel]
-        if not check.ok and not got_os_error(got):
+        if not check.ok and not got_os_error(got) and not _signature_only(check):
             got = BadFile(rel, check.detail)  # rpm's verifier says best what is wrong
         (result.packages if isinstance(got, RpmInfo) else result.bad).append(got)
         if cache is not None:

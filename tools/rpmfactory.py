@@ -155,3 +155,57 @@ def _desc_offset(data: bytes | bytearray) -> int:
     if i < 0:
         raise ValueError("not a fixture rpm")
     return i
+
+
+# --- keys and signatures ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GpgKey:
+    home: Path
+    email: str
+    public: Path  # ASCII-armoured public key, as RPM-GPG-KEY-* files are
+
+
+def make_key(home: Path, name: str, email: str) -> GpgKey:
+    """A throwaway RSA signing key in its own GnuPG home."""
+    home.mkdir(parents=True, mode=0o700, exist_ok=True)
+    batch = home / "key.batch"
+    batch.write_text(f"%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: {name}\n"
+                     f"Name-Email: {email}\nExpire-Date: 0\n%commit\n")
+    env = dict(os.environ, GNUPGHOME=str(home))
+    subprocess.run(["gpg", "--batch", "--quiet", "--gen-key", str(batch)], env=env, check=True,
+                   capture_output=True)
+    public = home / f"RPM-GPG-KEY-{email.split('@')[0]}"
+    public.write_bytes(subprocess.run(["gpg", "--armor", "--export", email], env=env, check=True,
+                                      capture_output=True).stdout)
+    return GpgKey(home, email, public)
+
+
+def sign(paths: list[Path], key: GpgKey) -> None:
+    """rpmsign --addsign, as a distribution signs its packages."""
+    env = dict(os.environ, GNUPGHOME=str(key.home))
+    gpg = shutil.which("gpg") or "/usr/bin/gpg"
+    subprocess.run(["rpmsign", "--define", f"_gpg_name {key.email}", "--define", f"__gpg {gpg}",
+                    "--addsign", *map(str, paths)], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def break_signature(path: Path) -> None:
+    """Flip a byte inside the header signature (tag RSAHEADER or DSAHEADER of the
+    signature header): digests stay good, the signature no longer verifies."""
+    data = bytearray(path.read_bytes())
+    base = 96  # the lead
+    if data[base:base + 3] != b"\x8e\xad\xe8":
+        raise ValueError("no signature header")
+    nindex = int.from_bytes(data[base + 8:base + 12], "big")
+    store = base + 16 + 16 * nindex
+    for i in range(nindex):
+        entry = base + 16 + 16 * i
+        tag = int.from_bytes(data[entry:entry + 4], "big")
+        offset = int.from_bytes(data[entry + 8:entry + 12], "big")
+        count = int.from_bytes(data[entry + 12:entry + 16], "big")
+        if tag in (267, 268):  # DSAHEADER, RSAHEADER: an OpenPGP signature packet
+            data[store + offset + count - 8] ^= 0x55  # inside the signature value
+            path.write_bytes(bytes(data))
+            return
+    raise ValueError("not signed")
