@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,17 @@ from . import __version__, app, atomic, render
 from .errors import UserError
 from .report import Reporter
 from .tree import Tree
+
+
+def _terminate_cleanly() -> None:
+    """SIGTERM unwinds like Ctrl-C does, so every ``finally`` runs: temporary files
+    are removed, locks released, and no file is left half written."""
+
+    def on_term(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_term)
 
 
 class Context:
@@ -66,6 +79,7 @@ def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.pass_context
 def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> None:
     """Dated errata profiles and concrete per-node package lists for RPM fleets."""
+    _terminate_cleanly()
     if root is None:
         root = Path(os.environ.get("ERRATA_TPL_ROOT") or ".")
     ctx.obj = Context(root, 1 if verbose else -1 if quiet else 0)

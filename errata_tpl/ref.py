@@ -21,7 +21,7 @@ KNOWN_ARCHES = frozenset(
     ]
 )
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.\-]*$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9_+.\-]*(?<![-.])$")  # not ending in "-" or "."
 _ARCH_RE = re.compile(r"^[A-Za-z0-9_]+$")
 # N-[E:]V-R with V starting with a digit: how dnf reads "bash-5.1.8-9.el9".
 _NVR_RE = re.compile(r"^(?P<name>.+?)-(?P<evr>(?:\d+:)?\d[^\s:\-]*-[^\s:\-]+)$")
