@@ -13,16 +13,22 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import click
 
-from . import atomic, names, render, rpmcheck
+from . import atomic, names, render, rpmcheck, yamlio
+from . import diff as diffmod
+from .advisories import Advisory
+from .advisories import load as load_advisories
 from .errors import UserError
-from .generate import build_profile
+from .generate import Selection, build_profile
 from .hdrcache import HeaderCache, cache_path
 from .keyring import Keyring
+from .profile import Profile
+from .profile import from_data as profile_from_data
 from .render import Renderer
 from .report import Reporter
 from .resolve import Resolved, Resolver
@@ -64,6 +70,7 @@ class GenerateRequest:
     use_cache: bool = True
     keyring: tuple[Path, ...] = ()
     require_signature: bool = False
+    selection: Selection = field(default_factory=Selection)
 
 
 @dataclass(frozen=True)
@@ -110,9 +117,15 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
             f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
         )
 
+    advisories = load_advisories(req.mirror)
+    sel = req.selection
+    if sel.security_only and advisories is None:
+        raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
+    if sel.until is not None and advisories is None and sel.date_field != "buildtime":
+        rep.warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
     built = build_profile(
         result.packages, os_id=os_id, profile=profile, source=req.source,
-        generated=clock.strftime("%Y-%m-%dT%H:%M:%SZ"), extra=extra,
+        generated=clock.strftime("%Y-%m-%dT%H:%M:%SZ"), extra=extra, advisories=advisories, selection=sel,
     )
     for w in built.warnings:
         rep.warn(w)
@@ -121,6 +134,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
         f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
         f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
+        + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
     )
     ext = "pan" if req.fmt == "pan" else "yaml"
     return Generated(render.profile_text(p, req.fmt), root / "errata" / os_id / f"{profile}.{ext}", len(p.packages))
@@ -302,6 +316,86 @@ class _Writers:
         self._pool.shutdown(wait=True)
         for f in self._futures:
             f.result()  # an OSError of a writer surfaces here
+
+
+# --- diff -----------------------------------------------------------------------------------
+
+AdvisoryIndex = dict[tuple[str, Optional[str], Optional[str]], tuple[Advisory, ...]]
+
+
+def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    items = [diffmod.Item(e.name, e.arch, str(e.evr)) for e in p.packages]
+    advs = {(e.name, e.arch, str(e.evr)): e.advisories for e in p.packages if e.advisories}
+    return items, advs
+
+
+def _resolved_items(tree: Tree, os_id: str, packages: list[dict]) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    """A resolved list's items; advisories from the profiles its versions came from."""
+    items, advs = [], {}
+    for p in packages:
+        items.append(diffmod.Item(p["name"], p["arch"], p["version"]))
+        source = str(p.get("from") or "")
+        if source.startswith(("errata:", "fix:")):
+            try:
+                prof = tree.profile(os_id, source.split(":", 1)[1])
+            except UserError:
+                prof = None
+            for e in prof.packages if prof is not None else ():
+                if e.advisories and (e.name, e.arch, str(e.evr)) == (p["name"], p["arch"], p["version"]):
+                    advs[(e.name, e.arch, str(e.evr))] = e.advisories
+    return items, advs
+
+
+def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    data = yamlio.load_file(path)  # JSON is YAML too
+    if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
+        for i, p in enumerate(data["packages"]):
+            if not (isinstance(p, dict) and {"name", "version", "arch"} <= set(p)):
+                raise UserError(f"{path}: packages[{i}]: expected name, version and arch")
+        return _resolved_items(tree, str(data.get("os")), data["packages"])
+    return _profile_items(profile_from_data(data, str(path)))
+
+
+def _resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    return _resolved_items(tree, r.os, render.data(r)["packages"])
+
+
+def diff(tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None,
+         os_id: str | None) -> diffmod.Diff:
+    """Two files, two profiles of an OS, two nodes, or a node and the profile it could switch to."""
+    if nodes:
+        if len(nodes) != 2 or a or b or profile:
+            raise UserError("diff --node takes exactly two nodes: --node N1 --node N2")
+        resolver = Resolver(tree)
+        ra, rb = (resolver.resolve(names.node(n)) for n in nodes)
+        (ia, aa), (ib, ab) = _resolved_to_items(tree, ra), _resolved_to_items(tree, rb)
+        return diffmod.compare(nodes[0], ia, nodes[1], ib, {**aa, **ab})
+    if profile is not None:
+        if not a or b:
+            raise UserError("diff NODE --profile P: name one node")
+        node = names.node(a)
+        now = Resolver(tree).resolve(node)
+        then = Resolver(tree, preview={node: names.profile(profile)}).resolve(node)
+        (ia, aa), (ib, ab) = _resolved_to_items(tree, now), _resolved_to_items(tree, then)
+        label = f"{node} ({now.errata or 'no errata'})"
+        return diffmod.compare(label, ia, f"{node} with profile {profile}", ib, {**aa, **ab})
+    if not a or not b:
+        raise UserError("diff needs A and B (files, or profile names with --os), --node N1 --node N2, "
+                        "or NODE --profile P")
+    sides = []
+    for arg in (a, b):
+        path = Path(arg)
+        if path.is_file():
+            sides.append(_items_of_file(tree, path))
+        elif os_id is not None:
+            prof = tree.profile(names.os_id(os_id), names.profile(arg))
+            if prof is None:
+                raise UserError(f"no profile {arg} for {os_id} ({tree.profile_rel(os_id, arg)})")
+            sides.append(_profile_items(prof))
+        else:
+            raise UserError(f"{arg}: no such file (for a profile name, give --os)")
+    (ia, aa), (ib, ab) = sides
+    return diffmod.compare(a, ia, b, ib, {**aa, **ab})
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:

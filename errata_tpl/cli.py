@@ -98,17 +98,28 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
               help="An ASCII-armoured public key (RPM-GPG-KEY-*) to check signatures against; repeatable.")
 @click.option("--require-signature", is_flag=True,
               help="Leave out every package not signed by a key of the keyring.")
+@click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
+@click.option("--min-severity", type=click.Choice(["Low", "Moderate", "Important", "Critical"]),
+              help="With --security-only: only advisories of at least this severity.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]),
+              help="Only builds published by this day (inclusive): the mirror as it was then.")
+@click.option("--date-field", type=click.Choice(["issued", "updated", "buildtime"]), default="issued",
+              show_default=True, help="What 'published' means for --until (advisory dates need updateinfo).")
 @_verbosity
 @click.pass_obj
 @_user_errors
 def generate(
     obj: Context, errata_dir: Path, os_id: str, profile: str | None, to_stdout: bool,
     output: Path | None, fmt: str, force: bool, no_cache: bool, keyring: tuple[Path, ...], require_signature: bool,
+    security_only: bool, min_severity: str | None, until: Any, date_field: str,
 ) -> None:
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
+    if min_severity and not security_only:
+        raise click.UsageError("--min-severity goes with --security-only")
+    selection = app.Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = app.GenerateRequest(
         mirror=errata_dir, source=str(errata_dir), os_id=os_id, profile=profile, fmt=fmt, use_cache=not no_cache,
-        keyring=keyring, require_signature=require_signature,
+        keyring=keyring, require_signature=require_signature, selection=selection,
     )
     result = app.generate(obj.root, req, obj.rep)
     if to_stdout:
@@ -184,6 +195,25 @@ def explain(obj: Context, node: str, package: str) -> None:
     """Print every step that touched PACKAGE on NODE."""
     for line in app.explain(Tree(obj.root), node, package):
         click.echo(line)
+
+
+@main.command()
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@click.option("--node", "nodes", multiple=True, help="Compare two nodes' resolved lists: --node N1 --node N2.")
+@click.option("--profile", help="With one NODE: what switching it to this profile would change.")
+@click.option("--os", "os_id", help="With two profile names: the os-id they belong to.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@_user_errors
+def diff(obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None,
+         os_id: str | None, fmt: str) -> None:
+    """Added, removed, upgraded and downgraded packages between A and B.
+
+    A and B are two profile files or resolved lists (yaml or json), or two profile
+    names with --os; or --node N1 --node N2; or NODE --profile P."""
+    d = app.diff(Tree(obj.root), a, b, nodes, profile, os_id)
+    click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else app.diffmod.text(d), nl=fmt == "json")
 
 
 @main.command()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import evr as evrmod
+from .advisories import SEVERITIES, Advisory, NevraKey, nevra_key
 from .evr import EVR
 from .kernel import is_kernel_name
 from .profile import Entry, Profile, newest_first
@@ -17,6 +19,81 @@ class Built:
     profile: Profile
     warnings: tuple[str, ...]
     sources_skipped: int
+    left_out: int = 0  # builds the selection refused (not security, too recent)
+    renames: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which builds may enter the profile (Katello's filters, made explicit)."""
+
+    security_only: bool = False
+    min_severity: str | None = None
+    until: str | None = None  # YYYY-MM-DD, inclusive
+    date_field: str = "issued"  # issued | updated | buildtime
+
+    def active(self) -> bool:
+        return self.security_only or self.until is not None
+
+    def rule(self, have_updateinfo: bool) -> dict[str, object]:
+        """The rule as recorded in the profile header."""
+        out: dict[str, object] = {}
+        if self.security_only:
+            out["security_only"] = True
+            if self.min_severity:
+                out["min_severity"] = self.min_severity
+        if self.until is not None:
+            out["until"] = self.until
+            field = self.date_field if have_updateinfo else "buildtime"
+            out["date"] = field
+            if field != "buildtime":
+                out["undated"] = "buildtime"  # builds no advisory covers
+        return out
+
+
+def _advisories_of(p: RpmInfo, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None) -> tuple[Advisory, ...]:
+    if not advisories:
+        return ()
+    return advisories.get(nevra_key(p.name, p.epoch, p.version, p.release, p.arch), ())
+
+
+def _published(p: RpmInfo, advs: tuple[Advisory, ...], field: str) -> str:
+    """The day a build counts as published: its first advisory's date, else its build time."""
+    if field != "buildtime":
+        days = [d for a in advs if (d := (a.issued if field == "issued" else a.updated)) is not None]
+        if days:
+            return min(days)
+    return dt.datetime.fromtimestamp(p.buildtime, tz=dt.timezone.utc).date().isoformat()
+
+
+def selected(p: RpmInfo, sel: Selection, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None) -> bool:
+    advs = _advisories_of(p, advisories)
+    if sel.security_only:
+        floor = SEVERITIES.index(sel.min_severity) if sel.min_severity else -1
+        if not any(a.type == "security" and a.severity_rank() >= floor for a in advs):
+            return False
+    if sel.until is not None:
+        field = sel.date_field if advisories is not None else "buildtime"
+        if _published(p, advs, field) > sel.until:
+            return False
+    return True
+
+
+def renames(entries: list[RpmInfo]) -> list[dict]:
+    """Builds whose header obsoletes another name: the package was renamed, and the
+    fix hook needs the new name in (repl) and the old one out (del)."""
+    found = []
+    for p in entries:
+        for ob in p.obsoletes:
+            old = ob.split()[0]
+            if old != p.name:
+                evr = f"{p.epoch}:" if p.epoch else ""
+                found.append({
+                    "name": p.name, "obsoletes": ob,
+                    "actions": [{"repl": {"name": p.name, "version": f"{evr}{p.version}-{p.release}",
+                                          "arch": p.arch}, "if_present": old}, {"del": old}],
+                })
+    return found
 
 
 def _evr(p: RpmInfo) -> EVR:
@@ -46,20 +123,24 @@ def newest_per_name_arch(packages: Iterable[RpmInfo]) -> tuple[dict[tuple[str, s
 
 def build_profile(
     packages: Iterable[RpmInfo], *, os_id: str, profile: str, source: str, generated: str,
-    extra: dict | None = None,
+    extra: dict | None = None, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None = None,
+    selection: Selection | None = None,
 ) -> Built:
+    selection = selection or Selection()
     binaries: list[RpmInfo] = []
-    sources = 0
+    sources = left_out = 0
     for p in packages:
         if p.is_source:
             sources += 1
+        elif selection.active() and not selected(p, selection, advisories):
+            left_out += 1
         else:
             binaries.append(p)
 
     kernels = {(p.name, p.arch, _evr(p)) for p in binaries if is_kernel_name(p.name)}
     best, warnings = newest_per_name_arch(p for p in binaries if not is_kernel_name(p.name))
 
-    entries = [Entry(p.name, _evr(p), p.arch) for _, p in sorted(best.items())]
+    entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for _, p in sorted(best.items())]
     kernel_entries = newest_first([Entry(n, v, a) for n, a, v in kernels])
 
     # A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is
@@ -74,9 +155,20 @@ def build_profile(
                 f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
             )
 
+    renamed = renames([p for _, p in sorted(best.items())])
+    for r in renamed:
+        warnings.append(f"{r['name']} obsoletes {r['obsoletes']}: a renamed package; the fix hook needs "
+                        f"repl {r['actions'][0]['repl']} and del {r['actions'][1]['del']}")
+    header = dict(extra or {})
+    if advisories is not None:
+        header["advisories"] = "updateinfo"
+    if selection.active():
+        header["selection"] = selection.rule(advisories is not None)
+    if renamed:
+        header["renamed"] = renamed
     prof = Profile(
         profile=profile, os=os_id, generated=generated, source=source,
         packages=tuple(entries), kernels=tuple(kernel_entries), kernel_named=tuple(kernel_named),
-        extra=dict(extra or {}),
+        extra=header,
     )
-    return Built(prof, tuple(warnings), sources)
+    return Built(prof, tuple(warnings), sources, left_out, tuple(renamed))

@@ -9,6 +9,7 @@ from typing import Any
 from . import evr as evrmod
 from . import ref as refmod
 from . import yamlio
+from .advisories import Advisory, cves
 from .errors import UserError
 from .evr import EVR
 
@@ -18,9 +19,16 @@ class Entry:
     name: str
     evr: EVR
     arch: str
+    advisories: tuple[Advisory, ...] = ()  # the advisories that ship this build
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": str(self.evr), "arch": self.arch}
+        d: dict[str, Any] = {"name": self.name, "version": str(self.evr), "arch": self.arch}
+        if self.advisories:
+            d["advisories"] = [a.as_dict() for a in self.advisories]
+            found = cves(self.advisories)
+            if found:
+                d["cves"] = found
+        return d
 
 
 @dataclass(frozen=True)
@@ -54,13 +62,36 @@ def _entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
     out = []
     for i, item in enumerate(items):
         try:
+            advs: tuple[Advisory, ...] = ()
+            if isinstance(item, dict) and ("advisories" in item or "cves" in item):
+                advs = _advisories(item.get("advisories"), item.get("cves"))
+                item = {k: v for k, v in item.items() if k not in ("advisories", "cves")}
             r = refmod.parse(item)
             if r.version is None or r.arch is None:
                 raise UserError("a profile entry needs name, version and arch")
         except UserError as e:
             raise UserError(f"{where}: {key}[{i}]: {e}") from None
-        out.append(Entry(r.name, r.version, r.arch))
+        out.append(Entry(r.name, r.version, r.arch, advs))
     return tuple(out)
+
+
+def _advisories(items: Any, cve_ids: Any) -> tuple[Advisory, ...]:
+    """Read back what as_dict wrote. The CVE list is per entry; each advisory of
+    the entry is given all of them (a profile records no finer mapping)."""
+    if not isinstance(items, list) or not all(isinstance(a, dict) and isinstance(a.get("id"), str) for a in items):
+        raise UserError("'advisories' must be a list of {id, type, severity, issued}")
+    if cve_ids is not None and not (isinstance(cve_ids, list) and all(isinstance(c, str) for c in cve_ids)):
+        raise UserError("'cves' must be a list of CVE ids")
+    found = tuple(cve_ids or ())
+    return tuple(
+        Advisory(a["id"], str(a.get("type") or "bugfix"), a.get("severity"), _str(a.get("issued")),
+                 _str(a.get("issued")), found)
+        for a in items
+    )
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def from_data(data: Any, where: str) -> Profile:

@@ -73,9 +73,10 @@ def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Resolver:
-    def __init__(self, tree: Tree, trace: bool = False) -> None:
+    def __init__(self, tree: Tree, trace: bool = False, preview: Mapping[str, str] | None = None) -> None:
         self.tree = tree
         self.trace = trace
+        self.preview = dict(preview or {})  # node -> profile: what switching it would give
         self._memo: dict[Any, _Shared] = {}
         self._layers: dict[int, tuple[Any, list[Pkg | None]]] = {}
         self._base: dict[Any, PackageSet] = {}
@@ -127,6 +128,8 @@ class Resolver:
                        ) -> tuple[str | None, str, str]:
         """Step 2: (profile or None, errata_from, where the choice was made)."""
         where = f"site/nodes/{node}.yaml"
+        if node in self.preview:
+            return self.preview[node], "preview", "diff --profile"
         if s.get("deploy_errata") is not True:
             if nd.get("errata") is not None:
                 self._warn(f"{where}: key 'errata' ignored: deploy_errata is not true for {node}")
