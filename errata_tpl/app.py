@@ -21,13 +21,16 @@ import click
 
 from . import atomic, names, render, rpmcheck, yamlio
 from . import diff as diffmod
-from .advisories import Advisory
+from . import evr as evrmod
+from .advisories import Advisory, cves
 from .advisories import load as load_advisories
+from .check import Outcome
 from .errors import UserError
 from .generate import Selection, build_profile
 from .hdrcache import HeaderCache, cache_path
 from .keyring import Keyring
-from .profile import Profile
+from .pkgset import Pkg
+from .profile import Entry, Profile
 from .profile import from_data as profile_from_data
 from .render import Renderer
 from .report import Reporter
@@ -398,6 +401,48 @@ def diff(tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profi
     return diffmod.compare(a, ia, b, ib, {**aa, **ab})
 
 
+# --- check -------------------------------------------------------------------------------
+
+
+def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
+    """Solve every node's list with libsolv; nodes sharing a list are solved once."""
+    from .check import Repositories, solve
+
+    repos = Repositories(repo_dirs)
+    _, results = resolve_all(tree, nodes, rep)
+    solved: dict[int, tuple[tuple, Outcome]] = {}
+    out: dict[str, Outcome] = {}
+    for r in results:
+        hit = solved.get(id(r.packages))
+        if hit is None or hit[0] is not r.packages:
+            hit = (r.packages, solve(repos, tree.os(r.os).arch, r.packages))
+            solved[id(r.packages)] = hit
+        out[r.node] = hit[1]
+    return out
+
+
+def check_text(outcomes: dict[str, Outcome]) -> str:
+    lines = []
+    for node, o in outcomes.items():
+        if o.ok:
+            extra = f"; would also install {', '.join(o.pulled_in)}" if o.pulled_in else ""
+            lines.append(f"{node}: ok{extra}")
+            continue
+        lines.append(f"{node}: {len(o.problems)} problem{'s' if len(o.problems) != 1 else ''}")
+        for p in o.problems:
+            lines.append(f"  - {p.text}")
+            if p.suggestion is not None:
+                lines.append(f"    fix hook: {yamlio.value(p.suggestion)}")
+    bad = sum(1 for o in outcomes.values() if not o.ok)
+    lines.append(f"{len(outcomes)} nodes: {len(outcomes) - bad} ok, {bad} with problems")
+    return "\n".join(lines) + "\n"
+
+
+def check_json(outcomes: dict[str, Outcome]) -> dict:
+    return {node: {"ok": o.ok, "problems": [{"text": p.text, "fix": p.suggestion} for p in o.problems],
+                   "pulled_in": list(o.pulled_in)} for node, o in outcomes.items()}
+
+
 def explain(tree: Tree, node: str, package: str) -> list[str]:
     """Every step that touched ``package`` on ``node``, then what it ends as."""
     resolver = Resolver(tree, trace=True)
@@ -410,10 +455,64 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
         lines += [f"  result: {p.nevra()} (from {p.source}{', multi' if p.multi else ''})" for p in final]
     else:
         lines.append(f"  result: {package} is not in the list of {r.node}")
+    for p in final:
+        entry = _profile_entry(tree, r.os, p.source, p)
+        if entry is not None and entry.advisories:
+            lines.append(f"  advisories: {_describe(entry.advisories)}")
+    newest = _newest_profile(tree, r.os)
+    for name_arch, (entry, _) in sorted(_missing(newest, r.packages).items()):
+        if name_arch[0] == package:
+            lines.append(f"  missing: profile {newest.profile} has {entry.name}-{entry.evr}.{entry.arch}"
+                         f" ({_describe(entry.advisories)})")
     return lines
 
 
-STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed")
+def _describe(advs: tuple[Advisory, ...]) -> str:
+    parts = [f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip() for a in advs]
+    found = cves(advs)
+    return "; ".join(parts) + (f"; {' '.join(found)}" if found else "")
+
+
+def _profile_entry(tree: Tree, os_id: str, source: str, p: Pkg) -> Entry | None:
+    if not source.startswith(("errata:", "fix:")):
+        return None
+    try:
+        prof = tree.profile(os_id, source.split(":", 1)[1])
+    except UserError:
+        return None
+    return next((e for e in prof.packages if (e.name, e.arch, e.evr) == (p.name, p.arch, p.evr)), None) \
+        if prof is not None else None
+
+
+def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
+    found = tree.profiles(os_id)
+    return tree.profile(os_id, found[-1]) if found else None
+
+
+def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[str, str], tuple[Entry, Pkg]]:
+    """Entries of the newest profile that carry CVEs and that the node has older."""
+    if newest is None:
+        return {}
+    have: dict[str, list[Pkg]] = {}
+    for p in packages:
+        have.setdefault(p.name, []).append(p)
+    out = {}
+    for e in newest.packages:
+        if not e.advisories or not cves(e.advisories):
+            continue
+        for p in have.get(e.name, ()):
+            if p.arch in (e.arch, None) and p.evr is not None and evrmod.compare(p.evr, e.evr) < 0:
+                out[(e.name, e.arch)] = (e, p)
+    return out
+
+
+def missing_cves(tree: Tree, r: Resolved) -> list[str]:
+    """CVEs the newest profile of the node's OS fixes and the node's list does not have."""
+    return cves(a for e, _ in _missing(_newest_profile(tree, r.os), r.packages).values() for a in e.advisories)
+
+
+STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed",
+                  "missing CVEs")
 
 
 def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
@@ -421,18 +520,23 @@ def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
     resolver = Resolver(tree)
     rows: list[tuple[str, ...]] = []
     ok = True
+    missing: dict[tuple[str, int], tuple[tuple[Pkg, ...], list[str]]] = {}  # per shared list
     for n in tree.node_names():
         try:
             r = resolver.resolve(n)
         except UserError as e:
             ok = False
-            rows.append((n, "-", "-", "ERROR", str(e), "", "", "", ""))
+            rows.append((n, "-", "-", "ERROR", str(e), "", "", "", "", ""))
             continue
         deploy = "no" if r.errata_from == "deploy-off" else "yes"
         source = f"clone:{r.clone}" if r.clone else r.errata_from
+        hit = missing.get((r.os, id(r.packages)))
+        if hit is None or hit[0] is not r.packages:
+            hit = missing[(r.os, id(r.packages))] = (r.packages, missing_cves(tree, r))
+        cve_list = hit[1]
         rows.append((
             n, r.os, deploy, r.errata or "-", source, r.kernel.version or "-", r.kernel.source,
-            ",".join(r.kernel.kept) or "-", str(r.changed_by_errata),
+            ",".join(r.kernel.kept) or "-", str(r.changed_by_errata), str(len(cve_list)),
         ))
     for w in tree.warnings + resolver.warnings:
         rep.warn(w)

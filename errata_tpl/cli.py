@@ -198,6 +198,28 @@ def explain(obj: Context, node: str, package: str) -> None:
 
 
 @main.command()
+@click.argument("nodes", nargs=-1)
+@click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
+@click.option("--repo", "repos", multiple=True, required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A repository (a directory with repodata/); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_verbosity
+@click.pass_obj
+@_user_errors
+def check(obj: Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Path, ...], fmt: str) -> None:
+    """Solve each node's list with libsolv against the repositories (rc 1 if any fails)."""
+    if bool(nodes) == all_nodes:
+        raise click.UsageError("name one or more nodes, or --all")
+    tree = Tree(obj.root)
+    outcomes = app.check(tree, app.select_nodes(tree, nodes, all_nodes), repos, obj.rep)
+    if fmt == "json":
+        click.echo(json.dumps(app.check_json(outcomes), indent=2))
+    else:
+        click.echo(app.check_text(outcomes), nl=False)
+    sys.exit(0 if all(o.ok for o in outcomes.values()) else 1)
+
+
+@main.command()
 @click.argument("a", required=False)
 @click.argument("b", required=False)
 @click.option("--node", "nodes", multiple=True, help="Compare two nodes' resolved lists: --node N1 --node N2.")

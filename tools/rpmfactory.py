@@ -209,3 +209,64 @@ def break_signature(path: Path) -> None:
             path.write_bytes(bytes(data))
             return
     raise ValueError("not signed")
+
+
+# --- repository metadata ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Advisory:
+    id: str
+    type: str  # security | bugfix | enhancement
+    issued: str  # YYYY-MM-DD
+    packages: tuple[str, ...]  # file names of the repository's rpms it ships
+    severity: str | None = None
+    cves: tuple[str, ...] = ()
+    updated: str | None = None
+
+
+def createrepo(repo: Path, advisories: list[Advisory] = ()) -> None:
+    """createrepo_c, then (with advisories) an updateinfo.xml added by modifyrepo_c."""
+    import datetime as dt
+
+    import createrepo_c as cr
+
+    subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
+    if not advisories:
+        return
+    info = cr.UpdateInfo()
+    for a in advisories:
+        rec = cr.UpdateRecord()
+        rec.id, rec.type, rec.title = a.id, a.type, f"{a.id} {a.type} update"
+        rec.fromstr, rec.status, rec.version, rec.release = "errata@example.org", "final", "1", "1"
+        rec.severity = a.severity or "None"
+        rec.issued_date = dt.datetime.fromisoformat(a.issued)
+        rec.updated_date = dt.datetime.fromisoformat(a.updated or a.issued)
+        rec.summary = rec.description = rec.title
+        for cve in a.cves:
+            ref = cr.UpdateReference()
+            ref.type, ref.id, ref.href, ref.title = "cve", cve, f"https://cve.example.invalid/{cve}", cve
+            rec.append_reference(ref)
+        coll = cr.UpdateCollection()
+        coll.shortname, coll.name = "errata-tpl", "errata-tpl fixtures"
+        for fn in a.packages:
+            name, version, release, arch = _split_filename(fn)
+            pkg = cr.UpdateCollectionPackage()
+            pkg.name, pkg.version, pkg.release, pkg.arch, pkg.filename = name, version, release, arch, fn
+            pkg.epoch, pkg.src = "0", f"{name}-{version}-{release}.src.rpm"
+            coll.append(pkg)
+        rec.append_collection(coll)
+        info.append(rec)
+    path = repo / "updateinfo.xml"
+    path.write_text(info.xml_dump())
+    subprocess.run(["modifyrepo_c", "--mdtype", "updateinfo", str(path), str(repo / "repodata")],
+                   check=True, capture_output=True)
+    path.unlink()
+
+
+def _split_filename(fn: str) -> tuple[str, str, str, str]:
+    base = fn[: -len(".rpm")]
+    rest, arch = base.rsplit(".", 1)
+    nv, release = rest.rsplit("-", 1)
+    name, version = nv.rsplit("-", 1)
+    return name, version, release, arch
