@@ -490,19 +490,22 @@ def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
 
 
 def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[str, str], tuple[Entry, Pkg]]:
-    """Entries of the newest profile that carry CVEs and that the node has older."""
+    """Entries of the newest profile that carry CVEs and are newer than the newest
+    version the node has of that name and arch (kernels too: kept ones do not count)."""
     if newest is None:
         return {}
     have: dict[str, list[Pkg]] = {}
     for p in packages:
         have.setdefault(p.name, []).append(p)
     out = {}
-    for e in newest.packages:
-        if not e.advisories or not cves(e.advisories):
-            continue
-        for p in have.get(e.name, ()):
-            if p.arch in (e.arch, None) and p.evr is not None and evrmod.compare(p.evr, e.evr) < 0:
-                out[(e.name, e.arch)] = (e, p)
+    for e in (*newest.packages, *newest.kernels):
+        if (e.name, e.arch) in out or not cves(e.advisories):
+            continue  # kernels come newest first: the first entry of a name decides
+        mine = [p for p in have.get(e.name, ()) if p.arch in (e.arch, None) and p.evr is not None]
+        if mine:
+            top = max(mine, key=lambda p: evrmod.sort_key(p.evr))
+            if evrmod.compare(top.evr, e.evr) < 0:
+                out[(e.name, e.arch)] = (e, top)
     return out
 
 

@@ -137,11 +137,11 @@ def build_profile(
         else:
             binaries.append(p)
 
-    kernels = {(p.name, p.arch, _evr(p)) for p in binaries if is_kernel_name(p.name)}
+    kernels = {(p.name, p.arch, _evr(p)): p for p in binaries if is_kernel_name(p.name)}
     best, warnings = newest_per_name_arch(p for p in binaries if not is_kernel_name(p.name))
 
     entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for _, p in sorted(best.items())]
-    kernel_entries = newest_first([Entry(n, v, a) for n, a, v in kernels])
+    kernel_entries = newest_first([Entry(n, v, a, _advisories_of(p, advisories)) for (n, a, v), p in kernels.items()])
 
     # A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is
     # only right for that kernel: it stays replace-only, and is flagged for a fix hook.

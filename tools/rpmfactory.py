@@ -225,15 +225,19 @@ class Advisory:
     updated: str | None = None
 
 
-def createrepo(repo: Path, advisories: list[Advisory] = ()) -> None:
-    """createrepo_c, then (with advisories) an updateinfo.xml added by modifyrepo_c."""
+def createrepo(repo: Path, advisories: list[Advisory] = (), revision: int | None = None) -> None:
+    """createrepo_c, then (with advisories) an updateinfo.xml added by modifyrepo_c.
+    With ``revision`` (a time stamp) the metadata is reproducible."""
     import datetime as dt
+    import re
 
     import createrepo_c as cr
 
-    subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
+    pinned = ["--revision", str(revision), "--set-timestamp-to-revision", "--no-database"] if revision else []
+    subprocess.run(["createrepo_c", "-q", *pinned, str(repo)], check=True)
     if not advisories:
         return
+    epochs = {p.name: _epoch(p) for p in repo.rglob("*.rpm")}
     info = cr.UpdateInfo()
     for a in advisories:
         rec = cr.UpdateRecord()
@@ -253,7 +257,7 @@ def createrepo(repo: Path, advisories: list[Advisory] = ()) -> None:
             name, version, release, arch = _split_filename(fn)
             pkg = cr.UpdateCollectionPackage()
             pkg.name, pkg.version, pkg.release, pkg.arch, pkg.filename = name, version, release, arch, fn
-            pkg.epoch, pkg.src = "0", f"{name}-{version}-{release}.src.rpm"
+            pkg.epoch, pkg.src = epochs.get(fn, "0"), f"{name}-{version}-{release}.src.rpm"
             coll.append(pkg)
         rec.append_collection(coll)
         info.append(rec)
@@ -262,6 +266,16 @@ def createrepo(repo: Path, advisories: list[Advisory] = ()) -> None:
     subprocess.run(["modifyrepo_c", "--mdtype", "updateinfo", str(path), str(repo / "repodata")],
                    check=True, capture_output=True)
     path.unlink()
+    if revision:
+        repomd = repo / "repodata" / "repomd.xml"
+        repomd.write_text(re.sub(r"<timestamp>\d+</timestamp>", f"<timestamp>{revision}</timestamp>",
+                                 repomd.read_text()))
+
+
+def _epoch(path: Path) -> str:
+    out = subprocess.run(["rpm", "-qp", "--nosignature", "--qf", "%{EPOCH}", str(path)],
+                         capture_output=True, text=True).stdout.strip()
+    return out if out.isdigit() else "0"
 
 
 def _split_filename(fn: str) -> tuple[str, str, str, str]:
