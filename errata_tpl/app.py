@@ -332,20 +332,31 @@ def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
     return items, advs
 
 
-def _resolved_items(tree: Tree, os_id: str, packages: list[dict]) -> tuple[list[diffmod.Item], AdvisoryIndex]:
-    """A resolved list's items; advisories from the profiles its versions came from."""
-    items, advs = [], {}
-    for p in packages:
-        items.append(diffmod.Item(p["name"], p["arch"], p["version"]))
-        source = str(p.get("from") or "")
-        if source.startswith(("errata:", "fix:")):
+def _resolved_items(tree: Tree, os_id: str, errata: str | None,
+                    packages: list[dict]) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    """A resolved list's items; advisories from the profile each version came from
+    (kernels: the node's profile, whose kernels list names them)."""
+    indexes: dict[str, AdvisoryIndex] = {}
+
+    def index(name: str) -> AdvisoryIndex:
+        if name not in indexes:
             try:
-                prof = tree.profile(os_id, source.split(":", 1)[1])
+                prof = tree.profile(os_id, name)
             except UserError:
                 prof = None
-            for e in prof.packages if prof is not None else ():
-                if e.advisories and (e.name, e.arch, str(e.evr)) == (p["name"], p["arch"], p["version"]):
-                    advs[(e.name, e.arch, str(e.evr))] = e.advisories
+            entries = (*prof.packages, *prof.kernels) if prof is not None else ()
+            indexes[name] = {(e.name, e.arch, str(e.evr)): e.advisories for e in entries if e.advisories}
+        return indexes[name]
+
+    items, advs = [], {}
+    for p in packages:
+        key = (p["name"], p["arch"], p["version"])
+        items.append(diffmod.Item(*key))
+        source = str(p.get("from") or "")
+        origin = source.split(":", 1)[1] if source.startswith(("errata:", "fix:")) else (
+            errata if source in ("kernel", "keep-kernel") else None)
+        if origin is not None and key in index(origin):
+            advs[key] = index(origin)[key]
     return items, advs
 
 
@@ -355,12 +366,13 @@ def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], Advisory
         for i, p in enumerate(data["packages"]):
             if not (isinstance(p, dict) and {"name", "version", "arch"} <= set(p)):
                 raise UserError(f"{path}: packages[{i}]: expected name, version and arch")
-        return _resolved_items(tree, str(data.get("os")), data["packages"])
+        errata = data.get("errata") if isinstance(data.get("errata"), str) else None
+        return _resolved_items(tree, str(data.get("os")), errata, data["packages"])
     return _profile_items(profile_from_data(data, str(path)))
 
 
 def _resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
-    return _resolved_items(tree, r.os, render.data(r)["packages"])
+    return _resolved_items(tree, r.os, r.errata, render.data(r)["packages"])
 
 
 def diff(tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None,

@@ -1,0 +1,84 @@
+"""`diff`: profiles, resolved lists, nodes, and a node's preview of another profile."""
+
+import json
+
+from errata_tpl.diff import Item, compare
+
+
+def test_compare_kinds():
+    a = [Item("bash", "x86_64", "5.1-6"), Item("nss", "x86_64", "3.101-7"), Item("gone", "x86_64", "1-1"),
+         Item("kernel", "x86_64", "5.14-1"), Item("tzdata", None, None)]
+    b = [Item("bash", "x86_64", "5.1-9"), Item("nss", "x86_64", "3.90-3"), Item("new", "noarch", "1-1"),
+         Item("kernel", "x86_64", "5.14-1"), Item("kernel", "x86_64", "5.14-2"), Item("tzdata", None, "2024a-1")]
+    d = compare("a", a, "b", b)
+    got = [(c.kind, c.name, c.old, c.new) for c in d.changes]
+    assert got == [
+        ("upgraded", "bash", "5.1-6", "5.1-9"),
+        ("removed", "gone", "1-1", None),
+        ("added", "kernel", None, "5.14-2"),
+        ("added", "new", None, "1-1"),
+        ("downgraded", "nss", "3.101-7", "3.90-3"),
+        ("upgraded", "tzdata", None, "2024a-1"),
+    ]
+    assert d.counts() == {"upgraded": 2, "downgraded": 1, "added": 2, "removed": 1}
+    assert compare("a", a, "a", a).changes == ()
+
+
+def test_two_profiles_by_name_with_advisories(example_root, cli):
+    r = cli("diff", "20261001", "20261121", "--os", "el9-x86_64", "--format", "json", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    bash = next(c for c in d["upgraded"] if c["name"] == "bash")
+    assert (bash["from"], bash["to"]) == ("5.1.8-6.el9_1", "5.1.8-9.el9")
+    assert bash["advisories"][0]["id"] == "EXSA-2026:1001" and bash["cves"] == ["CVE-2026-10001"]
+    assert d["summary"]["downgraded"] == 0 and d["summary"]["upgraded"] >= 8
+
+
+def test_two_profile_files_and_two_resolved_files(example_root, cli, tmp_path):
+    e = example_root / "errata/el9-x86_64"
+    r = cli("diff", e / "20261001.yaml", e / "20261121.yaml", root=example_root)
+    assert r.exit_code == 0 and "upgraded    openssl-libs.x86_64  1:3.0.7-18.el9_2 -> 1:3.0.7-24.el9" in r.stdout
+    out = tmp_path / "out"
+    cli("resolve", "--all", "--format", "json", "--out-dir", out, root=example_root)
+    r = cli("diff", out / "wn-051.example.org.json", out / "wn-001.example.org.json", root=example_root)
+    assert "upgraded    bash.x86_64  5.1.8-6.el9_1 -> 5.1.8-9.el9  [EXSA-2026:1001" in r.stdout
+    assert "downgraded" not in r.stdout.splitlines()[-1] or "0 downgraded" in r.stdout.splitlines()[-1]
+
+
+def test_two_nodes(example_root, cli):
+    r = cli("diff", "--node", "wn-001.example.org", "--node", "wn-012.example.org", "--format", "json",
+            root=example_root)
+    d = json.loads(r.stdout)
+    assert {(c["name"], c["to"]) for c in d["added"]} == {
+        ("kernel", "5.14.0-362.8.1.el9_3"), ("kernel-core", "5.14.0-362.8.1.el9_3"),
+        ("kernel-modules", "5.14.0-362.8.1.el9_3"), ("kmod-xfs-5.14.0-362.8.1.el9_3", "1.0-1.el9")}
+    assert d["removed"] == [] and d["upgraded"] == []
+
+
+def test_preview_a_profile(example_root, cli):
+    r = cli("diff", "wn-051.example.org", "--profile", "20261121", root=example_root)
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == "--- wn-051.example.org (20261001)"
+    assert "upgraded    kernel.x86_64  5.14.0-362.8.1.el9_3 -> 5.14.0-362.13.1.el9_3  [EXSA-2026:1005" in r.stdout
+    # nothing was written, and the node still resolves to its own profile
+    assert "errata: \"20261001\"" in cli("resolve", "wn-051.example.org", root=example_root).stdout
+
+
+def test_usage_errors(example_root, cli):
+    assert cli("diff", root=example_root).exit_code == 1
+    assert cli("diff", "--node", "wn-001.example.org", root=example_root).exit_code == 1
+    r = cli("diff", "20261001", "20261121", root=example_root)
+    assert r.exit_code == 1 and "--os" in r.stderr
+    r = cli("diff", "20261001", "20991231", "--os", "el9-x86_64", root=example_root)
+    assert r.exit_code == 1 and "no profile 20991231" in r.stderr
+
+
+def test_explain_and_status_show_advisories(example_root, cli):
+    text = cli("explain", "wn-001.example.org", "openssl-libs", root=example_root).stdout
+    assert "advisories: EXSA-2026:1002 security Critical 2026-11-12; CVE-2026-10002 CVE-2026-10003" in text
+    text = cli("explain", "wn-051.example.org", "bash", root=example_root).stdout
+    assert "missing: profile 20261121 has bash-5.1.8-9.el9.x86_64 (EXSA-2026:1001" in text
+    lines = cli("status", root=example_root).stdout.splitlines()
+    assert lines[0].rstrip().endswith("missing CVEs")
+    rows = {line.split()[0]: line.split()[-1] for line in lines[1:]}
+    assert rows["wn-001.example.org"] == "0" and int(rows["wn-051.example.org"]) > 0
