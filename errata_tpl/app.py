@@ -272,7 +272,7 @@ def write_out_dir(out_dir: Path, renderer: Renderer, results: list[Resolved], ex
     try:
         with _Writers(staging) as writers:
             for name, r in zip(written, results):
-                writers.write(name, renderer.render(r))
+                writers.write(name, renderer.render_parts(r))
         for name in written:
             os.replace(staging / name, out_dir / name)
     finally:
@@ -296,21 +296,24 @@ class _Writers:
         self._slots = threading.BoundedSemaphore(depth)
         self._futures: list[concurrent.futures.Future[None]] = []
 
-    def _write(self, name: str, data: bytes) -> None:
+    def _write(self, name: str, parts: list[bytes]) -> None:
         try:
             fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                total = sum(len(p) for p in parts)
+                done = os.writev(fd, parts)
+                if done < total:  # a short write: finish the rest plainly
+                    rest = memoryview(b"".join(parts))[done:]
+                    while rest:
+                        rest = rest[os.write(fd, rest):]
             finally:
                 os.close(fd)
         finally:
             self._slots.release()
 
-    def write(self, name: str, text: str) -> None:
+    def write(self, name: str, parts: list[bytes]) -> None:
         self._slots.acquire()
-        self._futures.append(self._pool.submit(self._write, name, text.encode("utf-8")))
+        self._futures.append(self._pool.submit(self._write, name, parts))
 
     def __enter__(self) -> _Writers:
         return self

@@ -51,6 +51,7 @@ class PackageSet:
 
     def __init__(self, native_arches: Iterable[str] = (), trace: bool = False) -> None:
         self._by_name: dict[str, list[Pkg]] = {}
+        self._sorted: list[str] | None = None  # the names in order, made on demand
         # An entry without arch ("bash") is taken to be of these arches by ronly.
         self.native_arches = frozenset(native_arches)
         self.events: list[Event] | None = [] if trace else None
@@ -60,6 +61,7 @@ class PackageSet:
     def copy(self, trace: bool = False) -> PackageSet:
         new = PackageSet(self.native_arches, trace)
         new._by_name = dict(self._by_name)  # lists are never changed in place, only replaced
+        new._sorted = self._sorted  # shared until a name comes or goes
         return new
 
     def note(self, name: str, step: str, text: Callable[[], str]) -> None:
@@ -85,15 +87,20 @@ class PackageSet:
 
     def _set(self, name: str, entries: list[Pkg]) -> None:
         if entries:
+            if name not in self._by_name:
+                self._sorted = None
             self._by_name[name] = entries
-        else:
-            self._by_name.pop(name, None)
+        elif self._by_name.pop(name, None) is not None:
+            self._sorted = None
 
     def freeze(self) -> tuple[Pkg, ...]:
         """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
+        if self._sorted is None:
+            self._sorted = sorted(self._by_name)
         out: list[Pkg] = []
-        for name in sorted(self._by_name):
-            entries = self._by_name[name]
+        by_name = self._by_name
+        for name in self._sorted:
+            entries = by_name[name]
             out.extend(entries if len(entries) == 1 else sorted(entries, key=sort_key))
         return tuple(out)
 
@@ -108,6 +115,7 @@ class PackageSet:
         old = self._by_name.get(p.name)
         if not old:  # the common case: a name first listed
             self._by_name[p.name] = [p]
+            self._sorted = None
             self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
             return
         gone = [o for o in old if p.arch is None or o.arch is None or o.arch == p.arch]

@@ -121,18 +121,28 @@ class Renderer:
         self.fmt = fmt
         self.user_template = user_template
         self.template_name = template_name
-        self._cache: dict[tuple, tuple[tuple[Pkg, ...], str]] = {}
+        self._cache: dict[tuple, tuple[tuple[Pkg, ...], list[bytes]]] = {}
         self._lines: dict[int, tuple[Pkg, str]] = {}
 
     def render(self, r: Resolved) -> str:
+        return b"".join(self.render_parts(r)).decode("utf-8")
+
+    def render_parts(self, r: Resolved) -> list[bytes]:
+        """The output as pieces to write in one go (os.writev): the pieces shared with
+        other nodes are made once; only the node's name is put between them."""
         if self.user_template is not None:
-            return templating.render_user_template(self.user_template, data(r), self.template_name)
+            return [templating.render_user_template(self.user_template, data(r), self.template_name).encode()]
         key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
         hit = self._cache.get(key)
         if hit is None or hit[0] is not r.packages:
-            hit = (r.packages, self._render(r))
+            hit = (r.packages, [part.encode("utf-8") for part in self._render(r).split(_NODE)])
             self._cache[key] = hit
-        return hit[1].replace(_NODE, r.node)
+        parts = hit[1]
+        node = r.node.encode("utf-8")
+        out = [parts[0]]
+        for part in parts[1:]:
+            out += (node, part)
+        return out
 
     def _render(self, r: Resolved) -> str:
         if self.fmt in _LINE_FORMATS:

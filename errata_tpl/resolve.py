@@ -339,7 +339,9 @@ class Resolver:
                 pset.reset(name, base.get(name))
             for p in own:
                 pset.put(p)
-            changed = {c for c in plain.changed if c[0] not in touched}
+            index = self._profile_index(profile) if profile is not None else {}
+            # only the touched names' profile entries can have changed anything for them
+            changed = set(plain.changed - {(e.name, e.arch) for n in touched for e in index.get(n, ())})
             if profile is not None:
                 tag = f"errata:{profile.profile}"
                 for name in touched:

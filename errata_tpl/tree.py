@@ -13,6 +13,7 @@ from typing import Any
 
 from . import names, schema, yamlio
 from .errors import UserError
+from .hdrcache import CACHE_DIR
 from .profile import Profile
 from .profile import from_data as profile_from_data
 
@@ -163,7 +164,8 @@ class Tree:
         rel = self.profile_rel(os_id, profile)
         if not (self.root / rel).is_file():
             return None
-        return profile_from_data(yamlio.load_file(self.root / rel, rel), rel)
+        data = yamlio.load_file_cached(self.root / rel, rel, self.root / CACHE_DIR / "parsed")
+        return profile_from_data(data, rel)
 
     def profiles(self, os_id: str) -> list[str]:
         d = self.root / "errata" / os_id

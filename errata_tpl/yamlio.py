@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
@@ -69,6 +71,30 @@ def load_file(path: Path, where: str | None = None) -> Any:
     except OSError as e:
         raise UserError(f"{where}: cannot read: {e.strerror}") from None
     return load_text(text, where)
+
+
+def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64 * 1024) -> Any:
+    """``load_file`` for large files (generated profiles) with a JSON copy of the
+    parsed data, keyed by path, size and mtime, beside the root: JSON loads ten
+    times faster than YAML. Safe to delete; used only while the file is unchanged."""
+    try:
+        st = path.stat()
+    except OSError:
+        return load_file(path, where)
+    if st.st_size < min_size:
+        return load_file(path, where)
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:24]
+    cached = cache_dir / f"{key}.json"
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(cached.read_text(encoding="utf-8"))
+    data = load_file(path, where)
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        text = json.dumps(data, separators=(",", ":"))
+        if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
+            from .atomic import write_text
+
+            write_text(cached, text)
+    return data
 
 
 # --- output -------------------------------------------------------------------
