@@ -14,8 +14,9 @@ from typing import Any
 
 import click
 
-from . import __version__, app, atomic, render
+from . import __version__, atomic
 from .errors import UserError
+from .formats import EXTENSIONS, FORMATS
 from .report import Reporter
 from .tree import Tree
 
@@ -116,17 +117,20 @@ def generate(
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
     if min_severity and not security_only:
         raise click.UsageError("--min-severity goes with --security-only")
-    selection = app.Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
-    req = app.GenerateRequest(
+    from .commands import generate as cmd
+    from .generate import Selection
+
+    selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
+    req = cmd.GenerateRequest(
         mirror=errata_dir, source=str(errata_dir), os_id=os_id, profile=profile, fmt=fmt, use_cache=not no_cache,
         keyring=keyring, require_signature=require_signature, selection=selection,
     )
-    result = app.generate(obj.root, req, obj.rep)
+    result = cmd.generate(obj.root, req, obj.rep)
     if to_stdout:
         click.echo(result.text, nl=False)
         return
     path = output or result.default_path
-    app.write_profile(path, result.text, force)
+    cmd.write_profile(path, result.text, force)
     obj.rep.info(f"wrote {path}")
 
 
@@ -140,18 +144,20 @@ def generate(
 @_user_errors
 def verify(obj: Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
     """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok)."""
-    report = app.verify(errata_dir, keyring)
+    from .commands import verify as cmd
+
+    report = cmd.verify(errata_dir, keyring)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
     else:
-        click.echo(app.verify_text(report), nl=False)
+        click.echo(cmd.verify_text(report), nl=False)
     sys.exit(0 if report["ok"] else 1)
 
 
 @main.command()
 @click.argument("nodes", nargs=-1)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
-@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="yaml", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True)
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Render with your own Jinja2 template (the yaml output's keys at top level).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
@@ -168,17 +174,20 @@ def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, tem
     if output is not None and out_dir is not None:
         raise click.UsageError("-o and --out-dir exclude each other")
     tree = Tree(obj.root)
-    chosen = app.select_nodes(tree, nodes, all_nodes)
-    _, results = app.resolve_all(tree, chosen, obj.rep)
+    from . import render
+    from .commands import resolve as cmd
+
+    chosen = cmd.select_nodes(tree, nodes, all_nodes)
+    _, results = cmd.resolve_all(tree, chosen, obj.rep)
     renderer = render.Renderer(
         fmt, template.read_text(encoding="utf-8") if template else None, str(template) if template else "",
     )
     if out_dir is not None:
-        ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else render.EXTENSIONS[fmt]
-        n = app.write_out_dir(out_dir, renderer, results, ext, complete=all_nodes)
+        ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else EXTENSIONS[fmt]
+        n = cmd.write_out_dir(out_dir, renderer, results, ext, complete=all_nodes)
         obj.rep.info(f"wrote {n} files to {out_dir}")
         return
-    text = app.render_many(renderer, results)
+    text = cmd.render_many(renderer, results)
     if output is not None:
         atomic.write_text(output, text)
         obj.rep.info(f"wrote {output}")
@@ -193,7 +202,9 @@ def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, tem
 @_user_errors
 def explain(obj: Context, node: str, package: str) -> None:
     """Print every step that touched PACKAGE on NODE."""
-    for line in app.explain(Tree(obj.root), node, package):
+    from .commands import inspect as cmd
+
+    for line in cmd.explain(Tree(obj.root), node, package):
         click.echo(line)
 
 
@@ -211,11 +222,14 @@ def check(obj: Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Pa
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
     tree = Tree(obj.root)
-    outcomes = app.check(tree, app.select_nodes(tree, nodes, all_nodes), repos, obj.rep)
+    from .commands import check as cmd
+    from .commands.resolve import select_nodes
+
+    outcomes = cmd.check(tree, select_nodes(tree, nodes, all_nodes), repos, obj.rep)
     if fmt == "json":
-        click.echo(json.dumps(app.check_json(outcomes), indent=2))
+        click.echo(json.dumps(cmd.check_json(outcomes), indent=2))
     else:
-        click.echo(app.check_text(outcomes), nl=False)
+        click.echo(cmd.check_text(outcomes), nl=False)
     sys.exit(0 if all(o.ok for o in outcomes.values()) else 1)
 
 
@@ -234,8 +248,11 @@ def diff(obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], pro
 
     A and B are two profile files or resolved lists (yaml or json), or two profile
     names with --os; or --node N1 --node N2; or NODE --profile P."""
-    d = app.diff(Tree(obj.root), a, b, nodes, profile, os_id)
-    click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else app.diffmod.text(d), nl=fmt == "json")
+    from . import diff as diffmod
+    from .commands import diff as cmd
+
+    d = cmd.diff(Tree(obj.root), a, b, nodes, profile, os_id)
+    click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
 
 @main.command()
@@ -244,8 +261,10 @@ def diff(obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], pro
 @_user_errors
 def status(obj: Context) -> None:
     """A table of every node: errata profile and where it came from, kernel, changes."""
-    rows, ok = app.status(Tree(obj.root), obj.rep)
-    click.echo(app.table(app.STATUS_COLUMNS, rows), nl=False)
+    from .commands import inspect as cmd
+
+    rows, ok = cmd.status(Tree(obj.root), obj.rep)
+    click.echo(cmd.table(cmd.STATUS_COLUMNS, rows), nl=False)
     if not ok:
         sys.exit(1)
 

@@ -16,10 +16,10 @@ from typing import NamedTuple
 import rpm
 
 from . import __version__, atomic
+from .caches import cache_dir
 from .rpminfo import BadFile, RpmInfo
 
 FORMAT = 2
-CACHE_DIR = ".errata-tpl-cache"
 
 
 class Stat(NamedTuple):
@@ -29,7 +29,7 @@ class Stat(NamedTuple):
 
 def cache_path(root: Path, mirror: Path) -> Path:
     key = hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16]
-    return root / CACHE_DIR / f"headers-{key}.json"
+    return cache_dir(root, "headers") / f"{key}.json"
 
 
 class HeaderCache:

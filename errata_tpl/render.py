@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-import jinja2
-
-from . import templating, yamlio
+from . import yamlio
+from .formats import EXTENSIONS, FORMATS  # noqa: F401 - re-exported
 from .pkgset import Pkg
 from .profile import Profile, dump_yaml
 from .resolve import Resolved
@@ -22,7 +21,10 @@ def pan_string(value: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def env() -> jinja2.Environment:
+def env() -> Any:
+    """The built-in templates' environment (jinja2 is imported when first needed)."""
+    import jinja2
+
     e = jinja2.Environment(
         loader=jinja2.PackageLoader("errata_tpl", "templates"),
         undefined=jinja2.StrictUndefined, autoescape=False,
@@ -46,11 +48,6 @@ def profile_text(p: Profile, fmt: str) -> str:
 
 # --- resolved node lists ---------------------------------------------------------------
 
-FORMATS = ("yaml", "json", "pan", "dnf", "versionlock", "ansible", "salt", "kickstart")
-EXTENSIONS = {
-    "yaml": "yaml", "json": "json", "pan": "pan", "dnf": "txt", "versionlock": "list",
-    "ansible": "yml", "salt": "sls", "kickstart": "ks",
-}
 # Rendering depends on the node only through its name, so a list shared by many
 # nodes is rendered once with this stand-in and the name is put in afterwards.
 # It is plain in every format (no quoting), as node names are.
@@ -131,6 +128,8 @@ class Renderer:
         """The output as pieces to write in one go (os.writev): the pieces shared with
         other nodes are made once; only the node's name is put between them."""
         if self.user_template is not None:
+            from . import templating
+
             return [templating.render_user_template(self.user_template, data(r), self.template_name).encode()]
         key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
         hit = self._cache.get(key)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import names, schema, yamlio
+from .caches import cache_dir
 from .errors import UserError
-from .hdrcache import CACHE_DIR
 from .profile import Profile
 from .profile import from_data as profile_from_data
 
@@ -164,7 +164,7 @@ class Tree:
         rel = self.profile_rel(os_id, profile)
         if not (self.root / rel).is_file():
             return None
-        data = yamlio.load_file_cached(self.root / rel, rel, self.root / CACHE_DIR / "parsed")
+        data = yamlio.load_file_cached(self.root / rel, rel, cache_dir(self.root, "parsed"))
         return profile_from_data(data, rel)
 
     def profiles(self, os_id: str) -> list[str]:

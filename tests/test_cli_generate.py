@@ -121,7 +121,7 @@ def test_second_run_uses_the_header_cache(make_rpms, tmp_path, cli):
     second = cli(*args, root=tmp_path)
     assert "(0 from cache)" in first.stderr and "(5 from cache)" in second.stderr
     assert first.stdout == second.stdout
-    assert list((tmp_path / ".errata-tpl-cache").glob("headers-*.json"))
+    assert list((tmp_path / ".errata-tpl-cache" / "headers").glob("*.json"))
 
 
 def test_user_error_has_no_traceback_as_a_process(tmp_path):

@@ -1,0 +1,52 @@
+"""Check nodes' lists with libsolv against repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import yamlio
+from ..check import Outcome
+from ..report import Reporter
+from ..tree import Tree
+from .resolve import resolve_all
+
+# --- check -------------------------------------------------------------------------------
+
+
+def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
+    """Solve every node's list with libsolv; nodes sharing a list are solved once."""
+    from ..check import Repositories, solve
+
+    repos = Repositories(repo_dirs)
+    _, results = resolve_all(tree, nodes, rep)
+    solved: dict[int, tuple[tuple, Outcome]] = {}
+    out: dict[str, Outcome] = {}
+    for r in results:
+        hit = solved.get(id(r.packages))
+        if hit is None or hit[0] is not r.packages:
+            hit = (r.packages, solve(repos, tree.os(r.os).arch, r.packages))
+            solved[id(r.packages)] = hit
+        out[r.node] = hit[1]
+    return out
+
+
+def check_text(outcomes: dict[str, Outcome]) -> str:
+    lines = []
+    for node, o in outcomes.items():
+        if o.ok:
+            extra = f"; would also install {', '.join(o.pulled_in)}" if o.pulled_in else ""
+            lines.append(f"{node}: ok{extra}")
+            continue
+        lines.append(f"{node}: {len(o.problems)} problem{'s' if len(o.problems) != 1 else ''}")
+        for p in o.problems:
+            lines.append(f"  - {p.text}")
+            if p.suggestion is not None:
+                lines.append(f"    fix hook: {yamlio.value(p.suggestion)}")
+    bad = sum(1 for o in outcomes.values() if not o.ok)
+    lines.append(f"{len(outcomes)} nodes: {len(outcomes) - bad} ok, {bad} with problems")
+    return "\n".join(lines) + "\n"
+
+
+def check_json(outcomes: dict[str, Outcome]) -> dict:
+    return {node: {"ok": o.ok, "problems": [{"text": p.text, "fix": p.suggestion} for p in o.problems],
+                   "pulled_in": list(o.pulled_in)} for node, o in outcomes.items()}

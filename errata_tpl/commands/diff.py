@@ -1,0 +1,106 @@
+"""Diff two lists: profiles, resolved files, two nodes, or a node's preview of a profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from .. import diff as diffmod
+from .. import names, render, yamlio
+from ..advisories import Advisory
+from ..errors import UserError
+from ..profile import Profile
+from ..profile import from_data as profile_from_data
+from ..resolve import Resolved, Resolver
+from ..tree import Tree
+
+# --- diff -----------------------------------------------------------------------------------
+
+AdvisoryIndex = dict[tuple[str, Optional[str], Optional[str]], tuple[Advisory, ...]]
+
+
+def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    items = [diffmod.Item(e.name, e.arch, str(e.evr)) for e in p.packages]
+    advs = {(e.name, e.arch, str(e.evr)): e.advisories for e in p.packages if e.advisories}
+    return items, advs
+
+
+def _resolved_items(tree: Tree, os_id: str, errata: str | None,
+                    packages: list[dict]) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    """A resolved list's items; advisories from the profile each version came from
+    (kernels: the node's profile, whose kernels list names them)."""
+    indexes: dict[str, AdvisoryIndex] = {}
+
+    def index(name: str) -> AdvisoryIndex:
+        if name not in indexes:
+            try:
+                prof = tree.profile(os_id, name)
+            except UserError:
+                prof = None
+            entries = (*prof.packages, *prof.kernels) if prof is not None else ()
+            indexes[name] = {(e.name, e.arch, str(e.evr)): e.advisories for e in entries if e.advisories}
+        return indexes[name]
+
+    items, advs = [], {}
+    for p in packages:
+        key = (p["name"], p["arch"], p["version"])
+        items.append(diffmod.Item(*key))
+        source = str(p.get("from") or "")
+        origin = source.split(":", 1)[1] if source.startswith(("errata:", "fix:")) else (
+            errata if source in ("kernel", "keep-kernel") else None)
+        if origin is not None and key in index(origin):
+            advs[key] = index(origin)[key]
+    return items, advs
+
+
+def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    data = yamlio.load_file(path)  # JSON is YAML too
+    if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
+        for i, p in enumerate(data["packages"]):
+            if not (isinstance(p, dict) and {"name", "version", "arch"} <= set(p)):
+                raise UserError(f"{path}: packages[{i}]: expected name, version and arch")
+        errata = data.get("errata") if isinstance(data.get("errata"), str) else None
+        return _resolved_items(tree, str(data.get("os")), errata, data["packages"])
+    return _profile_items(profile_from_data(data, str(path)))
+
+
+def _resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+    return _resolved_items(tree, r.os, r.errata, render.data(r)["packages"])
+
+
+def diff(tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None,
+         os_id: str | None) -> diffmod.Diff:
+    """Two files, two profiles of an OS, two nodes, or a node and the profile it could switch to."""
+    if nodes:
+        if len(nodes) != 2 or a or b or profile:
+            raise UserError("diff --node takes exactly two nodes: --node N1 --node N2")
+        resolver = Resolver(tree)
+        ra, rb = (resolver.resolve(names.node(n)) for n in nodes)
+        (ia, aa), (ib, ab) = _resolved_to_items(tree, ra), _resolved_to_items(tree, rb)
+        return diffmod.compare(nodes[0], ia, nodes[1], ib, {**aa, **ab})
+    if profile is not None:
+        if not a or b:
+            raise UserError("diff NODE --profile P: name one node")
+        node = names.node(a)
+        now = Resolver(tree).resolve(node)
+        then = Resolver(tree, preview={node: names.profile(profile)}).resolve(node)
+        (ia, aa), (ib, ab) = _resolved_to_items(tree, now), _resolved_to_items(tree, then)
+        label = f"{node} ({now.errata or 'no errata'})"
+        return diffmod.compare(label, ia, f"{node} with profile {profile}", ib, {**aa, **ab})
+    if not a or not b:
+        raise UserError("diff needs A and B (files, or profile names with --os), --node N1 --node N2, "
+                        "or NODE --profile P")
+    sides = []
+    for arg in (a, b):
+        path = Path(arg)
+        if path.is_file():
+            sides.append(_items_of_file(tree, path))
+        elif os_id is not None:
+            prof = tree.profile(names.os_id(os_id), names.profile(arg))
+            if prof is None:
+                raise UserError(f"no profile {arg} for {os_id} ({tree.profile_rel(os_id, arg)})")
+            sides.append(_profile_items(prof))
+        else:
+            raise UserError(f"{arg}: no such file (for a profile name, give --os)")
+    (ia, aa), (ib, ab) = sides
+    return diffmod.compare(a, ia, b, ib, {**aa, **ab})

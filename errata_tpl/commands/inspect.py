@@ -1,0 +1,122 @@
+"""Explain one package on one node; the status table of all nodes."""
+
+from __future__ import annotations
+
+from .. import evr as evrmod
+from .. import names
+from ..advisories import Advisory, cves
+from ..errors import UserError
+from ..pkgset import Pkg
+from ..profile import Entry, Profile
+from ..report import Reporter
+from ..resolve import Resolved, Resolver
+from ..tree import Tree
+
+
+def explain(tree: Tree, node: str, package: str) -> list[str]:
+    """Every step that touched ``package`` on ``node``, then what it ends as."""
+    resolver = Resolver(tree, trace=True)
+    r = resolver.resolve(names.node(node))
+    lines = [f"{r.node}: {package}", *(f"  {n}" for n in r.notes)]
+    events = [e for e in r.events if e.name == package]
+    lines += [f"  {e.text}" for e in events] or [f"  no step named {package}"]
+    final = [p for p in r.packages if p.name == package]
+    if final:
+        lines += [f"  result: {p.nevra()} (from {p.source}{', multi' if p.multi else ''})" for p in final]
+    else:
+        lines.append(f"  result: {package} is not in the list of {r.node}")
+    for p in final:
+        entry = _profile_entry(tree, r.os, p.source, p)
+        if entry is not None and entry.advisories:
+            lines.append(f"  advisories: {_describe(entry.advisories)}")
+    newest = _newest_profile(tree, r.os)
+    for name_arch, (entry, _) in sorted(_missing(newest, r.packages).items()):
+        if name_arch[0] == package:
+            lines.append(f"  missing: profile {newest.profile} has {entry.name}-{entry.evr}.{entry.arch}"
+                         f" ({_describe(entry.advisories)})")
+    return lines
+
+
+def _describe(advs: tuple[Advisory, ...]) -> str:
+    parts = [f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip() for a in advs]
+    found = cves(advs)
+    return "; ".join(parts) + (f"; {' '.join(found)}" if found else "")
+
+
+def _profile_entry(tree: Tree, os_id: str, source: str, p: Pkg) -> Entry | None:
+    if not source.startswith(("errata:", "fix:")):
+        return None
+    try:
+        prof = tree.profile(os_id, source.split(":", 1)[1])
+    except UserError:
+        return None
+    return next((e for e in prof.packages if (e.name, e.arch, e.evr) == (p.name, p.arch, p.evr)), None) \
+        if prof is not None else None
+
+
+def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
+    found = tree.profiles(os_id)
+    return tree.profile(os_id, found[-1]) if found else None
+
+
+def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[str, str], tuple[Entry, Pkg]]:
+    """Entries of the newest profile that carry CVEs and are newer than the newest
+    version the node has of that name and arch (kernels too: kept ones do not count)."""
+    if newest is None:
+        return {}
+    have: dict[str, list[Pkg]] = {}
+    for p in packages:
+        have.setdefault(p.name, []).append(p)
+    out = {}
+    for e in (*newest.packages, *newest.kernels):
+        if (e.name, e.arch) in out or not cves(e.advisories):
+            continue  # kernels come newest first: the first entry of a name decides
+        mine = [p for p in have.get(e.name, ()) if p.arch in (e.arch, None) and p.evr is not None]
+        if mine:
+            top = max(mine, key=lambda p: evrmod.sort_key(p.evr))
+            if evrmod.compare(top.evr, e.evr) < 0:
+                out[(e.name, e.arch)] = (e, top)
+    return out
+
+
+def missing_cves(tree: Tree, r: Resolved) -> list[str]:
+    """CVEs the newest profile of the node's OS fixes and the node's list does not have."""
+    return cves(a for e, _ in _missing(_newest_profile(tree, r.os), r.packages).values() for a in e.advisories)
+
+
+STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed",
+                  "missing CVEs")
+
+
+def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
+    """One row per node; a node that fails shows its error and the run fails."""
+    resolver = Resolver(tree)
+    rows: list[tuple[str, ...]] = []
+    ok = True
+    missing: dict[tuple[str, int], tuple[tuple[Pkg, ...], list[str]]] = {}  # per shared list
+    for n in tree.node_names():
+        try:
+            r = resolver.resolve(n)
+        except UserError as e:
+            ok = False
+            rows.append((n, "-", "-", "ERROR", str(e), "", "", "", "", ""))
+            continue
+        deploy = "no" if r.errata_from == "deploy-off" else "yes"
+        source = f"clone:{r.clone}" if r.clone else r.errata_from
+        hit = missing.get((r.os, id(r.packages)))
+        if hit is None or hit[0] is not r.packages:
+            hit = missing[(r.os, id(r.packages))] = (r.packages, missing_cves(tree, r))
+        cve_list = hit[1]
+        rows.append((
+            n, r.os, deploy, r.errata or "-", source, r.kernel.version or "-", r.kernel.source,
+            ",".join(r.kernel.kept) or "-", str(r.changed_by_errata), str(len(cve_list)),
+        ))
+    for w in tree.warnings + resolver.warnings:
+        rep.warn(w)
+    return rows, ok
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"

@@ -1,0 +1,66 @@
+"""Verify a mirror: every file's trust verdict, the keys, repomd.xml's signature."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import rpmcheck
+from ..errors import UserError
+from ..keyring import Keyring
+from ..scan import find_rpms
+from ..verify import Status, Verdict, classify, summary
+
+
+def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
+    """Every package file's trust verdict, the keys, and repomd.xml's signature."""
+    if not mirror.is_dir():
+        raise UserError(f"{mirror}: not a directory")
+    if not key_files:
+        raise UserError("verify needs at least one --keyring KEY")
+    with Keyring(key_files) as keys:
+        rels, walk_errors = find_rpms(mirror)
+        base = os.path.join(str(mirror), "")
+        checks = rpmcheck.Background([base + r for r in rels], keys.rpmkeys_args(), verbose=True).result()
+        verdicts = [classify(r, checks[base + r]) for r in rels]
+        verdicts += [Verdict(b.path, Status.UNREADABLE, None, b.reason) for b in walk_errors]
+        repomd = mirror / "repodata" / "repomd.xml"
+        asc = mirror / "repodata" / "repomd.xml.asc"
+        if asc.is_file() and repomd.is_file():
+            good, detail = keys.verify_detached(asc, repomd)
+            repo = {"path": "repodata/repomd.xml", "status": "ok" if good else "bad signature", "detail": detail}
+        elif repomd.is_file():
+            repo = {"path": "repodata/repomd.xml", "status": "unsigned", "detail": "no repomd.xml.asc"}
+        else:
+            repo = None
+        key_list = [
+            {"fingerprint": k.fingerprint, "keyid": k.keyid, "uids": list(k.uids), "expires": k.expires,
+             "expired": k.expired, "source": k.source} for k in keys.keys
+        ]
+    files = [{"path": v.path, "status": v.status.value, "keyid": v.keyid, "detail": v.detail}
+             for v in sorted(verdicts, key=lambda v: v.path)]
+    counts = summary(verdicts)
+    ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] != "bad signature")
+    return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "ok": ok}
+
+
+def verify_text(report: dict) -> str:
+    out = []
+    width = max((len(f["status"]) for f in report["files"]), default=2)
+    for f in report["files"]:
+        line = f"{f['status']:<{width}}  {f['path']}"
+        if f["status"] != "ok":
+            line += f"  ({f['detail']})"
+        elif f["keyid"]:
+            line += f"  (key {f['keyid']})"
+        out.append(line)
+    for k in report["keys"]:
+        state = "EXPIRED " if k["expired"] else ""
+        when = "never" if k["expires"] is None else k["expires"]
+        out.append(f"key: {state}{k['fingerprint']} {', '.join(k['uids'])} (expires {when}; {k['source']})")
+    if report["repomd"] is not None:
+        r = report["repomd"]
+        out.append(f"{r['path']}: {r['status']} ({r['detail']})")
+    counts = report["summary"]
+    out.append(f"{sum(counts.values())} files: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return "\n".join(out) + "\n"
