@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-
-import rpm
 
 from .errors import UserError
 
@@ -55,11 +54,18 @@ def _parse(text: str) -> EVR:
     return EVR(m["epoch"], m["version"], m["release"])
 
 
+@functools.lru_cache(maxsize=1)
+def _label_compare() -> Callable[[tuple, tuple], int]:
+    import rpm  # imported on first use: a run that compares nothing does not load librpm
+
+    return rpm.labelCompare
+
+
 def compare(a: EVR, b: EVR) -> int:
     """-1, 0 or 1 as rpm orders the two versions."""
     if a == b:
         return 0
-    return rpm.labelCompare(a.label(), b.label())
+    return _label_compare()(a.label(), b.label())
 
 
 sort_key = functools.cmp_to_key(compare)

@@ -47,6 +47,15 @@ HEADER_KEYS = ("profile", "os", "generated", "source")
 LIST_KEYS = ("packages", "kernels", "kernel_named")
 
 
+def to_data(p: Profile) -> dict[str, Any]:
+    """The profile as plain data, as from_data reads it back."""
+    d: dict[str, Any] = {k: getattr(p, k) for k in HEADER_KEYS}
+    d.update(p.extra)
+    for key in LIST_KEYS:
+        d[key] = [e.as_dict() for e in getattr(p, key)]
+    return d
+
+
 def dump_yaml(p: Profile) -> str:
     out = [f"{k}: {yamlio.value(getattr(p, k))}\n" for k in HEADER_KEYS]
     out += [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(p.extra.items())]

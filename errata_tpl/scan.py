@@ -17,8 +17,7 @@ import rpm
 from . import rpmcheck
 from .hdrcache import HeaderCache, Stat
 from .rpminfo import BadFile, RpmInfo
-
-SKIP_DIRS = frozenset({"repodata"})
+from .walk import find_rpms
 
 
 @dataclass
@@ -29,33 +28,6 @@ class ScanResult:
     from_cache: int = 0
     walk_errors: list[BadFile] = field(default_factory=list)
     checks: dict[str, rpmcheck.Check] = field(default_factory=dict)  # with signatures: rpm's verdict per file
-
-
-def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
-    """Every ``*.rpm`` below ``top`` (relative, sorted), skipping ``repodata/``.
-
-    Directory symlinks are not followed, so a symlink loop cannot trap the walk;
-    file symlinks are read like files (a dangling one is reported when read).
-    """
-    found: list[str] = []
-    errors: list[BadFile] = []
-
-    def onerror(e: OSError) -> None:
-        errors.append(BadFile(os.path.relpath(e.filename or str(top), top), f"cannot read directory: {e.strerror}"))
-
-    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-        rel = os.path.relpath(dirpath, top)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        for f in filenames:
-            if not f.endswith(".rpm"):
-                continue
-            if "\n" in prefix + f:  # rpm's verifier reports per line: such a name cannot be checked
-                errors.append(BadFile(prefix + f, "file name contains a newline"))
-            else:
-                found.append(prefix + f)
-    found.sort()
-    return found, errors
 
 
 def _digest(h: rpm.hdr) -> str:

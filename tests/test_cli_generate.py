@@ -114,14 +114,27 @@ def test_bad_names_are_refused(make_rpms, tmp_path, cli):
     assert not (tmp_path / "errata").exists()
 
 
-def test_second_run_uses_the_header_cache(make_rpms, tmp_path, cli):
-    make_rpms(MIRROR)
+def test_second_run_reuses_work(make_rpms, tmp_path, cli):
+    paths = make_rpms(MIRROR)
     args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
     first = cli(*args, root=tmp_path)
     second = cli(*args, root=tmp_path)
-    assert "(0 from cache)" in first.stderr and "(5 from cache)" in second.stderr
+    assert "(0 from cache)" in first.stderr and "unchanged since the last run" in second.stderr
     assert first.stdout == second.stdout
+    os.utime(paths[0], ns=(1, 1))  # one file changed: the others' headers come from the cache
+    third = cli(*args, root=tmp_path)
+    assert "(4 from cache)" in third.stderr and third.stdout == first.stdout
     assert list((tmp_path / ".errata-tpl-cache" / "headers").glob("*.json"))
+    fourth = cli(*args, "--no-cache", root=tmp_path)
+    assert "(0 from cache)" in fourth.stderr and fourth.stdout == first.stdout
+
+
+def test_changed_options_are_not_reused(make_rpms, tmp_path, cli):
+    make_rpms(MIRROR)
+    args = ("generate", tmp_path / "mirror", "--stdout")
+    a = cli(*args, "--os", "el9-x86_64", root=tmp_path)
+    b = cli(*args, "--os", "el8-x86_64", root=tmp_path)
+    assert "unchanged" not in b.stderr and "os: el8-x86_64" in b.stdout and "os: el9-x86_64" in a.stdout
 
 
 def test_user_error_has_no_traceback_as_a_process(tmp_path):

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .. import atomic, names, render
-from ..advisories import load as load_advisories
+from .. import atomic, memo, names
 from ..errors import UserError
-from ..generate import Selection, build_profile
-from ..hdrcache import HeaderCache, cache_path
+from ..generate import Selection
+from ..profile import dump_yaml, to_data
+from ..profile import from_data as profile_from_data
 from ..report import Reporter
-from ..scan import ScanResult, scan
 from ..verify import Status, Verdict, classify
 
 if TYPE_CHECKING:
     from ..keyring import Keyring
+    from ..scan import ScanResult
 
 PROGRESS_MIN_FILES = 2000
 
@@ -74,11 +74,58 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     profile = names.profile(req.profile or clock.strftime("%Y%m%d"))
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
-
-    cache = HeaderCache(cache_path(root, req.mirror)) if req.use_cache else None
-
     if req.require_signature and not req.keyring:
         raise UserError("--require-signature needs at least one --keyring KEY")
+
+    # A run over an unchanged mirror with the same options gives the same lists: reuse
+    # them. Not with a keyring: trust is checked afresh every time.
+    key = None
+    if req.use_cache and not req.keyring:
+        from ..walk import find_rpms
+
+        rels, _ = find_rpms(req.mirror)
+        key = memo.fingerprint(req.mirror, rels, {
+            "os": os_id, "source": req.source, "selection": req.selection.rule(True),
+            "date_field": req.selection.date_field,
+        })
+    found = memo.load(root, req.mirror, key) if key is not None else None
+    if found is None:
+        log: list[tuple[str, str]] = []
+        found = memo.Memo(_build(root, req, os_id, log, rep), log)
+        if key is not None:
+            memo.save(root, req.mirror, key, found)
+        reused = ""
+    else:
+        reused = "; the mirror is unchanged since the last run: its result is reused"
+    for level, text in found.messages:
+        if level == "warn":
+            rep.warn(text)
+        else:
+            rep.info(text + reused)
+    data = {**found.profile, "profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    p = profile_from_data(data, "the memo")
+    ext = "pan" if req.fmt == "pan" else "yaml"
+    if req.fmt == "yaml":
+        text = dump_yaml(p)
+    else:
+        from .. import render
+
+        text = render.profile_text(p, req.fmt)
+    return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", len(p.packages))
+
+
+def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, str]],
+           rep: Reporter) -> dict[str, object]:
+    """Scan, check, select and build: the profile's content (without name and time)."""
+    from ..advisories import load as load_advisories
+    from ..generate import build_profile
+    from ..hdrcache import HeaderCache, cache_path
+    from ..scan import scan
+
+    def warn(text: str) -> None:
+        log.append(("warn", text))
+
+    cache = HeaderCache(cache_path(root, req.mirror)) if req.use_cache else None
     extra: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
         keys = None
@@ -91,11 +138,11 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         if keys is not None:
             for k in keys.keys:
                 if k.expired:
-                    rep.warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
+                    warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
             untrusted = _apply_signature_policy(result, keys, req.require_signature)
             for v in untrusted:
-                rep.warn(f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
-                         + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else ""))
+                warn(f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
+                     + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else ""))
             extra = {"signatures": "required" if req.require_signature else "checked",
                      "keyring": [k.fingerprint for k in keys.keys]}
     if cache is not None:
@@ -103,7 +150,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         cache.save()
 
     for bad in result.walk_errors + result.bad:
-        rep.warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
+        warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
     if not result.packages:
         raise UserError(
             f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
@@ -114,22 +161,21 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     if sel.security_only and advisories is None:
         raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
     if sel.until is not None and advisories is None and sel.date_field != "buildtime":
-        rep.warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
+        warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
     built = build_profile(
-        result.packages, os_id=os_id, profile=profile, source=req.source,
-        generated=clock.strftime("%Y-%m-%dT%H:%M:%SZ"), extra=extra, advisories=advisories, selection=sel,
+        result.packages, os_id=os_id, profile="00000000", source=req.source, generated="",
+        extra=extra, advisories=advisories, selection=sel,
     )
     for w in built.warnings:
-        rep.warn(w)
+        warn(w)
     p = built.profile
-    rep.info(
+    log.append(("info",
         f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
         f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
         f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
         + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
-    )
-    ext = "pan" if req.fmt == "pan" else "yaml"
-    return Generated(render.profile_text(p, req.fmt), root / "errata" / os_id / f"{profile}.{ext}", len(p.packages))
+    ))
+    return to_data(p)
 
 
 def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -> list[Verdict]:

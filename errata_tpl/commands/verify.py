@@ -8,8 +8,8 @@ from pathlib import Path
 from .. import rpmcheck
 from ..errors import UserError
 from ..keyring import Keyring
-from ..scan import find_rpms
 from ..verify import Status, Verdict, classify, summary
+from ..walk import find_rpms
 
 
 def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:

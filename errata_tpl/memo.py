@@ -1,0 +1,62 @@
+"""The last profile built from a mirror, reused while nothing it was built from changed.
+
+The key is every ``*.rpm`` file's path, size and mtime, the repository metadata's,
+the options and this tool's version; the value is the profile's lists and the
+messages the run printed. A second run over an unchanged mirror reads neither
+the headers nor the header cache. Safe to delete; ``--no-cache`` ignores it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__, atomic
+from .caches import cache_dir
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Memo:
+    profile: dict[str, Any]  # the profile as from_data reads it, without its name and time
+    messages: list[tuple[str, str]]  # (level, text), in the order they were printed
+
+
+def _path(root: Path, mirror: Path) -> Path:
+    return cache_dir(root, "profiles") / (hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16] + ".json")
+
+
+def fingerprint(mirror: Path, rels: list[str], options: dict[str, Any]) -> str:
+    h = hashlib.sha256(json.dumps([FORMAT, __version__, options], sort_keys=True).encode())
+    base = os.path.join(str(mirror), "")
+    for rel in rels:
+        try:
+            st = os.stat(base + rel)
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{rel}\0gone\n".encode())
+    for meta in ("repodata/repomd.xml",):
+        with contextlib.suppress(OSError):
+            st = os.stat(base + meta)
+            h.update(f"{meta}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def load(root: Path, mirror: Path, key: str) -> Memo | None:
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        data = json.loads(_path(root, mirror).read_text(encoding="utf-8"))
+        if data["key"] == key:
+            return Memo(data["profile"], [tuple(m) for m in data["messages"]])
+    return None
+
+
+def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
+    text = json.dumps({"key": key, "profile": memo.profile, "messages": memo.messages}, separators=(",", ":"))
+    with contextlib.suppress(OSError):  # a memo that cannot be written is only slower
+        atomic.write_text(_path(root, mirror), text)

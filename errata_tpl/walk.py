@@ -1,0 +1,37 @@
+"""The ``*.rpm`` files below a mirror directory (no rpm library needed to list them)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .rpminfo import BadFile
+
+SKIP_DIRS = frozenset({"repodata"})
+
+
+def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
+    """Every ``*.rpm`` below ``top`` (relative, sorted), skipping ``repodata/``.
+
+    Directory symlinks are not followed, so a symlink loop cannot trap the walk;
+    file symlinks are read like files (a dangling one is reported when read).
+    """
+    found: list[str] = []
+    errors: list[BadFile] = []
+
+    def onerror(e: OSError) -> None:
+        errors.append(BadFile(os.path.relpath(e.filename or str(top), top), f"cannot read directory: {e.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+        rel = os.path.relpath(dirpath, top)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for f in filenames:
+            if not f.endswith(".rpm"):
+                continue
+            if "\n" in prefix + f:  # rpm's verifier reports per line: such a name cannot be checked
+                errors.append(BadFile(prefix + f, "file name contains a newline"))
+            else:
+                found.append(prefix + f)
+    found.sort()
+    return found, errors
