@@ -77,7 +77,7 @@ def make_site(root: Path, nodes: int, base: int, profile: int, seed: int = 1) ->
           "installonly_limit: 3\n")
     names = [f"n{i:05d}.example.org" for i in range(nodes)]
     overrides = ['"n0[0-4]*": "20261001"\n']  # a glob: 5% of the nodes
-    overrides += [f'{n}: "20261001"\n' for n in rng.sample(names[5000:], nodes * 15 // 100)]  # 15% by name
+    overrides += [f'{n}: "20261001"\n' for n in rng.sample(names[nodes // 2:], nodes * 15 // 100)]  # 15% by name
     write(root / "site" / "errata-overrides.yaml", "".join(overrides))
     nd = root / "site" / "nodes"
     nd.mkdir(parents=True, exist_ok=True)

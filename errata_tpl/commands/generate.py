@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ def _progress_bar(rep: Reporter) -> Callable[[list[str]], Iterator[str]]:
         if len(items) < PROGRESS_MIN_FILES or not rep.is_terminal():
             yield from items
             return
-        with click.progressbar(items, label="reading headers", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(items, label="reading headers", file=rep.stream or sys.stderr) as bar:
             yield from bar
 
     return wrap
