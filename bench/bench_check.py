@@ -39,7 +39,8 @@ def nevras(base: int, total: int) -> list[str]:
             lines.append(f"pkg{i:05d} 0 1.5 1.{ver} {arch}")  # node pins
             if i % 2 == 0:
                 lines += [f"pkg{i:05d} 0 1.0 2.{ver} {arch}", f"pkg{i:05d} 0 1.0 3.{ver} {arch}"]
-        lines.append(f"pkg00005 0 0.9 1.{ver} {arch}")
+        lines.append(f"pkg00005 0 0.9 1.{ver} {arch}")  # the fix hook's repl
+        lines += [f"pkg00007 0 1.{c} 1.{ver} {arch}" for c in range(8)]  # its ronly, per cluster's JDK
         for k in (8, 13):
             kv = kfmt.format(k)
             v, r = kv.split("-", 1)
@@ -89,6 +90,9 @@ def main() -> None:
     print(f"site: {args.nodes} nodes (4 OS variants, {args.base} base packages); repository: {n_rpms} rpms")
     print(f"check --all: {wall:.2f} s, {args.nodes / wall:.0f} nodes/s, peak {rss:.0f} MB, rc {rc}, "
           f"{ok} nodes ok, {len(result) - ok} with problems")
+    bad = next(((n, v) for n, v in result.items() if not v["ok"]), None)
+    if bad is not None:
+        print(f"e.g. {bad[0]}: " + "; ".join(p["text"] for p in bad[1]["problems"][:3]))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

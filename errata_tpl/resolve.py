@@ -220,7 +220,7 @@ class Resolver:
             events = tuple(pset.events or ())
         else:
             pset, packages, events = shared.pset, shared.frozen, tuple(shared.pset.events or ())
-        self._check_installonly(node, pset.get(osc.kernel.name), osc, s, kver, nd.get("running_kernel"))
+        self._check_installonly(node, pset, osc, s, kver, nd.get("running_kernel"))
         return Resolved(
             node=node, os=os_id, errata=profile_name, errata_from=errata_from,
             kernel=KernelChoice(kver, kfrom, kept), packages=packages,
@@ -408,15 +408,19 @@ class Resolver:
         for v in kept:
             self._kernel_packages(pset, osc, variables, v, "keep-kernel")
 
-    def _check_installonly(self, node: str, packages: list[Pkg], osc: OsConfig, s: Mapping[str, Any],
+    def _check_installonly(self, node: str, pset: PackageSet, osc: OsConfig, s: Mapping[str, Any],
                            kver: str | None, running: Any) -> None:
+        """More versions of an installonly package (the kernel, and the os's
+        ``installonly`` list) than ``installonly_limit`` is an error; nothing is
+        dropped behind the user's back."""
         limit = s.get("installonly_limit", DEFAULT_INSTALLONLY_LIMIT)
-        kname = osc.kernel.name
-        versions = sorted({str(p.evr) for p in packages if p.evr is not None})
-        if len(versions) > limit:
+        for name in dict.fromkeys((osc.kernel.name, *osc.installonly)):
+            versions = sorted({str(p.evr) for p in pset.get(name) if p.evr is not None})
+            if len(versions) <= limit:
+                continue
             must = ", ".join(f"{what} {v}" for what, v in (("selected", kver), ("running", running)) if v)
             raise UserError(
-                f"site/nodes/{node}.yaml: key 'keep_kernels': {len(versions)} versions of {kname} "
+                f"site/nodes/{node}.yaml: key 'keep_kernels': {len(versions)} versions of {name} "
                 f"({', '.join(versions)}) exceed installonly_limit {limit}; the {must} must stay: "
                 f"keep fewer kernels or raise installonly_limit"
             )
