@@ -6,6 +6,8 @@
 
 Side by side, each in a fresh process (wall time includes interpreter start):
   bare loop   open + rpm.TransactionSet().hdrFromFdno over every file (the bindings' floor)
+  rpmkeys     rpm's whole-file verifier over every file, two processes (what generate adds:
+              a flipped or cut payload passes hdrFromFdno)
   generate    errata-tpl generate --stdout, first run (no header cache)
   generate 2  the same again over the unchanged mirror (header cache warm)
   rpm -qp     one `rpm -qp` process per file, as the Perl original worked (timed on a sample,
@@ -89,6 +91,12 @@ def main() -> None:
     wall, rss, _ = measure([sys.executable, "-c", BARE_LOOP, str(mirror)])
     rows.append(("bare hdrFromFdno loop", wall, rss))
     bare = wall
+    # rpm's whole-file check (payload digests) over every file, two processes as generate runs it
+    half = [str(f) for f in files]
+    checker = ["sh", "-c", 'printf "%s\\0" "$@" | xargs -0 -n 1000 -P 2 rpmkeys --checksig --nosignature '
+               '>/dev/null 2>&1; exit 0', "sh", *half]
+    wall, rss, _ = measure(checker)
+    rows.append(("rpmkeys --checksig, 2 processes (payloads)", wall, rss))
     wall, rss, rc = measure(gen)
     assert rc == 0, "generate failed"
     rows.append(("errata-tpl generate (first run)", wall, rss))

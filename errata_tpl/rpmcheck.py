@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,10 +33,18 @@ def _env() -> dict[str, str]:
 
 
 def _run(paths: list[str], extra_args: Sequence[str], verbose: bool) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["rpmkeys", "--checksig", *(["--verbose"] if verbose else []), *extra_args, "--", *paths],
-        capture_output=True, text=True, errors="replace", env=_env(), check=False,
-    )
+    # Output goes to files, not pipes: a pipe rpmkeys fills would stall it until this
+    # thread, which competes for the GIL with the header loop, drains it.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.run(
+            ["rpmkeys", "--checksig", *(["--verbose"] if verbose else []), *extra_args, "--", *paths],
+            stdout=out, stderr=err, env=_env(), check=False,
+        )
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(
+            proc.args, proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+        )
 
 
 def check_files(paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",),
