@@ -1,6 +1,7 @@
 """`errata-tpl generate` end to end, on real RPMs."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -164,3 +165,15 @@ def test_progress_bar_only_on_a_terminal_and_a_large_mirror():
                    (Reporter(-1, _Terminal()), len(items))):
         assert list(_progress_bar(rep)(items[:n])) == items[:n]
         assert rep.stream.getvalue() == ""
+
+
+def test_damaged_memo_is_a_miss(make_rpms, tmp_path, cli):
+    make_rpms(MIRROR)
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    first = cli(*args, root=tmp_path)
+    for f in (tmp_path / ".errata-tpl-cache" / "profiles").glob("*.json"):
+        data = json.loads(f.read_text())
+        data["profile"]["packages"] = [{"name": "x y"}]
+        f.write_text(json.dumps(data))
+    again = cli(*args, root=tmp_path)
+    assert again.exit_code == 0 and again.stdout == first.stdout and "unchanged" not in again.stderr

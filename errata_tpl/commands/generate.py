@@ -89,22 +89,27 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
             "os": os_id, "source": req.source, "selection": req.selection.rule(True),
             "date_field": req.selection.date_field,
         })
+    stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
     found = memo.load(root, req.mirror, key) if key is not None else None
-    if found is None:
+    p = None
+    if found is not None:
+        try:
+            p = profile_from_data({**found.profile, **stamp}, str(req.mirror))
+        except UserError:  # a damaged memo is only a miss
+            found = None
+    reused = "; the mirror is unchanged since the last run: its result is reused"
+    if found is None or p is None:
         log: list[tuple[str, str]] = []
         found = memo.Memo(_build(root, req, os_id, log, rep), log)
         if key is not None:
             memo.save(root, req.mirror, key, found)
+        p = profile_from_data({**found.profile, **stamp}, str(req.mirror))
         reused = ""
-    else:
-        reused = "; the mirror is unchanged since the last run: its result is reused"
     for level, text in found.messages:
         if level == "warn":
             rep.warn(text)
         else:
             rep.info(text + reused)
-    data = {**found.profile, "profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    p = profile_from_data(data, "the memo")
     ext = "pan" if req.fmt == "pan" else "yaml"
     if req.fmt == "yaml":
         text = dump_yaml(p)
