@@ -55,6 +55,19 @@ class Repositories:
         self.dirs = list(dirs)
         self._primaries = [_primary(d) for d in self.dirs]
         self._pools: dict[str, Any] = {}
+        self._index: dict[str, dict[tuple[str, str, str], Any]] = {}
+
+    def by_nevra(self, arch: str) -> dict[tuple[str, str, str], Any]:
+        """(name, evr, arch) -> solvable, for exact lookups without parsing a selection."""
+        index = self._index.get(arch)
+        if index is None:
+            index = {}
+            for s in self.pool(arch).solvables_iter():
+                index.setdefault((s.name, s.evr, s.arch), s)
+                if s.evr.startswith("0:"):
+                    index.setdefault((s.name, s.evr[2:], s.arch), s)
+            self._index[arch] = index
+        return index
 
     def pool(self, arch: str) -> Any:
         import solv
@@ -117,10 +130,18 @@ def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
     import solv
 
     pool = repos.pool(arch)
+    exact = repos.by_nevra(arch)
     jobs = []
     problems: list[Problem] = []
     listed: set[str] = set()
     for p in packages:
+        hit = exact.get((p.name, str(p.evr), p.arch)) if p.evr is not None and p.arch is not None else None
+        if hit is not None:  # the common case: a concrete NEVRA
+            listed.add(p.name)
+            jobs.append(pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id))
+            if p.multi:
+                jobs += pool.select(p.name, solv.Selection.SELECTION_NAME).jobs(solv.Job.SOLVER_MULTIVERSION)
+            continue
         if p.evr is not None:
             sel = pool.select(_spec(p), solv.Selection.SELECTION_CANON)
         elif p.arch is not None:
