@@ -22,6 +22,13 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     With ``overwrite=False`` an existing file is refused, race-free: the temp
     file is hard-linked into place, which fails if the name already exists.
     """
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise UserError(f"{path}: is a directory")
+        # a device or a pipe (/dev/stdout, /dev/null): write into it, never rename over it
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temp_in(path.parent, path.name)
     try:

@@ -28,7 +28,7 @@ class Memo:
     messages: list[tuple[str, str]]  # (level, text), in the order they were printed
 
 
-def _path(root: Path, mirror: Path) -> Path:
+def path(root: Path, mirror: Path) -> Path:
     return cache_dir(root, "profiles") / (hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16] + ".json")
 
 
@@ -50,7 +50,7 @@ def fingerprint(mirror: Path, rels: list[str], options: dict[str, Any]) -> str:
 
 def load(root: Path, mirror: Path, key: str) -> Memo | None:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        data = json.loads(_path(root, mirror).read_text(encoding="utf-8"))
+        data = json.loads(path(root, mirror).read_text(encoding="utf-8"))
         if data["key"] == key:
             return Memo(data["profile"], [tuple(m) for m in data["messages"]])
     return None
@@ -59,4 +59,4 @@ def load(root: Path, mirror: Path, key: str) -> Memo | None:
 def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
     text = json.dumps({"key": key, "profile": memo.profile, "messages": memo.messages}, separators=(",", ":"))
     with contextlib.suppress(OSError):  # a memo that cannot be written is only slower
-        atomic.write_text(_path(root, mirror), text)
+        atomic.write_text(path(root, mirror), text)

@@ -154,3 +154,10 @@ def test_unknown_key_warns_with_the_nearest(example_root, cli):
 def test_root_from_environment(example_root, cli, monkeypatch):
     monkeypatch.setenv("ERRATA_TPL_ROOT", str(example_root))
     assert cli("resolve", "st-01.example.org").exit_code == 0
+
+
+def test_verbose_says_how_work_was_shared(example_root, cli, tmp_path):
+    out = tmp_path / "all.yaml"
+    r = cli("resolve", "--all", "-v", "-o", out, root=example_root)
+    assert r.exit_code == 0 and "resolved 12 nodes:" in r.stderr and "distinct package lists" in r.stderr
+    assert "resolved 12 nodes" not in cli("resolve", "--all", "-o", out, root=example_root).stderr

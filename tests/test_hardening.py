@@ -162,3 +162,14 @@ def test_root_without_nodes(tmp_path, cli):
     r = cli("resolve", "--all", root=tmp_path)
     assert r.exit_code == 1 and "no node files" in r.stderr
     assert Path(tmp_path).is_dir()
+
+
+def test_output_to_a_pipe_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    atomic.write_text(fifo, "through the pipe\n")
+    assert reader.communicate(timeout=10)[0] == "through the pipe\n"
+    assert not fifo.is_file() and fifo.exists()  # still a pipe
+    with pytest.raises(UserError, match="is a directory"):
+        atomic.write_text(tmp_path, "x")

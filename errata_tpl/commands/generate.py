@@ -103,6 +103,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         found = memo.Memo(_build(root, req, os_id, log, rep), log)
         if key is not None:
             memo.save(root, req.mirror, key, found)
+            rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
         p = profile_from_data({**found.profile, **stamp}, str(req.mirror))
         reused = ""
     for level, text in found.messages:
@@ -154,6 +155,7 @@ def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, st
     if cache is not None:
         cache.prune({p.path for p in result.packages} | {b.path for b in result.bad})
         cache.save()
+        rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
 
     for bad in result.walk_errors + result.bad:
         warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")

@@ -37,6 +37,9 @@ def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False
     results = [resolver.resolve(n) for n in nodes]
     for w in tree.warnings + resolver.warnings:
         rep.warn(w)
+    distinct = len({id(r.packages) for r in results})
+    rep.detail(f"resolved {len(results)} nodes: {resolver.stats['shared']} shared earlier work, "
+               f"{distinct} distinct package lists")
     return resolver, results
 
 
