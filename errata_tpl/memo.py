@@ -26,6 +26,11 @@ FORMAT = 1
 class Memo:
     profile: dict[str, Any]  # the profile as from_data reads it, without its name and time
     messages: list[tuple[str, str]]  # (level, text), in the order they were printed
+    yaml_body: str = ""  # the yaml output after its name and date lines
+    count: int = 0  # entries in packages
+
+    def body_intact(self, digest: str) -> bool:
+        return hashlib.sha256(self.yaml_body.encode()).hexdigest() == digest
 
 
 def path(root: Path, mirror: Path) -> Path:
@@ -52,11 +57,16 @@ def load(root: Path, mirror: Path, key: str) -> Memo | None:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         data = json.loads(path(root, mirror).read_text(encoding="utf-8"))
         if data["key"] == key:
-            return Memo(data["profile"], [tuple(m) for m in data["messages"]])
+            found = Memo(data["profile"], [tuple(m) for m in data["messages"]], data["yaml_body"], data["count"])
+            # a damaged body is a miss, not a wrong profile
+            return found if found.body_intact(data["yaml_sha256"]) else None
     return None
 
 
 def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
-    text = json.dumps({"key": key, "profile": memo.profile, "messages": memo.messages}, separators=(",", ":"))
+    text = json.dumps({
+        "key": key, "profile": memo.profile, "messages": memo.messages, "yaml_body": memo.yaml_body,
+        "yaml_sha256": hashlib.sha256(memo.yaml_body.encode()).hexdigest(), "count": memo.count,
+    }, separators=(",", ":"))
     with contextlib.suppress(OSError):  # a memo that cannot be written is only slower
         atomic.write_text(path(root, mirror), text)

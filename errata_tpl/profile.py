@@ -57,8 +57,16 @@ def to_data(p: Profile) -> dict[str, Any]:
 
 
 def dump_yaml(p: Profile) -> str:
-    out = [f"{k}: {yamlio.value(getattr(p, k))}\n" for k in HEADER_KEYS]
-    out += [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(p.extra.items())]
+    return yaml_head(p.profile, p.os, p.generated, p.source) + yaml_body(p)
+
+
+def yaml_head(profile: str, os: str, generated: str, source: str) -> str:
+    """The lines that name and date a profile (the rest depends only on the mirror)."""
+    return "".join(f"{k}: {yamlio.value(v)}\n" for k, v in zip(HEADER_KEYS, (profile, os, generated, source)))
+
+
+def yaml_body(p: Profile) -> str:
+    out = [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(p.extra.items())]
     for key in LIST_KEYS:
         out.append(yamlio.block_list(key, (e.as_dict() for e in getattr(p, key))))
     return "".join(out)

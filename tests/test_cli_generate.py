@@ -173,7 +173,7 @@ def test_damaged_memo_is_a_miss(make_rpms, tmp_path, cli):
     first = cli(*args, root=tmp_path)
     for f in (tmp_path / ".errata-tpl-cache" / "profiles").glob("*.json"):
         data = json.loads(f.read_text())
-        data["profile"]["packages"] = [{"name": "x y"}]
+        data["yaml_body"] = data["yaml_body"].replace("bash", "bosh")
         f.write_text(json.dumps(data))
     again = cli(*args, root=tmp_path)
     assert again.exit_code == 0 and again.stdout == first.stdout and "unchanged" not in again.stderr

@@ -16,8 +16,8 @@ import click
 from .. import atomic, memo, names
 from ..errors import UserError
 from ..generate import Selection
-from ..profile import dump_yaml, to_data
 from ..profile import from_data as profile_from_data
+from ..profile import to_data, yaml_body, yaml_head
 from ..report import Reporter
 from ..verify import Status, Verdict, classify
 
@@ -91,20 +91,15 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         })
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
     found = memo.load(root, req.mirror, key) if key is not None else None
-    p = None
-    if found is not None:
-        try:
-            p = profile_from_data({**found.profile, **stamp}, str(req.mirror))
-        except UserError:  # a damaged memo is only a miss
-            found = None
     reused = "; the mirror is unchanged since the last run: its result is reused"
-    if found is None or p is None:
+    if found is None:
         log: list[tuple[str, str]] = []
-        found = memo.Memo(_build(root, req, os_id, log, rep), log)
+        data = _build(root, req, os_id, log, rep)
+        built = profile_from_data({**data, **stamp}, str(req.mirror))
+        found = memo.Memo(data, log, yaml_body(built), len(built.packages))
         if key is not None:
             memo.save(root, req.mirror, key, found)
             rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
-        p = profile_from_data({**found.profile, **stamp}, str(req.mirror))
         reused = ""
     for level, text in found.messages:
         if level == "warn":
@@ -113,12 +108,12 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
             rep.info(text + reused)
     ext = "pan" if req.fmt == "pan" else "yaml"
     if req.fmt == "yaml":
-        text = dump_yaml(p)
+        text = yaml_head(profile, os_id, stamp["generated"], req.source) + found.yaml_body
     else:
         from .. import render
 
-        text = render.profile_text(p, req.fmt)
-    return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", len(p.packages))
+        text = render.profile_text(profile_from_data({**found.profile, **stamp}, str(req.mirror)), req.fmt)
+    return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
 
 
 def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, str]],
