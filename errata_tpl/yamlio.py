@@ -12,17 +12,18 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import UserError
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
 
-try:  # libyaml's parser: same safe semantics, ten times faster
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - pyyaml built without libyaml
-    _Loader = yaml.SafeLoader
+@functools.lru_cache(maxsize=1)
+def _loader() -> type:
+    """libyaml's parser where pyyaml has it: the same safe semantics, ten times faster.
+    (pyyaml is imported on first use: a run that only writes YAML may never need it.)"""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -41,10 +42,12 @@ def _depth(value: Any, limit: int) -> int:
 
 
 def load_text(text: str, where: str) -> Any:
+    import yaml
+
     if len(text) > MAX_BYTES:
         raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -100,13 +103,24 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
 # --- output -------------------------------------------------------------------
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+~^/\-]*$")
-_resolver = yaml.resolver.Resolver()
+@functools.lru_cache(maxsize=1)
+def _resolver() -> Any:
+    import yaml
+
+    return yaml.resolver.Resolver()
+
+
+def _reads_as_string(value: str) -> bool:
+    """Would pyyaml read this plain scalar back as a string (not a number, date, bool)?"""
+    import yaml
+
+    return _resolver().resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
 
 
 @functools.lru_cache(maxsize=65536)
 def scalar(value: str) -> str:
     """``value`` as a YAML scalar that reads back as the same string."""
-    if _PLAIN.match(value) and _resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str":
+    if _PLAIN.match(value) and _reads_as_string(value):
         return value
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
