@@ -5,6 +5,8 @@ Every change can be traced (for ``explain``); tracing is off on the fast path.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -35,11 +37,9 @@ class Event:
     text: str
 
 
-_NO_EVR = EVR(None, "")
-
-
 def sort_key(p: Pkg) -> tuple:
-    return (p.name, p.arch or "", evrmod.sort_key(p.evr if p.evr is not None else _NO_EVR))
+    # an entry of any version sorts first; rpm compares only real versions
+    return (p.name, p.arch or "", (0,) if p.evr is None else (1, evrmod.sort_key(p.evr)))
 
 
 def _show(evr: EVR | None) -> str:
@@ -51,7 +51,11 @@ class PackageSet:
 
     def __init__(self, native_arches: Iterable[str] = (), trace: bool = False) -> None:
         self._by_name: dict[str, list[Pkg]] = {}
-        self._sorted: list[str] | None = None  # the names in order, made on demand
+        # What the last freeze() gave, with its names, and the names changed since: a
+        # copy changed in a few names (kept kernels, a node's pins) freezes by splicing
+        # those names into the shared result instead of sorting everything again.
+        self._origin: tuple[tuple[Pkg, ...], list[str]] | None = None
+        self._dirty: set[str] = set()
         # An entry without arch ("bash") is taken to be of these arches by ronly.
         self.native_arches = frozenset(native_arches)
         self.events: list[Event] | None = [] if trace else None
@@ -61,7 +65,8 @@ class PackageSet:
     def copy(self, trace: bool = False) -> PackageSet:
         new = PackageSet(self.native_arches, trace)
         new._by_name = dict(self._by_name)  # lists are never changed in place, only replaced
-        new._sorted = self._sorted  # shared until a name comes or goes
+        new._origin = self._origin
+        new._dirty = set(self._dirty)
         return new
 
     def note(self, name: str, step: str, text: Callable[[], str]) -> None:
@@ -86,23 +91,33 @@ class PackageSet:
         return sum(len(v) for v in self._by_name.values())
 
     def _set(self, name: str, entries: list[Pkg]) -> None:
+        self._dirty.add(name)
         if entries:
-            if name not in self._by_name:
-                self._sorted = None
             self._by_name[name] = entries
-        elif self._by_name.pop(name, None) is not None:
-            self._sorted = None
+        else:
+            self._by_name.pop(name, None)
+
+    def _entries(self, name: str) -> list[Pkg]:
+        entries = self._by_name.get(name, [])
+        return entries if len(entries) < 2 else sorted(entries, key=sort_key)
 
     def freeze(self) -> tuple[Pkg, ...]:
         """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
-        if self._sorted is None:
-            self._sorted = sorted(self._by_name)
-        out: list[Pkg] = []
-        by_name = self._by_name
-        for name in self._sorted:
-            entries = by_name[name]
-            out.extend(entries if len(entries) == 1 else sorted(entries, key=sort_key))
-        return tuple(out)
+        if self._origin is not None and len(self._dirty) * 8 < len(self._by_name):
+            frozen, names = self._origin
+            pieces: list[Iterable[Pkg]] = []
+            pos = 0
+            for name in sorted(self._dirty):
+                i = bisect.bisect_left(names, name, pos)
+                pieces += (frozen[pos:i], self._entries(name))
+                pos = bisect.bisect_right(names, name, i)
+            pieces.append(frozen[pos:])
+            result = tuple(itertools.chain.from_iterable(pieces))
+        else:
+            result = tuple(p for name in sorted(self._by_name) for p in self._entries(name))
+        self._origin = (result, [p.name for p in result])
+        self._dirty = set()
+        return result
 
     # --- layers ---------------------------------------------------------------------
 
@@ -115,7 +130,7 @@ class PackageSet:
         old = self._by_name.get(p.name)
         if not old:  # the common case: a name first listed
             self._by_name[p.name] = [p]
-            self._sorted = None
+            self._dirty.add(p.name)
             self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
             return
         gone = [o for o in old if p.arch is None or o.arch is None or o.arch == p.arch]

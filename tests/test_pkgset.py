@@ -108,6 +108,11 @@ class TestAdd:
         s.add("jdk", parse("11-fcs"), "x86_64", "fix:p")
         assert listing(s) == ["jdk-11-fcs.x86_64<os>"]
 
+    def test_multi_beside_any_version_sorts(self):
+        s = pset("kernel - x86_64")
+        s.add("kernel", parse("5.14-2"), "x86_64", "keep-kernel", multi=True)
+        assert listing(s) == ["kernel.x86_64<os,multi>", "kernel-5.14-2.x86_64<keep-kernel,multi>"]
+
     def test_concrete_version_satisfies_any_version(self):
         s = pset("jdk - x86_64")
         s.add("jdk", parse("11-fcs"), "x86_64", "fix:p")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from errata_tpl import evr, ref, schema, yamlio
 from errata_tpl.errors import UserError
-from errata_tpl.pkgset import PackageSet, Pkg
+from errata_tpl.pkgset import PackageSet, Pkg, sort_key
 from errata_tpl.tree import Tree
 
 # version parts as rpm sees them: digits, letters, '.', '_', '+', '~' (pre-release), '^' (post-release)
@@ -132,3 +132,31 @@ def test_resolver_on_any_node_file(example_root, node, site):
     (example_root / "site/site.yaml").write_text(pyyaml.safe_dump(site))
     with contextlib.suppress(UserError):
         Resolver(Tree(example_root)).resolve("fuzz")
+
+
+actions = st.lists(st.tuples(st.sampled_from(["ronly", "repl", "add", "del"]), names, evrs,
+                             st.sampled_from(["x86_64", "i686", "noarch"])), max_size=6)
+
+
+@given(st.lists(pkgs, max_size=10), actions)
+def test_freeze_of_a_changed_copy_equals_a_fresh_sort(entries, acts):
+    """A copy freezes by splicing its changed names into the original's result: the
+    same order as sorting every entry afresh."""
+    filler = [Pkg(f"f{i:02d}", evr.EVR(None, "1", "1"), "x86_64", "os") for i in range(60)]
+    s = make(filler + entries)  # large enough that a few changed names are spliced, not re-sorted
+    s.freeze()
+    c = s.copy()
+    for verb, name, v, arch in acts:
+        if verb == "ronly":
+            c.ronly(name, v, arch, "e")
+        elif verb == "repl":
+            c.repl(name, v, arch, "f")
+        elif verb == "add":
+            c.add(name, v, arch, "f", multi=True)
+        else:
+            c.delete(name, None, arch, "f")
+    fresh = PackageSet(native_arches=("x86_64", "noarch"))
+    for p in c.freeze():
+        fresh._set(p.name, [*fresh.get(p.name), p])
+    assert c.freeze() == fresh.freeze()
+    assert list(c.freeze()) == sorted(c.freeze(), key=sort_key)
