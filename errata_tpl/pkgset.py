@@ -54,7 +54,7 @@ class PackageSet:
         # What the last freeze() gave, with its names, and the names changed since: a
         # copy changed in a few names (kept kernels, a node's pins) freezes by splicing
         # those names into the shared result instead of sorting everything again.
-        self._origin: tuple[tuple[Pkg, ...], list[str]] | None = None
+        self._origin: list | None = None  # [frozen tuple, its names or None until a copy needs them]
         self._dirty: set[str] = set()
         # An entry without arch ("bash") is taken to be of these arches by ronly.
         self.native_arches = frozenset(native_arches)
@@ -105,6 +105,8 @@ class PackageSet:
         """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
         if self._origin is not None and len(self._dirty) * 8 < len(self._by_name):
             frozen, names = self._origin
+            if names is None:  # made once, shared by every copy of the same origin
+                names = self._origin[1] = [p.name for p in frozen]
             pieces: list[Iterable[Pkg]] = []
             pos = 0
             for name in sorted(self._dirty):
@@ -115,7 +117,7 @@ class PackageSet:
             result = tuple(itertools.chain.from_iterable(pieces))
         else:
             result = tuple(p for name in sorted(self._by_name) for p in self._entries(name))
-        self._origin = (result, [p.name for p in result])
+        self._origin = [result, None]
         self._dirty = set()
         return result
 
