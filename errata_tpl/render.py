@@ -144,16 +144,27 @@ class Renderer:
         return out
 
     def _render(self, r: Resolved) -> str:
+        """A document from its package lines, each made once per package object
+        (yaml and json in code, the other formats from templates/package.<fmt>.j2)."""
         if self.fmt in _LINE_FORMATS:
             make_line, assemble = _LINE_FORMATS[self.fmt]
-            lines = []
-            for p in r.packages:
-                hit = self._lines.get(id(p))
-                if hit is None or hit[0] is not p:
-                    hit = (p, make_line(p))
-                    self._lines[id(p)] = hit
-                lines.append(hit[1])
-            head = data(replace(r, packages=()), _NODE)
-            del head["packages"]
-            return assemble(head, lines)
-        return env().get_template(f"resolved.{self.fmt}.j2").render(**data(r, _NODE), spec=spec)
+        else:
+            line_template = env().get_template(f"package.{self.fmt}.j2")
+            doc_template = env().get_template(f"resolved.{self.fmt}.j2")
+
+            def make_line(p: Pkg) -> str:
+                return line_template.render(p=package_dict(p), spec=spec)
+
+            def assemble(head: dict[str, Any], lines: list[str]) -> str:
+                return doc_template.render(**head, packages_text="".join(lines), empty=not lines, spec=spec)
+
+        lines = []
+        for p in r.packages:
+            hit = self._lines.get(id(p))
+            if hit is None or hit[0] is not p:
+                hit = (p, make_line(p))
+                self._lines[id(p)] = hit
+            lines.append(hit[1])
+        head = data(replace(r, packages=()), _NODE)
+        del head["packages"]
+        return assemble(head, lines)

@@ -91,8 +91,16 @@ def test_shared_rendering_puts_each_node_name(fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_empty_list(fmt):
-    assert Renderer(fmt).render(resolved(packages=()))
+@pytest.mark.parametrize("packages", [PKGS, ()])
+def test_one_newline_at_the_end(fmt, packages):
+    text = Renderer(fmt).render(resolved(packages=packages))
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "ansible", "salt"])
+def test_empty_list_is_valid_yaml(fmt):
+    d = yaml.safe_load(Renderer(fmt).render(resolved(packages=())))
+    assert [] in (d.get("packages"), d.get("errata_tpl_packages"), (d.get("errata_tpl") or {}).get("pkgs"))
 
 
 def test_user_template_and_its_sandbox():
