@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,24 @@ class Profile:
     kernels: tuple[Entry, ...] = ()
     kernel_named: tuple[Entry, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # further header fields, kept as read
+
+    @functools.cached_property
+    def _by_nevra(self) -> dict[tuple[str, str, str], Entry]:
+        return {(e.name, e.arch, str(e.evr)): e for e in (*self.packages, *self.kernels)}
+
+    def find(self, name: str, arch: str | None, version: str | None) -> Entry | None:
+        """The entry (a package or a kernel) of exactly this name, arch and version."""
+        if arch is None or version is None:
+            return None
+        return self._by_nevra.get((name, arch, version))
+
+
+def source_profile(source: str, errata: str | None) -> str | None:
+    """The profile a resolved version came from: ``errata:P``/``fix:P``, or the node's
+    profile for a kernel (its ``kernels`` list names the versions)."""
+    if source.startswith(("errata:", "fix:")):
+        return source.split(":", 1)[1]
+    return errata if source in ("kernel", "keep-kernel") else None
 
 
 HEADER_KEYS = ("profile", "os", "generated", "source")

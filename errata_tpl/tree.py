@@ -14,7 +14,7 @@ from typing import Any
 from . import names, schema, yamlio
 from .caches import cache_dir
 from .errors import UserError
-from .profile import Profile
+from .profile import Entry, Profile
 from .profile import from_data as profile_from_data
 
 
@@ -166,6 +166,17 @@ class Tree:
             return None
         data = yamlio.load_file_cached(self.root / rel, rel, cache_dir(self.root, "parsed"))
         return profile_from_data(data, rel)
+
+    def entry(self, os_id: str, profile: str | None, name: str, arch: str | None,
+              version: str | None) -> Entry | None:
+        """The entry of that version in that profile of the os, if both exist."""
+        if profile is None:
+            return None
+        try:
+            prof = self.profile(os_id, profile)
+        except UserError:
+            return None
+        return prof.find(name, arch, version) if prof is not None else None
 
     def profiles(self, os_id: str) -> list[str]:
         d = self.root / "errata" / os_id

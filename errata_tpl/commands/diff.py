@@ -9,7 +9,7 @@ from .. import diff as diffmod
 from .. import names, render, yamlio
 from ..advisories import Advisory
 from ..errors import UserError
-from ..profile import Profile
+from ..profile import Profile, source_profile
 from ..profile import from_data as profile_from_data
 from ..resolve import Resolved, Resolver
 from ..tree import Tree
@@ -27,29 +27,14 @@ def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
 
 def _resolved_items(tree: Tree, os_id: str, errata: str | None,
                     packages: list[dict]) -> tuple[list[diffmod.Item], AdvisoryIndex]:
-    """A resolved list's items; advisories from the profile each version came from
-    (kernels: the node's profile, whose kernels list names them)."""
-    indexes: dict[str, AdvisoryIndex] = {}
-
-    def index(name: str) -> AdvisoryIndex:
-        if name not in indexes:
-            try:
-                prof = tree.profile(os_id, name)
-            except UserError:
-                prof = None
-            entries = (*prof.packages, *prof.kernels) if prof is not None else ()
-            indexes[name] = {(e.name, e.arch, str(e.evr)): e.advisories for e in entries if e.advisories}
-        return indexes[name]
-
+    """A resolved list's items; advisories from the profile each version came from."""
     items, advs = [], {}
     for p in packages:
         key = (p["name"], p["arch"], p["version"])
         items.append(diffmod.Item(*key))
-        source = str(p.get("from") or "")
-        origin = source.split(":", 1)[1] if source.startswith(("errata:", "fix:")) else (
-            errata if source in ("kernel", "keep-kernel") else None)
-        if origin is not None and key in index(origin):
-            advs[key] = index(origin)[key]
+        entry = tree.entry(os_id, source_profile(str(p.get("from") or ""), errata), *key)
+        if entry is not None and entry.advisories:
+            advs[key] = entry.advisories
     return items, advs
 
 

@@ -7,7 +7,7 @@ from .. import names
 from ..advisories import Advisory, cves
 from ..errors import UserError
 from ..pkgset import Pkg
-from ..profile import Entry, Profile
+from ..profile import Entry, Profile, source_profile
 from ..report import Reporter
 from ..resolve import Resolved, Resolver
 from ..tree import Tree
@@ -26,7 +26,8 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
     else:
         lines.append(f"  result: {package} is not in the list of {r.node}")
     for p in final:
-        entry = _profile_entry(tree, r.os, p.source, p)
+        entry = tree.entry(r.os, source_profile(p.source, r.errata), p.name, p.arch,
+                           None if p.evr is None else str(p.evr))
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     newest = _newest_profile(tree, r.os)
@@ -41,17 +42,6 @@ def _describe(advs: tuple[Advisory, ...]) -> str:
     parts = [f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip() for a in advs]
     found = cves(advs)
     return "; ".join(parts) + (f"; {' '.join(found)}" if found else "")
-
-
-def _profile_entry(tree: Tree, os_id: str, source: str, p: Pkg) -> Entry | None:
-    if not source.startswith(("errata:", "fix:")):
-        return None
-    try:
-        prof = tree.profile(os_id, source.split(":", 1)[1])
-    except UserError:
-        return None
-    return next((e for e in prof.packages if (e.name, e.arch, e.evr) == (p.name, p.arch, p.evr)), None) \
-        if prof is not None else None
 
 
 def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
