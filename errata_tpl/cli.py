@@ -18,7 +18,6 @@ from . import __version__, atomic
 from .errors import UserError
 from .formats import EXTENSIONS, FORMATS
 from .report import Reporter
-from .tree import Tree
 
 
 def _terminate_cleanly() -> None:
@@ -36,6 +35,11 @@ class Context:
     def __init__(self, root: Path, verbosity: int) -> None:
         self.root = root
         self.rep = Reporter(verbosity)
+
+    def tree(self) -> Any:
+        from .tree import Tree  # imported by the commands that read the tree
+
+        return Tree(self.root)
 
 
 def _verbosity(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,7 +122,7 @@ def generate(
     if min_severity and not security_only:
         raise click.UsageError("--min-severity goes with --security-only")
     from .commands import generate as cmd
-    from .generate import Selection
+    from .selection import Selection
 
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = cmd.GenerateRequest(
@@ -173,7 +177,7 @@ def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, tem
         raise click.UsageError("name one or more nodes, or --all")
     if output is not None and out_dir is not None:
         raise click.UsageError("-o and --out-dir exclude each other")
-    tree = Tree(obj.root)
+    tree = obj.tree()
     from . import render
     from .commands import resolve as cmd
 
@@ -204,7 +208,7 @@ def explain(obj: Context, node: str, package: str) -> None:
     """Print every step that touched PACKAGE on NODE."""
     from .commands import inspect as cmd
 
-    for line in cmd.explain(Tree(obj.root), node, package):
+    for line in cmd.explain(obj.tree(), node, package):
         click.echo(line)
 
 
@@ -221,7 +225,7 @@ def check(obj: Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Pa
     """Solve each node's list with libsolv against the repositories (rc 1 if any fails)."""
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
-    tree = Tree(obj.root)
+    tree = obj.tree()
     from .commands import check as cmd
     from .commands.resolve import select_nodes
 
@@ -251,7 +255,7 @@ def diff(obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], pro
     from . import diff as diffmod
     from .commands import diff as cmd
 
-    d = cmd.diff(Tree(obj.root), a, b, nodes, profile, os_id)
+    d = cmd.diff(obj.tree(), a, b, nodes, profile, os_id)
     click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
 
@@ -263,7 +267,7 @@ def status(obj: Context) -> None:
     """A table of every node: errata profile and where it came from, kernel, changes."""
     from .commands import inspect as cmd
 
-    rows, ok = cmd.status(Tree(obj.root), obj.rep)
+    rows, ok = cmd.status(obj.tree(), obj.rep)
     click.echo(cmd.table(cmd.STATUS_COLUMNS, rows), nl=False)
     if not ok:
         sys.exit(1)

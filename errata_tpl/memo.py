@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, atomic
+from . import __version__
 from .caches import cache_dir
 
 FORMAT = 1
@@ -28,6 +28,7 @@ class Memo:
     messages: list[tuple[str, str]]  # (level, text), in the order they were printed
     yaml_body: str = ""  # the yaml output after its name and date lines
     count: int = 0  # entries in packages
+    yaml_mirror: tuple[str, str] = ("", "")  # the os and source lines of the yaml header
 
     def body_intact(self, digest: str) -> bool:
         return hashlib.sha256(self.yaml_body.encode()).hexdigest() == digest
@@ -57,7 +58,8 @@ def load(root: Path, mirror: Path, key: str) -> Memo | None:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         data = json.loads(path(root, mirror).read_text(encoding="utf-8"))
         if data["key"] == key:
-            found = Memo(data["profile"], [tuple(m) for m in data["messages"]], data["yaml_body"], data["count"])
+            found = Memo(data["profile"], [tuple(m) for m in data["messages"]], data["yaml_body"], data["count"],
+                         tuple(data["yaml_mirror"]))
             # a damaged body is a miss, not a wrong profile
             return found if found.body_intact(data["yaml_sha256"]) else None
     return None
@@ -67,6 +69,9 @@ def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
     text = json.dumps({
         "key": key, "profile": memo.profile, "messages": memo.messages, "yaml_body": memo.yaml_body,
         "yaml_sha256": hashlib.sha256(memo.yaml_body.encode()).hexdigest(), "count": memo.count,
+        "yaml_mirror": memo.yaml_mirror,
     }, separators=(",", ":"))
+    from .atomic import write_text
+
     with contextlib.suppress(OSError):  # a memo that cannot be written is only slower
-        atomic.write_text(path(root, mirror), text)
+        write_text(path(root, mirror), text)

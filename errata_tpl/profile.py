@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,17 @@ def dump_yaml(p: Profile) -> str:
 
 def yaml_head(profile: str, os: str, generated: str, source: str) -> str:
     """The lines that name and date a profile (the rest depends only on the mirror)."""
-    return "".join(f"{k}: {yamlio.value(v)}\n" for k, v in zip(HEADER_KEYS, (profile, os, generated, source)))
+    return yaml_name_lines(profile, generated, yaml_mirror_lines(os, source))
+
+
+def yaml_mirror_lines(os: str, source: str) -> tuple[str, str]:
+    return f"os: {yamlio.value(os)}\n", f"source: {yamlio.value(source)}\n"
+
+
+def yaml_name_lines(profile: str, generated: str, mirror_lines: tuple[str, str]) -> str:
+    # always quoted (a JSON string is a YAML one): a date or a time stamp must not read back as one
+    return (f"profile: {json.dumps(profile)}\n{mirror_lines[0]}generated: {json.dumps(generated)}\n"
+            f"{mirror_lines[1]}")
 
 
 def yaml_body(p: Profile) -> str:

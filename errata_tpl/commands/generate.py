@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .. import atomic, memo, names
+from .. import memo, names
 from ..errors import UserError
-from ..generate import Selection
 from ..profile import from_data as profile_from_data
-from ..profile import to_data, yaml_body, yaml_head
+from ..profile import to_data, yaml_body, yaml_mirror_lines, yaml_name_lines
 from ..report import Reporter
-from ..verify import Status, Verdict, classify
+from ..selection import Selection
 
 if TYPE_CHECKING:
     from ..keyring import Keyring
     from ..scan import ScanResult
+    from ..verify import Verdict
 
 PROGRESS_MIN_FILES = 2000
 
@@ -96,7 +96,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         log: list[tuple[str, str]] = []
         data = _build(root, req, os_id, log, rep)
         built = profile_from_data({**data, **stamp}, str(req.mirror))
-        found = memo.Memo(data, log, yaml_body(built), len(built.packages))
+        found = memo.Memo(data, log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
         if key is not None:
             memo.save(root, req.mirror, key, found)
             rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
@@ -108,7 +108,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
             rep.info(text + reused)
     ext = "pan" if req.fmt == "pan" else "yaml"
     if req.fmt == "yaml":
-        text = yaml_head(profile, os_id, stamp["generated"], req.source) + found.yaml_body
+        text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
     else:
         from .. import render
 
@@ -141,6 +141,8 @@ def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, st
             for k in keys.keys:
                 if k.expired:
                     warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
+            from ..verify import Status
+
             untrusted = _apply_signature_policy(result, keys, req.require_signature)
             for v in untrusted:
                 warn(f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
@@ -185,6 +187,8 @@ def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -
     """Leave out what the policy refuses: a bad signature always, and with
     ``required`` anything not signed by a key of the keyring. Returns the
     packages that were not ok, kept or not."""
+    from ..verify import Status, classify
+
     verdicts = {rel: classify(rel, c) for rel, c in result.checks.items()}
     not_ok: list[Verdict] = []
     kept = []
@@ -201,6 +205,8 @@ def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -
 
 def write_profile(path: Path, text: str, force: bool) -> None:
     """Write a profile; a dated profile is a record, replaced only with ``force``."""
+    from .. import atomic
+
     with atomic.locked(path.parent / f".{path.name}.lock"):
         if not force and path.exists():
             raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)")
