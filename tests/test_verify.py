@@ -14,7 +14,9 @@ def keys(tmp_path_factory):
     d = tmp_path_factory.mktemp("keys")
     trusted = rpmfactory.make_key(d / "trusted", "Errata Test", "errata@example.org")
     other = rpmfactory.make_key(d / "other", "Someone Else", "other@example.org")
-    return trusted, other
+    yield trusted, other
+    for key in (trusted, other):
+        rpmfactory.stop_agent(key)
 
 
 @pytest.fixture

@@ -182,6 +182,11 @@ def make_key(home: Path, name: str, email: str) -> GpgKey:
     return GpgKey(home, email, public)
 
 
+def stop_agent(key: GpgKey) -> None:
+    """gpg and rpmsign start a gpg-agent per home; stop it when the key is done with."""
+    subprocess.run(["gpgconf", "--homedir", str(key.home), "--kill", "gpg-agent"], capture_output=True, check=False)
+
+
 def sign(paths: list[Path], key: GpgKey) -> None:
     """rpmsign --addsign, as a distribution signs its packages."""
     env = dict(os.environ, GNUPGHOME=str(key.home))
