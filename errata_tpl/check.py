@@ -104,7 +104,7 @@ def _repl(s: Any) -> dict[str, Any]:
     return {"repl": {"name": s.name, "version": s.evr, "arch": s.arch}}
 
 
-def _suggest(pool: Any, info: Any, listed: set[str]) -> dict[str, Any] | None:
+def _suggest(pool: Any, info: Any) -> dict[str, Any] | None:
     """The fix-hook action that would remove one problem rule."""
     import solv
 
@@ -167,7 +167,7 @@ def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
             if text in seen:
                 continue
             seen.add(text)
-            problems.append(Problem(text, _suggest(pool, info, listed)))
+            problems.append(Problem(text, _suggest(pool, info)))
     pulled: tuple[str, ...] = ()
     if not problems:
         trans = solver.transaction()

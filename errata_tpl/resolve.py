@@ -28,12 +28,6 @@ DEFAULT_INSTALLONLY_LIMIT = 3
 # dicts merge deeply, lists (other than packages, handled apart) replace
 _merger = Merger([(dict, ["merge"]), (list, ["override"])], ["override"], ["override"])
 
-# Node keys whose effect the memo key already carries through derived values.
-_DERIVED = frozenset({
-    "os", "cluster", "errata", "kernel_version", "running_kernel", "keep_kernels", "clone",
-    "deploy_errata", "errata_defaults", "installonly_limit", "profile_cloning_disabled",
-})
-
 
 @dataclass(frozen=True)
 class KernelChoice:
