@@ -16,11 +16,13 @@ def _temp_in(directory: Path, name: str) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
 
 
-def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o644) -> None:
+def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o644, durable: bool = True) -> None:
     """Write ``text`` to ``path`` atomically (temp file + rename in the same directory).
 
     With ``overwrite=False`` an existing file is refused, race-free: the temp
     file is hard-linked into place, which fails if the name already exists.
+    ``durable=False`` skips the fsync: for caches, where a file lost in a crash
+    is only a miss.
     """
     if path.exists() and not path.is_file():
         if path.is_dir():
@@ -34,8 +36,9 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, mode)
         if overwrite:
             os.replace(tmp, path)

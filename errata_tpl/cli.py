@@ -99,6 +99,8 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
 @click.option("--format", "fmt", type=click.Choice(["yaml", "pan"]), default="yaml", show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing profile (a dated profile is a record).")
 @click.option("--no-cache", is_flag=True, help="Read every header again; do not use the header cache.")
+@click.option("--check-all", is_flag=True,
+              help="rpm's whole-file check (payload digests) of every file, not only of the builds the profile names.")
 @click.option("--keyring", "keyring", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An ASCII-armoured public key (RPM-GPG-KEY-*) to check signatures against; repeatable.")
 @click.option("--require-signature", is_flag=True,
@@ -115,8 +117,8 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
 @_user_errors
 def generate(
     obj: Context, errata_dir: Path, os_id: str, profile: str | None, to_stdout: bool,
-    output: Path | None, fmt: str, force: bool, no_cache: bool, keyring: tuple[Path, ...], require_signature: bool,
-    security_only: bool, min_severity: str | None, until: Any, date_field: str,
+    output: Path | None, fmt: str, force: bool, no_cache: bool, check_all: bool, keyring: tuple[Path, ...],
+    require_signature: bool,    security_only: bool, min_severity: str | None, until: Any, date_field: str,
 ) -> None:
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
     if min_severity and not security_only:
@@ -127,7 +129,7 @@ def generate(
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = cmd.GenerateRequest(
         mirror=errata_dir, source=str(errata_dir), os_id=os_id, profile=profile, fmt=fmt, use_cache=not no_cache,
-        keyring=keyring, require_signature=require_signature, selection=selection,
+        check_all=check_all, keyring=keyring, require_signature=require_signature, selection=selection,
     )
     result = cmd.generate(obj.root, req, obj.rep)
     if to_stdout:

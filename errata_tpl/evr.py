@@ -55,7 +55,8 @@ def _parse(text: str) -> EVR:
 
 
 @functools.lru_cache(maxsize=1)
-def _label_compare() -> Callable[[tuple, tuple], int]:
+def label_compare() -> Callable[[tuple, tuple], int]:
+    """``rpm.labelCompare`` over (epoch, version, release) tuples."""
     import rpm  # imported on first use: a run that compares nothing does not load librpm
 
     return rpm.labelCompare
@@ -65,7 +66,7 @@ def compare(a: EVR, b: EVR) -> int:
     """-1, 0 or 1 as rpm orders the two versions."""
     if a == b:
         return 0
-    return _label_compare()(a.label(), b.label())
+    return label_compare()(a.label(), b.label())
 
 
 sort_key = functools.cmp_to_key(compare)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from . import evr as evrmod
@@ -73,32 +73,83 @@ def _evr(p: RpmInfo) -> EVR:
     return EVR(p.epoch, p.version, p.release)
 
 
-def newest_per_name_arch(packages: Iterable[RpmInfo]) -> tuple[dict[tuple[str, str], RpmInfo], list[str]]:
-    """Highest EVR per (name, arch). Equal EVR: the first by path wins (input is
-    sorted by path); a warning when the two files are different builds."""
-    best: dict[tuple[str, str], RpmInfo] = {}
-    warnings: list[str] = []
-    for p in sorted(packages, key=lambda p: p.path):
-        key = (p.name, p.arch)
-        cur = best.get(key)
-        if cur is None:
-            best[key] = p
-            continue
-        c = evrmod.compare(_evr(p), _evr(cur))
+# The paths, among the builds given, whose whole file fails rpm's check (payload
+# digest, size): the I/O edge answers, the choice stays here.
+WholeFileCheck = Callable[[list[RpmInfo]], Collection[str]]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    newest: dict[tuple[str, str], RpmInfo]  # (name, arch) -> the newest build, kernels apart
+    kernels: list[RpmInfo]  # every distinct kernel build
+    warnings: list[str]
+
+
+def _pick(group: list[RpmInfo]) -> tuple[RpmInfo, list[RpmInfo]]:
+    """The newest build of a group in path order (the first path among equals), and
+    the later builds of the same version."""
+    compare = evrmod.label_compare()
+    best, ties = group[0], []
+    for p in group[1:]:
+        c = 0 if p.label == best.label else compare(p.label, best.label)
         if c > 0:
-            best[key] = p
-        elif c == 0 and p.digest != cur.digest:
-            warnings.append(
-                f"{p.path}: same version as {cur.path} ({cur.nevra}) but a different build; kept {cur.path}"
-            )
-    return best, warnings
+            best, ties = p, []
+        elif c == 0:
+            ties.append(p)
+    return best, ties
+
+
+def choose(builds: Iterable[RpmInfo], check: WholeFileCheck | None = None) -> Chosen:
+    """The builds a profile names: the newest of every (name, arch) that is not a
+    kernel, and every distinct kernel build (name, arch, version).
+
+    Each chosen build passes ``check``; one that fails gives way to the next newest
+    of its group, which is checked in turn. So only the builds the profile names
+    need rpm's whole-file check, and the profile is the one that checking every
+    file would give. Equal versions: the first by path wins; a warning when the
+    others are different builds.
+    """
+    groups: dict[tuple, list[RpmInfo]] = {}
+    for p in sorted(builds, key=lambda p: p.path):
+        key = (p.name, p.arch, p.label) if is_kernel_name(p.name) else (p.name, p.arch)
+        groups.setdefault(key, []).append(p)
+    picked: dict[tuple, tuple[RpmInfo, list[RpmInfo]]] = {}
+    pending = groups
+    while pending:
+        picks = {key: _pick(group) for key, group in pending.items()}
+        failed = set(check([best for best, _ in picks.values()])) if check is not None else set()
+        pending = {}
+        for key, (best, ties) in picks.items():
+            if best.path not in failed:
+                picked[key] = (best, ties)
+            else:
+                rest = [p for p in groups[key] if p.path != best.path]
+                groups[key] = rest
+                if rest:
+                    pending[key] = rest
+    newest: dict[tuple[str, str], RpmInfo] = {}
+    kernels: list[RpmInfo] = []
+    warnings: list[str] = []
+    for key in sorted(picked, key=lambda k: k[:2]):  # kernels' versions: newest_first orders them
+        best, ties = picked[key]
+        if len(key) == 3:
+            kernels.append(best)
+        else:
+            newest[key] = best
+        warnings += [
+            f"{p.path}: same version as {best.path} ({best.nevra}) but a different build; kept {best.path}"
+            for p in ties if p.digest != best.digest
+        ]
+    return Chosen(newest, kernels, warnings)
 
 
 def build_profile(
     packages: Iterable[RpmInfo], *, os_id: str, profile: str, source: str, generated: str,
     extra: dict | None = None, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None = None,
-    selection: Selection | None = None,
+    selection: Selection | None = None, check: WholeFileCheck | None = None,
 ) -> Built:
+    """The profile of ``packages``: sources and what ``selection`` refuses left out,
+    then ``choose`` (with ``check``), kernel-named entries and renames flagged."""
     selection = selection or Selection()
     binaries: list[RpmInfo] = []
     sources = left_out = 0
@@ -110,11 +161,12 @@ def build_profile(
         else:
             binaries.append(p)
 
-    kernels = {(p.name, p.arch, _evr(p)): p for p in binaries if is_kernel_name(p.name)}
-    best, warnings = newest_per_name_arch(p for p in binaries if not is_kernel_name(p.name))
-
-    entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for _, p in sorted(best.items())]
-    kernel_entries = newest_first([Entry(n, v, a, _advisories_of(p, advisories)) for (n, a, v), p in kernels.items()])
+    chosen = choose(binaries, check)
+    warnings = chosen.warnings
+    best = chosen.newest
+    entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in best.values()]
+    kernel_entries = newest_first([Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories))
+                                   for p in chosen.kernels])
 
     # A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is
     # only right for that kernel: it stays replace-only, and is flagged for a fix hook.
@@ -128,7 +180,7 @@ def build_profile(
                 f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
             )
 
-    renamed = renames([p for _, p in sorted(best.items())])
+    renamed = renames(list(best.values()))
     for r in renamed:
         warnings.append(f"{r['name']} obsoletes {r['obsoletes']}: a renamed package; the fix hook needs "
                         f"repl {r['actions'][0]['repl']} and del {r['actions'][1]['del']}")

@@ -11,20 +11,19 @@ import contextlib
 import hashlib
 import json
 from pathlib import Path
-from typing import NamedTuple
 
 import rpm
 
 from . import __version__, atomic
 from .caches import cache_dir
 from .rpminfo import BadFile, RpmInfo
+from .walk import Stat
 
-FORMAT = 2
+FORMAT = 3
 
-
-class Stat(NamedTuple):
-    size: int
-    mtime_ns: int
+# An entry: [size, mtime_ns, state, facts]; state "ok" (header read, whole file
+# checked), "hdr" (header read, payload not checked yet) or "bad" (facts: why).
+_OK, _HEADER, _BAD = "ok", "hdr", "bad"
 
 
 def cache_path(root: Path, mirror: Path) -> Path:
@@ -43,28 +42,41 @@ class HeaderCache:
             if isinstance(data, dict) and data.get("stamp") == self._stamp:
                 self._entries = data["files"]
 
-    def get(self, rel: str, st: Stat) -> RpmInfo | BadFile | None:
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, rel: str, st: Stat) -> tuple[RpmInfo | BadFile, bool] | None:
+        """What was learnt of the file when it had this size and mtime, and whether
+        its whole file passed rpm's check; None when it must be read again."""
         e = self._entries.get(rel)
         if e is None or e[0] != st.size or e[1] != st.mtime_ns:
             return None
         try:
-            if e[2] == "bad":
-                return BadFile(rel, e[3])
-            name, epoch, version, release, arch, src, btime, digest, obs = e[3]
-            return RpmInfo(rel, name, epoch, version, release, arch, src, btime, digest, tuple(obs))
+            if e[2] == _BAD:
+                return BadFile(rel, str(e[3])), False
+            facts = e[3]
+            if len(facts) != len(RpmInfo._fields) - 1:
+                return None
+            return RpmInfo.of(rel, (*facts[:-1], tuple(facts[-1]))), e[2] == _OK
         except (ValueError, TypeError, IndexError):
             return None  # a hand-edited or damaged entry: read the file again
 
-    def put(self, rel: str, st: Stat, got: RpmInfo | BadFile) -> None:
+    def put(self, rel: str, st: Stat | None, got: RpmInfo | BadFile) -> None:
+        """Record a header as read (payload not checked yet) or a file as bad."""
+        if st is None or (isinstance(got, BadFile) and got.os_error):
+            return  # an OS error may pass; read the file again next time
         if isinstance(got, BadFile):
-            if got.reason.startswith("cannot "):
-                return  # an OS error may pass; read the file again next time
-            value: list = [st.size, st.mtime_ns, "bad", got.reason]
+            self._set(rel, [st.size, st.mtime_ns, _BAD, got.reason])
         else:
-            value = [st.size, st.mtime_ns, "ok", [
-                got.name, got.epoch, got.version, got.release, got.arch,
-                got.is_source, got.buildtime, got.digest, list(got.obsoletes),
-            ]]
+            self._set(rel, [st.size, st.mtime_ns, _HEADER, got.facts])
+
+    def put_checked(self, rel: str, st: Stat | None) -> None:
+        """Record that the whole file (as recorded by ``put``) passed rpm's check."""
+        e = self._entries.get(rel)
+        if st is not None and e is not None and e[0] == st.size and e[1] == st.mtime_ns and e[2] == _HEADER:
+            self._set(rel, [*e[:2], _OK, e[3]])
+
+    def _set(self, rel: str, value: list) -> None:
         if self._entries.get(rel) != value:
             self._entries[rel] = value
             self._dirty = True
@@ -80,5 +92,5 @@ class HeaderCache:
             return
         text = json.dumps({"stamp": self._stamp, "files": self._entries}, separators=(",", ":"))
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
-            atomic.write_text(self.path, text)
+            atomic.write_text(self.path, text, durable=False)
         self._dirty = False

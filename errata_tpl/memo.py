@@ -12,12 +12,14 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .caches import cache_dir
+from .walk import Stat
 
 FORMAT = 1
 
@@ -38,20 +40,22 @@ def path(root: Path, mirror: Path) -> Path:
     return cache_dir(root, "profiles") / (hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16] + ".json")
 
 
-def fingerprint(mirror: Path, rels: list[str], options: dict[str, Any]) -> str:
+def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[str, Any]) -> str:
+    """The key of a run: every file's path, size and mtime (``walk.stat_all``, or as
+    ``scan`` read them; in path order), repomd.xml's, the options and this tool's version."""
     h = hashlib.sha256(json.dumps([FORMAT, __version__, options], sort_keys=True).encode())
-    base = os.path.join(str(mirror), "")
-    for rel in rels:
-        try:
-            st = os.stat(base + rel)
-            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-        except OSError:
-            h.update(f"{rel}\0gone\n".encode())
-    for meta in ("repodata/repomd.xml",):
-        with contextlib.suppress(OSError):
-            st = os.stat(base + meta)
-            h.update(f"{meta}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    h.update("".join(
+        f"{rel}\0{st.size}\0{st.mtime_ns}\n" if st is not None else f"{rel}\0gone\n"
+        for rel, st in stats.items()
+    ).encode())
+    with contextlib.suppress(OSError):
+        st = os.stat(mirror / "repodata" / "repomd.xml")
+        h.update(f"repodata/repomd.xml\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def exists(root: Path, mirror: Path) -> bool:
+    return path(root, mirror).is_file()
 
 
 def load(root: Path, mirror: Path, key: str) -> Memo | None:
@@ -74,4 +78,4 @@ def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
     from .atomic import write_text
 
     with contextlib.suppress(OSError):  # a memo that cannot be written is only slower
-        write_text(path(root, mirror), text)
+        write_text(path(root, mirror), text, durable=False)

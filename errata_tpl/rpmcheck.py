@@ -16,7 +16,8 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-BATCH = 1000  # files per rpmkeys call: far below ARG_MAX, and small enough to share out
+BATCH = 4000  # most files per rpmkeys call
+ARG_BYTES = 512 * 1024  # most bytes of paths per rpmkeys call: far below Linux's ARG_MAX (2 MB)
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,7 @@ def check_files(paths: Sequence[str], extra_args: Sequence[str] = ("--nosignatur
     ``verbose``: every file verbosely (signature checks need each file's lines).
     """
     results: dict[str, Check] = {}
-    for start in range(0, len(paths), BATCH):
-        batch = list(paths[start : start + BATCH])
+    for batch in _batches(list(paths), 1):
         if verbose:
             proc = _run(batch, extra_args, verbose=True)
             results.update(_verdicts(proc.stdout, batch, _reasons(proc.stderr, set(batch))))
@@ -126,6 +126,25 @@ def _reasons(stderr: str, paths: set[str]) -> dict[str, str]:
     return reasons
 
 
+def _batches(paths: list[str], workers: int) -> list[list[str]]:
+    """One batch per worker (each rpmkeys start costs a few ms), none over BATCH files
+    nor ARG_BYTES of arguments."""
+    size = max(1, min(BATCH, -(-len(paths) // max(1, workers))))
+    out: list[list[str]] = []
+    for i in range(0, len(paths), size):
+        batch: list[str] = []
+        used = 0
+        for p in paths[i : i + size]:
+            n = len(os.fsencode(p)) + 1
+            if batch and used + n > ARG_BYTES:
+                out.append(batch)
+                batch, used = [], 0
+            batch.append(p)
+            used += n
+        out.append(batch)
+    return out
+
+
 class Background:
     """``check_files`` in worker threads, one rpmkeys process each; ``result()`` waits.
 
@@ -135,7 +154,7 @@ class Background:
 
     def __init__(self, paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",),
                  verbose: bool = False, workers: int = 2) -> None:
-        batches = [list(paths[i : i + BATCH]) for i in range(0, len(paths), BATCH)]
+        batches = _batches(list(paths), workers)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers))
         self._futures = [self._pool.submit(check_files, b, extra_args, verbose) for b in batches]
 

@@ -1,12 +1,15 @@
-"""What errata-tpl keeps of one package file: its header facts, or why it is bad."""
+"""What errata-tpl keeps of one package file: its header facts, or why it is bad.
+
+Tuples, not dataclasses: a scan makes one per file, in worker processes that
+send them back pickled, and a tuple is the cheapest thing to build and send.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class RpmInfo:
+class RpmInfo(NamedTuple):
     """What errata-tpl needs of one package file's header."""
 
     path: str  # relative to the mirror, '/'-separated
@@ -20,13 +23,32 @@ class RpmInfo:
     digest: str  # header + payload digests: equal iff the two files are the same build
     obsoletes: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, path: str, facts: tuple) -> RpmInfo:
+        """From ``path`` and the other fields, in order."""
+        return cls._make((path, *facts))
+
+    @property
+    def facts(self) -> tuple:
+        """Every field but the path (what ``of`` takes back)."""
+        return self[1:]
+
     @property
     def nevra(self) -> str:
         e = f"{self.epoch}:" if self.epoch is not None else ""
         return f"{self.name}-{e}{self.version}-{self.release}.{self.arch}"
 
+    @property
+    def label(self) -> tuple[str | None, str, str]:
+        """(epoch, version, release) as ``rpm.labelCompare`` takes it."""
+        return (self.epoch, self.version, self.release)
 
-@dataclass(frozen=True)
-class BadFile:
+
+class BadFile(NamedTuple):
     path: str
     reason: str
+
+    @property
+    def os_error(self) -> bool:
+        """The file could not be opened or stat'ed: it may be fine next time."""
+        return self.reason.startswith("cannot ")

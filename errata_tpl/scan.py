@@ -1,23 +1,34 @@
 """Read the headers of every RPM under a mirror directory; report bad files.
 
-A file is good when rpm reads its header (header digests checked) and
-``rpmkeys --checksig`` accepts the whole file (payload digest, size). Anything
-else is a BadFile: reported, skipped, never fatal.
+Two levels, both rpm's own:
+
+- every file's header is read with the bindings: a zero-byte, non-RPM or cut
+  file is a BadFile. Digests are not checked here (that would be done twice);
+- the whole file (header and payload digests, size) is checked by
+  ``rpmkeys --checksig`` for the files asked for (``check_whole``): ``generate``
+  asks for the builds its profile names, ``--check-all`` for every file.
+
+A bad file is reported and skipped, never fatal.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import rpm
 
-from . import rpmcheck
-from .hdrcache import HeaderCache, Stat
+from . import parallel, rpmcheck
+from .hdrcache import HeaderCache
 from .rpminfo import BadFile, RpmInfo
-from .walk import find_rpms
+from .walk import Stat
+
+# Below this many files, forking workers costs more than it saves.
+PARALLEL_MIN_FILES = 400
+
+Progress = Callable[[list[str], int], Iterable[str]]
 
 
 @dataclass
@@ -26,7 +37,8 @@ class ScanResult:
     bad: list[BadFile] = field(default_factory=list)
     files: int = 0
     from_cache: int = 0
-    walk_errors: list[BadFile] = field(default_factory=list)
+    stats: dict[str, Stat | None] = field(default_factory=dict)  # every file's, as read
+    checked: set[str] = field(default_factory=set)  # files rpm's whole-file check passed
     checks: dict[str, rpmcheck.Check] = field(default_factory=dict)  # with signatures: rpm's verdict per file
 
 
@@ -39,102 +51,167 @@ def _digest(h: rpm.hdr) -> str:
     return f"{hdr}/{md5.hex() if md5 else ''}"
 
 
-def _info(path: str, h: rpm.hdr) -> RpmInfo:
+def _facts(h: rpm.hdr) -> tuple:
+    """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes)."""
     epoch = h[rpm.RPMTAG_EPOCH]
-    return RpmInfo(
-        path=path,
-        name=h[rpm.RPMTAG_NAME],
+    return (
+        h[rpm.RPMTAG_NAME],
         # "Epoch: 0" and no epoch are one version to rpm; write it one way so that a
         # rebuild which adds the tag does not show up as a change in the profile.
-        epoch=str(epoch) if epoch else None,
-        version=h[rpm.RPMTAG_VERSION],
-        release=h[rpm.RPMTAG_RELEASE],
-        arch=h[rpm.RPMTAG_ARCH] or "noarch",
-        is_source=h.isSource(),
-        buildtime=int(h[rpm.RPMTAG_BUILDTIME] or 0),
-        digest=_digest(h),
-        obsoletes=tuple(h[rpm.RPMTAG_OBSOLETENEVRS]),
+        str(epoch) if epoch else None,
+        h[rpm.RPMTAG_VERSION],
+        h[rpm.RPMTAG_RELEASE],
+        h[rpm.RPMTAG_ARCH] or "noarch",
+        h.isSource(),
+        int(h[rpm.RPMTAG_BUILDTIME] or 0),
+        _digest(h),
+        tuple(h[rpm.RPMTAG_OBSOLETENEVRS]),
     )
 
 
-def read_header(ts: rpm.TransactionSet, full: str, rel: str) -> RpmInfo | BadFile:
+def _transaction_set() -> rpm.TransactionSet:
+    rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own "error:" lines: we report each file once
+    ts = rpm.TransactionSet()
+    # Signatures and digests are checked by check_whole, for the files that matter
+    # (and against a chosen keyring: rpm's default one is the build host's, which
+    # says nothing about this mirror). Reading a header for its facts needs neither.
+    ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    return ts
+
+
+# What reading one file gives: (size, mtime_ns, facts) or, for a bad file,
+# (size, mtime_ns, reason); size and mtime are None when the file cannot be opened.
+Row = tuple
+
+
+def read_header(ts: rpm.TransactionSet, path: str) -> Row:
+    """One file's stat (from the open file: what was read) and header facts."""
     try:
-        fd = os.open(full, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError as e:
-        return BadFile(rel, f"cannot open: {e.strerror}")
+        return None, None, f"cannot open: {e.strerror}"
     try:
+        st = os.fstat(fd)
         h = ts.hdrFromFdno(fd)
     except rpm.error as e:
-        return BadFile(rel, f"not a readable rpm: {e}")
+        return st.st_size, st.st_mtime_ns, f"not a readable rpm: {e}"
+    except OSError as e:
+        return None, None, f"cannot read: {e.strerror}"
     finally:
         os.close(fd)
-    return _info(rel, h)
+    return st.st_size, st.st_mtime_ns, _facts(h)
+
+
+def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
+    def read(rels: Iterable[str]) -> list[Row]:
+        ts = _transaction_set()
+        return [read_header(ts, base + rel) for rel in rels]
+
+    return read
+
+
+def scan(
+    top: Path,
+    rels: list[str],
+    stats: dict[str, Stat | None] | None = None,
+    cache: HeaderCache | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> ScanResult:
+    """Read the header of every file ``rels`` names below ``top``.
+
+    ``stats`` (from ``walk.stat_all``) lets ``cache`` entries with the same size and
+    mtime stand in for reading; without them every file is read. Headers are read
+    in ``workers`` processes (default: one per core) when there are many.
+    """
+    result = ScanResult(files=len(rels))
+    base = os.path.join(str(top), "")
+    todo: list[str] = []
+    for rel in rels:
+        st = stats.get(rel) if stats is not None else None
+        hit = cache.get(rel, st) if cache is not None and st is not None else None
+        if hit is None:
+            todo.append(rel)
+            continue
+        got, checked = hit
+        result.from_cache += 1
+        result.stats[rel] = st
+        if isinstance(got, RpmInfo):
+            result.packages.append(got)
+            if checked:
+                result.checked.add(rel)
+        else:
+            result.bad.append(got)
+
+    n = workers if workers is not None else parallel.cores()
+    if len(todo) < PARALLEL_MIN_FILES:
+        n = 1
+    found: dict[str, RpmInfo | BadFile] = {}
+    for rel, (size, mtime, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress)):
+        result.stats[rel] = Stat(size, mtime) if size is not None else None
+        found[rel] = BadFile(rel, got) if isinstance(got, str) else RpmInfo.of(rel, got)
+    result.stats = {rel: result.stats[rel] for rel in rels}  # in path order, as walk.stat_all gives them
+    unreadable = [rel for rel, got in found.items() if isinstance(got, BadFile) and not got.os_error]
+    if unreadable:
+        # rpm's verifier says best what is wrong with a file the bindings cannot read
+        words = rpmcheck.check_files([base + r for r in unreadable], verbose=True)
+        for rel in unreadable:
+            if not words[base + rel].ok:
+                found[rel] = BadFile(rel, words[base + rel].detail)
+    for rel, got in found.items():
+        (result.packages if isinstance(got, RpmInfo) else result.bad).append(got)
+        if cache is not None:
+            cache.put(rel, result.stats[rel], got)
+    result.bad.sort(key=lambda b: b.path)
+    result.packages.sort(key=lambda p: p.path)
+    return result
+
+
+def check_whole(
+    top: Path,
+    result: ScanResult,
+    rels: Collection[str],
+    cache: HeaderCache | None = None,
+    signatures: Sequence[str] | None = None,
+) -> set[str]:
+    """rpm's whole-file check of those of ``rels`` not checked yet; returns the failures.
+
+    A file that fails moves from ``result.packages`` to ``result.bad`` with rpm's
+    words. ``signatures``: rpmkeys arguments naming a keyring
+    (Keyring.rpmkeys_args()); then every file of ``rels`` is checked against it,
+    ``result.checks`` holds rpm's verdict lines, and a failure of trust alone
+    (unknown key, bad signature) is left to the caller's policy.
+    """
+    todo = sorted(rels) if signatures is not None else sorted(r for r in rels if r not in result.checked)
+    if not todo:
+        return set()
+    base = os.path.join(str(top), "")
+    if signatures is None:
+        checks = rpmcheck.Background([base + r for r in todo]).result()
+    else:
+        checks = rpmcheck.Background([base + r for r in todo], signatures, verbose=True).result()
+        result.checks.update({r: checks[base + r] for r in todo})
+    failed: dict[str, BadFile] = {}
+    for rel in todo:
+        check = checks[base + rel]
+        if check.ok or (signatures is not None and _signature_only(check)):
+            result.checked.add(rel)
+        else:
+            failed[rel] = BadFile(rel, check.detail)
+    if failed:
+        result.packages = [p for p in result.packages if p.path not in failed]
+        result.bad = sorted([*result.bad, *failed.values()], key=lambda b: b.path)
+    if cache is not None:
+        for rel in todo:
+            st = result.stats.get(rel)
+            if rel in failed:
+                cache.put(rel, st, failed[rel])
+            elif rel in result.checked:
+                cache.put_checked(rel, st)
+    return set(failed)
 
 
 def _signature_only(check: rpmcheck.Check) -> bool:
     """Failed only on signatures (unknown key, bad signature): a matter of trust,
     judged by the caller's policy, not a damaged file."""
     return bool(check.lines) and all(line.endswith(": OK") or "Signature" in line for line in check.lines)
-
-
-def got_os_error(got: RpmInfo | BadFile) -> bool:
-    return isinstance(got, BadFile) and got.reason.startswith("cannot ")
-
-
-def scan(
-    top: Path,
-    cache: HeaderCache | None = None,
-    progress: Callable[[list[str]], Iterable[str]] | None = None,
-    signatures: Sequence[str] | None = None,
-) -> ScanResult:
-    """Read every RPM below ``top``; reuse ``cache`` entries whose stat is unchanged.
-
-    ``signatures``: rpmkeys arguments naming a keyring (Keyring.rpmkeys_args()). Then
-    every file is checked against it, cached or not, and ``result.checks`` holds
-    rpm's verdict lines per file; the cache keeps only keyring-free facts.
-    """
-    rels, walk_errors = find_rpms(top)
-    result = ScanResult(files=len(rels), walk_errors=walk_errors)
-    base = os.path.join(str(top), "")  # plain strings: pathlib costs more than rpm here
-    stats: dict[str, Stat] = {}
-    todo: list[str] = []
-    for rel in rels:
-        try:
-            st = os.stat(base + rel)
-        except OSError as e:
-            result.bad.append(BadFile(rel, f"cannot stat: {e.strerror}"))
-            continue
-        stats[rel] = Stat(st.st_size, st.st_mtime_ns)
-        hit = cache.get(rel, stats[rel]) if cache is not None else None
-        if hit is not None:
-            result.from_cache += 1
-            (result.packages if isinstance(hit, RpmInfo) else result.bad).append(hit)
-        else:
-            todo.append(rel)
-
-    if signatures is None:
-        to_check = todo
-        digests = rpmcheck.Background([base + r for r in todo]) if todo else None
-    else:
-        to_check = [r for r in rels if r in stats]
-        digests = rpmcheck.Background([base + r for r in to_check], signatures, verbose=True) if to_check else None
-    rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own "error:" lines: we report each file once
-    ts = rpm.TransactionSet()
-    # Signatures are checked by `verify` against a chosen keyring, not here: rpm's
-    # default keyring is the build host's, which says nothing about this mirror.
-    ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES)
-    headers = [read_header(ts, base + rel, rel) for rel in (progress(todo) if progress is not None else todo)]
-    checks = digests.result() if digests is not None else {}
-    if signatures is not None:
-        result.checks = {rel: checks[base + rel] for rel in to_check}
-
-    for rel, got in zip(todo, headers):
-        check = checks[base + rel]
-        if not check.ok and not got_os_error(got) and not _signature_only(check):
-            got = BadFile(rel, check.detail)  # rpm's verifier says best what is wrong
-        (result.packages if isinstance(got, RpmInfo) else result.bad).append(got)
-        if cache is not None:
-            cache.put(rel, stats[rel], got)
-    result.bad.sort(key=lambda b: b.path)
-    result.packages.sort(key=lambda p: p.path)
-    return result

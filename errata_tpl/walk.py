@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from .rpminfo import BadFile
 
@@ -35,3 +36,22 @@ def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
                 found.append(prefix + f)
     found.sort()
     return found, errors
+
+
+class Stat(NamedTuple):
+    size: int
+    mtime_ns: int
+
+
+def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
+    """Size and mtime of every file (following file symlinks); None where stat fails."""
+    base = os.path.join(str(top), "")  # plain strings: pathlib costs more than the syscall here
+    out: dict[str, Stat | None] = {}
+    for rel in rels:
+        try:
+            st = os.stat(base + rel)
+        except OSError:
+            out[rel] = None
+        else:
+            out[rel] = Stat(st.st_size, st.st_mtime_ns)
+    return out

@@ -96,7 +96,7 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
         if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
             from .atomic import write_text
 
-            write_text(cached, text)
+            write_text(cached, text, durable=False)
     return data
 
 

@@ -177,3 +177,16 @@ def test_damaged_memo_is_a_miss(make_rpms, tmp_path, cli):
         f.write_text(json.dumps(data))
     again = cli(*args, root=tmp_path)
     assert again.exit_code == 0 and again.stdout == first.stdout and "unchanged" not in again.stderr
+
+
+def test_only_the_builds_named_get_the_whole_file_check_unless_check_all(make_rpms, tmp_path, cli):
+    paths = make_rpms([*MIRROR, "bash 5.1.8-1.el9 x86_64"])
+    rpmfactory.flip_payload_byte(paths[-1])  # an old build no profile would name
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", "-v")
+    r = cli(*args, "--no-cache", root=tmp_path)
+    assert r.exit_code == 0 and "bash-5.1.8-1.el9" not in r.stderr and "0 skipped" in r.stderr
+    assert "3 files passed (the builds the profile names" in r.stderr  # bash, openssl-libs, kernel
+    full = cli(*args, "--check-all", root=tmp_path)
+    assert full.exit_code == 0 and "1 skipped" in full.stderr
+    assert any("bash-5.1.8-1.el9.x86_64.rpm: skipped: Payload" in line for line in full.stderr.splitlines())
+    assert full.stdout == r.stdout  # the same profile either way

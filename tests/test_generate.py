@@ -4,12 +4,18 @@ import pytest
 import rpmfactory
 from conftest import spec
 
-from errata_tpl.generate import build_profile
+from errata_tpl.generate import build_profile, choose
+from errata_tpl.rpminfo import RpmInfo
 from errata_tpl.scan import scan
+from errata_tpl.walk import find_rpms
+
+
+def headers(mirror):
+    return scan(mirror, find_rpms(mirror)[0]).packages
 
 
 def profile_of(mirror, **kw):
-    return build_profile(scan(mirror).packages, os_id="el9-x86_64", profile="20261121", source="m",
+    return build_profile(headers(mirror), os_id="el9-x86_64", profile="20261121", source="m",
                          generated="2026-11-21T00:00:00Z", **kw)
 
 
@@ -88,8 +94,62 @@ def test_tie_different_builds_warns_and_keeps_first_path(make_rpms, tmp_path):
 @pytest.mark.parametrize("order", [0, 1])
 def test_output_does_not_depend_on_input_order(make_rpms, tmp_path, order):
     make_rpms(["b 1-1 x86_64", "a 2-1 x86_64", "a 1-1 x86_64", "a 2-1 i686"])
-    pkgs = scan(tmp_path / "mirror").packages
+    pkgs = headers(tmp_path / "mirror")
     if order:
         pkgs = list(reversed(pkgs))
     p = build_profile(pkgs, os_id="el9-x86_64", profile="20261121", source="m", generated="g").profile
     assert entries(p.packages) == [("a", "2-1", "i686"), ("a", "2-1", "x86_64"), ("b", "1-1", "x86_64")]
+
+
+def build(path, name, evr, arch="x86_64", digest="d"):
+    epoch, _, vr = evr.rpartition(":")
+    version, release = vr.split("-")
+    return RpmInfo(path, name, epoch or None, version, release, arch, False, 0, digest)
+
+
+class Checker:
+    """A whole-file check that fails the given paths, and remembers what it was asked."""
+
+    def __init__(self, failing=()):
+        self.failing = set(failing)
+        self.asked: list[list[str]] = []
+
+    def __call__(self, builds):
+        self.asked.append(sorted(b.path for b in builds))
+        return {b.path for b in builds if b.path in self.failing}
+
+
+def test_choose_checks_only_the_builds_it_names():
+    builds = [build("a1", "a", "1-1"), build("a2", "a", "2-1"), build("a3", "a", "1:0.1-1"),
+              build("b1", "b", "1-1", "i686"), build("k1", "kernel", "5.14-1"), build("k2", "kernel", "5.14-2")]
+    check = Checker()
+    chosen = choose(builds, check)
+    assert {k: p.path for k, p in chosen.newest.items()} == {("a", "x86_64"): "a3", ("b", "i686"): "b1"}
+    assert sorted(p.path for p in chosen.kernels) == ["k1", "k2"]  # every kernel build is named
+    assert check.asked == [["a3", "b1", "k1", "k2"]]
+
+
+def test_a_build_that_fails_the_check_gives_way_to_the_next_newest():
+    builds = [build("a1", "a", "1-1"), build("a2", "a", "2-1"), build("a3", "a", "3-1"),
+              build("k1", "kernel", "5.14-1"), build("k1-copy", "kernel", "5.14-1"), build("only", "c", "1-1")]
+    check = Checker({"a3", "a2", "k1", "only"})
+    chosen = choose(builds, check)
+    assert {k: p.path for k, p in chosen.newest.items()} == {("a", "x86_64"): "a1"}  # c has no good build left
+    assert [p.path for p in chosen.kernels] == ["k1-copy"]
+    assert check.asked == [["a3", "k1", "only"], ["a2", "k1-copy"], ["a1"]]
+
+
+def test_choose_agrees_with_checking_every_file_first():
+    """Checking only what is named gives the profile that checking everything gives."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(50):
+        builds = [build(f"f{i:02d}", rng.choice("ab"), f"{rng.randint(0, 2)}:{rng.randint(1, 3)}-1",
+                        rng.choice(["x86_64", "i686"]), digest=rng.choice("xy")) for i in range(12)]
+        failing = {b.path for b in builds if rng.random() < 0.3}
+        lazy = choose(builds, Checker(failing))
+        eager = choose([b for b in builds if b.path not in failing])
+        assert (lazy.newest, lazy.kernels) == (eager.newest, eager.kernels)
+        # a tie with a build never checked is still named (it is a different build)
+        assert set(eager.warnings) <= set(lazy.warnings)

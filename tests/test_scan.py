@@ -1,4 +1,5 @@
-"""The scanner on real RPM files, good and damaged."""
+"""The scanner on real RPM files, good and damaged: headers read by the bindings,
+whole files checked by rpm's verifier where asked."""
 
 import os
 from pathlib import Path
@@ -6,8 +7,23 @@ from pathlib import Path
 import pytest
 import rpmfactory
 
+from errata_tpl import scan as scanmod
 from errata_tpl.hdrcache import HeaderCache
-from errata_tpl.scan import find_rpms, scan
+from errata_tpl.scan import check_whole, scan
+from errata_tpl.walk import find_rpms, stat_all
+
+
+def scan_dir(mirror: Path, cache: HeaderCache | None = None, **kw):
+    rels, _ = find_rpms(mirror)
+    stats = stat_all(mirror, rels) if cache is not None else None
+    return scan(mirror, rels, stats, cache, **kw)
+
+
+def scan_and_check(mirror: Path, cache: HeaderCache | None = None):
+    """Headers of every file, then rpm's whole-file check of every readable one."""
+    result = scan_dir(mirror, cache)
+    check_whole(mirror, result, [p.path for p in result.packages], cache)
+    return result
 
 
 def bad_reasons(result) -> dict[str, str]:
@@ -19,7 +35,7 @@ def test_reads_headers_recursively_and_skips_repodata(make_rpms, tmp_path):
     make_rpms(["bash 5.1.8-9.el9 x86_64", "tzdata 2024a-1.el9 noarch"])
     make_rpms(["glibc 2.34-83.el9 i686"], dest=mirror / "deep" / "er")
     make_rpms(["ignored 1-1 x86_64"], dest=mirror / "repodata")
-    result = scan(mirror)
+    result = scan_dir(mirror)
     got = sorted((p.path, p.nevra) for p in result.packages)
     assert got == [
         ("bash-5.1.8-9.el9.x86_64.rpm", "bash-5.1.8-9.el9.x86_64"),
@@ -27,11 +43,14 @@ def test_reads_headers_recursively_and_skips_repodata(make_rpms, tmp_path):
         ("tzdata-2024a-1.el9.noarch.rpm", "tzdata-2024a-1.el9.noarch"),
     ]
     assert result.bad == [] and result.files == 3
+    # the stat of every file, as read, in path order (the memo's key is made of them)
+    assert list(result.stats) == sorted(result.stats)
+    assert result.stats["bash-5.1.8-9.el9.x86_64.rpm"].size == (mirror / "bash-5.1.8-9.el9.x86_64.rpm").stat().st_size
 
 
 def test_epoch_and_source_flag(make_rpms, tmp_path):
     make_rpms(["openssl-libs 1:3.0.7-24.el9 x86_64", "bash 5.1.8-9.el9 src", "zero 0:1-1 x86_64"])
-    by_name = {(p.name, p.is_source): p for p in scan(tmp_path / "mirror").packages}
+    by_name = {(p.name, p.is_source): p for p in scan_dir(tmp_path / "mirror").packages}
     assert by_name["openssl-libs", False].epoch == "1"
     assert by_name["bash", True].is_source
     assert by_name["zero", False].epoch is None  # Epoch: 0 is written as no epoch
@@ -45,23 +64,56 @@ DEFECTS = {
     "zero-byte": lambda p: p.write_bytes(b""),
     "not-an-rpm": lambda p: p.write_text("<html>404 Not Found</html>\n"),
 }
+# what a header read alone cannot see: only rpm's whole-file check finds these
+WHOLE_FILE_ONLY = {"truncated-payload", "payload-flipped", "header-flipped"}
 
 
 @pytest.mark.parametrize("kind", sorted(DEFECTS))
 def test_each_kind_of_bad_file_is_reported_and_skipped(kind, make_rpms, tmp_path):
     _good, bad = make_rpms(["good 1-1 x86_64", "victim 2-1 x86_64"])
     DEFECTS[kind](bad)
-    result = scan(tmp_path / "mirror")
+    headers_only = scan_dir(tmp_path / "mirror")
+    assert ("victim-2-1.x86_64.rpm" in bad_reasons(headers_only)) == (kind not in WHOLE_FILE_ONLY)
+    result = scan_and_check(tmp_path / "mirror")
     assert [p.name for p in result.packages] == ["good"]
     reasons = bad_reasons(result)
     assert list(reasons) == ["victim-2-1.x86_64.rpm"]
     assert reasons["victim-2-1.x86_64.rpm"]
+    assert result.checked == {"good-1-1.x86_64.rpm"}
 
 
-def test_payload_damage_is_named_by_rpm(make_rpms, tmp_path):
-    (p,) = make_rpms(["victim 2-1 x86_64"])
-    rpmfactory.flip_payload_byte(p)
-    assert "Payload" in bad_reasons(scan(tmp_path / "mirror"))["victim-2-1.x86_64.rpm"]
+def test_damage_is_named_in_rpms_words(make_rpms, tmp_path):
+    payload, header, empty = make_rpms(["victim 2-1 x86_64", "other 1-1 x86_64", "empty 1-1 x86_64"])
+    rpmfactory.flip_payload_byte(payload)
+    rpmfactory.flip_header_byte(header)
+    empty.write_bytes(b"")
+    reasons = bad_reasons(scan_and_check(tmp_path / "mirror"))
+    assert "Payload" in reasons["victim-2-1.x86_64.rpm"]
+    assert "Header" in reasons["other-1-1.x86_64.rpm"]
+    assert reasons["empty-1-1.x86_64.rpm"]  # rpm's own words for a file it cannot read at all
+
+
+def test_check_whole_checks_only_what_is_asked_and_not_yet_checked(make_rpms, tmp_path):
+    mirror = tmp_path / "mirror"
+    old, new = make_rpms(["pkg 1-1 x86_64", "pkg 2-1 x86_64"])
+    rpmfactory.flip_payload_byte(old)
+    result = scan_dir(mirror)
+    assert check_whole(mirror, result, [new.name]) == set()
+    assert result.checked == {new.name} and len(result.packages) == 2  # the damaged old build is not read
+    rpmfactory.flip_payload_byte(new)  # checked once: not checked again
+    assert check_whole(mirror, result, [new.name]) == set()
+    assert check_whole(mirror, result, [old.name]) == {old.name}
+    assert [p.path for p in result.packages] == [new.name] and list(bad_reasons(result)) == [old.name]
+
+
+def test_headers_are_read_in_worker_processes(make_rpms, tmp_path, monkeypatch):
+    make_rpms([f"p{i} {i}-1 x86_64" for i in range(12)] + ["bad 1-1 x86_64"])
+    (tmp_path / "mirror" / "bad-1-1.x86_64.rpm").write_bytes(b"")
+    monkeypatch.setattr(scanmod, "PARALLEL_MIN_FILES", 0)
+    one = scan_dir(tmp_path / "mirror", workers=1)
+    three = scan_dir(tmp_path / "mirror", workers=3)
+    assert three.packages == one.packages and three.bad == one.bad and three.stats == one.stats
+    assert len(one.packages) == 12 and len(one.bad) == 1
 
 
 def test_dangling_symlink_and_symlink_loop(make_rpms, tmp_path):
@@ -69,25 +121,20 @@ def test_dangling_symlink_and_symlink_loop(make_rpms, tmp_path):
     make_rpms(["good 1-1 x86_64"])
     (mirror / "gone.rpm").symlink_to(mirror / "nowhere.rpm")
     (mirror / "loop").symlink_to(mirror, target_is_directory=True)
-    result = scan(mirror)
+    result = scan_dir(mirror)
     assert [p.name for p in result.packages] == ["good"]
     assert "gone.rpm" in bad_reasons(result)
 
 
-def test_vanished_file_is_reported(make_rpms, tmp_path, monkeypatch):
+def test_vanished_file_is_reported(make_rpms, tmp_path):
     mirror = tmp_path / "mirror"
     _good, victim = make_rpms(["good 1-1 x86_64", "victim 1-1 x86_64"])
-    real = find_rpms
-
-    def walk_then_delete(top):
-        found = real(top)
-        victim.unlink()  # gone between the walk and the read
-        return found
-
-    monkeypatch.setattr("errata_tpl.scan.find_rpms", walk_then_delete)
-    result = scan(mirror)
+    rels, _ = find_rpms(mirror)
+    victim.unlink()  # gone between the walk and the read
+    result = scan(mirror, rels)
     assert [p.name for p in result.packages] == ["good"]
     assert "cannot" in bad_reasons(result)["victim-1-1.x86_64.rpm"]
+    assert result.stats["victim-1-1.x86_64.rpm"] is None
 
 
 def test_cache_is_used_and_invalidated(make_rpms, tmp_path):
@@ -95,25 +142,37 @@ def test_cache_is_used_and_invalidated(make_rpms, tmp_path):
     _a, b = make_rpms(["a 1-1 x86_64", "b 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
     cache = HeaderCache(cache_file)
-    first = scan(mirror, cache)
+    first = scan_and_check(mirror, cache)
     assert first.from_cache == 0
     cache.save()
-    second = scan(mirror, HeaderCache(cache_file))
+    second = scan_dir(mirror, HeaderCache(cache_file))
     assert second.from_cache == 2 and second.packages == first.packages
-    rpmfactory.flip_payload_byte(b)  # same size, new mtime: read again, now bad
+    assert second.checked == {"a-1-1.x86_64.rpm", "b-1-1.x86_64.rpm"}  # the whole-file verdicts are kept too
+    rpmfactory.flip_payload_byte(b)  # same size, new mtime: read again, checked again, now bad
     os.utime(b, ns=(1, 1))
-    third = scan(mirror, HeaderCache(cache_file))
+    third = scan_and_check(mirror, HeaderCache(cache_file))
     assert third.from_cache == 1 and [x.name for x in third.packages] == ["a"]
+
+
+def test_a_bad_file_is_remembered_as_bad(make_rpms, tmp_path):
+    mirror = tmp_path / "mirror"
+    (victim,) = make_rpms(["victim 1-1 x86_64"])
+    rpmfactory.flip_payload_byte(victim)
+    cache = HeaderCache(tmp_path / "cache.json")
+    first = scan_and_check(mirror, cache)
+    cache.save()
+    again = scan_dir(mirror, HeaderCache(tmp_path / "cache.json"))
+    assert again.from_cache == 1 and again.packages == [] and again.bad == first.bad
 
 
 def test_damaged_cache_is_ignored(make_rpms, tmp_path):
     make_rpms(["a 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
     cache_file.write_text("{not json")
-    assert [p.name for p in scan(tmp_path / "mirror", HeaderCache(cache_file)).packages] == ["a"]
+    assert [p.name for p in scan_dir(tmp_path / "mirror", HeaderCache(cache_file)).packages] == ["a"]
 
 
 def test_empty_directory(tmp_path: Path):
     (tmp_path / "empty").mkdir()
-    result = scan(tmp_path / "empty")
+    result = scan_dir(tmp_path / "empty")
     assert result.files == 0 and result.packages == []

@@ -22,8 +22,11 @@ from ..selection import Selection
 
 if TYPE_CHECKING:
     from ..keyring import Keyring
+    from ..profile import Profile
+    from ..rpminfo import BadFile
     from ..scan import ScanResult
     from ..verify import Verdict
+    from ..walk import Stat
 
 PROGRESS_MIN_FILES = 2000
 
@@ -36,15 +39,21 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc)
 
 
-def _progress_bar(rep: Reporter) -> Callable[[list[str]], Iterator[str]]:
-    """A bar on stderr for a long scan at a terminal; otherwise the items as they are."""
+def _progress_bar(rep: Reporter) -> Callable[[list[str], int], Iterator[str]]:
+    """A bar on stderr for a long scan at a terminal; otherwise the items as they are.
 
-    def wrap(items: list[str]) -> Iterator[str]:
-        if len(items) < PROGRESS_MIN_FILES or not rep.is_terminal():
+    ``scale``: each item stands for that many files (this process reads one share
+    of them; worker processes read the others at the same pace)."""
+
+    def wrap(items: list[str], scale: int = 1) -> Iterator[str]:
+        if len(items) * scale < PROGRESS_MIN_FILES or not rep.is_terminal():
             yield from items
             return
-        with click.progressbar(items, label="reading headers", file=rep.stream or sys.stderr) as bar:
-            yield from bar
+        with click.progressbar(length=len(items) * scale, label="reading headers",
+                               file=rep.stream or sys.stderr) as bar:
+            for item in items:
+                yield item
+                bar.update(scale)
 
     return wrap
 
@@ -60,6 +69,7 @@ class GenerateRequest:
     keyring: tuple[Path, ...] = ()
     require_signature: bool = False
     selection: Selection = field(default_factory=Selection)
+    check_all: bool = False  # rpm's whole-file check of every file, not only of the builds named
 
 
 @dataclass(frozen=True)
@@ -78,27 +88,31 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     if req.require_signature and not req.keyring:
         raise UserError("--require-signature needs at least one --keyring KEY")
 
+    from ..hdrcache import cache_path
+    from ..walk import find_rpms, stat_all
+
     # A run over an unchanged mirror with the same options gives the same lists: reuse
     # them. Not with a keyring: trust is checked afresh every time.
-    key = None
-    if req.use_cache and not req.keyring:
-        from ..walk import find_rpms
-
-        rels, _ = find_rpms(req.mirror)
-        key = memo.fingerprint(req.mirror, rels, {
-            "os": os_id, "source": req.source, "selection": req.selection.rule(True),
-            "date_field": req.selection.date_field,
-        })
+    use_memo = req.use_cache and not req.keyring
+    options = {"os": os_id, "source": req.source, "selection": req.selection.rule(True),
+               "date_field": req.selection.date_field, "check_all": req.check_all}
+    rels, walk_errors = find_rpms(req.mirror)
+    # Stat every file up front only when a cache can use it; else the scan learns
+    # each file's stat from the open file, for free.
+    stats = None
+    if req.use_cache and (memo.path(root, req.mirror).is_file() or cache_path(root, req.mirror).is_file()):
+        stats = stat_all(req.mirror, rels)
+    key = memo.fingerprint(req.mirror, stats, options) if use_memo and stats is not None else None
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
     found = memo.load(root, req.mirror, key) if key is not None else None
     reused = "; the mirror is unchanged since the last run: its result is reused"
     if found is None:
         log: list[tuple[str, str]] = []
-        data = _build(root, req, os_id, log, rep)
-        built = profile_from_data({**data, **stamp}, str(req.mirror))
-        found = memo.Memo(data, log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
-        if key is not None:
-            memo.save(root, req.mirror, key, found)
+        built, stats = _build(root, req, os_id, Listing(rels, walk_errors, stats), log, rep)
+        found = memo.Memo(to_data(built), log, yaml_body(built), len(built.packages),
+                          yaml_mirror_lines(os_id, req.source))
+        if use_memo:
+            memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
             rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
         reused = ""
     for level, text in found.messages:
@@ -116,13 +130,21 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
 
 
-def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, str]],
-           rep: Reporter) -> dict[str, object]:
-    """Scan, check, select and build: the profile's content (without name and time)."""
+@dataclass(frozen=True)
+class Listing:
+    rels: list[str]  # every *.rpm below the mirror, sorted
+    errors: list[BadFile]  # what the walk could not list
+    stats: dict[str, Stat | None] | None  # when statted up front
+
+
+def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: list[tuple[str, str]],
+           rep: Reporter) -> tuple[Profile, dict[str, Stat | None]]:
+    """Scan, check, select and build: the profile (its name and time still to be
+    set), and every file's stat as the scan saw it."""
     from ..advisories import load as load_advisories
     from ..generate import build_profile
     from ..hdrcache import HeaderCache, cache_path
-    from ..scan import scan
+    from ..scan import check_whole, scan
 
     def warn(text: str) -> None:
         log.append(("warn", text))
@@ -135,9 +157,9 @@ def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, st
             from ..keyring import Keyring  # python-gnupg: only when keys are given
 
             keys = stack.enter_context(Keyring(req.keyring))
-        result = scan(req.mirror, cache, progress=_progress_bar(rep),
-                      signatures=keys.rpmkeys_args() if keys is not None else None)
+        result = scan(req.mirror, listing.rels, listing.stats, cache, progress=_progress_bar(rep))
         if keys is not None:
+            check_whole(req.mirror, result, [p.path for p in result.packages], cache, keys.rpmkeys_args())
             for k in keys.keys:
                 if k.expired:
                     warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
@@ -149,28 +171,35 @@ def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, st
                      + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else ""))
             extra = {"signatures": "required" if req.require_signature else "checked",
                      "keyring": [k.fingerprint for k in keys.keys]}
-    if cache is not None:
-        cache.prune({p.path for p in result.packages} | {b.path for b in result.bad})
-        cache.save()
-        rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
+        elif req.check_all:
+            check_whole(req.mirror, result, [p.path for p in result.packages], cache)
 
-    for bad in result.walk_errors + result.bad:
-        warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
     if not result.packages:
+        _report_bad(req, listing, result, warn)
         raise UserError(
             f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
         )
-
     advisories = load_advisories(req.mirror)
     sel = req.selection
     if sel.security_only and advisories is None:
         raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
     if sel.until is not None and advisories is None and sel.date_field != "buildtime":
         warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
+    # Only the builds the profile names need rpm's whole-file check (a damaged one
+    # gives way to the next newest): older builds are read up to their header.
     built = build_profile(
         result.packages, os_id=os_id, profile="00000000", source=req.source, generated="",
         extra=extra, advisories=advisories, selection=sel,
+        check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds], cache),
     )
+    if cache is not None:
+        cache.prune({p.path for p in result.packages} | {b.path for b in result.bad})
+        cache.save()
+        rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
+    rep.detail(f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
+               + ("(every file)" if req.check_all or req.keyring else "(the builds the profile names; "
+                  "--check-all or `errata-tpl verify` for every file)"))
+    _report_bad(req, listing, result, warn)
     for w in built.warnings:
         warn(w)
     p = built.profile
@@ -180,7 +209,12 @@ def _build(root: Path, req: GenerateRequest, os_id: str, log: list[tuple[str, st
         f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
         + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
     ))
-    return to_data(p)
+    return p, result.stats
+
+
+def _report_bad(req: GenerateRequest, listing: Listing, result: ScanResult, warn: Callable[[str], None]) -> None:
+    for bad in listing.errors + result.bad:
+        warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
 
 
 def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -> list[Verdict]:
