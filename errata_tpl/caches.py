@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 CACHE_DIR = ".errata-tpl-cache"
@@ -9,3 +10,16 @@ CACHE_DIR = ".errata-tpl-cache"
 
 def cache_dir(root: Path, kind: str) -> Path:
     return root / CACHE_DIR / kind
+
+
+def mirror_key(mirror: Path) -> str:
+    """The caches of one mirror directory are named by this."""
+    return hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16]
+
+
+def header_cache_path(root: Path, mirror: Path) -> Path:
+    return cache_dir(root, "headers") / f"{mirror_key(mirror)}.json"
+
+
+def memo_path(root: Path, mirror: Path) -> Path:
+    return cache_dir(root, "profiles") / f"{mirror_key(mirror)}.json"

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from . import __version__, atomic
+from . import __version__
 from .errors import UserError
 from .formats import EXTENSIONS, FORMATS
 from .report import Reporter
@@ -195,6 +195,8 @@ def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, tem
         return
     text = cmd.render_many(renderer, results)
     if output is not None:
+        from . import atomic
+
         atomic.write_text(output, text)
         obj.rep.info(f"wrote {output}")
     else:

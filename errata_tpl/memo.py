@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .caches import cache_dir
+from .caches import memo_path
 from .walk import Stat
 
 FORMAT = 1
@@ -37,7 +37,7 @@ class Memo:
 
 
 def path(root: Path, mirror: Path) -> Path:
-    return cache_dir(root, "profiles") / (hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16] + ".json")
+    return memo_path(root, mirror)
 
 
 def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[str, Any]) -> str:
@@ -45,7 +45,7 @@ def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[st
     ``scan`` read them; in path order), repomd.xml's, the options and this tool's version."""
     h = hashlib.sha256(json.dumps([FORMAT, __version__, options], sort_keys=True).encode())
     h.update("".join(
-        f"{rel}\0{st.size}\0{st.mtime_ns}\n" if st is not None else f"{rel}\0gone\n"
+        f"{rel}\0{st[0]}\0{st[1]}\n" if st is not None else f"{rel}\0gone\n"
         for rel, st in stats.items()
     ).encode())
     with contextlib.suppress(OSError):

@@ -101,3 +101,42 @@ def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
     except Exception:
         return None
     return got if isinstance(got, list) and len(got) == expected else None
+
+
+class Background:
+    """``fn()`` in a forked child while this process goes on; ``wait()`` joins it.
+
+    For work whose result this process does not need, only its effect (writing a
+    cache): the child's failure is not this process's. Falls back to running
+    ``fn`` here when fork fails.
+    """
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self._ok = True
+        try:
+            self._pid = os.fork()
+        except OSError:
+            self._pid = -1
+            try:
+                fn()
+            except Exception:
+                self._ok = False
+            return
+        if self._pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                fn()
+                code = 0
+            finally:
+                os._exit(code)
+
+    def wait(self) -> bool:
+        """Wait for the child; True if it succeeded (or ran here)."""
+        if self._pid > 0:
+            pid, self._pid = self._pid, -1
+            try:
+                _, status = os.waitpid(pid, 0)
+                self._ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            except ChildProcessError:
+                self._ok = False
+        return self._ok

@@ -98,8 +98,18 @@ def yaml_name_lines(profile: str, generated: str, mirror_lines: tuple[str, str])
 def yaml_body(p: Profile) -> str:
     out = [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(p.extra.items())]
     for key in LIST_KEYS:
-        out.append(yamlio.block_list(key, (e.as_dict() for e in getattr(p, key))))
+        entries = getattr(p, key)
+        out.append(f"{key}:\n{''.join(_yaml_item(e) for e in entries)}" if entries else f"{key}: []\n")
     return "".join(out)
+
+
+def _yaml_item(e: Entry) -> str:
+    """One list item, as yamlio.block_list writes it; the common case (no
+    advisories) written directly: a profile has thousands."""
+    if e.advisories:
+        return f"  - {yamlio.flow_map(e.as_dict())}\n"
+    scalar = yamlio.scalar
+    return f"  - {{name: {scalar(e.name)}, version: {scalar(str(e.evr))}, arch: {scalar(e.arch)}}}\n"
 
 
 def _entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:

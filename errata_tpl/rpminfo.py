@@ -20,7 +20,7 @@ class RpmInfo(NamedTuple):
     arch: str
     is_source: bool
     buildtime: int
-    digest: str  # header + payload digests: equal iff the two files are the same build
+    digest: str  # of the header and payload digests: equal iff the two files are the same build
     obsoletes: tuple[str, ...] = ()
 
     @classmethod

@@ -13,6 +13,7 @@ A bad file is reported and skipped, never fatal.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,15 +41,25 @@ class ScanResult:
     stats: dict[str, Stat | None] = field(default_factory=dict)  # every file's, as read
     checked: set[str] = field(default_factory=set)  # files rpm's whole-file check passed
     checks: dict[str, rpmcheck.Check] = field(default_factory=dict)  # with signatures: rpm's verdict per file
+    changed: bool = True  # learnt something the header cache does not hold yet
+
+    def remember(self, cache: HeaderCache) -> None:
+        """Write what this scan learnt to ``cache`` (nothing when it learnt nothing)."""
+        if self.changed:
+            cache.save(self.stats, self.packages, self.bad, self.checked)
 
 
 def _digest(h: rpm.hdr) -> str:
+    """A short fingerprint of the build: its header and payload digests, hashed
+    (two files are compared only when their versions are equal; 64 bits suffice)."""
     hdr = h[rpm.RPMTAG_SHA256HEADER] or h[rpm.RPMTAG_SHA1HEADER] or ""
     payload = h[rpm.RPMTAG_PAYLOADDIGEST]
     if payload:
-        return f"{hdr}/{payload[0]}"
-    md5 = h[rpm.RPMTAG_SIGMD5]  # pre-4.14 packages: MD5 over header + payload
-    return f"{hdr}/{md5.hex() if md5 else ''}"
+        whole = payload[0]
+    else:
+        md5 = h[rpm.RPMTAG_SIGMD5]  # pre-4.14 packages: MD5 over header + payload
+        whole = md5.hex() if md5 else ""
+    return hashlib.blake2b(f"{hdr}/{whole}".encode(), digest_size=8).hexdigest()
 
 
 def _facts(h: rpm.hdr) -> tuple:
@@ -146,32 +157,36 @@ def scan(
     n = workers if workers is not None else parallel.cores()
     if len(todo) < PARALLEL_MIN_FILES:
         n = 1
-    found: dict[str, RpmInfo | BadFile] = {}
+    read_bad: list[BadFile] = []
     for rel, (size, mtime, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress)):
-        result.stats[rel] = Stat(size, mtime) if size is not None else None
-        found[rel] = BadFile(rel, got) if isinstance(got, str) else RpmInfo.of(rel, got)
-    result.stats = {rel: result.stats[rel] for rel in rels}  # in path order, as walk.stat_all gives them
-    unreadable = [rel for rel, got in found.items() if isinstance(got, BadFile) and not got.os_error]
-    if unreadable:
-        # rpm's verifier says best what is wrong with a file the bindings cannot read
-        words = rpmcheck.check_files([base + r for r in unreadable], verbose=True)
-        for rel in unreadable:
-            if not words[base + rel].ok:
-                found[rel] = BadFile(rel, words[base + rel].detail)
-    for rel, got in found.items():
-        (result.packages if isinstance(got, RpmInfo) else result.bad).append(got)
-        if cache is not None:
-            cache.put(rel, result.stats[rel], got)
+        result.stats[rel] = (size, mtime) if size is not None else None
+        if type(got) is tuple:
+            result.packages.append(RpmInfo.of(rel, got))
+        else:
+            read_bad.append(BadFile(rel, got))
+    result.bad += _in_rpms_words(base, read_bad)
+    result.changed = bool(todo) or cache is None or len(cache) != result.from_cache
+    if result.from_cache and todo:  # both in path order: merge them
+        result.stats = {rel: result.stats[rel] for rel in rels}
+        result.packages.sort(key=lambda p: p.path)
     result.bad.sort(key=lambda b: b.path)
-    result.packages.sort(key=lambda p: p.path)
     return result
+
+
+def _in_rpms_words(base: str, bad: list[BadFile]) -> list[BadFile]:
+    """rpm's verifier says best what is wrong with a file the bindings cannot read."""
+    unreadable = [b.path for b in bad if not b.os_error]
+    if not unreadable:
+        return bad
+    words = rpmcheck.check_files([base + r for r in unreadable], verbose=True)
+    return [BadFile(b.path, words[base + b.path].detail)
+            if not b.os_error and not words[base + b.path].ok else b for b in bad]
 
 
 def check_whole(
     top: Path,
     result: ScanResult,
     rels: Collection[str],
-    cache: HeaderCache | None = None,
     signatures: Sequence[str] | None = None,
 ) -> set[str]:
     """rpm's whole-file check of those of ``rels`` not checked yet; returns the failures.
@@ -201,13 +216,7 @@ def check_whole(
     if failed:
         result.packages = [p for p in result.packages if p.path not in failed]
         result.bad = sorted([*result.bad, *failed.values()], key=lambda b: b.path)
-    if cache is not None:
-        for rel in todo:
-            st = result.stats.get(rel)
-            if rel in failed:
-                cache.put(rel, st, failed[rel])
-            elif rel in result.checked:
-                cache.put_checked(rel, st)
+    result.changed = True
     return set(failed)
 
 

@@ -22,7 +22,9 @@ def scan_dir(mirror: Path, cache: HeaderCache | None = None, **kw):
 def scan_and_check(mirror: Path, cache: HeaderCache | None = None):
     """Headers of every file, then rpm's whole-file check of every readable one."""
     result = scan_dir(mirror, cache)
-    check_whole(mirror, result, [p.path for p in result.packages], cache)
+    check_whole(mirror, result, [p.path for p in result.packages])
+    if cache is not None:
+        result.remember(cache)
     return result
 
 
@@ -45,7 +47,8 @@ def test_reads_headers_recursively_and_skips_repodata(make_rpms, tmp_path):
     assert result.bad == [] and result.files == 3
     # the stat of every file, as read, in path order (the memo's key is made of them)
     assert list(result.stats) == sorted(result.stats)
-    assert result.stats["bash-5.1.8-9.el9.x86_64.rpm"].size == (mirror / "bash-5.1.8-9.el9.x86_64.rpm").stat().st_size
+    st = (mirror / "bash-5.1.8-9.el9.x86_64.rpm").stat()
+    assert result.stats["bash-5.1.8-9.el9.x86_64.rpm"] == (st.st_size, st.st_mtime_ns)
 
 
 def test_epoch_and_source_flag(make_rpms, tmp_path):
@@ -144,7 +147,6 @@ def test_cache_is_used_and_invalidated(make_rpms, tmp_path):
     cache = HeaderCache(cache_file)
     first = scan_and_check(mirror, cache)
     assert first.from_cache == 0
-    cache.save()
     second = scan_dir(mirror, HeaderCache(cache_file))
     assert second.from_cache == 2 and second.packages == first.packages
     assert second.checked == {"a-1-1.x86_64.rpm", "b-1-1.x86_64.rpm"}  # the whole-file verdicts are kept too
@@ -160,7 +162,6 @@ def test_a_bad_file_is_remembered_as_bad(make_rpms, tmp_path):
     rpmfactory.flip_payload_byte(victim)
     cache = HeaderCache(tmp_path / "cache.json")
     first = scan_and_check(mirror, cache)
-    cache.save()
     again = scan_dir(mirror, HeaderCache(tmp_path / "cache.json"))
     assert again.from_cache == 1 and again.packages == [] and again.bad == first.bad
 
@@ -176,3 +177,15 @@ def test_empty_directory(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     result = scan_dir(tmp_path / "empty")
     assert result.files == 0 and result.packages == []
+
+
+def test_a_run_that_learns_nothing_does_not_rewrite_the_cache(make_rpms, tmp_path):
+    mirror = tmp_path / "mirror"
+    make_rpms(["a 1-1 x86_64"])
+    cache_file = tmp_path / "cache.json"
+    scan_and_check(mirror, HeaderCache(cache_file))
+    before = cache_file.stat().st_mtime_ns
+    os.utime(cache_file, ns=(1, 1))
+    again = scan_and_check(mirror, HeaderCache(cache_file))
+    assert again.from_cache == 1 and not again.changed and before
+    assert cache_file.stat().st_mtime_ns == 1  # not written again

@@ -22,6 +22,7 @@ from ..selection import Selection
 
 if TYPE_CHECKING:
     from ..keyring import Keyring
+    from ..parallel import Background
     from ..profile import Profile
     from ..rpminfo import BadFile
     from ..scan import ScanResult
@@ -88,7 +89,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     if req.require_signature and not req.keyring:
         raise UserError("--require-signature needs at least one --keyring KEY")
 
-    from ..hdrcache import cache_path
+    from ..caches import header_cache_path
     from ..walk import find_rpms, stat_all
 
     # A run over an unchanged mirror with the same options gives the same lists: reuse
@@ -100,7 +101,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     # Stat every file up front only when a cache can use it; else the scan learns
     # each file's stat from the open file, for free.
     stats = None
-    if req.use_cache and (memo.path(root, req.mirror).is_file() or cache_path(root, req.mirror).is_file()):
+    if req.use_cache and (memo.path(root, req.mirror).is_file() or header_cache_path(root, req.mirror).is_file()):
         stats = stat_all(req.mirror, rels)
     key = memo.fingerprint(req.mirror, stats, options) if use_memo and stats is not None else None
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -108,12 +109,13 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     reused = "; the mirror is unchanged since the last run: its result is reused"
     if found is None:
         log: list[tuple[str, str]] = []
-        built, stats = _build(root, req, os_id, Listing(rels, walk_errors, stats), log, rep)
+        built, stats, saving = _build(root, req, os_id, Listing(rels, walk_errors, stats), log, rep)
         found = memo.Memo(to_data(built), log, yaml_body(built), len(built.packages),
                           yaml_mirror_lines(os_id, req.source))
         if use_memo:
             memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
             rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
+        saving.wait()
         reused = ""
     for level, text in found.messages:
         if level == "warn":
@@ -138,18 +140,21 @@ class Listing:
 
 
 def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: list[tuple[str, str]],
-           rep: Reporter) -> tuple[Profile, dict[str, Stat | None]]:
+           rep: Reporter) -> tuple[Profile, dict[str, Stat | None], Background]:
     """Scan, check, select and build: the profile (its name and time still to be
-    set), and every file's stat as the scan saw it."""
+    set), every file's stat as the scan saw it, and the header cache being written
+    (in a child process, while this one renders: wait for it)."""
+    from .. import parallel
     from ..advisories import load as load_advisories
+    from ..caches import header_cache_path
     from ..generate import build_profile
-    from ..hdrcache import HeaderCache, cache_path
+    from ..hdrcache import HeaderCache
     from ..scan import check_whole, scan
 
     def warn(text: str) -> None:
         log.append(("warn", text))
 
-    cache = HeaderCache(cache_path(root, req.mirror)) if req.use_cache else None
+    cache = HeaderCache(header_cache_path(root, req.mirror)) if req.use_cache else None
     extra: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
         keys = None
@@ -159,7 +164,7 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
             keys = stack.enter_context(Keyring(req.keyring))
         result = scan(req.mirror, listing.rels, listing.stats, cache, progress=_progress_bar(rep))
         if keys is not None:
-            check_whole(req.mirror, result, [p.path for p in result.packages], cache, keys.rpmkeys_args())
+            check_whole(req.mirror, result, [p.path for p in result.packages], keys.rpmkeys_args())
             for k in keys.keys:
                 if k.expired:
                     warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
@@ -172,7 +177,7 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
             extra = {"signatures": "required" if req.require_signature else "checked",
                      "keyring": [k.fingerprint for k in keys.keys]}
         elif req.check_all:
-            check_whole(req.mirror, result, [p.path for p in result.packages], cache)
+            check_whole(req.mirror, result, [p.path for p in result.packages])
 
     if not result.packages:
         _report_bad(req, listing, result, warn)
@@ -190,11 +195,10 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
     built = build_profile(
         result.packages, os_id=os_id, profile="00000000", source=req.source, generated="",
         extra=extra, advisories=advisories, selection=sel,
-        check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds], cache),
+        check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
     )
+    saving = parallel.Background(lambda: result.remember(cache) if cache is not None else None)
     if cache is not None:
-        cache.prune({p.path for p in result.packages} | {b.path for b in result.bad})
-        cache.save()
         rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
     rep.detail(f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
                + ("(every file)" if req.check_all or req.keyring else "(the builds the profile names; "
@@ -209,7 +213,7 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
         f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
         + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
     ))
-    return p, result.stats
+    return p, result.stats, saving
 
 
 def _report_bad(req: GenerateRequest, listing: Listing, result: ScanResult, warn: Callable[[str], None]) -> None:
