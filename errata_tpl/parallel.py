@@ -17,6 +17,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 
 def cores() -> int:
@@ -32,32 +33,37 @@ def map_shares(
     items: list[T],
     workers: int,
     wrap: Callable[[list[T], int], Iterable[T]] | None = None,
-) -> list[R]:
+    then: Callable[[list[T], list[R]], list[S]] | None = None,
+) -> list[S]:
     """``fn`` over ``workers`` interleaved shares of ``items``; one result per item, in order.
 
     ``fn(share)`` must return one result per item of its share. Share 0 runs in this
     process, passed through ``wrap(share, workers)`` (a progress bar: each item
-    stands for ``workers`` items of the whole).
+    stands for ``workers`` items of the whole). ``then(share, results)``, one
+    result per item too, runs here on each share's results as they come in: on
+    this process's own share while the children still work.
     """
     workers = max(1, min(workers, len(items)))
     shares = [items[i::workers] for i in range(workers)]
+    finish = then if then is not None else (lambda _share, got: got)
     children: list[tuple[int, int, int]] = []  # (pid, read end, share index)
-    results: list[list[R] | None] = [None] * workers
+    results: list[list | None] = [None] * workers
     try:
         for i in range(1, workers):
             children.append((*_fork(fn, shares[i]), i))
-        results[0] = fn(wrap(shares[0], workers) if wrap is not None else shares[0])
+        results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
         while children:
             pid, fd, i = children[0]
-            results[i] = _collect(pid, fd, len(shares[i]))
+            got = _collect(pid, fd, len(shares[i]))
             children.pop(0)
+            # a child that failed: its share is done here
+            results[i] = finish(shares[i], got if got is not None else fn(shares[i]))
     finally:
         for pid, fd, _ in children:  # only left when this process is unwinding
             _abandon(pid, fd)
-    out: list[R] = [None] * len(items)  # type: ignore[list-item]
+    out: list[S] = [None] * len(items)  # type: ignore[list-item]
     for i in range(workers):
-        got = results[i]
-        out[i::workers] = got if got is not None else fn(shares[i])
+        out[i::workers] = results[i]  # type: ignore[assignment]
     return out
 
 
@@ -102,41 +108,3 @@ def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
         return None
     return got if isinstance(got, list) and len(got) == expected else None
 
-
-class Background:
-    """``fn()`` in a forked child while this process goes on; ``wait()`` joins it.
-
-    For work whose result this process does not need, only its effect (writing a
-    cache): the child's failure is not this process's. Falls back to running
-    ``fn`` here when fork fails.
-    """
-
-    def __init__(self, fn: Callable[[], object]) -> None:
-        self._ok = True
-        try:
-            self._pid = os.fork()
-        except OSError:
-            self._pid = -1
-            try:
-                fn()
-            except Exception:
-                self._ok = False
-            return
-        if self._pid == 0:  # pragma: no cover - runs in the child
-            code = 1
-            try:
-                fn()
-                code = 0
-            finally:
-                os._exit(code)
-
-    def wait(self) -> bool:
-        """Wait for the child; True if it succeeded (or ran here)."""
-        if self._pid > 0:
-            pid, self._pid = self._pid, -1
-            try:
-                _, status = os.waitpid(pid, 0)
-                self._ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-            except ChildProcessError:
-                self._ok = False
-        return self._ok

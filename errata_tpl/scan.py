@@ -113,6 +113,13 @@ def read_header(ts: rpm.TransactionSet, path: str) -> Row:
     return st.st_size, st.st_mtime_ns, _facts(h)
 
 
+def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo | BadFile]]:
+    """A share's rows as stats and RpmInfo or BadFile."""
+    return [((size, mtime) if size is not None else None,
+             RpmInfo.of(rel, got) if type(got) is tuple else BadFile(rel, got))
+            for rel, (size, mtime, got) in zip(rels, rows)]
+
+
 def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
     def read(rels: Iterable[str]) -> list[Row]:
         ts = _transaction_set()
@@ -158,12 +165,12 @@ def scan(
     if len(todo) < PARALLEL_MIN_FILES:
         n = 1
     read_bad: list[BadFile] = []
-    for rel, (size, mtime, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress)):
-        result.stats[rel] = (size, mtime) if size is not None else None
-        if type(got) is tuple:
-            result.packages.append(RpmInfo.of(rel, got))
+    for rel, (st, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress, _found)):
+        result.stats[rel] = st
+        if type(got) is RpmInfo:
+            result.packages.append(got)
         else:
-            read_bad.append(BadFile(rel, got))
+            read_bad.append(got)
     result.bad += _in_rpms_words(base, read_bad)
     result.changed = bool(todo) or cache is None or len(cache) != result.from_cache
     if result.from_cache and todo:  # both in path order: merge them

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from errata_tpl.parallel import Background, map_shares
+from errata_tpl.parallel import map_shares
 
 
 def square(items):
@@ -72,18 +72,3 @@ def test_an_error_here_leaves_no_child_behind():
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every child was reaped
 
-
-def test_background_runs_in_a_child_and_is_joined(tmp_path):
-    parent = os.getpid()
-    out = tmp_path / "pid"
-    job = Background(lambda: out.write_text(str(os.getpid())))
-    assert job.wait() is True
-    assert int(out.read_text()) != parent
-    assert job.wait() is True  # waiting twice is harmless
-
-
-def test_background_failure_is_reported_not_raised():
-    def boom():
-        raise RuntimeError("in the child")
-
-    assert Background(boom).wait() is False

@@ -22,7 +22,6 @@ from ..selection import Selection
 
 if TYPE_CHECKING:
     from ..keyring import Keyring
-    from ..parallel import Background
     from ..profile import Profile
     from ..rpminfo import BadFile
     from ..scan import ScanResult
@@ -57,6 +56,22 @@ def _progress_bar(rep: Reporter) -> Callable[[list[str], int], Iterator[str]]:
                 bar.update(scale)
 
     return wrap
+
+
+def _preload(module: str) -> Callable[[], None]:
+    """Import ``module`` in a thread while this one lists the mirror (the PyPI rpm
+    shim spends its import waiting on two interpreters it starts); returns the
+    join. A failure shows when the module is imported for real."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=load, name=f"import {module}")
+    thread.start()
+    return thread.join
 
 
 @dataclass(frozen=True)
@@ -97,25 +112,26 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     use_memo = req.use_cache and not req.keyring
     options = {"os": os_id, "source": req.source, "selection": req.selection.rule(True),
                "date_field": req.selection.date_field, "check_all": req.check_all}
+    cached = req.use_cache and (memo.path(root, req.mirror).is_file()
+                                or header_cache_path(root, req.mirror).is_file())
+    # nothing to reuse: the headers will be read (joined before the scan forks)
+    preloading = _preload("rpm") if not (use_memo and cached) else None
     rels, walk_errors = find_rpms(req.mirror)
     # Stat every file up front only when a cache can use it; else the scan learns
     # each file's stat from the open file, for free.
-    stats = None
-    if req.use_cache and (memo.path(root, req.mirror).is_file() or header_cache_path(root, req.mirror).is_file()):
-        stats = stat_all(req.mirror, rels)
+    stats = stat_all(req.mirror, rels) if cached else None
     key = memo.fingerprint(req.mirror, stats, options) if use_memo and stats is not None else None
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
     found = memo.load(root, req.mirror, key) if key is not None else None
     reused = "; the mirror is unchanged since the last run: its result is reused"
     if found is None:
         log: list[tuple[str, str]] = []
-        built, stats, saving = _build(root, req, os_id, Listing(rels, walk_errors, stats), log, rep)
+        built, stats = _build(root, req, os_id, Listing(rels, walk_errors, stats), log, rep, preloading)
         found = memo.Memo(to_data(built), log, yaml_body(built), len(built.packages),
                           yaml_mirror_lines(os_id, req.source))
         if use_memo:
             memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
             rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
-        saving.wait()
         reused = ""
     for level, text in found.messages:
         if level == "warn":
@@ -140,19 +156,25 @@ class Listing:
 
 
 def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: list[tuple[str, str]],
-           rep: Reporter) -> tuple[Profile, dict[str, Stat | None], Background]:
+           rep: Reporter, preloading: Callable[[], None] | None) -> tuple[Profile, dict[str, Stat | None]]:
     """Scan, check, select and build: the profile (its name and time still to be
-    set), every file's stat as the scan saw it, and the header cache being written
-    (in a child process, while this one renders: wait for it)."""
-    from .. import parallel
+    set), and every file's stat as the scan saw it."""
     from ..advisories import load as load_advisories
     from ..caches import header_cache_path
     from ..generate import build_profile
-    from ..hdrcache import HeaderCache
-    from ..scan import check_whole, scan
 
     def warn(text: str) -> None:
         log.append(("warn", text))
+
+    # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
+    advisories = load_advisories(req.mirror)
+    sel = req.selection
+    if sel.security_only and advisories is None:
+        raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
+    if preloading is not None:
+        preloading()
+    from ..hdrcache import HeaderCache
+    from ..scan import check_whole, scan
 
     cache = HeaderCache(header_cache_path(root, req.mirror)) if req.use_cache else None
     extra: dict[str, object] = {}
@@ -184,10 +206,6 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
         raise UserError(
             f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
         )
-    advisories = load_advisories(req.mirror)
-    sel = req.selection
-    if sel.security_only and advisories is None:
-        raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
     if sel.until is not None and advisories is None and sel.date_field != "buildtime":
         warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
     # Only the builds the profile names need rpm's whole-file check (a damaged one
@@ -197,8 +215,8 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
         extra=extra, advisories=advisories, selection=sel,
         check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
     )
-    saving = parallel.Background(lambda: result.remember(cache) if cache is not None else None)
     if cache is not None:
+        result.remember(cache)
         rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
     rep.detail(f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
                + ("(every file)" if req.check_all or req.keyring else "(the builds the profile names; "
@@ -213,7 +231,7 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
         f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
         + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
     ))
-    return p, result.stats, saving
+    return p, result.stats
 
 
 def _report_bad(req: GenerateRequest, listing: Listing, result: ScanResult, warn: Callable[[str], None]) -> None:
