@@ -18,11 +18,14 @@ from . import __version__, atomic
 from .rpminfo import BadFile, RpmInfo
 from .walk import Stat
 
-FORMAT = 4
+FORMAT = 5
 
-# An entry: [size, mtime_ns, state, facts]; state "ok" (header read, whole file
-# checked), "hdr" (header read, payload not checked yet) or "bad" (facts: why).
+# An entry: [size, mtime_ns, state, ...]; state "ok" (header read, whole file
+# checked) or "hdr" (header read, payload not checked yet), then the RpmInfo
+# fields after its path, obsoletes last and spread (a flat list is the quickest
+# to write); or "bad", then why.
 _OK, _HEADER, _BAD = "ok", "hdr", "bad"
+_FIELDS = len(RpmInfo._fields) - 1  # without the path
 
 
 class HeaderCache:
@@ -50,10 +53,9 @@ class HeaderCache:
         try:
             if e[2] == _BAD:
                 return BadFile(rel, str(e[3])), False
-            facts = e[3]
-            if len(facts) != len(RpmInfo._fields) - 1:
+            if len(e) < 3 + _FIELDS - 1:  # obsoletes may be none
                 return None
-            return RpmInfo.of(rel, (*facts[:-1], tuple(facts[-1]))), e[2] == _OK
+            return RpmInfo.of(rel, (*e[3 : 3 + _FIELDS - 1], tuple(e[3 + _FIELDS - 1 :]))), e[2] == _OK
         except (ValueError, TypeError, IndexError):
             return None  # a hand-edited or damaged entry: read the file again
 
@@ -62,15 +64,15 @@ class HeaderCache:
         """Replace the cache with what one run learnt: every file it read or reused
         (files gone from the mirror drop out). Bad files are kept, except for OS
         errors, which may pass."""
-        files: dict[str, list] = {}
+        files: dict[str, tuple] = {}
         for p in packages:
             st = stats.get(p.path)
             if st is not None:
-                files[p.path] = [*st, _OK if p.path in checked else _HEADER, p.facts]
+                files[p.path] = (*st, _OK if p.path in checked else _HEADER, *p[1:-1], *p.obsoletes)
         for b in bad:
             st = stats.get(b.path)
             if st is not None and not b.os_error:
-                files[b.path] = [*st, _BAD, b.reason]
+                files[b.path] = (*st, _BAD, b.reason)
         text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"), check_circular=False)
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             atomic.write_text(self.path, text, durable=False)

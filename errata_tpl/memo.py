@@ -21,12 +21,11 @@ from . import __version__
 from .caches import memo_path
 from .walk import Stat
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
 class Memo:
-    profile: dict[str, Any]  # the profile as from_data reads it, without its name and time
     messages: list[tuple[str, str]]  # (level, text), in the order they were printed
     yaml_body: str = ""  # the yaml output after its name and date lines
     count: int = 0  # entries in packages
@@ -54,15 +53,11 @@ def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[st
     return h.hexdigest()
 
 
-def exists(root: Path, mirror: Path) -> bool:
-    return path(root, mirror).is_file()
-
-
 def load(root: Path, mirror: Path, key: str) -> Memo | None:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         data = json.loads(path(root, mirror).read_text(encoding="utf-8"))
         if data["key"] == key:
-            found = Memo(data["profile"], [tuple(m) for m in data["messages"]], data["yaml_body"], data["count"],
+            found = Memo([tuple(m) for m in data["messages"]], data["yaml_body"], data["count"],
                          tuple(data["yaml_mirror"]))
             # a damaged body is a miss, not a wrong profile
             return found if found.body_intact(data["yaml_sha256"]) else None
@@ -71,7 +66,7 @@ def load(root: Path, mirror: Path, key: str) -> Memo | None:
 
 def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
     text = json.dumps({
-        "key": key, "profile": memo.profile, "messages": memo.messages, "yaml_body": memo.yaml_body,
+        "key": key, "messages": memo.messages, "yaml_body": memo.yaml_body,
         "yaml_sha256": hashlib.sha256(memo.yaml_body.encode()).hexdigest(), "count": memo.count,
         "yaml_mirror": memo.yaml_mirror,
     }, separators=(",", ":"))

@@ -191,3 +191,15 @@ def test_only_the_builds_named_get_the_whole_file_check_unless_check_all(make_rp
     assert full.exit_code == 0 and "1 skipped" in full.stderr
     assert any("bash-5.1.8-1.el9.x86_64.rpm: skipped: Payload" in line for line in full.stderr.splitlines())
     assert full.stdout == r.stdout  # the same profile either way
+
+
+def test_pan_from_a_reused_result_is_the_same(make_rpms, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
+    make_rpms(MIRROR)
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--stdout")
+    yaml_first = cli(*args, root=tmp_path)
+    pan_reused = cli(*args, "--format", "pan", root=tmp_path)
+    pan_fresh = cli(*args, "--format", "pan", "--no-cache", root=tmp_path)
+    assert "unchanged since the last run" in pan_reused.stderr and "unchanged" not in pan_fresh.stderr
+    assert pan_reused.stdout == pan_fresh.stdout and "pkg_ronly('bash','5.1.8-9.el9','x86_64')" in pan_fresh.stdout
+    assert yaml_first.exit_code == 0

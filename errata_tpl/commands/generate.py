@@ -58,18 +58,19 @@ def _progress_bar(rep: Reporter) -> Callable[[list[str], int], Iterator[str]]:
     return wrap
 
 
-def _preload(module: str) -> Callable[[], None]:
-    """Import ``module`` in a thread while this one lists the mirror (the PyPI rpm
+def _preload(*modules: str) -> Callable[[], None]:
+    """Import ``modules`` in a thread while this one lists the mirror (the PyPI rpm
     shim spends its import waiting on two interpreters it starts); returns the
-    join. A failure shows when the module is imported for real."""
+    join. A failure shows when a module is imported for real."""
     import importlib
     import threading
 
     def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module(module)
+        for module in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
 
-    thread = threading.Thread(target=load, name=f"import {module}")
+    thread = threading.Thread(target=load, name="preload")
     thread.start()
     return thread.join
 
@@ -115,7 +116,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     cached = req.use_cache and (memo.path(root, req.mirror).is_file()
                                 or header_cache_path(root, req.mirror).is_file())
     # nothing to reuse: the headers will be read (joined before the scan forks)
-    preloading = _preload("rpm") if not (use_memo and cached) else None
+    preloading = _preload("rpm", "yaml") if not (use_memo and cached) else None
     rels, walk_errors = find_rpms(req.mirror)
     # Stat every file up front only when a cache can use it; else the scan learns
     # each file's stat from the open file, for free.
@@ -124,11 +125,11 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
     found = memo.load(root, req.mirror, key) if key is not None else None
     reused = "; the mirror is unchanged since the last run: its result is reused"
+    built = None
     if found is None:
         log: list[tuple[str, str]] = []
         built, stats = _build(root, req, os_id, Listing(rels, walk_errors, stats), log, rep, preloading)
-        found = memo.Memo(to_data(built), log, yaml_body(built), len(built.packages),
-                          yaml_mirror_lines(os_id, req.source))
+        found = memo.Memo(log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
         if use_memo:
             memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
             rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
@@ -139,12 +140,14 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         else:
             rep.info(text + reused)
     ext = "pan" if req.fmt == "pan" else "yaml"
-    if req.fmt == "yaml":
-        text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
-    else:
+    text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
+    if req.fmt != "yaml":
         from .. import render
+        from ..yamlio import load_text
 
-        text = render.profile_text(profile_from_data({**found.profile, **stamp}, str(req.mirror)), req.fmt)
+        # the profile as built, or (reused) read back from its yaml
+        data = to_data(built) if built is not None else load_text(text, str(req.mirror))
+        text = render.profile_text(profile_from_data({**data, **stamp}, str(req.mirror)), req.fmt)
     return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
 
 
