@@ -18,7 +18,7 @@ from . import __version__, atomic
 from .rpminfo import BadFile, RpmInfo
 from .walk import Stat
 
-FORMAT = 5
+FORMAT = 6
 
 # An entry: [size, mtime_ns, state, ...]; state "ok" (header read, whole file
 # checked) or "hdr" (header read, payload not checked yet), then the RpmInfo

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+NO_SIGNATURE = ("--nosignature",)  # digests only: trust is checked against a chosen keyring
 BATCH = 4000  # most files per rpmkeys call
 ARG_BYTES = 512 * 1024  # most bytes of paths per rpmkeys call: far below Linux's ARG_MAX (2 MB)
 

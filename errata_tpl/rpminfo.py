@@ -20,7 +20,8 @@ class RpmInfo(NamedTuple):
     arch: str
     is_source: bool
     buildtime: int
-    digest: str  # of the header and payload digests: equal iff the two files are the same build
+    digest: str  # of the header (which holds the payload's): equal iff the two files are the same build
+    sha256: bool = False  # header and payload carry SHA256 digests (built by rpm >= 4.14)
     obsoletes: tuple[str, ...] = ()
 
     @classmethod

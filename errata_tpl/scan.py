@@ -13,7 +13,6 @@ A bad file is reported and skipped, never fatal.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,9 @@ from . import parallel, rpmcheck
 from .hdrcache import HeaderCache
 from .rpminfo import BadFile, RpmInfo
 from .walk import Stat
+
+# rpm's own setting of which digests to check (%_pkgverify_flags): not SHA1 and MD5
+_SHA256_ONLY = ("--define", f"_pkgverify_flags {rpm.RPMVSF_NOSHA1HEADER | rpm.RPMVSF_NOMD5:#x}")
 
 # Below this many files, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 400
@@ -49,22 +51,16 @@ class ScanResult:
             cache.save(self.stats, self.packages, self.bad, self.checked)
 
 
-def _digest(h: rpm.hdr) -> str:
-    """A short fingerprint of the build: its header and payload digests, hashed
-    (two files are compared only when their versions are equal; 64 bits suffice)."""
-    hdr = h[rpm.RPMTAG_SHA256HEADER] or h[rpm.RPMTAG_SHA1HEADER] or ""
-    payload = h[rpm.RPMTAG_PAYLOADDIGEST]
-    if payload:
-        whole = payload[0]
-    else:
-        md5 = h[rpm.RPMTAG_SIGMD5]  # pre-4.14 packages: MD5 over header + payload
-        whole = md5.hex() if md5 else ""
-    return hashlib.blake2b(f"{hdr}/{whole}".encode(), digest_size=8).hexdigest()
-
-
 def _facts(h: rpm.hdr) -> tuple:
     """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes)."""
     epoch = h[rpm.RPMTAG_EPOCH]
+    sha256 = h[rpm.RPMTAG_SHA256HEADER]
+    payload = h[rpm.RPMTAG_PAYLOADDIGEST]
+    # The header digest names the build: the header holds the digests of the payload
+    # and of every file (64 bits suffice: only builds of one version are compared).
+    # Without one (very old packages): the MD5 over header and payload.
+    md5 = h[rpm.RPMTAG_SIGMD5]
+    build = (sha256 or h[rpm.RPMTAG_SHA1HEADER] or (md5.hex() if md5 else ""))[:16]
     return (
         h[rpm.RPMTAG_NAME],
         # "Epoch: 0" and no epoch are one version to rpm; write it one way so that a
@@ -75,7 +71,8 @@ def _facts(h: rpm.hdr) -> tuple:
         h[rpm.RPMTAG_ARCH] or "noarch",
         h.isSource(),
         int(h[rpm.RPMTAG_BUILDTIME] or 0),
-        _digest(h),
+        build,
+        bool(sha256 and payload),
         tuple(h[rpm.RPMTAG_OBSOLETENEVRS]),
     )
 
@@ -209,7 +206,14 @@ def check_whole(
         return set()
     base = os.path.join(str(top), "")
     if signatures is None:
-        checks = rpmcheck.Background([base + r for r in todo]).result()
+        # SHA256 header and payload digests cover every byte SHA1 and MD5 cover:
+        # rpm checks the legacy two only for builds without them.
+        strong = {p.path for p in result.packages if p.sha256}
+        checks = {}
+        for paths, args in (([r for r in todo if r in strong], (*rpmcheck.NO_SIGNATURE, *_SHA256_ONLY)),
+                            ([r for r in todo if r not in strong], rpmcheck.NO_SIGNATURE)):
+            if paths:
+                checks.update(rpmcheck.Background([base + r for r in paths], args).result())
     else:
         checks = rpmcheck.Background([base + r for r in todo], signatures, verbose=True).result()
         result.checks.update({r: checks[base + r] for r in todo})

@@ -189,3 +189,19 @@ def test_a_run_that_learns_nothing_does_not_rewrite_the_cache(make_rpms, tmp_pat
     again = scan_and_check(mirror, HeaderCache(cache_file))
     assert again.from_cache == 1 and not again.changed and before
     assert cache_file.stat().st_mtime_ns == 1  # not written again
+
+
+def test_builds_of_rpm_4_14_and_later_are_checked_by_their_sha256_digests(make_rpms, tmp_path):
+    """rpm checks SHA1 and MD5 only for builds without SHA256 header and payload
+    digests; damage is found either way."""
+    mirror = tmp_path / "mirror"
+    strong, legacy = make_rpms(["strong 1-1 x86_64", "legacy 1-1 x86_64"])
+    rpmfactory.flip_payload_byte(strong)
+    rpmfactory.flip_payload_byte(legacy)
+    result = scan_dir(mirror)
+    assert all(p.sha256 for p in result.packages)  # rpmbuild 4.14+ writes both
+    # as if the second had been built by an older rpm: rpm's full set of checks runs on it
+    result.packages = [p._replace(sha256=False) if p.name == "legacy" else p for p in result.packages]
+    assert check_whole(mirror, result, [strong.name, legacy.name]) == {strong.name, legacy.name}
+    reasons = bad_reasons(result)
+    assert "Payload SHA256" in reasons[strong.name] and "Payload SHA256" in reasons[legacy.name]
