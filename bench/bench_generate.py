@@ -6,13 +6,17 @@
 
 Side by side, each in a fresh process (wall time includes interpreter start):
   bare loop   open + rpm.TransactionSet().hdrFromFdno over every file (the bindings' floor)
-  rpmkeys     rpm's whole-file verifier over every file, two processes (what generate adds:
-              a flipped or cut payload passes hdrFromFdno)
-  generate    errata-tpl generate --stdout, first run (no header cache)
-  generate 2  the same again over the unchanged mirror (header cache warm)
+  rpmkeys     rpm's whole-file verifier over every file, two processes (a flipped or cut
+              payload passes hdrFromFdno; generate has rpm check the builds it names)
+  generate    errata-tpl generate --stdout, first run (no caches)
+  --check-all the same, with rpm's whole-file check of every file
+  generate 2  the same again over the unchanged mirror (caches warm)
+  stat floor  a bare walk + stat of every file: what any reuse keyed by path, size and
+              mtime must do, before anything else (the second run's floor)
   rpm -qp     one `rpm -qp` process per file, as the Perl original worked (timed on a sample,
               extrapolated to the whole mirror)
-Prints files/s and peak memory (maxrss) of each: the fastest of --repeat runs.
+Prints files/s and peak memory (maxrss) of each: the fastest of --repeat runs, and the
+median of those runs for the two ratios.
 """
 
 from __future__ import annotations
@@ -56,6 +60,20 @@ for dirpath, dirnames, filenames in os.walk(top):
 """
 
 
+STAT_FLOOR = r"""
+import os, sys
+top = sys.argv[1]
+for dirpath, dirnames, filenames in os.walk(top):
+    dirnames[:] = [d for d in dirnames if d != "repodata"]
+    for f in filenames:
+        if f.endswith(".rpm"):
+            try:
+                os.stat(os.path.join(dirpath, f))
+            except OSError:
+                pass
+"""
+
+
 def rpm_files(top: Path) -> list[Path]:
     return sorted(p for p in top.rglob("*.rpm") if "repodata" not in p.parts)
 
@@ -89,18 +107,21 @@ def main() -> None:
     rows = []
     reps = max(1, args.repeat)
 
-    def best(cmd_for: Callable[[int], list[str]]) -> tuple[float, float]:
+    medians: dict[str, float] = {}
+
+    def best(cmd_for: Callable[[int], list[str]], label: str = "") -> tuple[float, float]:
         """The fastest of ``reps`` runs (and its peak memory): the least disturbed figure."""
         runs = []
         for i in range(reps):
             wall, rss, rc = measure(cmd_for(i))
             assert rc in (0, None) or cmd_for(i)[0] == "sh", f"{cmd_for(i)[:3]} failed (rc {rc})"
             runs.append((wall, rss))
+        medians[label] = sorted(w for w, _ in runs)[len(runs) // 2]
         return min(runs)
 
     # page cache warm for everyone: the first reader should not pay the disk for the others
     subprocess.run([sys.executable, "-c", BARE_LOOP, str(mirror)], check=True)
-    bare, rss = best(lambda i: [sys.executable, "-c", BARE_LOOP, str(mirror)])
+    bare, rss = best(lambda i: [sys.executable, "-c", BARE_LOOP, str(mirror)], "bare")
     rows.append(("bare hdrFromFdno loop", bare, rss))
     # rpm's whole-file check (payload digests) over every file, two processes as generate runs it
     checker = ["sh", "-c", 'printf "%s\\0" "$@" | xargs -0 -n 1000 -P 2 rpmkeys --checksig --nosignature '
@@ -108,14 +129,18 @@ def main() -> None:
     wall, rss = best(lambda i: checker)
     rows.append(("rpmkeys --checksig, 2 processes (payloads)", wall, rss))
 
-    def gen(r: Path) -> list[str]:
-        return [exe, "--root", str(r), "-q", "generate", str(mirror), "--os", "el9-x86_64", "--stdout"]
+    def gen(r: Path, *extra: str) -> list[str]:
+        return [exe, "--root", str(r), "-q", "generate", str(mirror), "--os", "el9-x86_64", "--stdout", *extra]
 
     # first run: a new root each time (no caches); second run: the last of those roots, warm
-    first, rss = best(lambda i: gen(root / f"cold{i}"))
+    first, rss = best(lambda i: gen(root / f"cold{i}"), "first")
     rows.append(("errata-tpl generate (first run)", first, rss))
-    second, rss = best(lambda i: gen(root / f"cold{reps - 1}"))
+    wall, rss = best(lambda i: gen(root / f"all{i}", "--check-all"))
+    rows.append(("errata-tpl generate --check-all (first run)", wall, rss))
+    second, rss = best(lambda i: gen(root / f"cold{reps - 1}"), "second")
     rows.append(("errata-tpl generate (cache warm)", second, rss))
+    wall, rss = best(lambda i: [sys.executable, "-c", STAT_FLOOR, str(mirror)])
+    rows.append(("stat floor: walk + stat of every file", wall, rss))
 
     sample = random.Random(1).sample(files, min(args.rpm_qp_sample, n))
     t0 = time.perf_counter()
@@ -129,7 +154,8 @@ def main() -> None:
     print(f"{'':44} {'wall s':>8} {'files/s':>10} {'peak MB':>8}")
     for label, wall, rss in rows:
         print(f"{label:44} {wall:8.2f} {n / wall:10.0f} {rss:8.1f}")
-    print(f"generate / bare loop: {first / bare:.2f}x; first / second run: {first / second:.1f}x; "
+    print(f"generate / bare loop: {first / bare:.2f}x (medians {medians['first'] / medians['bare']:.2f}x); "
+          f"first / second run: {first / second:.1f}x (medians {medians['first'] / medians['second']:.1f}x); "
           f"rpm -qp / generate: {per_file * n / first:.0f}x")
     shutil.rmtree(tmp, ignore_errors=True)
     os.environ.pop("UNUSED", None)

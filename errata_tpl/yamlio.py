@@ -114,7 +114,12 @@ def _reads_as_string(value: str) -> bool:
     """Would pyyaml read this plain scalar back as a string (not a number, date, bool)?"""
     import yaml
 
-    return _resolver().resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+    resolver = _resolver()
+    # pyyaml's own table: a value whose first character starts no implicit type is a
+    # string (most package names); only the others need its regular expressions
+    if value and value[0] not in resolver.yaml_implicit_resolvers and None not in resolver.yaml_implicit_resolvers:
+        return True
+    return resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
 
 
 @functools.lru_cache(maxsize=65536)
