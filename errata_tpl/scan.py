@@ -118,9 +118,19 @@ def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo 
 
 
 def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
-    def read(rels: Iterable[str]) -> list[Row]:
+    def read(items: Iterable[str]) -> list[Row]:
         ts = _transaction_set()
-        return [read_header(ts, base + rel) for rel in rels]
+        rels = list(items)
+        rows = [read_header(ts, base + rel) for rel in rels]
+        # rpm's verifier says best what is wrong with a file the bindings cannot read
+        unreadable = [i for i, row in enumerate(rows) if row[0] is not None and type(row[2]) is str]
+        if unreadable:
+            words = rpmcheck.check_files([base + rels[i] for i in unreadable], verbose=True)
+            for i in unreadable:
+                check = words[base + rels[i]]
+                if not check.ok:
+                    rows[i] = (*rows[i][:2], check.detail)
+        return rows
 
     return read
 
@@ -161,30 +171,15 @@ def scan(
     n = workers if workers is not None else parallel.cores()
     if len(todo) < PARALLEL_MIN_FILES:
         n = 1
-    read_bad: list[BadFile] = []
     for rel, (st, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress, _found)):
         result.stats[rel] = st
-        if type(got) is RpmInfo:
-            result.packages.append(got)
-        else:
-            read_bad.append(got)
-    result.bad += _in_rpms_words(base, read_bad)
+        (result.packages if type(got) is RpmInfo else result.bad).append(got)
     result.changed = bool(todo) or cache is None or len(cache) != result.from_cache
     if result.from_cache and todo:  # both in path order: merge them
         result.stats = {rel: result.stats[rel] for rel in rels}
         result.packages.sort(key=lambda p: p.path)
     result.bad.sort(key=lambda b: b.path)
     return result
-
-
-def _in_rpms_words(base: str, bad: list[BadFile]) -> list[BadFile]:
-    """rpm's verifier says best what is wrong with a file the bindings cannot read."""
-    unreadable = [b.path for b in bad if not b.os_error]
-    if not unreadable:
-        return bad
-    words = rpmcheck.check_files([base + r for r in unreadable], verbose=True)
-    return [BadFile(b.path, words[base + b.path].detail)
-            if not b.os_error and not words[base + b.path].ok else b for b in bad]
 
 
 def check_whole(
