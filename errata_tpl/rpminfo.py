@@ -27,7 +27,7 @@ class RpmInfo(NamedTuple):
     @classmethod
     def of(cls, path: str, facts: tuple) -> RpmInfo:
         """From ``path`` and the other fields, in order."""
-        return cls._make((path, *facts))
+        return tuple.__new__(cls, (path, *facts))  # _make, without its checks: a scan makes thousands
 
     @property
     def facts(self) -> tuple:
