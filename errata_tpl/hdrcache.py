@@ -35,28 +35,25 @@ class HeaderCache:
         self._entries: dict[str, list] = {}
         with contextlib.suppress(OSError, ValueError):
             data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("stamp") == self._stamp:
+            if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, rel: str) -> bool:
-        return rel in self._entries
-
     def get(self, rel: str, st: Stat) -> tuple[RpmInfo | BadFile, bool] | None:
         """What was learnt of the file when it had this size and mtime, and whether
         its whole file passed rpm's check; None when it must be read again."""
         e = self._entries.get(rel)
-        if e is None or e[0] != st[0] or e[1] != st[1]:
-            return None
         try:
+            if e is None or e[0] != st[0] or e[1] != st[1]:
+                return None
             if e[2] == _BAD:
                 return BadFile(rel, str(e[3])), False
             if len(e) < 3 + _FIELDS - 1:  # obsoletes may be none
                 return None
             return RpmInfo.of(rel, (*e[3 : 3 + _FIELDS - 1], tuple(e[3 + _FIELDS - 1 :]))), e[2] == _OK
-        except (ValueError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError, KeyError):
             return None  # a hand-edited or damaged entry: read the file again
 
     def save(self, stats: Mapping[str, Stat | None], packages: Iterable[RpmInfo], bad: Iterable[BadFile],

@@ -205,3 +205,23 @@ def test_builds_of_rpm_4_14_and_later_are_checked_by_their_sha256_digests(make_r
     assert check_whole(mirror, result, [strong.name, legacy.name]) == {strong.name, legacy.name}
     reasons = bad_reasons(result)
     assert "Payload SHA256" in reasons[strong.name] and "Payload SHA256" in reasons[legacy.name]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d["files"].update({k: 7 for k in d["files"]}),
+    lambda d: d["files"].update({k: [1] for k in d["files"]}),
+    lambda d: d["files"].update({k: [*v[:2], "ok", 3] for k, v in d["files"].items()}),
+    lambda d: d.update(files=["not", "a", "mapping"]),
+])
+def test_a_hand_edited_cache_entry_is_read_again(make_rpms, tmp_path, damage):
+    import json
+
+    mirror = tmp_path / "mirror"
+    make_rpms(["a 1-1 x86_64"])
+    cache_file = tmp_path / "cache.json"
+    first = scan_and_check(mirror, HeaderCache(cache_file))
+    data = json.loads(cache_file.read_text())
+    damage(data)
+    cache_file.write_text(json.dumps(data))
+    again = scan_dir(mirror, HeaderCache(cache_file))
+    assert again.packages == first.packages and again.from_cache == 0
