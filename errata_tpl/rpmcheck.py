@@ -1,10 +1,9 @@
 """Whole-file digest (and signature) checks, done by rpm's own verifier.
 
-``hdrFromFdno`` checks the header digests only; a flipped payload byte or a file
-cut inside its payload passes it. ``rpmkeys --checksig`` checks everything rpm
-checks before an install, so a profile never names a file dnf would refuse.
-It runs as one process per batch of files, on the other core while Python
-reads headers.
+``hdrFromFdno`` reads a header; a flipped payload byte or a file cut inside its
+payload passes it. ``rpmkeys --checksig`` checks what rpm checks before an
+install, so a profile never names a file dnf would refuse. It runs as one
+process per batch of files.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .parallel import cores
 
 NO_SIGNATURE = ("--nosignature",)  # digests only: trust is checked against a chosen keyring
 BATCH = 4000  # most files per rpmkeys call
@@ -49,7 +50,7 @@ def _run(paths: list[str], extra_args: Sequence[str], verbose: bool) -> subproce
         )
 
 
-def check_files(paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",),
+def check_files(paths: Sequence[str], extra_args: Sequence[str] = NO_SIGNATURE,
                 verbose: bool = False) -> dict[str, Check]:
     """Run ``rpmkeys --checksig`` over ``paths``; a verdict for every path.
 
@@ -149,14 +150,15 @@ def _batches(paths: list[str], workers: int) -> list[list[str]]:
 class Background:
     """``check_files`` in worker threads, one rpmkeys process each; ``result()`` waits.
 
-    Two workers: rpmkeys reads every byte of every file and is the slowest part of
-    a scan, so on a 2-core machine it gets both cores while Python reads headers.
+    One worker per core: rpmkeys reads every byte of the files it checks, and each
+    start costs a few ms, so the files are dealt out in one batch per core.
     """
 
-    def __init__(self, paths: Sequence[str], extra_args: Sequence[str] = ("--nosignature",),
-                 verbose: bool = False, workers: int = 2) -> None:
+    def __init__(self, paths: Sequence[str], extra_args: Sequence[str] = NO_SIGNATURE,
+                 verbose: bool = False, workers: int | None = None) -> None:
+        workers = workers or cores()
         batches = _batches(list(paths), workers)
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers))
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
         self._futures = [self._pool.submit(check_files, b, extra_args, verbose) for b in batches]
 
     def result(self) -> dict[str, Check]:
