@@ -118,7 +118,7 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
 def generate(
     obj: Context, errata_dir: Path, os_id: str, profile: str | None, to_stdout: bool,
     output: Path | None, fmt: str, force: bool, no_cache: bool, check_all: bool, keyring: tuple[Path, ...],
-    require_signature: bool,    security_only: bool, min_severity: str | None, until: Any, date_field: str,
+    require_signature: bool, security_only: bool, min_severity: str | None, until: Any, date_field: str,
 ) -> None:
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
     if min_severity and not security_only:
