@@ -70,12 +70,20 @@ def main() -> None:
     make_site(root, args.nodes, args.base, args.profile)
     listing = tmp / "nevras.txt"
     listing.write_text("\n".join(nevras(args.base, args.packages)) + "\n")
-    subprocess.run([sys.executable, str(CORPUS_TOOL), str(repo), "--nevra-file", str(listing)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(CORPUS_TOOL), str(repo), "--nevra-file", str(listing)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # The corpus' binaries require libc.so.6, which no corpus package provides: add the provider.
     provides = ("libc.so.6()(64bit)", "libc.so.6(GLIBC_2.34)(64bit)")
-    rpmfactory.build([rpmfactory.Spec("libc-provider", "2.34", "1", arch, provides=provides, subdir="extra")
-                      for arch in ("x86_64", "aarch64")], repo)
+    rpmfactory.build(
+        [
+            rpmfactory.Spec("libc-provider", "2.34", "1", arch, provides=provides, subdir="extra")
+            for arch in ("x86_64", "aarch64")
+        ],
+        repo,
+    )
     subprocess.run(["createrepo_c", "-q", "--no-database", str(repo)], check=True)
     n_rpms = sum(1 for _ in repo.rglob("*.rpm"))
     exe = shutil.which("errata-tpl", path=str(Path(sys.executable).parent)) or "errata-tpl"
@@ -88,8 +96,10 @@ def main() -> None:
     result = json.loads(out.read_text())
     ok = sum(1 for v in result.values() if v["ok"])
     print(f"site: {args.nodes} nodes (4 OS variants, {args.base} base packages); repository: {n_rpms} rpms")
-    print(f"check --all: {wall:.2f} s, {args.nodes / wall:.0f} nodes/s, peak {rss:.0f} MB, rc {rc}, "
-          f"{ok} nodes ok, {len(result) - ok} with problems")
+    print(
+        f"check --all: {wall:.2f} s, {args.nodes / wall:.0f} nodes/s, peak {rss:.0f} MB, rc {rc}, "
+        f"{ok} nodes ok, {len(result) - ok} with problems"
+    )
     bad = next(((n, v) for n, v in result.items() if not v["ok"]), None)
     if bad is not None:
         print(f"e.g. {bad[0]}: " + "; ".join(p["text"] for p in bad[1]["problems"][:3]))

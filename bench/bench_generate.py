@@ -95,8 +95,11 @@ def main() -> None:
         if not CORPUS_TOOL.exists():
             sys.exit(f"{CORPUS_TOOL}: not found; pass a MIRROR directory instead")
         mirror = args.keep or tmp / "corpus"
-        subprocess.run([sys.executable, str(CORPUS_TOOL), str(mirror), "--packages", str(args.make), "--bad", "20"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(CORPUS_TOOL), str(mirror), "--packages", str(args.make), "--bad", "20"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     if mirror is None:
         ap.error("give MIRROR or --make N")
 
@@ -126,8 +129,13 @@ def main() -> None:
     bare, rss = best(lambda i: [sys.executable, "-c", BARE_LOOP, str(mirror)], "bare")
     rows.append(("bare hdrFromFdno loop", bare, rss))
     # rpm's whole-file check (payload digests) over every file, two processes as generate runs it
-    checker = ["sh", "-c", 'printf "%s\\0" "$@" | xargs -0 -n 1000 -P 2 rpmkeys --checksig --nosignature '
-               '>/dev/null 2>&1; exit 0', "sh", *[str(f) for f in files]]
+    checker = [
+        "sh",
+        "-c",
+        'printf "%s\\0" "$@" | xargs -0 -n 1000 -P 2 rpmkeys --checksig --nosignature >/dev/null 2>&1; exit 0',
+        "sh",
+        *[str(f) for f in files],
+    ]
     wall, rss = best(lambda i: checker)
     rows.append(("rpmkeys --checksig, 2 processes (payloads)", wall, rss))
 
@@ -146,7 +154,7 @@ def main() -> None:
     if args.make:  # our own corpus: touching its files harms nobody
 
         def touched(i: int) -> list[str]:
-            for f in files[i :: 100]:
+            for f in files[i::100]:
                 os.utime(f)
             return gen(root / f"cold{reps - 1}")
 
@@ -156,8 +164,11 @@ def main() -> None:
     sample = random.Random(1).sample(files, min(args.rpm_qp_sample, n))
     t0 = time.perf_counter()
     for f in sample:
-        subprocess.run(["rpm", "-qp", "--qf", "%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\\n", str(f)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["rpm", "-qp", "--qf", "%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\\n", str(f)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     per_file = (time.perf_counter() - t0) / len(sample)
     rows.append((f"rpm -qp per file (x{len(sample)}, extrapolated)", per_file * n, float("nan")))
 
@@ -165,9 +176,11 @@ def main() -> None:
     print(f"{'':44} {'wall s':>8} {'files/s':>10} {'peak MB':>8}")
     for label, wall, rss in rows:
         print(f"{label:44} {wall:8.2f} {n / wall:10.0f} {rss:8.1f}")
-    print(f"generate / bare loop: {first / bare:.2f}x (medians {medians['first'] / medians['bare']:.2f}x); "
-          f"first / second run: {first / second:.1f}x (medians {medians['first'] / medians['second']:.1f}x); "
-          f"rpm -qp / generate: {per_file * n / first:.0f}x")
+    print(
+        f"generate / bare loop: {first / bare:.2f}x (medians {medians['first'] / medians['bare']:.2f}x); "
+        f"first / second run: {first / second:.1f}x (medians {medians['first'] / medians['second']:.1f}x); "
+        f"rpm -qp / generate: {per_file * n / first:.0f}x"
+    )
     shutil.rmtree(tmp, ignore_errors=True)
     os.environ.pop("UNUSED", None)
 

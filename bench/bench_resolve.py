@@ -26,8 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _child import measure
 
-OSES = [("el8", "x86_64", "4.18.0-513.{}.1.el8_9"), ("el9", "x86_64", "5.14.0-362.{}.1.el9_3"),
-        ("el9", "aarch64", "5.14.0-362.{}.1.el9_3"), ("el10", "x86_64", "6.12.0-55.{}.1.el10_0")]
+OSES = [
+    ("el8", "x86_64", "4.18.0-513.{}.1.el8_9"),
+    ("el9", "x86_64", "5.14.0-362.{}.1.el9_3"),
+    ("el9", "aarch64", "5.14.0-362.{}.1.el9_3"),
+    ("el10", "x86_64", "6.12.0-55.{}.1.el10_0"),
+]
 
 
 def flow(d: dict) -> str:
@@ -44,40 +48,55 @@ def make_site(root: Path, nodes: int, base: int, profile: int, seed: int = 1) ->
     for ver, arch, kfmt in OSES:
         os_id = f"{ver}-{arch}"
         pkgs = [f"  - {flow({'name': f'pkg{i:05d}', 'version': f'1.0-1.{ver}', 'arch': arch})}\n" for i in range(base)]
-        write(root / "os" / os_id / "os.yaml",
-              f"version: {ver}\narch: {arch}\n"
-              f"kernel:\n  version: {kfmt.format(8)}\n  packages: [kernel, kernel-core, kernel-modules]\n"
-              f"  modules:\n    - {{name: \"kmod-xfs-{{{{ kernel_version }}}}\", version: \"1.0-1\"}}\n"
-              f"variables: {{ARCH: {arch}}}\npackages:\n" + "".join(pkgs))
+        write(
+            root / "os" / os_id / "os.yaml",
+            f"version: {ver}\narch: {arch}\n"
+            f"kernel:\n  version: {kfmt.format(8)}\n  packages: [kernel, kernel-core, kernel-modules]\n"
+            f'  modules:\n    - {{name: "kmod-xfs-{{{{ kernel_version }}}}", version: "1.0-1"}}\n'
+            f"variables: {{ARCH: {arch}}}\npackages:\n" + "".join(pkgs),
+        )
         for name, rel in (("20261001", "2"), ("20261121", "3")):
             half = profile // 2
-            entries = [{"name": f"pkg{i:05d}", "version": f"1.0-{rel}.{ver}", "arch": arch}
-                       for i in range(0, 2 * half, 2) if i < base]
-            entries += [{"name": f"other{i:05d}", "version": f"2.0-{rel}.{ver}", "arch": arch}
-                        for i in range(profile - len(entries))]
+            entries = [
+                {"name": f"pkg{i:05d}", "version": f"1.0-{rel}.{ver}", "arch": arch}
+                for i in range(0, 2 * half, 2)
+                if i < base
+            ]
+            entries += [
+                {"name": f"other{i:05d}", "version": f"2.0-{rel}.{ver}", "arch": arch}
+                for i in range(profile - len(entries))
+            ]
             entries.sort(key=lambda e: e["name"])
-            write(root / "errata" / os_id / f"{name}.yaml",
-                  f'profile: "{name}"\nos: {os_id}\ngenerated: "2026-11-21T00:00:00Z"\nsource: bench\npackages:\n'
-                  + "".join(f"  - {flow(e)}\n" for e in entries) + "kernels: []\nkernel_named: []\n")
+            write(
+                root / "errata" / os_id / f"{name}.yaml",
+                f'profile: "{name}"\nos: {os_id}\ngenerated: "2026-11-21T00:00:00Z"\nsource: bench\npackages:\n'
+                + "".join(f"  - {flow(e)}\n" for e in entries)
+                + "kernels: []\nkernel_named: []\n",
+            )
         write(root / "errata" / os_id / "20261121-init.yaml", f"kernel_version: {kfmt.format(13)}\n")
-        write(root / "errata" / os_id / "20261121-fix.yaml",
-              "actions:\n"
-              "  - del: pkg00003\n"
-              f"  - repl: {{name: pkg00005, version: 0.9-1.{ver}, arch: {arch}}}\n"
-              f"  - ronly: {{name: pkg00007, version: \"{{{{ JDK }}}}-1.{ver}\", arch: {arch}}}\n"
-              "    when: \"JDK is defined\"\n"
-              f"  - repl: {{name: firefox, version: 115-1.{ver}, arch: {arch}}}\n"
-              "    if_present: firefox\n")
+        write(
+            root / "errata" / os_id / "20261121-fix.yaml",
+            "actions:\n"
+            "  - del: pkg00003\n"
+            f"  - repl: {{name: pkg00005, version: 0.9-1.{ver}, arch: {arch}}}\n"
+            f'  - ronly: {{name: pkg00007, version: "{{{{ JDK }}}}-1.{ver}", arch: {arch}}}\n'
+            '    when: "JDK is defined"\n'
+            f"  - repl: {{name: firefox, version: 115-1.{ver}, arch: {arch}}}\n"
+            "    if_present: firefox\n",
+        )
     for c in range(8):
-        write(root / "site" / "clusters" / f"c{c}.yaml",
-              f"variables: {{JDK: \"1.{c}\"}}\npackages:\n"
-              + "".join(f"  - cluster{c}-tool{i}\n" for i in range(10)))
-    write(root / "site" / "site.yaml",
-          'deploy_errata: true\nerrata_defaults: {el8: "20261121", el9: "20261121", el10: "20261121"}\n'
-          "installonly_limit: 3\n")
+        write(
+            root / "site" / "clusters" / f"c{c}.yaml",
+            f'variables: {{JDK: "1.{c}"}}\npackages:\n' + "".join(f"  - cluster{c}-tool{i}\n" for i in range(10)),
+        )
+    write(
+        root / "site" / "site.yaml",
+        'deploy_errata: true\nerrata_defaults: {el8: "20261121", el9: "20261121", el10: "20261121"}\n'
+        "installonly_limit: 3\n",
+    )
     names = [f"n{i:05d}.example.org" for i in range(nodes)]
     overrides = ['"n0[0-4]*": "20261001"\n']  # a glob: 5% of the nodes
-    overrides += [f'{n}: "20261001"\n' for n in rng.sample(names[nodes // 2:], nodes * 15 // 100)]  # 15% by name
+    overrides += [f'{n}: "20261001"\n' for n in rng.sample(names[nodes // 2 :], nodes * 15 // 100)]  # 15% by name
     write(root / "site" / "errata-overrides.yaml", "".join(overrides))
     nd = root / "site" / "nodes"
     nd.mkdir(parents=True, exist_ok=True)
@@ -115,8 +134,10 @@ def main() -> None:
             sys.exit(f"resolve failed (rc {rc})")
         files = [f for f in out.iterdir() if not f.name.startswith(".")]
         size = sum(f.stat().st_size for f in files)
-        print(f"resolve --all --format {args.format} --out-dir, {run}: {wall:.2f} s, {args.nodes / wall:.0f} nodes/s, "
-              f"peak {rss:.0f} MB, {len(files)} files, {size / 1e6:.0f} MB written")
+        print(
+            f"resolve --all --format {args.format} --out-dir, {run}: {wall:.2f} s, {args.nodes / wall:.0f} nodes/s, "
+            f"peak {rss:.0f} MB, {len(files)} files, {size / 1e6:.0f} MB written"
+        )
     subprocess.run(["rm", "-rf", str(tmp)], check=False)
 
 

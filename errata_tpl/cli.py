@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import UserError
-from .formats import EXTENSIONS, FORMATS
-from .report import Reporter
+from errata_tpl import __version__
+from errata_tpl.errors import UserError
+from errata_tpl.output.formats import EXTENSIONS, FORMATS
+from errata_tpl.report import Reporter
 
 
 def _terminate_cleanly() -> None:
@@ -37,7 +37,7 @@ class Context:
         self.rep = Reporter(verbosity)
 
     def tree(self) -> Any:
-        from .tree import Tree  # imported by the commands that read the tree
+        from errata_tpl.site.tree import Tree  # imported by the commands that read the tree
 
         return Tree(self.root)
 
@@ -76,7 +76,9 @@ def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="errata-tpl")
 @click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="The configuration tree (os/, site/, errata/). Default: $ERRATA_TPL_ROOT, else the current directory.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
@@ -99,37 +101,76 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
 @click.option("--format", "fmt", type=click.Choice(["yaml", "pan"]), default="yaml", show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing profile (a dated profile is a record).")
 @click.option("--no-cache", is_flag=True, help="Read every header again; do not use the header cache.")
-@click.option("--check-all", is_flag=True,
-              help="rpm's whole-file check (payload digests) of every file, not only of the builds the profile names.")
-@click.option("--keyring", "keyring", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="An ASCII-armoured public key (RPM-GPG-KEY-*) to check signatures against; repeatable.")
-@click.option("--require-signature", is_flag=True,
-              help="Leave out every package not signed by a key of the keyring.")
+@click.option(
+    "--check-all",
+    is_flag=True,
+    help="rpm's whole-file check (payload digests) of every file, not only of the builds the profile names.",
+)
+@click.option(
+    "--keyring",
+    "keyring",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An ASCII-armoured public key (RPM-GPG-KEY-*) to check signatures against; repeatable.",
+)
+@click.option("--require-signature", is_flag=True, help="Leave out every package not signed by a key of the keyring.")
 @click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
-@click.option("--min-severity", type=click.Choice(["Low", "Moderate", "Important", "Critical"]),
-              help="With --security-only: only advisories of at least this severity.")
-@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]),
-              help="Only builds published by this day (inclusive): the mirror as it was then.")
-@click.option("--date-field", type=click.Choice(["issued", "updated", "buildtime"]), default="issued",
-              show_default=True, help="What 'published' means for --until (advisory dates need updateinfo).")
+@click.option(
+    "--min-severity",
+    type=click.Choice(["Low", "Moderate", "Important", "Critical"]),
+    help="With --security-only: only advisories of at least this severity.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]),
+    help="Only builds published by this day (inclusive): the mirror as it was then.",
+)
+@click.option(
+    "--date-field",
+    type=click.Choice(["issued", "updated", "buildtime"]),
+    default="issued",
+    show_default=True,
+    help="What 'published' means for --until (advisory dates need updateinfo).",
+)
 @_verbosity
 @click.pass_obj
 @_user_errors
 def generate(
-    obj: Context, errata_dir: Path, os_id: str, profile: str | None, to_stdout: bool,
-    output: Path | None, fmt: str, force: bool, no_cache: bool, check_all: bool, keyring: tuple[Path, ...],
-    require_signature: bool, security_only: bool, min_severity: str | None, until: Any, date_field: str,
+    obj: Context,
+    errata_dir: Path,
+    os_id: str,
+    profile: str | None,
+    to_stdout: bool,
+    output: Path | None,
+    fmt: str,
+    force: bool,
+    no_cache: bool,
+    check_all: bool,
+    keyring: tuple[Path, ...],
+    require_signature: bool,
+    security_only: bool,
+    min_severity: str | None,
+    until: Any,
+    date_field: str,
 ) -> None:
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
     if min_severity and not security_only:
         raise click.UsageError("--min-severity goes with --security-only")
-    from .commands import generate as cmd
-    from .selection import Selection
+    from errata_tpl.commands import generate as cmd
+    from errata_tpl.profile.selection import Selection
 
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = cmd.GenerateRequest(
-        mirror=errata_dir, source=str(errata_dir), os_id=os_id, profile=profile, fmt=fmt, use_cache=not no_cache,
-        check_all=check_all, keyring=keyring, require_signature=require_signature, selection=selection,
+        mirror=errata_dir,
+        source=str(errata_dir),
+        os_id=os_id,
+        profile=profile,
+        fmt=fmt,
+        use_cache=not no_cache,
+        check_all=check_all,
+        keyring=keyring,
+        require_signature=require_signature,
+        selection=selection,
     )
     result = cmd.generate(obj.root, req, obj.rep)
     if to_stdout:
@@ -142,15 +183,20 @@ def generate(
 
 @main.command()
 @click.argument("errata_dir", type=click.Path(path_type=Path))
-@click.option("--keyring", "keyring", multiple=True, required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="An ASCII-armoured public key (RPM-GPG-KEY-*) to trust; repeatable.")
+@click.option(
+    "--keyring",
+    "keyring",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An ASCII-armoured public key (RPM-GPG-KEY-*) to trust; repeatable.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 @_user_errors
 def verify(obj: Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
     """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok)."""
-    from .commands import verify as cmd
+    from errata_tpl.commands import verify as cmd
 
     report = cmd.verify(errata_dir, keyring)
     if fmt == "json":
@@ -164,29 +210,42 @@ def verify(obj: Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) 
 @click.argument("nodes", nargs=-1)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True)
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Render with your own Jinja2 template (the yaml output's keys at top level).")
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Render with your own Jinja2 template (the yaml output's keys at top level).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="One file per node: DIR/<node>.<ext>.")
+@click.option(
+    "--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>."
+)
 @_verbosity
 @click.pass_obj
 @_user_errors
-def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, template: Path | None,
-            output: Path | None, out_dir: Path | None) -> None:
+def resolve(
+    obj: Context,
+    nodes: tuple[str, ...],
+    all_nodes: bool,
+    fmt: str,
+    template: Path | None,
+    output: Path | None,
+    out_dir: Path | None,
+) -> None:
     """Resolve NODE... (or --all) into concrete package lists."""
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
     if output is not None and out_dir is not None:
         raise click.UsageError("-o and --out-dir exclude each other")
     tree = obj.tree()
-    from . import render
-    from .commands import resolve as cmd
+    from errata_tpl.commands import resolve as cmd
+    from errata_tpl.output import render
 
     chosen = cmd.select_nodes(tree, nodes, all_nodes)
     _, results = cmd.resolve_all(tree, chosen, obj.rep)
     renderer = render.Renderer(
-        fmt, template.read_text(encoding="utf-8") if template else None, str(template) if template else "",
+        fmt,
+        template.read_text(encoding="utf-8") if template else None,
+        str(template) if template else "",
     )
     if out_dir is not None:
         ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else EXTENSIONS[fmt]
@@ -195,7 +254,7 @@ def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, tem
         return
     text = cmd.render_many(renderer, results)
     if output is not None:
-        from . import atomic
+        from errata_tpl.fileio import atomic
 
         atomic.write_text(output, text)
         obj.rep.info(f"wrote {output}")
@@ -210,7 +269,7 @@ def resolve(obj: Context, nodes: tuple[str, ...], all_nodes: bool, fmt: str, tem
 @_user_errors
 def explain(obj: Context, node: str, package: str) -> None:
     """Print every step that touched PACKAGE on NODE."""
-    from .commands import inspect as cmd
+    from errata_tpl.commands import inspect as cmd
 
     for line in cmd.explain(obj.tree(), node, package):
         click.echo(line)
@@ -219,8 +278,14 @@ def explain(obj: Context, node: str, package: str) -> None:
 @main.command()
 @click.argument("nodes", nargs=-1)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
-@click.option("--repo", "repos", multiple=True, required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A repository (a directory with repodata/); repeatable.")
+@click.option(
+    "--repo",
+    "repos",
+    multiple=True,
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A repository (a directory with repodata/); repeatable.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_verbosity
 @click.pass_obj
@@ -230,8 +295,8 @@ def check(obj: Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Pa
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
     tree = obj.tree()
-    from .commands import check as cmd
-    from .commands.resolve import select_nodes
+    from errata_tpl.commands import check as cmd
+    from errata_tpl.commands.resolve import select_nodes
 
     outcomes = cmd.check(tree, select_nodes(tree, nodes, all_nodes), repos, obj.rep)
     if fmt == "json":
@@ -250,14 +315,15 @@ def check(obj: Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Pa
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 @_user_errors
-def diff(obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None,
-         os_id: str | None, fmt: str) -> None:
+def diff(
+    obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None, os_id: str | None, fmt: str
+) -> None:
     """Added, removed, upgraded and downgraded packages between A and B.
 
     A and B are two profile files or resolved lists (yaml or json), or two profile
     names with --os; or --node N1 --node N2; or NODE --profile P."""
-    from . import diff as diffmod
-    from .commands import diff as cmd
+    from errata_tpl.checks import diff as diffmod
+    from errata_tpl.commands import diff as cmd
 
     d = cmd.diff(obj.tree(), a, b, nodes, profile, os_id)
     click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
@@ -269,7 +335,7 @@ def diff(obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], pro
 @_user_errors
 def status(obj: Context) -> None:
     """A table of every node: errata profile and where it came from, kernel, changes."""
-    from .commands import inspect as cmd
+    from errata_tpl.commands import inspect as cmd
 
     rows, ok = cmd.status(obj.tree(), obj.rep)
     click.echo(cmd.table(cmd.STATUS_COLUMNS, rows), nl=False)

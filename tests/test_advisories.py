@@ -7,7 +7,7 @@ import rpmfactory
 import yaml
 from conftest import spec
 
-from errata_tpl import advisories
+from errata_tpl.mirror import advisories
 
 DAY = 86400
 
@@ -24,11 +24,24 @@ BUILDS = [
     spec("tzdata 2026a-1.el9 noarch", buildtime=ts("2026-04-01")),  # no advisory
 ]
 ADVISORIES = [
-    rpmfactory.Advisory("RHSA-2026:0100", "security", "2026-03-05", ("bash-5.1-2.el9.x86_64.rpm",),
-                        severity="Important", cves=("CVE-2026-1111", "CVE-2026-2222")),
+    rpmfactory.Advisory(
+        "RHSA-2026:0100",
+        "security",
+        "2026-03-05",
+        ("bash-5.1-2.el9.x86_64.rpm",),
+        severity="Important",
+        cves=("CVE-2026-1111", "CVE-2026-2222"),
+    ),
     rpmfactory.Advisory("RHBA-2026:0200", "bugfix", "2026-06-10", ("bash-5.1-3.el9.x86_64.rpm",)),
-    rpmfactory.Advisory("RHSA-2026:0050", "security", "2026-02-03", ("curl-7.7-1.el9.x86_64.rpm",),
-                        severity="Low", cves=("CVE-2026-0001",), updated="2026-09-01"),
+    rpmfactory.Advisory(
+        "RHSA-2026:0050",
+        "security",
+        "2026-02-03",
+        ("curl-7.7-1.el9.x86_64.rpm",),
+        severity="Low",
+        cves=("CVE-2026-0001",),
+        updated="2026-09-01",
+    ),
 ]
 
 
@@ -53,7 +66,12 @@ def test_load_reads_updateinfo_through_repomd(repo):
     by = advisories.load(repo)
     (a,) = by[("bash", "0", "5.1", "2.el9", "x86_64")]
     assert (a.id, a.type, a.severity, a.issued, a.cves) == (
-        "RHSA-2026:0100", "security", "Important", "2026-03-05", ("CVE-2026-1111", "CVE-2026-2222"))
+        "RHSA-2026:0100",
+        "security",
+        "Important",
+        "2026-03-05",
+        ("CVE-2026-1111", "CVE-2026-2222"),
+    )
     assert advisories.load(repo.parent) is None  # no repodata: no advisories
 
 
@@ -62,8 +80,7 @@ def test_entries_are_annotated(repo, cli, tmp_path):
     assert p["advisories"] == "updateinfo"
     bash = next(e for e in p["packages"] if e["name"] == "bash")
     assert bash["version"] == "5.1-3.el9"
-    assert bash["advisories"] == [{"id": "RHBA-2026:0200", "type": "bugfix", "severity": None,
-                                   "issued": "2026-06-10"}]
+    assert bash["advisories"] == [{"id": "RHBA-2026:0200", "type": "bugfix", "severity": None, "issued": "2026-06-10"}]
     assert "cves" not in bash  # a bugfix names no CVE
     tz = next(e for e in p["packages"] if e["name"] == "tzdata")
     assert "advisories" not in tz
@@ -87,8 +104,11 @@ def test_security_only(repo, cli, tmp_path):
         # issued dates: bash-2 on 03-05, curl on 02-03; tzdata (no advisory) by build time 04-01
         ("2026-03-04", "issued", {("bash", "x86_64"): "5.1-1.el9", ("curl", "x86_64"): "7.7-1.el9"}),
         ("2026-03-05", "issued", {("bash", "x86_64"): "5.1-2.el9", ("curl", "x86_64"): "7.7-1.el9"}),
-        ("2026-04-01", "issued", {("bash", "x86_64"): "5.1-2.el9", ("curl", "x86_64"): "7.7-1.el9",
-                                  ("tzdata", "noarch"): "2026a-1.el9"}),
+        (
+            "2026-04-01",
+            "issued",
+            {("bash", "x86_64"): "5.1-2.el9", ("curl", "x86_64"): "7.7-1.el9", ("tzdata", "noarch"): "2026a-1.el9"},
+        ),
         # the updated date moves curl to 09-01
         ("2026-08-31", "updated", {("bash", "x86_64"): "5.1-3.el9", ("tzdata", "noarch"): "2026a-1.el9"}),
         # build times: bash-2 was built 03-01, before its advisory
@@ -115,7 +135,7 @@ def test_until_without_updateinfo_uses_build_time_and_says_so(make_rpms, cli, tm
 def test_profile_with_advisories_reads_back(repo, cli, tmp_path):
     r = cli("generate", repo, "--os", "el9-x86_64", "--profile", "20261121", root=tmp_path)
     assert r.exit_code == 0
-    from errata_tpl import profile
+    from errata_tpl.profile import profile
 
     p = profile.load(tmp_path / "errata/el9-x86_64/20261121.yaml")
     curl = next(e for e in p.packages if e.name == "curl")
@@ -123,12 +143,17 @@ def test_profile_with_advisories_reads_back(repo, cli, tmp_path):
 
 
 def test_renamed_package_is_reported_with_its_fix(make_rpms, cli, tmp_path):
-    make_rpms(["oldname 1-1.el9 x86_64",
-               spec("newname 2-1.el9 x86_64", obsoletes=("oldname < 2",), provides=("oldname = 2",))])
+    make_rpms(
+        [
+            "oldname 1-1.el9 x86_64",
+            spec("newname 2-1.el9 x86_64", obsoletes=("oldname < 2",), provides=("oldname = 2",)),
+        ]
+    )
     p, err = gen(cli, tmp_path / "mirror", tmp_path)
     (r,) = p["renamed"]
     assert r["name"] == "newname" and r["obsoletes"].startswith("oldname")
     assert r["actions"] == [
         {"repl": {"name": "newname", "version": "2-1.el9", "arch": "x86_64"}, "if_present": "oldname"},
-        {"del": "oldname"}]
+        {"del": "oldname"},
+    ]
     assert "newname obsoletes oldname" in err

@@ -67,7 +67,8 @@ def test_errata_package_needing_a_library_the_list_holds_back(site, cli):
     root, repo = site
     # the fix hook pins libx back; app's errata build needs libx 2
     (root / "errata/el9-x86_64/20261121-fix.yaml").write_text(
-        "actions:\n  - repl: {name: libx, version: 1.0-1.el9, arch: x86_64}\n")
+        "actions:\n  - repl: {name: libx, version: 1.0-1.el9, arch: x86_64}\n"
+    )
     node(root, "held", "")
     rc, out = check(cli, root, repo, "held")
     assert rc == 1
@@ -95,7 +96,8 @@ def test_missing_from_repositories_and_pulled_in(site, cli):
     texts = {p["text"]: p["fix"] for p in out["ghost"]["problems"]}
     assert texts["ghost-1-1.el9.x86_64 is in no repository"] == {"del": "ghost"}
     assert texts["libx-9-9.x86_64 is in no repository"] == {
-        "repl": {"name": "libx", "version": "2.0-1.el9", "arch": "x86_64"}}
+        "repl": {"name": "libx", "version": "2.0-1.el9", "arch": "x86_64"}
+    }
     assert out["deps"]["ok"] and out["deps"]["pulled_in"] == ["helper-1-1.el9.noarch"]
 
 

@@ -9,10 +9,15 @@ import sys
 import rpmfactory
 import yaml
 
-from errata_tpl import profile as profilemod
+from errata_tpl.profile import profile as profilemod
 
-MIRROR = ["bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64", "openssl-libs 1:3.0.7-24.el9 x86_64",
-          "kernel 5.14.0-362.13.1.el9_3 x86_64", "bash 5.1.8-9.el9 src"]
+MIRROR = [
+    "bash 5.1.8-6.el9_1 x86_64",
+    "bash 5.1.8-9.el9 x86_64",
+    "openssl-libs 1:3.0.7-24.el9 x86_64",
+    "kernel 5.14.0-362.13.1.el9_3 x86_64",
+    "bash 5.1.8-9.el9 src",
+]
 
 
 def test_writes_the_dated_profile(make_rpms, tmp_path, cli, monkeypatch):
@@ -41,10 +46,20 @@ def test_writes_the_dated_profile(make_rpms, tmp_path, cli, monkeypatch):
 def test_output_is_byte_identical_across_runs(make_rpms, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
     make_rpms(MIRROR)
-    a = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--stdout",
-            root=tmp_path).stdout
-    b = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--stdout",
-            "--no-cache", root=tmp_path).stdout
+    a = cli(
+        "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--stdout", root=tmp_path
+    ).stdout
+    b = cli(
+        "generate",
+        tmp_path / "mirror",
+        "--os",
+        "el9-x86_64",
+        "--profile",
+        "20261121",
+        "--stdout",
+        "--no-cache",
+        root=tmp_path,
+    ).stdout
     assert a == b and a.startswith('profile: "20261121"\n')
 
 
@@ -80,8 +95,9 @@ def test_bad_files_are_named_and_the_run_succeeds(make_rpms, tmp_path, cli):
 
 def test_pan_format(make_rpms, tmp_path, cli):
     make_rpms(MIRROR)
-    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--format", "pan",
-            root=tmp_path)
+    r = cli(
+        "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", "--format", "pan", root=tmp_path
+    )
     assert r.exit_code == 0
     text = (tmp_path / "errata/el9-x86_64/20261121.pan").read_text()
     assert "unique template rpms/errata/20261121;" in text
@@ -141,8 +157,12 @@ def test_changed_options_are_not_reused(make_rpms, tmp_path, cli):
 
 def test_user_error_has_no_traceback_as_a_process(tmp_path):
     env = dict(os.environ, ERRATA_TPL_ROOT=str(tmp_path))
-    p = subprocess.run([sys.executable, "-m", "errata_tpl.cli", "generate", str(tmp_path / "nope"), "--os",
-                        "el9-x86_64"], capture_output=True, text=True, env=env)
+    p = subprocess.run(
+        [sys.executable, "-m", "errata_tpl.cli", "generate", str(tmp_path / "nope"), "--os", "el9-x86_64"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert p.returncode == 1
     assert p.stderr.strip().count("\n") == 0 and "Traceback" not in p.stderr
     assert "nope: not a directory" in p.stderr
@@ -161,8 +181,11 @@ def test_progress_bar_only_on_a_terminal_and_a_large_mirror():
     tty = _Terminal()
     assert list(_progress_bar(Reporter(0, tty))(items)) == items
     assert "reading headers" in tty.getvalue()
-    for rep, n in ((Reporter(0, _Terminal()), 10), (Reporter(0, io.StringIO()), len(items)),
-                   (Reporter(-1, _Terminal()), len(items))):
+    for rep, n in (
+        (Reporter(0, _Terminal()), 10),
+        (Reporter(0, io.StringIO()), len(items)),
+        (Reporter(-1, _Terminal()), len(items)),
+    ):
         assert list(_progress_bar(rep)(items[:n])) == items[:n]
         assert rep.stream.getvalue() == ""
 

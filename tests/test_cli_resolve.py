@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from errata_tpl.render import EXTENSIONS, FORMATS
+from errata_tpl.output.render import EXTENSIONS, FORMATS
 
 NODES = 12
 
@@ -16,11 +16,12 @@ def test_resolve_one_node_yaml(example_root, cli):
     assert r.exit_code == 0, r.stderr
     d = yaml.safe_load(r.stdout)
     assert d["node"] == "wn-012.example.org" and d["errata"] == "20261121" and d["errata_from"] == "override"
-    assert d["kernel"] == {"version": "5.14.0-362.13.1.el9_3", "from": "errata-init",
-                           "kept": ["5.14.0-362.8.1.el9_3"]}
+    assert d["kernel"] == {"version": "5.14.0-362.13.1.el9_3", "from": "errata-init", "kept": ["5.14.0-362.8.1.el9_3"]}
     kernels = [p for p in d["packages"] if p["name"] == "kernel"]
     assert [(k["version"], k["from"], k["multi"]) for k in kernels] == [
-        ("5.14.0-362.8.1.el9_3", "keep-kernel", True), ("5.14.0-362.13.1.el9_3", "kernel", True)]
+        ("5.14.0-362.8.1.el9_3", "keep-kernel", True),
+        ("5.14.0-362.13.1.el9_3", "kernel", True),
+    ]
     nss = next(p for p in d["packages"] if p["name"] == "nss")
     assert (nss["version"], nss["from"]) == ("3.90.0-3.el9_2", "fix:20261121")
 
@@ -112,16 +113,24 @@ def test_explain_a_removed_package(example_root, cli):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (("site/errata-overrides.yaml", 'wn-001.example.org: "20300101"\n'),
-         "node wn-001.example.org: errata profile '20300101' chosen by site/errata-overrides.yaml "
-         "key 'wn-001.example.org' does not exist"),
+        (
+            ("site/errata-overrides.yaml", 'wn-001.example.org: "20300101"\n'),
+            "node wn-001.example.org: errata profile '20300101' chosen by site/errata-overrides.yaml "
+            "key 'wn-001.example.org' does not exist",
+        ),
         (("site/site.yaml", "deploy_errata: [oops\n"), "site/site.yaml: malformed YAML (line "),
-        (("site/site.yaml", 'deploy_errata: "yes please"\n'),
-         "site/site.yaml: key 'deploy_errata': expected true or false, got str 'yes please'"),
-        (("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\npackages: [{name: a, version: 1.10}]\n"),
-         "site/nodes/wn-001.example.org.yaml: packages[0]: version must be a quoted string"),
-        (("errata/el9-x86_64/20261121-fix.yaml", "actions:\n  - add: {name: nss, version: 1-1, arch: x86_64}\n"),
-         "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add"),
+        (
+            ("site/site.yaml", 'deploy_errata: "yes please"\n'),
+            "site/site.yaml: key 'deploy_errata': expected true or false, got str 'yes please'",
+        ),
+        (
+            ("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\npackages: [{name: a, version: 1.10}]\n"),
+            "site/nodes/wn-001.example.org.yaml: packages[0]: version must be a quoted string",
+        ),
+        (
+            ("errata/el9-x86_64/20261121-fix.yaml", "actions:\n  - add: {name: nss, version: 1-1, arch: x86_64}\n"),
+            "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add",
+        ),
     ],
 )
 def test_user_errors_are_one_line_rc1_and_write_nothing(example_root, cli, tmp_path, edit, message):

@@ -2,14 +2,25 @@
 
 import json
 
-from errata_tpl.diff import Item, compare
+from errata_tpl.checks.diff import Item, compare
 
 
 def test_compare_kinds():
-    a = [Item("bash", "x86_64", "5.1-6"), Item("nss", "x86_64", "3.101-7"), Item("gone", "x86_64", "1-1"),
-         Item("kernel", "x86_64", "5.14-1"), Item("tzdata", None, None)]
-    b = [Item("bash", "x86_64", "5.1-9"), Item("nss", "x86_64", "3.90-3"), Item("new", "noarch", "1-1"),
-         Item("kernel", "x86_64", "5.14-1"), Item("kernel", "x86_64", "5.14-2"), Item("tzdata", None, "2024a-1")]
+    a = [
+        Item("bash", "x86_64", "5.1-6"),
+        Item("nss", "x86_64", "3.101-7"),
+        Item("gone", "x86_64", "1-1"),
+        Item("kernel", "x86_64", "5.14-1"),
+        Item("tzdata", None, None),
+    ]
+    b = [
+        Item("bash", "x86_64", "5.1-9"),
+        Item("nss", "x86_64", "3.90-3"),
+        Item("new", "noarch", "1-1"),
+        Item("kernel", "x86_64", "5.14-1"),
+        Item("kernel", "x86_64", "5.14-2"),
+        Item("tzdata", None, "2024a-1"),
+    ]
     d = compare("a", a, "b", b)
     got = [(c.kind, c.name, c.old, c.new) for c in d.changes]
     assert got == [
@@ -46,12 +57,16 @@ def test_two_profile_files_and_two_resolved_files(example_root, cli, tmp_path):
 
 
 def test_two_nodes(example_root, cli):
-    r = cli("diff", "--node", "wn-001.example.org", "--node", "wn-012.example.org", "--format", "json",
-            root=example_root)
+    r = cli(
+        "diff", "--node", "wn-001.example.org", "--node", "wn-012.example.org", "--format", "json", root=example_root
+    )
     d = json.loads(r.stdout)
     assert {(c["name"], c["to"]) for c in d["added"]} == {
-        ("kernel", "5.14.0-362.8.1.el9_3"), ("kernel-core", "5.14.0-362.8.1.el9_3"),
-        ("kernel-modules", "5.14.0-362.8.1.el9_3"), ("kmod-xfs-5.14.0-362.8.1.el9_3", "1.0-1.el9")}
+        ("kernel", "5.14.0-362.8.1.el9_3"),
+        ("kernel-core", "5.14.0-362.8.1.el9_3"),
+        ("kernel-modules", "5.14.0-362.8.1.el9_3"),
+        ("kmod-xfs-5.14.0-362.8.1.el9_3", "1.0-1.el9"),
+    }
     assert d["removed"] == [] and d["upgraded"] == []
 
 
@@ -61,7 +76,7 @@ def test_preview_a_profile(example_root, cli):
     assert r.stdout.splitlines()[0] == "--- wn-051.example.org (20261001)"
     assert "upgraded    kernel.x86_64  5.14.0-362.8.1.el9_3 -> 5.14.0-362.13.1.el9_3  [EXSA-2026:1005" in r.stdout
     # nothing was written, and the node still resolves to its own profile
-    assert "errata: \"20261001\"" in cli("resolve", "wn-051.example.org", root=example_root).stdout
+    assert 'errata: "20261001"' in cli("resolve", "wn-051.example.org", root=example_root).stdout
 
 
 def test_usage_errors(example_root, cli):

@@ -11,16 +11,21 @@ from pathlib import Path
 import yaml
 from conftest import spec
 
-from errata_tpl import ref
+from errata_tpl.values import ref
 
 MIRROR = [
-    "bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64",
-    "nss 3.90.0-3.el9_2 x86_64", "nss 3.101.0-7.el9_4 x86_64",
+    "bash 5.1.8-6.el9_1 x86_64",
+    "bash 5.1.8-9.el9 x86_64",
+    "nss 3.90.0-3.el9_2 x86_64",
+    "nss 3.101.0-7.el9_4 x86_64",
     "seamonkey-nss 2.53.17-1.el9 x86_64",
-    "tzdata 2023c-1.el9 noarch", "tzdata 2024a-1.el9 noarch",
-    "compat-libs 1.0-1.el9 i686", "compat-libs 1.0-2.el9 i686",
+    "tzdata 2023c-1.el9 noarch",
+    "tzdata 2024a-1.el9 noarch",
+    "compat-libs 1.0-1.el9 i686",
+    "compat-libs 1.0-2.el9 i686",
     "vim-minimal 2:8.2.2637-20.el9_1 x86_64",
-    "kernel 5.14.0-362.8.1.el9_3 x86_64", "kernel 5.14.0-362.13.1.el9_3 x86_64",
+    "kernel 5.14.0-362.8.1.el9_3 x86_64",
+    "kernel 5.14.0-362.13.1.el9_3 x86_64",
     # as the real kernel-core does: how dnf knows it is installonly
     spec("kernel-core 5.14.0-362.8.1.el9_3 x86_64", provides=("installonlypkg(kernel)",)),
     spec("kernel-core 5.14.0-362.13.1.el9_3 x86_64", provides=("installonlypkg(kernel)",)),
@@ -41,18 +46,33 @@ packages:
 
 
 def dnf(installroot: Path, repo: Path, cache: Path, *args: str) -> None:
-    cmd = ["dnf", "-y", "-q", f"--installroot={installroot}", "--setopt=reposdir=/nonexistent",
-           f"--repofrompath=fixture,file://{repo}", "--repo=fixture", "--setopt=fixture.gpgcheck=0",
-           "--releasever=9", "--noplugins", f"--setopt=cachedir={cache}", "--setopt=install_weak_deps=False",
-           *args]
+    cmd = [
+        "dnf",
+        "-y",
+        "-q",
+        f"--installroot={installroot}",
+        "--setopt=reposdir=/nonexistent",
+        f"--repofrompath=fixture,file://{repo}",
+        "--repo=fixture",
+        "--setopt=fixture.gpgcheck=0",
+        "--releasever=9",
+        "--noplugins",
+        f"--setopt=cachedir={cache}",
+        "--setopt=install_weak_deps=False",
+        *args,
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr + p.stdout
 
 
 def installed_packages(installroot: Path) -> dict[str, str]:
     """NEVRA -> name of every package rpm has in the installroot."""
-    p = subprocess.run(["rpm", "--root", str(installroot), "-qa", "--qf", "%{NAME}-%{EVR}.%{ARCH} %{NAME}\\n"],
-                       capture_output=True, text=True, check=True)
+    p = subprocess.run(
+        ["rpm", "--root", str(installroot), "-qa", "--qf", "%{NAME}-%{EVR}.%{ARCH} %{NAME}\\n"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return dict(line.split() for line in p.stdout.splitlines() if not line.startswith("gpg-pubkey"))
 
 
@@ -65,9 +85,13 @@ def same_set(have: set[str], packages: list[dict]) -> bool:
     version or arch matches any), and nothing else is installed."""
     left = set(have)
     for p in packages:
-        hits = [h for h in left if h.startswith(f"{p['name']}-") and
-                (p["version"] is None or h.startswith(f"{p['name']}-{p['version']}.")) and
-                (p["arch"] is None or h.endswith(f".{p['arch']}"))]
+        hits = [
+            h
+            for h in left
+            if h.startswith(f"{p['name']}-")
+            and (p["version"] is None or h.startswith(f"{p['name']}-{p['version']}."))
+            and (p["arch"] is None or h.endswith(f".{p['arch']}"))
+        ]
         if len(hits) != 1:
             return False
         left.discard(hits[0])
@@ -105,9 +129,8 @@ def test_dnf_installs_exactly_the_resolved_lists(make_rpms, tmp_path, cli, monke
     assert cli("generate", repo, "--os", "el9-x86_64", "--profile", "20261121", root=root).exit_code == 0
     (root / "errata/el9-x86_64/20261121-init.yaml").write_text("kernel_version: 5.14.0-362.13.1.el9_3\n")
     (root / "errata/el9-x86_64/20261121-fix.yaml").write_text(
-        "actions:\n"
-        "  - del: seamonkey-nss\n"
-        "  - repl: {name: nss, version: 3.90.0-3.el9_2, arch: x86_64}\n")
+        "actions:\n  - del: seamonkey-nss\n  - repl: {name: nss, version: 3.90.0-3.el9_2, arch: x86_64}\n"
+    )
 
     installroot, cache = tmp_path / "installroot", tmp_path / "dnf-cache"
 
@@ -117,9 +140,14 @@ def test_dnf_installs_exactly_the_resolved_lists(make_rpms, tmp_path, cli, monke
     apply(installroot, repo, cache, base)
     have = installed(installroot)
     assert have == {
-        "bash-5.1.8-6.el9_1.x86_64", "nss-3.90.0-3.el9_2.x86_64", "seamonkey-nss-2.53.17-1.el9.x86_64",
-        "tzdata-2023c-1.el9.noarch", "compat-libs-1.0-1.el9.i686", "vim-minimal-2:8.2.2637-20.el9_1.x86_64",
-        "kernel-5.14.0-362.8.1.el9_3.x86_64", "kernel-core-5.14.0-362.8.1.el9_3.x86_64",
+        "bash-5.1.8-6.el9_1.x86_64",
+        "nss-3.90.0-3.el9_2.x86_64",
+        "seamonkey-nss-2.53.17-1.el9.x86_64",
+        "tzdata-2023c-1.el9.noarch",
+        "compat-libs-1.0-1.el9.i686",
+        "vim-minimal-2:8.2.2637-20.el9_1.x86_64",
+        "kernel-5.14.0-362.8.1.el9_3.x86_64",
+        "kernel-core-5.14.0-362.8.1.el9_3.x86_64",
     }
     assert same_set(have, data["packages"])
 

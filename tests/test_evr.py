@@ -1,8 +1,8 @@
 import pytest
 import rpm
 
-from errata_tpl import evr
 from errata_tpl.errors import UserError
+from errata_tpl.values import evr
 
 
 @pytest.mark.parametrize(

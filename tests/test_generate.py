@@ -4,10 +4,10 @@ import pytest
 import rpmfactory
 from conftest import spec
 
-from errata_tpl.generate import build_profile, choose
-from errata_tpl.rpminfo import RpmInfo
-from errata_tpl.scan import scan
-from errata_tpl.walk import find_rpms
+from errata_tpl.mirror.rpminfo import RpmInfo
+from errata_tpl.mirror.scan import scan
+from errata_tpl.mirror.walk import find_rpms
+from errata_tpl.profile.generate import build_profile, choose
 
 
 def headers(mirror):
@@ -15,8 +15,9 @@ def headers(mirror):
 
 
 def profile_of(mirror, **kw):
-    return build_profile(headers(mirror), os_id="el9-x86_64", profile="20261121", source="m",
-                         generated="2026-11-21T00:00:00Z", **kw)
+    return build_profile(
+        headers(mirror), os_id="el9-x86_64", profile="20261121", source="m", generated="2026-11-21T00:00:00Z", **kw
+    )
 
 
 def entries(items):
@@ -24,13 +25,24 @@ def entries(items):
 
 
 def test_newest_per_name_and_arch_with_epochs(make_rpms, tmp_path):
-    make_rpms([
-        "bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64", "bash 5.1.8-10.el9 aarch64",
-        "glibc 2.34-60.el9 i686", "glibc 2.34-83.el9 x86_64", "glibc 2.34-83.el9 i686",
-        "openssl-libs 1:3.0.7-18.el9 x86_64", "openssl-libs 3.0.9-1.el9 x86_64",  # epoch wins over version
-        "pre 1.0~rc1-1 noarch", "pre 1.0-1 noarch", "snap 1.0-1 noarch", "snap 1.0^git1-1 noarch",
-        "odd 1-1 riscv64", "odd 2-1 loongarch64",
-    ])
+    make_rpms(
+        [
+            "bash 5.1.8-6.el9_1 x86_64",
+            "bash 5.1.8-9.el9 x86_64",
+            "bash 5.1.8-10.el9 aarch64",
+            "glibc 2.34-60.el9 i686",
+            "glibc 2.34-83.el9 x86_64",
+            "glibc 2.34-83.el9 i686",
+            "openssl-libs 1:3.0.7-18.el9 x86_64",
+            "openssl-libs 3.0.9-1.el9 x86_64",  # epoch wins over version
+            "pre 1.0~rc1-1 noarch",
+            "pre 1.0-1 noarch",
+            "snap 1.0-1 noarch",
+            "snap 1.0^git1-1 noarch",
+            "odd 1-1 riscv64",
+            "odd 2-1 loongarch64",
+        ]
+    )
     built = profile_of(tmp_path / "mirror")
     assert entries(built.profile.packages) == [
         ("bash", "5.1.8-10.el9", "aarch64"),
@@ -54,17 +66,25 @@ def test_source_rpms_are_not_packages(make_rpms, tmp_path):
 
 
 def test_kernels_listed_apart_newest_first_and_kernel_named(make_rpms, tmp_path):
-    make_rpms([
-        "kernel 5.14.0-362.8.1.el9_3 x86_64", "kernel 5.14.0-362.13.1.el9_3 x86_64",
-        "kernel-core 5.14.0-362.13.1.el9_3 x86_64", "kernel-core 5.14.0-362.8.1.el9_3 x86_64",
-        "kernel-utils 2.4-1.el9 noarch", "kernel-module-nvidia 550.54-1.el9 x86_64",
-        "kmod-xfs-5.14.0-362.13.1.el9_3 1.0-1.el9 x86_64", "bash 5.1.8-9.el9 x86_64",
-    ])
+    make_rpms(
+        [
+            "kernel 5.14.0-362.8.1.el9_3 x86_64",
+            "kernel 5.14.0-362.13.1.el9_3 x86_64",
+            "kernel-core 5.14.0-362.13.1.el9_3 x86_64",
+            "kernel-core 5.14.0-362.8.1.el9_3 x86_64",
+            "kernel-utils 2.4-1.el9 noarch",
+            "kernel-module-nvidia 550.54-1.el9 x86_64",
+            "kmod-xfs-5.14.0-362.13.1.el9_3 1.0-1.el9 x86_64",
+            "bash 5.1.8-9.el9 x86_64",
+        ]
+    )
     built = profile_of(tmp_path / "mirror")
     p = built.profile
     assert entries(p.kernels) == [
-        ("kernel", "5.14.0-362.13.1.el9_3", "x86_64"), ("kernel", "5.14.0-362.8.1.el9_3", "x86_64"),
-        ("kernel-core", "5.14.0-362.13.1.el9_3", "x86_64"), ("kernel-core", "5.14.0-362.8.1.el9_3", "x86_64"),
+        ("kernel", "5.14.0-362.13.1.el9_3", "x86_64"),
+        ("kernel", "5.14.0-362.8.1.el9_3", "x86_64"),
+        ("kernel-core", "5.14.0-362.13.1.el9_3", "x86_64"),
+        ("kernel-core", "5.14.0-362.8.1.el9_3", "x86_64"),
     ]
     names = [e.name for e in p.packages]
     assert names == ["bash", "kernel-module-nvidia", "kernel-utils", "kmod-xfs-5.14.0-362.13.1.el9_3"]
@@ -81,10 +101,12 @@ def test_tie_same_build_is_silent(make_rpms, tmp_path):
 
 def test_tie_different_builds_warns_and_keeps_first_path(make_rpms, tmp_path):
     s = spec("dup 1-1 x86_64")
-    make_rpms([
-        rpmfactory.Spec(**{**s.__dict__, "subdir": "b"}),
-        rpmfactory.Spec(**{**s.__dict__, "subdir": "a", "buildtime": rpmfactory.EPOCH_TIME + 60}),
-    ])
+    make_rpms(
+        [
+            rpmfactory.Spec(**{**s.__dict__, "subdir": "b"}),
+            rpmfactory.Spec(**{**s.__dict__, "subdir": "a", "buildtime": rpmfactory.EPOCH_TIME + 60}),
+        ]
+    )
     built = profile_of(tmp_path / "mirror")
     assert entries(built.profile.packages) == [("dup", "1-1", "x86_64")]
     (w,) = built.warnings
@@ -120,8 +142,14 @@ class Checker:
 
 
 def test_choose_checks_only_the_builds_it_names():
-    builds = [build("a1", "a", "1-1"), build("a2", "a", "2-1"), build("a3", "a", "1:0.1-1"),
-              build("b1", "b", "1-1", "i686"), build("k1", "kernel", "5.14-1"), build("k2", "kernel", "5.14-2")]
+    builds = [
+        build("a1", "a", "1-1"),
+        build("a2", "a", "2-1"),
+        build("a3", "a", "1:0.1-1"),
+        build("b1", "b", "1-1", "i686"),
+        build("k1", "kernel", "5.14-1"),
+        build("k2", "kernel", "5.14-2"),
+    ]
     check = Checker()
     chosen = choose(builds, check)
     assert {k: p.path for k, p in chosen.newest.items()} == {("a", "x86_64"): "a3", ("b", "i686"): "b1"}
@@ -130,8 +158,14 @@ def test_choose_checks_only_the_builds_it_names():
 
 
 def test_a_build_that_fails_the_check_gives_way_to_the_next_newest():
-    builds = [build("a1", "a", "1-1"), build("a2", "a", "2-1"), build("a3", "a", "3-1"),
-              build("k1", "kernel", "5.14-1"), build("k1-copy", "kernel", "5.14-1"), build("only", "c", "1-1")]
+    builds = [
+        build("a1", "a", "1-1"),
+        build("a2", "a", "2-1"),
+        build("a3", "a", "3-1"),
+        build("k1", "kernel", "5.14-1"),
+        build("k1-copy", "kernel", "5.14-1"),
+        build("only", "c", "1-1"),
+    ]
     check = Checker({"a3", "a2", "k1", "only"})
     chosen = choose(builds, check)
     assert {k: p.path for k, p in chosen.newest.items()} == {("a", "x86_64"): "a1"}  # c has no good build left
@@ -145,8 +179,16 @@ def test_choose_agrees_with_checking_every_file_first():
 
     rng = random.Random(7)
     for _ in range(50):
-        builds = [build(f"f{i:02d}", rng.choice("ab"), f"{rng.randint(0, 2)}:{rng.randint(1, 3)}-1",
-                        rng.choice(["x86_64", "i686"]), digest=rng.choice("xy")) for i in range(12)]
+        builds = [
+            build(
+                f"f{i:02d}",
+                rng.choice("ab"),
+                f"{rng.randint(0, 2)}:{rng.randint(1, 3)}-1",
+                rng.choice(["x86_64", "i686"]),
+                digest=rng.choice("xy"),
+            )
+            for i in range(12)
+        ]
         failing = {b.path for b in builds if rng.random() < 0.3}
         lazy = choose(builds, Checker(failing))
         eager = choose([b for b in builds if b.path not in failing])

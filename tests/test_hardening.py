@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from errata_tpl import atomic, yamlio
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic, yamlio
 
 
 def run(cli, root, *args):
@@ -22,10 +22,16 @@ def run(cli, root, *args):
     "rel, text, message",
     [
         ("os/el9-x86_64/os.yaml", "arch: x86_64\n", "os/el9-x86_64/os.yaml: key 'version' is required"),
-        ("os/el9-x86_64/os.yaml", "version: el9\narch: x86_64\nkernel: [1]\n",
-         "os/el9-x86_64/os.yaml: key 'kernel': expected a mapping"),
-        ("os/el9-x86_64/os.yaml", "version: el9\narch: x86_64\nkernel: {packages: kernel}\n",
-         "os/el9-x86_64/os.yaml: kernel: key 'packages': expected a list of package names"),
+        (
+            "os/el9-x86_64/os.yaml",
+            "version: el9\narch: x86_64\nkernel: [1]\n",
+            "os/el9-x86_64/os.yaml: key 'kernel': expected a mapping",
+        ),
+        (
+            "os/el9-x86_64/os.yaml",
+            "version: el9\narch: x86_64\nkernel: {packages: kernel}\n",
+            "os/el9-x86_64/os.yaml: kernel: key 'packages': expected a list of package names",
+        ),
         ("site/site.yaml", "installonly_limit: 0\n", "key 'installonly_limit': expected a whole number"),
         ("site/site.yaml", "errata_defaults: [el9]\n", "key 'errata_defaults': expected a mapping"),
         ("site/site.yaml", "- a list\n", "site/site.yaml: a site file must be a mapping"),
@@ -34,19 +40,24 @@ def run(cli, root, *args):
         ("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\ncluster: ../x\n", "bad cluster name"),
         ("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\nerrata: ../../x\n", "bad profile name"),
         ("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\npackages: ['bash-']\n", "packages[0]: bad"),
-        ("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\npackages: [{version: 1-1}]\n",
-         "packages[0]: package reference without 'name'"),
+        (
+            "site/nodes/wn-001.example.org.yaml",
+            "os: el9-x86_64\npackages: [{version: 1-1}]\n",
+            "packages[0]: package reference without 'name'",
+        ),
         ("site/nodes/wn-001.example.org.yaml", "os: el9-x86_64\nkeep_kernels: 5.14\n", "key 'keep_kernels'"),
-        ("site/nodes/wn-001.example.org.yaml", "os: !!python/object/apply:os.system ['true']\n",
-         "malformed YAML"),
+        ("site/nodes/wn-001.example.org.yaml", "os: !!python/object/apply:os.system ['true']\n", "malformed YAML"),
         ("site/errata-overrides.yaml", "wn-001.example.org: ../../../etc/passwd\n", "bad profile name"),
         ("site/errata-overrides.yaml", "[1, 2]\n", "must be a mapping"),
         ("errata/el9-x86_64/20261121-fix.yaml", "actions:\n  - {del: a, repl: b}\n", "exactly one of"),
         ("errata/el9-x86_64/20261121-fix.yaml", "actions:\n  - ronly: bash\n", "ronly needs name, version and arch"),
         ("errata/el9-x86_64/20261121-fix.yaml", "actions:\n  - del: a\n    when: 'x ++'\n", "template syntax"),
         ("errata/el9-x86_64/20261121-fix.yaml", "actions: 3\n", "key 'actions': expected a list"),
-        ("errata/el9-x86_64/20261121.yaml", "profile: '20261121'\nos: el9-x86_64\npackages: [{name: a}]\n",
-         "packages[0]: a profile entry needs name, version and arch"),
+        (
+            "errata/el9-x86_64/20261121.yaml",
+            "profile: '20261121'\nos: el9-x86_64\npackages: [{name: a}]\n",
+            "packages[0]: a profile entry needs name, version and arch",
+        ),
         ("errata/el9-x86_64/20261121-init.yaml", "kernel_version: [1]\n", "key 'kernel_version'"),
     ],
 )
@@ -91,7 +102,8 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
 SLOW_WRITER = r"""
 import os, sys, time
 from pathlib import Path
-from errata_tpl import atomic, cli
+from errata_tpl.fileio import atomic
+from errata_tpl import cli
 cli._terminate_cleanly()
 def slow(fd):
     Path(sys.argv[2]).write_text("writing")
@@ -124,8 +136,10 @@ def test_two_generate_runs_cannot_interleave(make_rpms, tmp_path, cli):
         r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=tmp_path)
     assert r.exit_code == 1 and "another errata-tpl run holds this lock" in r.stderr
     assert not (dest / "20261121.yaml").exists()
-    assert cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121",
-               root=tmp_path).exit_code == 0
+    assert (
+        cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=tmp_path).exit_code
+        == 0
+    )
 
 
 def test_out_dir_failure_leaves_earlier_files(example_root, cli, tmp_path):

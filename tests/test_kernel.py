@@ -1,6 +1,6 @@
 import pytest
 
-from errata_tpl.kernel import is_kernel_name
+from errata_tpl.values.kernel import is_kernel_name
 
 
 @pytest.mark.parametrize(

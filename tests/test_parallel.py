@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from errata_tpl.parallel import map_shares
+from errata_tpl.mirror.parallel import map_shares
 
 
 def square(items):
@@ -71,4 +71,3 @@ def test_an_error_here_leaves_no_child_behind():
         map_shares(fails_here, list(range(10)), 3)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every child was reaped
-

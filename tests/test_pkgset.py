@@ -3,8 +3,8 @@
 import pytest
 
 from errata_tpl.errors import UserError
-from errata_tpl.evr import parse
-from errata_tpl.pkgset import PackageSet, Pkg
+from errata_tpl.resolve.pkgset import PackageSet, Pkg
+from errata_tpl.values.evr import parse
 
 
 def pset(*items: str, trace: bool = True) -> PackageSet:
@@ -148,7 +148,12 @@ class TestLayers:
         s.add("b", parse("1.10-1"), "x86_64", "n", multi=True)
         s.add("b", parse("1.9-1"), "x86_64", "n", multi=True)
         assert [p.nevra() for p in s.freeze()] == [
-            "a-1-1.i686", "a-1-1.x86_64", "b-1-1.x86_64", "b-1.9-1.x86_64", "b-1.10-1.x86_64"]
+            "a-1-1.i686",
+            "a-1-1.x86_64",
+            "b-1-1.x86_64",
+            "b-1.9-1.x86_64",
+            "b-1.10-1.x86_64",
+        ]
 
     def test_no_events_without_trace(self):
         s = pset("a 1-1 x86_64", trace=False)

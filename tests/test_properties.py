@@ -8,16 +8,20 @@ import rpm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from errata_tpl import evr, ref, schema, yamlio
 from errata_tpl.errors import UserError
-from errata_tpl.pkgset import PackageSet, Pkg, sort_key
-from errata_tpl.tree import Tree
+from errata_tpl.fileio import yamlio
+from errata_tpl.resolve.pkgset import PackageSet, Pkg, sort_key
+from errata_tpl.site import schema
+from errata_tpl.site.tree import Tree
+from errata_tpl.values import evr, ref
 
 # version parts as rpm sees them: digits, letters, '.', '_', '+', '~' (pre-release), '^' (post-release)
 segment = st.one_of(st.integers(0, 300).map(str), st.text("abcxyzAZ", min_size=1, max_size=3))
-part = st.lists(st.tuples(segment, st.sampled_from(["", ".", "_", "+", "~", "^"])), min_size=1, max_size=4).map(
-    lambda xs: "".join(s + sep for s, sep in xs)
-).filter(lambda s: s[-1] not in ".+_" and s[0] not in ".+_")
+part = (
+    st.lists(st.tuples(segment, st.sampled_from(["", ".", "_", "+", "~", "^"])), min_size=1, max_size=4)
+    .map(lambda xs: "".join(s + sep for s, sep in xs))
+    .filter(lambda s: s[-1] not in ".+_" and s[0] not in ".+_")
+)
 epoch = st.one_of(st.none(), st.integers(0, 5).map(str))
 evrs = st.builds(evr.EVR, epoch, part, part)
 
@@ -84,8 +88,11 @@ def test_repl_leaves_exactly_that_version_at_that_arch(entries, name, v, arch):
 # --- fuzz: only UserError gets out --------------------------------------------------------
 
 yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
-yaml_values = st.recursive(yaml_scalars, lambda kids: st.one_of(
-    st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=10), kids, max_size=4)), max_leaves=12)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=10), kids, max_size=4)),
+    max_leaves=12,
+)
 
 
 def only_user_errors(f):
@@ -115,18 +122,33 @@ def test_schema_on_any_value(kind, value):
     schema.check(kind, value, "fuzz.yaml")
 
 
-KEYS = ["os", "cluster", "errata", "packages", "variables", "kernel_version", "running_kernel", "keep_kernels",
-        "clone", "deploy_errata", "installonly_limit", "hook_suffix", "errata_defaults"]
+KEYS = [
+    "os",
+    "cluster",
+    "errata",
+    "packages",
+    "variables",
+    "kernel_version",
+    "running_kernel",
+    "keep_kernels",
+    "clone",
+    "deploy_errata",
+    "installonly_limit",
+    "hook_suffix",
+    "errata_defaults",
+]
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(node=st.dictionaries(st.sampled_from(KEYS), yaml_values, max_size=6),
-       site=st.dictionaries(st.sampled_from(KEYS), yaml_values, max_size=4))
+@given(
+    node=st.dictionaries(st.sampled_from(KEYS), yaml_values, max_size=6),
+    site=st.dictionaries(st.sampled_from(KEYS), yaml_values, max_size=4),
+)
 def test_resolver_on_any_node_file(example_root, node, site):
     """Whatever the node and site files hold, resolve ends in a result or a UserError."""
     import yaml as pyyaml
 
-    from errata_tpl.resolve import Resolver
+    from errata_tpl.resolve.resolver import Resolver
 
     (example_root / "site/nodes/fuzz.yaml").write_text(pyyaml.safe_dump({"os": "el9-x86_64", **node}))
     (example_root / "site/site.yaml").write_text(pyyaml.safe_dump(site))
@@ -134,8 +156,12 @@ def test_resolver_on_any_node_file(example_root, node, site):
         Resolver(Tree(example_root)).resolve("fuzz")
 
 
-actions = st.lists(st.tuples(st.sampled_from(["ronly", "repl", "add", "del"]), names, evrs,
-                             st.sampled_from(["x86_64", "i686", "noarch"])), max_size=6)
+actions = st.lists(
+    st.tuples(
+        st.sampled_from(["ronly", "repl", "add", "del"]), names, evrs, st.sampled_from(["x86_64", "i686", "noarch"])
+    ),
+    max_size=6,
+)
 
 
 @given(st.lists(pkgs, max_size=10), actions)

@@ -1,7 +1,7 @@
 import pytest
 
-from errata_tpl import ref
 from errata_tpl.errors import UserError
+from errata_tpl.values import ref
 
 
 @pytest.mark.parametrize(

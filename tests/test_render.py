@@ -5,10 +5,10 @@ import json
 import pytest
 import yaml
 
-from errata_tpl.evr import parse
-from errata_tpl.pkgset import Pkg
-from errata_tpl.render import FORMATS, Renderer, data
-from errata_tpl.resolve import KernelChoice, Resolved
+from errata_tpl.output.render import FORMATS, Renderer, data
+from errata_tpl.resolve.pkgset import Pkg
+from errata_tpl.resolve.resolver import KernelChoice, Resolved
+from errata_tpl.values.evr import parse
 
 PKGS = (
     Pkg("bash", parse("5.1.8-9.el9"), "x86_64", "errata:20261121"),
@@ -21,8 +21,14 @@ PKGS = (
 
 
 def resolved(node="node01.example.org", packages=PKGS):
-    return Resolved(node, "el9-x86_64", "20261121", "override",
-                    KernelChoice("5.14.0-362.13.1.el9_3", "errata-init", ("5.14.0-362.8.1.el9_3",)), packages)
+    return Resolved(
+        node,
+        "el9-x86_64",
+        "20261121",
+        "override",
+        KernelChoice("5.14.0-362.13.1.el9_3", "errata-init", ("5.14.0-362.8.1.el9_3",)),
+        packages,
+    )
 
 
 def test_yaml_and_json_are_the_data():
@@ -30,11 +36,15 @@ def test_yaml_and_json_are_the_data():
     assert yaml.safe_load(Renderer("yaml").render(r)) == data(r)
     assert json.loads(Renderer("json").render(r)) == data(r)
     y = yaml.safe_load(Renderer("yaml").render(r))
-    assert y["packages"][1] == {"name": "kernel", "version": "5.14.0-362.8.1.el9_3", "arch": "x86_64",
-                                "multi": True, "from": "keep-kernel"}
+    assert y["packages"][1] == {
+        "name": "kernel",
+        "version": "5.14.0-362.8.1.el9_3",
+        "arch": "x86_64",
+        "multi": True,
+        "from": "keep-kernel",
+    }
     assert y["packages"][4] == {"name": "tzdata", "version": None, "arch": None, "from": "os"}
-    assert y["kernel"] == {"version": "5.14.0-362.13.1.el9_3", "from": "errata-init",
-                           "kept": ["5.14.0-362.8.1.el9_3"]}
+    assert y["kernel"] == {"version": "5.14.0-362.13.1.el9_3", "from": "errata-init", "kept": ["5.14.0-362.8.1.el9_3"]}
 
 
 def body(text: str) -> list[str]:
@@ -43,14 +53,22 @@ def body(text: str) -> list[str]:
 
 def test_dnf():
     assert body(Renderer("dnf").render(resolved())) == [
-        "bash-5.1.8-9.el9.x86_64", "kernel-5.14.0-362.8.1.el9_3.x86_64", "kernel-5.14.0-362.13.1.el9_3.x86_64",
-        "openssl-libs-1:3.0.7-24.el9.x86_64", "tzdata", "vim.x86_64"]
+        "bash-5.1.8-9.el9.x86_64",
+        "kernel-5.14.0-362.8.1.el9_3.x86_64",
+        "kernel-5.14.0-362.13.1.el9_3.x86_64",
+        "openssl-libs-1:3.0.7-24.el9.x86_64",
+        "tzdata",
+        "vim.x86_64",
+    ]
 
 
 def test_versionlock():
     assert body(Renderer("versionlock").render(resolved())) == [
-        "bash-0:5.1.8-9.el9.x86_64", "kernel-0:5.14.0-362.8.1.el9_3.x86_64", "kernel-0:5.14.0-362.13.1.el9_3.x86_64",
-        "openssl-libs-1:3.0.7-24.el9.x86_64"]
+        "bash-0:5.1.8-9.el9.x86_64",
+        "kernel-0:5.14.0-362.8.1.el9_3.x86_64",
+        "kernel-0:5.14.0-362.13.1.el9_3.x86_64",
+        "openssl-libs-1:3.0.7-24.el9.x86_64",
+    ]
 
 
 def test_pan():

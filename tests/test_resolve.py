@@ -6,13 +6,18 @@ import pytest
 import yaml
 
 from errata_tpl.errors import UserError
-from errata_tpl.resolve import Resolver
-from errata_tpl.tree import Tree
+from errata_tpl.resolve.resolver import Resolver
+from errata_tpl.site.tree import Tree
 
 OS = {
-    "version": "el9", "arch": "x86_64",
-    "kernel": {"name": "kernel", "version": "5.14.0-1.el9", "packages": ["kernel", "kernel-core"],
-               "modules": [{"name": "kmod-x-{{ kernel_version }}", "version": "{{ KMOD_VERSION }}"}]},
+    "version": "el9",
+    "arch": "x86_64",
+    "kernel": {
+        "name": "kernel",
+        "version": "5.14.0-1.el9",
+        "packages": ["kernel", "kernel-core"],
+        "modules": [{"name": "kmod-x-{{ kernel_version }}", "version": "{{ KMOD_VERSION }}"}],
+    },
     "variables": {"KMOD_VERSION": "1.0-1", "ARCH": "x86_64"},
     "packages": ["bash-5.1-1.el9.x86_64", {"name": "nss", "version": "3.90-1.el9", "arch": "{{ ARCH }}"}, "tzdata"],
 }
@@ -23,8 +28,15 @@ def profile(name: str, *entries: str) -> dict:
     for e in entries:
         n, v, a = e.split()
         pkgs.append({"name": n, "version": v, "arch": a})
-    return {"profile": name, "os": "el9-x86_64", "generated": "x", "source": "m", "packages": pkgs,
-            "kernels": [], "kernel_named": []}
+    return {
+        "profile": name,
+        "os": "el9-x86_64",
+        "generated": "x",
+        "source": "m",
+        "packages": pkgs,
+        "kernels": [],
+        "kernel_named": [],
+    }
 
 
 class Site:
@@ -32,9 +44,16 @@ class Site:
         self.root = root
         self.write("os/el9-x86_64/os.yaml", OS)
         self.write("errata/el9-x86_64/20261001.yaml", profile("20261001", "bash 5.1-2.el9 x86_64"))
-        self.write("errata/el9-x86_64/20261121.yaml", profile(
-            "20261121", "bash 5.1-3.el9 x86_64", "nss 3.101-1.el9 x86_64", "tzdata 2024a-1.el9 noarch",
-            "zsh 5.9-1.el9 x86_64"))
+        self.write(
+            "errata/el9-x86_64/20261121.yaml",
+            profile(
+                "20261121",
+                "bash 5.1-3.el9 x86_64",
+                "nss 3.101-1.el9 x86_64",
+                "tzdata 2024a-1.el9 noarch",
+                "zsh 5.9-1.el9 x86_64",
+            ),
+        )
         self.write("site/site.yaml", {"deploy_errata": True, "errata_defaults": {"el9": "20261001"}})
         self.node("n1")
 
@@ -90,8 +109,7 @@ class TestErrataChoice:
         assert any("discouraged" in w for w in res.warnings)
 
     def test_override_exact_before_glob_first_glob_wins(self, site):
-        site.write("site/errata-overrides.yaml",
-                   'wn-0*: "20261121"\nwn-*: null\nwn-01: null\n')
+        site.write("site/errata-overrides.yaml", 'wn-0*: "20261121"\nwn-*: null\nwn-01: null\n')
         for n in ("wn-01", "wn-02", "wn-10", "n1"):
             site.node(n)
         got = {n: site.resolve(n)[0] for n in ("wn-01", "wn-02", "wn-10", "n1")}
@@ -106,8 +124,11 @@ class TestErrataChoice:
 
     def test_missing_profile_is_an_error_naming_node_and_source(self, site):
         site.write("site/errata-overrides.yaml", 'n1: "20991231"\n')
-        with pytest.raises(UserError, match=r"node n1: errata profile '20991231' chosen by "
-                                            r"site/errata-overrides.yaml key 'n1' does not exist"):
+        with pytest.raises(
+            UserError,
+            match=r"node n1: errata profile '20991231' chosen by "
+            r"site/errata-overrides.yaml key 'n1' does not exist",
+        ):
             site.resolve()
 
     def test_unquoted_profile_in_overrides_is_accepted(self, site):
@@ -121,8 +142,11 @@ class TestKernel:
         assert site.resolve()[0].kernel.source == "errata-init"
         site.site(deploy_errata=True, errata_defaults={"el9": "20261001"}, kernel_version={"el9": "5.14.0-3.el9"})
         assert site.resolve()[0].kernel.version == "5.14.0-3.el9"
-        site.site(deploy_errata=True, errata_defaults={"el9": "20261001"},
-                  kernel_version={"el9": "5.14.0-3.el9", "el9-x86_64": "5.14.0-2.el9"})
+        site.site(
+            deploy_errata=True,
+            errata_defaults={"el9": "20261001"},
+            kernel_version={"el9": "5.14.0-3.el9", "el9-x86_64": "5.14.0-2.el9"},
+        )
         assert (site.resolve()[0].kernel.version, site.resolve()[0].kernel.source) == ("5.14.0-2.el9", "site")
         site.node("n1", kernel_version="5.14.0-9.el9")
         assert (site.resolve()[0].kernel.version, site.resolve()[0].kernel.source) == ("5.14.0-9.el9", "node")
@@ -145,8 +169,11 @@ class TestKernel:
 
     def test_installonly_limit(self, site):
         site.node("n1", running_kernel="5.14.0-0.el9", keep_kernels=["5.14.0-a.el9", "5.14.0-b.el9"])
-        with pytest.raises(UserError, match=r"n1.yaml: key 'keep_kernels': 4 versions of kernel .* exceed "
-                                            r"installonly_limit 3; the selected 5.14.0-1.el9, running 5.14.0-0.el9"):
+        with pytest.raises(
+            UserError,
+            match=r"n1.yaml: key 'keep_kernels': 4 versions of kernel .* exceed "
+            r"installonly_limit 3; the selected 5.14.0-1.el9, running 5.14.0-0.el9",
+        ):
             site.resolve()
         site.site(deploy_errata=True, installonly_limit=4)
         assert len(site.resolve()[0].kernel.kept) == 3
@@ -160,8 +187,13 @@ class TestHooksAndLayers:
         assert site.versions()["kmod-x-5.14.0-1.el9"] == ["3.0-1<kernel>"]
 
     def test_cluster_and_node_layers(self, site):
-        site.write("site/clusters/c.yaml", {"variables": {"KMOD_VERSION": "4.0-1"},
-                                            "packages": [{"name": "bash", "version": "5.2-1.el9", "arch": "x86_64"}]})
+        site.write(
+            "site/clusters/c.yaml",
+            {
+                "variables": {"KMOD_VERSION": "4.0-1"},
+                "packages": [{"name": "bash", "version": "5.2-1.el9", "arch": "x86_64"}],
+            },
+        )
         site.node("n1", cluster="c", packages=["extra"], variables={"KMOD_VERSION": "5.0-1"})
         v = site.versions()
         assert v["bash"] == ["5.2-1.el9<cluster>"]  # pinned above the profile: never lowered
@@ -171,14 +203,22 @@ class TestHooksAndLayers:
     def test_fix_hook_actions_in_order_with_conditions(self, site):
         site.site(deploy_errata=True, errata_defaults={"el9": "20261121"}, variables={"JDK": "11"})
         site.node("n1", packages=["seamonkey-nss", "jdk-11-fcs.x86_64"])
-        site.write("errata/el9-x86_64/20261121-fix.yaml", {"actions": [
-            {"del": "seamonkey-nss"},
-            {"repl": {"name": "nss", "version": "3.90-3.el9", "arch": "x86_64"}},
-            {"add": {"name": "jdk", "version": "{{ JDK }}.1-fcs", "arch": "x86_64"}, "multi": True,
-             "when": "JDK is defined"},
-            {"add": {"name": "never", "version": "1-1"}, "when": "NOPE is defined"},
-            {"repl": {"name": "firefox", "version": "115-1", "arch": "x86_64"}, "if_present": "firefox"},
-        ]})
+        site.write(
+            "errata/el9-x86_64/20261121-fix.yaml",
+            {
+                "actions": [
+                    {"del": "seamonkey-nss"},
+                    {"repl": {"name": "nss", "version": "3.90-3.el9", "arch": "x86_64"}},
+                    {
+                        "add": {"name": "jdk", "version": "{{ JDK }}.1-fcs", "arch": "x86_64"},
+                        "multi": True,
+                        "when": "JDK is defined",
+                    },
+                    {"add": {"name": "never", "version": "1-1"}, "when": "NOPE is defined"},
+                    {"repl": {"name": "firefox", "version": "115-1", "arch": "x86_64"}, "if_present": "firefox"},
+                ]
+            },
+        )
         v = site.versions()
         assert "seamonkey-nss" not in v and "never" not in v and "firefox" not in v
         assert v["nss"] == ["3.90-3.el9<fix:20261121>"]
@@ -187,10 +227,15 @@ class TestHooksAndLayers:
 
     def test_conflicting_add_names_the_hook(self, site):
         site.node("n1", packages=["jdk-11-fcs.x86_64"])
-        site.write("errata/el9-x86_64/20261001-fix.yaml", {"actions": [
-            {"add": {"name": "jdk", "version": "17-fcs", "arch": "x86_64"}}]})
-        with pytest.raises(UserError, match=r"errata/el9-x86_64/20261001-fix.yaml: actions\[0\]: key 'add': "
-                                            r"conflicting add"):
+        site.write(
+            "errata/el9-x86_64/20261001-fix.yaml",
+            {"actions": [{"add": {"name": "jdk", "version": "17-fcs", "arch": "x86_64"}}]},
+        )
+        with pytest.raises(
+            UserError,
+            match=r"errata/el9-x86_64/20261001-fix.yaml: actions\[0\]: key 'add': "
+            r"conflicting add",
+        ):
             site.resolve()
 
     def test_undefined_variable_names_the_file(self, site):
@@ -236,9 +281,15 @@ def test_shared_work_gives_the_same_lists(site):
     """Nodes sharing os, cluster, profile and kernel share work; every shortcut must
     give what the from-scratch resolution (trace mode takes no shortcut) gives."""
     site.site(deploy_errata=True, errata_defaults={"el9": "20261121"})
-    site.write("errata/el9-x86_64/20261121-fix.yaml", {"actions": [
-        {"repl": {"name": "nss", "version": "3.90-3.el9", "arch": "x86_64"}},
-        {"del": "tzdata", "if_present": "marker"}]})
+    site.write(
+        "errata/el9-x86_64/20261121-fix.yaml",
+        {
+            "actions": [
+                {"repl": {"name": "nss", "version": "3.90-3.el9", "arch": "x86_64"}},
+                {"del": "tzdata", "if_present": "marker"},
+            ]
+        },
+    )
     own = [
         {},
         {"running_kernel": "5.14.0-0.el9"},

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import rpmfactory
 
-from errata_tpl import scan as scanmod
-from errata_tpl.hdrcache import HeaderCache
-from errata_tpl.scan import check_whole, scan
-from errata_tpl.walk import find_rpms, stat_all
+from errata_tpl.mirror import scan as scanmod
+from errata_tpl.mirror.hdrcache import HeaderCache
+from errata_tpl.mirror.scan import check_whole, scan
+from errata_tpl.mirror.walk import find_rpms, stat_all
 
 
 def scan_dir(mirror: Path, cache: HeaderCache | None = None, **kw):
@@ -207,12 +207,15 @@ def test_builds_of_rpm_4_14_and_later_are_checked_by_their_sha256_digests(make_r
     assert "Payload SHA256" in reasons[strong.name] and "Payload SHA256" in reasons[legacy.name]
 
 
-@pytest.mark.parametrize("damage", [
-    lambda d: d["files"].update({k: 7 for k in d["files"]}),
-    lambda d: d["files"].update({k: [1] for k in d["files"]}),
-    lambda d: d["files"].update({k: [*v[:2], "ok", 3] for k, v in d["files"].items()}),
-    lambda d: d.update(files=["not", "a", "mapping"]),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d["files"].update({k: 7 for k in d["files"]}),
+        lambda d: d["files"].update({k: [1] for k in d["files"]}),
+        lambda d: d["files"].update({k: [*v[:2], "ok", 3] for k, v in d["files"].items()}),
+        lambda d: d.update(files=["not", "a", "mapping"]),
+    ],
+)
 def test_a_hand_edited_cache_entry_is_read_again(make_rpms, tmp_path, damage):
     import json
 

@@ -23,8 +23,17 @@ def keys(tmp_path_factory):
 def mirror(make_rpms, keys, tmp_path):
     """One file of each verdict."""
     trusted, other = keys
-    paths = make_rpms(["good 1-1 x86_64", "unsigned 1-1 x86_64", "stranger 1-1 x86_64", "forged 1-1 x86_64",
-                       "damaged 1-1 x86_64", "cut 1-1 x86_64", "good 1-2 noarch"])
+    paths = make_rpms(
+        [
+            "good 1-1 x86_64",
+            "unsigned 1-1 x86_64",
+            "stranger 1-1 x86_64",
+            "forged 1-1 x86_64",
+            "damaged 1-1 x86_64",
+            "cut 1-1 x86_64",
+            "good 1-2 noarch",
+        ]
+    )
     good, _unsigned, stranger, forged, damaged, cut, good2 = paths
     rpmfactory.sign([good, forged, damaged, cut, good2], trusted)
     rpmfactory.sign([stranger], other)
@@ -35,8 +44,13 @@ def mirror(make_rpms, keys, tmp_path):
 
 
 def short_id(key) -> str:
-    out = subprocess.run(["gpg", "--with-colons", "--list-keys", key.email], env={"GNUPGHOME": str(key.home)},
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["gpg", "--with-colons", "--list-keys", key.email],
+        env={"GNUPGHOME": str(key.home)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     fpr = next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
     return fpr, fpr[-8:].lower()
 
@@ -48,9 +62,13 @@ def test_verify_names_each_verdict(mirror, keys, cli):
     report = json.loads(r.stdout)
     status = {f["path"]: f["status"] for f in report["files"]}
     assert status == {
-        "good-1-1.x86_64.rpm": "ok", "good-1-2.noarch.rpm": "ok", "unsigned-1-1.x86_64.rpm": "unsigned",
-        "stranger-1-1.x86_64.rpm": "untrusted key", "forged-1-1.x86_64.rpm": "bad signature",
-        "damaged-1-1.x86_64.rpm": "digest mismatch", "cut-1-1.x86_64.rpm": "unreadable",
+        "good-1-1.x86_64.rpm": "ok",
+        "good-1-2.noarch.rpm": "ok",
+        "unsigned-1-1.x86_64.rpm": "unsigned",
+        "stranger-1-1.x86_64.rpm": "untrusted key",
+        "forged-1-1.x86_64.rpm": "bad signature",
+        "damaged-1-1.x86_64.rpm": "digest mismatch",
+        "cut-1-1.x86_64.rpm": "unreadable",
     }
     keyid = {f["path"]: f["keyid"] for f in report["files"]}
     assert keyid["stranger-1-1.x86_64.rpm"] == short_id(other)[1]
@@ -58,8 +76,14 @@ def test_verify_names_each_verdict(mirror, keys, cli):
     (key,) = report["keys"]
     assert key["fingerprint"] == short_id(trusted)[0]
     assert key["uids"] == ["Errata Test <errata@example.org>"] and key["expires"] is None
-    assert report["summary"] == {"unreadable": 1, "digest mismatch": 1, "bad signature": 1, "untrusted key": 1,
-                                 "unsigned": 1, "ok": 2}
+    assert report["summary"] == {
+        "unreadable": 1,
+        "digest mismatch": 1,
+        "bad signature": 1,
+        "untrusted key": 1,
+        "unsigned": 1,
+        "ok": 2,
+    }
 
 
 def test_verify_text_and_all_ok(make_rpms, keys, cli, tmp_path):
@@ -85,8 +109,12 @@ def test_signed_repomd(make_rpms, keys, cli, tmp_path):
     rpmfactory.sign(make_rpms(["a 1-1 x86_64"], dest=repo), trusted)
     subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
     repomd = repo / "repodata" / "repomd.xml"
-    subprocess.run(["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", trusted.email, str(repomd)],
-                   env={"GNUPGHOME": str(trusted.home)}, check=True, capture_output=True)
+    subprocess.run(
+        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", trusted.email, str(repomd)],
+        env={"GNUPGHOME": str(trusted.home)},
+        check=True,
+        capture_output=True,
+    )
     report = json.loads(cli("verify", repo, "--keyring", trusted.public, "--format", "json").stdout)
     assert report["repomd"]["status"] == "ok" and report["ok"]
     repomd.write_text(repomd.read_text().replace("<revision>", "<revision>1"))
@@ -96,15 +124,31 @@ def test_signed_repomd(make_rpms, keys, cli, tmp_path):
 
 def test_generate_require_signature(mirror, keys, cli, tmp_path):
     trusted, _ = keys
-    r = cli("generate", mirror, "--os", "el9-x86_64", "--stdout", "--keyring", trusted.public,
-            "--require-signature", root=tmp_path)
+    r = cli(
+        "generate",
+        mirror,
+        "--os",
+        "el9-x86_64",
+        "--stdout",
+        "--keyring",
+        trusted.public,
+        "--require-signature",
+        root=tmp_path,
+    )
     assert r.exit_code == 0, r.stderr
     data = yaml.safe_load(r.stdout)
     assert [(p["name"], p["version"], p["arch"]) for p in data["packages"]] == [
-        ("good", "1-2", "noarch"), ("good", "1-1", "x86_64")]
+        ("good", "1-2", "noarch"),
+        ("good", "1-1", "x86_64"),
+    ]
     assert data["keyring"] == [short_id(trusted)[0]] and data["signatures"] == "required"
-    for name, what in (("unsigned", "unsigned; left out"), ("stranger", "untrusted key"),
-                       ("forged", "bad signature"), ("damaged", "skipped"), ("cut", "skipped")):
+    for name, what in (
+        ("unsigned", "unsigned; left out"),
+        ("stranger", "untrusted key"),
+        ("forged", "bad signature"),
+        ("damaged", "skipped"),
+        ("cut", "skipped"),
+    ):
         assert any(name in line and what in line for line in r.stderr.splitlines()), name
 
 

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from errata_tpl import walk
-from errata_tpl.walk import find_rpms, stat_all
+from errata_tpl.mirror import walk
+from errata_tpl.mirror.walk import find_rpms, stat_all
 
 
 @pytest.fixture

@@ -69,8 +69,12 @@ def _spec_text(s: Spec) -> str:
         lines.append(f"Epoch: {s.epoch}")
     if s.arch == "noarch":
         lines.append("BuildArch: noarch")
-    for tag, values in (("Requires", s.requires), ("Provides", s.provides),
-                        ("Conflicts", s.conflicts), ("Obsoletes", s.obsoletes)):
+    for tag, values in (
+        ("Requires", s.requires),
+        ("Provides", s.provides),
+        ("Conflicts", s.conflicts),
+        ("Obsoletes", s.obsoletes),
+    ):
         lines += [f"{tag}: {v}" for v in values]
     lines += ["", "%description", f"{DESC_MARK} {s.name}", ""]
     if s.files:
@@ -93,15 +97,24 @@ def build_one(s: Spec, outdir: Path) -> Path:
         spec.write_text(_spec_text(s))
         env = dict(os.environ, SOURCE_DATE_EPOCH=str(s.buildtime), LC_ALL="C")
         defines = [
-            "--define", f"_topdir {top}",
-            "--define", f"_rpmdir {top}/out",
-            "--define", f"_srcrpmdir {top}/out",
-            "--define", "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
-            "--define", "use_source_date_epoch_as_buildtime 1",
-            "--define", "clamp_mtime_to_source_date_epoch 1",
-            "--define", "_buildhost errata-tpl.example",
-            "--define", "__os_install_post %{nil}",
-            "--define", "debug_package %{nil}",
+            "--define",
+            f"_topdir {top}",
+            "--define",
+            f"_rpmdir {top}/out",
+            "--define",
+            f"_srcrpmdir {top}/out",
+            "--define",
+            "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
+            "--define",
+            "use_source_date_epoch_as_buildtime 1",
+            "--define",
+            "clamp_mtime_to_source_date_epoch 1",
+            "--define",
+            "_buildhost errata-tpl.example",
+            "--define",
+            "__os_install_post %{nil}",
+            "--define",
+            "debug_package %{nil}",
         ]
         if s.arch == "src":
             cmd = ["rpmbuild", "-bs", *defines, str(spec)]
@@ -171,14 +184,16 @@ def make_key(home: Path, name: str, email: str) -> GpgKey:
     """A throwaway RSA signing key in its own GnuPG home."""
     home.mkdir(parents=True, mode=0o700, exist_ok=True)
     batch = home / "key.batch"
-    batch.write_text(f"%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: {name}\n"
-                     f"Name-Email: {email}\nExpire-Date: 0\n%commit\n")
+    batch.write_text(
+        f"%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: {name}\n"
+        f"Name-Email: {email}\nExpire-Date: 0\n%commit\n"
+    )
     env = dict(os.environ, GNUPGHOME=str(home))
-    subprocess.run(["gpg", "--batch", "--quiet", "--gen-key", str(batch)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(["gpg", "--batch", "--quiet", "--gen-key", str(batch)], env=env, check=True, capture_output=True)
     public = home / f"RPM-GPG-KEY-{email.split('@')[0]}"
-    public.write_bytes(subprocess.run(["gpg", "--armor", "--export", email], env=env, check=True,
-                                      capture_output=True).stdout)
+    public.write_bytes(
+        subprocess.run(["gpg", "--armor", "--export", email], env=env, check=True, capture_output=True).stdout
+    )
     return GpgKey(home, email, public)
 
 
@@ -191,8 +206,13 @@ def sign(paths: list[Path], key: GpgKey) -> None:
     """rpmsign --addsign, as a distribution signs its packages."""
     env = dict(os.environ, GNUPGHOME=str(key.home))
     gpg = shutil.which("gpg") or "/usr/bin/gpg"
-    subprocess.run(["rpmsign", "--define", f"_gpg_name {key.email}", "--define", f"__gpg {gpg}",
-                    "--addsign", *map(str, paths)], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["rpmsign", "--define", f"_gpg_name {key.email}", "--define", f"__gpg {gpg}", "--addsign", *map(str, paths)],
+        env=env,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def break_signature(path: Path) -> None:
@@ -200,15 +220,15 @@ def break_signature(path: Path) -> None:
     signature header): digests stay good, the signature no longer verifies."""
     data = bytearray(path.read_bytes())
     base = 96  # the lead
-    if data[base:base + 3] != b"\x8e\xad\xe8":
+    if data[base : base + 3] != b"\x8e\xad\xe8":
         raise ValueError("no signature header")
-    nindex = int.from_bytes(data[base + 8:base + 12], "big")
+    nindex = int.from_bytes(data[base + 8 : base + 12], "big")
     store = base + 16 + 16 * nindex
     for i in range(nindex):
         entry = base + 16 + 16 * i
-        tag = int.from_bytes(data[entry:entry + 4], "big")
-        offset = int.from_bytes(data[entry + 8:entry + 12], "big")
-        count = int.from_bytes(data[entry + 12:entry + 16], "big")
+        tag = int.from_bytes(data[entry : entry + 4], "big")
+        offset = int.from_bytes(data[entry + 8 : entry + 12], "big")
+        count = int.from_bytes(data[entry + 12 : entry + 16], "big")
         if tag in (267, 268):  # DSAHEADER, RSAHEADER: an OpenPGP signature packet
             data[store + offset + count - 8] ^= 0x55  # inside the signature value
             path.write_bytes(bytes(data))
@@ -268,18 +288,21 @@ def createrepo(repo: Path, advisories: list[Advisory] = (), revision: int | None
         info.append(rec)
     path = repo / "updateinfo.xml"
     path.write_text(info.xml_dump())
-    subprocess.run(["modifyrepo_c", "--mdtype", "updateinfo", str(path), str(repo / "repodata")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["modifyrepo_c", "--mdtype", "updateinfo", str(path), str(repo / "repodata")], check=True, capture_output=True
+    )
     path.unlink()
     if revision:
         repomd = repo / "repodata" / "repomd.xml"
-        repomd.write_text(re.sub(r"<timestamp>\d+</timestamp>", f"<timestamp>{revision}</timestamp>",
-                                 repomd.read_text()))
+        repomd.write_text(
+            re.sub(r"<timestamp>\d+</timestamp>", f"<timestamp>{revision}</timestamp>", repomd.read_text())
+        )
 
 
 def _epoch(path: Path) -> str:
-    out = subprocess.run(["rpm", "-qp", "--nosignature", "--qf", "%{EPOCH}", str(path)],
-                         capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(
+        ["rpm", "-qp", "--nosignature", "--qf", "%{EPOCH}", str(path)], capture_output=True, text=True
+    ).stdout.strip()
     return out if out.isdigit() else "0"
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import yamlio
-from ..check import Outcome
-from ..report import Reporter
-from ..tree import Tree
-from .resolve import resolve_all
+from errata_tpl.checks.check import Outcome
+from errata_tpl.commands.resolve import resolve_all
+from errata_tpl.fileio import yamlio
+from errata_tpl.report import Reporter
+from errata_tpl.site.tree import Tree
 
 # --- check -------------------------------------------------------------------------------
 
 
 def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
     """Solve every node's list with libsolv; nodes sharing a list are solved once."""
-    from ..check import Repositories, solve
+    from errata_tpl.checks.check import Repositories, solve
 
     repos = Repositories(repo_dirs)
     _, results = resolve_all(tree, nodes, rep)
@@ -48,5 +48,11 @@ def check_text(outcomes: dict[str, Outcome]) -> str:
 
 
 def check_json(outcomes: dict[str, Outcome]) -> dict:
-    return {node: {"ok": o.ok, "problems": [{"text": p.text, "fix": p.suggestion} for p in o.problems],
-                   "pulled_in": list(o.pulled_in)} for node, o in outcomes.items()}
+    return {
+        node: {
+            "ok": o.ok,
+            "problems": [{"text": p.text, "fix": p.suggestion} for p in o.problems],
+            "pulled_in": list(o.pulled_in),
+        }
+        for node, o in outcomes.items()
+    }

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from .. import diff as diffmod
-from .. import names, render, yamlio
-from ..advisories import Advisory
-from ..errors import UserError
-from ..profile import Profile, source_profile
-from ..profile import from_data as profile_from_data
-from ..resolve import Resolved, Resolver
-from ..tree import Tree
+from errata_tpl.checks import diff as diffmod
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import yamlio
+from errata_tpl.mirror.advisories import Advisory
+from errata_tpl.output import render
+from errata_tpl.profile.profile import Profile, source_profile
+from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.site.tree import Tree
+from errata_tpl.values import names
 
 # --- diff -----------------------------------------------------------------------------------
 
@@ -25,8 +27,9 @@ def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
     return items, advs
 
 
-def _resolved_items(tree: Tree, os_id: str, errata: str | None,
-                    packages: list[dict]) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+def _resolved_items(
+    tree: Tree, os_id: str, errata: str | None, packages: list[dict]
+) -> tuple[list[diffmod.Item], AdvisoryIndex]:
     """A resolved list's items; advisories from the profile each version came from."""
     items, advs = [], {}
     for p in packages:
@@ -53,8 +56,9 @@ def _resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], Adv
     return _resolved_items(tree, r.os, r.errata, render.data(r)["packages"])
 
 
-def diff(tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None,
-         os_id: str | None) -> diffmod.Diff:
+def diff(
+    tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None, os_id: str | None
+) -> diffmod.Diff:
     """Two files, two profiles of an OS, two nodes, or a node and the profile it could switch to."""
     if nodes:
         if len(nodes) != 2 or a or b or profile:
@@ -73,8 +77,9 @@ def diff(tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profi
         label = f"{node} ({now.errata or 'no errata'})"
         return diffmod.compare(label, ia, f"{node} with profile {profile}", ib, {**aa, **ab})
     if not a or not b:
-        raise UserError("diff needs A and B (files, or profile names with --os), --node N1 --node N2, "
-                        "or NODE --profile P")
+        raise UserError(
+            "diff needs A and B (files, or profile names with --os), --node N1 --node N2, or NODE --profile P"
+        )
     sides = []
     for arg in (a, b):
         path = Path(arg)

@@ -13,20 +13,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .. import memo, names
-from ..errors import UserError
-from ..profile import from_data as profile_from_data
-from ..profile import to_data, yaml_body, yaml_mirror_lines, yaml_name_lines
-from ..report import Reporter
-from ..selection import Selection
+from errata_tpl.errors import UserError
+from errata_tpl.mirror import memo
+from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.profile.profile import to_data, yaml_body, yaml_mirror_lines, yaml_name_lines
+from errata_tpl.profile.selection import Selection
+from errata_tpl.report import Reporter
+from errata_tpl.values import names
 
 if TYPE_CHECKING:
-    from ..keyring import Keyring
-    from ..profile import Profile
-    from ..rpminfo import BadFile
-    from ..scan import ScanResult
-    from ..verify import Verdict
-    from ..walk import Stat
+    from errata_tpl.checks.verify import Verdict
+    from errata_tpl.mirror.keyring import Keyring
+    from errata_tpl.mirror.rpminfo import BadFile
+    from errata_tpl.mirror.scan import ScanResult
+    from errata_tpl.mirror.walk import Stat
+    from errata_tpl.profile.profile import Profile
 
 PROGRESS_MIN_FILES = 2000
 
@@ -49,8 +50,9 @@ def _progress_bar(rep: Reporter) -> Callable[[list[str], int], Iterator[str]]:
         if len(items) * scale < PROGRESS_MIN_FILES or not rep.is_terminal():
             yield from items
             return
-        with click.progressbar(length=len(items) * scale, label="reading headers",
-                               file=rep.stream or sys.stderr) as bar:
+        with click.progressbar(
+            length=len(items) * scale, label="reading headers", file=rep.stream or sys.stderr
+        ) as bar:
             for item in items:
                 yield item
                 bar.update(scale)
@@ -105,16 +107,20 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     if req.require_signature and not req.keyring:
         raise UserError("--require-signature needs at least one --keyring KEY")
 
-    from ..caches import header_cache_path
-    from ..walk import find_rpms, stat_all
+    from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.mirror.walk import find_rpms, stat_all
 
     # A run over an unchanged mirror with the same options gives the same lists: reuse
     # them. Not with a keyring: trust is checked afresh every time.
     use_memo = req.use_cache and not req.keyring
-    options = {"os": os_id, "source": req.source, "selection": req.selection.rule(True),
-               "date_field": req.selection.date_field, "check_all": req.check_all}
-    cached = req.use_cache and (memo.path(root, req.mirror).is_file()
-                                or header_cache_path(root, req.mirror).is_file())
+    options = {
+        "os": os_id,
+        "source": req.source,
+        "selection": req.selection.rule(True),
+        "date_field": req.selection.date_field,
+        "check_all": req.check_all,
+    }
+    cached = req.use_cache and (memo.path(root, req.mirror).is_file() or header_cache_path(root, req.mirror).is_file())
     # nothing to reuse: the headers will be read (joined before the scan forks)
     preloading = _preload("rpm", "yaml") if not (use_memo and cached) else None
     rels, walk_errors = find_rpms(req.mirror)
@@ -142,8 +148,8 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     ext = "pan" if req.fmt == "pan" else "yaml"
     text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
     if req.fmt != "yaml":
-        from .. import render
-        from ..yamlio import load_text
+        from errata_tpl.fileio.yamlio import load_text
+        from errata_tpl.output import render
 
         # the profile as built, or (reused) read back from its yaml
         data = to_data(built) if built is not None else load_text(text, str(req.mirror))
@@ -158,13 +164,20 @@ class Listing:
     stats: dict[str, Stat | None] | None  # when statted up front
 
 
-def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: list[tuple[str, str]],
-           rep: Reporter, preloading: Callable[[], None] | None) -> tuple[Profile, dict[str, Stat | None]]:
+def _build(
+    root: Path,
+    req: GenerateRequest,
+    os_id: str,
+    listing: Listing,
+    log: list[tuple[str, str]],
+    rep: Reporter,
+    preloading: Callable[[], None] | None,
+) -> tuple[Profile, dict[str, Stat | None]]:
     """Scan, check, select and build: the profile (its name and time still to be
     set), and every file's stat as the scan saw it."""
-    from ..advisories import load as load_advisories
-    from ..caches import header_cache_path
-    from ..generate import build_profile
+    from errata_tpl.mirror.advisories import load as load_advisories
+    from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.profile.generate import build_profile
 
     def warn(text: str) -> None:
         log.append(("warn", text))
@@ -176,15 +189,15 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
         raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
     if preloading is not None:
         preloading()
-    from ..hdrcache import HeaderCache
-    from ..scan import check_whole, scan
+    from errata_tpl.mirror.hdrcache import HeaderCache
+    from errata_tpl.mirror.scan import check_whole, scan
 
     cache = HeaderCache(header_cache_path(root, req.mirror)) if req.use_cache else None
     extra: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
         keys = None
         if req.keyring:
-            from ..keyring import Keyring  # python-gnupg: only when keys are given
+            from errata_tpl.mirror.keyring import Keyring  # python-gnupg: only when keys are given
 
             keys = stack.enter_context(Keyring(req.keyring))
         result = scan(req.mirror, listing.rels, listing.stats, cache, progress=_progress_bar(rep))
@@ -193,14 +206,18 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
             for k in keys.keys:
                 if k.expired:
                     warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
-            from ..verify import Status
+            from errata_tpl.checks.verify import Status
 
             untrusted = _apply_signature_policy(result, keys, req.require_signature)
             for v in untrusted:
-                warn(f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
-                     + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else ""))
-            extra = {"signatures": "required" if req.require_signature else "checked",
-                     "keyring": [k.fingerprint for k in keys.keys]}
+                warn(
+                    f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
+                    + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else "")
+                )
+            extra = {
+                "signatures": "required" if req.require_signature else "checked",
+                "keyring": [k.fingerprint for k in keys.keys],
+            }
         elif req.check_all:
             check_whole(req.mirror, result, [p.path for p in result.packages])
 
@@ -214,26 +231,40 @@ def _build(root: Path, req: GenerateRequest, os_id: str, listing: Listing, log: 
     # Only the builds the profile names need rpm's whole-file check (a damaged one
     # gives way to the next newest): older builds are read up to their header.
     built = build_profile(
-        result.packages, os_id=os_id, profile="00000000", source=req.source, generated="",
-        extra=extra, advisories=advisories, selection=sel,
+        result.packages,
+        os_id=os_id,
+        profile="00000000",
+        source=req.source,
+        generated="",
+        extra=extra,
+        advisories=advisories,
+        selection=sel,
         check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
     )
     if cache is not None:
         result.remember(cache)
         rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
-    rep.detail(f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
-               + ("(every file)" if req.check_all or req.keyring else "(the builds the profile names; "
-                  "--check-all or `errata-tpl verify` for every file)"))
+    rep.detail(
+        f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
+        + (
+            "(every file)"
+            if req.check_all or req.keyring
+            else "(the builds the profile names; --check-all or `errata-tpl verify` for every file)"
+        )
+    )
     _report_bad(req, listing, result, warn)
     for w in built.warnings:
         warn(w)
     p = built.profile
-    log.append(("info",
-        f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
-        f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
-        f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
-        + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
-    ))
+    log.append(
+        (
+            "info",
+            f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
+            f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
+            f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
+            + (f"; {built.left_out} builds left out by the selection" if sel.active() else ""),
+        )
+    )
     return p, result.stats
 
 
@@ -246,7 +277,7 @@ def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -
     """Leave out what the policy refuses: a bad signature always, and with
     ``required`` anything not signed by a key of the keyring. Returns the
     packages that were not ok, kept or not."""
-    from ..verify import Status, classify
+    from errata_tpl.checks.verify import Status, classify
 
     verdicts = {rel: classify(rel, c) for rel, c in result.checks.items()}
     not_ok: list[Verdict] = []
@@ -262,9 +293,10 @@ def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -
     result.packages = kept
     return not_ok
 
+
 def write_profile(path: Path, text: str, force: bool) -> None:
     """Write a profile; a dated profile is a record, replaced only with ``force``."""
-    from .. import atomic
+    from errata_tpl.fileio import atomic
 
     with atomic.locked(path.parent / f".{path.name}.lock"):
         if not force and path.exists():

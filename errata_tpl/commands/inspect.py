@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from .. import evr as evrmod
-from .. import names
-from ..advisories import Advisory, cves
-from ..errors import UserError
-from ..pkgset import Pkg
-from ..profile import Entry, Profile, source_profile
-from ..report import Reporter
-from ..resolve import Resolved, Resolver
-from ..tree import Tree
+from errata_tpl.errors import UserError
+from errata_tpl.mirror.advisories import Advisory, cves
+from errata_tpl.profile.profile import Entry, Profile, source_profile
+from errata_tpl.report import Reporter
+from errata_tpl.resolve.pkgset import Pkg
+from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.site.tree import Tree
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values import names
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:
@@ -26,15 +26,18 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
     else:
         lines.append(f"  result: {package} is not in the list of {r.node}")
     for p in final:
-        entry = tree.entry(r.os, source_profile(p.source, r.errata), p.name, p.arch,
-                           None if p.evr is None else str(p.evr))
+        entry = tree.entry(
+            r.os, source_profile(p.source, r.errata), p.name, p.arch, None if p.evr is None else str(p.evr)
+        )
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     newest = _newest_profile(tree, r.os)
     for name_arch, (entry, _) in sorted(_missing(newest, r.packages).items()):
         if name_arch[0] == package:
-            lines.append(f"  missing: profile {newest.profile} has {entry.name}-{entry.evr}.{entry.arch}"
-                         f" ({_describe(entry.advisories)})")
+            lines.append(
+                f"  missing: profile {newest.profile} has {entry.name}-{entry.evr}.{entry.arch}"
+                f" ({_describe(entry.advisories)})"
+            )
     return lines
 
 
@@ -74,8 +77,7 @@ def missing_cves(tree: Tree, r: Resolved) -> list[str]:
     return cves(a for e, _ in _missing(_newest_profile(tree, r.os), r.packages).values() for a in e.advisories)
 
 
-STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed",
-                  "missing CVEs")
+STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed", "missing CVEs")
 
 
 def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
@@ -97,10 +99,20 @@ def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
         if hit is None or hit[0] is not r.packages:
             hit = missing[(r.os, id(r.packages))] = (r.packages, missing_cves(tree, r))
         cve_list = hit[1]
-        rows.append((
-            n, r.os, deploy, r.errata or "-", source, r.kernel.version or "-", r.kernel.source,
-            ",".join(r.kernel.kept) or "-", str(r.changed_by_errata), str(len(cve_list)),
-        ))
+        rows.append(
+            (
+                n,
+                r.os,
+                deploy,
+                r.errata or "-",
+                source,
+                r.kernel.version or "-",
+                r.kernel.source,
+                ",".join(r.kernel.kept) or "-",
+                str(r.changed_by_errata),
+                str(len(cve_list)),
+            )
+        )
     for w in tree.warnings + resolver.warnings:
         rep.warn(w)
     return rows, ok

@@ -10,12 +10,13 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .. import atomic, names
-from ..errors import UserError
-from ..render import Renderer
-from ..report import Reporter
-from ..resolve import Resolved, Resolver
-from ..tree import Tree
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic
+from errata_tpl.output.render import Renderer
+from errata_tpl.report import Reporter
+from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.site.tree import Tree
+from errata_tpl.values import names
 
 # --- resolve, explain, status ------------------------------------------------------------
 
@@ -38,8 +39,10 @@ def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False
     for w in tree.warnings + resolver.warnings:
         rep.warn(w)
     distinct = len({id(r.packages) for r in results})
-    rep.detail(f"resolved {len(results)} nodes: {resolver.stats['shared']} shared earlier work, "
-               f"{distinct} distinct package lists")
+    rep.detail(
+        f"resolved {len(results)} nodes: {resolver.stats['shared']} shared earlier work, "
+        f"{distinct} distinct package lists"
+    )
     return resolver, results
 
 
@@ -101,7 +104,7 @@ class _Writers:
                 if done < total:  # a short write: finish the rest plainly
                     rest = memoryview(b"".join(parts))[done:]
                     while rest:
-                        rest = rest[os.write(fd, rest):]
+                        rest = rest[os.write(fd, rest) :]
             finally:
                 os.close(fd)
         finally:

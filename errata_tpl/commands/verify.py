@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import rpmcheck
-from ..errors import UserError
-from ..keyring import Keyring
-from ..verify import Status, Verdict, classify, summary
-from ..walk import find_rpms
+from errata_tpl.checks.verify import Status, Verdict, classify, summary
+from errata_tpl.errors import UserError
+from errata_tpl.mirror import rpmcheck
+from errata_tpl.mirror.keyring import Keyring
+from errata_tpl.mirror.walk import find_rpms
 
 
 def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
@@ -34,11 +34,20 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
         else:
             repo = None
         key_list = [
-            {"fingerprint": k.fingerprint, "keyid": k.keyid, "uids": list(k.uids), "expires": k.expires,
-             "expired": k.expired, "source": k.source} for k in keys.keys
+            {
+                "fingerprint": k.fingerprint,
+                "keyid": k.keyid,
+                "uids": list(k.uids),
+                "expires": k.expires,
+                "expired": k.expired,
+                "source": k.source,
+            }
+            for k in keys.keys
         ]
-    files = [{"path": v.path, "status": v.status.value, "keyid": v.keyid, "detail": v.detail}
-             for v in sorted(verdicts, key=lambda v: v.path)]
+    files = [
+        {"path": v.path, "status": v.status.value, "keyid": v.keyid, "detail": v.detail}
+        for v in sorted(verdicts, key=lambda v: v.path)
+    ]
     counts = summary(verdicts)
     ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] != "bad signature")
     return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "ok": ok}

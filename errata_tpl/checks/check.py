@@ -1,0 +1,180 @@
+"""Pre-flight: does a node's list install cleanly? Solved by libsolv, the solver of
+dnf and zypper, over the repositories' own metadata (``repodata/``).
+
+The job is to install exactly the listed NEVRAs (multi packages side by side).
+Every problem libsolv finds is reported in its own words, with the fix-hook
+action that would remove it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.resolve.pkgset import Pkg
+
+
+@dataclass(frozen=True)
+class Problem:
+    text: str  # libsolv's words
+    suggestion: dict[str, Any] | None  # a fix-hook action, e.g. {"repl": {...}} or {"del": "name"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    problems: tuple[Problem, ...] = ()
+    pulled_in: tuple[str, ...] = field(default=())  # dependencies the list lacks; dnf would add them
+
+
+def _primary(repo_dir: Path) -> Path:
+    import createrepo_c as cr
+
+    repomd = repo_dir / "repodata" / "repomd.xml"
+    if not repomd.is_file():
+        raise UserError(f"{repo_dir}: no repodata/repomd.xml (run createrepo_c on it)")
+    try:
+        md = cr.Repomd(str(repomd))
+    except Exception as e:
+        raise UserError(f"{repomd}: unreadable repository metadata: {e}") from None
+    for record in md.records:
+        if record.type == "primary":
+            return repo_dir / record.location_href
+    raise UserError(f"{repomd}: no primary metadata")
+
+
+class Repositories:
+    """The repositories, loaded once per architecture into a libsolv pool."""
+
+    def __init__(self, dirs: Sequence[Path]) -> None:
+        if not dirs:
+            raise UserError("check needs at least one --repo DIR")
+        self.dirs = list(dirs)
+        self._primaries = [_primary(d) for d in self.dirs]
+        self._pools: dict[str, Any] = {}
+        self._index: dict[str, dict[tuple[str, str, str], Any]] = {}
+
+    def by_nevra(self, arch: str) -> dict[tuple[str, str, str], Any]:
+        """(name, evr, arch) -> solvable, for exact lookups without parsing a selection."""
+        index = self._index.get(arch)
+        if index is None:
+            index = {}
+            for s in self.pool(arch).solvables_iter():
+                index.setdefault((s.name, s.evr, s.arch), s)
+                if s.evr.startswith("0:"):
+                    index.setdefault((s.name, s.evr[2:], s.arch), s)
+            self._index[arch] = index
+        return index
+
+    def pool(self, arch: str) -> Any:
+        import solv
+
+        pool = self._pools.get(arch)
+        if pool is None:
+            pool = solv.Pool()
+            pool.setarch(arch)
+            for d, primary in zip(self.dirs, self._primaries):
+                repo = pool.add_repo(str(d))
+                f = solv.xfopen(str(primary))
+                if f is None or not repo.add_rpmmd(f, None):
+                    raise UserError(f"{primary}: libsolv cannot read it")
+                f.close()
+            pool.addfileprovides()
+            pool.createwhatprovides()
+            self._pools[arch] = pool
+        return pool
+
+
+def _spec(p: Pkg) -> str:
+    return p.nevra()
+
+
+def _newest(pool: Any, solvables: Iterable[Any]) -> Any | None:
+    best = None
+    for s in solvables:
+        if best is None or s.evrcmp(best) > 0:
+            best = s
+    return best
+
+
+def _repl(s: Any) -> dict[str, Any]:
+    return {"repl": {"name": s.name, "version": s.evr, "arch": s.arch}}
+
+
+def _suggest(pool: Any, info: Any) -> dict[str, Any] | None:
+    """The fix-hook action that would remove one problem rule."""
+    import solv
+
+    t = info.type
+    s, other, dep = info.solvable, info.othersolvable, info.dep
+    if t == solv.Solver.SOLVER_RULE_PKG_REQUIRES and dep is not None:
+        # the list holds a provider of the wrong version: take the newest that provides it
+        best = _newest(pool, pool.whatprovides(dep))
+        return _repl(best) if best is not None else ({"del": s.name} if s is not None else None)
+    if t == solv.Solver.SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP and s is not None:
+        return {"del": s.name}
+    if t in (
+        solv.Solver.SOLVER_RULE_PKG_CONFLICTS,
+        solv.Solver.SOLVER_RULE_PKG_OBSOLETES,
+        solv.Solver.SOLVER_RULE_PKG_IMPLICIT_OBSOLETES,
+        solv.Solver.SOLVER_RULE_PKG_INSTALLED_OBSOLETES,
+    ):
+        victim = other if other is not None else s
+        return {"del": victim.name} if victim is not None else None
+    if t == solv.Solver.SOLVER_RULE_PKG_SAME_NAME and s is not None and other is not None:
+        # two versions of one name: keep the newer one
+        return _repl(s if s.evrcmp(other) >= 0 else other)
+    return None
+
+
+def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
+    import solv
+
+    pool = repos.pool(arch)
+    exact = repos.by_nevra(arch)
+    jobs = []
+    problems: list[Problem] = []
+    listed: set[str] = set()
+    for p in packages:
+        hit = exact.get((p.name, str(p.evr), p.arch)) if p.evr is not None and p.arch is not None else None
+        if hit is not None:  # the common case: a concrete NEVRA
+            listed.add(p.name)
+            jobs.append(pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id))
+            if p.multi:
+                jobs += pool.select(p.name, solv.Selection.SELECTION_NAME).jobs(solv.Job.SOLVER_MULTIVERSION)
+            continue
+        if p.evr is not None:
+            sel = pool.select(_spec(p), solv.Selection.SELECTION_CANON)
+        elif p.arch is not None:
+            sel = pool.select(f"{p.name}.{p.arch}", solv.Selection.SELECTION_NAME | solv.Selection.SELECTION_DOTARCH)
+        else:
+            sel = pool.select(p.name, solv.Selection.SELECTION_NAME)
+        if sel.isempty():
+            others = pool.select(p.name, solv.Selection.SELECTION_NAME).solvables()
+            best = _newest(pool, [s for s in others if p.arch is None or s.arch == p.arch])
+            problems.append(
+                Problem(f"{_spec(p)} is in no repository", _repl(best) if best is not None else {"del": p.name})
+            )
+            continue
+        listed.add(p.name)
+        jobs += sel.jobs(solv.Job.SOLVER_INSTALL)
+        if p.multi:
+            jobs += pool.select(p.name, solv.Selection.SELECTION_NAME).jobs(solv.Job.SOLVER_MULTIVERSION)
+    solver = pool.Solver()
+    for problem in solver.solve(jobs):
+        seen = set()
+        for rule in problem.findallproblemrules():
+            info = rule.info()
+            text = info.problemstr()
+            if text in seen:
+                continue
+            seen.add(text)
+            problems.append(Problem(text, _suggest(pool, info)))
+    pulled: tuple[str, ...] = ()
+    if not problems:
+        trans = solver.transaction()
+        pulled = tuple(sorted(str(s) for s in trans.newsolvables() if s.name not in listed))
+    return Outcome(not problems, tuple(problems), pulled)

@@ -1,0 +1,160 @@
+"""YAML in (safe, bounded) and out (fast, deterministic, one package a line)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from errata_tpl.errors import UserError
+
+MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
+MAX_DEPTH = 32
+
+
+@functools.lru_cache(maxsize=1)
+def _loader() -> type:
+    """libyaml's parser where pyyaml has it: the same safe semantics, ten times faster.
+    (pyyaml is imported on first use: a run that only writes YAML may never need it.)"""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            break
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+def load_text(text: str, where: str) -> Any:
+    import yaml
+
+    if len(text) > MAX_BYTES:
+        raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
+    try:
+        data = yaml.load(text, Loader=_loader())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise UserError(f"{where}: malformed YAML{at}: {problem}") from None
+    except RecursionError:
+        raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
+    if _depth(data, MAX_DEPTH) > MAX_DEPTH:
+        raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused")
+    return data
+
+
+def load_file(path: Path, where: str | None = None) -> Any:
+    where = where or str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if os.fstat(f.fileno()).st_size > MAX_BYTES:
+                raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
+            text = f.read()
+    except FileNotFoundError:
+        raise UserError(f"{where}: no such file") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{where}: not UTF-8 text") from None
+    except OSError as e:
+        raise UserError(f"{where}: cannot read: {e.strerror}") from None
+    return load_text(text, where)
+
+
+def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64 * 1024) -> Any:
+    """``load_file`` for large files (generated profiles) with a JSON copy of the
+    parsed data, keyed by path, size and mtime, beside the root: JSON loads ten
+    times faster than YAML. Safe to delete; used only while the file is unchanged."""
+    try:
+        st = path.stat()
+    except OSError:
+        return load_file(path, where)
+    if st.st_size < min_size:
+        return load_file(path, where)
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:24]
+    cached = cache_dir / f"{key}.json"
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(cached.read_text(encoding="utf-8"))
+    data = load_file(path, where)
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        text = json.dumps(data, separators=(",", ":"))
+        if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
+            from errata_tpl.fileio.atomic import write_text
+
+            write_text(cached, text, durable=False)
+    return data
+
+
+# --- output -------------------------------------------------------------------
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+~^/\-]*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _resolver() -> Any:
+    import yaml
+
+    return yaml.resolver.Resolver()
+
+
+def _reads_as_string(value: str) -> bool:
+    """Would pyyaml read this plain scalar back as a string (not a number, date, bool)?"""
+    import yaml
+
+    resolver = _resolver()
+    # pyyaml's own table: a value whose first character starts no implicit type is a
+    # string (most package names); only the others need its regular expressions
+    if value and value[0] not in resolver.yaml_implicit_resolvers and None not in resolver.yaml_implicit_resolvers:
+        return True
+    return resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+
+
+@functools.lru_cache(maxsize=65536)
+def scalar(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as the same string."""
+    if _PLAIN.match(value) and _reads_as_string(value):
+        return value
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def value(v: Any) -> str:
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return scalar(v)
+    if isinstance(v, Mapping):
+        return flow_map(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} as YAML")
+
+
+def flow_map(m: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {value(v)}" for k, v in m.items()) + "}"
+
+
+def block_list(key: str, items: Iterable[Mapping[str, Any]]) -> str:
+    lines = [f"  - {flow_map(i)}\n" for i in items]
+    return f"{key}:\n{''.join(lines)}" if lines else f"{key}: []\n"

@@ -1,0 +1,81 @@
+"""A cache of what ``scan`` learnt of each file, keyed by path, size and mtime.
+
+Stored beside the root in ``.errata-tpl-cache/``; safe to delete at any time.
+A file whose size or mtime changed is read again. The cache is tied to the
+rpm library's version and this tool's, so an upgrade of either starts afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+
+import rpm
+
+from errata_tpl import __version__
+from errata_tpl.fileio import atomic
+from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
+from errata_tpl.mirror.walk import Stat
+
+FORMAT = 6
+
+# An entry: [size, mtime_ns, state, ...]; state "ok" (header read, whole file
+# checked) or "hdr" (header read, payload not checked yet), then the RpmInfo
+# fields after its path, obsoletes last and spread (a flat list is the quickest
+# to write); or "bad", then why.
+_OK, _HEADER, _BAD = "ok", "hdr", "bad"
+_FIELDS = len(RpmInfo._fields) - 1  # without the path
+
+
+class HeaderCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp = f"{FORMAT}/{__version__}/{rpm.__version__}"
+        self._entries: dict[str, list] = {}
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
+                self._entries = data["files"]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, rel: str, st: Stat) -> tuple[RpmInfo | BadFile, bool] | None:
+        """What was learnt of the file when it had this size and mtime, and whether
+        its whole file passed rpm's check; None when it must be read again."""
+        e = self._entries.get(rel)
+        try:
+            if e is None or e[0] != st[0] or e[1] != st[1]:
+                return None
+            if e[2] == _BAD:
+                return BadFile(rel, str(e[3])), False
+            if len(e) < 3 + _FIELDS - 1:  # obsoletes may be none
+                return None
+            return RpmInfo.of(rel, (*e[3 : 3 + _FIELDS - 1], tuple(e[3 + _FIELDS - 1 :]))), e[2] == _OK
+        except (ValueError, TypeError, IndexError, KeyError):
+            return None  # a hand-edited or damaged entry: read the file again
+
+    def save(
+        self,
+        stats: Mapping[str, Stat | None],
+        packages: Iterable[RpmInfo],
+        bad: Iterable[BadFile],
+        checked: Collection[str],
+    ) -> None:
+        """Replace the cache with what one run learnt: every file it read or reused
+        (files gone from the mirror drop out). Bad files are kept, except for OS
+        errors, which may pass."""
+        files: dict[str, tuple] = {}
+        for p in packages:
+            st = stats.get(p.path)
+            if st is not None:
+                files[p.path] = (*st, _OK if p.path in checked else _HEADER, *p[1:-1], *p.obsoletes)
+        for b in bad:
+            st = stats.get(b.path)
+            if st is not None and not b.os_error:
+                files[b.path] = (*st, _BAD, b.reason)
+        text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"), check_circular=False)
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            atomic.write_text(self.path, text, durable=False)

@@ -1,0 +1,109 @@
+"""Run a function over shares of a list in forked processes, one per core.
+
+The rpm bindings hold the GIL while they read a header, so threads would not
+help; forked children inherit the loaded library and need no start-up. A child
+sends its results back pickled. A child that fails has its share done again here:
+a worker's death costs time, never a result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+S = TypeVar("S")
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def map_shares(
+    fn: Callable[[Iterable[T]], list[R]],
+    items: list[T],
+    workers: int,
+    wrap: Callable[[list[T], int], Iterable[T]] | None = None,
+    then: Callable[[list[T], list[R]], list[S]] | None = None,
+) -> list[S]:
+    """``fn`` over ``workers`` interleaved shares of ``items``; one result per item, in order.
+
+    ``fn(share)`` must return one result per item of its share. Share 0 runs in this
+    process, passed through ``wrap(share, workers)`` (a progress bar: each item
+    stands for ``workers`` items of the whole). ``then(share, results)``, one
+    result per item too, runs here on each share's results as they come in: on
+    this process's own share while the children still work.
+    """
+    workers = max(1, min(workers, len(items)))
+    shares = [items[i::workers] for i in range(workers)]
+    finish = then if then is not None else (lambda _share, got: got)
+    children: list[tuple[int, int, int]] = []  # (pid, read end, share index)
+    results: list[list | None] = [None] * workers
+    try:
+        for i in range(1, workers):
+            children.append((*_fork(fn, shares[i]), i))
+        results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
+        while children:
+            pid, fd, i = children[0]
+            got = _collect(pid, fd, len(shares[i]))
+            children.pop(0)
+            # a child that failed: its share is done here
+            results[i] = finish(shares[i], got if got is not None else fn(shares[i]))
+    finally:
+        for pid, fd, _ in children:  # only left when this process is unwinding
+            _abandon(pid, fd)
+    out: list[S] = [None] * len(items)  # type: ignore[list-item]
+    for i in range(workers):
+        out[i::workers] = results[i]  # type: ignore[assignment]
+    return out
+
+
+def _fork(fn: Callable[[Iterable[T]], list[R]], share: list[T]) -> tuple[int, int]:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
+        code = 1
+        try:
+            os.close(r)
+            data = pickle.dumps(fn(share), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(w, "wb") as f:
+                f.write(data)
+            code = 0
+        finally:
+            # never return into the parent's code: no atexit, no finally blocks, no
+            # flushing of buffers the parent also holds
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+def _abandon(pid: int, fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
+    """A child's results, or None when it failed (the caller redoes its share)."""
+    with os.fdopen(fd, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        return None
+    try:
+        got = pickle.loads(data)
+    except Exception:
+        return None
+    return got if isinstance(got, list) and len(got) == expected else None

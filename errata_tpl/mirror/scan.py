@@ -1,0 +1,235 @@
+"""Read the headers of every RPM under a mirror directory; report bad files.
+
+Two levels, both rpm's own:
+
+- every file's header is read with the bindings: a zero-byte, non-RPM or cut
+  file is a BadFile. Digests are not checked here (that would be done twice);
+- the whole file (header and payload digests, size) is checked by
+  ``rpmkeys --checksig`` for the files asked for (``check_whole``): ``generate``
+  asks for the builds its profile names, ``--check-all`` for every file.
+
+A bad file is reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rpm
+
+from errata_tpl.mirror import parallel, rpmcheck
+from errata_tpl.mirror.hdrcache import HeaderCache
+from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
+from errata_tpl.mirror.walk import Stat
+
+# rpm's own setting of which digests to check (%_pkgverify_flags): not SHA1 and MD5
+_SHA256_ONLY = ("--define", f"_pkgverify_flags {rpm.RPMVSF_NOSHA1HEADER | rpm.RPMVSF_NOMD5:#x}")
+
+# Below this many files, forking workers costs more than it saves.
+PARALLEL_MIN_FILES = 400
+
+Progress = Callable[[list[str], int], Iterable[str]]
+
+
+@dataclass
+class ScanResult:
+    packages: list[RpmInfo] = field(default_factory=list)
+    bad: list[BadFile] = field(default_factory=list)
+    files: int = 0
+    from_cache: int = 0
+    stats: dict[str, Stat | None] = field(default_factory=dict)  # every file's, as read
+    checked: set[str] = field(default_factory=set)  # files rpm's whole-file check passed
+    checks: dict[str, rpmcheck.Check] = field(default_factory=dict)  # with signatures: rpm's verdict per file
+    changed: bool = True  # learnt something the header cache does not hold yet
+
+    def remember(self, cache: HeaderCache) -> None:
+        """Write what this scan learnt to ``cache`` (nothing when it learnt nothing)."""
+        if self.changed:
+            cache.save(self.stats, self.packages, self.bad, self.checked)
+
+
+def _facts(h: rpm.hdr) -> tuple:
+    """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes)."""
+    epoch = h[rpm.RPMTAG_EPOCH]
+    sha256 = h[rpm.RPMTAG_SHA256HEADER]
+    payload = h[rpm.RPMTAG_PAYLOADDIGEST]
+    # The header digest names the build: the header holds the digests of the payload
+    # and of every file (64 bits suffice: only builds of one version are compared).
+    # Without one (very old packages): the MD5 over header and payload.
+    md5 = h[rpm.RPMTAG_SIGMD5]
+    build = (sha256 or h[rpm.RPMTAG_SHA1HEADER] or (md5.hex() if md5 else ""))[:16]
+    return (
+        h[rpm.RPMTAG_NAME],
+        # "Epoch: 0" and no epoch are one version to rpm; write it one way so that a
+        # rebuild which adds the tag does not show up as a change in the profile.
+        str(epoch) if epoch else None,
+        h[rpm.RPMTAG_VERSION],
+        h[rpm.RPMTAG_RELEASE],
+        h[rpm.RPMTAG_ARCH] or "noarch",
+        h.isSource(),
+        int(h[rpm.RPMTAG_BUILDTIME] or 0),
+        build,
+        bool(sha256 and payload),
+        tuple(h[rpm.RPMTAG_OBSOLETENEVRS]),
+    )
+
+
+def _transaction_set() -> rpm.TransactionSet:
+    rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own "error:" lines: we report each file once
+    ts = rpm.TransactionSet()
+    # Signatures and digests are checked by check_whole, for the files that matter
+    # (and against a chosen keyring: rpm's default one is the build host's, which
+    # says nothing about this mirror). Reading a header for its facts needs neither.
+    ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
+    return ts
+
+
+# What reading one file gives: (size, mtime_ns, facts) or, for a bad file,
+# (size, mtime_ns, reason); size and mtime are None when the file cannot be opened.
+Row = tuple
+
+
+def read_header(ts: rpm.TransactionSet, path: str) -> Row:
+    """One file's stat (from the open file: what was read) and header facts."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as e:
+        return None, None, f"cannot open: {e.strerror}"
+    try:
+        st = os.fstat(fd)
+        h = ts.hdrFromFdno(fd)
+    except rpm.error as e:
+        return st.st_size, st.st_mtime_ns, f"not a readable rpm: {e}"
+    except OSError as e:
+        return None, None, f"cannot read: {e.strerror}"
+    finally:
+        os.close(fd)
+    return st.st_size, st.st_mtime_ns, _facts(h)
+
+
+def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo | BadFile]]:
+    """A share's rows as stats and RpmInfo or BadFile."""
+    return [
+        ((size, mtime) if size is not None else None, RpmInfo.of(rel, got) if type(got) is tuple else BadFile(rel, got))
+        for rel, (size, mtime, got) in zip(rels, rows)
+    ]
+
+
+def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
+    def read(items: Iterable[str]) -> list[Row]:
+        ts = _transaction_set()
+        rels = list(items)
+        rows = [read_header(ts, base + rel) for rel in rels]
+        # rpm's verifier says best what is wrong with a file the bindings cannot read
+        unreadable = [i for i, row in enumerate(rows) if row[0] is not None and type(row[2]) is str]
+        if unreadable:
+            words = rpmcheck.check_files([base + rels[i] for i in unreadable], verbose=True)
+            for i in unreadable:
+                check = words[base + rels[i]]
+                if not check.ok:
+                    rows[i] = (*rows[i][:2], check.detail)
+        return rows
+
+    return read
+
+
+def scan(
+    top: Path,
+    rels: list[str],
+    stats: dict[str, Stat | None] | None = None,
+    cache: HeaderCache | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> ScanResult:
+    """Read the header of every file ``rels`` names below ``top``.
+
+    ``stats`` (from ``walk.stat_all``) lets ``cache`` entries with the same size and
+    mtime stand in for reading; without them every file is read. Headers are read
+    in ``workers`` processes (default: one per core) when there are many.
+    """
+    result = ScanResult(files=len(rels))
+    base = os.path.join(str(top), "")
+    todo: list[str] = []
+    for rel in rels:
+        st = stats.get(rel) if stats is not None else None
+        hit = cache.get(rel, st) if cache is not None and st is not None else None
+        if hit is None:
+            todo.append(rel)
+            continue
+        got, checked = hit
+        result.from_cache += 1
+        result.stats[rel] = st
+        if isinstance(got, RpmInfo):
+            result.packages.append(got)
+            if checked:
+                result.checked.add(rel)
+        else:
+            result.bad.append(got)
+
+    n = workers if workers is not None else parallel.cores()
+    if len(todo) < PARALLEL_MIN_FILES:
+        n = 1
+    for rel, (st, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress, _found)):
+        result.stats[rel] = st
+        (result.packages if type(got) is RpmInfo else result.bad).append(got)
+    result.changed = bool(todo) or cache is None or len(cache) != result.from_cache
+    if result.from_cache and todo:  # both in path order: merge them
+        result.stats = {rel: result.stats[rel] for rel in rels}
+        result.packages.sort(key=lambda p: p.path)
+    result.bad.sort(key=lambda b: b.path)
+    return result
+
+
+def check_whole(
+    top: Path,
+    result: ScanResult,
+    rels: Collection[str],
+    signatures: Sequence[str] | None = None,
+) -> set[str]:
+    """rpm's whole-file check of those of ``rels`` not checked yet; returns the failures.
+
+    A file that fails moves from ``result.packages`` to ``result.bad`` with rpm's
+    words. ``signatures``: rpmkeys arguments naming a keyring
+    (Keyring.rpmkeys_args()); then every file of ``rels`` is checked against it,
+    ``result.checks`` holds rpm's verdict lines, and a failure of trust alone
+    (unknown key, bad signature) is left to the caller's policy.
+    """
+    todo = sorted(rels) if signatures is not None else sorted(r for r in rels if r not in result.checked)
+    if not todo:
+        return set()
+    base = os.path.join(str(top), "")
+    if signatures is None:
+        # SHA256 header and payload digests cover every byte SHA1 and MD5 cover:
+        # rpm checks the legacy two only for builds without them.
+        strong = {p.path for p in result.packages if p.sha256}
+        checks = {}
+        for paths, args in (
+            ([r for r in todo if r in strong], (*rpmcheck.NO_SIGNATURE, *_SHA256_ONLY)),
+            ([r for r in todo if r not in strong], rpmcheck.NO_SIGNATURE),
+        ):
+            if paths:
+                checks.update(rpmcheck.Background([base + r for r in paths], args).result())
+    else:
+        checks = rpmcheck.Background([base + r for r in todo], signatures, verbose=True).result()
+        result.checks.update({r: checks[base + r] for r in todo})
+    failed: dict[str, BadFile] = {}
+    for rel in todo:
+        check = checks[base + rel]
+        if check.ok or (signatures is not None and _signature_only(check)):
+            result.checked.add(rel)
+        else:
+            failed[rel] = BadFile(rel, check.detail)
+    if failed:
+        result.packages = [p for p in result.packages if p.path not in failed]
+        result.bad = sorted([*result.bad, *failed.values()], key=lambda b: b.path)
+    result.changed = True
+    return set(failed)
+
+
+def _signature_only(check: rpmcheck.Check) -> bool:
+    """Failed only on signatures (unknown key, bad signature): a matter of trust,
+    judged by the caller's policy, not a damaged file."""
+    return bool(check.lines) and all(line.endswith(": OK") or "Signature" in line for line in check.lines)

@@ -1,0 +1,180 @@
+"""Output formats: profiles and resolved node lists, from templates/*.j2."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from errata_tpl.fileio import yamlio
+from errata_tpl.output.formats import EXTENSIONS, FORMATS  # noqa: F401 - re-exported
+from errata_tpl.profile.profile import Profile, dump_yaml
+from errata_tpl.resolve.pkgset import Pkg
+from errata_tpl.resolve.resolver import Resolved
+
+
+def pan_string(value: Any) -> str:
+    """A pan single-quoted string ('' stands for a quote)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@functools.lru_cache(maxsize=1)
+def env() -> Any:
+    """The built-in templates' environment (jinja2 is imported when first needed)."""
+    import jinja2
+
+    e = jinja2.Environment(
+        loader=jinja2.PackageLoader("errata_tpl.output", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    e.filters["pan"] = pan_string
+    e.filters["yq"] = yamlio.value
+    return e
+
+
+def profile_text(p: Profile, fmt: str) -> str:
+    if fmt == "yaml":
+        return dump_yaml(p)
+    return (
+        env()
+        .get_template(f"profile.{fmt}.j2")
+        .render(
+            profile=p.profile,
+            os=p.os,
+            generated=p.generated,
+            source=p.source,
+            packages=[e.as_dict() for e in p.packages],
+            kernels=[e.as_dict() for e in p.kernels],
+            kernel_named=[e.as_dict() for e in p.kernel_named],
+        )
+    )
+
+
+# --- resolved node lists ---------------------------------------------------------------
+
+# Rendering depends on the node only through its name, so a list shared by many
+# nodes is rendered once with this stand-in and the name is put in afterwards.
+# It is plain in every format (no quoting), as node names are.
+_NODE = "errata-tpl-node-name-0d4c1f"
+
+
+def package_dict(p: Pkg) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": p.name, "version": None if p.evr is None else str(p.evr), "arch": p.arch}
+    if p.multi:
+        d["multi"] = True
+    d["from"] = p.source
+    return d
+
+
+def data(r: Resolved, node: str | None = None) -> dict[str, Any]:
+    """The resolved list as plain data: the yaml/json output and a --template's input."""
+    d: dict[str, Any] = {
+        "node": node or r.node,
+        "os": r.os,
+        "errata": r.errata,
+        "errata_from": r.errata_from,
+        "kernel": {"version": r.kernel.version, "from": r.kernel.source, "kept": list(r.kernel.kept)},
+    }
+    if r.clone is not None:
+        d["clone"] = r.clone
+    d["packages"] = [package_dict(p) for p in r.packages]
+    return d
+
+
+def _yaml_head(d: dict[str, Any]) -> str:
+    return "".join(f"{k}: {yamlio.value(v)}\n" for k, v in d.items())
+
+
+def _yaml_line(p: Pkg) -> str:
+    return f"  - {yamlio.flow_map(package_dict(p))}\n"
+
+
+def _yaml(head: dict[str, Any], lines: list[str]) -> str:
+    return _yaml_head(head) + ("packages:\n" + "".join(lines) if lines else "packages: []\n")
+
+
+def _json_line(p: Pkg) -> str:
+    return "    " + json.dumps(package_dict(p), ensure_ascii=False)
+
+
+def _json(head: dict[str, Any], lines: list[str]) -> str:
+    fields = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
+    body = '  "packages": [\n' + ",\n".join(lines) + "\n  ]" if lines else '  "packages": []'
+    return "{\n" + ",\n".join([*fields, body]) + "\n}\n"
+
+
+# yaml and json are written a package a line; each line is made once per package
+# object, and package objects are shared by every node whose list holds them.
+_LINE_FORMATS = {"yaml": (_yaml_line, _yaml), "json": (_json_line, _json)}
+
+
+def spec(p: Mapping[str, Any], epoch0: bool = False) -> str:
+    """``N-[E:]V-R.A`` as dnf takes it; what is unknown is left out."""
+    s = p["name"]
+    if p["version"] is not None:
+        v = p["version"]
+        s += f"-{v}" if not epoch0 or ":" in v else f"-0:{v}"
+    return s if p["arch"] is None else f"{s}.{p['arch']}"
+
+
+class Renderer:
+    def __init__(self, fmt: str, user_template: str | None = None, template_name: str = "--template") -> None:
+        self.fmt = fmt
+        self.user_template = user_template
+        self.template_name = template_name
+        self._cache: dict[tuple, tuple[tuple[Pkg, ...], list[bytes]]] = {}
+        self._lines: dict[int, tuple[Pkg, str]] = {}
+
+    def render(self, r: Resolved) -> str:
+        return b"".join(self.render_parts(r)).decode("utf-8")
+
+    def render_parts(self, r: Resolved) -> list[bytes]:
+        """The output as pieces to write in one go (os.writev): the pieces shared with
+        other nodes are made once; only the node's name is put between them."""
+        if self.user_template is not None:
+            from errata_tpl.site import templating
+
+            return [templating.render_user_template(self.user_template, data(r), self.template_name).encode()]
+        key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not r.packages:
+            hit = (r.packages, [part.encode("utf-8") for part in self._render(r).split(_NODE)])
+            self._cache[key] = hit
+        parts = hit[1]
+        node = r.node.encode("utf-8")
+        out = [parts[0]]
+        for part in parts[1:]:
+            out += (node, part)
+        return out
+
+    def _render(self, r: Resolved) -> str:
+        """A document from its package lines, each made once per package object
+        (yaml and json in code, the other formats from templates/package.<fmt>.j2)."""
+        if self.fmt in _LINE_FORMATS:
+            make_line, assemble = _LINE_FORMATS[self.fmt]
+        else:
+            line_template = env().get_template(f"package.{self.fmt}.j2")
+            doc_template = env().get_template(f"resolved.{self.fmt}.j2")
+
+            def make_line(p: Pkg) -> str:
+                return line_template.render(p=package_dict(p), spec=spec)
+
+            def assemble(head: dict[str, Any], lines: list[str]) -> str:
+                return doc_template.render(**head, packages_text="".join(lines), empty=not lines, spec=spec)
+
+        lines = []
+        for p in r.packages:
+            hit = self._lines.get(id(p))
+            if hit is None or hit[0] is not p:
+                hit = (p, make_line(p))
+                self._lines[id(p)] = hit
+            lines.append(hit[1])
+        head = data(replace(r, packages=()), _NODE)
+        del head["packages"]
+        return assemble(head, lines)

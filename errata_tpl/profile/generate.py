@@ -1,0 +1,223 @@
+"""Scanned mirror -> errata profile: the newest build of every (name, arch)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from errata_tpl.mirror.advisories import SEVERITIES, Advisory, NevraKey, nevra_key
+from errata_tpl.mirror.rpminfo import RpmInfo
+from errata_tpl.profile.profile import Entry, Profile, newest_first
+from errata_tpl.profile.selection import Selection
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values.evr import EVR
+from errata_tpl.values.kernel import is_kernel_name
+
+
+@dataclass(frozen=True)
+class Built:
+    profile: Profile
+    warnings: tuple[str, ...]
+    sources_skipped: int
+    left_out: int = 0  # builds the selection refused (not security, too recent)
+    renames: tuple[dict, ...] = ()
+
+
+def _advisories_of(p: RpmInfo, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None) -> tuple[Advisory, ...]:
+    if not advisories:
+        return ()
+    return advisories.get(nevra_key(p.name, p.epoch, p.version, p.release, p.arch), ())
+
+
+def _published(p: RpmInfo, advs: tuple[Advisory, ...], field: str) -> str:
+    """The day a build counts as published: its first advisory's date, else its build time."""
+    if field != "buildtime":
+        days = [d for a in advs if (d := (a.issued if field == "issued" else a.updated)) is not None]
+        if days:
+            return min(days)
+    return dt.datetime.fromtimestamp(p.buildtime, tz=dt.timezone.utc).date().isoformat()
+
+
+def selected(p: RpmInfo, sel: Selection, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None) -> bool:
+    advs = _advisories_of(p, advisories)
+    if sel.security_only:
+        floor = SEVERITIES.index(sel.min_severity) if sel.min_severity else -1
+        if not any(a.type == "security" and a.severity_rank() >= floor for a in advs):
+            return False
+    if sel.until is not None:
+        field = sel.date_field if advisories is not None else "buildtime"
+        if _published(p, advs, field) > sel.until:
+            return False
+    return True
+
+
+def renames(entries: list[RpmInfo]) -> list[dict]:
+    """Builds whose header obsoletes another name: the package was renamed, and the
+    fix hook needs the new name in (repl) and the old one out (del)."""
+    found = []
+    for p in entries:
+        for ob in p.obsoletes:
+            old = ob.split()[0]
+            if old != p.name:
+                evr = f"{p.epoch}:" if p.epoch else ""
+                found.append(
+                    {
+                        "name": p.name,
+                        "obsoletes": ob,
+                        "actions": [
+                            {
+                                "repl": {"name": p.name, "version": f"{evr}{p.version}-{p.release}", "arch": p.arch},
+                                "if_present": old,
+                            },
+                            {"del": old},
+                        ],
+                    }
+                )
+    return found
+
+
+def _evr(p: RpmInfo) -> EVR:
+    return EVR(p.epoch, p.version, p.release)
+
+
+# The paths, among the builds given, whose whole file fails rpm's check (payload
+# digest, size): the I/O edge answers, the choice stays here.
+WholeFileCheck = Callable[[list[RpmInfo]], Collection[str]]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    newest: dict[tuple[str, str], RpmInfo]  # (name, arch) -> the newest build, kernels apart
+    kernels: list[RpmInfo]  # every distinct kernel build
+    warnings: list[str]
+
+
+def _pick(group: list[RpmInfo]) -> tuple[RpmInfo, list[RpmInfo]]:
+    """The newest build of a group in path order (the first path among equals), and
+    the later builds of the same version."""
+    compare = evrmod.label_compare()
+    best, ties = group[0], []
+    for p in group[1:]:
+        c = 0 if p.label == best.label else compare(p.label, best.label)
+        if c > 0:
+            best, ties = p, []
+        elif c == 0:
+            ties.append(p)
+    return best, ties
+
+
+def choose(builds: Iterable[RpmInfo], check: WholeFileCheck | None = None) -> Chosen:
+    """The builds a profile names: the newest of every (name, arch) that is not a
+    kernel, and every distinct kernel build (name, arch, version).
+
+    Each chosen build passes ``check``; one that fails gives way to the next newest
+    of its group, which is checked in turn. So only the builds the profile names
+    need rpm's whole-file check, and the profile is the one that checking every
+    file would give. Equal versions: the first by path wins; a warning when the
+    others are different builds.
+    """
+    groups: dict[tuple, list[RpmInfo]] = {}
+    for p in sorted(builds, key=lambda p: p.path):
+        key = (p.name, p.arch, p.label) if is_kernel_name(p.name) else (p.name, p.arch)
+        groups.setdefault(key, []).append(p)
+    picked: dict[tuple, tuple[RpmInfo, list[RpmInfo]]] = {}
+    pending = groups
+    while pending:
+        picks = {key: _pick(group) for key, group in pending.items()}
+        failed = set(check([best for best, _ in picks.values()])) if check is not None else set()
+        pending = {}
+        for key, (best, ties) in picks.items():
+            if best.path not in failed:
+                picked[key] = (best, ties)
+            else:
+                rest = [p for p in groups[key] if p.path != best.path]
+                groups[key] = rest
+                if rest:
+                    pending[key] = rest
+    newest: dict[tuple[str, str], RpmInfo] = {}
+    kernels: list[RpmInfo] = []
+    warnings: list[str] = []
+    for key in sorted(picked, key=lambda k: k[:2]):  # kernels' versions: newest_first orders them
+        best, ties = picked[key]
+        if len(key) == 3:
+            kernels.append(best)
+        else:
+            newest[key] = best
+        warnings += [
+            f"{p.path}: same version as {best.path} ({best.nevra}) but a different build; kept {best.path}"
+            for p in ties
+            if p.digest != best.digest
+        ]
+    return Chosen(newest, kernels, warnings)
+
+
+def build_profile(
+    packages: Iterable[RpmInfo],
+    *,
+    os_id: str,
+    profile: str,
+    source: str,
+    generated: str,
+    extra: dict | None = None,
+    advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None = None,
+    selection: Selection | None = None,
+    check: WholeFileCheck | None = None,
+) -> Built:
+    """The profile of ``packages``: sources and what ``selection`` refuses left out,
+    then ``choose`` (with ``check``), kernel-named entries and renames flagged."""
+    selection = selection or Selection()
+    binaries: list[RpmInfo] = []
+    sources = left_out = 0
+    for p in packages:
+        if p.is_source:
+            sources += 1
+        elif selection.active() and not selected(p, selection, advisories):
+            left_out += 1
+        else:
+            binaries.append(p)
+
+    chosen = choose(binaries, check)
+    warnings = chosen.warnings
+    best = chosen.newest
+    entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in best.values()]
+    kernel_entries = newest_first(
+        [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in chosen.kernels]
+    )
+
+    # A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is
+    # only right for that kernel: it stays replace-only, and is flagged for a fix hook.
+    versions = sorted({e.evr.vr for e in kernel_entries}, key=len, reverse=True)
+    kernel_named = []
+    for e in entries:
+        hit = next((v for v in versions if v in e.name), None)
+        if hit is not None:
+            kernel_named.append(e)
+            warnings.append(
+                f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
+            )
+
+    renamed = renames(list(best.values()))
+    for r in renamed:
+        warnings.append(
+            f"{r['name']} obsoletes {r['obsoletes']}: a renamed package; the fix hook needs "
+            f"repl {r['actions'][0]['repl']} and del {r['actions'][1]['del']}"
+        )
+    header = dict(extra or {})
+    if advisories is not None:
+        header["advisories"] = "updateinfo"
+    if selection.active():
+        header["selection"] = selection.rule(advisories is not None)
+    if renamed:
+        header["renamed"] = renamed
+    prof = Profile(
+        profile=profile,
+        os=os_id,
+        generated=generated,
+        source=source,
+        packages=tuple(entries),
+        kernels=tuple(kernel_entries),
+        kernel_named=tuple(kernel_named),
+        extra=header,
+    )
+    return Built(prof, tuple(warnings), sources, left_out, tuple(renamed))

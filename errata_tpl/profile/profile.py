@@ -1,0 +1,186 @@
+"""A dated errata profile: the replace-only entries frozen on one day."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import yamlio
+from errata_tpl.mirror.advisories import Advisory, cves
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values import ref as refmod
+from errata_tpl.values.evr import EVR
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    evr: EVR
+    arch: str
+    advisories: tuple[Advisory, ...] = ()  # the advisories that ship this build
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "version": str(self.evr), "arch": self.arch}
+        if self.advisories:
+            d["advisories"] = [a.as_dict() for a in self.advisories]
+            found = cves(self.advisories)
+            if found:
+                d["cves"] = found
+        return d
+
+
+@dataclass(frozen=True)
+class Profile:
+    profile: str
+    os: str
+    generated: str
+    source: str
+    packages: tuple[Entry, ...]
+    kernels: tuple[Entry, ...] = ()
+    kernel_named: tuple[Entry, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # further header fields, kept as read
+
+    @functools.cached_property
+    def _by_nevra(self) -> dict[tuple[str, str, str], Entry]:
+        return {(e.name, e.arch, str(e.evr)): e for e in (*self.packages, *self.kernels)}
+
+    def find(self, name: str, arch: str | None, version: str | None) -> Entry | None:
+        """The entry (a package or a kernel) of exactly this name, arch and version."""
+        if arch is None or version is None:
+            return None
+        return self._by_nevra.get((name, arch, version))
+
+
+def source_profile(source: str, errata: str | None) -> str | None:
+    """The profile a resolved version came from: ``errata:P``/``fix:P``, or the node's
+    profile for a kernel (its ``kernels`` list names the versions)."""
+    if source.startswith(("errata:", "fix:")):
+        return source.split(":", 1)[1]
+    return errata if source in ("kernel", "keep-kernel") else None
+
+
+HEADER_KEYS = ("profile", "os", "generated", "source")
+LIST_KEYS = ("packages", "kernels", "kernel_named")
+
+
+def to_data(p: Profile) -> dict[str, Any]:
+    """The profile as plain data, as from_data reads it back."""
+    d: dict[str, Any] = {k: getattr(p, k) for k in HEADER_KEYS}
+    d.update(p.extra)
+    for key in LIST_KEYS:
+        d[key] = [e.as_dict() for e in getattr(p, key)]
+    return d
+
+
+def dump_yaml(p: Profile) -> str:
+    return yaml_head(p.profile, p.os, p.generated, p.source) + yaml_body(p)
+
+
+def yaml_head(profile: str, os: str, generated: str, source: str) -> str:
+    """The lines that name and date a profile (the rest depends only on the mirror)."""
+    return yaml_name_lines(profile, generated, yaml_mirror_lines(os, source))
+
+
+def yaml_mirror_lines(os: str, source: str) -> tuple[str, str]:
+    return f"os: {yamlio.value(os)}\n", f"source: {yamlio.value(source)}\n"
+
+
+def yaml_name_lines(profile: str, generated: str, mirror_lines: tuple[str, str]) -> str:
+    # always quoted (a JSON string is a YAML one): a date or a time stamp must not read back as one
+    return f"profile: {json.dumps(profile)}\n{mirror_lines[0]}generated: {json.dumps(generated)}\n{mirror_lines[1]}"
+
+
+def yaml_body(p: Profile) -> str:
+    out = [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(p.extra.items())]
+    for key in LIST_KEYS:
+        entries = getattr(p, key)
+        out.append(f"{key}:\n{''.join(_yaml_item(e) for e in entries)}" if entries else f"{key}: []\n")
+    return "".join(out)
+
+
+def _yaml_item(e: Entry) -> str:
+    """One list item, as yamlio.block_list writes it; the common case (no
+    advisories) written directly: a profile has thousands."""
+    if e.advisories:
+        return f"  - {yamlio.flow_map(e.as_dict())}\n"
+    scalar = yamlio.scalar
+    return f"  - {{name: {scalar(e.name)}, version: {scalar(str(e.evr))}, arch: {scalar(e.arch)}}}\n"
+
+
+def _entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise UserError(f"{where}: '{key}' must be a list")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            advs: tuple[Advisory, ...] = ()
+            if isinstance(item, dict) and ("advisories" in item or "cves" in item):
+                advs = _advisories(item.get("advisories"), item.get("cves"))
+                item = {k: v for k, v in item.items() if k not in ("advisories", "cves")}
+            r = refmod.parse(item)
+            if r.version is None or r.arch is None:
+                raise UserError("a profile entry needs name, version and arch")
+        except UserError as e:
+            raise UserError(f"{where}: {key}[{i}]: {e}") from None
+        out.append(Entry(r.name, r.version, r.arch, advs))
+    return tuple(out)
+
+
+def _advisories(items: Any, cve_ids: Any) -> tuple[Advisory, ...]:
+    """Read back what as_dict wrote. The CVE list is per entry; each advisory of
+    the entry is given all of them (a profile records no finer mapping)."""
+    if not isinstance(items, list) or not all(isinstance(a, dict) and isinstance(a.get("id"), str) for a in items):
+        raise UserError("'advisories' must be a list of {id, type, severity, issued}")
+    if cve_ids is not None and not (isinstance(cve_ids, list) and all(isinstance(c, str) for c in cve_ids)):
+        raise UserError("'cves' must be a list of CVE ids")
+    found = tuple(cve_ids or ())
+    return tuple(
+        Advisory(
+            a["id"],
+            str(a.get("type") or "bugfix"),
+            a.get("severity"),
+            _str(a.get("issued")),
+            _str(a.get("issued")),
+            found,
+        )
+        for a in items
+    )
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def from_data(data: Any, where: str) -> Profile:
+    if not isinstance(data, dict):
+        raise UserError(f"{where}: a profile must be a mapping")
+    for k in ("profile", "os"):
+        if not isinstance(data.get(k), str):
+            raise UserError(f"{where}: '{k}' is missing or not a string")
+    extra = {k: v for k, v in data.items() if k not in HEADER_KEYS and k not in LIST_KEYS}
+    return Profile(
+        profile=data["profile"],
+        os=data["os"],
+        generated=str(data.get("generated", "")),
+        source=str(data.get("source", "")),
+        packages=_entries(data, "packages", where),
+        kernels=_entries(data, "kernels", where),
+        kernel_named=_entries(data, "kernel_named", where),
+        extra=extra,
+    )
+
+
+def load(path: Path, where: str | None = None) -> Profile:
+    where = where or str(path)
+    return from_data(yamlio.load_file(path, where), where)
+
+
+def newest_first(entries: list[Entry]) -> list[Entry]:
+    """By name and arch, newest version first within each (the ``kernels`` order)."""
+    by_evr = sorted(entries, key=lambda e: evrmod.sort_key(e.evr), reverse=True)
+    return sorted(by_evr, key=lambda e: (e.name, e.arch))  # stable: keeps newest first

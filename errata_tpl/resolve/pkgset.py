@@ -1,0 +1,225 @@
+"""A node's package set and the four actions on it (Quattor's pkg_* functions).
+
+Every change can be traced (for ``explain``); tracing is off on the fast path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from errata_tpl.errors import UserError
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values.evr import EVR
+
+
+@dataclass(frozen=True)
+class Pkg:
+    name: str
+    evr: EVR | None
+    arch: str | None
+    source: str  # the layer that set the version: os, site, node, errata:<p>, kernel, ...
+    multi: bool = False
+
+    def nevra(self) -> str:
+        s = self.name
+        if self.evr is not None:
+            s += f"-{self.evr}"
+        return s if self.arch is None else f"{s}.{self.arch}"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    step: str
+    text: str
+
+
+def sort_key(p: Pkg) -> tuple:
+    # an entry of any version sorts first; rpm compares only real versions
+    return (p.name, p.arch or "", (0,) if p.evr is None else (1, evrmod.sort_key(p.evr)))
+
+
+def _show(evr: EVR | None) -> str:
+    return "any version" if evr is None else str(evr)
+
+
+class PackageSet:
+    """Mutable while one node is resolved; ``freeze()`` gives the sorted result."""
+
+    def __init__(self, native_arches: Iterable[str] = (), trace: bool = False) -> None:
+        self._by_name: dict[str, list[Pkg]] = {}
+        # What the last freeze() gave, with its names, and the names changed since: a
+        # copy changed in a few names (kept kernels, a node's pins) freezes by splicing
+        # those names into the shared result instead of sorting everything again.
+        self._origin: list | None = None  # [frozen tuple, its names or None until a copy needs them]
+        self._dirty: set[str] = set()
+        # An entry without arch ("bash") is taken to be of these arches by ronly.
+        self.native_arches = frozenset(native_arches)
+        self.events: list[Event] | None = [] if trace else None
+
+    # --- plumbing -----------------------------------------------------------------
+
+    def copy(self, trace: bool = False) -> PackageSet:
+        new = PackageSet(self.native_arches, trace)
+        new._by_name = dict(self._by_name)  # lists are never changed in place, only replaced
+        new._origin = self._origin
+        new._dirty = set(self._dirty)
+        return new
+
+    def note(self, name: str, step: str, text: Callable[[], str]) -> None:
+        """Record a step for ``explain``; the text is made only when tracing."""
+        if self.events is not None:
+            self.events.append(Event(name, step, text()))
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def reset(self, name: str, entries: list[Pkg]) -> None:
+        """Put back what another set holds for ``name`` (the shared-work shortcut)."""
+        self._set(name, list(entries))
+
+    def get(self, name: str) -> list[Pkg]:
+        return list(self._by_name.get(name, ()))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_name.values())
+
+    def _set(self, name: str, entries: list[Pkg]) -> None:
+        self._dirty.add(name)
+        if entries:
+            self._by_name[name] = entries
+        else:
+            self._by_name.pop(name, None)
+
+    def _entries(self, name: str) -> list[Pkg]:
+        entries = self._by_name.get(name, [])
+        return entries if len(entries) < 2 else sorted(entries, key=sort_key)
+
+    def freeze(self) -> tuple[Pkg, ...]:
+        """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
+        if self._origin is not None and len(self._dirty) * 8 < len(self._by_name):
+            frozen, names = self._origin
+            if names is None:  # made once, shared by every copy of the same origin
+                names = self._origin[1] = [p.name for p in frozen]
+            pieces: list[Iterable[Pkg]] = []
+            pos = 0
+            for name in sorted(self._dirty):
+                i = bisect.bisect_left(names, name, pos)
+                pieces += (frozen[pos:i], self._entries(name))
+                pos = bisect.bisect_right(names, name, i)
+            pieces.append(frozen[pos:])
+            result = tuple(itertools.chain.from_iterable(pieces))
+        else:
+            result = tuple(p for name in sorted(self._by_name) for p in self._entries(name))
+        self._origin = [result, None]
+        self._dirty = set()
+        return result
+
+    # --- layers ---------------------------------------------------------------------
+
+    def put(self, p: Pkg) -> None:
+        """A base-list entry: replaces what earlier layers said of the same (name, arch).
+
+        A later entry without arch replaces every arch; an earlier one without arch
+        is replaced by any later entry of the name.
+        """
+        old = self._by_name.get(p.name)
+        if not old:  # the common case: a name first listed
+            self._by_name[p.name] = [p]
+            self._dirty.add(p.name)
+            self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
+            return
+        gone = [o for o in old if p.arch is None or o.arch is None or o.arch == p.arch]
+        keep = [o for o in old if o not in gone]
+        self._set(p.name, [*keep, p])
+        if gone:
+            self.note(
+                p.name, p.source, lambda: f"{p.source} sets {p.nevra()} (replaces {', '.join(g.nevra() for g in gone)})"
+            )
+        else:
+            self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
+
+    # --- the four actions -------------------------------------------------------------
+
+    def ronly(self, name: str, evr: EVR, arch: str, source: str) -> bool:
+        """pkg_ronly: only if present at that arch; all its versions collapse to ``evr``;
+        never lowers. True when the set changed."""
+        old = self._by_name.get(name)
+        if not old:
+            return False
+        hit = [o for o in old if o.arch == arch or (o.arch is None and arch in self.native_arches)]
+        if not hit:
+            self.note(
+                name, source, lambda: f"{source}: {name}-{evr}.{arch} not applied: {name} is not listed at {arch}"
+            )
+            return False
+        newer = [o for o in hit if o.evr is not None and evrmod.compare(o.evr, evr) > 0]
+        if newer:
+            self.note(
+                name,
+                source,
+                lambda: (
+                    f"{source}: {name}-{evr}.{arch} not applied: "
+                    f"{newer[0].nevra()} (from {newer[0].source}) is newer and stays"
+                ),
+            )
+            return False
+        if len(hit) == 1 and hit[0].evr == evr and hit[0].arch == arch:
+            self.note(name, source, lambda: f"{source}: {name}-{evr}.{arch} already set by {hit[0].source}")
+            return False
+        new = Pkg(name, evr, arch, source, multi=any(o.multi for o in hit))
+        self._set(name, [o for o in old if o not in hit] + [new])
+        self.note(
+            name, source, lambda: f"{source}: {', '.join(h.nevra() for h in hit)} -> {new.nevra()} (replace-only)"
+        )
+        return True
+
+    def repl(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
+        """pkg_repl: ``name``/``arch`` becomes exactly ``evr``, added if absent;
+        without arch, every other version of the name goes."""
+        old = self._by_name.get(name, [])
+        gone = [o for o in old if arch is None or o.arch is None or o.arch == arch]
+        new = Pkg(name, evr, arch, source, multi)
+        self._set(name, [o for o in old if o not in gone] + [new])
+        was = f" (was {', '.join(g.nevra() for g in gone)})" if gone else " (added)"
+        self.note(name, source, lambda: f"{source}: repl {new.nevra()}{was}")
+
+    def add(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
+        """pkg_add: a different version already there is an error unless ``multi``."""
+        old = self._by_name.get(name, [])
+        same_arch = [o for o in old if arch is None or o.arch is None or o.arch == arch]
+        if any(o.evr == evr and o.arch == arch for o in same_arch):
+            if multi:  # the same version asked for again as multi: mark it so
+                self._set(name, [replace(o, multi=True) if o.evr == evr and o.arch == arch else o for o in old])
+            self.note(name, source, lambda: f"{source}: add {Pkg(name, evr, arch, source).nevra()}: already there")
+            return
+        clash = [o for o in same_arch if o.evr is not None and evr is not None]
+        if clash and not multi:
+            c = clash[0]
+            raise UserError(
+                f"conflicting add of {Pkg(name, evr, arch, source).nevra()} ({source}): "
+                f"{c.nevra()} is already set by {c.source}; use multi: true to keep both, or repl"
+            )
+        # An entry of any version is satisfied by a concrete one: it goes.
+        keep = [o for o in old if not (o in same_arch and (o.evr is None or evr is None) and not multi)]
+        if multi:
+            keep = [replace(o, multi=True) if o in same_arch else o for o in keep]
+        new = Pkg(name, evr, arch, source, multi)
+        self._set(name, [*keep, new])
+        self.note(name, source, lambda: f"{source}: add {new.nevra()}{' (multi)' if multi else ''}")
+
+    def delete(self, name: str, evr: EVR | None, arch: str | None, source: str) -> None:
+        """pkg_del: the package, that version, or that arch; absent is a no-op."""
+        old = self._by_name.get(name, [])
+        gone = [o for o in old if (evr is None or o.evr == evr) and (arch is None or o.arch == arch)]
+        self._set(name, [o for o in old if o not in gone])
+        if gone:
+            self.note(name, source, lambda: f"{source}: del {', '.join(g.nevra() for g in gone)}")
+        else:
+            self.note(name, source, lambda: f"{source}: del {name}: not present, nothing to do")

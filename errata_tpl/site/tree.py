@@ -1,0 +1,203 @@
+"""The configuration tree on disk: os/, site/, errata/. Loads, validates, caches.
+
+Every file is read at most once per run; messages name files relative to the root.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import yamlio
+from errata_tpl.mirror.caches import cache_dir
+from errata_tpl.profile.profile import Entry, Profile
+from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.site import schema
+from errata_tpl.values import names
+
+
+@dataclass(frozen=True)
+class KernelConfig:
+    name: str
+    arch: str
+    version: str | None
+    packages: tuple[str, ...]
+    modules: tuple[Any, ...]  # package references, rendered per kernel version
+
+
+@dataclass(frozen=True)
+class OsConfig:
+    os_id: str
+    version: str
+    arch: str
+    kernel: KernelConfig
+    installonly: tuple[str, ...]
+    variables: dict[str, Any]
+    packages: tuple[Any, ...]
+    where: str
+
+
+@dataclass(frozen=True)
+class Overrides:
+    exact: dict[str, str | None]
+    globs: tuple[tuple[str, str | None], ...]  # in file order: the first match wins
+    where: str
+
+    def lookup(self, node: str) -> tuple[bool, str | None, str]:
+        """(found, profile-or-None, the key that matched)."""
+        if node in self.exact:
+            return True, self.exact[node], node
+        for pattern, value in self.globs:
+            if fnmatch.fnmatchcase(node, pattern):
+                return True, value, pattern
+        return False, None, ""
+
+
+def _is_glob(key: str) -> bool:
+    return any(c in key for c in "*?[")
+
+
+class Tree:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.warnings: list[str] = []
+        self._seen_warnings: set[str] = set()
+
+    def _warn(self, msgs: list[str]) -> None:
+        for m in msgs:
+            if m not in self._seen_warnings:
+                self._seen_warnings.add(m)
+                self.warnings.append(m)
+
+    def rel(self, *parts: str) -> str:
+        return "/".join(parts)
+
+    def _load(self, rel: str, kind: str | None, required: bool = True) -> Any:
+        path = self.root / rel
+        if not path.is_file():
+            if required:
+                raise UserError(f"{rel}: no such file")
+            return None
+        data = yamlio.load_file(path, rel)
+        if kind is not None:
+            self._warn(schema.check(kind, data, rel))
+        return data if data is not None else {}
+
+    # --- site ------------------------------------------------------------------------
+
+    @functools.cached_property
+    def site(self) -> dict[str, Any]:
+        return self._load("site/site.yaml", "site", required=False) or {}
+
+    @functools.cache  # noqa: B019 - one Tree per run
+    def cluster(self, name: str) -> dict[str, Any]:
+        return self._load(self.rel("site/clusters", f"{names.cluster(name)}.yaml"), "cluster")
+
+    @functools.cache  # noqa: B019
+    def node(self, name: str) -> dict[str, Any]:
+        rel = self.rel("site/nodes", f"{names.node(name)}.yaml")
+        if not (self.root / rel).is_file():
+            raise UserError(f"unknown node {name!r}: no {rel}")
+        return self._load(rel, "node")
+
+    def node_names(self) -> list[str]:
+        d = self.root / "site" / "nodes"
+        if not d.is_dir():
+            return []
+        return sorted(p.name[: -len(".yaml")] for p in d.iterdir() if p.name.endswith(".yaml") and p.is_file())
+
+    @functools.cached_property
+    def overrides(self) -> Overrides:
+        rel = "site/errata-overrides.yaml"
+        data = self._load(rel, None, required=False) or {}
+        if not isinstance(data, dict):
+            raise UserError(f"{rel}: must be a mapping of node name or glob to a profile name or null")
+        exact: dict[str, str | None] = {}
+        globs: list[tuple[str, str | None]] = []
+        for key, value in data.items():
+            if not isinstance(key, str):
+                raise UserError(f"{rel}: key {key!r}: a node name or glob must be a string")
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)  # an unquoted 20261121 is meant as the profile name
+            if value is not None:
+                try:
+                    names.profile(value)
+                except UserError as e:
+                    raise UserError(f"{rel}: key '{key}': {e}") from None
+            (globs.append((key, value)) if _is_glob(key) else exact.__setitem__(key, value))
+        return Overrides(exact, tuple(globs), rel)
+
+    # --- os ----------------------------------------------------------------------------
+
+    @functools.cache  # noqa: B019
+    def os(self, os_id: str) -> OsConfig:
+        rel = self.rel("os", names.os_id(os_id), "os.yaml")
+        if not (self.root / rel).is_file():
+            raise UserError(f"unknown os {os_id!r}: no {rel}")
+        data = self._load(rel, "os")
+        kdata = data.get("kernel") or {}
+        self._warn(schema.check("kernel", kdata, f"{rel}: kernel"))
+        kname = kdata.get("name", "kernel")
+        kversion = kdata.get("version")
+        kernel = KernelConfig(
+            name=kname,
+            arch=kdata.get("arch", data["arch"]),
+            version=None if kversion is None else str(kversion),
+            packages=tuple(kdata.get("packages", [kname])),
+            modules=tuple(kdata.get("modules", [])),
+        )
+        return OsConfig(
+            os_id=os_id,
+            version=data["version"],
+            arch=data["arch"],
+            kernel=kernel,
+            installonly=tuple(data.get("installonly", [])),
+            variables=dict(data.get("variables") or {}),
+            packages=tuple(data.get("packages") or []),
+            where=rel,
+        )
+
+    # --- errata --------------------------------------------------------------------------
+
+    def profile_rel(self, os_id: str, profile: str) -> str:
+        return self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}.yaml")
+
+    @functools.cache  # noqa: B019
+    def profile(self, os_id: str, profile: str) -> Profile | None:
+        rel = self.profile_rel(os_id, profile)
+        if not (self.root / rel).is_file():
+            return None
+        data = yamlio.load_file_cached(self.root / rel, rel, cache_dir(self.root, "parsed"))
+        return profile_from_data(data, rel)
+
+    def entry(self, os_id: str, profile: str | None, name: str, arch: str | None, version: str | None) -> Entry | None:
+        """The entry of that version in that profile of the os, if both exist."""
+        if profile is None:
+            return None
+        try:
+            prof = self.profile(os_id, profile)
+        except UserError:
+            return None
+        return prof.find(name, arch, version) if prof is not None else None
+
+    def profiles(self, os_id: str) -> list[str]:
+        d = self.root / "errata" / os_id
+        if not d.is_dir():
+            return []
+        out = []
+        for p in d.iterdir():
+            stem = p.name[: -len(".yaml")]
+            if p.name.endswith(".yaml") and stem.isdigit() and len(stem) == 8:
+                out.append(stem)
+        return sorted(out)
+
+    @functools.cache  # noqa: B019
+    def hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[dict[str, Any] | None, str]:
+        if "/" in suffix or ".." in suffix:
+            raise UserError(f"bad hook suffix {suffix!r}")
+        rel = self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}{suffix}.yaml")
+        return self._load(rel, kind, required=False), rel
