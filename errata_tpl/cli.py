@@ -343,5 +343,7 @@ def status(obj: Context) -> None:
         sys.exit(1)
 
 
+from errata_tpl import cli_rollout  # noqa: E402, F401  (registers hotfix, promote, stages)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

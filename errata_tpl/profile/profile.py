@@ -111,7 +111,7 @@ def _yaml_item(e: Entry) -> str:
     return f"  - {{name: {scalar(e.name)}, version: {scalar(str(e.evr))}, arch: {scalar(e.arch)}}}\n"
 
 
-def _entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
+def entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
     items = data.get(key) or []
     if not isinstance(items, list):
         raise UserError(f"{where}: '{key}' must be a list")
@@ -168,9 +168,9 @@ def from_data(data: Any, where: str) -> Profile:
         os=data["os"],
         generated=str(data.get("generated", "")),
         source=str(data.get("source", "")),
-        packages=_entries(data, "packages", where),
-        kernels=_entries(data, "kernels", where),
-        kernel_named=_entries(data, "kernel_named", where),
+        packages=entries(data, "packages", where),
+        kernels=entries(data, "kernels", where),
+        kernel_named=entries(data, "kernel_named", where),
         extra=extra,
     )
 

@@ -36,3 +36,11 @@ def node(value: Any) -> str:
 
 def cluster(value: Any) -> str:
     return _check("cluster name", value, _NODE, "letters, digits, '.', '_' and '-' only")
+
+
+_HOTFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+
+
+def hotfix(value: Any) -> str:
+    """A hotfix name: it becomes errata/<os-id>/hotfix-<name>.yaml."""
+    return _check("hotfix name", value, _HOTFIX, "letters, digits, '.', '_' and '-' only, at most 100")

@@ -1,0 +1,129 @@
+"""Make a hotfix: scan the mirror as generate does, take the builds the selection
+ships, add what they need beyond the newest dated profile (libsolv), write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from errata_tpl.errors import UserError
+from errata_tpl.profile import hotfix as hf
+from errata_tpl.report import Reporter
+from errata_tpl.values import names
+from errata_tpl.values.kernel import is_kernel_name
+
+
+@dataclass(frozen=True)
+class HotfixRequest:
+    mirror: Path
+    source: str  # the mirror as given on the command line
+    os_id: str
+    name: str
+    selection: hf.Selection
+    repos: tuple[Path, ...] = ()
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class Made:
+    hotfix: hf.Hotfix
+    text: str
+    path: Path
+
+
+def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
+    from errata_tpl.checks.check import Repositories
+    from errata_tpl.checks.requires import unmet
+    from errata_tpl.commands.generate import now_utc
+    from errata_tpl.mirror.advisories import load as load_advisories
+    from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.mirror.hdrcache import HeaderCache
+    from errata_tpl.mirror.scan import check_whole, scan
+    from errata_tpl.mirror.walk import find_rpms, stat_all
+    from errata_tpl.profile.generate import build_profile
+    from errata_tpl.profile.profile import Entry, newest_first
+    from errata_tpl.site.tree import Tree
+    from errata_tpl.values import evr as evrmod
+
+    os_id = names.os_id(req.os_id)
+    path = root / hf.rel(os_id, req.name)
+    if not req.mirror.is_dir():
+        raise UserError(f"{req.source}: not a directory")
+    advisories = load_advisories(req.mirror)
+    rels, _ = find_rpms(req.mirror)
+    cache_path = header_cache_path(root, req.mirror)
+    cache = HeaderCache(cache_path) if req.use_cache else None
+    stats = stat_all(req.mirror, rels) if cache is not None and cache_path.is_file() else None
+    result = scan(req.mirror, rels, stats, cache)
+    picked = hf.select_builds(result.packages, advisories, req.selection, req.source)
+    # generate's choice: newest per name and arch, every kernel build, each checked whole by rpm
+    built = build_profile(
+        picked,
+        os_id=os_id,
+        profile="00000000",
+        source=req.source,
+        generated="",
+        advisories=advisories,
+        check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
+    )
+    if cache is not None:
+        result.remember(cache)
+    for bad in result.bad:
+        if bad.path in {p.path for p in picked}:
+            rep.warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
+    for w in built.warnings:
+        rep.warn(w)
+    prof = built.profile
+    if not prof.packages and not prof.kernels:
+        raise UserError(f"{req.source}: every build the selection names is damaged; no hotfix written")
+
+    # What those builds require at versions the newest dated profile does not give.
+    tree = Tree(root)
+    dated = tree.profiles(os_id)
+    against = tree.profile(os_id, dated[-1]) if dated else None
+    pins = {(e.name, e.arch): str(e.evr) for e in against.packages} if against is not None else {}
+    if against is None:
+        rep.warn(f"no dated profile in errata/{os_id}/: requirements are not checked against one")
+    repos = Repositories([req.mirror, *req.repos])
+    arch = os_id.rsplit("-", 1)[1]
+    needs, warnings = unmet(repos, arch, [(e.name, str(e.evr), e.arch) for e in (*prof.packages, *prof.kernels)], pins)
+    for w in warnings:
+        rep.warn(w)
+    items = [hf.Item(e) for e in prof.packages]
+    kernels = list(prof.kernels)
+    for n in needs:
+        v = evrmod.parse(n.evr)
+        entry = Entry(
+            n.name, v, n.arch, (advisories or {}).get((n.name, v.epoch or "0", v.version, v.release or "", n.arch), ())
+        )
+        if is_kernel_name(n.name):
+            kernels.append(entry)
+        else:
+            items.append(hf.Item(entry, n.needed_by))
+        rep.info(f"{n.name}-{n.evr}.{n.arch}: needed by {', '.join(n.needed_by)}")
+    extra: dict[str, object] = {"against": against.profile if against is not None else None}
+    if req.repos:
+        extra["repos"] = [str(r) for r in req.repos]
+    if "renamed" in prof.extra:
+        extra["renamed"] = prof.extra["renamed"]
+    h = hf.Hotfix(
+        name=names.hotfix(req.name),
+        os=os_id,
+        generated=now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        source=req.source,
+        selection=req.selection.as_dict(),
+        packages=hf.sorted_items(items),
+        kernels=tuple(newest_first(kernels)),
+        extra=extra,
+    )
+    return Made(h, hf.dump_yaml(h), path)
+
+
+def write(path: Path, text: str, force: bool) -> None:
+    """A hotfix is a record like a profile: replaced only with ``force``."""
+    from errata_tpl.fileio import atomic
+
+    with atomic.locked(path.parent / f".{path.name}.lock"):
+        if not force and path.exists():
+            raise UserError(f"{path}: exists; a hotfix is a record (use --force to replace it)")
+        atomic.write_text(path, text, overwrite=force)
