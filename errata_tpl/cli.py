@@ -117,7 +117,7 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
 @click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
 @click.option(
     "--min-severity",
-    type=click.Choice(["Low", "Moderate", "Important", "Critical"]),
+    type=click.Choice(["Low", "Moderate", "Important", "Critical"], case_sensitive=False),
     help="With --security-only: only advisories of at least this severity.",
 )
 @click.option(

@@ -80,7 +80,9 @@ def test_entries_are_annotated(repo, cli, tmp_path):
     assert p["advisories"] == "updateinfo"
     bash = next(e for e in p["packages"] if e["name"] == "bash")
     assert bash["version"] == "5.1-3.el9"
-    assert bash["advisories"] == [{"id": "RHBA-2026:0200", "type": "bugfix", "severity": None, "issued": "2026-06-10"}]
+    assert bash["advisories"] == [
+        {"id": "RHBA-2026:0200", "type": "bugfix", "severity": None, "issued": "2026-06-10", "status": "final"}
+    ]
     assert "cves" not in bash  # a bugfix names no CVE
     tz = next(e for e in p["packages"] if e["name"] == "tzdata")
     assert "advisories" not in tz
@@ -157,3 +159,25 @@ def test_renamed_package_is_reported_with_its_fix(make_rpms, cli, tmp_path):
         {"del": "oldname"},
     ]
     assert "newname obsoletes oldname" in err
+
+
+def test_versioned_obsoletes_of_a_shipped_package_is_no_rename(make_rpms, cli, tmp_path):
+    make_rpms(
+        [
+            "foo 3-1.el9 x86_64",  # still shipped, newer than the range below
+            spec("foo-compat 3-1.el9 x86_64", obsoletes=("foo < 2",)),  # replaces old foo builds only
+            "bar 1-1.el9 x86_64",
+            spec("bar-ng 2-1.el9 x86_64", obsoletes=("bar",)),  # unversioned: a rename, whatever ships
+            spec("baz-ng 2-1.el9 x86_64", obsoletes=("baz < 2",)),  # baz no longer ships: a rename
+            spec("qux-ng 2-1.el9 x86_64", obsoletes=("qux <= 1:1",)),  # qux 1.5 ships, but epoch 0 < 1
+            "qux 1.5-1.el9 x86_64",
+        ]
+    )
+    p, err = gen(cli, tmp_path / "mirror", tmp_path)
+    found = {(r["name"], r["obsoletes"]): r["actions"][1] for r in p["renamed"]}
+    assert found == {
+        ("bar-ng", "bar"): {"del": "bar"},
+        ("baz-ng", "baz < 2"): {"del": "baz"},
+        ("qux-ng", "qux <= 1:1"): {"del": "qux"},
+    }
+    assert "foo-compat obsoletes" not in err

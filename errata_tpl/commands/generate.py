@@ -183,7 +183,7 @@ def _build(
         log.append(("warn", text))
 
     # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
-    advisories = load_advisories(req.mirror)
+    advisories = load_advisories(req.mirror, warn)
     sel = req.selection
     if sel.security_only and advisories is None:
         raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")

@@ -1,33 +1,67 @@
 """Advisories from a mirror's ``updateinfo`` (read with the createrepo_c bindings).
 
 Found through ``repodata/repomd.xml`` (compressed or not), as dnf finds it.
+Real updateinfo varies: dates as ``YYYY-MM-DD``, with a time, fractional seconds,
+`` UTC``, or epoch seconds (SUSE); severities and types in any case; SUSE's
+``retracted`` status; an advisory listed in several collections, or naming one
+build once per subpackage (Fedora Core). All of it is read into one form here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from errata_tpl.errors import UserError
 
 SEVERITIES = ("Low", "Moderate", "Important", "Critical")
+_SEVERITY = {s.lower(): s for s in SEVERITIES}
+RETRACTED = "retracted"
+
+
+def canonical_severity(value: object) -> str | None:
+    """``Moderate`` for any case of it; ``None`` for none/empty; an unknown severity as given."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or text.lower() == "none":
+        return None
+    return _SEVERITY.get(text.lower(), text)
+
+
+def canonical_type(value: object) -> str:
+    """Lower case (``Security`` is ``security``); no type is a bugfix, as dnf reads it."""
+    return str(value or "").strip().lower() or "bugfix"
 
 
 @dataclass(frozen=True)
 class Advisory:
     id: str
-    type: str  # security | bugfix | enhancement | newpackage
-    severity: str | None
-    issued: str | None  # YYYY-MM-DD
+    type: str  # security | bugfix | enhancement | newpackage | SUSE's recommended, optional, feature
+    severity: str | None  # one of SEVERITIES, an unknown one as given, or None
+    issued: str | None  # YYYY-MM-DD; None: no date, or one nobody could read
     updated: str | None
     cves: tuple[str, ...]
+    status: str | None = None  # as given: stable, final, testing, retracted
+
+    @property
+    def retracted(self) -> bool:
+        """Withdrawn by its publisher (SUSE): it fixes nothing, dates nothing."""
+        return (self.status or "").lower() == RETRACTED
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"id": self.id, "type": self.type, "severity": self.severity, "issued": self.issued}
+        d = {"id": self.id, "type": self.type, "severity": self.severity, "issued": self.issued}
+        if self.status is not None:
+            d["status"] = self.status
+        return d
 
     def severity_rank(self) -> int:
+        """The index in SEVERITIES; -1 for none or an unknown severity (never a minimum's match)."""
         return SEVERITIES.index(self.severity) if self.severity in SEVERITIES else -1
 
 
@@ -38,12 +72,64 @@ def nevra_key(name: str, epoch: str | int | None, version: str, release: str, ar
     return (name, str(epoch or 0), version, release, arch)
 
 
-def _date(value: object) -> str | None:
+def parse_day(value: object) -> str | None:
+    """The UTC day (YYYY-MM-DD) of an updateinfo date as createrepo_c gives it: a
+    datetime, an int (epoch seconds), or text (the same forms, from older bindings).
+    None for no date (createrepo_c gives 0 for an empty one); ValueError when
+    the value is no date."""
+    if value is None or value == "" or value == 0:
+        return None
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
         return value.date().isoformat()
-    if isinstance(value, str) and value[:4].isdigit():
-        return value[:10]
-    return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"epoch seconds out of range: {value}") from None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return parse_day(int(text))
+        if text.endswith(" UTC"):
+            text = text[: -len(" UTC")]
+        try:
+            return parse_day(dt.datetime.fromisoformat(text))
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}") from None
+    raise ValueError(f"not a date: {value!r}")
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _day_of(record: Any, attr: str) -> tuple[str | None, str | None]:
+    """(day, None), or (None, why) when the date cannot be read: createrepo_c raises
+    on a form it does not know, when the attribute is read."""
+    try:
+        return parse_day(getattr(record, attr)), None
+    except Exception as e:  # createrepo_c's own error types, or ours
+        return None, _one_line(e)
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """createrepo_c prints glib's CRITICAL lines on file descriptor 2 before it raises:
+    keep them off the user's terminal (the exception says the same, in one line)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to keep quiet
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _updateinfo_path(mirror: Path) -> Path | None:
@@ -53,42 +139,68 @@ def _updateinfo_path(mirror: Path) -> Path | None:
     if not repomd.is_file():
         return None
     try:
-        md = cr.Repomd(str(repomd))
+        with _quiet_stderr():
+            md = cr.Repomd(str(repomd))
     except Exception as e:  # createrepo_c raises its own error types
-        raise UserError(f"{repomd}: unreadable repository metadata: {e}") from None
+        raise UserError(f"{repomd}: createrepo_c cannot read this repository metadata: {_one_line(e)}") from None
     for record in md.records:
         if record.type == "updateinfo":
             return mirror / record.location_href
     return None
 
 
-def load(mirror: Path) -> dict[NevraKey, tuple[Advisory, ...]] | None:
-    """Advisories by the NEVRA they ship; None when the mirror has no updateinfo."""
+def _later(a: Advisory, b: Advisory) -> Advisory:
+    """One advisory of an id listed twice (two records): the later revision, with
+    the CVEs of both."""
+    keep = b if (b.updated or "") > (a.updated or "") else a
+    return replace(keep, cves=tuple(sorted({*a.cves, *b.cves})))
+
+
+def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraKey, tuple[Advisory, ...]] | None:
+    """Advisories by the NEVRA they ship, each id once per NEVRA (all collections and
+    pkglists merged); None when the mirror has no updateinfo. A date nobody can
+    read is one ``warn`` naming the advisory, which then counts as undated."""
     import createrepo_c as cr
 
     path = _updateinfo_path(mirror)
     if path is None:
         return None
     try:
-        info = cr.UpdateInfo(str(path))
+        with _quiet_stderr():
+            info = cr.UpdateInfo(str(path))
     except Exception as e:
-        raise UserError(f"{path}: unreadable updateinfo: {e}") from None
-    by_nevra: dict[NevraKey, list[Advisory]] = {}
+        raise UserError(f"{path}: createrepo_c cannot read this updateinfo: {_one_line(e)}") from None
+    by_nevra: dict[NevraKey, dict[str, Advisory]] = {}
     for u in info.updates:
-        severity = u.severity if u.severity and u.severity != "None" else None
+        issued, bad_issued = _day_of(u, "issued_date")
+        updated, bad_updated = _day_of(u, "updated_date")
+        if (bad_issued or bad_updated) and warn is not None:
+            warn(f"{path}: advisory {u.id}: unreadable date ({bad_issued or bad_updated}); treated as undated")
         adv = Advisory(
             id=u.id,
-            type=u.type or "bugfix",
-            severity=severity,
-            issued=_date(u.issued_date),
-            updated=_date(u.updated_date) or _date(u.issued_date),
-            cves=tuple(sorted({r.id for r in u.references if r.type == "cve" and r.id})),
+            type=canonical_type(u.type),
+            severity=canonical_severity(u.severity),
+            issued=issued,
+            updated=updated or issued,  # no `updated`: the advisory was not revised
+            cves=tuple(sorted({r.id for r in u.references if (r.type or "").lower() == "cve" and r.id})),
+            status=(u.status or "").strip() or None,
         )
         for coll in u.collections:
             for p in coll.packages:
-                by_nevra.setdefault(nevra_key(p.name, p.epoch, p.version, p.release, p.arch), []).append(adv)
-    return {k: tuple(sorted(v, key=lambda a: a.id)) for k, v in by_nevra.items()}
+                advs = by_nevra.setdefault(nevra_key(p.name, p.epoch, p.version, p.release, p.arch), {})
+                seen = advs.get(adv.id)
+                advs[adv.id] = adv if seen is None or seen is adv else _later(seen, adv)
+    return {k: tuple(v[i] for i in sorted(v)) for k, v in by_nevra.items()}
+
+
+def unique(advisories: Iterable[Advisory]) -> tuple[Advisory, ...]:
+    """Each id once, sorted by id (a profile written before de-duplication may repeat one)."""
+    by_id: dict[str, Advisory] = {}
+    for a in advisories:
+        by_id[a.id] = a if a.id not in by_id else _later(by_id[a.id], a)
+    return tuple(by_id[i] for i in sorted(by_id))
 
 
 def cves(advisories: Iterable[Advisory]) -> list[str]:
-    return sorted({c for a in advisories for c in a.cves})
+    """The CVEs the advisories fix; a retracted advisory fixes none."""
+    return sorted({c for a in advisories if not a.retracted for c in a.cves})

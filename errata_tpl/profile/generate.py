@@ -31,20 +31,28 @@ def _advisories_of(p: RpmInfo, advisories: Mapping[NevraKey, tuple[Advisory, ...
 
 
 def _published(p: RpmInfo, advs: tuple[Advisory, ...], field: str) -> str:
-    """The day a build counts as published: its first advisory's date, else its build time."""
+    """The day a build counts as published: the earliest date of its advisories
+    (retracted ones and undated ones aside), else its build time."""
     if field != "buildtime":
-        days = [d for a in advs if (d := (a.issued if field == "issued" else a.updated)) is not None]
+        days = [
+            d for a in advs if not a.retracted and (d := (a.issued if field == "issued" else a.updated)) is not None
+        ]
         if days:
             return min(days)
     return dt.datetime.fromtimestamp(p.buildtime, tz=dt.timezone.utc).date().isoformat()
 
 
+def is_security_fix(a: Advisory, min_severity: str | None) -> bool:
+    """A security advisory, not retracted, of at least ``min_severity`` (an unknown
+    severity is below every minimum)."""
+    floor = SEVERITIES.index(min_severity) if min_severity else -1
+    return a.type == "security" and not a.retracted and a.severity_rank() >= floor
+
+
 def selected(p: RpmInfo, sel: Selection, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None) -> bool:
     advs = _advisories_of(p, advisories)
-    if sel.security_only:
-        floor = SEVERITIES.index(sel.min_severity) if sel.min_severity else -1
-        if not any(a.type == "security" and a.severity_rank() >= floor for a in advs):
-            return False
+    if sel.security_only and not any(is_security_fix(a, sel.min_severity) for a in advs):
+        return False
     if sel.until is not None:
         field = sel.date_field if advisories is not None else "buildtime"
         if _published(p, advs, field) > sel.until:
@@ -52,28 +60,63 @@ def selected(p: RpmInfo, sel: Selection, advisories: Mapping[NevraKey, tuple[Adv
     return True
 
 
+_SENSE = {"<": "LESS", "<=": "LESS EQUAL", "=": "EQUAL", "==": "EQUAL", ">=": "GREATER EQUAL", ">": "GREATER"}
+
+
+def _still_shipped(obsoletes: str, builds: list[RpmInfo]) -> bool:
+    """Does a build of the obsoleted name lie outside the versioned range
+    (``foo < 2`` while foo-3 ships)? rpm's own range check decides."""
+    import rpm
+
+    old, op, evr = obsoletes.split()
+    flags = 0
+    for word in _SENSE.get(op, "").split():
+        flags |= getattr(rpm, f"RPMSENSE_{word}")
+    if not flags:
+        return True  # an operator rpm does not write: not taken for a rename
+    rng = rpm.ds((old, flags, evr), rpm.RPMTAG_OBSOLETENAME)
+    for b in builds:
+        version = f"{b.epoch}:" if b.epoch else ""
+        build = rpm.ds((old, rpm.RPMSENSE_EQUAL, f"{version}{b.version}-{b.release}"), rpm.RPMTAG_PROVIDENAME)
+        if not rng.Compare(build):
+            return True
+    return False
+
+
 def renames(entries: list[RpmInfo]) -> list[dict]:
     """Builds whose header obsoletes another name: the package was renamed, and the
-    fix hook needs the new name in (repl) and the old one out (del)."""
+    fix hook needs the new name in (repl) and the old one out (del).
+
+    A rename is an unversioned ``Obsoletes: old``, or a versioned one that covers
+    every build of ``old`` among ``entries`` (none left, or only older ones). A
+    versioned ``Obsoletes: foo < 2`` while foo-3 ships is no rename: it only
+    replaces old builds of a package that lives on."""
+    by_name: dict[str, list[RpmInfo]] = {}
+    for p in entries:
+        by_name.setdefault(p.name, []).append(p)
     found = []
     for p in entries:
         for ob in p.obsoletes:
-            old = ob.split()[0]
-            if old != p.name:
-                evr = f"{p.epoch}:" if p.epoch else ""
-                found.append(
-                    {
-                        "name": p.name,
-                        "obsoletes": ob,
-                        "actions": [
-                            {
-                                "repl": {"name": p.name, "version": f"{evr}{p.version}-{p.release}", "arch": p.arch},
-                                "if_present": old,
-                            },
-                            {"del": old},
-                        ],
-                    }
-                )
+            parts = ob.split()
+            old = parts[0]
+            if old == p.name:
+                continue
+            if len(parts) == 3 and old in by_name and _still_shipped(ob, by_name[old]):
+                continue
+            evr = f"{p.epoch}:" if p.epoch else ""
+            found.append(
+                {
+                    "name": p.name,
+                    "obsoletes": ob,
+                    "actions": [
+                        {
+                            "repl": {"name": p.name, "version": f"{evr}{p.version}-{p.release}", "arch": p.arch},
+                            "if_present": old,
+                        },
+                        {"del": old},
+                    ],
+                }
+            )
     return found
 
 
@@ -169,10 +212,19 @@ def build_profile(
     selection = selection or Selection()
     binaries: list[RpmInfo] = []
     sources = left_out = 0
+    undated: set[str] = set()  # advisories that could have dated a build, but have no date
+    field = selection.date_field if selection.until is not None and advisories is not None else "buildtime"
     for p in packages:
         if p.is_source:
             sources += 1
-        elif selection.active() and not selected(p, selection, advisories):
+            continue
+        if field != "buildtime":
+            undated.update(
+                a.id
+                for a in _advisories_of(p, advisories)
+                if not a.retracted and (a.issued if field == "issued" else a.updated) is None
+            )
+        if selection.active() and not selected(p, selection, advisories):
             left_out += 1
         else:
             binaries.append(p)
@@ -197,6 +249,14 @@ def build_profile(
                 f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
             )
 
+    for e in (*entries, *kernel_entries):
+        for a in e.advisories:
+            if a.retracted:
+                warnings.append(
+                    f"{e.name}-{e.evr}.{e.arch}: advisory {a.id} is retracted: it fixes and dates nothing here; "
+                    "the build is still the newest of its name (a fix hook can pin an earlier one)"
+                )
+
     renamed = renames(list(best.values()))
     for r in renamed:
         warnings.append(
@@ -207,7 +267,7 @@ def build_profile(
     if advisories is not None:
         header["advisories"] = "updateinfo"
     if selection.active():
-        header["selection"] = selection.rule(advisories is not None)
+        header["selection"] = selection.rule(advisories is not None, undated)
     if renamed:
         header["renamed"] = renamed
     prof = Profile(

@@ -10,7 +10,7 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
-from errata_tpl.mirror.advisories import Advisory, cves
+from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical_type, cves, unique
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
@@ -133,20 +133,22 @@ def entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
 
 def _advisories(items: Any, cve_ids: Any) -> tuple[Advisory, ...]:
     """Read back what as_dict wrote. The CVE list is per entry; each advisory of
-    the entry is given all of them (a profile records no finer mapping)."""
+    the entry is given all of them (a profile records no finer mapping). Each id
+    once, severities and types in their one spelling, whoever wrote the file."""
     if not isinstance(items, list) or not all(isinstance(a, dict) and isinstance(a.get("id"), str) for a in items):
         raise UserError("'advisories' must be a list of {id, type, severity, issued}")
     if cve_ids is not None and not (isinstance(cve_ids, list) and all(isinstance(c, str) for c in cve_ids)):
         raise UserError("'cves' must be a list of CVE ids")
     found = tuple(cve_ids or ())
-    return tuple(
+    return unique(
         Advisory(
             a["id"],
-            str(a.get("type") or "bugfix"),
-            a.get("severity"),
+            canonical_type(a.get("type")),
+            canonical_severity(a.get("severity")),
             _str(a.get("issued")),
             _str(a.get("issued")),
             found,
+            _str(a.get("status")),
         )
         for a in items
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -17,8 +18,9 @@ class Selection:
     def active(self) -> bool:
         return self.security_only or self.until is not None
 
-    def rule(self, have_updateinfo: bool) -> dict[str, object]:
-        """The rule as recorded in the profile header."""
+    def rule(self, have_updateinfo: bool, undated: Iterable[str] = ()) -> dict[str, object]:
+        """The rule as recorded in the profile header; ``undated``: the advisories
+        (of builds considered) without a readable date, whose builds count as undated."""
         out: dict[str, object] = {}
         if self.security_only:
             out["security_only"] = True
@@ -29,5 +31,7 @@ class Selection:
             field = self.date_field if have_updateinfo else "buildtime"
             out["date"] = field
             if field != "buildtime":
-                out["undated"] = "buildtime"  # builds no advisory covers
+                out["undated"] = "buildtime"  # builds no dated advisory covers
+                if undated:
+                    out["undated_advisories"] = sorted(set(undated))
         return out
