@@ -69,6 +69,10 @@ def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
         except UserError as e:
             click.echo(f"errata-tpl: error: {e}", err=True)
             sys.exit(1)
+        except OSError as e:  # the last net: an OS error on a path is one line too, never a traceback
+            where = e.filename if e.filename is not None else "output"
+            click.echo(f"errata-tpl: error: {where}: {e.strerror or e}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -249,7 +253,7 @@ def resolve(
     )
     if out_dir is not None:
         ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else EXTENSIONS[fmt]
-        n = cmd.write_out_dir(out_dir, renderer, results, ext, complete=all_nodes)
+        n = cmd.write_out_dir(out_dir, renderer, results, ext, complete=all_nodes, rep=obj.rep)
         obj.rep.info(f"wrote {n} files to {out_dir}")
         return
     text = cmd.render_many(renderer, results)

@@ -129,17 +129,19 @@ def test_sigterm_mid_write_leaves_the_old_file(tmp_path):
     assert os.listdir(target.parent) == ["20261121.yaml"]
 
 
-def test_two_generate_runs_cannot_interleave(make_rpms, tmp_path, cli):
+def test_two_generate_runs_cannot_interleave(make_rpms, tmp_path):
+    """A run waits while another holds the profile directory's lock (a lock on the
+    directory itself: no lock file), then writes."""
     make_rpms(["a 1-1 x86_64"])
     dest = tmp_path / "errata" / "el9-x86_64"
-    with atomic.locked(dest / ".20261121.yaml.lock"):
-        r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=tmp_path)
-    assert r.exit_code == 1 and "another errata-tpl run holds this lock" in r.stderr
-    assert not (dest / "20261121.yaml").exists()
-    assert (
-        cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=tmp_path).exit_code
-        == 0
-    )
+    dest.mkdir(parents=True)
+    argv = [sys.executable, "-m", "errata_tpl.cli", "--root", str(tmp_path), "generate", str(tmp_path / "mirror")]
+    with atomic.locked_dir(dest):
+        p = subprocess.Popen([*argv, "--os", "el9-x86_64", "--profile", "20261121"], stderr=subprocess.PIPE)
+        time.sleep(3)
+        assert p.poll() is None and not (dest / "20261121.yaml").exists()
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    assert os.listdir(dest) == ["20261121.yaml"]
 
 
 def test_out_dir_failure_leaves_earlier_files(example_root, cli, tmp_path):

@@ -101,7 +101,7 @@ class Generated:
 def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     os_id = names.os_id(req.os_id)
     clock = now_utc()
-    profile = names.profile(req.profile or clock.strftime("%Y%m%d"))
+    profile = names.profile(clock.strftime("%Y%m%d") if req.profile is None else req.profile)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
     if req.require_signature and not req.keyring:
@@ -295,10 +295,16 @@ def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -
 
 
 def write_profile(path: Path, text: str, force: bool) -> None:
-    """Write a profile; a dated profile is a record, replaced only with ``force``."""
+    """Write a profile; a dated profile is a record, replaced only with ``force``.
+    The check and the write hold the directory's lock (flock on the directory: no
+    lock file beside the profiles). A device or a pipe (-o /dev/stdout) is written into."""
     from errata_tpl.fileio import atomic
 
-    with atomic.locked(path.parent / f".{path.name}.lock"):
+    if path.exists() and not path.is_file():
+        atomic.write_text(path, text)
+        return
+    atomic.make_parent(path)
+    with atomic.locked_dir(path.parent, f"profile {path.name}"):
         if not force and path.exists():
             raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)")
         atomic.write_text(path, text, overwrite=force)

@@ -123,7 +123,8 @@ def write(path: Path, text: str, force: bool) -> None:
     """A hotfix is a record like a profile: replaced only with ``force``."""
     from errata_tpl.fileio import atomic
 
-    with atomic.locked(path.parent / f".{path.name}.lock"):
+    atomic.make_parent(path)
+    with atomic.locked_dir(path.parent, f"hotfix {path.name}"):  # a lock on the directory: no lock file
         if not force and path.exists():
             raise UserError(f"{path}: exists; a hotfix is a record (use --force to replace it)")
         atomic.write_text(path, text, overwrite=force)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import outdir
 from errata_tpl.output.render import Renderer
 from errata_tpl.report import Reporter
 from errata_tpl.resolve.resolver import Resolved, Resolver
@@ -20,7 +17,7 @@ from errata_tpl.values import names
 
 # --- resolve, explain, status ------------------------------------------------------------
 
-MANIFEST = ".errata-tpl-manifest"
+MANIFEST = outdir.MANIFEST
 
 
 def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[str]:
@@ -57,30 +54,21 @@ def render_many(renderer: Renderer, results: list[Resolved]) -> str:
     return "".join(texts)
 
 
-def write_out_dir(out_dir: Path, renderer: Renderer, results: list[Resolved], ext: str, complete: bool) -> int:
-    """One file per node. Files are written to a staging folder, then renamed into
-    place; the manifest, written last, lists the set. A ``complete`` run (--all)
-    removes the files of nodes that are gone: only files an earlier run listed."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    old_manifest = out_dir / MANIFEST
-    previous: set[str] = set()
-    if old_manifest.is_file():
-        previous = set(old_manifest.read_text(encoding="utf-8").split())
-    staging = Path(tempfile.mkdtemp(prefix=".errata-tpl-staging-", dir=out_dir))
+def write_out_dir(
+    out_dir: Path, renderer: Renderer, results: list[Resolved], ext: str, complete: bool, rep: Reporter
+) -> int:
+    """One file per node, ``DIR/<node>.<ext>``, replacing the earlier set as a whole
+    (see fileio.outdir). A ``complete`` run (--all) removes the files of nodes that
+    are gone: only files an earlier run listed, and only names the tool writes."""
+    names.extension(ext)
     written = [f"{r.node}.{ext}" for r in results]
-    try:
+
+    def write_all(staging: Path) -> None:
         with _Writers(staging) as writers:
             for name, r in zip(written, results):
                 writers.write(name, renderer.render_parts(r))
-        for name in written:
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    listed = set(written) if complete else set(written) | previous
-    for stale in sorted(previous - listed):
-        with contextlib.suppress(FileNotFoundError):
-            (out_dir / stale).unlink()
-    atomic.write_text(old_manifest, "".join(f"{n}\n" for n in sorted(listed)))
+
+    outdir.replace_set(out_dir, written, write_all, complete, rep.warn)
     return len(written)
 
 

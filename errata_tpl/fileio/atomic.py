@@ -1,19 +1,83 @@
-"""Writes that either happen whole or not at all, and a lock for writers."""
+"""Writes that either happen whole or not at all, locks for writers, and OS errors
+as one line.
+
+A temporary file lives beside its target (a rename is atomic only within one
+filesystem) and is locked (flock) by its writer for as long as it exists. A run
+killed outright (SIGKILL, power cut) leaves it behind; the next write into that
+directory removes every such file whose lock it can take: its writer is gone.
+Locks on a directory are taken on the directory itself, so no lock file is ever
+created beside a profile.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import os
+import re
+import signal
+import stat
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from errata_tpl.errors import UserError
 
+_TEMP_MARK = ".errata-tpl-"
+_TEMP = re.compile(r"^\..*\.errata-tpl-[A-Za-z0-9_]{8}\.tmp$")
 
-def _temp_in(directory: Path, name: str) -> tuple[int, str]:
-    return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+
+def os_error(path: Path | str, e: OSError) -> UserError:
+    """``<path>: <reason>`` for an OSError, the path being the one the user knows."""
+    reason = e.strerror or str(e)
+    return UserError(f"{path}: {reason[0].lower() + reason[1:] if reason else 'error'}")
+
+
+def sweep_temps(directory: Path) -> None:
+    """Remove temporary files of writers that are gone (their lock is free)."""
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for name in entries:
+        if not _TEMP.match(name):
+            continue
+        p = directory / name
+        with contextlib.suppress(OSError):
+            fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    continue
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's file
+                if os.fstat(fd).st_nlink > 0:
+                    os.unlink(p)
+            finally:
+                os.close(fd)
+
+
+def _locked_temp(directory: Path, name: str) -> tuple[int, str]:
+    """A new temporary file beside ``name``, locked by this process."""
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}{_TEMP_MARK}", suffix=".tmp", dir=directory)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink > 0:
+            return fd, tmp
+        os.close(fd)  # a sweeper took it between its creation and our lock: make another
+
+
+def make_parent(path: Path) -> None:
+    """Create ``path``'s directory; an error names what is in the way."""
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        # name the ancestor that is in the way (a regular file, a read-only mount)
+        blocker = Path(e.filename) if isinstance(e.filename, str) else parent
+        raise os_error(blocker, e) from None
+    if not parent.is_dir():
+        raise UserError(f"{parent}: not a directory")
 
 
 def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o644, durable: bool = True) -> None:
@@ -22,46 +86,117 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     With ``overwrite=False`` an existing file is refused, race-free: the temp
     file is hard-linked into place, which fails if the name already exists.
     ``durable=False`` skips the fsync: for caches, where a file lost in a crash
-    is only a miss.
+    is only a miss. Any OS error is a UserError naming ``path``; the old file is
+    then untouched.
     """
-    if path.exists() and not path.is_file():
-        if path.is_dir():
-            raise UserError(f"{path}: is a directory")
-        # a device or a pipe (/dev/stdout, /dev/null): write into it, never rename over it
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_in(path.parent, path.name)
+    data = text.encode("utf-8")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except NotADirectoryError:
+        raise UserError(f"{path}: a parent is not a directory") from None
+    except OSError as e:
+        raise os_error(path, e) from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise UserError(f"{path}: is a directory")
+        _write_into(path, data)  # a device or a pipe (/dev/stdout): write into it, never rename over it
+        return
+    make_parent(path)
+    sweep_temps(path.parent)
+    tmp = None
+    try:
+        fd, tmp = _locked_temp(path.parent, path.name)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
             if durable:
-                f.flush()
                 os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)") from None
+            os.fchmod(f.fileno(), mode)
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    raise UserError(
+                        f"{path}: exists; a dated profile is a record (use --force to replace it)"
+                    ) from None
+    except OSError as e:
+        raise os_error(path, e) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _write_into(path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY)  # a pipe: waits for its reader, as a shell redirection does
+    except OSError as e:
+        raise os_error(path, e) from None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as e:
+        raise os_error(path, e) from None
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if needed); refuse if it is held."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def locked_dir(directory: Path, what: str = "this directory", wait: float = 60.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` itself (flock on the directory: no
+    file is created), waiting up to ``wait`` seconds for another run to release
+    it. Where the filesystem has no locks (some NFS mounts) the run goes on unlocked."""
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(f"{path}: another errata-tpl run holds this lock; try again when it ends") from None
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise os_error(directory, e) from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise UserError(
+                        f"{directory}: another errata-tpl run is writing {what}; try again when it ends"
+                    ) from None
+                time.sleep(0.05)
+            except OSError:
+                break  # no locks here
         yield
     finally:
         os.close(fd)
+
+
+def try_lock(fd: int) -> bool:
+    """Take ``fd``'s flock if nobody holds it: a file or folder whose writer is gone."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGTERM, SIGINT and SIGHUP wait until the block is done, then act as they
+    would have: for the few steps that must not stop half-way."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    old = {s: signal.signal(s, lambda n, _f: caught.append(n)) for s in sigs}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        if caught:
+            signal.raise_signal(caught[0])

@@ -92,7 +92,7 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
     with contextlib.suppress(OSError, ValueError):
         return json.loads(cached.read_text(encoding="utf-8"))
     data = load_file(path, where)
-    with contextlib.suppress(OSError, TypeError, ValueError):
+    with contextlib.suppress(OSError, TypeError, ValueError, UserError):
         text = json.dumps(data, separators=(",", ":"))
         if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
             from errata_tpl.fileio.atomic import write_text

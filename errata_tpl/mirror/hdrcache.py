@@ -15,6 +15,7 @@ from pathlib import Path
 import rpm
 
 from errata_tpl import __version__
+from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 from errata_tpl.mirror.walk import Stat
@@ -77,5 +78,5 @@ class HeaderCache:
             if st is not None and not b.os_error:
                 files[b.path] = (*st, _BAD, b.reason)
         text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"), check_circular=False)
-        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+        with contextlib.suppress(OSError, UserError):  # a cache that cannot be written is only slower
             atomic.write_text(self.path, text, durable=False)

@@ -191,13 +191,15 @@ class Tree:
         out = []
         for p in d.iterdir():
             stem = p.name[: -len(".yaml")]
-            if p.name.endswith(".yaml") and stem.isdigit() and len(stem) == 8:
+            if p.name.endswith(".yaml") and names.is_profile(stem):
                 out.append(stem)
         return sorted(out)
 
     @functools.cache  # noqa: B019
     def hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[dict[str, Any] | None, str]:
-        if "/" in suffix or ".." in suffix:
-            raise UserError(f"bad hook suffix {suffix!r}")
+        try:
+            names.hook_suffix(suffix)
+        except UserError as e:
+            raise UserError(f"key 'hook_suffix': {e}") from None
         rel = self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}{suffix}.yaml")
         return self._load(rel, kind, required=False), rel

@@ -1,4 +1,5 @@
-"""Names that become file names: os-ids, profiles, nodes, clusters.
+"""Names that become file names: os-ids, profiles, nodes, clusters, hook suffixes,
+and the files ``resolve --out-dir`` writes.
 
 Each is checked before it is joined to a path, so no value from a file or the
 command line can reach outside the root ('/', '..', a leading dot).
@@ -6,14 +7,17 @@ command line can reach outside the root ('/', '..', a leading dot).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from errata_tpl.errors import UserError
 
 _OS_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+]*-[A-Za-z0-9_]+$")
-_PROFILE = re.compile(r"^[0-9]{8}[A-Za-z0-9_-]*$")
+_PROFILE = re.compile(r"^[0-9]{8}$")
 _NODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_SUFFIX = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_EXT = re.compile(r"^[A-Za-z0-9_+\-]{1,32}$")
 
 
 def _check(kind: str, value: Any, pattern: re.Pattern[str], hint: str) -> str:
@@ -27,7 +31,28 @@ def os_id(value: Any) -> str:
 
 
 def profile(value: Any) -> str:
-    return _check("profile name", value, _PROFILE, "expected YYYYMMDD")
+    """A dated profile: exactly a real calendar date YYYYMMDD. Nothing else, so a
+    profile name can never be the name of a hook file (``<profile>-fix``)."""
+    hint = "expected a calendar date YYYYMMDD"
+    _check("profile name", value, _PROFILE, hint)
+    try:
+        dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise UserError(f"bad profile name {value!r}: {hint}") from None
+    return str(value)
+
+
+def is_profile(value: str) -> bool:
+    try:
+        profile(value)
+    except UserError:
+        return False
+    return True
+
+
+def hook_suffix(value: Any) -> str:
+    """A hook suffix is never empty: ``<profile><suffix>.yaml`` must not be a profile."""
+    return _check("hook suffix", value, _SUFFIX, "a non-empty suffix of letters, digits, '.', '_' and '-', e.g. -fix")
 
 
 def node(value: Any) -> str:
@@ -44,3 +69,16 @@ _HOTFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 def hotfix(value: Any) -> str:
     """A hotfix name: it becomes errata/<os-id>/hotfix-<name>.yaml."""
     return _check("hotfix name", value, _HOTFIX, "letters, digits, '.', '_' and '-' only, at most 100")
+
+
+def extension(value: Any) -> str:
+    return _check("file extension", value, _EXT, "letters, digits, '_', '+' and '-' only")
+
+
+def is_node_file(value: Any) -> bool:
+    """Is ``value`` a name ``resolve --out-dir`` writes: ``<node>.<ext>``, one plain
+    name (no '/', no leading dot, no '..')?"""
+    if not isinstance(value, str) or "." not in value:
+        return False
+    stem, ext = value.rsplit(".", 1)
+    return bool(_NODE.match(stem) and ".." not in value and _EXT.match(ext))

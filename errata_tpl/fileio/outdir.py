@@ -1,0 +1,166 @@
+"""``resolve --out-dir DIR``: one file per node, the set replaced as a whole.
+
+1. The files are written into a staging folder inside DIR (a rename is atomic only
+   within one filesystem), flock-ed by its run for as long as it exists.
+2. Under DIR's lock: a commit record (every new file, every file to remove) is
+   written into the staging folder. From then on the run is done: with SIGTERM,
+   SIGINT and SIGHUP deferred, the files are renamed into place, stale ones
+   removed, the manifest replaced, the staging folder removed.
+3. A staging folder whose run is gone (its lock is free) is completed by the next
+   run if it holds a commit record, else removed.
+
+So DIR holds the complete old set or the complete new set; two runs at once end
+with one complete set; and only plain files directly in DIR named as the tool
+names them (``<node>.<ext>``) are ever removed, whatever the manifest says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic
+from errata_tpl.values import names
+
+MANIFEST = ".errata-tpl-manifest"
+STAGING_PREFIX = ".errata-tpl-staging-"
+COMMIT = ".commit"  # inside a staging folder; no node file starts with a dot
+
+Warn = Callable[[str], None]
+
+
+def read_manifest(out_dir: Path, warn: Warn) -> set[str]:
+    """The files an earlier run wrote. Entries the tool could not have written
+    (a path, a dot file) are ignored, with a warning: never removed."""
+    path = out_dir / MANIFEST
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return set()
+    except OSError as e:
+        raise atomic.os_error(path, e) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UserError(f"{path}: not a regular file (the list of files an earlier run wrote); nothing written")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text (the list of files an earlier run wrote); nothing written") from None
+    except OSError as e:
+        raise atomic.os_error(path, e) from None
+    listed = set(text.split())
+    bad = sorted(n for n in listed if not names.is_node_file(n))
+    if bad:
+        warn(
+            f"{path}: ignored {len(bad)} entries no run of errata-tpl writes (e.g. {bad[0]!r}); "
+            "nothing removed for them"
+        )
+    return listed - set(bad)
+
+
+def _remove_plain(dir_fd: int, name: str) -> None:
+    """Remove ``name`` from the directory if it is a plain file, nothing else."""
+    if not names.is_node_file(name):
+        return
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISREG(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=dir_fd)
+
+
+def _new_staging(out_dir: Path) -> tuple[Path, int]:
+    """A new staging folder, locked by this run."""
+    while True:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        if atomic.try_lock(fd) and os.fstat(fd).st_nlink > 0:
+            return staging, fd
+        os.close(fd)  # a sweeper took it between its creation and our lock: make another
+
+
+def _apply(out_dir: Path, staging: Path) -> None:
+    """Carry out a staging folder's commit record (again, if a killed run began it)."""
+    record = (staging / COMMIT).read_text(encoding="utf-8").split("\n")
+    keep = [n[1:] for n in record if n.startswith("+") and names.is_node_file(n[1:])]
+    drop = [n[1:] for n in record if n.startswith("-") and names.is_node_file(n[1:])]
+    dir_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in keep:
+            with contextlib.suppress(FileNotFoundError):  # moved already by the run that was killed
+                os.replace(staging / name, out_dir / name)
+        for name in drop:
+            _remove_plain(dir_fd, name)
+    finally:
+        os.close(dir_fd)
+    atomic.write_text(out_dir / MANIFEST, "".join(f"{n}\n" for n in sorted(keep)))
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover(out_dir: Path, warn: Warn) -> None:
+    """Finish or remove the staging folders of runs that are gone (hold DIR's lock)."""
+    for entry in sorted(os.listdir(out_dir)):
+        if not entry.startswith(STAGING_PREFIX):
+            continue
+        staging = out_dir / entry
+        try:
+            fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            if not atomic.try_lock(fd):
+                continue  # a live run's
+            if (staging / COMMIT).is_file():
+                warn(f"{staging}: completing the run that was stopped while putting its files in place")
+                _apply(out_dir, staging)
+            else:
+                shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], None], complete: bool, warn: Warn) -> None:
+    """Write ``files`` (by ``write_all(staging)``) into ``out_dir`` as one set. A
+    ``complete`` run (--all) removes the files of the earlier set it does not
+    write; otherwise the manifest keeps listing them."""
+    for name in files:
+        if not names.is_node_file(name):
+            raise UserError(f"{name!r}: not a file name resolve writes")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise atomic.os_error(Path(e.filename) if isinstance(e.filename, str) else out_dir, e) from None
+    if not out_dir.is_dir():
+        raise UserError(f"{out_dir}: not a directory")
+    with atomic.locked_dir(out_dir, "its files"):
+        recover(out_dir, warn)
+        read_manifest(out_dir, warn)  # a bad manifest fails the run before anything is written
+    try:
+        staging, staging_fd = _new_staging(out_dir)
+    except OSError as e:
+        raise atomic.os_error(out_dir, e) from None
+    committed = False
+    try:
+        try:
+            write_all(staging)
+        except OSError as e:
+            raise atomic.os_error(out_dir / (Path(e.filename).name if isinstance(e.filename, str) else ""), e) from None
+        with atomic.locked_dir(out_dir, "its files"):
+            recover(out_dir, warn)
+            previous = read_manifest(out_dir, warn)
+            listed = set(files) if complete else set(files) | previous
+            record = [f"+{n}" for n in sorted(listed)] + [f"-{n}" for n in sorted(previous - listed)]
+            with atomic.signals_deferred():
+                atomic.write_text(staging / COMMIT, "\n".join(record) + "\n")
+                committed = True
+                try:
+                    _apply(out_dir, staging)
+                except OSError as e:
+                    raise UserError(f"{atomic.os_error(out_dir, e)}; the next run completes this one") from None
+    finally:
+        if not committed:
+            shutil.rmtree(staging, ignore_errors=True)
+        os.close(staging_fd)
