@@ -33,6 +33,7 @@ class Spec:
     files: tuple[str, ...] = ()  # absolute paths the package owns (a line of text each)
     buildtime: int = EPOCH_TIME
     subdir: str = ""  # where in the output directory the file goes
+    modularitylabel: str | None = None  # NAME:STREAM:VERSION:CONTEXT of a module build (rpm's ModularityLabel tag)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -69,6 +70,8 @@ def _spec_text(s: Spec) -> str:
         lines.append(f"Epoch: {s.epoch}")
     if s.arch == "noarch":
         lines.append("BuildArch: noarch")
+    if s.modularitylabel:
+        lines.append(f"ModularityLabel: {s.modularitylabel}")
     for tag, values in (
         ("Requires", s.requires),
         ("Provides", s.provides),
@@ -248,20 +251,111 @@ class Advisory:
     severity: str | None = None
     cves: tuple[str, ...] = ()
     updated: str | None = None
+    module: str | None = None  # NAME:STREAM:VERSION:CONTEXT:ARCH: a collection of that module build (EL8 style)
 
 
-def createrepo(repo: Path, advisories: list[Advisory] = (), revision: int | None = None) -> None:
-    """createrepo_c, then (with advisories) an updateinfo.xml added by modifyrepo_c.
+@dataclass(frozen=True)
+class Module:
+    """One module build (a modulemd v2 document), as a distribution's compose writes it."""
+
+    name: str
+    stream: str
+    version: int
+    context: str
+    packages: tuple[str, ...]  # file names of the repository's rpms: its artifacts
+    arch: str = "x86_64"
+    requires: tuple[tuple[str, tuple[str, ...]], ...] = ()  # runtime module dependencies
+
+    @property
+    def label(self) -> str:
+        """The ModularityLabel its rpms carry."""
+        return f"{self.name}:{self.stream}:{self.version}:{self.context}"
+
+
+def createrepo(
+    repo: Path,
+    advisories: list[Advisory] = (),
+    revision: int | None = None,
+    modules: list[Module] = (),
+    module_defaults: dict[str, str | None] | None = None,
+    compress_modules: bool = True,
+) -> None:
+    """createrepo_c, then (with advisories) an updateinfo.xml and (with modules or
+    defaults) a modules.yaml, each added by modifyrepo_c as a compose adds them.
     With ``revision`` (a time stamp) the metadata is reproducible."""
-    import datetime as dt
     import re
-
-    import createrepo_c as cr
 
     pinned = ["--revision", str(revision), "--set-timestamp-to-revision", "--no-database"] if revision else []
     subprocess.run(["createrepo_c", "-q", *pinned, str(repo)], check=True)
-    if not advisories:
-        return
+    if advisories:
+        _add_updateinfo(repo, advisories)
+    if modules or module_defaults:
+        path = repo / "modules.yaml"
+        path.write_text(modules_yaml(repo, modules, module_defaults or {}))
+        compress = [] if compress_modules else ["--no-compress"]
+        subprocess.run(
+            ["modifyrepo_c", "--mdtype=modules", *compress, str(path), str(repo / "repodata")],
+            check=True,
+            capture_output=True,
+        )
+        path.unlink()
+    if revision and (advisories or modules or module_defaults):
+        repomd = repo / "repodata" / "repomd.xml"
+        repomd.write_text(
+            re.sub(r"<timestamp>\d+</timestamp>", f"<timestamp>{revision}</timestamp>", repomd.read_text())
+        )
+
+
+def modules_yaml(repo: Path, modules: list[Module], defaults: dict[str, str | None]) -> str:
+    """modulemd v2 documents with their ``artifacts: rpms:`` (N-E:V-R.A, as composes
+    write them) and modulemd-defaults v1 documents (a module with a null stream: a
+    defaults document without ``stream``). Streams are written unquoted, as real
+    metadata often has them (``stream: 1.10``): readers must keep them text."""
+    epochs = {p.name: _epoch(p) for p in repo.rglob("*.rpm")}
+    lines: list[str] = []
+    for m in modules:
+        split = [_split_filename(fn) for fn in sorted(m.packages)]
+        lines += [
+            "---",
+            "document: modulemd",
+            "version: 2",
+            "data:",
+            f"  name: {m.name}",
+            f"  stream: {m.stream}",
+            f"  version: {m.version}",
+            f"  context: {m.context}",
+            f"  arch: {m.arch}",
+            f"  summary: {m.name} {m.stream}",
+            "  description: >-",
+            f"    The {m.name} module, stream {m.stream}.",
+            "  license:",
+            "    module: [MIT]",
+        ]
+        if m.requires:
+            lines += ["  dependencies:", "  - requires:"]
+            lines += [f"      {mod}: [{', '.join(streams)}]" for mod, streams in m.requires]
+        lines += ["  profiles:", "    default:", "      rpms:"]
+        lines += [f"      - {name}" for name in sorted({s[0] for s in split})]
+        lines += ["  artifacts:", "    rpms:"]
+        lines += [
+            f"    - {name}-{epochs.get(fn, '0')}:{version}-{release}.{arch}"
+            for fn, (name, version, release, arch) in zip(sorted(m.packages), split)
+        ]
+        lines.append("...")
+    for name, stream in sorted(defaults.items()):
+        lines += ["---", "document: modulemd-defaults", "version: 1", "data:", f"  module: {name}"]
+        lines.append("  modified: 202601010000")
+        if stream is not None:
+            lines += [f"  stream: {stream}", "  profiles:", f"    {stream}: [default]"]
+        lines.append("...")
+    return "\n".join(lines) + "\n"
+
+
+def _add_updateinfo(repo: Path, advisories: list[Advisory]) -> None:
+    import datetime as dt
+
+    import createrepo_c as cr
+
     epochs = {p.name: _epoch(p) for p in repo.rglob("*.rpm")}
     info = cr.UpdateInfo()
     for a in advisories:
@@ -278,6 +372,11 @@ def createrepo(repo: Path, advisories: list[Advisory] = (), revision: int | None
             rec.append_reference(ref)
         coll = cr.UpdateCollection()
         coll.shortname, coll.name = "errata-tpl", "errata-tpl fixtures"
+        if a.module:
+            mod = cr.UpdateCollectionModule()
+            mod.name, mod.stream, version, mod.context, mod.arch = a.module.split(":")
+            mod.version = int(version)
+            coll.module, coll.name = mod, f"{mod.name}:{mod.stream}"
         for fn in a.packages:
             name, version, release, arch = _split_filename(fn)
             pkg = cr.UpdateCollectionPackage()
@@ -292,11 +391,6 @@ def createrepo(repo: Path, advisories: list[Advisory] = (), revision: int | None
         ["modifyrepo_c", "--mdtype", "updateinfo", str(path), str(repo / "repodata")], check=True, capture_output=True
     )
     path.unlink()
-    if revision:
-        repomd = repo / "repodata" / "repomd.xml"
-        repomd.write_text(
-            re.sub(r"<timestamp>\d+</timestamp>", f"<timestamp>{revision}</timestamp>", repomd.read_text())
-        )
 
 
 def _epoch(path: Path) -> str:

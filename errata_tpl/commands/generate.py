@@ -182,8 +182,11 @@ def _build(
     def warn(text: str) -> None:
         log.append(("warn", text))
 
+    from errata_tpl.mirror.modules import load as load_modules
+
     # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
     advisories = load_advisories(req.mirror, warn)
+    modules = load_modules(req.mirror)
     sel = req.selection
     if sel.security_only and advisories is None:
         raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
@@ -240,7 +243,11 @@ def _build(
         advisories=advisories,
         selection=sel,
         check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
+        modules=modules,
     )
+    if modules is not None:
+        for w in modules.warnings:
+            warn(w)
     if cache is not None:
         result.remember(cache)
         rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
@@ -262,6 +269,11 @@ def _build(
             f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
             f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
             f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
+            + (
+                f", {len(p.modular)} modular in {len({e.module for e in p.modular})} module streams"
+                if modules is not None
+                else ""
+            )
             + (f"; {built.left_out} builds left out by the selection" if sel.active() else ""),
         )
     )

@@ -42,6 +42,13 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _malformed(e: Exception, where: str) -> UserError:
+    mark = getattr(e, "problem_mark", None)
+    at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    return UserError(f"{where}: malformed YAML{at}: {problem}")
+
+
 def load_text(text: str, where: str) -> Any:
     import yaml
 
@@ -50,15 +57,32 @@ def load_text(text: str, where: str) -> Any:
     try:
         data = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise UserError(f"{where}: malformed YAML{at}: {problem}") from None
+        raise _malformed(e, where) from None
     except RecursionError:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
     if _depth(data, MAX_DEPTH) > MAX_DEPTH:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused")
     return data
+
+
+def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) -> list[Any]:
+    """Every document of a YAML stream, every scalar kept as the text it is (libyaml's
+    base loader): metadata such as modulemd writes ``stream: 1.10`` unquoted, and
+    that stream is "1.10", not the number 1.1."""
+    import yaml
+
+    if len(text) > max_bytes:
+        raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    try:
+        docs = list(yaml.load_all(text, Loader=loader))
+    except yaml.YAMLError as e:
+        raise _malformed(e, where) from None
+    except RecursionError:
+        raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
+    if any(_depth(d, MAX_DEPTH) > MAX_DEPTH for d in docs):
+        raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused")
+    return docs
 
 
 def load_file(path: Path, where: str | None = None) -> Any:
@@ -152,7 +176,8 @@ def value(v: Any) -> str:
 
 
 def flow_map(m: Mapping[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {value(v)}" for k, v in m.items()) + "}"
+    # keys too: a stream "18" as a key must not read back as the number 18
+    return "{" + ", ".join(f"{scalar(k) if isinstance(k, str) else k}: {value(v)}" for k, v in m.items()) + "}"
 
 
 def block_list(key: str, items: Iterable[Mapping[str, Any]]) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from errata_tpl.mirror.advisories import SEVERITIES, Advisory, NevraKey, nevra_key
+from errata_tpl.mirror.modules import ModuleBuild, Modules
 from errata_tpl.mirror.rpminfo import RpmInfo
 from errata_tpl.profile.profile import Entry, Profile, newest_first
 from errata_tpl.profile.selection import Selection
@@ -129,11 +130,16 @@ def _evr(p: RpmInfo) -> EVR:
 WholeFileCheck = Callable[[list[RpmInfo]], Collection[str]]
 
 
+# The module streams (NAME:STREAM) whose builds list a package; none: not modular.
+StreamsOf = Callable[[RpmInfo], Collection[str]]
+
+
 @dataclass(frozen=True)
 class Chosen:
-    newest: dict[tuple[str, str], RpmInfo]  # (name, arch) -> the newest build, kernels apart
+    newest: dict[tuple[str, str], RpmInfo]  # (name, arch) -> the newest build, kernels and modular builds apart
     kernels: list[RpmInfo]  # every distinct kernel build
     warnings: list[str]
+    modular: dict[tuple[str, str, str], RpmInfo] = field(default_factory=dict)  # (name, arch, NAME:STREAM) -> newest
 
 
 def _pick(group: list[RpmInfo]) -> tuple[RpmInfo, list[RpmInfo]]:
@@ -150,9 +156,14 @@ def _pick(group: list[RpmInfo]) -> tuple[RpmInfo, list[RpmInfo]]:
     return best, ties
 
 
-def choose(builds: Iterable[RpmInfo], check: WholeFileCheck | None = None) -> Chosen:
+def choose(
+    builds: Iterable[RpmInfo], check: WholeFileCheck | None = None, streams_of: StreamsOf | None = None
+) -> Chosen:
     """The builds a profile names: the newest of every (name, arch) that is not a
-    kernel, and every distinct kernel build (name, arch, version).
+    kernel, and every distinct kernel build (name, arch, version). A modular build
+    (``streams_of`` names its module streams) competes only with builds of its own
+    stream: the newest per (name, arch, stream), as dnf never moves a package from
+    one stream to another.
 
     Each chosen build passes ``check``; one that fails gives way to the next newest
     of its group, which is checked in turn. So only the builds the profile names
@@ -162,13 +173,19 @@ def choose(builds: Iterable[RpmInfo], check: WholeFileCheck | None = None) -> Ch
     """
     groups: dict[tuple, list[RpmInfo]] = {}
     for p in sorted(builds, key=lambda p: p.path):
-        key = (p.name, p.arch, p.label) if is_kernel_name(p.name) else (p.name, p.arch)
-        groups.setdefault(key, []).append(p)
+        if is_kernel_name(p.name):
+            keys: Iterable[tuple] = [(p.name, p.arch, "", p.label)]
+        else:
+            streams = streams_of(p) if streams_of is not None else ()
+            keys = [(p.name, p.arch, s, None) for s in sorted(streams)] if streams else [(p.name, p.arch, "", None)]
+        for key in keys:
+            groups.setdefault(key, []).append(p)
     picked: dict[tuple, tuple[RpmInfo, list[RpmInfo]]] = {}
     pending = groups
     while pending:
         picks = {key: _pick(group) for key, group in pending.items()}
-        failed = set(check([best for best, _ in picks.values()])) if check is not None else set()
+        # a build of two streams is in two groups: checked once
+        failed = set(check(list(dict.fromkeys(best for best, _ in picks.values())))) if check is not None else set()
         pending = {}
         for key, (best, ties) in picks.items():
             if best.path not in failed:
@@ -179,20 +196,23 @@ def choose(builds: Iterable[RpmInfo], check: WholeFileCheck | None = None) -> Ch
                 if rest:
                     pending[key] = rest
     newest: dict[tuple[str, str], RpmInfo] = {}
+    modular: dict[tuple[str, str, str], RpmInfo] = {}
     kernels: list[RpmInfo] = []
     warnings: list[str] = []
-    for key in sorted(picked, key=lambda k: k[:2]):  # kernels' versions: newest_first orders them
+    for key in sorted(picked, key=lambda k: k[:3]):  # kernels' versions: newest_first orders them
         best, ties = picked[key]
-        if len(key) == 3:
+        if key[3] is not None:
             kernels.append(best)
+        elif key[2]:
+            modular[key[:3]] = best
         else:
-            newest[key] = best
+            newest[key[:2]] = best
         warnings += [
             f"{p.path}: same version as {best.path} ({best.nevra}) but a different build; kept {best.path}"
             for p in ties
             if p.digest != best.digest
         ]
-    return Chosen(newest, kernels, warnings)
+    return Chosen(newest, kernels, warnings, modular)
 
 
 def build_profile(
@@ -206,9 +226,11 @@ def build_profile(
     advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None = None,
     selection: Selection | None = None,
     check: WholeFileCheck | None = None,
+    modules: Modules | None = None,
 ) -> Built:
     """The profile of ``packages``: sources and what ``selection`` refuses left out,
-    then ``choose`` (with ``check``), kernel-named entries and renames flagged."""
+    then ``choose`` (with ``check``; per module stream with ``modules``),
+    kernel-named entries and renames flagged."""
     selection = selection or Selection()
     binaries: list[RpmInfo] = []
     sources = left_out = 0
@@ -229,10 +251,15 @@ def build_profile(
         else:
             binaries.append(p)
 
-    chosen = choose(binaries, check)
+    chosen = choose(binaries, check, _streams_of(modules) if modules is not None else None)
     warnings = chosen.warnings
     best = chosen.newest
     entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in best.values()]
+    modular = [
+        _modular_entry(p, stream, modules, _advisories_of(p, advisories))
+        for (_, _, stream), p in chosen.modular.items()
+        if modules is not None
+    ]
     kernel_entries = newest_first(
         [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in chosen.kernels]
     )
@@ -249,7 +276,7 @@ def build_profile(
                 f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
             )
 
-    for e in (*entries, *kernel_entries):
+    for e in (*entries, *modular, *kernel_entries):
         for a in e.advisories:
             if a.retracted:
                 warnings.append(
@@ -257,7 +284,7 @@ def build_profile(
                     "the build is still the newest of its name (a fix hook can pin an earlier one)"
                 )
 
-    renamed = renames(list(best.values()))
+    renamed = renames(list(best.values()) + list(dict.fromkeys(chosen.modular.values())))
     for r in renamed:
         warnings.append(
             f"{r['name']} obsoletes {r['obsoletes']}: a renamed package; the fix hook needs "
@@ -270,6 +297,8 @@ def build_profile(
         header["selection"] = selection.rule(advisories is not None, undated)
     if renamed:
         header["renamed"] = renamed
+    if modules is not None:
+        header["modules"] = modules.summary()
     prof = Profile(
         profile=profile,
         os=os_id,
@@ -279,5 +308,24 @@ def build_profile(
         kernels=tuple(kernel_entries),
         kernel_named=tuple(kernel_named),
         extra=header,
+        modular=tuple(modular),
     )
     return Built(prof, tuple(warnings), sources, left_out, tuple(renamed))
+
+
+def _streams_of(modules: Modules) -> StreamsOf:
+    def streams(p: RpmInfo) -> list[str]:
+        return sorted(
+            {b.stream_id for b in modules.builds_of(nevra_key(p.name, p.epoch, p.version, p.release, p.arch))}
+        )
+
+    return streams
+
+
+def _modular_entry(p: RpmInfo, stream: str, modules: Modules, advs: tuple[Advisory, ...]) -> Entry:
+    """The entry of a modular build, with the newest module build of ``stream`` that
+    ships it (its version and context: what dnf names it by)."""
+    key = nevra_key(p.name, p.epoch, p.version, p.release, p.arch)
+    builds: list[ModuleBuild] = [b for b in modules.builds_of(key) if b.stream_id == stream]
+    newest = max(builds, key=lambda b: (b.version, b.context))
+    return Entry(p.name, _evr(p), p.arch, advs, stream, str(newest.version), newest.context)

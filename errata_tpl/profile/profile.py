@@ -22,9 +22,16 @@ class Entry:
     evr: EVR
     arch: str
     advisories: tuple[Advisory, ...] = ()  # the advisories that ship this build
+    module: str | None = None  # NAME:STREAM of a modular build: it applies only where that stream is enabled
+    module_version: str | None = None  # the newest module build of that stream that ships it
+    module_context: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "version": str(self.evr), "arch": self.arch}
+        if self.module is not None:
+            d["module"] = self.module
+            d["module_version"] = self.module_version
+            d["module_context"] = self.module_context
         if self.advisories:
             d["advisories"] = [a.as_dict() for a in self.advisories]
             found = cves(self.advisories)
@@ -43,10 +50,26 @@ class Profile:
     kernels: tuple[Entry, ...] = ()
     kernel_named: tuple[Entry, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # further header fields, kept as read
+    # Builds of module streams, the newest per (name, arch, NAME:STREAM): replace-only
+    # entries for the nodes that have that stream enabled, never across streams.
+    modular: tuple[Entry, ...] = ()
 
     @functools.cached_property
     def _by_nevra(self) -> dict[tuple[str, str, str], Entry]:
-        return {(e.name, e.arch, str(e.evr)): e for e in (*self.packages, *self.kernels)}
+        return {(e.name, e.arch, str(e.evr)): e for e in (*self.modular, *self.packages, *self.kernels)}
+
+    def module_defaults(self) -> dict[str, str]:
+        """module -> the default stream the mirror's metadata gives it."""
+        mods = self.extra.get("modules")
+        if not isinstance(mods, dict):
+            return {}
+        return {
+            str(m): str(v["default"]) for m, v in mods.items() if isinstance(v, dict) and v.get("default") is not None
+        }
+
+    def modular_lists(self) -> bool:
+        """Whether the profile was made from a mirror with module metadata."""
+        return bool(self.modular) or "modules" in self.extra
 
     def find(self, name: str, arch: str | None, version: str | None) -> Entry | None:
         """The entry (a package or a kernel) of exactly this name, arch and version."""
@@ -64,14 +87,19 @@ def source_profile(source: str, errata: str | None) -> str | None:
 
 
 HEADER_KEYS = ("profile", "os", "generated", "source")
-LIST_KEYS = ("packages", "kernels", "kernel_named")
+LIST_KEYS = ("packages", "kernels", "kernel_named", "modular")  # "modular" only from a modular mirror
+MODULE_KEYS = ("module", "module_version", "module_context")
+
+
+def _lists(p: Profile) -> tuple[str, ...]:
+    return LIST_KEYS if p.modular_lists() else LIST_KEYS[:-1]
 
 
 def to_data(p: Profile) -> dict[str, Any]:
     """The profile as plain data, as from_data reads it back."""
     d: dict[str, Any] = {k: getattr(p, k) for k in HEADER_KEYS}
     d.update(p.extra)
-    for key in LIST_KEYS:
+    for key in _lists(p):
         d[key] = [e.as_dict() for e in getattr(p, key)]
     return d
 
@@ -95,17 +123,23 @@ def yaml_name_lines(profile: str, generated: str, mirror_lines: tuple[str, str])
 
 
 def yaml_body(p: Profile) -> str:
-    out = [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(p.extra.items())]
-    for key in LIST_KEYS:
+    out = [_header_line(k, v) for k, v in sorted(p.extra.items())]
+    for key in _lists(p):
         entries = getattr(p, key)
         out.append(f"{key}:\n{''.join(_yaml_item(e) for e in entries)}" if entries else f"{key}: []\n")
     return "".join(out)
 
 
+def _header_line(key: str, value: Any) -> str:
+    if key == "modules" and isinstance(value, dict) and value:  # one line per module
+        return f"{key}:\n" + "".join(f"  {yamlio.scalar(m)}: {yamlio.value(v)}\n" for m, v in value.items())
+    return f"{key}: {yamlio.value(value)}\n"
+
+
 def _yaml_item(e: Entry) -> str:
     """One list item, as yamlio.block_list writes it; the common case (no
-    advisories) written directly: a profile has thousands."""
-    if e.advisories:
+    advisories, not modular) written directly: a profile has thousands."""
+    if e.advisories or e.module is not None:
         return f"  - {yamlio.flow_map(e.as_dict())}\n"
     scalar = yamlio.scalar
     return f"  - {{name: {scalar(e.name)}, version: {scalar(str(e.evr))}, arch: {scalar(e.arch)}}}\n"
@@ -119,16 +153,29 @@ def entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
     for i, item in enumerate(items):
         try:
             advs: tuple[Advisory, ...] = ()
+            module: tuple[str | None, ...] = (None, None, None)
             if isinstance(item, dict) and ("advisories" in item or "cves" in item):
                 advs = _advisories(item.get("advisories"), item.get("cves"))
                 item = {k: v for k, v in item.items() if k not in ("advisories", "cves")}
+            if isinstance(item, dict) and "module" in item:
+                module = _module(item)
+                item = {k: v for k, v in item.items() if k not in MODULE_KEYS}
+            if (key == "modular") != (module[0] is not None):
+                raise UserError("'module: NAME:STREAM' belongs to the entries of 'modular', and only there")
             r = refmod.parse(item)
             if r.version is None or r.arch is None:
                 raise UserError("a profile entry needs name, version and arch")
         except UserError as e:
             raise UserError(f"{where}: {key}[{i}]: {e}") from None
-        out.append(Entry(r.name, r.version, r.arch, advs))
+        out.append(Entry(r.name, r.version, r.arch, advs, *module))
     return tuple(out)
+
+
+def _module(item: dict[str, Any]) -> tuple[str | None, ...]:
+    stream = item.get("module")
+    if not isinstance(stream, str) or stream.count(":") != 1 or not all(stream.split(":")):
+        raise UserError("'module' must be NAME:STREAM")
+    return (stream, _str(item.get("module_version")), _str(item.get("module_context")))
 
 
 def _advisories(items: Any, cve_ids: Any) -> tuple[Advisory, ...]:
@@ -174,6 +221,7 @@ def from_data(data: Any, where: str) -> Profile:
         kernels=entries(data, "kernels", where),
         kernel_named=entries(data, "kernel_named", where),
         extra=extra,
+        modular=_entries(data, "modular", where),
     )
 
 
