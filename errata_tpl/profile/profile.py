@@ -221,7 +221,7 @@ def from_data(data: Any, where: str) -> Profile:
         kernels=entries(data, "kernels", where),
         kernel_named=entries(data, "kernel_named", where),
         extra=extra,
-        modular=_entries(data, "modular", where),
+        modular=entries(data, "modular", where),
     )
 
 
