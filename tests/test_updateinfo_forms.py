@@ -301,6 +301,10 @@ def test_diff_lists_each_advisory_once(repo, cli, tmp_path):
     r = cli("diff", d / "20260101.yaml", d / "20260301.yaml", root=root)
     line = next(x for x in r.stdout.splitlines() if "openssl.x86_64" in x)
     assert line.count("FEDORA-2006-0007") == 1
+    r = cli("generate", repo, "--os", "el9-x86_64", "--profile", "20260601", root=root)
+    r = cli("diff", d / "20260301.yaml", d / "20260601.yaml", root=root)
+    line = next(x for x in r.stdout.splitlines() if "hello.x86_64" in x)
+    assert line.endswith("[openSUSE-SU-2026:0002-1 (security, Critical, retracted)]")  # and no CVE
 
 
 def test_profile_written_with_repeats_reads_back_once(tmp_path):
@@ -328,3 +332,23 @@ def test_unreadable_updateinfo_is_one_line(make_rpms, cli, tmp_path, capfd):
     (line,) = r.stderr.splitlines()
     assert line.startswith("errata-tpl: error: ") and "createrepo_c cannot read this updateinfo" in line
     assert "CRITICAL" not in capfd.readouterr().err  # glib's own lines kept off the terminal
+
+
+def test_explain_and_status_list_each_advisory_once(example_root, cli):
+    """A profile written with repeats (one per listing), and a retracted advisory: explain
+    names each advisory once, and status counts only the CVEs a live advisory fixes."""
+    path = example_root / "errata/el9-x86_64/20261121.yaml"
+    once = '{id: "EXSA-2026:1002", type: security, severity: Critical, issued: "2026-11-12", status: final}'
+    retracted = '{id: "EXSA-2026:1009", type: security, severity: low, issued: "2026-11-13", status: retracted}'
+    text = path.read_text()
+    assert once in text
+    path.write_text(text.replace(once, ", ".join([once, once, once, retracted])))
+    r = cli("explain", "db-01.example.org", "openssl-libs", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    (missing,) = [line for line in r.stdout.splitlines() if "missing:" in line]
+    assert missing.count("EXSA-2026:1002") == 1
+    assert "EXSA-2026:1009 security Low 2026-11-13 (retracted)" in missing
+    assert missing.endswith("; CVE-2026-10002 CVE-2026-10003)")
+    r = cli("status", root=example_root)
+    row = next(line.split() for line in r.stdout.splitlines() if line.startswith("db-01.example.org"))
+    assert row[-1] == "5"  # as before: the repeats and the retracted advisory add no CVE

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from errata_tpl.mirror.advisories import Advisory, cves
+from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.values import evr as evrmod
 
 KINDS = ("upgraded", "downgraded", "added", "removed")
@@ -84,10 +84,10 @@ def compare(
                 kind = "upgraded" if o is None else "downgraded"
             else:
                 kind = "upgraded" if evrmod.compare(evrmod.parse(n), evrmod.parse(o)) > 0 else "downgraded"
-            changes.append(Change(kind, name, arch, o, n, adv.get((name, arch, n), ())))
+            changes.append(Change(kind, name, arch, o, n, unique(adv.get((name, arch, n), ()))))
             continue
         for v in sorted(new - old, key=_key):
-            changes.append(Change("added", name, arch, None, v, adv.get((name, arch, v), ())))
+            changes.append(Change("added", name, arch, None, v, unique(adv.get((name, arch, v), ()))))
         for v in sorted(old - new, key=_key):
             changes.append(Change("removed", name, arch, v, None))
     return Diff(a_label, b_label, tuple(changes))
@@ -105,7 +105,10 @@ def text(d: Diff) -> str:
         }[c.kind]
         line = f"{c.kind:<10}  {what}  {versions}"
         if c.advisories:
-            names = ", ".join(f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''})" for a in c.advisories)
+            names = ", ".join(
+                f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''}{', retracted' if a.retracted else ''})"
+                for a in c.advisories
+            )
             line += f"  [{names}]"
             found = cves(c.advisories)
             if found:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from errata_tpl.errors import UserError
-from errata_tpl.mirror.advisories import Advisory, cves
+from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.profile.profile import Entry, Profile, source_profile
 from errata_tpl.report import Reporter
 from errata_tpl.resolve.pkgset import Pkg
@@ -42,7 +42,11 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
 
 
 def _describe(advs: tuple[Advisory, ...]) -> str:
-    parts = [f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip() for a in advs]
+    parts = [
+        f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip()
+        + (" (retracted)" if a.retracted else "")
+        for a in unique(advs)
+    ]
     found = cves(advs)
     return "; ".join(parts) + (f"; {' '.join(found)}" if found else "")
 
