@@ -115,7 +115,7 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
     "keyring",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An ASCII-armoured public key (RPM-GPG-KEY-*) to check signatures against; repeatable.",
+    help="An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to check signatures against; repeatable.",
 )
 @click.option("--require-signature", is_flag=True, help="Leave out every package not signed by a key of the keyring.")
 @click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
@@ -193,7 +193,7 @@ def generate(
     multiple=True,
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An ASCII-armoured public key (RPM-GPG-KEY-*) to trust; repeatable.",
+    help="An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to trust; repeatable.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj

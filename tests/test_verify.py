@@ -181,3 +181,100 @@ def test_host_keyring_is_not_touched(mirror, keys, cli):
     cli("verify", mirror, "--keyring", keys[0].public)
     assert subprocess.run(["rpm", "-qa", "gpg-pubkey*"], capture_output=True, text=True).stdout == before
     assert shutil.which("rpmkeys")
+
+
+@pytest.fixture(scope="session")
+def more_keys(tmp_path_factory):
+    d = tmp_path_factory.mktemp("more-keys")
+    made = {
+        kind: rpmfactory.make_key(d / kind, f"Test {kind}", f"{kind}@example.org", kind)
+        for kind in ("ed25519", "nistp256")
+    }
+    yield made
+    for key in made.values():
+        rpmfactory.stop_agent(key)
+
+
+@pytest.mark.parametrize("form", ["armoured", "binary"])
+@pytest.mark.parametrize("kind", ["rsa", "ed25519"])
+def test_key_forms_and_algorithms(make_rpms, keys, more_keys, cli, tmp_path, kind, form):
+    key = keys[0] if kind == "rsa" else more_keys[kind]
+    paths = make_rpms(["a 1-1 x86_64"], dest=tmp_path / "signed")
+    rpmfactory.sign(paths, key)
+    key_file = key.public if form == "armoured" else rpmfactory.export_binary(key)
+    if form == "binary":
+        assert not key_file.read_bytes().startswith(b"-----")
+    r = cli("verify", tmp_path / "signed", "--keyring", key_file, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert [f["status"] for f in report["files"]] == ["ok"]
+    assert report["keys"][0]["fingerprint"] == short_id(key)[0]
+    if form == "armoured":
+        return
+    r = cli(
+        "generate",
+        tmp_path / "signed",
+        "--os",
+        "el9-x86_64",
+        "--stdout",
+        "--keyring",
+        key_file,
+        "--require-signature",
+        root=tmp_path,
+    )
+    assert r.exit_code == 0 and yaml.safe_load(r.stdout)["keyring"] == [short_id(key)[0]]
+
+
+def test_a_key_rpm_cannot_use_is_named_with_rpms_reason(mirror, more_keys, cli, tmp_path):
+    key = more_keys["nistp256"]
+    scratch = tmp_path / "rpmdb"
+    scratch.mkdir()
+    rpm_says = subprocess.run(
+        ["rpmkeys", "--dbpath", str(scratch), "--import", str(key.public)],
+        capture_output=True,
+        text=True,
+        env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+    )
+    r = cli("verify", mirror, "--keyring", key.public)
+    if rpm_says.returncode == 0:  # an rpm that takes ECDSA keys: nothing to refuse
+        assert "cannot use key" not in r.stderr
+        return
+    (line,) = r.stderr.splitlines()
+    fpr = short_id(key)[0]
+    assert line.startswith(f"errata-tpl: error: {key.public}: rpm on this system cannot use key {fpr} (ECDSA nistp256")
+    reason = rpm_says.stderr.strip().split(": ")[-1]  # "key 1 import failed." in rpm 4.18
+    assert line.endswith(f"rpm says: {reason}") and r.exit_code == 1
+
+
+def test_a_file_with_no_key(mirror, cli, tmp_path):
+    binary = tmp_path / "RPM-GPG-KEY-junk"
+    binary.write_bytes(bytes(range(256)))
+    r = cli("verify", mirror, "--keyring", binary)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    (line,) = r.stderr.splitlines()
+    assert "no OpenPGP public key that gpg can read (not armoured)" in line and "gpg says:" in line
+    armoured = tmp_path / "RPM-GPG-KEY-cut"
+    armoured.write_text("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBGV\n-----END PGP PUBLIC KEY BLOCK-----\n")
+    r = cli("verify", mirror, "--keyring", armoured)
+    (line,) = r.stderr.splitlines()
+    assert "(ASCII-armoured)" in line and "rpm says:" in line and r.exit_code == 1
+
+
+def test_repomd_signed_by_an_unknown_key_is_untrusted(make_rpms, keys, cli, tmp_path):
+    trusted, other = keys
+    repo = tmp_path / "repo"
+    rpmfactory.sign(make_rpms(["a 1-1 x86_64"], dest=repo), trusted)
+    subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
+    repomd = repo / "repodata" / "repomd.xml"
+    subprocess.run(
+        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", other.email, str(repomd)],
+        env={"GNUPGHOME": str(other.home)},
+        check=True,
+        capture_output=True,
+    )
+    r = cli("verify", repo, "--keyring", trusted.public, "--format", "json")
+    verdict = json.loads(r.stdout)["repomd"]
+    assert verdict["status"] == "untrusted key" and short_id(other)[0][-16:] in verdict["detail"]
+    assert r.exit_code == 1  # as a package by an unknown key
+    r = cli("verify", repo, "--keyring", trusted.public, "--keyring", other.public, "--format", "json")
+    assert json.loads(r.stdout)["repomd"]["status"] == "ok" and r.exit_code == 0

@@ -183,13 +183,19 @@ class GpgKey:
     public: Path  # ASCII-armoured public key, as RPM-GPG-KEY-* files are
 
 
-def make_key(home: Path, name: str, email: str) -> GpgKey:
-    """A throwaway RSA signing key in its own GnuPG home."""
+KEY_TYPES = {  # gpg's batch lines for each kind of signing key
+    "rsa": "Key-Type: RSA\nKey-Length: 2048",
+    "ed25519": "Key-Type: EDDSA\nKey-Curve: ed25519",
+    "nistp256": "Key-Type: ECDSA\nKey-Curve: nistp256",
+}
+
+
+def make_key(home: Path, name: str, email: str, kind: str = "rsa") -> GpgKey:
+    """A throwaway signing key (RSA, EdDSA ed25519 or ECDSA nistp256) in its own GnuPG home."""
     home.mkdir(parents=True, mode=0o700, exist_ok=True)
     batch = home / "key.batch"
     batch.write_text(
-        f"%no-protection\nKey-Type: RSA\nKey-Length: 2048\nName-Real: {name}\n"
-        f"Name-Email: {email}\nExpire-Date: 0\n%commit\n"
+        f"%no-protection\n{KEY_TYPES[kind]}\nName-Real: {name}\nName-Email: {email}\nExpire-Date: 0\n%commit\n"
     )
     env = dict(os.environ, GNUPGHOME=str(home))
     subprocess.run(["gpg", "--batch", "--quiet", "--gen-key", str(batch)], env=env, check=True, capture_output=True)
@@ -198,6 +204,14 @@ def make_key(home: Path, name: str, email: str) -> GpgKey:
         subprocess.run(["gpg", "--armor", "--export", email], env=env, check=True, capture_output=True).stdout
     )
     return GpgKey(home, email, public)
+
+
+def export_binary(key: GpgKey) -> Path:
+    """The public key as ``gpg --export`` writes it (binary OpenPGP packets)."""
+    env = dict(os.environ, GNUPGHOME=str(key.home))
+    path = key.home / f"{key.public.name}.gpg"
+    path.write_bytes(subprocess.run(["gpg", "--export", key.email], env=env, check=True, capture_output=True).stdout)
+    return path
 
 
 def stop_agent(key: GpgKey) -> None:

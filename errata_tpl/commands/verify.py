@@ -27,8 +27,8 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
         repomd = mirror / "repodata" / "repomd.xml"
         asc = mirror / "repodata" / "repomd.xml.asc"
         if asc.is_file() and repomd.is_file():
-            good, detail = keys.verify_detached(asc, repomd)
-            repo = {"path": "repodata/repomd.xml", "status": "ok" if good else "bad signature", "detail": detail}
+            status, detail = keys.verify_detached(asc, repomd)
+            repo = {"path": "repodata/repomd.xml", "status": status, "detail": detail}
         elif repomd.is_file():
             repo = {"path": "repodata/repomd.xml", "status": "unsigned", "detail": "no repomd.xml.asc"}
         else:
@@ -49,7 +49,7 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
         for v in sorted(verdicts, key=lambda v: v.path)
     ]
     counts = summary(verdicts)
-    ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] != "bad signature")
+    ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] in ("ok", "unsigned"))
     return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "ok": ok}
 
 

@@ -38,6 +38,24 @@ class Key:
         return f"{self.fingerprint} {', '.join(self.uids)} ({when}; from {self.source})"
 
 
+_ALGORITHMS = {
+    "1": "RSA",
+    "2": "RSA",
+    "3": "RSA",
+    "16": "Elgamal",
+    "17": "DSA",
+    "18": "ECDH",
+    "19": "ECDSA",
+    "22": "EdDSA",
+}
+
+
+def _algorithm(info: dict) -> str:
+    """As gpg lists the key: ``ECDSA nistp256``, ``RSA 4096``."""
+    name = _ALGORITHMS.get(str(info.get("algo")), f"algorithm {info.get('algo')}")
+    return f"{name} {info.get('curve') or info.get('length') or ''}".rstrip()
+
+
 class Keyring:
     """A temporary GnuPG home and rpm database holding the given public keys."""
 
@@ -55,36 +73,75 @@ class Keyring:
             raise
 
     def _import(self, key_files: Sequence[Path]) -> tuple[Key, ...]:
+        """Each file's keys, armoured (RPM-GPG-KEY-*) or binary (``gpg --export``): gpg
+        reads the file, and hands rpm each key armoured (rpm imports only that form).
+        A key rpm cannot use on this system is an error with rpm's own reason."""
         keys: list[Key] = []
         for path in key_files:
             try:
-                text = path.read_text(encoding="ascii", errors="strict")
-            except (OSError, UnicodeDecodeError) as e:
-                raise UserError(f"{path}: cannot read the key: {getattr(e, 'strerror', None) or e}") from None
-            result = self.gpg.import_keys(text)
+                data = path.read_bytes()
+            except OSError as e:
+                raise UserError(f"{path}: cannot read the key: {e.strerror or e}") from None
+            result = self.gpg.import_keys(data)
             if not result.fingerprints:
-                raise UserError(f"{path}: no OpenPGP public key in this file (expected an ASCII-armoured key)")
-            proc = subprocess.run(
-                ["rpmkeys", "--dbpath", str(self.rpmdb), "--import", str(path)],
-                capture_output=True,
-                text=True,
-                env={**os.environ, "LC_ALL": "C"},
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise UserError(f"{path}: rpm refused the key: {proc.stderr.strip() or proc.stdout.strip()}")
-            for info in self.gpg.list_keys(keys=list(result.fingerprints)):
-                expires = info.get("expires") or None
-                keys.append(
-                    Key(
-                        fingerprint=info["fingerprint"],
-                        keyid=info["keyid"][-8:].lower(),
-                        uids=tuple(info.get("uids") or ()),
-                        expires=None if not expires else dt.date.fromtimestamp(int(expires)).isoformat(),
-                        source=str(path),
-                    )
+                raise UserError(f"{path}: {self._unreadable(data, result.stderr or '')}")
+            for info in self.gpg.list_keys(keys=sorted(set(result.fingerprints))):
+                key = Key(
+                    fingerprint=info["fingerprint"],
+                    keyid=info["keyid"][-8:].lower(),
+                    uids=tuple(info.get("uids") or ()),
+                    expires=None
+                    if not info.get("expires")
+                    else dt.date.fromtimestamp(int(info["expires"])).isoformat(),
+                    source=str(path),
                 )
+                refused = self._rpm_import(self.gpg.export_keys(key.fingerprint), key.fingerprint)
+                if refused is not None:
+                    raise UserError(
+                        f"{path}: rpm on this system cannot use key {key.fingerprint} "
+                        f"({_algorithm(info)}{', ' + key.uids[0] if key.uids else ''}): rpm says: {refused}"
+                    )
+                keys.append(key)
         return tuple(sorted(keys, key=lambda k: k.fingerprint))
+
+    def _rpm_import(self, armoured: str, name: str) -> str | None:
+        """Import one armoured key into the private rpm database; None, or rpm's words."""
+        path = self.dir / f"{name}.asc"
+        path.write_text(armoured, encoding="ascii")
+        proc = subprocess.run(
+            ["rpmkeys", "--dbpath", str(self.rpmdb), "--import", str(path)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LC_ALL": "C"},
+            check=False,
+        )
+        if proc.returncode == 0:
+            return None
+        words = proc.stderr.strip() or proc.stdout.strip() or f"rpmkeys exited {proc.returncode}"
+        # "error: /tmp/.../F00.asc: key 1 import failed.": the file is ours, not the user's
+        return " ".join(words.replace(f"error: {path}: ", "").replace(f"{path}: ", "").split())
+
+    def _unreadable(self, data: bytes, gpg_stderr: str) -> str:
+        """Why a file gave no key: gpg's words, and rpm's for an armoured file (a key
+        newer than this gpg, such as a v6 key, may still be one rpm reads or refuses)."""
+        if not data.strip():
+            return "empty file: no OpenPGP public key"
+        armoured = data.lstrip().startswith(b"-----BEGIN PGP")
+        said = [
+            line[len("gpg: ") :]
+            for line in gpg_stderr.splitlines()
+            if line.startswith("gpg: ") and not any(w in line for w in ("Total number processed", "keybox", "trustdb"))
+        ]
+        why = f"no OpenPGP public key that gpg can read ({'ASCII-armoured' if armoured else 'not armoured'})"
+        if said:
+            why += f"; gpg says: {'; '.join(said)}"
+        if armoured:
+            try:
+                refused = self._rpm_import(data.decode("ascii"), "unread")
+            except UnicodeDecodeError:
+                refused = "not ASCII"
+            why += "; rpm says: " + (refused or "it reads the key, but errata-tpl needs gpg to read it too")
+        return why
 
     def rpmkeys_args(self) -> list[str]:
         """What rpmkeys needs to check signatures against these keys only."""
@@ -93,13 +150,17 @@ class Keyring:
     def by_keyid(self, keyid: str) -> Key | None:
         return next((k for k in self.keys if k.keyid == keyid.lower()), None)
 
-    def verify_detached(self, signature: Path, data: Path) -> tuple[bool, str]:
-        """A detached signature (repomd.xml.asc) checked by gpg against these keys."""
+    def verify_detached(self, signature: Path, data: Path) -> tuple[str, str]:
+        """A detached signature (repomd.xml.asc) checked by gpg against these keys:
+        ``ok``, ``untrusted key`` (made by a key not given, as for packages) or ``bad signature``."""
         with open(signature, "rb") as f:
             v = self.gpg.verify_file(f, str(data))
         if v.valid:
-            return True, f"good signature by {v.username} ({v.fingerprint})"
-        return False, (v.status or "bad signature") + (f" (key {v.key_id})" if v.key_id else "")
+            return "ok", f"good signature by {v.username} ({v.fingerprint})"
+        key = f" (key {v.key_id})" if v.key_id else ""
+        if v.status == "no public key":
+            return "untrusted key", f"signed by a key not in the keyring{key}"
+        return "bad signature", (v.status or "bad signature") + key
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
