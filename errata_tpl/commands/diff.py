@@ -52,7 +52,7 @@ def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], Advisory
     return _profile_items(profile_from_data(data, str(path)))
 
 
-def _resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+def resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
     return _resolved_items(tree, r.os, r.errata, render.data(r)["packages"])
 
 
@@ -65,7 +65,7 @@ def diff(
             raise UserError("diff --node takes exactly two nodes: --node N1 --node N2")
         resolver = Resolver(tree)
         ra, rb = (resolver.resolve(names.node(n)) for n in nodes)
-        (ia, aa), (ib, ab) = _resolved_to_items(tree, ra), _resolved_to_items(tree, rb)
+        (ia, aa), (ib, ab) = resolved_to_items(tree, ra), resolved_to_items(tree, rb)
         return diffmod.compare(nodes[0], ia, nodes[1], ib, {**aa, **ab})
     if profile is not None:
         if not a or b:
@@ -73,7 +73,7 @@ def diff(
         node = names.node(a)
         now = Resolver(tree).resolve(node)
         then = Resolver(tree, preview={node: names.profile(profile)}).resolve(node)
-        (ia, aa), (ib, ab) = _resolved_to_items(tree, now), _resolved_to_items(tree, then)
+        (ia, aa), (ib, ab) = resolved_to_items(tree, now), resolved_to_items(tree, then)
         label = f"{node} ({now.errata or 'no errata'})"
         return diffmod.compare(label, ia, f"{node} with profile {profile}", ib, {**aa, **ab})
     if not a or not b:

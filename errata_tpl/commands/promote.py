@@ -1,0 +1,209 @@
+"""Promote a dated profile to a stage: soak and check first, then one record
+appended to ``site/promotions.yaml``. ``stages``: where each profile stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from errata_tpl.errors import UserError
+from errata_tpl.report import Reporter
+from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.site import stages as st
+from errata_tpl.site.tree import Tree
+from errata_tpl.values import names
+
+
+@dataclass(frozen=True)
+class PromoteRequest:
+    profile: str
+    os_id: str
+    stage: str
+    by: str | None = None
+    note: str | None = None
+    force: bool = False
+    repos: tuple[Path, ...] = ()
+
+
+def _stages(root: Path) -> st.Stages:
+    found = st.load_stages(root)
+    if found is None or not found.stages:
+        raise UserError(f"{st.STAGES}: no stages defined (stages: [{{name, nodes, soak}}, ...])")
+    return found
+
+
+def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[str]:
+    """The nodes of that os whose first matching stage is ``stage``."""
+    out = []
+    for n in tree.node_names():
+        s = stages.of_node(n)
+        if s is not None and s.name == stage and tree.node(n).get("os") == os_id:
+            out.append(n)
+    return out
+
+
+def _governed(r: Resolved, stage: str) -> bool:
+    """Does the stage decide this node's profile? Not when the deploy flag, the node
+    file or the override file does (they come first)."""
+    return r.errata_from in ("os-id", "os-version", "none", f"stage:{stage}")
+
+
+def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) -> dict[str, object]:
+    from errata_tpl.checks import diff as diffmod
+    from errata_tpl.commands.diff import resolved_to_items
+    from errata_tpl.mirror.advisories import cves
+
+    changed: set[tuple[str, str | None]] = set()
+    fixed: set[str] = set()
+    for a, b in zip(before, after):
+        (ia, aa), (ib, ab) = resolved_to_items(tree, a), resolved_to_items(tree, b)
+        for c in diffmod.compare(a.node, ia, b.node, ib, {**aa, **ab}).changes:
+            changed.add((c.name, c.arch))
+            if c.kind in ("upgraded", "added"):
+                fixed.update(cves(c.advisories))
+    return {"packages_changed": len(changed), "cves_fixed": sorted(fixed)}
+
+
+def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], rep: Reporter) -> list[str]:
+    """libsolv over every node's list as the promotion makes it: one line per problem."""
+    from errata_tpl.checks.check import Repositories, solve
+
+    repos = Repositories(repo_dirs)
+    lines: list[str] = []
+    solved: dict[int, list[str]] = {}
+    for r in results:
+        if id(r.packages) not in solved:
+            solved[id(r.packages)] = [p.text for p in solve(repos, tree.os(r.os).arch, r.packages).problems]
+        for text in solved[id(r.packages)]:
+            rep.warn(f"check: {r.node}: {text}")
+            lines.append(f"{r.node}: {text}")
+    return lines
+
+
+def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) -> st.Promotion:
+    """Refuse (UserError, nothing written) or append one record and return it."""
+    tree = Tree(root)
+    os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
+    if tree.profile(os_id, profile) is None:
+        raise UserError(f"no profile {profile} for {os_id} ({tree.profile_rel(os_id, profile)})")
+    stages = _stages(root)
+    i = stages.index(req.stage)
+    stage = stages.stages[i]
+    records = st.load_promotions(root)
+    refusals: list[str] = []
+    current = records.current(stage.name, os_id)
+    if current is not None and current.profile == profile:
+        refusals.append(f"{profile} is already the current profile of {stage.name} for {os_id} (since {current.time})")
+    if i > 0:
+        prev = stages.stages[i - 1]
+        came = records.latest(profile, os_id, prev.name)
+        if came is None:
+            refusals.append(f"{profile} has never been promoted to {prev.name}, the stage before {stage.name}")
+        elif now - came.when() < dt.timedelta(seconds=stage.soak):
+            ready = st.show_time(came.when() + dt.timedelta(seconds=stage.soak))
+            held = st.show_duration(int((now - came.when()).total_seconds()))
+            refusals.append(
+                f"{profile} has been at {prev.name} for {held} of the {st.show_duration(stage.soak)} soak "
+                f"{stage.name} asks (since {came.time}; ready at {ready})"
+            )
+
+    nodes = stage_nodes(tree, stages, stage.name, os_id)
+    now_resolver = Resolver(tree)
+    before = [now_resolver.resolve(n) for n in nodes]
+    # the promotion's effect: the nodes the stage decides get the profile
+    preview = {r.node: profile for r in before if _governed(r, stage.name)}
+    after_resolver = Resolver(tree, preview=preview)
+    after = [after_resolver.resolve(n) for n in nodes]
+    summary: dict[str, object] = {"nodes": nodes, **_summary(tree, before, after)}
+
+    repo_dirs = list(req.repos) or [root / d for d in stages.repos.get(os_id, ())]
+    if not nodes:
+        summary["check"] = "no nodes"
+    elif not repo_dirs:
+        summary["check"] = "skipped"
+        refusals.append(
+            f"no repositories to check against: give --repo DIR or repos: {{{os_id}: [...]}} in {st.STAGES}"
+        )
+    else:
+        problems = _check(tree, after, repo_dirs, rep)
+        summary["check"] = f"{len(problems)} problems" if problems else "ok"
+        if problems:
+            refusals.append(f"check: {len(problems)} problems on the stage's nodes (shown above)")
+
+    if refusals and not req.force:
+        raise UserError(f"{st.STAGES}: key '{stage.name}': refused: {'; '.join(refusals)} (--force overrides)")
+    record = st.Promotion(
+        profile=profile,
+        os=os_id,
+        stage=stage.name,
+        time=st.show_time(now),
+        by=req.by or getpass.getuser(),
+        note=req.note,
+        forced=tuple(refusals),
+        summary=summary,
+    )
+    append(root, record)
+    return record
+
+
+def append(root: Path, record: st.Promotion) -> None:
+    """Append one record: the file's text as it was, plus the record, written whole
+    and atomically under a lock (two promotions never lose one another)."""
+    from errata_tpl.fileio import atomic, yamlio
+
+    path = root / st.PROMOTIONS
+    with atomic.locked(path.parent / f".{path.name}.lock"):
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        st.promotions_from_data(yamlio.load_text(old, st.PROMOTIONS) if old.strip() else None)  # still a record
+        if not old.strip():
+            old = st.HEADER
+        elif not old.endswith("\n"):
+            old += "\n"
+        atomic.write_text(path, old + st.record_text(record))
+
+
+# --- stages ---------------------------------------------------------------------------------
+
+STAGES_COLUMNS = ("os", "stage", "nodes", "soak", "profile", "since", "by", "next")
+
+
+def stages_table(root: Path, now: dt.datetime) -> list[tuple[str, ...]]:
+    """Per os-id and stage: its nodes, soak, current profile (since, by whom), and the
+    profile waiting at the stage before it (ready now, or when)."""
+    tree = Tree(root)
+    stages = _stages(root)
+    records = st.load_promotions(root)
+    counts: dict[tuple[str, str], int] = {}
+    for n in tree.node_names():
+        s = stages.of_node(n)
+        if s is not None:
+            key = (str(tree.node(n).get("os")), s.name)
+            counts[key] = counts.get(key, 0) + 1
+    os_ids = sorted({k[0] for k in counts} | {r.os for r in records.records})
+    rows = []
+    for os_id in os_ids:
+        for i, s in enumerate(stages.stages):
+            cur = records.current(s.name, os_id)
+            waiting = "-"
+            if i > 0:
+                prev = records.current(stages.stages[i - 1].name, os_id)
+                if prev is not None and (cur is None or cur.profile != prev.profile):
+                    came = records.latest(prev.profile, os_id, stages.stages[i - 1].name)
+                    ready = (came or prev).when() + dt.timedelta(seconds=s.soak)
+                    waiting = f"{prev.profile} " + ("ready" if ready <= now else f"at {st.show_time(ready)}")
+            rows.append(
+                (
+                    os_id,
+                    s.name,
+                    str(counts.get((os_id, s.name), 0)),
+                    st.show_duration(s.soak) if s.soak else "-",
+                    cur.profile if cur else "-",
+                    cur.time if cur else "-",
+                    cur.by if cur else "-",
+                    waiting,
+                )
+            )
+    return rows

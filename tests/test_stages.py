@@ -1,0 +1,169 @@
+"""Stages and `promote`: soak, check (real libsolv over the example mirror), refusal,
+and the append-only record; `stages` shows where each profile stands."""
+
+import pytest
+import yaml
+from conftest import REPO
+
+from errata_tpl.errors import UserError
+from errata_tpl.site import stages as st
+
+DAY = 86400
+T0 = 1795500000  # 2026-11-24T06:00:00Z
+EL9 = str(REPO / "examples/mirror/el9")
+
+
+@pytest.fixture
+def site(example_root, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "carol")
+    return example_root
+
+
+def promote(cli, root, monkeypatch, at, *args, repo=EL9):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(at))
+    extra = ("--repo", repo) if repo else ()
+    return cli("promote", *args, *extra, root=root)
+
+
+def records(root):
+    path = root / "site/promotions.yaml"
+    return yaml.safe_load(path.read_text()) if path.is_file() else None
+
+
+def test_through_canary_to_all_with_soak_refusals_and_records(cli, site, monkeypatch):
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", "--note", "go")
+    assert r.exit_code == 0, r.output
+    (rec,) = records(site)
+    assert rec == {
+        "profile": "20261121",
+        "os": "el9-x86_64",
+        "stage": "canary",
+        "time": "2026-11-24T06:00:00Z",
+        "by": "carol",  # the login name
+        "note": "go",
+        "forced": False,
+        "nodes": ["wn-051.example.org", "wn-052.example.org"],
+        "packages_changed": rec["packages_changed"],
+        "cves_fixed": rec["cves_fixed"],
+        "check": "ok",
+    }
+    assert rec["packages_changed"] >= 5 and "CVE-2026-10002" in rec["cves_fixed"]  # openssl-libs among them
+
+    # a day later: compute asks for two days at canary
+    before = (site / "site/promotions.yaml").read_bytes()
+    r = promote(cli, site, monkeypatch, T0 + DAY, "20261121", "--os", "el9-x86_64", "--stage", "compute")
+    assert r.exit_code == 1
+    assert "has been at canary for 1d of the 2d soak compute asks" in r.stderr
+    assert "ready at 2026-11-26T06:00:00Z" in r.stderr
+    assert (site / "site/promotions.yaml").read_bytes() == before  # nothing written
+
+    # all before compute: never there
+    r = promote(cli, site, monkeypatch, T0 + 9 * DAY, "20261121", "--os", "el9-x86_64", "--stage", "all")
+    assert r.exit_code == 1 and "never been promoted to compute" in r.stderr
+
+    r = promote(
+        cli, site, monkeypatch, T0 + 2 * DAY, "20261121", "--os", "el9-x86_64", "--stage", "compute", "--by", "dave"
+    )
+    assert r.exit_code == 0, r.output
+    # forced past the soak: done, and the record says so
+    r = promote(cli, site, monkeypatch, T0 + 3 * DAY, "20261121", "--os", "el9-x86_64", "--stage", "all", "--force")
+    assert r.exit_code == 0, r.output
+    recs = records(site)
+    assert [(x["stage"], x["by"]) for x in recs] == [("canary", "carol"), ("compute", "dave"), ("all", "carol")]
+    assert recs[1]["forced"] is False and recs[1]["nodes"] == [
+        "wn-001.example.org",
+        "wn-002.example.org",
+        "wn-011.example.org",
+        "wn-012.example.org",
+        "wn-061.example.org",
+        "wn-062.example.org",
+    ]
+    assert recs[2]["forced"] == [
+        "20261121 has been at compute for 1d of the 3d soak all asks "
+        "(since 2026-11-26T06:00:00Z; ready at 2026-11-29T06:00:00Z)"
+    ]
+    # append-only: the earlier text stays as it was
+    assert (site / "site/promotions.yaml").read_bytes().startswith(before)
+
+    # the same again: already there
+    r = promote(cli, site, monkeypatch, T0 + 9 * DAY, "20261121", "--os", "el9-x86_64", "--stage", "all")
+    assert r.exit_code == 1 and "already the current profile of all" in r.stderr
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0 + 3 * DAY + 3600))
+    out = cli("stages", root=site).stdout.splitlines()
+    rows = {tuple(line.split()[:2]): line.split() for line in out[1:]}
+    assert rows[("el9-x86_64", "all")][4:7] == ["20261121", "2026-11-27T06:00:00Z", "carol"]
+    assert rows[("el9-x86_64", "canary")][2] == "2"
+
+
+def test_check_problems_refuse_unless_forced(cli, site, monkeypatch):
+    # a canary node pinning a build no repository has: libsolv cannot install its list
+    path = site / "site/nodes/wn-051.example.org.yaml"
+    path.write_text(path.read_text() + "packages: [bash-9.9-1.el9.x86_64]\n")
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary")
+    assert r.exit_code == 1
+    assert "check: wn-051.example.org: bash-9.9-1.el9.x86_64 is in no repository" in r.stderr
+    assert "refused: check: 1 problems on the stage's nodes" in r.stderr and records(site) is None
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", "--force")
+    assert r.exit_code == 0
+    (rec,) = records(site)
+    assert rec["check"] == "1 problems" and rec["forced"] == ["check: 1 problems on the stage's nodes (shown above)"]
+
+
+def test_repos_from_stages_yaml_or_refused(cli, site, monkeypatch):
+    text = (site / "site/stages.yaml").read_text()
+    (site / "site/stages.yaml").write_text(text.split("repos:")[0])
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", repo=None)
+    assert r.exit_code == 1 and "no repositories to check against" in r.stderr
+    (site / "site/stages.yaml").write_text(text.split("repos:")[0] + f"repos: {{el9-x86_64: [{EL9}]}}\n")
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", repo=None)
+    assert r.exit_code == 0, r.output
+    assert records(site)[0]["check"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("20301231", "--os", "el9-x86_64", "--stage", "canary"), "no profile 20301231 for el9-x86_64"),
+        (("20261121", "--os", "el9-x86_64", "--stage", "nope"), "no stage 'nope' (stages: canary, compute, all)"),
+        (("2026", "--os", "el9-x86_64", "--stage", "canary"), "bad profile name"),
+    ],
+)
+def test_user_errors(cli, site, monkeypatch, args, words):
+    r = promote(cli, site, monkeypatch, T0, *args)
+    assert r.exit_code == 1 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_damaged_record_is_an_error_not_overwritten(cli, site, monkeypatch):
+    (site / "site/promotions.yaml").write_text("- {profile: '20261121', os: el9-x86_64}\n")
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary")
+    assert r.exit_code == 1 and "site/promotions.yaml: [0]: key 'stage': expected a string" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "text, seconds", [("2d", 2 * DAY), ("12h", 43200), ("1d12h", DAY + 43200), ("1w", 7 * DAY), ("30m", 1800), ("0", 0)]
+)
+def test_durations(text, seconds):
+    assert st.duration(text, "x") == seconds
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"stages": [{"name": "a", "nodes": ["*"], "soak": "2 days"}]}, "key 'soak': expected a duration"),
+        ({"stages": [{"name": "a", "nodes": []}]}, "key 'nodes': expected a list"),
+        ({"stages": [{"name": "a", "nodes": ["x"]}, {"name": "a", "nodes": ["*"]}]}, "named twice"),
+        ({"stages": [{"name": "../a", "nodes": ["x"]}]}, "key 'name': bad"),
+        ({"stage": []}, "unknown key 'stage'"),
+    ],
+)
+def test_stages_file_errors(data, words):
+    with pytest.raises(UserError, match=words.replace("(", r"\(")):
+        st.stages_from_data(data)
+
+
+def test_first_matching_stage_wins():
+    s = st.stages_from_data(
+        {"stages": [{"name": "a", "nodes": ["wn-00[1-2]*"]}, {"name": "b", "nodes": ["wn-*", "x"]}]}
+    )
+    assert [getattr(s.of_node(n), "name", None) for n in ("wn-001", "wn-003", "x", "db")] == ["a", "b", "b", None]
