@@ -155,7 +155,8 @@ def append(root: Path, record: st.Promotion) -> None:
     from errata_tpl.fileio import atomic, yamlio
 
     path = root / st.PROMOTIONS
-    with atomic.locked(path.parent / f".{path.name}.lock"):
+    atomic.make_parent(path)
+    with atomic.locked_dir(path.parent, "the promotion record"):  # a lock on site/: no lock file
         old = path.read_text(encoding="utf-8") if path.is_file() else ""
         st.promotions_from_data(yamlio.load_text(old, st.PROMOTIONS) if old.strip() else None)  # still a record
         if not old.strip():
