@@ -48,7 +48,7 @@ def test_reads_headers_recursively_and_skips_repodata(make_rpms, tmp_path):
     # the stat of every file, as read, in path order (the memo's key is made of them)
     assert list(result.stats) == sorted(result.stats)
     st = (mirror / "bash-5.1.8-9.el9.x86_64.rpm").stat()
-    assert result.stats["bash-5.1.8-9.el9.x86_64.rpm"] == (st.st_size, st.st_mtime_ns)
+    assert result.stats["bash-5.1.8-9.el9.x86_64.rpm"] == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def test_epoch_and_source_flag(make_rpms, tmp_path):

@@ -16,30 +16,98 @@ from errata_tpl.errors import UserError
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
+MAX_ALIAS_GROWTH = 1_000_000  # values that aliases (and merge keys) may add to what a file spells out
+
+
+class _Refused(Exception):
+    """Raised inside the loader; becomes a UserError naming the file."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 @functools.lru_cache(maxsize=1)
 def _loader() -> type:
-    """libyaml's parser where pyyaml has it: the same safe semantics, ten times faster.
-    (pyyaml is imported on first use: a run that only writes YAML may never need it.)"""
+    """libyaml's parser where pyyaml has it (the same safe semantics, ten times
+    faster), with two refusals pyyaml lacks: a key twice in one mapping (else the
+    last silently wins), and merge keys (``<<: [*a, *a]``) that grow past a bound
+    (else a small file builds billions of entries). pyyaml is imported on first
+    use: a run that only writes YAML may never need it."""
     import yaml
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    merge_tag = "tag:yaml.org,2002:merge"
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            self.merged = 0
+            self.own: dict[int, list[Any]] = {}  # a mapping's own pairs, before merge keys add others
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in self.own.get(id(node), node.value):
+                    if key_node.tag == merge_tag or not isinstance(key_node, yaml.ScalarNode):
+                        continue
+                    key = self.construct_object(key_node)
+                    line = key_node.start_mark.line + 1
+                    try:
+                        first = seen.get(key)
+                    except TypeError:
+                        continue  # not hashable: pyyaml says so itself
+                    if first is not None:
+                        raise _Refused(
+                            f"key '{key}': appears twice in one mapping (lines {first} and {line}); which one is meant?"
+                        )
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+        def flatten_mapping(self, node: Any) -> None:
+            self.own.setdefault(id(node), [p for p in node.value if p[0].tag != merge_tag])
+            before = len(node.value)
+            super().flatten_mapping(node)
+            self.merged += max(0, len(node.value) - before)
+            if self.merged > MAX_ALIAS_GROWTH:
+                raise _Refused(f"merge keys (<<) expand past {MAX_ALIAS_GROWTH:,} entries; refused")
+
+    return Loader
 
 
-def _depth(value: Any, limit: int) -> int:
-    stack = [(value, 1)]
-    deepest = 0
+def _measure(value: Any) -> tuple[int, int, int]:
+    """(values as written, values once aliases are expanded, depth), each shared
+    list or mapping visited once. A list or mapping inside itself is refused."""
+    memo: dict[int, tuple[int, int]] = {}
+    active: set[int] = set()
+    written = 0
+    stack: list[tuple[Any, bool]] = [(value, False)]
     while stack:
-        v, d = stack.pop()
-        deepest = max(deepest, d)
-        if deepest > limit:
-            break
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v)
-    return deepest
+        v, done = stack.pop()
+        children = list(v.values()) if isinstance(v, dict) else v if isinstance(v, list) else None
+        if children is None:
+            continue
+        i = id(v)
+        if done:
+            n, d = 1, 0
+            for c in children:
+                cn, cd = memo.get(id(c), (1, 0)) if isinstance(c, (dict, list)) else (1, 0)
+                n += cn
+                d = max(d, cd)
+            memo[i] = (n, d + 1)
+            active.discard(i)
+            continue
+        if i in memo:
+            continue
+        active.add(i)
+        written += len(children)
+        stack.append((v, True))
+        for c in children:
+            if isinstance(c, (dict, list)) and id(c) not in memo:
+                if id(c) in active:
+                    raise _Refused("a list or mapping contains itself (an alias of an enclosing anchor); refused")
+                stack.append((c, False))
+    total, depth = memo.get(id(value), (1, 0))
+    return written + 1, total, depth
 
 
 def _malformed(e: Exception, where: str) -> UserError:
@@ -56,12 +124,20 @@ def load_text(text: str, where: str) -> Any:
         raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
     try:
         data = yaml.load(text, Loader=_loader())
+        written, expanded, depth = _measure(data)
+    except _Refused as e:
+        raise UserError(f"{where}: {e}") from None
     except yaml.YAMLError as e:
         raise _malformed(e, where) from None
     except RecursionError:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
-    if _depth(data, MAX_DEPTH) > MAX_DEPTH:
+    if depth > MAX_DEPTH:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused")
+    if expanded - written > MAX_ALIAS_GROWTH:
+        raise UserError(
+            f"{where}: aliases (*name) expand {written:,} values into {expanded:,}, "
+            f"more than {MAX_ALIAS_GROWTH:,} added; refused"
+        )
     return data
 
 

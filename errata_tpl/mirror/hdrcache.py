@@ -1,7 +1,8 @@
-"""A cache of what ``scan`` learnt of each file, keyed by path, size and mtime.
+"""A cache of what ``scan`` learnt of each file, keyed by path, size, mtime, inode
+and ctime (a rewrite that keeps size and mtime, ``touch -r``, changes the ctime).
 
 Stored beside the root in ``.errata-tpl-cache/``; safe to delete at any time.
-A file whose size or mtime changed is read again. The cache is tied to the
+A file whose stat changed is read again. The cache is tied to the
 rpm library's version and this tool's, so an upgrade of either starts afresh.
 """
 
@@ -20,9 +21,9 @@ from errata_tpl.fileio import atomic
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 from errata_tpl.mirror.walk import Stat
 
-FORMAT = 6
+FORMAT = 7
 
-# An entry: [size, mtime_ns, state, ...]; state "ok" (header read, whole file
+# An entry: [size, mtime_ns, inode, ctime_ns, state, ...]; state "ok" (header read, whole file
 # checked) or "hdr" (header read, payload not checked yet), then the RpmInfo
 # fields after its path, obsoletes last and spread (a flat list is the quickest
 # to write); or "bad", then why.
@@ -48,13 +49,13 @@ class HeaderCache:
         its whole file passed rpm's check; None when it must be read again."""
         e = self._entries.get(rel)
         try:
-            if e is None or e[0] != st[0] or e[1] != st[1]:
+            if e is None or e[0] != st[0] or e[1] != st[1] or e[2] != st[2] or e[3] != st[3]:
                 return None
-            if e[2] == _BAD:
-                return BadFile(rel, str(e[3])), False
-            if len(e) < 3 + _FIELDS - 1:  # obsoletes may be none
+            if e[4] == _BAD:
+                return BadFile(rel, str(e[5])), False
+            if len(e) < 5 + _FIELDS - 1:  # obsoletes may be none
                 return None
-            return RpmInfo.of(rel, (*e[3 : 3 + _FIELDS - 1], tuple(e[3 + _FIELDS - 1 :]))), e[2] == _OK
+            return RpmInfo.of(rel, (*e[5 : 5 + _FIELDS - 1], tuple(e[5 + _FIELDS - 1 :]))), e[4] == _OK
         except (ValueError, TypeError, IndexError, KeyError):
             return None  # a hand-edited or damaged entry: read the file again
 

@@ -22,7 +22,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.mirror.caches import memo_path
 from errata_tpl.mirror.walk import Stat
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,18 @@ def path(root: Path, mirror: Path) -> Path:
 
 
 def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[str, Any]) -> str:
-    """The key of a run: every file's path, size and mtime (``walk.stat_all``, or as
+    """The key of a run: every file's path and Stat (``walk.stat_all``, or as
     ``scan`` read them; in path order), repomd.xml's, the options and this tool's version."""
     h = hashlib.sha256(json.dumps([FORMAT, __version__, options], sort_keys=True).encode())
     h.update(
         "".join(
-            f"{rel}\0{st[0]}\0{st[1]}\n" if st is not None else f"{rel}\0gone\n" for rel, st in stats.items()
-        ).encode()
+            f"{rel}\0{st[0]}\0{st[1]}\0{st[2]}\0{st[3]}\n" if st is not None else f"{rel}\0gone\n"
+            for rel, st in stats.items()
+        ).encode("utf-8", "surrogateescape")  # a file name need not be UTF-8
     )
     with contextlib.suppress(OSError):
         st = os.stat(mirror / "repodata" / "repomd.xml")
-        h.update(f"repodata/repomd.xml\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        h.update(f"repodata/repomd.xml\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode())
     return h.hexdigest()
 
 

@@ -51,8 +51,9 @@ def _run(paths: list[str], extra_args: Sequence[str], verbose: bool) -> subproce
         return subprocess.CompletedProcess(
             proc.args,
             proc.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
+            # as Python spells file names: a name that is not UTF-8 matches its path
+            out.read().decode("utf-8", "surrogateescape"),
+            err.read().decode("utf-8", "surrogateescape"),
         )
 
 

@@ -14,6 +14,7 @@ A bad file is reported and skipped, never fatal.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import rpm
 from errata_tpl.mirror import parallel, rpmcheck
 from errata_tpl.mirror.hdrcache import HeaderCache
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
-from errata_tpl.mirror.walk import Stat
+from errata_tpl.mirror.walk import Stat, stat_of
 
 # rpm's own setting of which digests to check (%_pkgverify_flags): not SHA1 and MD5
 _SHA256_ONLY = ("--define", f"_pkgverify_flags {rpm.RPMVSF_NOSHA1HEADER | rpm.RPMVSF_NOMD5:#x}")
@@ -87,34 +88,37 @@ def _transaction_set() -> rpm.TransactionSet:
     return ts
 
 
-# What reading one file gives: (size, mtime_ns, facts) or, for a bad file,
-# (size, mtime_ns, reason); size and mtime are None when the file cannot be opened.
+# What reading one file gives: (Stat, facts) or, for a bad file, (Stat, reason);
+# the Stat is None when the file cannot be opened or is not a regular file.
 Row = tuple
 
 
 def read_header(ts: rpm.TransactionSet, path: str) -> Row:
-    """One file's stat (from the open file: what was read) and header facts."""
+    """One file's stat (from the open file: what was read) and header facts.
+    Opened non-blocking and read only if it is a regular file: a FIFO put there
+    after the walk listed the mirror cannot block the run."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as e:
-        return None, None, f"cannot open: {e.strerror}"
+        return None, f"cannot open: {e.strerror}"
     try:
         st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file, not a package file; skipped without reading it"
         h = ts.hdrFromFdno(fd)
     except rpm.error as e:
-        return st.st_size, st.st_mtime_ns, f"not a readable rpm: {e}"
+        return stat_of(st), f"not a readable rpm: {e}"
     except OSError as e:
-        return None, None, f"cannot read: {e.strerror}"
+        return None, f"cannot read: {e.strerror}"
     finally:
         os.close(fd)
-    return st.st_size, st.st_mtime_ns, _facts(h)
+    return stat_of(st), _facts(h)
 
 
 def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo | BadFile]]:
     """A share's rows as stats and RpmInfo or BadFile."""
     return [
-        ((size, mtime) if size is not None else None, RpmInfo.of(rel, got) if type(got) is tuple else BadFile(rel, got))
-        for rel, (size, mtime, got) in zip(rels, rows)
+        (st, RpmInfo.of(rel, got) if type(got) is tuple else BadFile(rel, got)) for rel, (st, got) in zip(rels, rows)
     ]
 
 
@@ -124,13 +128,13 @@ def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
         rels = list(items)
         rows = [read_header(ts, base + rel) for rel in rels]
         # rpm's verifier says best what is wrong with a file the bindings cannot read
-        unreadable = [i for i, row in enumerate(rows) if row[0] is not None and type(row[2]) is str]
+        unreadable = [i for i, row in enumerate(rows) if row[0] is not None and type(row[1]) is str]
         if unreadable:
             words = rpmcheck.check_files([base + rels[i] for i in unreadable], verbose=True)
             for i in unreadable:
                 check = words[base + rels[i]]
                 if not check.ok:
-                    rows[i] = (*rows[i][:2], check.detail)
+                    rows[i] = (rows[i][0], check.detail)
         return rows
 
     return read
@@ -146,8 +150,8 @@ def scan(
 ) -> ScanResult:
     """Read the header of every file ``rels`` names below ``top``.
 
-    ``stats`` (from ``walk.stat_all``) lets ``cache`` entries with the same size and
-    mtime stand in for reading; without them every file is read. Headers are read
+    ``stats`` (from ``walk.stat_all``) lets ``cache`` entries with the same stat
+    stand in for reading; without them every file is read. Headers are read
     in ``workers`` processes (default: one per core) when there are many.
     """
     result = ScanResult(files=len(rels))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,36 +12,79 @@ from errata_tpl.mirror.rpminfo import BadFile
 SKIP_DIRS = frozenset({"repodata"})
 
 
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device")):
+        if test(mode):
+            return name
+    return "a block device" if stat.S_ISBLK(mode) else "not a regular file"
+
+
 def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
     """Every ``*.rpm`` below ``top`` (relative, sorted), skipping ``repodata/``.
 
     Directory symlinks are not followed, so a symlink loop cannot trap the walk;
     file symlinks are read like files (a dangling one is reported when read).
+    Anything that is not a regular file (a FIFO would block a reader forever, a
+    device may act when opened) is reported and never opened. A name that is not
+    valid UTF-8 is an ordinary name (kept as Python's surrogate escapes).
     """
     found: list[str] = []
     errors: list[BadFile] = []
-
-    def onerror(e: OSError) -> None:
-        errors.append(BadFile(os.path.relpath(e.filename or str(top), top), f"cannot read directory: {e.strerror}"))
-
-    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-        rel = os.path.relpath(dirpath, top)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        for f in filenames:
-            if not f.endswith(".rpm"):
+    todo = [""]
+    while todo:
+        prefix = todo.pop()
+        try:
+            with os.scandir(os.path.join(top, prefix) if prefix else top) as it:
+                entries = list(it)
+        except OSError as e:
+            errors.append(BadFile(prefix.rstrip("/") or ".", f"cannot read directory: {e.strerror}"))
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS:
+                        todo.append(rel + "/")
+                    continue
+                if not entry.name.endswith(".rpm"):
+                    continue
+                mode = _mode(entry)
+            except OSError as e:
+                errors.append(BadFile(rel, f"cannot read: {e.strerror}"))
                 continue
-            if "\n" in prefix + f:  # rpm's verifier reports per line: such a name cannot be checked
-                errors.append(BadFile(prefix + f, "file name contains a newline"))
-            else:
-                found.append(prefix + f)
+            if "\n" in rel:  # rpm's verifier reports per line: such a name cannot be checked
+                errors.append(BadFile(rel, "file name contains a newline"))
+            elif mode is None or stat.S_ISREG(mode):
+                found.append(rel)  # a dangling link is reported when read
+            elif not stat.S_ISDIR(mode):  # a link to a directory is not followed
+                errors.append(BadFile(rel, f"{_kind(mode)}, not a package file; skipped without opening it"))
     found.sort()
+    errors.sort()
     return found, errors
 
 
-# A file's (size in bytes, mtime in ns): what caches key on. A plain tuple: a
-# mirror has tens of thousands, made on every run.
-Stat = tuple[int, int]
+def _mode(entry: os.DirEntry[str]) -> int | None:
+    """The file type of the entry (through a symlink; None if it dangles), without
+    a syscall where the directory listing says it (d_type)."""
+    if entry.is_file(follow_symlinks=False):
+        return stat.S_IFREG
+    if not entry.is_symlink():
+        return entry.stat(follow_symlinks=False).st_mode
+    try:
+        return entry.stat(follow_symlinks=True).st_mode
+    except FileNotFoundError:
+        return None
+
+
+# A file's (size in bytes, mtime in ns, inode, ctime in ns): what caches key on.
+# Size and mtime alone can be kept by a rewrite (``touch -r``); a new inode or a
+# new ctime cannot (git's index keys on them too). A plain tuple: a mirror has
+# tens of thousands, made on every run.
+Stat = tuple[int, int, int, int]
+
+
+def stat_of(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 # Below this many files, forking a second process to stat costs more than it saves.
@@ -48,7 +92,7 @@ PARALLEL_MIN_FILES = 4000
 
 
 def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
-    """Size and mtime of every file (following file symlinks); None where stat fails.
+    """The Stat of every file (following file symlinks); None where stat fails.
 
     A large mirror is statted by one process per core: on a second run over an
     unchanged mirror these syscalls are most of the work.
@@ -63,7 +107,7 @@ def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
             except OSError:
                 out.append(None)
             else:
-                out.append((st.st_size, st.st_mtime_ns))
+                out.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
         return out
 
     from errata_tpl.mirror.parallel import cores, map_shares
