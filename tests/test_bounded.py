@@ -36,7 +36,8 @@ def test_billion_laughs_is_refused_quickly(example_root):
     r = errata_tpl(example_root, "resolve", "wn-001.example.org", timeout=60)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert r.stderr.startswith(
-        f"errata-tpl: error: {NODE}: aliases (*name) expand 92 values into 490,329,056, more than 1,000,000 added; refused\n"
+        f"errata-tpl: error: {NODE}: aliases (*name) expand 92 values into 490,329,056, "
+        "more than 1,000,000 added; refused\n"
     )
 
 

@@ -124,13 +124,19 @@ def load_text(text: str, where: str) -> Any:
         raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
     try:
         data = yaml.load(text, Loader=_loader())
-        written, expanded, depth = _measure(data)
+        _bounded(data, where)
     except _Refused as e:
         raise UserError(f"{where}: {e}") from None
     except yaml.YAMLError as e:
         raise _malformed(e, where) from None
     except RecursionError:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
+    return data
+
+
+def _bounded(data: Any, where: str) -> None:
+    """Refuse data nested too deep, or that aliases make too large once expanded."""
+    written, expanded, depth = _measure(data)
     if depth > MAX_DEPTH:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused")
     if expanded - written > MAX_ALIAS_GROWTH:
@@ -138,7 +144,6 @@ def load_text(text: str, where: str) -> Any:
             f"{where}: aliases (*name) expand {written:,} values into {expanded:,}, "
             f"more than {MAX_ALIAS_GROWTH:,} added; refused"
         )
-    return data
 
 
 def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) -> list[Any]:
@@ -156,8 +161,11 @@ def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) ->
         raise _malformed(e, where) from None
     except RecursionError:
         raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
-    if any(_depth(d, MAX_DEPTH) > MAX_DEPTH for d in docs):
-        raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused")
+    try:
+        for d in docs:
+            _bounded(d, where)
+    except _Refused as e:
+        raise UserError(f"{where}: {e}") from None
     return docs
 
 
