@@ -8,6 +8,7 @@ tests/testdata/updateinfo_files/updateinfo_03.xml); `<severity>none</severity>`
 once per subpackage (Fedora Core 5/6 updates).
 """
 
+import json
 import subprocess
 
 import pytest
@@ -352,3 +353,46 @@ def test_explain_and_status_list_each_advisory_once(example_root, cli):
     r = cli("status", root=example_root)
     row = next(line.split() for line in r.stdout.splitlines() if line.startswith("db-01.example.org"))
     assert row[-1] == "5"  # as before: the repeats and the retracted advisory add no CVE
+
+
+def test_kernel_builds_in_the_base_list_are_named(example_root, cli):
+    """kernel-tools is a kernel build by the kernel-* rule: the profile lists it under
+    kernels: only. In a base list outside kernel.packages, errata never reach it: resolve
+    warns once (whatever the number of nodes), explain says why and what to change."""
+    os_yaml = example_root / "os/el9-x86_64/os.yaml"
+    text = os_yaml.read_text()
+    os_yaml.write_text(
+        text.replace("  - vim-minimal\n", "  - vim-minimal\n  - kernel-tools-5.14.0-362.8.1.el9_3.x86_64\n")
+    )
+    r = cli("resolve", "--all", "--format", "json", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    nodes = json.loads(r.stdout)
+    on_errata = [n for n in nodes if n["errata"] == "20261121" and n["os"] == "el9-x86_64"]
+    assert len(on_errata) > 1
+    for n in on_errata:  # the base version stays: a kernel build is no replace-only entry
+        (kt,) = [p for p in n["packages"] if p["name"] == "kernel-tools"]
+        assert kt["version"] == "5.14.0-362.8.1.el9_3" and kt["from"] in ("os", f"clone:{on_errata[0]['node']}")
+    (warning,) = [line for line in r.stderr.splitlines() if "kernel-tools" in line]
+    assert warning.startswith("warning: os/el9-x86_64/os.yaml: kernel-tools: in the base list, but profile 20261121")
+    assert "key 'kernel.packages'" in warning
+    node = on_errata[0]["node"]
+    r = cli("explain", node, "kernel-tools", root=example_root)
+    assert "profile 20261121 lists kernel-tools only under 'kernels:'" in r.stdout
+    assert "errata leave this base-list entry at its version" in r.stdout
+    assert "list kernel-tools in os/el9-x86_64/os.yaml key 'kernel.packages'" in r.stdout
+
+    # listed in kernel.packages: it follows the kernel, and nothing is said
+    os_yaml.write_text(
+        os_yaml.read_text().replace(
+            "packages: [kernel, kernel-core, kernel-modules]",
+            "packages: [kernel, kernel-core, kernel-modules, kernel-tools]",
+        )
+    )
+    r = cli("resolve", node, "--format", "json", root=example_root)
+    assert "kernel-tools" not in r.stderr
+    (kt,) = [p for p in json.loads(r.stdout)["packages"] if p["name"] == "kernel-tools"]
+    assert kt["from"] == "kernel" and kt["version"] == json.loads(r.stdout)["kernel"]["version"]
+    r = cli("explain", node, "kernel-tools", root=example_root)
+    assert (
+        "kernel build: kernel-tools follows kernel selection (os/el9-x86_64/os.yaml key 'kernel.packages')" in r.stdout
+    )

@@ -6,11 +6,13 @@ from errata_tpl.errors import UserError
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.profile.profile import Entry, Profile, source_profile
 from errata_tpl.report import Reporter
+from errata_tpl.resolve.kernelonly import BASE_SOURCES
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.resolve.resolver import Resolved, Resolver
 from errata_tpl.site.tree import Tree
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
+from errata_tpl.values.kernel import is_kernel_name
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:
@@ -31,6 +33,7 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
         )
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
+    lines += _kernel_build(tree, r, package, final)
     newest = _newest_profile(tree, r.os)
     for name_arch, (entry, _) in sorted(_missing(newest, r.packages).items()):
         if name_arch[0] == package:
@@ -38,6 +41,32 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
                 f"  missing: profile {newest.profile} has {entry.name}-{entry.evr}.{entry.arch}"
                 f" ({_describe(entry.advisories)})"
             )
+    return lines
+
+
+def _kernel_build(tree: Tree, r: Resolved, package: str, final: list[Pkg]) -> list[str]:
+    """For a kernel-* name: whether it follows kernel selection on this node, and how
+    to have it follow when it does not (profiles list it under ``kernels:`` only)."""
+    if not is_kernel_name(package):
+        return []
+    osc = tree.os(r.os)
+    if package in osc.kernel.packages:
+        return [
+            f"  kernel build: {package} follows kernel selection ({osc.where} key 'kernel.packages'): "
+            f"version {r.kernel.version or 'none'} (kernel from {r.kernel.source})"
+        ]
+    profile = tree.profile(r.os, r.errata) if r.errata else None
+    where = f"profile {profile.profile}" if profile is not None else "a profile"
+    base = [p for p in final if p.source in BASE_SOURCES]
+    lines = [
+        f"  kernel build: {where} lists {package} only under 'kernels:' (the kernel-* rule): a kernel build "
+        "that follows kernel selection, never a replace-only entry"
+        + (", so errata leave this base-list entry at its version" if base else "")
+    ]
+    lines.append(
+        f"  to have it follow the selected kernel ({r.kernel.version or 'none'}), list {package} in "
+        f"{osc.where} key 'kernel.packages'"
+    )
     return lines
 
 

@@ -71,6 +71,12 @@ class Profile:
         """Whether the profile was made from a mirror with module metadata."""
         return bool(self.modular) or "modules" in self.extra
 
+    @functools.cached_property
+    def kernel_only(self) -> frozenset[str]:
+        """Names listed under ``kernels`` and not under ``packages``: no replace-only entry."""
+        plain = {e.name for e in self.packages}
+        return frozenset(e.name for e in self.kernels if e.name not in plain)
+
     def find(self, name: str, arch: str | None, version: str | None) -> Entry | None:
         """The entry (a package or a kernel) of exactly this name, arch and version."""
         if arch is None or version is None:

@@ -16,6 +16,7 @@ from deepmerge import Merger
 
 from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Profile
+from errata_tpl.resolve import kernelonly
 from errata_tpl.resolve.pkgset import Event, PackageSet, Pkg
 from errata_tpl.site import schema, templating
 from errata_tpl.site.tree import OsConfig, Tree
@@ -79,11 +80,30 @@ class Resolver:
         self._indexes: dict[int, tuple[Profile, dict[str, list[Any]]]] = {}
         self._done: dict[str, Resolved] = {}
         self.warnings: list[str] = []
+        self._kernel_only_seen: dict[tuple[str, str], tuple[int, set[str]]] = {}
         self.stats = {"nodes": 0, "shared": 0}
 
     def _warn(self, msg: str) -> None:
         if msg not in self.warnings:
             self.warnings.append(msg)
+
+    def _kernel_only(self, osc: OsConfig, profile: Profile, pset: PackageSet) -> None:
+        """One warning per OS and profile, naming every base-list package that only
+        kernel selection could move (it grows as nodes bring more)."""
+        found = kernelonly.left_behind(profile, osc.kernel.packages, pset)
+        if not found:
+            return
+        key = (osc.os_id, profile.profile)
+        slot, names_ = self._kernel_only_seen.get(key, (len(self.warnings), set()))
+        if set(found) <= names_:
+            return
+        names_ |= set(found)
+        msg = kernelonly.warning(osc.where, profile.profile, names_)
+        if slot < len(self.warnings):
+            self.warnings[slot] = msg
+        else:
+            self.warnings.append(msg)
+        self._kernel_only_seen[key] = (slot, names_)
 
     # --- entry point ------------------------------------------------------------------------
 
@@ -236,6 +256,8 @@ class Resolver:
         else:
             pset, packages, events = shared.pset, shared.frozen, tuple(shared.pset.events or ())
         self._check_installonly(node, pset, osc, s, kver, nd.get("running_kernel"))
+        if profile is not None:
+            self._kernel_only(osc, profile, pset)
         return Resolved(
             node=node,
             os=os_id,
