@@ -3,17 +3,20 @@ dnf and zypper, over the repositories' own metadata (``repodata/``).
 
 The job is to install exactly the listed NEVRAs (multi packages side by side).
 Every problem libsolv finds is reported in its own words, with the fix-hook
-action that would remove it.
+action that would remove it. On modular repositories the pool first hides what
+dnf hides for the node's module streams (``checks.modular``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.mirror.modules import Modules
 from errata_tpl.resolve.pkgset import Pkg
 
 
@@ -28,6 +31,7 @@ class Outcome:
     ok: bool
     problems: tuple[Problem, ...] = ()
     pulled_in: tuple[str, ...] = field(default=())  # dependencies the list lacks; dnf would add them
+    streams: dict[str, str] | None = None  # the active module streams (None: no module metadata)
 
 
 def _primary(repo_dir: Path) -> Path:
@@ -56,6 +60,29 @@ class Repositories:
         self._primaries = [_primary(d) for d in self.dirs]
         self._pools: dict[str, Any] = {}
         self._index: dict[str, dict[tuple[str, str, str], Any]] = {}
+        self._hidden: dict[tuple[str, frozenset[tuple[str, str]]], dict[int, str]] = {}
+
+    @functools.cached_property
+    def modules(self) -> Modules | None:
+        """The repositories' module metadata, merged as dnf merges it; None without any."""
+        from errata_tpl.mirror import modules
+
+        found = [m for d in self.dirs if (m := modules.load(d)) is not None]
+        return modules.merge(found) if found else None
+
+    def hide_for(self, arch: str, active: Mapping[str, str]) -> dict[int, str]:
+        """Make the pool of ``arch`` offer what dnf offers with these module streams
+        active; returns what it hides (solvable id -> why)."""
+        from errata_tpl.checks import modular
+
+        pool = self.pool(arch)
+        key = (arch, frozenset(active.items()))
+        hidden = self._hidden.get(key)
+        if hidden is None:
+            assert self.modules is not None
+            hidden = self._hidden[key] = modular.hidden(pool, self.modules, active)
+        pool.set_considered_list([s.id for s in pool.solvables_iter() if s.id not in hidden])
+        return hidden
 
     def by_nevra(self, arch: str) -> dict[tuple[str, str, str], Any]:
         """(name, evr, arch) -> solvable, for exact lookups without parsing a selection."""
@@ -130,7 +157,11 @@ def _suggest(pool: Any, info: Any) -> dict[str, Any] | None:
     return None
 
 
-def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
+def solve(
+    repos: Repositories, arch: str, packages: Sequence[Pkg], modules: Mapping[str, str | None] | None = None
+) -> Outcome:
+    """Install exactly ``packages``; ``modules`` are the node's module choices
+    (NAME: STREAM enabled, NAME: None disabled; others at their default stream)."""
     import solv
 
     pool = repos.pool(arch)
@@ -138,8 +169,15 @@ def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
     jobs = []
     problems: list[Problem] = []
     listed: set[str] = set()
+    active = repos.modules.active(modules or {}) if repos.modules is not None else None
+    hidden = repos.hide_for(arch, active) if active is not None else {}
     for p in packages:
         hit = exact.get((p.name, str(p.evr), p.arch)) if p.evr is not None and p.arch is not None else None
+        if hit is not None and hit.id in hidden:
+            # dnf: "All matches were filtered out by modular filtering for argument"
+            assert active is not None
+            problems.append(_filtered(pool, hit, hidden, active))
+            continue
         if hit is not None:  # the common case: a concrete NEVRA
             listed.add(p.name)
             jobs.append(pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id))
@@ -152,6 +190,9 @@ def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
             sel = pool.select(f"{p.name}.{p.arch}", solv.Selection.SELECTION_NAME | solv.Selection.SELECTION_DOTARCH)
         else:
             sel = pool.select(p.name, solv.Selection.SELECTION_NAME)
+        if active is not None and not sel.isempty() and all(s.id in hidden for s in sel.solvables()):
+            problems.append(_filtered(pool, sel.solvables()[0], hidden, active))
+            continue
         if sel.isempty():
             others = pool.select(p.name, solv.Selection.SELECTION_NAME).solvables()
             best = _newest(pool, [s for s in others if p.arch is None or s.arch == p.arch])
@@ -177,4 +218,22 @@ def solve(repos: Repositories, arch: str, packages: Sequence[Pkg]) -> Outcome:
     if not problems:
         trans = solver.transaction()
         pulled = tuple(sorted(str(s) for s in trans.newsolvables() if s.name not in listed))
-    return Outcome(not problems, tuple(problems), pulled)
+    return Outcome(not problems, tuple(problems), pulled, active)
+
+
+def _filtered(pool: Any, s: Any, hidden: dict[int, str], active: Mapping[str, str]) -> Problem:
+    """A listed build dnf would not offer: the newest it offers in its place."""
+    import solv
+
+    from errata_tpl.checks.modular import streams_text
+
+    offered = [
+        o
+        for o in pool.select(s.name, solv.Selection.SELECTION_NAME).solvables()
+        if o.arch == s.arch and o.id not in hidden
+    ]
+    best = _newest(pool, offered)
+    return Problem(
+        f"{s} is filtered out by modular filtering: {hidden[s.id]} (active streams: {streams_text(active)})",
+        _repl(best) if best is not None else {"del": s.name},
+    )

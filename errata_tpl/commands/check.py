@@ -31,13 +31,16 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
 
 
 def check_text(outcomes: dict[str, Outcome]) -> str:
+    from errata_tpl.checks.modular import streams_text
+
     lines = []
     for node, o in outcomes.items():
+        streams = f" (module streams: {streams_text(o.streams)})" if o.streams is not None else ""
         if o.ok:
             extra = f"; would also install {', '.join(o.pulled_in)}" if o.pulled_in else ""
-            lines.append(f"{node}: ok{extra}")
+            lines.append(f"{node}: ok{streams}{extra}")
             continue
-        lines.append(f"{node}: {len(o.problems)} problem{'s' if len(o.problems) != 1 else ''}")
+        lines.append(f"{node}: {len(o.problems)} problem{'s' if len(o.problems) != 1 else ''}{streams}")
         for p in o.problems:
             lines.append(f"  - {p.text}")
             if p.suggestion is not None:
@@ -54,5 +57,6 @@ def check_json(outcomes: dict[str, Outcome]) -> dict:
             "problems": [{"text": p.text, "fix": p.suggestion} for p in o.problems],
             "pulled_in": list(o.pulled_in),
         }
+        | ({"module_streams": o.streams} if o.streams is not None else {})
         for node, o in outcomes.items()
     }
