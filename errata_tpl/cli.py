@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import os
@@ -59,19 +61,35 @@ def _verbosity(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _stdout_to_devnull() -> None:
+    """What could not be written is dropped: the interpreter's own flush at exit
+    would fail again and print a traceback-like complaint."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     """A UserError is one line on stderr and exit 1; never a traceback."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return f(*args, **kwargs)
+            try:
+                return f(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # an error writing stdout (a full disk, a closed pipe) shows here
         except UserError as e:
             click.echo(f"errata-tpl: error: {e}", err=True)
             sys.exit(1)
-        except OSError as e:  # the last net: an OS error on a path is one line too, never a traceback
-            where = e.filename if e.filename is not None else "output"
-            click.echo(f"errata-tpl: error: {where}: {e.strerror or e}", err=True)
+        except OSError as e:  # the last net: an OS error is one line too, never a traceback
+            if e.filename is None:  # writing stdout
+                _stdout_to_devnull()
+                if e.errno == errno.EPIPE:  # the reader left (| head): not worth a word
+                    sys.exit(1)
+            reason = (e.strerror or str(e)).lower()
+            click.echo(f"errata-tpl: error: {e.filename or '<stdout>'}: {reason}", err=True)
             sys.exit(1)
 
     return wrapper
@@ -248,7 +266,7 @@ def resolve(
     _, results = cmd.resolve_all(tree, chosen, obj.rep)
     renderer = render.Renderer(
         fmt,
-        template.read_text(encoding="utf-8") if template else None,
+        cmd.read_template(template) if template else None,
         str(template) if template else "",
     )
     if out_dir is not None:

@@ -67,17 +67,31 @@ def _locked_temp(directory: Path, name: str) -> tuple[int, str]:
         os.close(fd)  # a sweeper took it between its creation and our lock: make another
 
 
+def _not_a_directory(path: Path) -> UserError | None:
+    """The error for the nearest existing ancestor of ``path`` that is not a directory."""
+    for p in (path, *path.parents):
+        if os.path.lexists(p):
+            return None if p.is_dir() else UserError(f"{p}: not a directory")
+    return None
+
+
+def make_dir(directory: Path) -> None:
+    """Create ``directory`` (and its parents); an error names what is in the way."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        blocked = _not_a_directory(directory)
+        if blocked is not None:
+            raise blocked from None
+        # name the ancestor the error was about (a read-only mount, a full disk)
+        raise os_error(e.filename if isinstance(e.filename, str) else directory, e) from None
+    if not directory.is_dir():
+        raise _not_a_directory(directory) or UserError(f"{directory}: not a directory")
+
+
 def make_parent(path: Path) -> None:
     """Create ``path``'s directory; an error names what is in the way."""
-    parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        # name the ancestor that is in the way (a regular file, a read-only mount)
-        blocker = Path(e.filename) if isinstance(e.filename, str) else parent
-        raise os_error(blocker, e) from None
-    if not parent.is_dir():
-        raise UserError(f"{parent}: not a directory")
+    make_dir(path.parent)
 
 
 def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o644, durable: bool = True) -> None:
@@ -95,7 +109,7 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     except FileNotFoundError:
         st = None
     except NotADirectoryError:
-        raise UserError(f"{path}: a parent is not a directory") from None
+        raise _not_a_directory(path.parent) or UserError(f"{path.parent}: not a directory") from None
     except OSError as e:
         raise os_error(path, e) from None
     if st is not None and not stat.S_ISREG(st.st_mode):

@@ -129,12 +129,7 @@ def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], Non
     for name in files:
         if not names.is_node_file(name):
             raise UserError(f"{name!r}: not a file name resolve writes")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise atomic.os_error(Path(e.filename) if isinstance(e.filename, str) else out_dir, e) from None
-    if not out_dir.is_dir():
-        raise UserError(f"{out_dir}: not a directory")
+    atomic.make_dir(out_dir)
     with atomic.locked_dir(out_dir, "its files"):
         recover(out_dir, warn)
         read_manifest(out_dir, warn)  # a bad manifest fails the run before anything is written
