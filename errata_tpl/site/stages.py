@@ -216,3 +216,32 @@ def record_text(p: Promotion) -> str:
     d = p.as_dict()
     lines = [f"{'- ' if i == 0 else '  '}{k}: {yamlio.value(v)}\n" for i, (k, v) in enumerate(d.items())]
     return "".join(lines)
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """The stages and the record together: which stage a node is in, and the
+    profile that stage has for its os-id."""
+
+    stages: Stages | None = None
+    promotions: Promotions = field(default_factory=Promotions)
+
+    def stage_of(self, node: str) -> Stage | None:
+        return self.stages.of_node(node) if self.stages is not None else None
+
+    def choice(self, node: str, os_id: str) -> tuple[str, Promotion] | None:
+        """(stage name, its current record for the os-id), when the node has a stage
+        and that stage has a profile for its os-id."""
+        stage = self.stage_of(node)
+        if stage is None:
+            return None
+        current = self.promotions.current(stage.name, os_id)
+        return None if current is None else (stage.name, current)
+
+    def with_record(self, record: Promotion) -> Rollout:
+        """As it will be once ``record`` is appended (promote's preview)."""
+        return Rollout(self.stages, Promotions((*self.promotions.records, record)))
+
+
+def load_rollout(root: Path) -> Rollout:
+    return Rollout(load_stages(root), load_promotions(root))
