@@ -72,15 +72,20 @@ def test_versionlock():
 
 
 def test_pan():
+    """Current template-library-core: pkg_repl with at most 3 arguments, versions without the
+    epoch, no pkg_repl(..., '') (that asks for a default version); kernels written into the tree."""
     lines = body(Renderer("pan").render(resolved()))
     assert lines[0] == "unique template errata-tpl/nodes/node01.example.org;"
     assert lines[1:] == [
-        "'/software/packages'=pkg_repl('bash','5.1.8-9.el9','x86_64');",
-        "'/software/packages'=pkg_add('kernel','5.14.0-362.8.1.el9_3','x86_64','multi');",
-        "'/software/packages'=pkg_add('kernel','5.14.0-362.13.1.el9_3','x86_64','multi');",
-        "'/software/packages'=pkg_repl('openssl-libs','1:3.0.7-24.el9','x86_64');",
-        "'/software/packages'=pkg_repl('tzdata');",
-        "'/software/packages'=pkg_repl('vim','','x86_64');",
+        "'/software/packages' = pkg_repl('bash', '5.1.8-9.el9', 'x86_64');",
+        "'/software/packages' = pkg_repl('openssl-libs', '3.0.7-24.el9', 'x86_64');",
+        "'/software/packages' = pkg_del('tzdata');",
+        "'/software/packages' = pkg_repl('tzdata');",
+        "'/software/packages' = pkg_del('vim');",
+        "'/software/packages' = pkg_repl('vim');  # x86_64: pkg_repl takes an arch only with a version",
+        "'/software/packages' = pkg_del('kernel');",
+        "'/software/packages/{kernel}/{5.14.0-362.8.1.el9_3}/arch/x86_64' = '';",
+        "'/software/packages/{kernel}/{5.14.0-362.13.1.el9_3}/arch/x86_64' = '';",
     ]
 
 
@@ -88,10 +93,22 @@ def test_ansible_and_salt_are_yaml():
     a = yaml.safe_load(Renderer("ansible").render(resolved()))
     assert a["errata_tpl_packages"][0] == "bash-5.1.8-9.el9.x86_64" and len(a["errata_tpl_packages"]) == 6
     assert a["errata_tpl_kernel"] == "5.14.0-362.13.1.el9_3"
-    s = yaml.safe_load(Renderer("salt").render(resolved()))
-    assert s["errata_tpl"]["pkgs"][0] == {"bash.x86_64": "5.1.8-9.el9"}
-    assert s["errata_tpl"]["pkgs"][3] == {"openssl-libs.x86_64": "1:3.0.7-24.el9"}
-    assert s["errata_tpl"]["pkgs"][4] == "tzdata"
+    assert a["errata_tpl_names"] == ["bash", "kernel", "openssl-libs", "tzdata", "vim"]
+    assert a["errata_tpl_multiversion"] == ["kernel"]
+    assert a["errata_tpl_envras"] == ["0:kernel-5.14.0-362.8.1.el9_3.x86_64", "0:kernel-5.14.0-362.13.1.el9_3.x86_64"]
+    text = Renderer("salt").render(resolved())
+    assert not any(tag in text for tag in ("{{", "{%", "{#"))  # salt renders pillars with jinja first
+    s = yaml.safe_load(text)["errata_tpl"]
+    assert s["pkgs"] == [
+        {"bash.x86_64": "5.1.8-9.el9"},
+        {"openssl-libs.x86_64": "1:3.0.7-24.el9"},
+        "tzdata",
+        "vim.x86_64",
+    ]
+    assert s["multiversion"] == [
+        {"name": "kernel", "version": "5.14.0-362.8.1.el9_3", "arch": "x86_64"},
+        {"name": "kernel", "version": "5.14.0-362.13.1.el9_3", "arch": "x86_64"},
+    ]
 
 
 def test_kickstart():

@@ -58,6 +58,23 @@ def parse_nevra_line(line: str) -> Spec:
     return Spec(name, version, release, arch, epoch)
 
 
+# What real EL8/EL9 kernel packages provide (kernel.spec): how dnf knows, with its default
+# installonlypkgs, that their versions are installed side by side rather than upgraded.
+KERNEL_PROVIDES = {
+    "kernel": "installonlypkg(kernel)",
+    "kernel-core": "installonlypkg(kernel)",
+    "kernel-devel": "installonlypkg(kernel)",
+    "kernel-modules": "installonlypkg(kernel-module)",
+    "kernel-modules-core": "installonlypkg(kernel-module)",
+    "kernel-modules-extra": "installonlypkg(kernel-module)",
+}
+
+
+def kernel_provides(name: str) -> tuple[str, ...]:
+    """The installonly provide a real EL kernel package of that name carries (none for others)."""
+    return (KERNEL_PROVIDES[name],) if name in KERNEL_PROVIDES else ()
+
+
 def _spec_text(s: Spec) -> str:
     lines = [
         f"Name: {s.name}",

@@ -1,10 +1,14 @@
 """Pre-flight: does a node's list install cleanly? Solved by libsolv, the solver of
 dnf and zypper, over the repositories' own metadata (``repodata/``).
 
-The job is to install exactly the listed NEVRAs (multi packages side by side).
-Every problem libsolv finds is reported in its own words, with the fix-hook
-action that would remove it. On modular repositories the pool first hides what
-dnf hides for the node's module streams (``checks.modular``).
+The job is to install exactly the listed NEVRAs. Versions of one name are allowed
+side by side exactly where dnf allows them: packages that provide one of dnf's
+default ``installonlypkgs`` (by name, or by the ``installonlypkg(kernel)``-style
+provides real kernels carry) or a name of the OS's ``installonly`` list (which the
+node's dnf.conf ``installonlypkgs`` adds to dnf's defaults). Every problem libsolv
+finds is reported in its own words, with the fix-hook action that would remove it.
+On modular repositories the pool first hides what dnf hides for the node's module
+streams (``checks.modular``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,17 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.mirror.modules import Modules
 from errata_tpl.resolve.pkgset import Pkg
+
+# dnf's default installonlypkgs (dnf/const.py INSTALLONLYPKGS, the same in dnf 4 and dnf5):
+# provides, and a package provides its own name.
+DNF_INSTALLONLY = (
+    "kernel",
+    "kernel-PAE",
+    "installonlypkg(kernel)",
+    "installonlypkg(kernel-module)",
+    "installonlypkg(vm)",
+    "multiversion(kernel)",
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +172,30 @@ def _suggest(pool: Any, info: Any) -> dict[str, Any] | None:
     return None
 
 
+def installonly_jobs(pool: Any, installonly: Iterable[str] = ()) -> list[Any]:
+    """What libdnf asks of libsolv for installonly packages: SOLVER_MULTIVERSION for
+    every package providing one of the installonly names."""
+    import solv
+
+    flags = solv.Job.SOLVER_MULTIVERSION | solv.Job.SOLVER_SOLVABLE_PROVIDES
+    return [pool.Job(flags, pool.str2id(dep)) for dep in dict.fromkeys((*DNF_INSTALLONLY, *installonly))]
+
+
 def solve(
-    repos: Repositories, arch: str, packages: Sequence[Pkg], modules: Mapping[str, str | None] | None = None
+    repos: Repositories,
+    arch: str,
+    packages: Sequence[Pkg],
+    modules: Mapping[str, str | None] | None = None,
+    installonly: Iterable[str] = (),
 ) -> Outcome:
     """Install exactly ``packages``; ``modules`` are the node's module choices
-    (NAME: STREAM enabled, NAME: None disabled; others at their default stream)."""
+    (NAME: STREAM enabled, NAME: None disabled; others at their default stream);
+    ``installonly`` is the OS's list, added to dnf's defaults."""
     import solv
 
     pool = repos.pool(arch)
     exact = repos.by_nevra(arch)
-    jobs = []
+    jobs = installonly_jobs(pool, installonly)
     problems: list[Problem] = []
     listed: set[str] = set()
     active = repos.modules.active(modules or {}) if repos.modules is not None else None
@@ -181,8 +210,6 @@ def solve(
         if hit is not None:  # the common case: a concrete NEVRA
             listed.add(p.name)
             jobs.append(pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id))
-            if p.multi:
-                jobs += pool.select(p.name, solv.Selection.SELECTION_NAME).jobs(solv.Job.SOLVER_MULTIVERSION)
             continue
         if p.evr is not None:
             sel = pool.select(_spec(p), solv.Selection.SELECTION_CANON)
@@ -202,8 +229,6 @@ def solve(
             continue
         listed.add(p.name)
         jobs += sel.jobs(solv.Job.SOLVER_INSTALL)
-        if p.multi:
-            jobs += pool.select(p.name, solv.Selection.SELECTION_NAME).jobs(solv.Job.SOLVER_MULTIVERSION)
     solver = pool.Solver()
     for problem in solver.solve(jobs):
         seen = set()

@@ -24,7 +24,8 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
     for r in results:
         hit = solved.get(id(r.packages))
         if hit is None or hit[0] is not r.packages:
-            hit = (r.packages, solve(repos, tree.os(r.os).arch, r.packages))
+            osc = tree.os(r.os)
+            hit = (r.packages, solve(repos, osc.arch, r.packages, installonly=osc.installonly))
             solved[id(r.packages)] = hit
         out[r.node] = hit[1]
     return out

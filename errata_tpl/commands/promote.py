@@ -76,7 +76,10 @@ def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], r
     solved: dict[int, list[str]] = {}
     for r in results:
         if id(r.packages) not in solved:
-            solved[id(r.packages)] = [p.text for p in solve(repos, tree.os(r.os).arch, r.packages).problems]
+            solved[id(r.packages)] = [
+                p.text
+                for p in solve(repos, tree.os(r.os).arch, r.packages, installonly=tree.os(r.os).installonly).problems
+            ]
         for text in solved[id(r.packages)]:
             rep.warn(f"check: {r.node}: {text}")
             lines.append(f"{r.node}: {text}")

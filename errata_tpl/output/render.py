@@ -166,7 +166,12 @@ class Renderer:
                 return line_template.render(p=package_dict(p), spec=spec)
 
             def assemble(head: dict[str, Any], lines: list[str]) -> str:
-                return doc_template.render(**head, packages_text="".join(lines), empty=not lines, spec=spec)
+                # the whole list too: formats whose consumer needs more than a line per package
+                # (ansible's removals, salt's one state per kernel version, pan's kernel tree)
+                packages = [package_dict(p) for p in r.packages]
+                return doc_template.render(
+                    **head, packages_text="".join(lines), empty=not lines, spec=spec, packages=packages
+                )
 
         lines = []
         for p in r.packages:
