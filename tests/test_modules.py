@@ -188,6 +188,20 @@ def test_active_streams_as_dnf_decides():
     assert m.active({"kangaroo": None}) == {}
     assert m.active({"zoo": "1"}) == {"kangaroo": "1.10", "zoo": "1"}
     assert m.active({"kangaroo": "1.10", "zoo": None}) == {"kangaroo": "1.10"}
+    # a requirement overrides a default stream (real dnf, seen: app:1 needs libmod:2 while
+    # libmod:1 is the default; dnf installs libmod:2's build)
+    m = modules.parse(
+        "---\ndocument: modulemd\nversion: 2\ndata: {name: app, stream: '1', version: 1, context: c,"
+        " dependencies: [{requires: {libmod: ['2'], platform: [el8]}}]}\n...\n"
+        "---\ndocument: modulemd\nversion: 2\ndata: {name: libmod, stream: '1', version: 1, context: c}\n...\n"
+        "---\ndocument: modulemd\nversion: 2\ndata: {name: libmod, stream: '2', version: 1, context: c}\n...\n"
+        "---\ndocument: modulemd-defaults\nversion: 1\ndata: {module: libmod, stream: '1'}\n...\n"
+        "---\ndocument: modulemd-defaults\nversion: 1\ndata: {module: app, stream: '1'}\n...\n",
+        "m",
+    )
+    assert m.active({}) == {"app": "1", "libmod": "2"}
+    assert m.active({"libmod": "1"}) == {"app": "1", "libmod": "1"}  # the node's own choice stands
+    assert m.active({"app": None}) == {"libmod": "1"}
 
 
 @pytest.mark.parametrize("compress", [True, False])

@@ -77,28 +77,32 @@ class Modules:
     def active(self, chosen: Mapping[str, str | None]) -> dict[str, str]:
         """module -> active stream, as dnf decides: ``chosen`` names enabled streams
         (``None``: the module is disabled); any other module with a default stream
-        has that one; then every stream an active build requires (its default when
-        that is acceptable, else the highest acceptable one), until nothing changes."""
+        has that one; then every stream an active build requires: a requirement
+        overrides a default (dnf activates libfoo:2 for an app that needs it even
+        when libfoo:1 is the default), never a stream the node enables. The stream
+        required is the default when acceptable, else the highest acceptable one."""
         active = {m: s for m, s in self.defaults.items() if m not in chosen}
         active.update({m: s for m, s in chosen.items() if s is not None})
         by_stream: dict[tuple[str, str], list[ModuleBuild]] = {}
+        known: dict[str, set[str]] = {}
         for b in self.builds:
             by_stream.setdefault((b.name, b.stream), []).append(b)
-        known = {b.name: set() for b in self.builds}
-        for b in self.builds:
-            known[b.name].add(b.stream)
-        changed = True
-        while changed:
+            known.setdefault(b.name, set()).add(b.stream)
+        required: set[str] = set()
+        for _ in range(len(known) + 1):  # each round settles one more module at least
             changed = False
             for m, s in sorted(active.items()):
                 for b in by_stream.get((m, s), ()):
                     for dep, streams in b.requires:
-                        if dep == PLATFORM or dep in active or (dep in chosen and chosen[dep] is None):
-                            continue
+                        if dep == PLATFORM or dep in chosen or dep in required:
+                            continue  # the OS; the node's own choice; already settled by a requirement
                         pick = _pick_stream(sorted(known.get(dep, ())), streams, self.defaults.get(dep))
-                        if pick is not None:
+                        required.add(dep)
+                        if pick is not None and active.get(dep) != pick and not _accepts(streams, active.get(dep)):
                             active[dep] = pick
                             changed = True
+            if not changed:
+                break
         return dict(sorted(active.items()))
 
     def excluded(self, active: Mapping[str, str]) -> tuple[set[NevraKey], set[str]]:
@@ -114,6 +118,13 @@ class Modules:
 
     def included(self, active: Mapping[str, str]) -> set[NevraKey]:
         return {k for b in self.builds if active.get(b.name) == b.stream for k in b.artifacts}
+
+
+def _accepts(acceptable: tuple[str, ...], stream: str | None) -> bool:
+    if stream is None:
+        return False
+    wanted = [s for s in acceptable if not s.startswith("-")]
+    return (not wanted or stream in wanted) and f"-{stream}" not in acceptable
 
 
 def _pick_stream(known: list[str], acceptable: tuple[str, ...], default: str | None) -> str | None:
