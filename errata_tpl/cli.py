@@ -262,6 +262,8 @@ def resolve(
     from errata_tpl.commands import resolve as cmd
     from errata_tpl.output import render
 
+    if out_dir is not None:  # a killed run's leftovers go, even if this run fails
+        cmd.tidy_out_dir(out_dir, obj.rep)
     chosen = cmd.select_nodes(tree, nodes, all_nodes)
     _, results = cmd.resolve_all(tree, chosen, obj.rep)
     renderer = render.Renderer(

@@ -72,6 +72,10 @@ def render_many(renderer: Renderer, results: list[Resolved]) -> str:
     return "".join(texts)
 
 
+def tidy_out_dir(out_dir: Path, rep: Reporter) -> None:
+    outdir.tidy(out_dir, rep.warn)
+
+
 def write_out_dir(
     out_dir: Path, renderer: Renderer, results: list[Resolved], ext: str, complete: bool, rep: Reporter
 ) -> int:

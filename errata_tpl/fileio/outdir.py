@@ -122,6 +122,17 @@ def recover(out_dir: Path, warn: Warn) -> None:
             os.close(fd)
 
 
+def tidy(out_dir: Path, warn: Warn) -> None:
+    """Before a run's work: finish or remove what killed runs left in ``out_dir`` (if
+    it exists), and fail on a manifest no run can have written, before anything is
+    written."""
+    if not out_dir.is_dir():
+        return
+    with atomic.locked_dir(out_dir, "its files"):
+        recover(out_dir, warn)
+        read_manifest(out_dir, warn)
+
+
 def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], None], complete: bool, warn: Warn) -> None:
     """Write ``files`` (by ``write_all(staging)``) into ``out_dir`` as one set. A
     ``complete`` run (--all) removes the files of the earlier set it does not
@@ -130,9 +141,7 @@ def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], Non
         if not names.is_node_file(name):
             raise UserError(f"{name!r}: not a file name resolve writes")
     atomic.make_dir(out_dir)
-    with atomic.locked_dir(out_dir, "its files"):
-        recover(out_dir, warn)
-        read_manifest(out_dir, warn)  # a bad manifest fails the run before anything is written
+    tidy(out_dir, warn)
     try:
         staging, staging_fd = _new_staging(out_dir)
     except OSError as e:
