@@ -97,3 +97,39 @@ def test_explain_and_status_show_advisories(example_root, cli):
     assert lines[0].rstrip().endswith("missing CVEs")
     rows = {line.split()[0]: line.split()[-1] for line in lines[1:]}
     assert rows["wn-001.example.org"] == "0" and int(rows["wn-051.example.org"]) > 0
+
+
+def test_two_profiles_compare_their_kernels(example_root, cli):
+    """kernels: are versions side by side: added, removed and kept, with advisories."""
+    new, old = "5.14.0-362.13.1.el9_3", "5.14.0-362.8.1.el9_3"
+    r = cli("diff", "20261001", "20261121", "--os", "el9-x86_64", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    assert (
+        f"kernel      kernel.x86_64  added {new}  [EXSA-2026:1005 (security, Important)] CVE-2026-10005; kept {old}"
+        in r.stdout.splitlines()
+    )
+    assert r.stdout.splitlines()[-1].endswith("; kernel versions: 5 added, 0 removed, 3 kept")
+    d = json.loads(
+        cli("diff", "20261001", "20261121", "--os", "el9-x86_64", "--format", "json", root=example_root).stdout
+    )
+    kernels = {k["name"]: k for k in d["kernels"]}
+    assert sorted(kernels) == ["kernel", "kernel-core", "kernel-devel", "kernel-modules", "kernel-tools"]
+    assert kernels["kernel-core"]["added"][0]["version"] == new
+    assert kernels["kernel-core"]["added"][0]["cves"] == ["CVE-2026-10005"]
+    assert kernels["kernel-core"]["kept"] == [old] and kernels["kernel-devel"]["kept"] == []
+    assert d["summary"]["kernels"] == {"added": 5, "removed": 0, "kept": 3}
+    # the other way round, and as files: the newer kernel goes
+    e = example_root / "errata/el9-x86_64"
+    back = json.loads(
+        cli("diff", e / "20261121.yaml", e / "20261001.yaml", "--format", "json", root=example_root).stdout
+    )
+    assert {k["name"]: k["removed"] for k in back["kernels"]}["kernel"] == [new]
+    assert back["summary"]["kernels"] == {"added": 0, "removed": 5, "kept": 3}
+
+
+def test_compare_kernels_orders_newest_first():
+    a = [Item("kernel", "x86_64", "5.14-2"), Item("kernel", "x86_64", "5.14-10")]
+    b = [Item("kernel", "x86_64", "5.14-10"), Item("kernel", "x86_64", "5.14-11"), Item("kernel", "x86_64", "5.14-9")]
+    (k,) = compare("a", [], "b", [], kernels=(a, b)).kernels
+    assert [v for v, _ in k.added] == ["5.14-11", "5.14-9"] and k.removed == ("5.14-2",) and k.kept == ("5.14-10",)
+    assert compare("a", [], "b", [], kernels=(a, a)).kernels == ()

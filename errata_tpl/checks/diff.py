@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.values import evr as evrmod
@@ -37,19 +38,55 @@ class Change:
 
 
 @dataclass(frozen=True)
+class KernelChange:
+    """A kernel package of two profiles' ``kernels:``: versions side by side, not an upgrade."""
+
+    name: str
+    arch: str | None
+    added: tuple[tuple[str, tuple[Advisory, ...]], ...]  # newest first, with the advisories that ship it
+    removed: tuple[str, ...]
+    kept: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        added = []
+        for version, advs in self.added:
+            d: dict[str, Any] = {"version": version}
+            if advs:
+                d["advisories"] = [a.as_dict() for a in advs]
+                d["cves"] = cves(advs)
+            added.append(d)
+        return {
+            "name": self.name,
+            "arch": self.arch,
+            "added": added,
+            "removed": list(self.removed),
+            "kept": list(self.kept),
+        }
+
+
+@dataclass(frozen=True)
 class Diff:
     a: str
     b: str
     changes: tuple[Change, ...] = field(default_factory=tuple)
+    kernels: tuple[KernelChange, ...] = field(default_factory=tuple)
 
     def counts(self) -> dict[str, int]:
         return {k: sum(1 for c in self.changes if c.kind == k) for k in KINDS}
+
+    def kernel_counts(self) -> dict[str, int]:
+        return {
+            "added": sum(len(k.added) for k in self.kernels),
+            "removed": sum(len(k.removed) for k in self.kernels),
+            "kept": sum(len(k.kept) for k in self.kernels),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"a": self.a, "b": self.b}
         for k in KINDS:
             out[k] = [c.as_dict() for c in self.changes if c.kind == k]
-        out["summary"] = self.counts()
+        out["kernels"] = [k.as_dict() for k in self.kernels]
+        out["summary"] = {**self.counts(), "kernels": self.kernel_counts()}
         return out
 
 
@@ -57,15 +94,44 @@ def _key(v: str | None) -> Any:
     return evrmod.sort_key(evrmod.parse(v)) if v is not None else evrmod.sort_key(evrmod.EVR(None, ""))
 
 
+AdvisoryMap = Mapping[tuple[str, Optional[str], Optional[str]], tuple[Advisory, ...]]
+
+
+def compare_kernels(
+    a: Iterable[Item], b: Iterable[Item], advisories: AdvisoryMap | None = None
+) -> tuple[KernelChange, ...]:
+    """Per kernel package (name, arch): the versions added, removed and kept, newest first;
+    only packages where something was added or removed."""
+    left: dict[tuple[str, str | None], set[str]] = {}
+    right: dict[tuple[str, str | None], set[str]] = {}
+    for side, items in ((left, a), (right, b)):
+        for i in items:
+            if i.version is not None:
+                side.setdefault((i.name, i.arch), set()).add(i.version)
+    adv = advisories or {}
+    out = []
+    for key in sorted(set(left) | set(right), key=lambda k: (k[0], k[1] or "")):
+        old, new = left.get(key, set()), right.get(key, set())
+        if old == new:
+            continue
+        newest_first = functools.partial(sorted, key=_key, reverse=True)
+        name, arch = key
+        added = tuple((v, adv.get((name, arch, v), ())) for v in newest_first(new - old))
+        out.append(KernelChange(name, arch, added, tuple(newest_first(old - new)), tuple(newest_first(old & new))))
+    return tuple(out)
+
+
 def compare(
     a_label: str,
     a: Iterable[Item],
     b_label: str,
     b: Iterable[Item],
-    advisories: Mapping[tuple[str, str | None, str | None], tuple[Advisory, ...]] | None = None,
+    advisories: AdvisoryMap | None = None,
+    kernels: tuple[Iterable[Item], Iterable[Item]] | None = None,
 ) -> Diff:
     """Per (name, arch): one version each side is an upgrade or a downgrade; other
-    differences (versions of a multi package, a name on one side only) are added or removed."""
+    differences (versions of a multi package, a name on one side only) are added or removed.
+    ``kernels``: two profiles' kernels: lists, compared version by version."""
     left: dict[tuple[str, str | None], set[str | None]] = {}
     right: dict[tuple[str, str | None], set[str | None]] = {}
     for side, items in ((left, a), (right, b)):
@@ -90,7 +156,23 @@ def compare(
             changes.append(Change("added", name, arch, None, v, unique(adv.get((name, arch, v), ()))))
         for v in sorted(old - new, key=_key):
             changes.append(Change("removed", name, arch, v, None))
-    return Diff(a_label, b_label, tuple(changes))
+    kernel_changes = compare_kernels(*kernels, advisories) if kernels is not None else ()
+    return Diff(a_label, b_label, tuple(changes), kernel_changes)
+
+
+def _advisories_text(advs: tuple[Advisory, ...]) -> str:
+    names = ", ".join(f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''})" for a in advs)
+    found = cves(advs)
+    return f"[{names}]" + (f" {' '.join(found)}" if found else "")
+
+
+def _advisories_text(advs: tuple[Advisory, ...]) -> str:
+    names = ", ".join(
+        f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''}{', retracted' if a.retracted else ''})"
+        for a in advs
+    )
+    found = cves(advs)
+    return f"[{names}]" + (f" {' '.join(found)}" if found else "")
 
 
 def text(d: Diff) -> str:
@@ -105,15 +187,17 @@ def text(d: Diff) -> str:
         }[c.kind]
         line = f"{c.kind:<10}  {what}  {versions}"
         if c.advisories:
-            names = ", ".join(
-                f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''}{', retracted' if a.retracted else ''})"
-                for a in c.advisories
-            )
-            line += f"  [{names}]"
-            found = cves(c.advisories)
-            if found:
-                line += f" {' '.join(found)}"
+            line += "  " + _advisories_text(c.advisories)
         lines.append(line)
-    counts = d.counts()
-    lines.append(f"{len(d.changes)} changes: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    for k in d.kernels:  # versions side by side: what is added, removed, kept
+        what = k.name if k.arch is None else f"{k.name}.{k.arch}"
+        parts = [f"added {v}" + (f"  {_advisories_text(advs)}" if advs else "") for v, advs in k.added]
+        parts += [f"removed {v}" for v in k.removed]
+        if k.kept:
+            parts.append(f"kept {', '.join(k.kept)}")
+        lines.append(f"{'kernel':<10}  {what}  " + "; ".join(parts))
+    summary = f"{len(d.changes)} changes: " + ", ".join(f"{n} {k}" for k, n in d.counts().items())
+    if d.kernels:
+        summary += "; kernel versions: " + ", ".join(f"{n} {k}" for k, n in d.kernel_counts().items())
+    lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -23,8 +23,12 @@ AdvisoryIndex = dict[tuple[str, Optional[str], Optional[str]], tuple[Advisory, .
 
 def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
     items = [diffmod.Item(e.name, e.arch, str(e.evr)) for e in p.packages]
-    advs = {(e.name, e.arch, str(e.evr)): e.advisories for e in p.packages if e.advisories}
+    advs = {(e.name, e.arch, str(e.evr)): e.advisories for e in (*p.packages, *p.kernels) if e.advisories}
     return items, advs
+
+
+def _kernel_items(p: Profile) -> list[diffmod.Item]:
+    return [diffmod.Item(e.name, e.arch, str(e.evr)) for e in p.kernels]
 
 
 def _resolved_items(
@@ -41,15 +45,17 @@ def _resolved_items(
     return items, advs
 
 
-def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], AdvisoryIndex]:
+def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], AdvisoryIndex, list[diffmod.Item] | None]:
+    """A file's items, advisories and (for a profile) its kernels."""
     data = yamlio.load_file(path)  # JSON is YAML too
     if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
         for i, p in enumerate(data["packages"]):
             if not (isinstance(p, dict) and {"name", "version", "arch"} <= set(p)):
                 raise UserError(f"{path}: packages[{i}]: expected name, version and arch")
         errata = data.get("errata") if isinstance(data.get("errata"), str) else None
-        return _resolved_items(tree, str(data.get("os")), errata, data["packages"])
-    return _profile_items(profile_from_data(data, str(path)))
+        return (*_resolved_items(tree, str(data.get("os")), errata, data["packages"]), None)
+    prof = profile_from_data(data, str(path))
+    return (*_profile_items(prof), _kernel_items(prof))
 
 
 def resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
@@ -89,8 +95,10 @@ def diff(
             prof = tree.profile(names.os_id(os_id), names.profile(arg))
             if prof is None:
                 raise UserError(f"no profile {arg} for {os_id} ({tree.profile_rel(os_id, arg)})")
-            sides.append(_profile_items(prof))
+            sides.append((*_profile_items(prof), _kernel_items(prof)))
         else:
             raise UserError(f"{arg}: no such file (for a profile name, give --os)")
-    (ia, aa), (ib, ab) = sides
-    return diffmod.compare(a, ia, b, ib, {**aa, **ab})
+    (ia, aa, ka), (ib, ab, kb) = sides
+    # two profiles: their kernels: lists too (resolved lists hold kernels among their packages)
+    kernels = (ka, kb) if ka is not None and kb is not None else None
+    return diffmod.compare(a, ia, b, ib, {**aa, **ab}, kernels=kernels)
