@@ -126,6 +126,7 @@ UPDATES = [
         cves=("CVE-2026-0707",),
     ),
     update("FEDORA-2026-cccc", "enhancement", "testing", "2026-01-26", pkg("nano", "7", "1"), severity="none"),
+    update("", "security", "final", "2026-01-27", pkg("nano", "7", "1")),  # no id: left out, said
 ]
 
 
@@ -212,8 +213,9 @@ def test_load_reads_each_form(repo):
     # listed five times over two collections: once per build
     assert [a.id for a in by[("openssl", "0", "3", "1", "x86_64")]] == ["FEDORA-2006-0007"]
     assert [a.id for a in by[("openssl-libs", "0", "3", "1", "x86_64")]] == ["FEDORA-2006-0007"]
-    (w,) = warnings
+    w, no_id = warnings
     assert "EX-2026:0005" in w and "unreadable date" in w and "undated" in w and "\n" not in w
+    assert "an advisory without an <id>" in no_id
 
 
 def test_profile_writes_one_spelling(repo, cli, tmp_path):

@@ -172,6 +172,10 @@ def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraK
         raise UserError(f"{path}: createrepo_c cannot read this updateinfo: {_one_line(e)}") from None
     by_nevra: dict[NevraKey, dict[str, Advisory]] = {}
     for u in info.updates:
+        if not (u.id or "").strip():
+            if warn is not None:
+                warn(f"{path}: an advisory without an <id> ({u.title or 'no title'}); left out")
+            continue
         issued, bad_issued = _day_of(u, "issued_date")
         updated, bad_updated = _day_of(u, "updated_date")
         if (bad_issued or bad_updated) and warn is not None:
