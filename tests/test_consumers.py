@@ -468,3 +468,13 @@ def test_pan_statements_give_the_list(site):
             for p in site.data(node)["packages"]
         }
         assert got == want | {("ncm-spma", "20.12.0-1", "noarch")}
+
+
+def test_readme_shows_the_recipes_the_tests_run(site):
+    """The README's recipes are the ones in the files' headers, which the tests above run."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    ansible = header_block(site.resolve("then", "ansible"), "#   - name:", "#     when:")
+    salt = header_block(site.resolve("then", "salt"), "#   #!py", "#       return states")
+    assert f"```yaml\n{ansible}```" in readme
+    assert f"```python\n{salt}```" in readme
+    assert "/etc/dnf/plugins/versionlock.list" in site.resolve("then", "versionlock")
