@@ -178,6 +178,8 @@ def generate(
     """Scan ERRATA_DIR and write the dated errata profile of OS."""
     if min_severity and not security_only:
         raise click.UsageError("--min-severity goes with --security-only")
+    if to_stdout and output is not None:
+        raise click.UsageError("--stdout and -o exclude each other")
     from errata_tpl.commands import generate as cmd
     from errata_tpl.profile.selection import Selection
 

@@ -229,6 +229,11 @@ def _build(
         raise UserError(
             f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
         )
+    if all(p.is_source for p in result.packages):
+        _report_bad(req, listing, result, warn)
+        raise UserError(
+            f"{req.source}: only source RPMs ({len(result.packages)}), no binary package; no profile written"
+        )
     if sel.until is not None and advisories is None and sel.date_field != "buildtime":
         warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
     # Only the builds the profile names need rpm's whole-file check (a damaged one

@@ -1,6 +1,11 @@
-"""Which package names are kernels (the rule of rpmErrata.pl)."""
+"""Which package names are kernels (the rule of rpmErrata.pl), and what a kernel version is."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
+
+from errata_tpl.errors import UserError
 
 
 def is_kernel_name(name: str) -> bool:
@@ -14,3 +19,17 @@ def is_kernel_name(name: str) -> bool:
     if not name.startswith("kernel-"):
         return False
     return not (name.startswith("kernel-module-") or name.startswith("kernel-utils"))
+
+
+# A kernel version is a version and a release (``uname -r`` without the arch):
+# rpm's version characters, one '-' between them, an optional epoch.
+_VR = re.compile(r"^(?:[0-9]+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$")
+
+
+def version(value: Any) -> str:
+    """``value`` if it is a kernel version ``V-R`` (e.g. 5.14.0-362.8.1.el9_3);
+    else a UserError saying so (the caller adds the file and key)."""
+    text = str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+    if text is None or not _VR.match(text):
+        raise UserError(f"{value!r} is not a kernel version V-R (e.g. 5.14.0-362.8.1.el9_3)")
+    return text
