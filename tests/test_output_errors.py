@@ -210,3 +210,15 @@ def test_header_cache_sees_a_rewrite_that_kept_size_and_mtime(make_rpms, tmp_pat
     r = errata_tpl(tmp_path / "root", *args)
     assert r.returncode == 0 and f"{newest.name}: skipped: " in r.stderr, r.stderr
     assert "{name: bash, version: 5.1.8-6.el9_1, arch: x86_64}" in r.stdout
+
+
+def test_no_createrepo_critical_line_before_our_message(example_root, make_rpms, tmp_path):
+    make_rpms(MIRROR)
+    (tmp_path / "mirror/repodata").mkdir()
+    (tmp_path / "mirror/repodata/repomd.xml").write_text("<repomd><data type=\n")
+    repomd = tmp_path / "mirror/repodata/repomd.xml"
+    r = errata_tpl(example_root, "check", "wn-001.example.org", "--repo", tmp_path / "mirror")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"errata-tpl: error: {repomd}: unreadable repository metadata: Parse error")
+    r = errata_tpl(example_root, "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and f"error: {repomd}: " in r.stderr, r.stderr

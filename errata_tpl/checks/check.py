@@ -50,15 +50,12 @@ class Outcome:
 
 
 def _primary(repo_dir: Path) -> Path:
-    import createrepo_c as cr
+    from errata_tpl.mirror import repomd as repomd_file
 
     repomd = repo_dir / "repodata" / "repomd.xml"
     if not repomd.is_file():
         raise UserError(f"{repo_dir}: no repodata/repomd.xml (run createrepo_c on it)")
-    try:
-        md = cr.Repomd(str(repomd))
-    except Exception as e:
-        raise UserError(f"{repomd}: unreadable repository metadata: {e}") from None
+    md = repomd_file.read(repomd)  # no libcreaterepo CRITICAL line before our error
     for record in md.records:
         if record.type == "primary":
             return repo_dir / record.location_href

@@ -153,15 +153,12 @@ def merge(found: Iterable[Modules]) -> Modules:
 
 def metadata_path(repo: Path) -> Path | None:
     """The repository's ``modules`` file as repomd.xml names it; None without one."""
-    import createrepo_c as cr
+    from errata_tpl.mirror import repomd as repomd_file
 
     repomd = repo / "repodata" / "repomd.xml"
     if not repomd.is_file():
         return None
-    try:
-        md = cr.Repomd(str(repomd))
-    except Exception as e:  # createrepo_c raises its own error types
-        raise UserError(f"{repomd}: unreadable repository metadata: {e}") from None
+    md = repomd_file.read(repomd)  # no libcreaterepo CRITICAL line before our error
     for record in md.records:
         if record.type == "modules":
             return repo / record.location_href
@@ -216,10 +213,13 @@ def _read_other(path: Path) -> str:
 
     with tempfile.TemporaryDirectory(prefix="errata-tpl-modules-") as tmp:
         out = Path(tmp) / "modules.yaml"
+        from errata_tpl.mirror.repomd import quiet_stderr
+
         try:
-            cr.decompress_file(str(path), str(out), cr.AUTO_DETECT_COMPRESSION)
+            with quiet_stderr():
+                cr.decompress_file(str(path), str(out), cr.AUTO_DETECT_COMPRESSION)
         except Exception as e:
-            raise UserError(f"{path}: cannot decompress: {e}") from None
+            raise UserError(f"{path}: cannot decompress: {' '.join(str(e).split())}") from None
         return _read(out)
 
 
