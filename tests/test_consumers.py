@@ -478,3 +478,17 @@ def test_readme_shows_the_recipes_the_tests_run(site):
     assert f"```yaml\n{ansible}```" in readme
     assert f"```python\n{salt}```" in readme
     assert "/etc/dnf/plugins/versionlock.list" in site.resolve("then", "versionlock")
+
+
+def test_example_two_kernel_node_installs_with_dnf_defaults(example_root, tmp_path):
+    """The example site's node that keeps its running kernel: dnf, with its default installonly
+    settings, installs both kernels from examples/mirror (whose kernels provide installonlypkg(...))."""
+    r = CliRunner().invoke(main, ["--root", str(example_root), "resolve", "wn-012.example.org", "--format", "dnf"])
+    assert r.exit_code == 0, r.output
+    specs = body(r.stdout)
+    assert len([s for s in specs if s.startswith("kernel-core-")]) == 2
+    mirror = Path(__file__).resolve().parent.parent / "examples/mirror/el9"
+    installroot = tmp_path / "installroot"
+    dnf(installroot, [mirror], tmp_path / "cache", "install", *specs)
+    d = yaml.safe_load(CliRunner().invoke(main, ["--root", str(example_root), "resolve", "wn-012.example.org"]).stdout)
+    assert same_set(installed(installroot), d["packages"])

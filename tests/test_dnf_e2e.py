@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from conftest import spec
+from consumers import dnf, installed, installed_packages, same_set
 
 from errata_tpl.values import ref
 
@@ -45,59 +46,6 @@ packages:
 """
 
 
-def dnf(installroot: Path, repo: Path, cache: Path, *args: str) -> None:
-    cmd = [
-        "dnf",
-        "-y",
-        "-q",
-        f"--installroot={installroot}",
-        "--setopt=reposdir=/nonexistent",
-        f"--repofrompath=fixture,file://{repo}",
-        "--repo=fixture",
-        "--setopt=fixture.gpgcheck=0",
-        "--releasever=9",
-        "--noplugins",
-        f"--setopt=cachedir={cache}",
-        "--setopt=install_weak_deps=False",
-        *args,
-    ]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr + p.stdout
-
-
-def installed_packages(installroot: Path) -> dict[str, str]:
-    """NEVRA -> name of every package rpm has in the installroot."""
-    p = subprocess.run(
-        ["rpm", "--root", str(installroot), "-qa", "--qf", "%{NAME}-%{EVR}.%{ARCH} %{NAME}\\n"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(line.split() for line in p.stdout.splitlines() if not line.startswith("gpg-pubkey"))
-
-
-def installed(installroot: Path) -> set[str]:
-    return set(installed_packages(installroot))
-
-
-def same_set(have: set[str], packages: list[dict]) -> bool:
-    """Each resolved entry matches one installed package (an entry without
-    version or arch matches any), and nothing else is installed."""
-    left = set(have)
-    for p in packages:
-        hits = [
-            h
-            for h in left
-            if h.startswith(f"{p['name']}-")
-            and (p["version"] is None or h.startswith(f"{p['name']}-{p['version']}."))
-            and (p["arch"] is None or h.endswith(f".{p['arch']}"))
-        ]
-        if len(hits) != 1:
-            return False
-        left.discard(hits[0])
-    return not left
-
-
 def resolved(cli, root: Path, node: str) -> tuple[list[str], dict]:
     r = cli("resolve", node, "--format", "dnf", root=root)
     assert r.exit_code == 0, r.stderr
@@ -107,11 +55,11 @@ def resolved(cli, root: Path, node: str) -> tuple[list[str], dict]:
 
 def apply(installroot: Path, repo: Path, cache: Path, specs: list[str]) -> None:
     """What a CM tool does: install the list, then remove what is not on it."""
-    dnf(installroot, repo, cache, "install", *specs)
+    dnf(installroot, [repo], cache, "install", *specs)
     wanted = {ref.parse_string(s).name for s in specs}
     extra = sorted(nevra for nevra, name in installed_packages(installroot).items() if name not in wanted)
     if extra:
-        dnf(installroot, repo, cache, "remove", *extra)
+        dnf(installroot, [repo], cache, "remove", *extra)
 
 
 def test_dnf_installs_exactly_the_resolved_lists(make_rpms, tmp_path, cli, monkeypatch):
