@@ -62,6 +62,8 @@ def test_check_and_dnf_agree_on_two_kernels(make_rpms, tmp_path, cli, provides, 
             or f"cannot install both kernel-core-{OLD}.x86_64 and kernel-core-{NEW}.x86_64" in p["text"]
             for p in out["problems"]
         ), out
+        hints = [p["hint"] for p in out["problems"] if "hint" in p]
+        assert hints and "add kernel-core to the OS's installonly list" in hints[0]
 
     specs = [
         line for line in cli("resolve", "two", "--format", "dnf", root=root).stdout.splitlines() if line[:1] != "#"

@@ -14,6 +14,7 @@ streams (``checks.modular``).
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ DNF_INSTALLONLY = (
 class Problem:
     text: str  # libsolv's words
     suggestion: dict[str, Any] | None  # a fix-hook action, e.g. {"repl": {...}} or {"del": "name"}
+    hint: str | None = None  # what no fix-hook action says
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,7 @@ def solve(
             continue
         listed.add(p.name)
         jobs += sel.jobs(solv.Job.SOLVER_INSTALL)
+    multi = {name for name, n in Counter(p.name for p in packages).items() if n > 1}
     solver = pool.Solver()
     for problem in solver.solve(jobs):
         seen = set()
@@ -235,12 +238,27 @@ def solve(
             if text in seen:
                 continue
             seen.add(text)
-            problems.append(Problem(text, _suggest(pool, info)))
+            problems.append(_same_name_hint(Problem(text, _suggest(pool, info)), info, multi))
     pulled: tuple[str, ...] = ()
     if not problems:
         trans = solver.transaction()
         pulled = tuple(sorted(str(s) for s in trans.newsolvables() if s.name not in listed))
     return Outcome(not problems, tuple(problems), pulled, active)
+
+
+def _same_name_hint(problem: Problem, info: Any, multi: set[str]) -> Problem:
+    """Two listed versions of a name dnf does not install side by side (a kernel package built
+    without installonlypkg(...)): dropping one is a fix, and so is telling dnf it is installonly."""
+    import solv
+
+    s = info.solvable
+    if info.type != solv.Solver.SOLVER_RULE_PKG_SAME_NAME or s is None or s.name not in multi:
+        return problem
+    hint = (
+        f"dnf installs one version of {s.name}: it provides no installonlypkg(...); to keep both, add "
+        f"{s.name} to the OS's installonly list and to the nodes' dnf.conf installonlypkgs"
+    )
+    return Problem(problem.text, problem.suggestion, hint)
 
 
 def _filtered(pool: Any, s: Any, hidden: dict[int, str], active: Mapping[str, str]) -> Problem:

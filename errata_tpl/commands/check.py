@@ -46,6 +46,8 @@ def check_text(outcomes: dict[str, Outcome]) -> str:
             lines.append(f"  - {p.text}")
             if p.suggestion is not None:
                 lines.append(f"    fix hook: {yamlio.value(p.suggestion)}")
+            if p.hint is not None:
+                lines.append(f"    or: {p.hint}")
     bad = sum(1 for o in outcomes.values() if not o.ok)
     lines.append(f"{len(outcomes)} nodes: {len(outcomes) - bad} ok, {bad} with problems")
     return "\n".join(lines) + "\n"
@@ -55,7 +57,9 @@ def check_json(outcomes: dict[str, Outcome]) -> dict:
     return {
         node: {
             "ok": o.ok,
-            "problems": [{"text": p.text, "fix": p.suggestion} for p in o.problems],
+            "problems": [
+                {"text": p.text, "fix": p.suggestion, **({"hint": p.hint} if p.hint else {})} for p in o.problems
+            ],
             "pulled_in": list(o.pulled_in),
         }
         | ({"module_streams": o.streams} if o.streams is not None else {})
