@@ -115,10 +115,19 @@ class Resolver:
         settings = self._choice_settings(node, nd)
         ref = nd.get("clone")
         if ref is not None and not settings.get("profile_cloning_disabled", {}).get(node, False):
-            ref = names.node(ref)
+            try:
+                ref = names.node(ref)
+                self.tree.node(ref)
+            except UserError as e:
+                raise e.located(f"{where}: key 'clone'") from None
             if ref in (*_stack, node):
                 raise UserError(f"{where}: key 'clone': cloning loop {' -> '.join((*_stack, node, ref))}")
             base = self.resolve(ref, (*_stack, node))
+            if base.os != nd.get("os"):  # a list of another OS's packages would install nothing right
+                raise UserError(
+                    f"{where}: key 'clone': {ref} is a node of {base.os} (site/nodes/{ref}.yaml), "
+                    f"this node of {nd.get('os')}; a clone copies a node of its own os"
+                )
             tag = f"clone:{ref}"
             result = replace(
                 base,
@@ -134,12 +143,17 @@ class Resolver:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _cluster(self, nd: Mapping[str, Any]) -> dict[str, Any]:
-        return self.tree.cluster(nd["cluster"]) if nd.get("cluster") is not None else {}
+    def _cluster(self, node: str, nd: Mapping[str, Any]) -> dict[str, Any]:
+        if nd.get("cluster") is None:
+            return {}
+        try:
+            return self.tree.cluster(nd["cluster"])
+        except UserError as e:  # name the node file that chose the cluster, too
+            raise e.located(f"site/nodes/{node}.yaml: key 'cluster'") from None
 
     def _choice_settings(self, node: str, nd: Mapping[str, Any]) -> dict[str, Any]:
         """Step 1 for what chooses: site < cluster < node."""
-        return merge_settings(self.tree.site, self._cluster(nd), nd)
+        return merge_settings(self.tree.site, self._cluster(node, nd), nd)
 
     def _choose_errata(
         self, node: str, nd: Mapping[str, Any], osc: OsConfig, s: Mapping[str, Any]
@@ -195,10 +209,10 @@ class Resolver:
         os_id = nd["os"]
         try:
             names.os_id(os_id)
-        except UserError as e:
+            osc = self.tree.os(os_id)
+        except UserError as e:  # a missing or inconsistent os.yaml: name the node file that chose it, too
             raise e.located(f"{where}: key 'os'") from None
-        osc = self.tree.os(os_id)
-        cluster = self._cluster(nd)
+        cluster = self._cluster(node, nd)
 
         profile_name, errata_from, chosen_by = self._choose_errata(node, nd, osc, s)
         profile: Profile | None = None

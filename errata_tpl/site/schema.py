@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.values import kernel
 
 Check = Callable[[Any], bool]
 
@@ -52,8 +53,8 @@ def _ref(v: Any) -> bool:  # the form only; ref.parse checks the content after r
     return isinstance(v, (str, dict))
 
 
-def _version(v: Any) -> bool:
-    return isinstance(v, str) or _is_int(v)
+def _version(v: Any) -> bool:  # every version here is a kernel's: 'abc' or 7 would become kernel-abc.x86_64
+    return kernel.is_version(v)
 
 
 # key -> (check, what the message calls the expected type)

@@ -139,6 +139,9 @@ class Tree:
         if not (self.root / rel).is_file():
             raise UserError(f"unknown os {os_id!r}: no {rel}")
         data = self._load(rel, "os")
+        for key, want in zip(("version", "arch"), names.os_id_parts(os_id)):
+            if str(data[key]) != want:  # else a node of el9-x86_64 silently gets another OS's lists
+                raise UserError(f"{rel}: key '{key}': {data[key]!r} disagrees with the os-id of its directory, {os_id}")
         kdata = data.get("kernel") or {}
         self._warn(schema.check("kernel", kdata, f"{rel}: kernel"))
         kname = kdata.get("name", "kernel")

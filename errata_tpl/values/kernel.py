@@ -23,7 +23,13 @@ def is_kernel_name(name: str) -> bool:
 
 # A kernel version is a version and a release (``uname -r`` without the arch):
 # rpm's version characters, one '-' between them, an optional epoch.
-_VR = re.compile(r"^(?:[0-9]+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$")
+VERSION_PATTERN = r"^(?:[0-9]+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$"  # also for a JSON Schema
+_VR = re.compile(VERSION_PATTERN)
+
+
+def is_version(value: Any) -> bool:
+    """A kernel version ``V-R`` written as a string (``abc``, ``7``, ``5.14.0`` are not)."""
+    return isinstance(value, str) and bool(_VR.match(value))
 
 
 def version(value: Any) -> str:

@@ -30,6 +30,12 @@ def os_id(value: Any) -> str:
     return _check("os-id", value, _OS_ID, "expected <os-version>-<arch>, e.g. el9-x86_64")
 
 
+def os_id_parts(value: str) -> tuple[str, str]:
+    """(os-version, arch) of a checked os-id: ``el9-x86_64`` is ``el9`` and ``x86_64``."""
+    version, arch = os_id(value).rsplit("-", 1)
+    return version, arch
+
+
 def profile(value: Any) -> str:
     """A dated profile: exactly a real calendar date YYYYMMDD. Nothing else, so a
     profile name can never be the name of a hook file (``<profile>-fix``)."""
