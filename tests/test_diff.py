@@ -2,7 +2,13 @@
 
 import json
 
-from errata_tpl.checks.diff import Item, compare
+from errata_tpl.checks.diff import compare
+from errata_tpl.values.evr import parse
+from errata_tpl.values.package import Package
+
+
+def Item(name, arch, version):
+    return Package(name, None if version is None else parse(version), arch)
 
 
 def test_compare_kinds():
@@ -22,7 +28,7 @@ def test_compare_kinds():
         Item("tzdata", None, "2024a-1"),
     ]
     d = compare("a", a, "b", b)
-    got = [(c.kind, c.name, c.old, c.new) for c in d.changes]
+    got = [(c.kind, c.name, c.as_dict()["from"], c.as_dict()["to"]) for c in d.changes]
     assert got == [
         ("upgraded", "bash", "5.1-6", "5.1-9"),
         ("removed", "gone", "1-1", None),

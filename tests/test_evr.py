@@ -56,7 +56,7 @@ def test_epoch_zero_equals_no_epoch():
     assert evr.compare(evr.parse("0:1-1"), evr.parse("1-1")) == 0
 
 
-def test_sort_key_and_newest():
+def test_sorting_and_max():
     vs = [evr.parse(t) for t in ("1.10-1", "1.9-1", "1:0.1-1", "1.9~b-1")]
-    assert [str(v) for v in sorted(vs, key=evr.sort_key)] == ["1.9~b-1", "1.9-1", "1.10-1", "1:0.1-1"]
-    assert str(evr.newest(vs[0], vs[2])) == "1:0.1-1"
+    assert [str(v) for v in sorted(vs)] == ["1.9~b-1", "1.9-1", "1.10-1", "1:0.1-1"]
+    assert str(max(vs[0], vs[2])) == "1:0.1-1"

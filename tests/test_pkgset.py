@@ -5,6 +5,7 @@ import pytest
 from errata_tpl.errors import UserError
 from errata_tpl.resolve.pkgset import PackageSet, Pkg
 from errata_tpl.values.evr import parse
+from errata_tpl.values.package import nevra
 
 
 def pset(*items: str, trace: bool = True) -> PackageSet:
@@ -18,7 +19,7 @@ def pset(*items: str, trace: bool = True) -> PackageSet:
 
 
 def listing(s: PackageSet) -> list[str]:
-    return [f"{p.nevra()}<{p.source}{',multi' if p.multi else ''}>" for p in s.freeze()]
+    return [f"{nevra(p)}<{p.source}{',multi' if p.multi else ''}>" for p in s.freeze()]
 
 
 class TestRonly:
@@ -26,6 +27,14 @@ class TestRonly:
         s = pset("bash 5.1-6 x86_64")
         assert s.ronly("bash", parse("5.1-9"), "x86_64", "errata:p")
         assert listing(s) == ["bash-5.1-9.x86_64<errata:p>"]
+
+    def test_same_version_by_rpm_is_no_change(self):
+        """0:5.1-6 is 5.1-6 to rpm: not a change, and the version keeps its provenance."""
+        for listed, entry in (("5.1-6", "0:5.1-6"), ("0:5.1-6", "5.1-6"), ("5.01-6", "5.1-6")):
+            s = pset(f"bash {listed} x86_64")
+            assert not s.ronly("bash", parse(entry), "x86_64", "errata:p")
+            assert listing(s) == [f"bash-{listed}.x86_64<os>"]
+            assert "already set by os" in s.events[-1].text
 
     def test_never_adds_a_name(self):
         s = pset("bash 5.1-6 x86_64")
@@ -147,7 +156,7 @@ class TestLayers:
         s = pset("b 1-1 x86_64", "a 1-1 x86_64", "a 1-1 i686")
         s.add("b", parse("1.10-1"), "x86_64", "n", multi=True)
         s.add("b", parse("1.9-1"), "x86_64", "n", multi=True)
-        assert [p.nevra() for p in s.freeze()] == [
+        assert [nevra(p) for p in s.freeze()] == [
             "a-1-1.i686",
             "a-1-1.x86_64",
             "b-1-1.x86_64",

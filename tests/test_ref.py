@@ -19,14 +19,14 @@ from errata_tpl.values import ref
 )
 def test_string_forms(text, name, version, arch):
     r = ref.parse(text)
-    assert (r.name, None if r.version is None else str(r.version), r.arch) == (name, version, arch)
+    assert (r.name, None if r.evr is None else str(r.evr), r.arch) == (name, version, arch)
 
 
 def test_mapping_form():
     r = ref.parse({"name": "jdk", "version": "11.0.20-fcs", "arch": "x86_64"})
     assert str(r) == "jdk-11.0.20-fcs.x86_64"
-    assert ref.parse({"name": "jdk"}).version is None
-    assert str(ref.parse({"name": "x", "version": 5}).version) == "5"
+    assert ref.parse({"name": "jdk"}).evr is None
+    assert str(ref.parse({"name": "x", "version": 5}).evr) == "5"
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,14 @@ def site(tmp_path: Path) -> Site:
     return Site(tmp_path / "root")
 
 
+def test_an_entry_of_the_same_version_is_not_a_change(site):
+    """The profile's 0:5.1-1.el9 is the base's 5.1-1.el9: the base keeps it, no change counted."""
+    site.write("errata/el9-x86_64/20261001.yaml", profile("20261001", "bash 0:5.1-1.el9 x86_64"))
+    r, _ = site.resolve()
+    assert site.versions()["bash"] == ["5.1-1.el9<os>"]
+    assert r.changed_by_errata == 0
+
+
 class TestErrataChoice:
     def test_default_by_os_version(self, site):
         r, _ = site.resolve()

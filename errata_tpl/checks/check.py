@@ -23,6 +23,8 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.mirror.modules import Modules
 from errata_tpl.resolve.pkgset import Pkg
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values.package import Package, nevra
 
 # dnf's default installonlypkgs (dnf/const.py INSTALLONLYPKGS, the same in dnf 4 and dnf5):
 # provides, and a package provides its own name.
@@ -73,7 +75,7 @@ class Repositories:
         self.dirs = list(dirs)
         self._primaries = [_primary(d) for d in self.dirs]
         self._pools: dict[str, Any] = {}
-        self._index: dict[str, dict[tuple[str, str, str], Any]] = {}
+        self._index: dict[str, dict[Package, Any]] = {}
         self._hidden: dict[tuple[str, frozenset[tuple[str, str]]], dict[int, str]] = {}
 
     @functools.cached_property
@@ -98,15 +100,17 @@ class Repositories:
         pool.set_considered_list([s.id for s in pool.solvables_iter() if s.id not in hidden])
         return hidden
 
-    def by_nevra(self, arch: str) -> dict[tuple[str, str, str], Any]:
-        """(name, evr, arch) -> solvable, for exact lookups without parsing a selection."""
+    def by_package(self, arch: str) -> dict[Package, Any]:
+        """Package -> solvable (rpm's equality of versions), for exact lookups without
+        parsing a selection."""
         index = self._index.get(arch)
         if index is None:
             index = {}
             for s in self.pool(arch).solvables_iter():
-                index.setdefault((s.name, s.evr, s.arch), s)
-                if s.evr.startswith("0:"):
-                    index.setdefault((s.name, s.evr[2:], s.arch), s)
+                try:
+                    index.setdefault(Package(s.name, evrmod.parse(s.evr), s.arch), s)
+                except UserError:
+                    continue  # a version errata-tpl cannot read: found by a selection, if listed
             self._index[arch] = index
         return index
 
@@ -127,10 +131,6 @@ class Repositories:
             pool.createwhatprovides()
             self._pools[arch] = pool
         return pool
-
-
-def _spec(p: Pkg) -> str:
-    return p.nevra()
 
 
 def _newest(pool: Any, solvables: Iterable[Any]) -> Any | None:
@@ -193,14 +193,14 @@ def solve(
     import solv
 
     pool = repos.pool(arch)
-    exact = repos.by_nevra(arch)
+    exact = repos.by_package(arch)
     jobs = installonly_jobs(pool, installonly)
     problems: list[Problem] = []
     listed: set[str] = set()
     active = repos.modules.active(modules or {}) if repos.modules is not None else None
     hidden = repos.hide_for(arch, active) if active is not None else {}
     for p in packages:
-        hit = exact.get((p.name, str(p.evr), p.arch)) if p.evr is not None and p.arch is not None else None
+        hit = exact.get(p.package()) if p.evr is not None and p.arch is not None else None
         if hit is not None and hit.id in hidden:
             # dnf: "All matches were filtered out by modular filtering for argument"
             assert active is not None
@@ -211,7 +211,7 @@ def solve(
             jobs.append(pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id))
             continue
         if p.evr is not None:
-            sel = pool.select(_spec(p), solv.Selection.SELECTION_CANON)
+            sel = pool.select(nevra(p), solv.Selection.SELECTION_CANON)
         elif p.arch is not None:
             sel = pool.select(f"{p.name}.{p.arch}", solv.Selection.SELECTION_NAME | solv.Selection.SELECTION_DOTARCH)
         else:
@@ -223,7 +223,7 @@ def solve(
             others = pool.select(p.name, solv.Selection.SELECTION_NAME).solvables()
             best = _newest(pool, [s for s in others if p.arch is None or s.arch == p.arch])
             problems.append(
-                Problem(f"{_spec(p)} is in no repository", _repl(best) if best is not None else {"del": p.name})
+                Problem(f"{nevra(p)} is in no repository", _repl(best) if best is not None else {"del": p.name})
             )
             continue
         listed.add(p.name)

@@ -5,19 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from errata_tpl.mirror.advisories import Advisory, cves, unique
-from errata_tpl.values import evr as evrmod
+from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import Package
 
 KINDS = ("upgraded", "downgraded", "added", "removed")
-
-
-@dataclass(frozen=True)
-class Item:
-    name: str
-    arch: str | None
-    version: str | None  # None: any version
 
 
 @dataclass(frozen=True)
@@ -25,12 +19,13 @@ class Change:
     kind: str
     name: str
     arch: str | None
-    old: str | None
-    new: str | None
+    old: EVR | None  # None: any version, or none (added)
+    new: EVR | None
     advisories: tuple[Advisory, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "arch": self.arch, "from": self.old, "to": self.new}
+        old, new = (None if v is None else str(v) for v in (self.old, self.new))
+        d: dict[str, Any] = {"name": self.name, "arch": self.arch, "from": old, "to": new}
         if self.advisories:
             d["advisories"] = [a.as_dict() for a in self.advisories]
             d["cves"] = cves(self.advisories)
@@ -43,14 +38,14 @@ class KernelChange:
 
     name: str
     arch: str | None
-    added: tuple[tuple[str, tuple[Advisory, ...]], ...]  # newest first, with the advisories that ship it
-    removed: tuple[str, ...]
-    kept: tuple[str, ...]
+    added: tuple[tuple[EVR, tuple[Advisory, ...]], ...]  # newest first, with the advisories that ship it
+    removed: tuple[EVR, ...]
+    kept: tuple[EVR, ...]
 
     def as_dict(self) -> dict[str, Any]:
         added = []
         for version, advs in self.added:
-            d: dict[str, Any] = {"version": version}
+            d: dict[str, Any] = {"version": str(version)}
             if advs:
                 d["advisories"] = [a.as_dict() for a in advs]
                 d["cves"] = cves(advs)
@@ -59,8 +54,8 @@ class KernelChange:
             "name": self.name,
             "arch": self.arch,
             "added": added,
-            "removed": list(self.removed),
-            "kept": list(self.kept),
+            "removed": [str(v) for v in self.removed],
+            "kept": [str(v) for v in self.kept],
         }
 
 
@@ -90,24 +85,24 @@ class Diff:
         return out
 
 
-def _key(v: str | None) -> Any:
-    return evrmod.sort_key(evrmod.parse(v)) if v is not None else evrmod.sort_key(evrmod.EVR(None, ""))
+def _key(v: EVR | None) -> tuple[Any, ...]:
+    return (0,) if v is None else (1, v)
 
 
-AdvisoryMap = Mapping[tuple[str, Optional[str], Optional[str]], tuple[Advisory, ...]]
+AdvisoryMap = Mapping[Package, tuple[Advisory, ...]]
 
 
 def compare_kernels(
-    a: Iterable[Item], b: Iterable[Item], advisories: AdvisoryMap | None = None
+    a: Iterable[Package], b: Iterable[Package], advisories: AdvisoryMap | None = None
 ) -> tuple[KernelChange, ...]:
     """Per kernel package (name, arch): the versions added, removed and kept, newest first;
     only packages where something was added or removed."""
-    left: dict[tuple[str, str | None], set[str]] = {}
-    right: dict[tuple[str, str | None], set[str]] = {}
+    left: dict[tuple[str, str | None], set[EVR]] = {}
+    right: dict[tuple[str, str | None], set[EVR]] = {}
     for side, items in ((left, a), (right, b)):
         for i in items:
-            if i.version is not None:
-                side.setdefault((i.name, i.arch), set()).add(i.version)
+            if i.evr is not None:
+                side.setdefault((i.name, i.arch), set()).add(i.evr)
     adv = advisories or {}
     out = []
     for key in sorted(set(left) | set(right), key=lambda k: (k[0], k[1] or "")):
@@ -116,27 +111,28 @@ def compare_kernels(
             continue
         newest_first = functools.partial(sorted, key=_key, reverse=True)
         name, arch = key
-        added = tuple((v, adv.get((name, arch, v), ())) for v in newest_first(new - old))
+        added = tuple((v, adv.get(Package(name, v, arch), ())) for v in newest_first(new - old))
         out.append(KernelChange(name, arch, added, tuple(newest_first(old - new)), tuple(newest_first(old & new))))
     return tuple(out)
 
 
 def compare(
     a_label: str,
-    a: Iterable[Item],
+    a: Iterable[Package],
     b_label: str,
-    b: Iterable[Item],
+    b: Iterable[Package],
     advisories: AdvisoryMap | None = None,
-    kernels: tuple[Iterable[Item], Iterable[Item]] | None = None,
+    kernels: tuple[Iterable[Package], Iterable[Package]] | None = None,
 ) -> Diff:
     """Per (name, arch): one version each side is an upgrade or a downgrade; other
     differences (versions of a multi package, a name on one side only) are added or removed.
-    ``kernels``: two profiles' kernels: lists, compared version by version."""
-    left: dict[tuple[str, str | None], set[str | None]] = {}
-    right: dict[tuple[str, str | None], set[str | None]] = {}
+    ``kernels``: two profiles' kernels: lists, compared version by version. Versions
+    are equal as rpm says (``0:1-1`` is ``1-1``)."""
+    left: dict[tuple[str, str | None], set[EVR | None]] = {}
+    right: dict[tuple[str, str | None], set[EVR | None]] = {}
     for side, items in ((left, a), (right, b)):
         for i in items:
-            side.setdefault((i.name, i.arch), set()).add(i.version)
+            side.setdefault((i.name, i.arch), set()).add(i.evr)
     adv = advisories or {}
     changes: list[Change] = []
     for key in sorted(set(left) | set(right), key=lambda k: (k[0], k[1] or "")):
@@ -149,11 +145,11 @@ def compare(
             if o is None or n is None:  # "any version" pinned, or a pin let go: not an order
                 kind = "upgraded" if o is None else "downgraded"
             else:
-                kind = "upgraded" if evrmod.compare(evrmod.parse(n), evrmod.parse(o)) > 0 else "downgraded"
-            changes.append(Change(kind, name, arch, o, n, unique(adv.get((name, arch, n), ()))))
+                kind = "upgraded" if n > o else "downgraded"
+            changes.append(Change(kind, name, arch, o, n, unique(adv.get(Package(name, n, arch), ()))))
             continue
         for v in sorted(new - old, key=_key):
-            changes.append(Change("added", name, arch, None, v, unique(adv.get((name, arch, v), ()))))
+            changes.append(Change("added", name, arch, None, v, unique(adv.get(Package(name, v, arch), ()))))
         for v in sorted(old - new, key=_key):
             changes.append(Change("removed", name, arch, v, None))
     kernel_changes = compare_kernels(*kernels, advisories) if kernels is not None else ()
@@ -194,7 +190,7 @@ def text(d: Diff) -> str:
         parts = [f"added {v}" + (f"  {_advisories_text(advs)}" if advs else "") for v, advs in k.added]
         parts += [f"removed {v}" for v in k.removed]
         if k.kept:
-            parts.append(f"kept {', '.join(k.kept)}")
+            parts.append(f"kept {', '.join(str(v) for v in k.kept)}")
         lines.append(f"{'kernel':<10}  {what}  " + "; ".join(parts))
     summary = f"{len(d.changes)} changes: " + ", ".join(f"{n} {k}" for k, n in d.counts().items())
     if d.kernels:

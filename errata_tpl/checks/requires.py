@@ -17,6 +17,8 @@ from typing import Any
 
 from errata_tpl.checks.check import Repositories
 from errata_tpl.errors import UserError
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values.package import Package
 
 NameArch = tuple[str, str]
 
@@ -50,11 +52,11 @@ def unmet(
     import solv
 
     pool = repos.pool(arch)
-    exact = repos.by_nevra(arch)
+    exact = repos.by_package(arch)
     pinned = dict(pins)
     queue = []
     for name, evr, a in builds:
-        s = exact.get((name, evr, a))
+        s = exact.get(Package(name, evrmod.parse(evr), a))
         if s is None:
             dirs = ", ".join(str(d) for d in repos.dirs)
             raise UserError(f"{name}-{evr}.{a}: not in the repositories' metadata ({dirs}); is repodata/ current?")
@@ -77,7 +79,7 @@ def unmet(
                 continue  # met; or nothing provides it at all (check reports that)
             best = max(providers, key=_newest)
             key = (best.name, best.arch)
-            old = exact.get((best.name, pinned[key], best.arch))
+            old = exact.get(Package(best.name, evrmod.parse(pinned[key]), best.arch))
             if old is not None and best.evrcmp(old) < 0:
                 warnings.append(
                     f"{_nevra(s)} requires {dep}: only older builds than {best.name}-{pinned[key]}.{best.arch} "

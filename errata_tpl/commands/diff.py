@@ -3,63 +3,59 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from errata_tpl.checks import diff as diffmod
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory
-from errata_tpl.output import render
 from errata_tpl.profile.profile import Profile, source_profile
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.resolve.resolver import Resolved, Resolver
 from errata_tpl.site.tree import Tree
-from errata_tpl.values import names
+from errata_tpl.values import names, ref
+from errata_tpl.values.package import Package
 
 # --- diff -----------------------------------------------------------------------------------
 
-AdvisoryIndex = dict[tuple[str, Optional[str], Optional[str]], tuple[Advisory, ...]]
+AdvisoryIndex = dict[Package, tuple[Advisory, ...]]
+Side = tuple[list[Package], AdvisoryIndex]
 
 
-def _profile_items(p: Profile) -> tuple[list[diffmod.Item], AdvisoryIndex]:
-    items = [diffmod.Item(e.name, e.arch, str(e.evr)) for e in p.packages]
-    advs = {(e.name, e.arch, str(e.evr)): e.advisories for e in (*p.packages, *p.kernels) if e.advisories}
-    return items, advs
+def _profile_items(p: Profile) -> Side:
+    return list(p.packages), {e.package(): e.advisories for e in (*p.packages, *p.kernels) if e.advisories}
 
 
-def _kernel_items(p: Profile) -> list[diffmod.Item]:
-    return [diffmod.Item(e.name, e.arch, str(e.evr)) for e in p.kernels]
-
-
-def _resolved_items(
-    tree: Tree, os_id: str, errata: str | None, packages: list[dict]
-) -> tuple[list[diffmod.Item], AdvisoryIndex]:
-    """A resolved list's items; advisories from the profile each version came from."""
-    items, advs = [], {}
-    for p in packages:
-        key = (p["name"], p["arch"], p["version"])
-        items.append(diffmod.Item(*key))
-        entry = tree.entry(os_id, source_profile(str(p.get("from") or ""), errata), *key)
+def _resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[tuple[Package, str]]) -> Side:
+    """A resolved list's packages; advisories from the profile each version came from."""
+    advs = {}
+    for p, source in packages:
+        entry = tree.entry(os_id, source_profile(source, errata), p)
         if entry is not None and entry.advisories:
-            advs[key] = entry.advisories
-    return items, advs
+            advs[p.package()] = entry.advisories
+    return [p for p, _ in packages], advs
 
 
-def _items_of_file(tree: Tree, path: Path) -> tuple[list[diffmod.Item], AdvisoryIndex, list[diffmod.Item] | None]:
-    """A file's items, advisories and (for a profile) its kernels."""
+def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex, list[Package] | None]:
+    """A file's packages, advisories and (for a profile) its kernels."""
     data = yamlio.load_file(path)  # JSON is YAML too
     if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
+        packages = []
         for i, p in enumerate(data["packages"]):
             if not (isinstance(p, dict) and {"name", "version", "arch"} <= set(p)):
                 raise UserError(f"{path}: packages[{i}]: expected name, version and arch")
+            try:
+                pkg = ref.parse({k: p[k] for k in ("name", "version", "arch") if p[k] is not None})
+            except UserError as e:
+                raise e.located(f"{path}: packages[{i}]") from None
+            packages.append((pkg, str(p.get("from") or "")))
         errata = data.get("errata") if isinstance(data.get("errata"), str) else None
-        return (*_resolved_items(tree, str(data.get("os")), errata, data["packages"]), None)
+        return (*_resolved_items(tree, str(data.get("os")), errata, packages), None)
     prof = profile_from_data(data, str(path))
-    return (*_profile_items(prof), _kernel_items(prof))
+    return (*_profile_items(prof), list(prof.kernels))
 
 
-def resolved_to_items(tree: Tree, r: Resolved) -> tuple[list[diffmod.Item], AdvisoryIndex]:
-    return _resolved_items(tree, r.os, r.errata, render.data(r)["packages"])
+def resolved_to_items(tree: Tree, r: Resolved) -> Side:
+    return _resolved_items(tree, r.os, r.errata, [(p, p.source) for p in r.packages])
 
 
 def diff(
@@ -95,7 +91,7 @@ def diff(
             prof = tree.profile(names.os_id(os_id), names.profile(arg))
             if prof is None:
                 raise UserError(f"no profile {arg} for {os_id} ({tree.profile_rel(os_id, arg)})")
-            sides.append((*_profile_items(prof), _kernel_items(prof)))
+            sides.append((*_profile_items(prof), list(prof.kernels)))
         else:
             raise UserError(f"{arg}: no such file (for a profile name, give --os)")
     (ia, aa, ka), (ib, ab, kb) = sides

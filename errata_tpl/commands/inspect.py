@@ -10,9 +10,9 @@ from errata_tpl.resolve.kernelonly import BASE_SOURCES
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.resolve.resolver import Resolved, Resolver
 from errata_tpl.site.tree import Tree
-from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values.kernel import is_kernel_name
+from errata_tpl.values.package import nevra
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:
@@ -24,23 +24,18 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
     lines += [f"  {e.text}" for e in events] or [f"  no step named {package}"]
     final = [p for p in r.packages if p.name == package]
     if final:
-        lines += [f"  result: {p.nevra()} (from {p.source}{', multi' if p.multi else ''})" for p in final]
+        lines += [f"  result: {nevra(p)} (from {p.source}{', multi' if p.multi else ''})" for p in final]
     else:
         lines.append(f"  result: {package} is not in the list of {r.node}")
     for p in final:
-        entry = tree.entry(
-            r.os, source_profile(p.source, r.errata), p.name, p.arch, None if p.evr is None else str(p.evr)
-        )
+        entry = tree.entry(r.os, source_profile(p.source, r.errata), p)
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     lines += _kernel_build(tree, r, package, final)
     newest = _newest_profile(tree, r.os)
-    for name_arch, (entry, _) in sorted(_missing(newest, r.packages).items()):
+    for name_arch, entry in sorted(_missing(newest, r.packages).items()):
         if name_arch[0] == package:
-            lines.append(
-                f"  missing: profile {newest.profile} has {entry.name}-{entry.evr}.{entry.arch}"
-                f" ({_describe(entry.advisories)})"
-            )
+            lines.append(f"  missing: profile {newest.profile} has {nevra(entry)} ({_describe(entry.advisories)})")
     return lines
 
 
@@ -85,7 +80,7 @@ def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
     return tree.profile(os_id, found[-1]) if found else None
 
 
-def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[str, str], tuple[Entry, Pkg]]:
+def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[str, str], Entry]:
     """Entries of the newest profile that carry CVEs and are newer than the newest
     version the node has of that name and arch (kernels too: kept ones do not count)."""
     if newest is None:
@@ -93,21 +88,19 @@ def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[st
     have: dict[str, list[Pkg]] = {}
     for p in packages:
         have.setdefault(p.name, []).append(p)
-    out = {}
+    out: dict[tuple[str, str], Entry] = {}
     for e in (*newest.packages, *newest.kernels):
         if (e.name, e.arch) in out or not cves(e.advisories):
             continue  # kernels come newest first: the first entry of a name decides
-        mine = [p for p in have.get(e.name, ()) if p.arch in (e.arch, None) and p.evr is not None]
-        if mine:
-            top = max(mine, key=lambda p: evrmod.sort_key(p.evr))
-            if evrmod.compare(top.evr, e.evr) < 0:
-                out[(e.name, e.arch)] = (e, top)
+        mine = [p.evr for p in have.get(e.name, ()) if p.arch in (e.arch, None) and p.evr is not None]
+        if mine and max(mine) < e.evr:
+            out[(e.name, e.arch)] = e
     return out
 
 
 def missing_cves(tree: Tree, r: Resolved) -> list[str]:
     """CVEs the newest profile of the node's OS fixes and the node's list does not have."""
-    return cves(a for e, _ in _missing(_newest_profile(tree, r.os), r.packages).values() for a in e.advisories)
+    return cves(a for e in _missing(_newest_profile(tree, r.os), r.packages).values() for a in e.advisories)
 
 
 STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed", "missing CVEs")

@@ -6,7 +6,10 @@ send them back pickled, and a tuple is the cheapest thing to build and send.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from errata_tpl.values.evr import EVR, Label
+from errata_tpl.values.package import Package, nevra
 
 
 class RpmInfo(NamedTuple):
@@ -25,22 +28,26 @@ class RpmInfo(NamedTuple):
     obsoletes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, path: str, facts: tuple) -> RpmInfo:
+    def of(cls, path: str, facts: tuple[Any, ...]) -> RpmInfo:
         """From ``path`` and the other fields, in order."""
         return tuple.__new__(cls, (path, *facts))  # _make, without its checks: a scan makes thousands
 
     @property
-    def facts(self) -> tuple:
+    def facts(self) -> tuple[Any, ...]:
         """Every field but the path (what ``of`` takes back)."""
         return self[1:]
 
     @property
-    def nevra(self) -> str:
-        e = f"{self.epoch}:" if self.epoch is not None else ""
-        return f"{self.name}-{e}{self.version}-{self.release}.{self.arch}"
+    def package(self) -> Package:
+        """The package value this file holds."""
+        return Package(self.name, EVR(self.epoch, self.version, self.release), self.arch)
 
     @property
-    def label(self) -> tuple[str | None, str, str]:
+    def nevra(self) -> str:
+        return nevra(self.package)
+
+    @property
+    def label(self) -> Label:
         """(epoch, version, release) as ``rpm.labelCompare`` takes it."""
         return (self.epoch, self.version, self.release)
 

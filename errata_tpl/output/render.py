@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,11 +12,7 @@ from errata_tpl.output.formats import EXTENSIONS, FORMATS  # noqa: F401 - re-exp
 from errata_tpl.profile.profile import Profile, dump_yaml
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.resolve.resolver import Resolved
-
-
-def pan_string(value: Any) -> str:
-    """A pan single-quoted string ('' stands for a quote)."""
-    return "'" + str(value).replace("'", "''") + "'"
+from errata_tpl.values import package as notation
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,7 +28,8 @@ def env() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    e.filters["pan"] = pan_string
+    e.filters["pan"] = notation.pan_string
+    e.globals.update(dnf=notation.dnf, versionlock=notation.versionlock, pan=notation.pan)
     e.filters["yq"] = yamlio.value
     return e
 
@@ -49,9 +45,9 @@ def profile_text(p: Profile, fmt: str) -> str:
             os=p.os,
             generated=p.generated,
             source=p.source,
-            packages=[e.as_dict() for e in p.packages],
-            kernels=[e.as_dict() for e in p.kernels],
-            kernel_named=[e.as_dict() for e in p.kernel_named],
+            packages=p.packages,
+            kernels=p.kernels,
+            kernel_named=p.kernel_named,
         )
     )
 
@@ -114,15 +110,6 @@ def _json(head: dict[str, Any], lines: list[str]) -> str:
 _LINE_FORMATS = {"yaml": (_yaml_line, _yaml), "json": (_json_line, _json)}
 
 
-def spec(p: Mapping[str, Any], epoch0: bool = False) -> str:
-    """``N-[E:]V-R.A`` as dnf takes it; what is unknown is left out."""
-    s = p["name"]
-    if p["version"] is not None:
-        v = p["version"]
-        s += f"-{v}" if not epoch0 or ":" in v else f"-0:{v}"
-    return s if p["arch"] is None else f"{s}.{p['arch']}"
-
-
 class Renderer:
     def __init__(self, fmt: str, user_template: str | None = None, template_name: str = "--template") -> None:
         self.fmt = fmt
@@ -163,15 +150,13 @@ class Renderer:
             doc_template = env().get_template(f"resolved.{self.fmt}.j2")
 
             def make_line(p: Pkg) -> str:
-                return line_template.render(p=package_dict(p), spec=spec)
+                return line_template.render(p=package_dict(p), pkg=p)
 
             def assemble(head: dict[str, Any], lines: list[str]) -> str:
                 # the whole list too: formats whose consumer needs more than a line per package
                 # (ansible's removals, salt's one state per kernel version, pan's kernel tree)
                 packages = [package_dict(p) for p in r.packages]
-                return doc_template.render(
-                    **head, packages_text="".join(lines), empty=not lines, spec=spec, packages=packages
-                )
+                return doc_template.render(**head, packages_text="".join(lines), empty=not lines, packages=packages)
 
         lines = []
         for p in r.packages:

@@ -121,10 +121,6 @@ def renames(entries: list[RpmInfo]) -> list[dict]:
     return found
 
 
-def _evr(p: RpmInfo) -> EVR:
-    return EVR(p.epoch, p.version, p.release)
-
-
 # The paths, among the builds given, whose whole file fails rpm's check (payload
 # digest, size): the I/O edge answers, the choice stays here.
 WholeFileCheck = Callable[[list[RpmInfo]], Collection[str]]
@@ -254,14 +250,19 @@ def build_profile(
     chosen = choose(binaries, check, _streams_of(modules) if modules is not None else None)
     warnings = chosen.warnings
     best = chosen.newest
-    entries = [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in best.values()]
+    entries = [
+        Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, _advisories_of(p, advisories)) for p in best.values()
+    ]
     modular = [
         _modular_entry(p, stream, modules, _advisories_of(p, advisories))
         for (_, _, stream), p in chosen.modular.items()
         if modules is not None
     ]
     kernel_entries = newest_first(
-        [Entry(p.name, _evr(p), p.arch, _advisories_of(p, advisories)) for p in chosen.kernels]
+        [
+            Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, _advisories_of(p, advisories))
+            for p in chosen.kernels
+        ]
     )
 
     # A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is
@@ -328,4 +329,4 @@ def _modular_entry(p: RpmInfo, stream: str, modules: Modules, advs: tuple[Adviso
     key = nevra_key(p.name, p.epoch, p.version, p.release, p.arch)
     builds: list[ModuleBuild] = [b for b in modules.builds_of(key) if b.stream_id == stream]
     newest = max(builds, key=lambda b: (b.version, b.context))
-    return Entry(p.name, _evr(p), p.arch, advs, stream, str(newest.version), newest.context)
+    return Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, advs, stream, str(newest.version), newest.context)

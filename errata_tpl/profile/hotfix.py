@@ -20,7 +20,6 @@ from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.rpminfo import RpmInfo
 from errata_tpl.profile.profile import Entry, entries
-from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 
 PREFIX = "hotfix-"
@@ -178,5 +177,5 @@ def load(path: Path, where: str) -> Hotfix:
 
 def sorted_items(items: Iterable[Item]) -> tuple[Item, ...]:
     """By name and arch, newest first: the order of the file."""
-    by_evr = sorted(items, key=lambda i: evrmod.sort_key(i.entry.evr), reverse=True)
+    by_evr = sorted(items, key=lambda i: i.entry.evr, reverse=True)
     return tuple(sorted(by_evr, key=lambda i: (i.entry.name, i.entry.arch)))

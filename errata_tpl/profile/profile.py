@@ -11,20 +11,48 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical_type, cves, unique
-from errata_tpl.values import evr as evrmod
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import Package
 
 
-@dataclass(frozen=True)
-class Entry:
-    name: str
+class Entry(Package):
+    """A profile entry: a package of known version and arch, and the advisories that ship it."""
+
+    __slots__ = ("advisories", "module", "module_context", "module_version")
     evr: EVR
     arch: str
-    advisories: tuple[Advisory, ...] = ()  # the advisories that ship this build
-    module: str | None = None  # NAME:STREAM of a modular build: it applies only where that stream is enabled
-    module_version: str | None = None  # the newest module build of that stream that ships it
-    module_context: str | None = None
+    module: str | None  # NAME:STREAM of a modular build: it applies only where that stream is enabled
+    module_version: str | None  # the newest module build of that stream that ships it
+    module_context: str | None
+
+    def __init__(
+        self,
+        name: str,
+        evr: EVR,
+        arch: str,
+        advisories: tuple[Advisory, ...] = (),
+        module: str | None = None,
+        module_version: str | None = None,
+        module_context: str | None = None,
+    ) -> None:
+        super().__init__(name, evr, arch)
+        self.advisories = advisories  # the advisories that ship this build
+        self.module = module
+        self.module_version = module_version
+        self.module_context = module_context
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return (
+            self.same_package(other)
+            and self.advisories == other.advisories
+            and (self.module, self.module_version, self.module_context)
+            == (other.module, other.module_version, other.module_context)
+        )
+
+    __hash__ = Package.__hash__
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "version": str(self.evr), "arch": self.arch}
@@ -55,8 +83,8 @@ class Profile:
     modular: tuple[Entry, ...] = ()
 
     @functools.cached_property
-    def _by_nevra(self) -> dict[tuple[str, str, str], Entry]:
-        return {(e.name, e.arch, str(e.evr)): e for e in (*self.modular, *self.packages, *self.kernels)}
+    def _by_package(self) -> dict[Package, Entry]:
+        return {Package(e.name, e.evr, e.arch): e for e in (*self.modular, *self.packages, *self.kernels)}
 
     def module_defaults(self) -> dict[str, str]:
         """module -> the default stream the mirror's metadata gives it."""
@@ -77,11 +105,11 @@ class Profile:
         plain = {e.name for e in self.packages}
         return frozenset(e.name for e in self.kernels if e.name not in plain)
 
-    def find(self, name: str, arch: str | None, version: str | None) -> Entry | None:
-        """The entry (a package or a kernel) of exactly this name, arch and version."""
-        if arch is None or version is None:
+    def find(self, p: Package) -> Entry | None:
+        """The entry (a package or a kernel) of this name, arch and version (rpm's equality)."""
+        if p.arch is None or p.evr is None:
             return None
-        return self._by_nevra.get((name, arch, version))
+        return self._by_package.get(Package(p.name, p.evr, p.arch))
 
 
 def source_profile(source: str, errata: str | None) -> str | None:
@@ -169,11 +197,11 @@ def entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
             if (key == "modular") != (module[0] is not None):
                 raise UserError("'module: NAME:STREAM' belongs to the entries of 'modular', and only there")
             r = refmod.parse(item)
-            if r.version is None or r.arch is None:
+            if r.evr is None or r.arch is None:
                 raise UserError("a profile entry needs name, version and arch")
         except UserError as e:
             raise UserError(f"{where}: {key}[{i}]: {e}") from None
-        out.append(Entry(r.name, r.version, r.arch, advs, *module))
+        out.append(Entry(r.name, r.evr, r.arch, advs, *module))
     return tuple(out)
 
 
@@ -238,5 +266,5 @@ def load(path: Path, where: str | None = None) -> Profile:
 
 def newest_first(entries: list[Entry]) -> list[Entry]:
     """By name and arch, newest version first within each (the ``kernels`` order)."""
-    by_evr = sorted(entries, key=lambda e: evrmod.sort_key(e.evr), reverse=True)
+    by_evr = sorted(entries, key=lambda e: e.evr, reverse=True)
     return sorted(by_evr, key=lambda e: (e.name, e.arch))  # stable: keeps newest first

@@ -8,26 +8,39 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from errata_tpl.errors import UserError
-from errata_tpl.values import evr as evrmod
 from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import Package, nevra
 
 
-@dataclass(frozen=True)
-class Pkg:
-    name: str
-    evr: EVR | None
-    arch: str | None
-    source: str  # the layer that set the version: os, site, node, errata:<p>, kernel, ...
-    multi: bool = False
+class Pkg(Package):
+    """A package in a node's list, with the layer that set its version."""
 
-    def nevra(self) -> str:
-        s = self.name
-        if self.evr is not None:
-            s += f"-{self.evr}"
-        return s if self.arch is None else f"{s}.{self.arch}"
+    __slots__ = ("multi", "source")
+
+    def __init__(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
+        super().__init__(name, evr, arch)
+        self.source = source  # os, site, cluster, node, errata:<p>, fix:<p>, kernel, keep-kernel, clone:<ref>
+        self.multi = multi
+
+    def but(self, *, source: str | None = None, multi: bool | None = None) -> Pkg:
+        """The same package with another source or multi flag."""
+        return Pkg(
+            self.name,
+            self.evr,
+            self.arch,
+            self.source if source is None else source,
+            self.multi if multi is None else multi,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pkg):
+            return NotImplemented
+        return self.same_package(other) and self.source == other.source and self.multi == other.multi
+
+    __hash__ = Package.__hash__
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,6 @@ class Event:
     name: str
     step: str
     text: str
-
-
-def sort_key(p: Pkg) -> tuple:
-    # an entry of any version sorts first; rpm compares only real versions
-    return (p.name, p.arch or "", (0,) if p.evr is None else (1, evrmod.sort_key(p.evr)))
 
 
 def _show(evr: EVR | None) -> str:
@@ -99,7 +107,7 @@ class PackageSet:
 
     def _entries(self, name: str) -> list[Pkg]:
         entries = self._by_name.get(name, [])
-        return entries if len(entries) < 2 else sorted(entries, key=sort_key)
+        return entries if len(entries) < 2 else sorted(entries, key=Package.sort_key)
 
     def freeze(self) -> tuple[Pkg, ...]:
         """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
@@ -133,17 +141,17 @@ class PackageSet:
         if not old:  # the common case: a name first listed
             self._by_name[p.name] = [p]
             self._dirty.add(p.name)
-            self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
+            self.note(p.name, p.source, lambda: f"{p.source} lists {nevra(p)}")
             return
         gone = [o for o in old if p.arch is None or o.arch is None or o.arch == p.arch]
         keep = [o for o in old if o not in gone]
         self._set(p.name, [*keep, p])
         if gone:
             self.note(
-                p.name, p.source, lambda: f"{p.source} sets {p.nevra()} (replaces {', '.join(g.nevra() for g in gone)})"
+                p.name, p.source, lambda: f"{p.source} sets {nevra(p)} (replaces {', '.join(nevra(g) for g in gone)})"
             )
         else:
-            self.note(p.name, p.source, lambda: f"{p.source} lists {p.nevra()}")
+            self.note(p.name, p.source, lambda: f"{p.source} lists {nevra(p)}")
 
     # --- the four actions -------------------------------------------------------------
 
@@ -159,14 +167,14 @@ class PackageSet:
                 name, source, lambda: f"{source}: {name}-{evr}.{arch} not applied: {name} is not listed at {arch}"
             )
             return False
-        newer = [o for o in hit if o.evr is not None and evrmod.compare(o.evr, evr) > 0]
+        newer = [o for o in hit if o.evr is not None and o.evr > evr]
         if newer:
             self.note(
                 name,
                 source,
                 lambda: (
                     f"{source}: {name}-{evr}.{arch} not applied: "
-                    f"{newer[0].nevra()} (from {newer[0].source}) is newer and stays"
+                    f"{nevra(newer[0])} (from {newer[0].source}) is newer and stays"
                 ),
             )
             return False
@@ -175,9 +183,7 @@ class PackageSet:
             return False
         new = Pkg(name, evr, arch, source, multi=any(o.multi for o in hit))
         self._set(name, [o for o in old if o not in hit] + [new])
-        self.note(
-            name, source, lambda: f"{source}: {', '.join(h.nevra() for h in hit)} -> {new.nevra()} (replace-only)"
-        )
+        self.note(name, source, lambda: f"{source}: {', '.join(nevra(h) for h in hit)} -> {nevra(new)} (replace-only)")
         return True
 
     def repl(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
@@ -187,8 +193,8 @@ class PackageSet:
         gone = [o for o in old if arch is None or o.arch is None or o.arch == arch]
         new = Pkg(name, evr, arch, source, multi)
         self._set(name, [o for o in old if o not in gone] + [new])
-        was = f" (was {', '.join(g.nevra() for g in gone)})" if gone else " (added)"
-        self.note(name, source, lambda: f"{source}: repl {new.nevra()}{was}")
+        was = f" (was {', '.join(nevra(g) for g in gone)})" if gone else " (added)"
+        self.note(name, source, lambda: f"{source}: repl {nevra(new)}{was}")
 
     def add(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
         """pkg_add: a different version already there is an error unless ``multi``."""
@@ -196,23 +202,23 @@ class PackageSet:
         same_arch = [o for o in old if arch is None or o.arch is None or o.arch == arch]
         if any(o.evr == evr and o.arch == arch for o in same_arch):
             if multi:  # the same version asked for again as multi: mark it so
-                self._set(name, [replace(o, multi=True) if o.evr == evr and o.arch == arch else o for o in old])
-            self.note(name, source, lambda: f"{source}: add {Pkg(name, evr, arch, source).nevra()}: already there")
+                self._set(name, [o.but(multi=True) if o.evr == evr and o.arch == arch else o for o in old])
+            self.note(name, source, lambda: f"{source}: add {nevra(Package(name, evr, arch))}: already there")
             return
         clash = [o for o in same_arch if o.evr is not None and evr is not None]
         if clash and not multi:
             c = clash[0]
             raise UserError(
-                f"conflicting add of {Pkg(name, evr, arch, source).nevra()} ({source}): "
-                f"{c.nevra()} is already set by {c.source}; use multi: true to keep both, or repl"
+                f"conflicting add of {nevra(Package(name, evr, arch))} ({source}): "
+                f"{nevra(c)} is already set by {c.source}; use multi: true to keep both, or repl"
             )
         # An entry of any version is satisfied by a concrete one: it goes.
         keep = [o for o in old if not (o in same_arch and (o.evr is None or evr is None) and not multi)]
         if multi:
-            keep = [replace(o, multi=True) if o in same_arch else o for o in keep]
+            keep = [o.but(multi=True) if o in same_arch else o for o in keep]
         new = Pkg(name, evr, arch, source, multi)
         self._set(name, [*keep, new])
-        self.note(name, source, lambda: f"{source}: add {new.nevra()}{' (multi)' if multi else ''}")
+        self.note(name, source, lambda: f"{source}: add {nevra(new)}{' (multi)' if multi else ''}")
 
     def delete(self, name: str, evr: EVR | None, arch: str | None, source: str) -> None:
         """pkg_del: the package, that version, or that arch; absent is a no-op."""
@@ -220,6 +226,6 @@ class PackageSet:
         gone = [o for o in old if (evr is None or o.evr == evr) and (arch is None or o.arch == arch)]
         self._set(name, [o for o in old if o not in gone])
         if gone:
-            self.note(name, source, lambda: f"{source}: del {', '.join(g.nevra() for g in gone)}")
+            self.note(name, source, lambda: f"{source}: del {', '.join(nevra(g) for g in gone)}")
         else:
             self.note(name, source, lambda: f"{source}: del {name}: not present, nothing to do")

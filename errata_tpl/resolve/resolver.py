@@ -23,6 +23,7 @@ from errata_tpl.site.tree import OsConfig, Tree
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
+from errata_tpl.values.package import Package
 
 DEFAULT_SUFFIX = {"init": "-init", "fix": "-fix"}
 DEFAULT_INSTALLONLY_LIMIT = 3
@@ -133,7 +134,7 @@ class Resolver:
                 base,
                 node=node,
                 clone=ref,
-                packages=tuple(replace(p, source=tag) for p in base.packages),
+                packages=tuple(p.but(source=tag) for p in base.packages),
                 notes=(f"packages cloned from {ref} ({where} key 'clone')", *base.notes),
             )
         else:
@@ -293,17 +294,17 @@ class Resolver:
                 None if _templated(item) else self._render_ref(item, {}, f"{where}: packages[{i}]")
                 for i, item in enumerate(items)
             ]
-            cached = (items, [None if r is None else Pkg(r.name, r.version, r.arch, label) for r in static])
+            cached = (items, [None if r is None else Pkg(r.name, r.evr, r.arch, label) for r in static])
             self._layers[id(items)] = cached
         out = []
         for i, (item, p) in enumerate(zip(items, cached[1])):
             if p is None:
                 r = self._render_ref(item, variables, f"{where}: packages[{i}]")
-                p = Pkg(r.name, r.version, r.arch, label)
+                p = Pkg(r.name, r.evr, r.arch, label)
             out.append(p)
         return out
 
-    def _render_ref(self, item: Any, variables: Mapping[str, Any], what: str) -> refmod.PkgRef:
+    def _render_ref(self, item: Any, variables: Mapping[str, Any], what: str) -> Package:
         try:
             return refmod.parse(templating.render_value(item, variables, what))
         except UserError as e:
@@ -487,7 +488,7 @@ class Resolver:
         mvars = {**variables, "kernel_version": version}
         for i, item in enumerate(k.modules):
             r = self._render_ref(item, mvars, f"{osc.where}: kernel.modules[{i}]")
-            pset.add(r.name, r.version, r.arch or k.arch, source, multi=True)
+            pset.add(r.name, r.evr, r.arch or k.arch, source, multi=True)
 
     def _keep_kernels(
         self, pset: PackageSet, osc: OsConfig, variables: Mapping[str, Any], kept: tuple[str, ...]
@@ -541,15 +542,15 @@ class Resolver:
             r = self._render_ref(action[verb], variables, f"{what}: key '{verb}'")
             try:
                 if verb == "ronly":
-                    if r.version is None or r.arch is None:
+                    if r.evr is None or r.arch is None:
                         raise UserError("ronly needs name, version and arch")
-                    pset.ronly(r.name, r.version, r.arch, source)
+                    pset.ronly(r.name, r.evr, r.arch, source)
                 elif verb == "repl":
-                    pset.repl(r.name, r.version, r.arch, source)
+                    pset.repl(r.name, r.evr, r.arch, source)
                 elif verb == "add":
-                    pset.add(r.name, r.version, r.arch, source, multi=bool(action.get("multi", False)))
+                    pset.add(r.name, r.evr, r.arch, source, multi=bool(action.get("multi", False)))
                 else:
-                    pset.delete(r.name, r.version, r.arch, source)
+                    pset.delete(r.name, r.evr, r.arch, source)
             except UserError as e:
                 raise e.located(f"{what}: key '{verb}'") from None
 

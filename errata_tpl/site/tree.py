@@ -18,6 +18,7 @@ from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.site import schema
 from errata_tpl.values import names
+from errata_tpl.values.package import Package
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class Tree:
         data = yamlio.load_file_cached(self.root / rel, rel, cache_dir(self.root, "parsed"))
         return profile_from_data(data, rel)
 
-    def entry(self, os_id: str, profile: str | None, name: str, arch: str | None, version: str | None) -> Entry | None:
+    def entry(self, os_id: str, profile: str | None, p: Package) -> Entry | None:
         """The entry of that version in that profile of the os, if both exist."""
         if profile is None:
             return None
@@ -185,7 +186,7 @@ class Tree:
             prof = self.profile(os_id, profile)
         except UserError:
             return None
-        return prof.find(name, arch, version) if prof is not None else None
+        return prof.find(p) if prof is not None else None
 
     def profiles(self, os_id: str) -> list[str]:
         d = self.root / "errata" / os_id

@@ -1,7 +1,9 @@
 """Epoch:version-release values: parse, format, compare.
 
-Comparison is rpm's own (``rpm.labelCompare``); this module never orders
-versions by itself.
+Order and equality are rpm's own (``rpm.labelCompare``): ``0:1.0-1`` equals
+``1.0-1``, ``1.01`` equals ``1.1``. This module never orders two different
+versions by itself; it only keeps, per value, a key that rpm-equal versions
+share (for ``hash`` and to skip rpm when two versions cannot be equal).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any, Optional
 
 from errata_tpl.errors import UserError
 
@@ -17,26 +19,82 @@ from errata_tpl.errors import UserError
 # whitespace, '-' inside V or R (it separates them) and an empty part.
 _PART = r"[^\s:\-]+"
 _EVR_RE = re.compile(rf"^(?:(?P<epoch>\d+):)?(?P<version>{_PART})(?:-(?P<release>{_PART}))?$")
+# The pieces rpmvercmp compares (ASCII digits, ASCII letters, '~', '^'); everything
+# else separates them. Equal versions have equal pieces, numbers without leading zeros.
+_PIECE = re.compile(r"[0-9]+|[A-Za-z]+|~|\^")
+
+Label = tuple[Optional[str], str, Optional[str]]
 
 
-@dataclass(frozen=True)
+def _pieces(text: str) -> tuple[str, ...]:
+    return tuple(p.lstrip("0") if p[0].isdigit() else p for p in _PIECE.findall(text))
+
+
+@functools.lru_cache(maxsize=1)
+def label_compare() -> Callable[[Label, Label], int]:
+    """``rpm.labelCompare`` over (epoch, version, release) tuples."""
+    import rpm  # on first use: a run that compares nothing does not load librpm
+
+    compare: Callable[[Label, Label], int] = rpm.labelCompare
+    return compare
+
+
+@functools.total_ordering
 class EVR:
-    epoch: str | None
-    version: str
-    release: str | None = None
+    """One ``[E:]V[-R]``; it prints as written (an ``0:`` given stays), compares as rpm."""
 
-    def __str__(self) -> str:
-        evr = self.version if self.release is None else f"{self.version}-{self.release}"
-        # Epoch 0 is written only when it was given: "0:1-1" and "1-1" are the same
-        # version to rpm, but a site's file should read back as it was written.
-        return evr if self.epoch is None else f"{self.epoch}:{evr}"
+    __slots__ = ("_key", "epoch", "release", "version")
+
+    def __init__(self, epoch: str | None, version: str, release: str | None = None) -> None:
+        self.epoch = epoch
+        self.version = version
+        self.release = release
+        self._key: tuple[Any, ...] | None = None  # made on first hash or comparison
+
+    def key(self) -> tuple[Any, ...]:
+        """What rpm-equal versions share: the pieces rpm compares, epoch 0 as none."""
+        k = self._key
+        if k is None:
+            rel = None if self.release is None else _pieces(self.release)
+            k = self._key = ((self.epoch or "0").lstrip("0"), _pieces(self.version), rel)
+        return k
+
+    def label(self) -> Label:
+        return (self.epoch, self.version, self.release)
 
     @property
     def vr(self) -> str:
         return self.version if self.release is None else f"{self.version}-{self.release}"
 
-    def label(self) -> tuple[str | None, str, str | None]:
-        return (self.epoch, self.version, self.release)
+    def __str__(self) -> str:
+        # Epoch 0 is written only when it was given: "0:1-1" and "1-1" are the same
+        # version to rpm, but a site's file should read back as it was written.
+        return self.vr if self.epoch is None else f"{self.epoch}:{self.vr}"
+
+    def __repr__(self) -> str:
+        return f"EVR({str(self)!r})"
+
+    def __hash__(self) -> int:
+        return hash(self.key())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EVR):
+            return NotImplemented
+        return compare(self, other) == 0
+
+    def __lt__(self, other: EVR) -> bool:
+        if not isinstance(other, EVR):
+            return NotImplemented
+        return compare(self, other) < 0
+
+
+def compare(a: EVR, b: EVR) -> int:
+    """-1, 0 or 1 as rpm orders the two versions."""
+    if a is b or (a.version == b.version and a.release == b.release and a.epoch == b.epoch):
+        return 0
+    if a.key() == b.key():
+        return 0  # the same pieces: rpm has nothing to tell them apart by
+    return label_compare()(a.label(), b.label())
 
 
 def parse(text: str) -> EVR:
@@ -52,25 +110,3 @@ def _parse(text: str) -> EVR:
     if m is None:
         raise UserError(f"bad version {text!r}: expected '[E:]V-R'")
     return EVR(m["epoch"], m["version"], m["release"])
-
-
-@functools.lru_cache(maxsize=1)
-def label_compare() -> Callable[[tuple, tuple], int]:
-    """``rpm.labelCompare`` over (epoch, version, release) tuples."""
-    import rpm  # imported on first use: a run that compares nothing does not load librpm
-
-    return rpm.labelCompare
-
-
-def compare(a: EVR, b: EVR) -> int:
-    """-1, 0 or 1 as rpm orders the two versions."""
-    if a == b:
-        return 0
-    return label_compare()(a.label(), b.label())
-
-
-sort_key = functools.cmp_to_key(compare)
-
-
-def newest(a: EVR, b: EVR) -> EVR:
-    return b if compare(b, a) > 0 else a

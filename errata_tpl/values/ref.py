@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.values import evr as evrmod
-from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import Package
 
 # Arches recognised at the end of the string form. The mapping form takes any arch;
 # the string form needs one we know, or "xorg-x11-server-Xorg" would read as a NEVRA.
@@ -51,21 +50,6 @@ _NVR_RE = re.compile(r"^(?P<name>.+?)-(?P<evr>(?:\d+:)?\d[^\s:\-]*-[^\s:\-]+)$")
 REF_KEYS = frozenset({"name", "version", "arch"})
 
 
-@dataclass(frozen=True)
-class PkgRef:
-    name: str
-    version: EVR | None = None
-    arch: str | None = None
-
-    def __str__(self) -> str:
-        s = self.name
-        if self.version is not None:
-            s += f"-{self.version}"
-        if self.arch is not None:
-            s += f".{self.arch}"
-        return s
-
-
 def check_name(name: Any) -> str:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise UserError(f"bad package name {name!r}")
@@ -78,21 +62,21 @@ def check_arch(arch: Any) -> str:
     return arch
 
 
-def parse_string(text: str) -> PkgRef:
+def parse_string(text: str) -> Package:
     """``N-[E:]V-R.A``, ``N-[E:]V-R`` or a bare ``N``."""
     text = text.strip()
     base, dot, arch = text.rpartition(".")
     if dot and arch in KNOWN_ARCHES:
         m = _NVR_RE.match(base)
         if m:
-            return PkgRef(check_name(m["name"]), evrmod.parse(m["evr"]), arch)
+            return Package(check_name(m["name"]), evrmod.parse(m["evr"]), arch)
     m = _NVR_RE.match(text)
     if m:
-        return PkgRef(check_name(m["name"]), evrmod.parse(m["evr"]), None)
-    return PkgRef(check_name(text))
+        return Package(check_name(m["name"]), evrmod.parse(m["evr"]), None)
+    return Package(check_name(text))
 
 
-def parse(value: Any) -> PkgRef:
+def parse(value: Any) -> Package:
     """Parse one reference in any accepted form (values already rendered)."""
     if isinstance(value, str):
         return parse_string(value)
@@ -106,7 +90,7 @@ def parse(value: Any) -> PkgRef:
         if isinstance(version, int) and not isinstance(version, bool):
             version = str(version)  # "version: 5" is unambiguous; 1.10 as a float is not
         arch = value.get("arch")
-        return PkgRef(
+        return Package(
             check_name(value["name"]),
             None if version is None else evrmod.parse(version),
             None if arch is None else check_arch(arch),
