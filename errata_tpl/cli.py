@@ -369,6 +369,28 @@ def status(obj: Context) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("kind", required=False, type=click.Choice(["site", "cluster", "node", "os", "init-hook", "fix-hook"]))
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write <kind>.schema.json of every file kind here.",
+)
+@click.pass_obj
+@_user_errors
+def schema(obj: Context, kind: str | None, out_dir: Path | None) -> None:
+    """The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir."""
+    from errata_tpl.commands import schema as cmd
+
+    if (kind is None) == (out_dir is None):
+        raise click.UsageError("name one KIND, or --out-dir for all")
+    if out_dir is not None:
+        for path in cmd.write_all(out_dir):
+            obj.rep.info(f"wrote {path}")
+        return
+    click.echo(cmd.text(kind), nl=False)
+
+
 from errata_tpl import cli_rollout  # noqa: E402, F401  (registers hotfix, promote, stages)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,7 @@ def pkgs(*nevras):
     out = []
     for n in nevras:
         r = ref.parse_string(n)
-        out.append(Pkg(r.name, r.version, r.arch, "os"))
+        out.append(Pkg(r.name, r.evr, r.arch, "os"))
     return out
 
 

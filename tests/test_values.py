@@ -2,7 +2,7 @@
 
 import pytest
 import rpm
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from errata_tpl.values import evr, ref
@@ -30,6 +30,7 @@ def rpm_cmp(a: EVR, b: EVR) -> int:
     return rpm.labelCompare(a.label(), b.label())
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 @given(evrs, evrs)
 def test_equality_order_and_hash_are_rpms(a, b):
     c = rpm_cmp(a, b)
@@ -41,6 +42,7 @@ def test_equality_order_and_hash_are_rpms(a, b):
         assert hash(a) == hash(b)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(evrs, min_size=1, max_size=8))
 def test_sorted_and_deduplicated_as_rpm(vs):
     ordered = sorted(vs)

@@ -40,7 +40,7 @@ def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[s
     out = []
     for n in tree.node_names():
         s = stages.of_node(n)
-        if s is not None and s.name == stage and tree.node(n).get("os") == os_id:
+        if s is not None and s.name == stage and tree.node(n).os == os_id:
             out.append(n)
     return out
 
@@ -184,7 +184,7 @@ def stages_table(root: Path, now: dt.datetime) -> list[tuple[str, ...]]:
     for n in tree.node_names():
         s = stages.of_node(n)
         if s is not None:
-            key = (str(tree.node(n).get("os")), s.name)
+            key = (tree.node(n).os, s.name)
             counts[key] = counts.get(key, 0) + 1
     os_ids = sorted({k[0] for k in counts} | {r.os for r in records.records})
     rows = []

@@ -9,6 +9,7 @@ import bisect
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.values.evr import EVR
@@ -50,31 +51,39 @@ class Event:
     text: str
 
 
+_NONE: list[Pkg] = []
+
+
 def _show(evr: EVR | None) -> str:
     return "any version" if evr is None else str(evr)
 
 
 class PackageSet:
-    """Mutable while one node is resolved; ``freeze()`` gives the sorted result."""
+    """A node's packages by name. A resolver step copies the set it is given and
+    changes the copy; what a step returned is never changed again, so nodes share it.
+    ``frozen()`` gives the sorted result."""
 
     def __init__(self, native_arches: Iterable[str] = (), trace: bool = False) -> None:
         self._by_name: dict[str, list[Pkg]] = {}
         # What the last freeze() gave, with its names, and the names changed since: a
         # copy changed in a few names (kept kernels, a node's pins) freezes by splicing
         # those names into the shared result instead of sorting everything again.
-        self._origin: list | None = None  # [frozen tuple, its names or None until a copy needs them]
+        self._origin: list[Any] | None = None  # [frozen tuple, its names or None until a copy needs them]
         self._dirty: set[str] = set()
+        self._frozen: tuple[Pkg, ...] | None = None  # freeze()'s result while nothing changed
         # An entry without arch ("bash") is taken to be of these arches by ronly.
         self.native_arches = frozenset(native_arches)
         self.events: list[Event] | None = [] if trace else None
 
     # --- plumbing -----------------------------------------------------------------
 
-    def copy(self, trace: bool = False) -> PackageSet:
-        new = PackageSet(self.native_arches, trace)
+    def copy(self) -> PackageSet:
+        """A set to change; it traces if this one does, its events following this one's."""
+        new = PackageSet(self.native_arches)
         new._by_name = dict(self._by_name)  # lists are never changed in place, only replaced
         new._origin = self._origin
         new._dirty = set(self._dirty)
+        new.events = None if self.events is None else list(self.events)
         return new
 
     def note(self, name: str, step: str, text: Callable[[], str]) -> None:
@@ -85,9 +94,13 @@ class PackageSet:
     def names(self) -> list[str]:
         return list(self._by_name)
 
-    def reset(self, name: str, entries: list[Pkg]) -> None:
-        """Put back what another set holds for ``name`` (the shared-work shortcut)."""
-        self._set(name, list(entries))
+    def entries(self, name: str) -> list[Pkg]:
+        """What the set holds for ``name``: the list itself (never change it), empty if none."""
+        return self._by_name.get(name, _NONE)
+
+    def set_entries(self, name: str, entries: list[Pkg]) -> None:
+        """Put ``entries`` (a list another set holds, unchanged) for ``name``."""
+        self._set(name, entries)
 
     def get(self, name: str) -> list[Pkg]:
         return list(self._by_name.get(name, ()))
@@ -100,6 +113,7 @@ class PackageSet:
 
     def _set(self, name: str, entries: list[Pkg]) -> None:
         self._dirty.add(name)
+        self._frozen = None
         if entries:
             self._by_name[name] = entries
         else:
@@ -108,6 +122,12 @@ class PackageSet:
     def _entries(self, name: str) -> list[Pkg]:
         entries = self._by_name.get(name, [])
         return entries if len(entries) < 2 else sorted(entries, key=Package.sort_key)
+
+    def frozen(self) -> tuple[Pkg, ...]:
+        """``freeze()``, made once while the set does not change."""
+        if self._frozen is None:
+            self._frozen = self.freeze()
+        return self._frozen
 
     def freeze(self) -> tuple[Pkg, ...]:
         """Sorted by name, arch, EVR; rpm's comparison only inside a name (multi)."""
@@ -141,6 +161,7 @@ class PackageSet:
         if not old:  # the common case: a name first listed
             self._by_name[p.name] = [p]
             self._dirty.add(p.name)
+            self._frozen = None
             self.note(p.name, p.source, lambda: f"{p.source} lists {nevra(p)}")
             return
         gone = [o for o in old if p.arch is None or o.arch is None or o.arch == p.arch]

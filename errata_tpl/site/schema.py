@@ -1,122 +1,153 @@
 """The keys and types of every file kind, defined once.
 
 ``check(kind, data, where)`` raises a UserError naming the file and the key of
-the first wrong value, and returns warnings for unknown keys (with the
-nearest known key, as a typo usually is).
+the first wrong value, and returns warnings for unknown keys (with the nearest
+known key, as a typo usually is). ``json_schema(kind)`` gives the same rules as
+a JSON Schema, for editors (``errata-tpl schema``, ``schemas/`` in the repo).
+
+A new setting is one line in a table here, plus its field in ``site.config``.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.values import kernel
 
-Check = Callable[[Any], bool]
+JSON = dict[str, Any]
 
 
-def _is_str(v: Any) -> bool:
-    return isinstance(v, str)
+@dataclass(frozen=True)
+class Type:
+    """What a key's value may be: a check, the words an error uses, its JSON Schema."""
 
-
-def _is_bool(v: Any) -> bool:
-    return isinstance(v, bool)
+    ok: Callable[[Any], bool]
+    text: str
+    json: JSON
 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _is_map(v: Any) -> bool:
-    return isinstance(v, dict)
+STR = Type(lambda v: isinstance(v, str), "a string", {"type": "string"})
+BOOL = Type(lambda v: isinstance(v, bool), "true or false", {"type": "boolean"})
+MAP = Type(lambda v: isinstance(v, dict), "a mapping", {"type": "object"})
+OPT_STR = Type(lambda v: v is None or isinstance(v, str), "a string or null", {"type": ["string", "null"]})
+# every version in these files is a kernel's: 'abc' or 7 would become kernel-abc.x86_64
+VERSION = Type(kernel.is_version, "a kernel version 'V-R'", {"type": "string", "pattern": kernel.VERSION_PATTERN})
+LIMIT = Type(lambda v: _is_int(v) and v >= 1, "a whole number of at least 1", {"type": "integer", "minimum": 1})
+# a package reference: the form only here; values.ref checks the content after rendering
+REF = Type(
+    lambda v: isinstance(v, (str, dict)),
+    "a package reference",
+    {
+        "anyOf": [
+            {"type": "string", "description": "N, or N-[E:]V-R[.A] as rpm -qa prints it"},
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "version": {"type": ["string", "integer"]},
+                    "arch": {"type": "string"},
+                },
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+        ]
+    },
+)
 
 
-def _is_list(v: Any) -> bool:
-    return isinstance(v, list)
+def map_of(t: Type, text: str) -> Type:
+    return Type(
+        lambda v: isinstance(v, dict) and all(isinstance(k, str) and t.ok(x) for k, x in v.items()),
+        text,
+        {"type": "object", "additionalProperties": t.json},
+    )
 
 
-def _opt_str(v: Any) -> bool:
-    return v is None or isinstance(v, str)
+def list_of(t: Type, text: str) -> Type:
+    return Type(lambda v: isinstance(v, list) and all(t.ok(x) for x in v), text, {"type": "array", "items": t.json})
 
 
-def _map_of(check: Check) -> Check:
-    return lambda v: isinstance(v, dict) and all(isinstance(k, str) and check(x) for k, x in v.items())
+def said(t: Type, text: str) -> Type:
+    """The same type, in other words for the error message."""
+    return Type(t.ok, text, t.json)
 
 
-def _list_of(check: Check) -> Check:
-    return lambda v: isinstance(v, list) and all(check(x) for x in v)
+PACKAGES = list_of(REF, "a list of package references")
+PROFILE_MAP = map_of(OPT_STR, "a mapping of os-id or os-version to a profile name")
 
-
-def _ref(v: Any) -> bool:  # the form only; ref.parse checks the content after rendering
-    return isinstance(v, (str, dict))
-
-
-def _version(v: Any) -> bool:  # every version here is a kernel's: 'abc' or 7 would become kernel-abc.x86_64
-    return kernel.is_version(v)
-
-
-# key -> (check, what the message calls the expected type)
-Spec = dict[str, tuple[Check, str]]
+# key -> the type of its value
+Spec = dict[str, Type]
 
 SETTINGS: Spec = {
-    "deploy_errata": (_is_bool, "true or false"),
-    "errata_defaults": (_map_of(_opt_str), "a mapping of os-id or os-version to a profile name"),
-    "kernel_version": (_map_of(_version), "a mapping of os-id or os-version to a kernel version"),
-    "hook_suffix": (_map_of(_is_str), "a mapping with 'init' and 'fix' strings"),
-    "installonly_limit": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
-    "profile_cloning_disabled": (_map_of(_is_bool), "a mapping of node name to true or false"),
-    "variables": (_is_map, "a mapping"),
-    "packages": (_list_of(_ref), "a list of package references"),
+    "deploy_errata": BOOL,
+    "errata_defaults": PROFILE_MAP,
+    "kernel_version": map_of(VERSION, "a mapping of os-id or os-version to a kernel version"),
+    "hook_suffix": map_of(STR, "a mapping with 'init' and 'fix' strings"),
+    "installonly_limit": LIMIT,
+    "profile_cloning_disabled": map_of(BOOL, "a mapping of node name to true or false"),
+    "variables": MAP,
+    "packages": PACKAGES,
 }
 
 NODE: Spec = {
     **SETTINGS,
-    "kernel_version": (_version, "a kernel version string 'V-R' (the node's pin)"),
-    "os": (_is_str, "an os-id such as el9-x86_64"),
-    "cluster": (_is_str, "a cluster name"),
-    "errata": (_opt_str, "a profile name or null"),
-    "running_kernel": (_version, "a kernel version string 'V-R'"),
-    "keep_kernels": (_list_of(_version), "a list of kernel versions"),
-    "clone": (_is_str, "a node name"),
+    "kernel_version": said(VERSION, "a kernel version string 'V-R' (the node's pin)"),
+    "os": said(STR, "an os-id such as el9-x86_64"),
+    "cluster": said(STR, "a cluster name"),
+    "errata": said(OPT_STR, "a profile name or null"),
+    "running_kernel": said(VERSION, "a kernel version string 'V-R'"),
+    "keep_kernels": list_of(VERSION, "a list of kernel versions"),
+    "clone": said(STR, "a node name"),
 }
 
 KERNEL: Spec = {
-    "name": (_is_str, "a package name"),
-    "arch": (_is_str, "an arch"),
-    "version": (_version, "a kernel version 'V-R'"),
-    "packages": (_list_of(_is_str), "a list of package names"),
-    "modules": (_list_of(_ref), "a list of package references"),
+    "name": said(STR, "a package name"),
+    "arch": said(STR, "an arch"),
+    "version": said(VERSION, "a kernel version 'V-R'"),
+    "packages": list_of(STR, "a list of package names"),
+    "modules": PACKAGES,
 }
 
 OS: Spec = {
-    "version": (_is_str, "an OS version key such as el9"),
-    "arch": (_is_str, "an arch such as x86_64"),
-    "kernel": (_is_map, "a mapping"),
-    "installonly": (_list_of(_is_str), "a list of package names"),
-    "variables": (_is_map, "a mapping"),
-    "packages": (_list_of(_ref), "a list of package references"),
+    "version": said(STR, "an OS version key such as el9"),
+    "arch": said(STR, "an arch such as x86_64"),
+    "kernel": MAP,
+    "installonly": list_of(STR, "a list of package names"),
+    "variables": MAP,
+    "packages": PACKAGES,
 }
 
 INIT_HOOK: Spec = {
-    "kernel_version": (_version, "a kernel version 'V-R'"),
-    "variables": (_is_map, "a mapping"),
+    "kernel_version": said(VERSION, "a kernel version 'V-R'"),
+    "variables": MAP,
 }
 
 FIX_HOOK: Spec = {
-    "actions": (_list_of(_is_map), "a list of actions"),
+    "actions": list_of(MAP, "a list of actions"),
 }
 
 ACTION_VERBS = ("ronly", "repl", "add", "del")
+_REF_MAP = REF.json["anyOf"][1]
+# add takes multi inside the reference too, as the spec writes it: {name, version, arch, multi}
+_ADD_JSON = {
+    "anyOf": [REF.json["anyOf"][0], {**_REF_MAP, "properties": {**_REF_MAP["properties"], "multi": BOOL.json}}]
+}
 ACTION: Spec = {
-    "ronly": (_ref, "a package reference"),
-    "repl": (_ref, "a package reference"),
-    "add": (_ref, "a package reference"),
-    "del": (_ref, "a package name or reference"),
-    "multi": (_is_bool, "true or false"),
-    "when": (_is_str, "a jinja2 expression"),
-    "if_present": (_is_str, "a package name"),
+    "ronly": REF,
+    "repl": REF,
+    "add": Type(REF.ok, REF.text, _ADD_JSON),
+    "del": said(REF, "a package name or reference"),
+    "multi": BOOL,
+    "when": said(STR, "a jinja2 expression"),
+    "if_present": said(STR, "a package name"),
 }
 
 KINDS: dict[str, Spec] = {
@@ -130,6 +161,15 @@ KINDS: dict[str, Spec] = {
     "action": ACTION,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {"node": ("os",), "os": ("version", "arch")}
+# the files a user writes, and the kinds their schemas are made of
+FILES = {
+    "site": "site",
+    "cluster": "cluster",
+    "node": "node",
+    "os": "os",
+    "init-hook": "init hook",
+    "fix-hook": "fix hook",
+}
 
 
 def _describe(v: Any) -> str:
@@ -153,10 +193,35 @@ def check(kind: str, data: Any, where: str) -> list[str]:
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             warnings.append(f"{where}: unknown key '{key}'{hint}; ignored")
             continue
-        ok, expected = spec[key]
-        if not ok(value):
-            raise UserError(f"{where}: key '{key}': expected {expected}, got {_describe(value)}")
+        t = spec[key]
+        if not t.ok(value):
+            raise UserError(f"{where}: key '{key}': expected {t.text}, got {_describe(value)}")
     for key in REQUIRED.get(kind, ()):
         if key not in data:
             raise UserError(f"{where}: key '{key}' is required")
     return warnings
+
+
+def _object(kind: str, nested: Mapping[str, JSON] | None = None) -> JSON:
+    spec = KINDS[kind]
+    props = {key: {**(nested or {}).get(key, t.json), "description": t.text} for key, t in spec.items()}
+    out: JSON = {"type": "object", "properties": props}
+    if kind in REQUIRED:
+        out["required"] = list(REQUIRED[kind])
+    return out
+
+
+def json_schema(file_kind: str) -> JSON:
+    """The JSON Schema (draft 2020-12) of one file kind (a key of ``FILES``)."""
+    kind = FILES[file_kind]
+    nested: dict[str, JSON] = {}
+    if kind == "os":
+        nested["kernel"] = _object("kernel")
+    if kind == "fix hook":
+        nested["actions"] = {"type": "array", "items": _object("action")}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"errata-tpl/{file_kind}.schema.json",
+        "title": f"errata-tpl {kind} file",
+        **_object(kind, nested),
+    }

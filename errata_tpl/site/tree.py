@@ -1,13 +1,14 @@
 """The configuration tree on disk: os/, site/, errata/. Loads, validates, caches.
 
-Every file is read at most once per run; messages name files relative to the root.
+The only part of the resolver's world that reads the disk or makes a path: every
+file is read at most once per run, checked against ``site.schema`` and turned
+into the typed values of ``site.config``; messages name files relative to the root.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,46 +17,19 @@ from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.profile.profile import from_data as profile_from_data
-from errata_tpl.site import schema
+from errata_tpl.site import config, schema
+from errata_tpl.site.config import (
+    Action,
+    FixHook,
+    InitHook,
+    KernelConfig,
+    NodeConfig,
+    OsConfig,
+    Overrides,
+    Settings,
+)
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
-
-
-@dataclass(frozen=True)
-class KernelConfig:
-    name: str
-    arch: str
-    version: str | None
-    packages: tuple[str, ...]
-    modules: tuple[Any, ...]  # package references, rendered per kernel version
-
-
-@dataclass(frozen=True)
-class OsConfig:
-    os_id: str
-    version: str
-    arch: str
-    kernel: KernelConfig
-    installonly: tuple[str, ...]
-    variables: dict[str, Any]
-    packages: tuple[Any, ...]
-    where: str
-
-
-@dataclass(frozen=True)
-class Overrides:
-    exact: dict[str, str | None]
-    globs: tuple[tuple[str, str | None], ...]  # in file order: the first match wins
-    where: str
-
-    def lookup(self, node: str) -> tuple[bool, str | None, str]:
-        """(found, profile-or-None, the key that matched)."""
-        if node in self.exact:
-            return True, self.exact[node], node
-        for pattern, value in self.globs:
-            if fnmatch.fnmatchcase(node, pattern):
-                return True, value, pattern
-        return False, None, ""
 
 
 def _is_glob(key: str) -> bool:
@@ -91,19 +65,39 @@ class Tree:
     # --- site ------------------------------------------------------------------------
 
     @functools.cached_property
-    def site(self) -> dict[str, Any]:
-        return self._load("site/site.yaml", "site", required=False) or {}
+    def site(self) -> Settings:
+        rel = "site/site.yaml"
+        return Settings(where=rel, **_settings(self._load(rel, "site", required=False) or {}, rel))
 
     @functools.cache  # noqa: B019 - one Tree per run
-    def cluster(self, name: str) -> dict[str, Any]:
-        return self._load(self.rel("site/clusters", f"{names.cluster(name)}.yaml"), "cluster")
+    def cluster(self, name: str) -> Settings:
+        rel = self.rel("site/clusters", f"{names.cluster(name)}.yaml")
+        return Settings(where=rel, **_settings(self._load(rel, "cluster"), rel))
 
     @functools.cache  # noqa: B019
-    def node(self, name: str) -> dict[str, Any]:
+    def node(self, name: str) -> NodeConfig:
         rel = self.rel("site/nodes", f"{names.node(name)}.yaml")
         if not (self.root / rel).is_file():
             raise UserError(f"unknown node {name!r}: no {rel}")
-        return self._load(rel, "node")
+        data = self._load(rel, "node")
+        try:
+            os_id = names.os_id(data["os"])
+        except UserError as e:
+            raise e.located(f"{rel}: key 'os'") from None
+        pin = data.get("kernel_version")
+        return NodeConfig(
+            where=rel,
+            **_settings({k: v for k, v in data.items() if k != "kernel_version"}, rel),
+            name=name,
+            os=os_id,
+            cluster=data.get("cluster"),
+            errata=data.get("errata"),
+            errata_set="errata" in data,
+            kernel_pin=None if pin is None else str(pin),
+            running_kernel=None if data.get("running_kernel") is None else str(data["running_kernel"]),
+            keep_kernels=tuple(str(v) for v in data.get("keep_kernels") or () if v is not None),
+            clone=data.get("clone"),
+        )
 
     def node_names(self) -> list[str]:
         d = self.root / "site" / "nodes"
@@ -152,7 +146,7 @@ class Tree:
             arch=kdata.get("arch", data["arch"]),
             version=None if kversion is None else str(kversion),
             packages=tuple(kdata.get("packages", [kname])),
-            modules=tuple(kdata.get("modules", [])),
+            modules=config.entries(kdata.get("modules"), rel, "kernel.modules"),
         )
         return OsConfig(
             os_id=os_id,
@@ -161,7 +155,7 @@ class Tree:
             kernel=kernel,
             installonly=tuple(data.get("installonly", [])),
             variables=dict(data.get("variables") or {}),
-            packages=tuple(data.get("packages") or []),
+            packages=config.entries(data.get("packages"), rel),
             where=rel,
         )
 
@@ -199,11 +193,64 @@ class Tree:
                 out.append(stem)
         return sorted(out)
 
-    @functools.cache  # noqa: B019
-    def hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[dict[str, Any] | None, str]:
+    def _hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[Any, str]:
         try:
             names.hook_suffix(suffix)
         except UserError as e:
             raise UserError(f"key 'hook_suffix': {e}") from None
         rel = self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}{suffix}.yaml")
         return self._load(rel, kind, required=False), rel
+
+    @functools.cache  # noqa: B019
+    def init_hook(self, os_id: str, profile: str, suffix: str) -> InitHook | None:
+        data, rel = self._hook(os_id, profile, suffix, "init hook")
+        if data is None:
+            return None
+        kver = data.get("kernel_version")
+        return InitHook(None if kver is None else str(kver), dict(data.get("variables") or {}), rel)
+
+    @functools.cache  # noqa: B019
+    def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None:
+        data, rel = self._hook(os_id, profile, suffix, "fix hook")
+        if data is None:
+            return None
+        actions = tuple(self._action(a, f"{rel}: actions[{i}]") for i, a in enumerate(data.get("actions") or ()))
+        return FixHook(actions, profile, rel)
+
+    def _action(self, action: Any, where: str) -> Action:
+        self._warn(schema.check("action", action, where))
+        verbs = [v for v in schema.ACTION_VERBS if v in action]
+        if len(verbs) != 1:
+            raise UserError(f"{where}: an action needs exactly one of ronly, repl, add, del")
+        verb = verbs[0]
+        target = action[verb]
+        multi = action.get("multi", False)
+        if verb == "add" and isinstance(target, Mapping) and "multi" in target:
+            # the spec's form: add: {name, version, arch, multi: true}
+            if not isinstance(target["multi"], bool):
+                raise UserError(f"{where}: key 'add': 'multi' must be true or false")
+            multi = multi or target["multi"]
+            target = {k: v for k, v in target.items() if k != "multi"}
+        return Action(
+            verb=verb,
+            target=config.PackageEntry.of(target, f"{where}: key '{verb}'"),
+            multi=bool(multi),
+            when=action.get("when"),
+            if_present=action.get("if_present"),
+            where=where,
+        )
+
+
+def _settings(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The keys every layer shares, as ``Settings`` fields."""
+    out: dict[str, Any] = {}
+    for key in ("deploy_errata", "installonly_limit"):
+        if key in data:
+            out[key] = data[key]
+    for key in ("errata_defaults", "hook_suffix", "profile_cloning_disabled", "variables"):
+        if data.get(key) is not None:
+            out[key] = dict(data[key])
+    if data.get("kernel_version") is not None:
+        out["kernel_version"] = {k: str(v) for k, v in data["kernel_version"].items() if v is not None}
+    out["packages"] = config.entries(data.get("packages"), where)
+    return out

@@ -1,0 +1,96 @@
+"""What the resolver's steps do to a package set: each takes a set, copies it,
+changes the copy and returns it (the set given is shared and never changed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.resolve.pkgset import PackageSet, Pkg
+from errata_tpl.site import templating
+from errata_tpl.site.config import FixHook, NodeConfig, OsConfig, PackageEntry
+from errata_tpl.values import evr as evrmod
+
+
+def put_layer(pl: PackageSet, items: tuple[PackageEntry, ...], variables: Mapping[str, Any], label: str) -> PackageSet:
+    out = pl.copy()
+    for item in items:
+        r = item.render(variables)
+        out.put(Pkg(r.name, r.evr, r.arch, label))
+    return out
+
+
+def kernel_packages(
+    pl: PackageSet, osc: OsConfig, variables: Mapping[str, Any], version: str, source: str
+) -> PackageSet:
+    out = pl.copy()
+    _add_kernel(out, osc, variables, version, source)
+    return out
+
+
+def _add_kernel(out: PackageSet, osc: OsConfig, variables: Mapping[str, Any], version: str, source: str) -> None:
+    k = osc.kernel
+    try:
+        kevr = evrmod.parse(version)
+    except UserError as e:
+        raise UserError(f"kernel version for {osc.os_id}: {e}") from None
+    for name in k.packages:
+        if source == "kernel":
+            out.repl(name, kevr, k.arch, source, multi=True)
+        else:
+            out.add(name, kevr, k.arch, source, multi=True)
+    mvars = {**variables, "kernel_version": version}
+    for item in k.modules:
+        r = item.render(mvars)
+        out.add(r.name, r.evr, r.arch or k.arch, source, multi=True)
+
+
+def keep_kernels(pl: PackageSet, osc: OsConfig, variables: Mapping[str, Any], kept: tuple[str, ...]) -> PackageSet:
+    out = pl.copy()
+    for v in kept:
+        _add_kernel(out, osc, variables, v, "keep-kernel")
+    return out
+
+
+def check_installonly(nd: NodeConfig, pl: PackageSet, osc: OsConfig, limit: int, kver: str | None) -> None:
+    """More versions of an installonly package (the kernel, and the os's ``installonly``
+    list) than ``installonly_limit`` is an error; nothing is dropped behind the user's back."""
+    for name in dict.fromkeys((osc.kernel.name, *osc.installonly)):
+        versions = sorted({str(p.evr) for p in pl.entries(name) if p.evr is not None})
+        if len(versions) <= limit:
+            continue
+        running = nd.running_kernel
+        must = ", ".join(f"{what} {v}" for what, v in (("selected", kver), ("running", running)) if v)
+        raise UserError(
+            f"{nd.where}: key 'keep_kernels': {len(versions)} versions of {name} "
+            f"({', '.join(versions)}) exceed installonly_limit {limit}; the {must} must stay: "
+            f"keep fewer kernels or raise installonly_limit"
+        )
+
+
+def fix_actions(pl: PackageSet, hook: FixHook, variables: Mapping[str, Any]) -> PackageSet:
+    out = pl.copy()
+    source = f"fix:{hook.profile}"
+    for a in hook.actions:
+        if a.when is not None and not templating.evaluate(a.when, variables, f"{a.where}: key 'when'"):
+            out.note(a.name, source, lambda a=a: f"{source}: {a.verb} skipped: when {a.when!r} is false")
+            continue
+        if a.if_present is not None and a.if_present not in out:
+            out.note(a.if_present, source, lambda a=a: f"{source}: {a.verb} skipped: {a.if_present} is not present")
+            continue
+        r = a.target.render(variables)
+        try:
+            if a.verb == "ronly":
+                if r.evr is None or r.arch is None:
+                    raise UserError("ronly needs name, version and arch")
+                out.ronly(r.name, r.evr, r.arch, source)
+            elif a.verb == "repl":
+                out.repl(r.name, r.evr, r.arch, source)
+            elif a.verb == "add":
+                out.add(r.name, r.evr, r.arch, source, multi=a.multi)
+            else:
+                out.delete(r.name, r.evr, r.arch, source)
+        except UserError as e:
+            raise e.located(f"{a.where}: key '{a.verb}'") from None
+    return out

@@ -1,0 +1,110 @@
+"""The configuration as typed values, and the JSON Schemas editors use."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from errata_tpl.errors import UserError
+from errata_tpl.site import schema
+from errata_tpl.site.tree import Tree
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_schemas_are_the_generated_ones(cli, tmp_path):
+    r = cli("schema", "--out-dir", tmp_path)
+    assert r.exit_code == 0, r.stderr
+    for kind in schema.FILES:
+        assert (tmp_path / f"{kind}.schema.json").read_text() == (REPO / "schemas" / f"{kind}.schema.json").read_text()
+    one = cli("schema", "node")
+    assert json.loads(one.stdout)["required"] == ["os"]
+    assert cli("schema").exit_code == 2
+
+
+def _files(root: Path) -> list[tuple[str, Path]]:
+    out = [("site", root / "site/site.yaml")]
+    out += [("cluster", p) for p in sorted((root / "site/clusters").glob("*.yaml"))]
+    out += [("node", p) for p in sorted((root / "site/nodes").glob("*.yaml"))]
+    out += [("os", p) for p in sorted(root.glob("os/*/os.yaml"))]
+    out += [("init-hook", p) for p in sorted(root.glob("errata/*/*-init.yaml"))]
+    out += [("fix-hook", p) for p in sorted(root.glob("errata/*/*-fix.yaml"))]
+    return out
+
+
+def test_the_example_site_validates_against_the_schemas():
+    """What a YAML language server does with the shipped files: the example tree is valid."""
+    files = _files(REPO)
+    assert {k for k, _ in files} == set(schema.FILES)
+    for kind, path in files:
+        s = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
+        jsonschema.validate(yaml.safe_load(path.read_text()) or {}, s)
+
+
+@pytest.mark.parametrize(
+    "kind, data",
+    [
+        ("node", {"os": 9}),
+        ("node", {"cluster": "c"}),  # no os
+        ("site", {"deploy_errata": "yes"}),
+        ("site", {"installonly_limit": 0}),
+        ("fix-hook", {"actions": [{"add": {"name": "x", "multi": "yes"}}]}),
+    ],
+)
+def test_schema_and_checker_refuse_the_same(kind, data):
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema.json_schema(kind))
+    with pytest.raises(UserError):
+        schema.check(schema.FILES[kind], data, "f.yaml")
+        if kind == "fix-hook":
+            for a in data["actions"]:
+                schema.check("action", a, "f.yaml")
+                if not isinstance(a["add"]["multi"], bool):
+                    raise UserError("multi")
+
+
+def test_tree_gives_typed_values_that_know_their_file(example_root):
+    tree = Tree(example_root)
+    nd = tree.node("wn-001.example.org")
+    assert nd.where == "site/nodes/wn-001.example.org.yaml" and nd.os == "el9-x86_64"
+    assert tree.node("wn-001.example.org") is nd  # each file read once
+    assert all(e.where.startswith("os/el9-x86_64/os.yaml: packages[") for e in tree.os("el9-x86_64").packages)
+    hook = tree.fix_hook("el9-x86_64", "20261121", "-fix")
+    assert hook is not None and hook.where == "errata/el9-x86_64/20261121-fix.yaml"
+    assert [a.where for a in hook.actions][:1] == [f"{hook.where}: actions[0]"]
+
+
+def _site(tmp_path: Path, fix: dict) -> Path:
+    root = tmp_path / "root"
+    (root / "os/el9-x86_64").mkdir(parents=True)
+    (root / "os/el9-x86_64/os.yaml").write_text(
+        yaml.safe_dump({"version": "el9", "arch": "x86_64", "packages": ["bash-1-1.el9.x86_64"]})
+    )
+    (root / "errata/el9-x86_64").mkdir(parents=True)
+    prof = {"profile": "20261121", "os": "el9-x86_64", "generated": "x", "source": "m", "packages": []}
+    (root / "errata/el9-x86_64/20261121.yaml").write_text(yaml.safe_dump(prof))
+    (root / "errata/el9-x86_64/20261121-fix.yaml").write_text(yaml.safe_dump(fix))
+    (root / "site/nodes").mkdir(parents=True)
+    (root / "site/site.yaml").write_text(
+        yaml.safe_dump({"deploy_errata": True, "errata_defaults": {"el9": "20261121"}})
+    )
+    (root / "site/nodes/n1.yaml").write_text(yaml.safe_dump({"os": "el9-x86_64"}))
+    return root
+
+
+def test_add_with_multi_inside_the_reference_as_the_spec_writes_it(tmp_path, cli):
+    add = {"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64", "multi": True}}
+    root = _site(tmp_path, {"actions": [add]})
+    jsonschema.validate({"actions": [add]}, schema.json_schema("fix-hook"))
+    r = cli("resolve", "n1", "--format", "dnf", root=root)
+    assert r.exit_code == 0, r.stderr
+    assert "bash-1-1.el9.x86_64" in r.stdout and "bash-2-1.el9.x86_64" in r.stdout
+
+
+def test_an_actions_error_names_the_file_and_key(tmp_path, cli):
+    root = _site(tmp_path, {"actions": [{"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64"}}]})
+    r = cli("resolve", "n1", root=root)
+    assert r.exit_code == 1
+    assert "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add" in r.stderr
