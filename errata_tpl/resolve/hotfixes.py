@@ -19,6 +19,7 @@ from errata_tpl.profile.profile import Entry
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
+from errata_tpl.values import package as notation
 
 KEY = "hotfixes"
 
@@ -99,13 +100,15 @@ def apply(pset: PackageSet, hotfix: hf.Hotfix) -> Outcome:
     applied: list[str] = []
     superseded: list[tuple[str, str]] = []
     for e in hotfix.entries():
-        nevra = f"{e.name}-{e.evr}.{e.arch}"
+        nevra = notation.nevra(e)
         have = [o for o in pset.get(e.name) if o.arch == e.arch or (o.arch is None and e.arch in pset.native_arches)]
         stays = [o for o in have if o.evr is not None and evrmod.compare(o.evr, e.evr) >= 0]
         if stays:
             by = stays[0].source
             superseded.append((nevra, by))
-            pset.note(e.name, tag, lambda n=nevra, b=by, o=stays[0]: f"{tag}: {n} superseded by {b} ({o.nevra()})")
+            pset.note(
+                e.name, tag, lambda n=nevra, b=by, o=stays[0]: f"{tag}: {n} superseded by {b} ({notation.nevra(o)})"
+            )
             continue
         if pset.ronly(e.name, e.evr, e.arch, tag):
             applied.append(nevra)
