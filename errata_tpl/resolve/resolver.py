@@ -285,7 +285,8 @@ class Resolver:
             ("node", layers.node, layers.node.packages),
         ):
             if items:
-                vkey = ctx.variables.key if any(e.parsed is None for e in items) else None
+                templated = self._cached(("templated", owner), lambda i=items: any(e.parsed is None for e in i))
+                vkey = ctx.variables.key if templated else None
                 # a node's own entries are few: nodes that write the same ones share the result
                 what = tuple(e.key for e in items) if owner is layers.node else owner
                 pl = self._cached(
