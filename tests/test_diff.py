@@ -137,5 +137,7 @@ def test_compare_kernels_orders_newest_first():
     a = [Item("kernel", "x86_64", "5.14-2"), Item("kernel", "x86_64", "5.14-10")]
     b = [Item("kernel", "x86_64", "5.14-10"), Item("kernel", "x86_64", "5.14-11"), Item("kernel", "x86_64", "5.14-9")]
     (k,) = compare("a", [], "b", [], kernels=(a, b)).kernels
-    assert [v for v, _ in k.added] == ["5.14-11", "5.14-9"] and k.removed == ("5.14-2",) and k.kept == ("5.14-10",)
+    d = k.as_dict()
+    assert [v["version"] for v in d["added"]] == ["5.14-11", "5.14-9"]
+    assert d["removed"] == ["5.14-2"] and d["kept"] == ["5.14-10"]
     assert compare("a", [], "b", [], kernels=(a, a)).kernels == ()
