@@ -382,13 +382,13 @@ def schema(obj: Context, kind: str | None, out_dir: Path | None) -> None:
     """The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir."""
     from errata_tpl.commands import schema as cmd
 
-    if (kind is None) == (out_dir is None):
-        raise click.UsageError("name one KIND, or --out-dir for all")
-    if out_dir is not None:
+    if kind is not None and out_dir is None:
+        click.echo(cmd.text(kind), nl=False)
+    elif kind is None and out_dir is not None:
         for path in cmd.write_all(out_dir):
             obj.rep.info(f"wrote {path}")
-        return
-    click.echo(cmd.text(kind), nl=False)
+    else:
+        raise click.UsageError("name one KIND, or --out-dir for all")
 
 
 from errata_tpl import cli_rollout  # noqa: E402, F401  (registers hotfix, promote, stages)

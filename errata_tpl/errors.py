@@ -17,4 +17,4 @@ class UserError(Exception):
         return UserError(f"{where}: {self}", where=where)
 
     def __str__(self) -> str:
-        return self.args[0]
+        return str(self.args[0])

@@ -62,7 +62,7 @@ def _primary(repo_dir: Path) -> Path:
     md = repomd_file.read(repomd)  # no libcreaterepo CRITICAL line before our error
     for record in md.records:
         if record.type == "primary":
-            return repo_dir / record.location_href
+            return repo_dir / str(record.location_href)
     raise UserError(f"{repomd}: no primary metadata")
 
 

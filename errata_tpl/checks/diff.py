@@ -157,12 +157,6 @@ def compare(
 
 
 def _advisories_text(advs: tuple[Advisory, ...]) -> str:
-    names = ", ".join(f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''})" for a in advs)
-    found = cves(advs)
-    return f"[{names}]" + (f" {' '.join(found)}" if found else "")
-
-
-def _advisories_text(advs: tuple[Advisory, ...]) -> str:
     names = ", ".join(
         f"{a.id} ({a.type}{', ' + a.severity if a.severity else ''}{', retracted' if a.retracted else ''})"
         for a in advs

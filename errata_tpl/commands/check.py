@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from errata_tpl.checks.check import Outcome
 from errata_tpl.commands.resolve import resolve_all
@@ -19,7 +20,7 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
 
     repos = Repositories(repo_dirs)
     _, results = resolve_all(tree, nodes, rep)
-    solved: dict[int, tuple[tuple, Outcome]] = {}
+    solved: dict[int, tuple[tuple[Any, ...], Outcome]] = {}
     out: dict[str, Outcome] = {}
     for r in results:
         hit = solved.get(id(r.packages))
@@ -53,7 +54,7 @@ def check_text(outcomes: dict[str, Outcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_json(outcomes: dict[str, Outcome]) -> dict:
+def check_json(outcomes: dict[str, Outcome]) -> dict[str, Any]:
     return {
         node: {
             "ok": o.ok,

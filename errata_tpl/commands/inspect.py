@@ -34,7 +34,7 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
     lines += _kernel_build(tree, r, package, final)
     newest = _newest_profile(tree, r.os)
     for name_arch, entry in sorted(_missing(newest, r.packages).items()):
-        if name_arch[0] == package:
+        if name_arch[0] == package and newest is not None:
             lines.append(f"  missing: profile {newest.profile} has {nevra(entry)} ({_describe(entry.advisories)})")
     return lines
 

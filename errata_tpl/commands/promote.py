@@ -187,7 +187,7 @@ def stages_table(root: Path, now: dt.datetime) -> list[tuple[str, ...]]:
             key = (tree.node(n).os, s.name)
             counts[key] = counts.get(key, 0) + 1
     os_ids = sorted({k[0] for k in counts} | {r.os for r in records.records})
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for os_id in os_ids:
         for i, s in enumerate(stages.stages):
             cur = records.current(s.name, os_id)

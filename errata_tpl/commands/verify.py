@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from errata_tpl.checks.verify import Status, Verdict, classify, summary
 from errata_tpl.errors import UserError
@@ -53,7 +54,7 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
     return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "ok": ok}
 
 
-def verify_text(report: dict) -> str:
+def verify_text(report: dict[str, Any]) -> str:
     out = []
     width = max((len(f["status"]) for f in report["files"]), default=2)
     for f in report["files"]:

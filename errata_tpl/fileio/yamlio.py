@@ -38,7 +38,7 @@ def _loader() -> type:
     base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     merge_tag = "tag:yaml.org,2002:merge"
 
-    class Loader(base):  # type: ignore[misc, valid-type]
+    class Loader(base):  # type: ignore[misc]
         def __init__(self, stream: Any) -> None:
             super().__init__(stream)
             self.merged = 0
@@ -47,7 +47,8 @@ def _loader() -> type:
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             if isinstance(node, yaml.MappingNode):
                 seen: dict[Any, int] = {}
-                for key_node, _ in self.own.get(id(node), node.value):
+                own = self.own.get(id(node))
+                for key_node, _ in node.value if own is None else own:
                     if key_node.tag == merge_tag or not isinstance(key_node, yaml.ScalarNode):
                         continue
                     key = self.construct_object(key_node)
@@ -230,7 +231,7 @@ def _reads_as_string(value: str) -> bool:
     # string (most package names); only the others need its regular expressions
     if value and value[0] not in resolver.yaml_implicit_resolvers and None not in resolver.yaml_implicit_resolvers:
         return True
-    return resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+    return bool(resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -145,7 +145,7 @@ def _updateinfo_path(mirror: Path) -> Path | None:
         raise UserError(f"{repomd}: createrepo_c cannot read this repository metadata: {_one_line(e)}") from None
     for record in md.records:
         if record.type == "updateinfo":
-            return mirror / record.location_href
+            return mirror / str(record.location_href)
     return None
 
 

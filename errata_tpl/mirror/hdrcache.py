@@ -12,6 +12,7 @@ import contextlib
 import json
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import rpm
 
@@ -35,7 +36,7 @@ class HeaderCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._stamp = f"{FORMAT}/{__version__}/{rpm.__version__}"
-        self._entries: dict[str, list] = {}
+        self._entries: dict[str, list[Any]] = {}
         with contextlib.suppress(OSError, ValueError):
             data = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
@@ -69,7 +70,7 @@ class HeaderCache:
         """Replace the cache with what one run learnt: every file it read or reused
         (files gone from the mirror drop out). Bad files are kept, except for OS
         errors, which may pass."""
-        files: dict[str, tuple] = {}
+        files: dict[str, tuple[Any, ...]] = {}
         for p in packages:
             st = stats.get(p.path)
             if st is not None:

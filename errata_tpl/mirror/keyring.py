@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gnupg
 
@@ -50,7 +51,7 @@ _ALGORITHMS = {
 }
 
 
-def _algorithm(info: dict) -> str:
+def _algorithm(info: dict[str, Any]) -> str:
     """As gpg lists the key: ``ECDSA nistp256``, ``RSA 4096``."""
     name = _ALGORITHMS.get(str(info.get("algo")), f"algorithm {info.get('algo')}")
     return f"{name} {info.get('curve') or info.get('length') or ''}".rstrip()

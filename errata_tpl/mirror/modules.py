@@ -138,7 +138,7 @@ def _pick_stream(known: list[str], acceptable: tuple[str, ...], default: str | N
 
 def merge(found: Iterable[Modules]) -> Modules:
     """Several repositories' module metadata as one (dnf reads them all together)."""
-    builds: dict[tuple, ModuleBuild] = {}
+    builds: dict[tuple[Any, ...], ModuleBuild] = {}
     defaults: dict[str, str] = {}
     warnings: list[str] = []
     for mods in found:
@@ -161,7 +161,7 @@ def metadata_path(repo: Path) -> Path | None:
     md = repomd_file.read(repomd)  # no libcreaterepo CRITICAL line before our error
     for record in md.records:
         if record.type == "modules":
-            return repo / record.location_href
+            return repo / str(record.location_href)
     return None
 
 
@@ -201,7 +201,7 @@ def _read(path: Path) -> str:
     if len(data) > MAX_BYTES:
         raise UserError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB uncompressed; refused")
     try:
-        return data.decode("utf-8")
+        return str(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text") from None
 

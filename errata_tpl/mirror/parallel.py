@@ -13,7 +13,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,14 +47,14 @@ def map_shares(
     shares = [items[i::workers] for i in range(workers)]
     finish = then if then is not None else (lambda _share, got: got)
     children: list[tuple[int, int, int]] = []  # (pid, read end, share index)
-    results: list[list | None] = [None] * workers
+    results: list[list[Any] | None] = [None] * workers
     try:
         for i in range(1, workers):
             children.append((*_fork(fn, shares[i]), i))
         results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
         while children:
             pid, fd, i = children[0]
-            got = _collect(pid, fd, len(shares[i]))
+            got: list[Any] | None = _collect(pid, fd, len(shares[i]))
             children.pop(0)
             # a child that failed: its share is done here
             results[i] = finish(shares[i], got if got is not None else fn(shares[i]))

@@ -18,6 +18,7 @@ import stat
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import rpm
 
@@ -52,7 +53,7 @@ class ScanResult:
             cache.save(self.stats, self.packages, self.bad, self.checked)
 
 
-def _facts(h: rpm.hdr) -> tuple:
+def _facts(h: rpm.hdr) -> tuple[Any, ...]:
     """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes)."""
     epoch = h[rpm.RPMTAG_EPOCH]
     sha256 = h[rpm.RPMTAG_SHA256HEADER]
@@ -90,7 +91,7 @@ def _transaction_set() -> rpm.TransactionSet:
 
 # What reading one file gives: (Stat, facts) or, for a bad file, (Stat, reason);
 # the Stat is None when the file cannot be opened or is not a regular file.
-Row = tuple
+Row = tuple[Any, ...]
 
 
 def read_header(ts: rpm.TransactionSet, path: str) -> Row:
@@ -178,7 +179,10 @@ def scan(
         n = 1
     for rel, (st, got) in zip(todo, parallel.map_shares(_read_share(base), todo, n, progress, _found)):
         result.stats[rel] = st
-        (result.packages if type(got) is RpmInfo else result.bad).append(got)
+        if isinstance(got, RpmInfo):
+            result.packages.append(got)
+        else:
+            result.bad.append(got)
     result.changed = bool(todo) or cache is None or len(cache) != result.from_cache
     if result.from_cache and todo:  # both in path order: merge them
         result.stats = {rel: result.stats[rel] for rel in rels}

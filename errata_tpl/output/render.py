@@ -37,7 +37,7 @@ def env() -> Any:
 def profile_text(p: Profile, fmt: str) -> str:
     if fmt == "yaml":
         return dump_yaml(p)
-    return (
+    return str(
         env()
         .get_template(f"profile.{fmt}.j2")
         .render(
@@ -115,7 +115,7 @@ class Renderer:
         self.fmt = fmt
         self.user_template = user_template
         self.template_name = template_name
-        self._cache: dict[tuple, tuple[tuple[Pkg, ...], list[bytes]]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[tuple[Pkg, ...], list[bytes]]] = {}
         self._lines: dict[int, tuple[Pkg, str]] = {}
 
     def render(self, r: Resolved) -> str:
@@ -150,13 +150,15 @@ class Renderer:
             doc_template = env().get_template(f"resolved.{self.fmt}.j2")
 
             def make_line(p: Pkg) -> str:
-                return line_template.render(p=package_dict(p), pkg=p)
+                return str(line_template.render(p=package_dict(p), pkg=p))
 
             def assemble(head: dict[str, Any], lines: list[str]) -> str:
                 # the whole list too: formats whose consumer needs more than a line per package
                 # (ansible's removals, salt's one state per kernel version, pan's kernel tree)
                 packages = [package_dict(p) for p in r.packages]
-                return doc_template.render(**head, packages_text="".join(lines), empty=not lines, packages=packages)
+                return str(
+                    doc_template.render(**head, packages_text="".join(lines), empty=not lines, packages=packages)
+                )
 
         lines = []
         for p in r.packages:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from errata_tpl.mirror.advisories import SEVERITIES, Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.modules import ModuleBuild, Modules
@@ -22,7 +23,7 @@ class Built:
     warnings: tuple[str, ...]
     sources_skipped: int
     left_out: int = 0  # builds the selection refused (not security, too recent)
-    renames: tuple[dict, ...] = ()
+    renames: tuple[dict[str, Any], ...] = ()
 
 
 def _advisories_of(p: RpmInfo, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None) -> tuple[Advisory, ...]:
@@ -84,7 +85,7 @@ def _still_shipped(obsoletes: str, builds: list[RpmInfo]) -> bool:
     return False
 
 
-def renames(entries: list[RpmInfo]) -> list[dict]:
+def renames(entries: list[RpmInfo]) -> list[dict[str, Any]]:
     """Builds whose header obsoletes another name: the package was renamed, and the
     fix hook needs the new name in (repl) and the old one out (del).
 
@@ -142,7 +143,8 @@ def _pick(group: list[RpmInfo]) -> tuple[RpmInfo, list[RpmInfo]]:
     """The newest build of a group in path order (the first path among equals), and
     the later builds of the same version."""
     compare = evrmod.label_compare()
-    best, ties = group[0], []
+    best = group[0]
+    ties: list[RpmInfo] = []
     for p in group[1:]:
         c = 0 if p.label == best.label else compare(p.label, best.label)
         if c > 0:
@@ -167,16 +169,16 @@ def choose(
     file would give. Equal versions: the first by path wins; a warning when the
     others are different builds.
     """
-    groups: dict[tuple, list[RpmInfo]] = {}
+    groups: dict[tuple[Any, ...], list[RpmInfo]] = {}
     for p in sorted(builds, key=lambda p: p.path):
         if is_kernel_name(p.name):
-            keys: Iterable[tuple] = [(p.name, p.arch, "", p.label)]
+            keys: Iterable[tuple[Any, ...]] = [(p.name, p.arch, "", p.label)]
         else:
             streams = streams_of(p) if streams_of is not None else ()
             keys = [(p.name, p.arch, s, None) for s in sorted(streams)] if streams else [(p.name, p.arch, "", None)]
         for key in keys:
             groups.setdefault(key, []).append(p)
-    picked: dict[tuple, tuple[RpmInfo, list[RpmInfo]]] = {}
+    picked: dict[tuple[Any, ...], tuple[RpmInfo, list[RpmInfo]]] = {}
     pending = groups
     while pending:
         picks = {key: _pick(group) for key, group in pending.items()}
@@ -218,7 +220,7 @@ def build_profile(
     profile: str,
     source: str,
     generated: str,
-    extra: dict | None = None,
+    extra: dict[str, Any] | None = None,
     advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None = None,
     selection: Selection | None = None,
     check: WholeFileCheck | None = None,

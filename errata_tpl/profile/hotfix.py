@@ -99,7 +99,7 @@ def select_builds(
     for p in builds:
         if p.is_source:
             continue
-        by = {a.id for a in advisories.get(nevra_key(p.name, p.epoch, p.version, p.release, p.arch), ())} & ids
+        by = {a.id for a in (advisories or {}).get(nevra_key(p.name, p.epoch, p.version, p.release, p.arch), ())} & ids
         if by or p.name in wanted:
             out.append(p)
             shipped |= by

@@ -3,7 +3,7 @@ changes the copy and returns it (the set given is shared and never changed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from errata_tpl.errors import UserError
@@ -69,15 +69,20 @@ def check_installonly(nd: NodeConfig, pl: PackageSet, osc: OsConfig, limit: int,
         )
 
 
+def said(text: str) -> Callable[[], str]:
+    """A note's text made already (for the rare notes whose making is cheap)."""
+    return lambda: text
+
+
 def fix_actions(pl: PackageSet, hook: FixHook, variables: Mapping[str, Any]) -> PackageSet:
     out = pl.copy()
     source = f"fix:{hook.profile}"
     for a in hook.actions:
         if a.when is not None and not templating.evaluate(a.when, variables, f"{a.where}: key 'when'"):
-            out.note(a.name, source, lambda a=a: f"{source}: {a.verb} skipped: when {a.when!r} is false")
+            out.note(a.name, source, said(f"{source}: {a.verb} skipped: when {a.when!r} is false"))
             continue
         if a.if_present is not None and a.if_present not in out:
-            out.note(a.if_present, source, lambda a=a: f"{source}: {a.verb} skipped: {a.if_present} is not present")
+            out.note(a.if_present, source, said(f"{source}: {a.verb} skipped: {a.if_present} is not present"))
             continue
         r = a.target.render(variables)
         try:

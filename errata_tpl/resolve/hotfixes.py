@@ -8,6 +8,7 @@ a pin), the entry does nothing and says by what it is superseded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,9 +107,8 @@ def apply(pset: PackageSet, hotfix: hf.Hotfix) -> Outcome:
         if stays:
             by = stays[0].source
             superseded.append((nevra, by))
-            pset.note(
-                e.name, tag, lambda n=nevra, b=by, o=stays[0]: f"{tag}: {n} superseded by {b} ({notation.nevra(o)})"
-            )
+            text = f"{tag}: {nevra} superseded by {by} ({notation.nevra(stays[0])})"
+            pset.note(e.name, tag, functools.partial(str, text))
             continue
         if pset.ronly(e.name, e.evr, e.arch, tag):
             applied.append(nevra)

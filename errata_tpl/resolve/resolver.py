@@ -14,6 +14,7 @@ these functions with tracing on and reads the events they record.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol, TypeVar
@@ -29,6 +30,7 @@ from errata_tpl.site.config import (
     NodeConfig,
     OsConfig,
     Overrides,
+    PackageEntry,
     Settings,
     deep_merge,
     merge,
@@ -285,13 +287,13 @@ class Resolver:
             ("node", layers.node, layers.node.packages),
         ):
             if items:
-                templated = self._cached(("templated", owner), lambda i=items: any(e.parsed is None for e in i))
+                templated = self._cached(("templated", owner), functools.partial(_templated, items))
                 vkey = ctx.variables.key if templated else None
                 # a node's own entries are few: nodes that write the same ones share the result
                 what = tuple(e.key for e in items) if owner is layers.node else owner
                 pl = self._cached(
                     ("layer", pl, what, vkey),
-                    lambda p=pl, i=items, lb=label: apply.put_layer(p, i, ctx.variables.values, lb),
+                    functools.partial(apply.put_layer, pl, items, ctx.variables.values, label),
                 )
         return pl
 
@@ -407,6 +409,10 @@ class Resolver:
 
 
 # --- the steps' work on a package set ---------------------------------------------------------
+
+
+def _templated(items: tuple[PackageEntry, ...]) -> bool:
+    return any(e.parsed is None for e in items)
 
 
 def _present(site: Settings, cluster: Settings | None, nd: NodeConfig) -> tuple[Settings, ...]:

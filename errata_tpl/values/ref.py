@@ -86,7 +86,7 @@ def parse(value: Any) -> Package:
             raise UserError(f"unknown key {sorted(unknown)[0]!r} in package reference")
         if "name" not in value:
             raise UserError("package reference without 'name'")
-        version = value.get("version")
+        version: Any = value.get("version")
         if isinstance(version, int) and not isinstance(version, bool):
             version = str(version)  # "version: 5" is unambiguous; 1.10 as a float is not
         arch = value.get("arch")
