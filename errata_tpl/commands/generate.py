@@ -22,8 +22,6 @@ from errata_tpl.report import Reporter
 from errata_tpl.values import names
 
 if TYPE_CHECKING:
-    from errata_tpl.checks.verify import Verdict
-    from errata_tpl.mirror.keyring import Keyring
     from errata_tpl.mirror.rpminfo import BadFile
     from errata_tpl.mirror.scan import ScanResult
     from errata_tpl.mirror.walk import Stat
@@ -205,22 +203,9 @@ def _build(
             keys = stack.enter_context(Keyring(req.keyring))
         result = scan(req.mirror, listing.rels, listing.stats, cache, progress=_progress_bar(rep))
         if keys is not None:
-            check_whole(req.mirror, result, [p.path for p in result.packages], keys.rpmkeys_args())
-            for k in keys.keys:
-                if k.expired:
-                    warn(f"{k.source}: key {k.fingerprint} expired on {k.expires}")
-            from errata_tpl.checks.verify import Status
+            from errata_tpl.mirror import signing  # the verifier: only when keys are given
 
-            untrusted = _apply_signature_policy(result, keys, req.require_signature)
-            for v in untrusted:
-                warn(
-                    f"{req.source}/{v.path}: {v.status.value}{f' (key {v.keyid})' if v.keyid else ''}"
-                    + ("; left out" if req.require_signature or v.status is Status.BAD_SIGNATURE else "")
-                )
-            extra = {
-                "signatures": "required" if req.require_signature else "checked",
-                "keyring": [k.fingerprint for k in keys.keys],
-            }
+            extra = signing.check(req.mirror, req.source, result, keys, req.require_signature, warn)
         elif req.check_all:
             check_whole(req.mirror, result, [p.path for p in result.packages])
 
@@ -288,27 +273,6 @@ def _build(
 def _report_bad(req: GenerateRequest, listing: Listing, result: ScanResult, warn: Callable[[str], None]) -> None:
     for bad in listing.errors + result.bad:
         warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
-
-
-def _apply_signature_policy(result: ScanResult, keys: Keyring, required: bool) -> list[Verdict]:
-    """Leave out what the policy refuses: a bad signature always, and with
-    ``required`` anything not signed by a key of the keyring. Returns the
-    packages that were not ok, kept or not."""
-    from errata_tpl.checks.verify import Status, classify
-
-    verdicts = {rel: classify(rel, c) for rel, c in result.checks.items()}
-    not_ok: list[Verdict] = []
-    kept = []
-    for p in result.packages:
-        v = verdicts.get(p.path)
-        if v is None or v.status is Status.OK:
-            kept.append(p)
-            continue
-        not_ok.append(v)
-        if not (required or v.status is Status.BAD_SIGNATURE):
-            kept.append(p)
-    result.packages = kept
-    return not_ok
 
 
 def write_profile(path: Path, text: str, force: bool) -> None:
