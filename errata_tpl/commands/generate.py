@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -16,7 +17,7 @@ import click
 from errata_tpl.errors import UserError
 from errata_tpl.mirror import memo
 from errata_tpl.profile.profile import from_data as profile_from_data
-from errata_tpl.profile.profile import to_data, yaml_body, yaml_mirror_lines, yaml_name_lines
+from errata_tpl.profile.profile import yaml_body, yaml_mirror_lines, yaml_name_lines
 from errata_tpl.profile.selection import Selection
 from errata_tpl.report import Reporter
 from errata_tpl.values import names
@@ -149,9 +150,11 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         from errata_tpl.fileio.yamlio import load_text
         from errata_tpl.output import render
 
-        # the profile as built, or (reused) read back from its yaml
-        data = to_data(built) if built is not None else load_text(text, str(req.mirror))
-        text = render.profile_text(profile_from_data({**data, **stamp}, str(req.mirror)), req.fmt)
+        if built is not None:  # the profile as built, named and dated
+            prof = dataclasses.replace(built, profile=profile, generated=stamp["generated"])
+        else:  # reused: the memo keeps the yaml only, read back here
+            prof = profile_from_data({**load_text(text, str(req.mirror)), **stamp}, str(req.mirror))
+        text = render.profile_text(prof, req.fmt)
     return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
 
 
