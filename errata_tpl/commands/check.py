@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from errata_tpl.checks.check import Outcome
+from errata_tpl.checks.check import Outcome, Repositories, solve
+from errata_tpl.checks.modular import streams_text
 from errata_tpl.commands.resolve import resolve_all
 from errata_tpl.fileio import yamlio
 from errata_tpl.report import Reporter
@@ -16,8 +17,6 @@ from errata_tpl.site.tree import Tree
 
 def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
     """Solve every node's list with libsolv; nodes sharing a list are solved once."""
-    from errata_tpl.checks.check import Repositories, solve
-
     repos = Repositories(repo_dirs)
     _, results = resolve_all(tree, nodes, rep)
     solved: dict[int, tuple[tuple[Any, ...], Outcome]] = {}
@@ -33,8 +32,6 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
 
 
 def check_text(outcomes: dict[str, Outcome]) -> str:
-    from errata_tpl.checks.modular import streams_text
-
     lines = []
     for node, o in outcomes.items():
         streams = f" (module streams: {streams_text(o.streams)})" if o.streams is not None else ""

@@ -125,7 +125,7 @@ class Renderer:
         """The output as pieces to write in one go (os.writev): the pieces shared with
         other nodes are made once; only the node's name is put between them."""
         if self.user_template is not None:
-            from errata_tpl.site import templating
+            from errata_tpl.site import templating  # jinja2's sandbox: only for a --template
 
             return [templating.render_user_template(self.user_template, data(r), self.template_name).encode()]
         key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
