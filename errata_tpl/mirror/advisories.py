@@ -9,15 +9,14 @@ build once per subpackage (Fedora Core). All of it is read into one form here.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.mirror.repomd import quiet_stderr
 
 SEVERITIES = ("Low", "Moderate", "Important", "Critical")
 _SEVERITY = {s.lower(): s for s in SEVERITIES}
@@ -114,24 +113,6 @@ def _day_of(record: Any, attr: str) -> tuple[str | None, str | None]:
         return None, _one_line(e)
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """createrepo_c prints glib's CRITICAL lines on file descriptor 2 before it raises:
-    keep them off the user's terminal (the exception says the same, in one line)."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all: nothing to keep quiet
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as sink:
-            os.dup2(sink.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _updateinfo_path(mirror: Path) -> Path | None:
     import createrepo_c as cr
 
@@ -139,7 +120,7 @@ def _updateinfo_path(mirror: Path) -> Path | None:
     if not repomd.is_file():
         return None
     try:
-        with _quiet_stderr():
+        with quiet_stderr():
             md = cr.Repomd(str(repomd))
     except Exception as e:  # createrepo_c raises its own error types
         raise UserError(f"{repomd}: createrepo_c cannot read this repository metadata: {_one_line(e)}") from None
@@ -166,7 +147,7 @@ def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraK
     if path is None:
         return None
     try:
-        with _quiet_stderr():
+        with quiet_stderr():
             info = cr.UpdateInfo(str(path))
     except Exception as e:
         raise UserError(f"{path}: createrepo_c cannot read this updateinfo: {_one_line(e)}") from None
