@@ -377,7 +377,10 @@ def modules_yaml(repo: Path, modules: list[Module], defaults: dict[str, str | No
         lines += ["---", "document: modulemd-defaults", "version: 1", "data:", f"  module: {name}"]
         lines.append("  modified: 202601010000")
         if stream is not None:
-            lines += [f"  stream: {stream}", "  profiles:", f"    {stream}: [default]"]
+            lines.append(f"  stream: {stream}")
+        # a default profile for every stream, as RHEL's defaults have (dnf module install NAME:STREAM)
+        streams = sorted({m.stream for m in modules if m.name == name} | ({stream} if stream else set()))
+        lines += ["  profiles:", *(f"    {s}: [default]" for s in streams)]
         lines.append("...")
     return "\n".join(lines) + "\n"
 

@@ -19,14 +19,15 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
     """Solve every node's list with libsolv; nodes sharing a list are solved once."""
     repos = Repositories(repo_dirs)
     _, results = resolve_all(tree, nodes, rep)
-    solved: dict[int, tuple[tuple[Any, ...], Outcome]] = {}
+    solved: dict[tuple[Any, ...], tuple[tuple[Any, ...], Outcome]] = {}
     out: dict[str, Outcome] = {}
     for r in results:
-        hit = solved.get(id(r.packages))
+        key = (id(r.packages), tuple(r.modules.items()))  # one list, solved once per set of streams
+        hit = solved.get(key)
         if hit is None or hit[0] is not r.packages:
             osc = tree.os(r.os)
-            hit = (r.packages, solve(repos, osc.arch, r.packages, installonly=osc.installonly))
-            solved[id(r.packages)] = hit
+            hit = (r.packages, solve(repos, osc.arch, r.packages, r.modules, installonly=osc.installonly))
+            solved[key] = hit
         out[r.node] = hit[1]
     return out
 

@@ -6,6 +6,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.profile.profile import Entry, Profile, source_profile
 from errata_tpl.report import Reporter
+from errata_tpl.resolve import streams
 from errata_tpl.resolve.kernelonly import BASE_SOURCES
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.resolve.resolver import Resolved, Resolver
@@ -22,6 +23,9 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
     lines = [f"{r.node}: {package}", *(f"  {n}" for n in r.notes)]
     events = [e for e in r.events if e.name == package]
     lines += [f"  {e.text}" for e in events] or [f"  no step named {package}"]
+    profile = tree.profile(r.os, r.errata) if r.errata else None
+    if profile is not None and (profile.modular or r.active_streams):
+        lines += [f"  not applied: {why}" for why in streams.not_offered(profile, r.active_streams, package)]
     final = [p for p in r.packages if p.name == package]
     if final:
         lines += [f"  result: {nevra(p)} (from {p.source}{', multi' if p.multi else ''})" for p in final]

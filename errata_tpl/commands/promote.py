@@ -73,14 +73,15 @@ def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], r
 
     repos = Repositories(repo_dirs)
     lines: list[str] = []
-    solved: dict[int, list[str]] = {}
+    solved: dict[tuple, list[str]] = {}
     for r in results:
-        if id(r.packages) not in solved:
-            solved[id(r.packages)] = [
-                p.text
-                for p in solve(repos, tree.os(r.os).arch, r.packages, installonly=tree.os(r.os).installonly).problems
+        key = (id(r.packages), tuple(r.modules.items()))
+        if key not in solved:
+            osc = tree.os(r.os)
+            solved[key] = [
+                p.text for p in solve(repos, osc.arch, r.packages, r.modules, installonly=osc.installonly).problems
             ]
-        for text in solved[id(r.packages)]:
+        for text in solved[key]:
             rep.warn(f"check: {r.node}: {text}")
             lines.append(f"{r.node}: {text}")
     return lines

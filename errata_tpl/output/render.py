@@ -79,6 +79,8 @@ def data(r: Resolved, node: str | None = None) -> dict[str, Any]:
     }
     if r.clone is not None:
         d["clone"] = r.clone
+    if r.modules:  # module streams to enable (NAME: STREAM) or disable (NAME: null) before installing
+        d["modules"] = dict(r.modules)
     d["packages"] = [package_dict(p) for p in r.packages]
     return d
 
@@ -128,7 +130,7 @@ class Renderer:
             from errata_tpl.site import templating  # jinja2's sandbox: only for a --template
 
             return [templating.render_user_template(self.user_template, data(r), self.template_name).encode()]
-        key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone)
+        key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone, tuple(r.modules.items()))
         hit = self._cache.get(key)
         if hit is None or hit[0] is not r.packages:
             hit = (r.packages, [part.encode("utf-8") for part in self._render(r).split(_NODE)])
@@ -157,7 +159,9 @@ class Renderer:
                 # (ansible's removals, salt's one state per kernel version, pan's kernel tree)
                 packages = [package_dict(p) for p in r.packages]
                 return str(
-                    doc_template.render(**head, packages_text="".join(lines), empty=not lines, packages=packages)
+                    doc_template.render(
+                        **{"modules": {}, **head}, packages_text="".join(lines), empty=not lines, packages=packages
+                    )
                 )
 
         lines = []

@@ -21,7 +21,7 @@ from typing import Any, Callable, Protocol, TypeVar
 
 from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Entry, Profile
-from errata_tpl.resolve import apply, kernelonly
+from errata_tpl.resolve import apply, kernelonly, streams
 from errata_tpl.resolve.pkgset import Event, PackageSet, Pkg
 from errata_tpl.site.config import (
     FixHook,
@@ -75,6 +75,10 @@ class Resolved:
     clone: str | None = None
     events: tuple[Event, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)  # how choices were made, for explain
+    # module -> its active stream (set by a layer or the profile's default), and None for a
+    # module a layer disables: what the node's package tool must enable before installing
+    modules: Mapping[str, str | None] = field(default_factory=dict)
+    active_streams: Mapping[str, streams.Stream] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,8 @@ class Resolver:
         ctx = self.init_hook(layers, choice)  # 3
         pl = self.base_list(layers, ctx)  # 4
         pl = self.kernel(pl, ctx)  # 5
-        pl, changed = self.errata(pl, ctx.profile)  # 6
+        active = self.module_streams(layers, ctx)
+        pl, changed = self.errata(pl, ctx.profile, active)  # 6
         # A hotfix overlay (issue 14) goes here: after the profile, before the fix hook,
         # as a step of the same form: (package set, its typed inputs) -> package set.
         pl = self.fix_hook(pl, layers, ctx)  # 7
@@ -196,7 +201,10 @@ class Resolver:
             notes=(
                 f"errata: {choice.profile or 'none'} ({choice.errata_from}: {choice.chosen_by})",
                 f"kernel: {kernel.version or 'none'} (from {kernel.source}){kept_note}",
+                *((f"module streams: {streams.describe(active)}",) if active else ()),
             ),
+            modules=streams.enabled(active, _chosen(layers, ctx)),
+            active_streams=active,
         )
 
     def settings(self, nd: NodeConfig) -> Layers:
@@ -307,19 +315,36 @@ class Resolver:
             lambda: apply.kernel_packages(pl, ctx.os, ctx.variables.values, version, "kernel"),
         )
 
-    def errata(self, pl: PackageSet, profile: Profile | None) -> tuple[PackageSet, int]:
+    def module_streams(self, layers: Layers, ctx: Context) -> dict[str, streams.Stream]:
+        """The node's active module streams: its ``modules`` (os < site < cluster < node),
+        and for the other modules the default stream the profile recorded."""
+        chosen = _chosen(layers, ctx)
+        return self._cached(
+            ("streams", tuple(sorted(chosen.items())), ctx.profile and (ctx.profile.os, ctx.profile.profile)),
+            lambda: streams.active(chosen, ctx.profile),
+        )
+
+    def errata(
+        self, pl: PackageSet, profile: Profile | None, active: Mapping[str, streams.Stream] | None = None
+    ) -> tuple[PackageSet, int]:
         """6. Errata: the profile's entries, replace-only; (the set, how many (name, arch) changed).
 
-        ``_offered`` gives the entries that may apply: the place for a filter on what
-        a node enables (module streams, issue 13), which then joins the cache keys."""
+        ``_offered`` gives the entries that may apply with the node's module streams: a
+        modular entry only where its stream is active, never across streams."""
         if profile is None:
             return pl, 0
-        return self._cached(("errata", pl, profile.os, profile.profile), lambda: self._replace_only(pl, profile))
+        skey = _streams_key(active or {})
+        return self._cached(
+            ("errata", pl, profile.os, profile.profile, skey), lambda: self._replace_only(pl, profile, active or {})
+        )
 
-    def _replace_only(self, pl: PackageSet, profile: Profile) -> tuple[PackageSet, int]:
+    def _replace_only(
+        self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]
+    ) -> tuple[PackageSet, int]:
         out = pl.copy()
-        offered = self._offered(profile)
+        offered = self._offered(profile, active)
         tag = f"errata:{profile.profile}"
+        skey = _streams_key(active)
         changed = 0
         for name in pl.names():
             entries = offered.get(name)
@@ -328,7 +353,7 @@ class Resolver:
             before = pl.entries(name)
             # Per name: the same entries under the same profile give the same result,
             # whichever node's set they are in.
-            key = ("ronly", tag, id(before))
+            key = ("ronly", tag, skey, id(before))
             hit = self._cache.get(key)
             if hit is None or hit[0] is not before:
                 mark = len(out.events or ())
@@ -342,14 +367,10 @@ class Resolver:
             changed += hit[2]
         return out, changed
 
-    def _offered(self, profile: Profile) -> Mapping[str, tuple[Entry, ...]]:
-        def index() -> dict[str, tuple[Entry, ...]]:
-            by_name: dict[str, list[Entry]] = {}
-            for e in profile.packages:
-                by_name.setdefault(e.name, []).append(e)
-            return {k: tuple(v) for k, v in by_name.items()}
-
-        return self._cached(("offered", profile.os, profile.profile), index)
+    def _offered(self, profile: Profile, active: Mapping[str, streams.Stream]) -> Mapping[str, tuple[Entry, ...]]:
+        return self._cached(
+            ("offered", profile.os, profile.profile, _streams_key(active)), lambda: streams.offered(profile, active)
+        )
 
     def fix_hook(self, pl: PackageSet, layers: Layers, ctx: Context) -> PackageSet:
         """7. Fix hook: its actions in order."""
@@ -413,6 +434,23 @@ class Resolver:
 
 def _templated(items: tuple[PackageEntry, ...]) -> bool:
     return any(e.parsed is None for e in items)
+
+
+def _chosen(layers: Layers, ctx: Context) -> dict[str, tuple[str | None, str]]:
+    """module -> (stream or None, the layer that said so): os < site < cluster < node."""
+    out: dict[str, tuple[str | None, str]] = {}
+    for label, mods in (
+        ("os", ctx.os.modules),
+        ("site", layers.site.modules),
+        ("cluster", layers.cluster.modules if layers.cluster is not None else {}),
+        ("node", layers.node.modules),
+    ):
+        out.update({m: (s, label) for m, s in mods.items()})
+    return out
+
+
+def _streams_key(active: Mapping[str, streams.Stream]) -> tuple[tuple[str, str], ...]:
+    return tuple((m, s.stream) for m, s in sorted(active.items()))
 
 
 def _present(site: Settings, cluster: Settings | None, nd: NodeConfig) -> tuple[Settings, ...]:

@@ -74,6 +74,11 @@ def is_templated(item: Any) -> bool:
     return False
 
 
+def streams(data: Any) -> dict[str, str | None]:
+    """A ``modules`` mapping (checked by site.schema) with its streams as text."""
+    return {str(m): None if s is None else str(s) for m, s in sorted((data or {}).items())}
+
+
 def entries(items: Any, where: str, key: str = "packages") -> tuple[PackageEntry, ...]:
     return tuple(PackageEntry.of(item, f"{where}: {key}[{i}]") for i, item in enumerate(items or ()))
 
@@ -91,6 +96,8 @@ class Settings:
     profile_cloning_disabled: Mapping[str, bool] = field(default_factory=dict, metadata=UPDATE)
     variables: Mapping[str, Any] = field(default_factory=dict, metadata=UPDATE)
     packages: tuple[PackageEntry, ...] = field(default=(), metadata=OWN)
+    # module -> stream (None: disabled); read per layer (os < site < cluster < node), see resolve.streams
+    modules: Mapping[str, str | None] = field(default_factory=dict, metadata=OWN)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,6 +178,7 @@ class OsConfig:
     variables: Mapping[str, Any]
     packages: tuple[PackageEntry, ...]
     where: str
+    modules: Mapping[str, str | None] = field(default_factory=dict)  # the OS's module streams (lowest layer)
 
 
 @dataclass(frozen=True, eq=False)

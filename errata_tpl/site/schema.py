@@ -40,6 +40,12 @@ MAP = Type(lambda v: isinstance(v, dict), "a mapping", {"type": "object"})
 OPT_STR = Type(lambda v: v is None or isinstance(v, str), "a string or null", {"type": ["string", "null"]})
 # every version in these files is a kernel's: 'abc' or 7 would become kernel-abc.x86_64
 VERSION = Type(kernel.is_version, "a kernel version 'V-R'", {"type": "string", "pattern": kernel.VERSION_PATTERN})
+# a module stream: text ("1.10" must stay "1.10"); a whole number is unambiguous, a float is not
+STREAM = Type(
+    lambda v: v is None or isinstance(v, str) or _is_int(v),
+    "a stream (quoted: '1.10') or null (the module disabled)",
+    {"type": ["string", "integer", "null"]},
+)
 LIMIT = Type(lambda v: _is_int(v) and v >= 1, "a whole number of at least 1", {"type": "integer", "minimum": 1})
 # a package reference: the form only here; values.ref checks the content after rendering
 REF = Type(
@@ -95,6 +101,7 @@ SETTINGS: Spec = {
     "profile_cloning_disabled": map_of(BOOL, "a mapping of node name to true or false"),
     "variables": MAP,
     "packages": PACKAGES,
+    "modules": map_of(STREAM, "a mapping of module name to a stream (quoted: '1.10') or null (disabled)"),
 }
 
 NODE: Spec = {
@@ -123,6 +130,7 @@ OS: Spec = {
     "installonly": list_of(STR, "a list of package names"),
     "variables": MAP,
     "packages": PACKAGES,
+    "modules": map_of(STREAM, "a mapping of module name to a stream (quoted: '1.10') or null (disabled)"),
 }
 
 INIT_HOOK: Spec = {

@@ -157,6 +157,7 @@ class Tree:
             variables=dict(data.get("variables") or {}),
             packages=config.entries(data.get("packages"), rel),
             where=rel,
+            modules=config.streams(data.get("modules")),
         )
 
     # --- errata --------------------------------------------------------------------------
@@ -253,4 +254,6 @@ def _settings(data: Mapping[str, Any], where: str) -> dict[str, Any]:
     if data.get("kernel_version") is not None:
         out["kernel_version"] = {k: str(v) for k, v in data["kernel_version"].items() if v is not None}
     out["packages"] = config.entries(data.get("packages"), where)
+    if data.get("modules") is not None:
+        out["modules"] = config.streams(data["modules"])
     return out
