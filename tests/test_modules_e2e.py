@@ -3,7 +3,9 @@ newest build, `check` says it installs, and real dnf agrees (the streams enabled
 as the resolved list says, then the list installed into an --installroot)."""
 
 import json
+import os
 
+import consumers
 import pytest
 import rpmfactory
 import yaml
@@ -83,3 +85,89 @@ def test_check_and_dnf_agree(site, cli, tmp_path):
             assert p.returncode == 0, p.stderr
         p = dnf(installroot, repo, cache, "install", *[x for x in dnf_lines if x and not x.startswith("#")])
         assert p.returncode == 0, p.stderr
+
+
+# --- the outputs, applied by their real consumers ------------------------------------------------
+
+
+def test_dnf_format_enables_the_streams_then_installs(site, cli, tmp_path):
+    root, repo = site
+    for node in ("web01", "api01"):
+        text = cli("resolve", node, "--format", "dnf", root=root).stdout
+        installroot, cache = tmp_path / node, tmp_path / "cache"
+        # the commands the header gives, run as written (only pointed at the installroot)
+        for line in text.splitlines():
+            if line.startswith("#   dnf -y module "):
+                consumers.dnf(installroot, [repo], cache, *line.split()[3:])
+        consumers.dnf(installroot, [repo], cache, "install", *consumers.body(text))
+        assert consumers.same_set(consumers.installed(installroot), resolved(cli, root, node)["packages"])
+    assert "nodejs-20.3-1.module_el8+203.x86_64" in consumers.installed(tmp_path / "api01")
+
+
+def test_kickstart_enables_the_streams(site, cli, tmp_path):
+    root, repo = site
+    text = cli("resolve", "api01", "--format", "kickstart", root=root).stdout
+    assert "module --name=nodejs --stream=20\n%packages\n" in text
+    ks = tmp_path / "api01.ks"
+    ks.write_text(text)
+    consumers.run([consumers.tool("ksvalidator"), "-v", "RHEL8", str(ks)])
+    script = (
+        "import json, sys\n"
+        "from pykickstart.parser import KickstartParser\n"
+        "from pykickstart.version import makeVersion, RHEL8\n"
+        "h = makeVersion(RHEL8)\n"
+        "KickstartParser(h).readKickstart(sys.argv[1])\n"
+        "print(json.dumps([[m.name, m.stream, m.enable] for m in h.module.dataList()] + [h.packages.packageList]))\n"
+    )
+    *mods, packages = json.loads(consumers.run([consumers.tool("python"), "-c", script, str(ks)]).stdout)
+    assert mods == [["nodejs", "20", True]]
+    # what anaconda then does: the streams enabled, %packages in one transaction
+    installroot, cache = tmp_path / "installroot", tmp_path / "cache"
+    consumers.dnf(installroot, [repo], cache, "module", "enable", "nodejs:20")
+    consumers.dnf(installroot, [repo], cache, "install", *packages)
+    assert consumers.same_set(consumers.installed(installroot), resolved(cli, root, "api01")["packages"])
+
+
+def test_ansible_recipe_enables_the_streams(site, cli, tmp_path):
+    root, repo = site
+    conf = tmp_path / "dnf.conf"
+    (tmp_path / "repos.d").mkdir()
+    (tmp_path / "repos.d/fixture.repo").write_text(f"[r0]\nname=r0\nbaseurl=file://{repo}\ngpgcheck=0\n")
+    conf.write_text(f"[main]\nreposdir={tmp_path}/repos.d\ninstall_weak_deps=False\nmodule_platform_id=platform:el8\n")
+    (tmp_path / "inventory").write_text(
+        "localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n"
+    )
+    (tmp_path / "host_vars").mkdir()
+    env = dict(
+        os.environ,
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+    )
+    for node in ("api01", "web01"):
+        installroot = tmp_path / node
+        text = cli("resolve", node, "--format", "ansible", root=root).stdout
+        (tmp_path / "host_vars/localhost.yml").write_text(text)
+        tasks = yaml.safe_load(consumers.header_block(text, "#   - name:", "#     when:"))
+        defaults = {
+            "installroot": str(installroot),
+            "conf_file": str(conf),
+            "disable_gpg_check": True,
+            "releasever": "8",
+            "disable_plugin": ["*"],
+            "use_backend": "dnf4",
+        }
+        play = [
+            {
+                "hosts": "localhost",
+                "gather_facts": False,
+                "module_defaults": {"ansible.builtin.dnf": defaults},
+                "tasks": tasks,
+            }
+        ]
+        (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
+        consumers.run(
+            [consumers.tool("ansible-playbook"), "-i", str(tmp_path / "inventory"), str(tmp_path / "play.yml")], env=env
+        )
+        assert consumers.same_set(consumers.installed(installroot), resolved(cli, root, node)["packages"]), node
