@@ -171,3 +171,33 @@ def test_ansible_recipe_enables_the_streams(site, cli, tmp_path):
             [consumers.tool("ansible-playbook"), "-i", str(tmp_path / "inventory"), str(tmp_path / "play.yml")], env=env
         )
         assert consumers.same_set(consumers.installed(installroot), resolved(cli, root, node)["packages"]), node
+
+
+def test_missing_cves_follow_the_node_streams(tmp_path, cli):
+    root = tmp_path / "tree"
+    (root / "os/el8-x86_64").mkdir(parents=True)
+    (root / "os/el8-x86_64/os.yaml").write_text(OS)
+    (root / "site/nodes").mkdir(parents=True)
+    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el8: "20261001"}\n')
+    (root / "site/nodes/web01.yaml").write_text("os: el8-x86_64\n")
+    (root / "site/nodes/api01.yaml").write_text('os: el8-x86_64\nmodules: {nodejs: "20"}\n')
+    head = 'os: el8-x86_64\ngenerated: "2026-10-01T00:00:00Z"\nsource: m\n'
+    head += 'modules:\n  nodejs: {default: "18", streams: {"18": [nodejs], "20": [nodejs]}}\n'
+    head += "packages: []\nkernels: []\nkernel_named: []\n"
+    (root / "errata/el8-x86_64").mkdir(parents=True)
+    (root / "errata/el8-x86_64/20261001.yaml").write_text(
+        'profile: "20261001"\n' + head + "modular:\n"
+        '  - {name: nodejs, version: 18.1-1.m, arch: x86_64, module: "nodejs:18"}\n'
+        '  - {name: nodejs, version: 20.3-1.m, arch: x86_64, module: "nodejs:20"}\n'
+    )
+    advisory = '[{id: RHSA-2026:1818, type: security, severity: Important, issued: "2026-11-01"}]'
+    (root / "errata/el8-x86_64/20261121.yaml").write_text(
+        'profile: "20261121"\n' + head + "modular:\n"
+        '  - {name: nodejs, version: 18.2-1.m, arch: x86_64, module: "nodejs:18",'
+        f" advisories: {advisory}, cves: [CVE-2026-1818]}}\n"
+        '  - {name: nodejs, version: 20.3-1.m, arch: x86_64, module: "nodejs:20"}\n'
+    )
+    r = cli("explain", "web01", "nodejs", root=root)
+    assert "missing: profile 20261121 has nodejs-18.2-1.m.x86_64" in r.stdout, r.stdout
+    r = cli("explain", "api01", "nodejs", root=root)
+    assert "missing:" not in r.stdout  # stream 18's fix is not for a node on stream 20

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from errata_tpl.errors import UserError
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.profile.profile import Entry, Profile, source_profile
@@ -37,7 +39,7 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     lines += _kernel_build(tree, r, package, final)
     newest = _newest_profile(tree, r.os)
-    for name_arch, entry in sorted(_missing(newest, r.packages).items()):
+    for name_arch, entry in sorted(_missing(newest, r.packages, r.active_streams).items()):
         if name_arch[0] == package and newest is not None:
             lines.append(f"  missing: profile {newest.profile} has {nevra(entry)} ({_describe(entry.advisories)})")
     return lines
@@ -84,16 +86,24 @@ def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
     return tree.profile(os_id, found[-1]) if found else None
 
 
-def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[str, str], Entry]:
+def _missing(
+    newest: Profile | None, packages: tuple[Pkg, ...], active: Mapping[str, streams.Stream]
+) -> dict[tuple[str, str], Entry]:
     """Entries of the newest profile that carry CVEs and are newer than the newest
-    version the node has of that name and arch (kernels too: kept ones do not count)."""
+    version the node has of that name and arch (kernels too: kept ones do not count).
+    Of a modular mirror's profile, only what the node's module streams are offered."""
     if newest is None:
         return {}
+    offered = (
+        [e for es in streams.offered(newest, active).values() for e in es]
+        if newest.modular_lists()
+        else newest.packages
+    )
     have: dict[str, list[Pkg]] = {}
     for p in packages:
         have.setdefault(p.name, []).append(p)
     out: dict[tuple[str, str], Entry] = {}
-    for e in (*newest.packages, *newest.kernels):
+    for e in (*offered, *newest.kernels):
         if (e.name, e.arch) in out or not cves(e.advisories):
             continue  # kernels come newest first: the first entry of a name decides
         mine = [p.evr for p in have.get(e.name, ()) if p.arch in (e.arch, None) and p.evr is not None]
@@ -104,7 +114,9 @@ def _missing(newest: Profile | None, packages: tuple[Pkg, ...]) -> dict[tuple[st
 
 def missing_cves(tree: Tree, r: Resolved) -> list[str]:
     """CVEs the newest profile of the node's OS fixes and the node's list does not have."""
-    return cves(a for e in _missing(_newest_profile(tree, r.os), r.packages).values() for a in e.advisories)
+    return cves(
+        a for e in _missing(_newest_profile(tree, r.os), r.packages, r.active_streams).values() for a in e.advisories
+    )
 
 
 STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed", "missing CVEs")
