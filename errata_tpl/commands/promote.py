@@ -8,6 +8,7 @@ import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.report import Reporter
@@ -73,7 +74,7 @@ def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], r
 
     repos = Repositories(repo_dirs)
     lines: list[str] = []
-    solved: dict[tuple, list[str]] = {}
+    solved: dict[tuple[Any, ...], list[str]] = {}
     for r in results:
         key = (id(r.packages), tuple(r.modules.items()))
         if key not in solved:
