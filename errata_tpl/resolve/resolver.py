@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Protocol, TypeVar
+from dataclasses import replace
+from typing import Any, Callable, TypeVar
 
 from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.resolve import apply, kernelonly, streams
-from errata_tpl.resolve.pkgset import Event, PackageSet, Pkg
+from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice
+from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
+from errata_tpl.resolve.model import Resolved as Resolved
+from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.site.config import (
-    FixHook,
     InitHook,
-    Merged,
     NodeConfig,
     OsConfig,
-    Overrides,
     PackageEntry,
     Settings,
     deep_merge,
@@ -38,86 +38,6 @@ from errata_tpl.site.config import (
 from errata_tpl.values import names
 
 T = TypeVar("T")
-
-
-class Config(Protocol):
-    """What the resolver reads: the loaded tree (``site.tree.Tree``)."""
-
-    @property
-    def site(self) -> Settings: ...
-    @property
-    def overrides(self) -> Overrides: ...
-    def node(self, name: str) -> NodeConfig: ...
-    def cluster(self, name: str) -> Settings: ...
-    def os(self, os_id: str) -> OsConfig: ...
-    def profile(self, os_id: str, profile: str) -> Profile | None: ...
-    def profile_rel(self, os_id: str, profile: str) -> str: ...
-    def init_hook(self, os_id: str, profile: str, suffix: str) -> InitHook | None: ...
-    def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None: ...
-
-
-@dataclass(frozen=True)
-class KernelChoice:
-    version: str | None
-    source: str  # node | cluster | site | errata-init | os | none
-    kept: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Resolved:
-    node: str
-    os: str
-    errata: str | None
-    errata_from: str
-    kernel: KernelChoice
-    packages: tuple[Pkg, ...]
-    changed_by_errata: int = 0
-    clone: str | None = None
-    events: tuple[Event, ...] = ()
-    notes: tuple[str, ...] = field(default=(), compare=False)  # how choices were made, for explain
-    # module -> its active stream (set by a layer or the profile's default), and None for a
-    # module a layer disables: what the node's package tool must enable before installing
-    modules: Mapping[str, str | None] = field(default_factory=dict)
-    active_streams: Mapping[str, streams.Stream] = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True)
-class Layers:
-    """Step 1: the node's files, and what they say merged (site < cluster < node)."""
-
-    node: NodeConfig
-    os: OsConfig
-    site: Settings
-    cluster: Settings | None
-    merged: Merged
-
-
-@dataclass(frozen=True)
-class ErrataChoice:
-    """Step 2: the profile (or none), how it was chosen (``errata_from``) and where."""
-
-    profile: str | None
-    errata_from: str
-    chosen_by: str
-
-
-@dataclass(frozen=True)
-class Variables:
-    """The template variables of a node; ``key`` is equal for nodes whose variables
-    come from the same files (their values are then equal too)."""
-
-    values: Mapping[str, Any]
-    key: Hashable
-
-
-@dataclass(frozen=True)
-class Context:
-    """Step 3: the profile and its init hook joined to the settings."""
-
-    os: OsConfig
-    profile: Profile | None
-    variables: Variables
-    kernel: KernelChoice
 
 
 class Resolver:
@@ -265,7 +185,7 @@ class Resolver:
                     f"(no {self.tree.profile_rel(osc.os_id, choice.profile)})"
                 )
             init = self.tree.init_hook(osc.os_id, choice.profile, layers.merged.hook_suffix["init"])
-        kernel = _kernel_choice(layers, init, osc)
+        kernel = kernel_choice(layers, init, osc)
         own = nd if nd.variables else None  # a node without variables shares its cluster's
         key = (osc, init, layers.site, layers.cluster, own, choice.profile, kernel.version)
 
@@ -455,18 +375,3 @@ def _streams_key(active: Mapping[str, streams.Stream]) -> tuple[tuple[str, str],
 
 def _present(site: Settings, cluster: Settings | None, nd: NodeConfig) -> tuple[Settings, ...]:
     return (site, nd) if cluster is None else (site, cluster, nd)
-
-
-def _kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice:
-    """Step 5's version: node > cluster > site (by os-id, then os-version) > init hook > os."""
-    if layers.node.kernel_pin is not None:
-        return KernelChoice(layers.node.kernel_pin, "node")
-    for layer, label in ((layers.cluster, "cluster"), (layers.site, "site")):
-        for key in (osc.os_id, osc.version):
-            if layer is not None and layer.kernel_version.get(key) is not None:
-                return KernelChoice(layer.kernel_version[key], label)
-    if init is not None and init.kernel_version is not None:
-        return KernelChoice(init.kernel_version, "errata-init")
-    if osc.kernel.version is not None:
-        return KernelChoice(osc.kernel.version, "os")
-    return KernelChoice(None, "none")

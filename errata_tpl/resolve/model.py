@@ -1,0 +1,108 @@
+"""The values the resolver's steps take and give: what it reads (``Config``), each
+step's typed result, and the resolved list."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from errata_tpl.profile.profile import Profile
+from errata_tpl.resolve import streams
+from errata_tpl.resolve.pkgset import Event, Pkg
+from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Overrides, Settings
+
+
+class Config(Protocol):
+    """What the resolver reads: the loaded tree (``site.tree.Tree``)."""
+
+    @property
+    def site(self) -> Settings: ...
+    @property
+    def overrides(self) -> Overrides: ...
+    def node(self, name: str) -> NodeConfig: ...
+    def cluster(self, name: str) -> Settings: ...
+    def os(self, os_id: str) -> OsConfig: ...
+    def profile(self, os_id: str, profile: str) -> Profile | None: ...
+    def profile_rel(self, os_id: str, profile: str) -> str: ...
+    def init_hook(self, os_id: str, profile: str, suffix: str) -> InitHook | None: ...
+    def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None: ...
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    version: str | None
+    source: str  # node | cluster | site | errata-init | os | none
+    kept: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    node: str
+    os: str
+    errata: str | None
+    errata_from: str
+    kernel: KernelChoice
+    packages: tuple[Pkg, ...]
+    changed_by_errata: int = 0
+    clone: str | None = None
+    events: tuple[Event, ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)  # how choices were made, for explain
+    # module -> its active stream (set by a layer or the profile's default), and None for a
+    # module a layer disables: what the node's package tool must enable before installing
+    modules: Mapping[str, str | None] = field(default_factory=dict)
+    active_streams: Mapping[str, streams.Stream] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Step 1: the node's files, and what they say merged (site < cluster < node)."""
+
+    node: NodeConfig
+    os: OsConfig
+    site: Settings
+    cluster: Settings | None
+    merged: Merged
+
+
+@dataclass(frozen=True)
+class ErrataChoice:
+    """Step 2: the profile (or none), how it was chosen (``errata_from``) and where."""
+
+    profile: str | None
+    errata_from: str
+    chosen_by: str
+
+
+@dataclass(frozen=True)
+class Variables:
+    """The template variables of a node; ``key`` is equal for nodes whose variables
+    come from the same files (their values are then equal too)."""
+
+    values: Mapping[str, Any]
+    key: Hashable
+
+
+@dataclass(frozen=True)
+class Context:
+    """Step 3: the profile and its init hook joined to the settings."""
+
+    os: OsConfig
+    profile: Profile | None
+    variables: Variables
+    kernel: KernelChoice
+
+
+def kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice:
+    """Step 5's version: node > cluster > site (by os-id, then os-version) > init hook > os."""
+    if layers.node.kernel_pin is not None:
+        return KernelChoice(layers.node.kernel_pin, "node")
+    for layer, label in ((layers.cluster, "cluster"), (layers.site, "site")):
+        for key in (osc.os_id, osc.version):
+            if layer is not None and layer.kernel_version.get(key) is not None:
+                return KernelChoice(layer.kernel_version[key], label)
+    if init is not None and init.kernel_version is not None:
+        return KernelChoice(init.kernel_version, "errata-init")
+    if osc.kernel.version is not None:
+        return KernelChoice(osc.kernel.version, "os")
+    return KernelChoice(None, "none")
