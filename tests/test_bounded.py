@@ -169,3 +169,12 @@ def test_a_fifo_named_rpm_is_skipped_unopened(make_rpms, tmp_path):
     finally:
         rpmfactory.stop_agent(key)
     assert r.returncode == 1 and "b-1-1.x86_64.rpm" in r.stdout and "a FIFO" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_fifo_or_a_device_given_as_a_file_is_refused_unread(example_root, tmp_path):
+    fifo = tmp_path / "t.txt.j2"
+    os.mkfifo(fifo)
+    r = errata_tpl(example_root, "resolve", "--all", "--template", fifo, timeout=60)
+    assert r.returncode == 1 and r.stderr == f"errata-tpl: error: {fifo}: not a regular file\n"
+    r = errata_tpl(example_root, "diff", fifo, "/dev/zero", timeout=60)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr  # no hang, one line

@@ -24,18 +24,10 @@ MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 
 
 def read_template(path: Path) -> str:
-    """A ``--template`` file: UTF-8 text of a sane size."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_TEMPLATE_BYTES + 1)
-    except OSError as e:
-        raise UserError(f"{path}: cannot read: {(e.strerror or str(e)).lower()}") from None
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise UserError(f"{path}: larger than {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB; refused")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"{path}: not UTF-8 text (byte {e.start + 1})") from None
+    """A ``--template`` file: UTF-8 text of a sane size, from a regular file."""
+    from errata_tpl.fileio.yamlio import read_text
+
+    return read_text(path, str(path), MAX_TEMPLATE_BYTES)
 
 
 def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[str]:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -170,25 +171,40 @@ def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) ->
     return docs
 
 
-def load_file(path: Path, where: str | None = None) -> Any:
-    where = where or str(path)
+def read_text(path: Path, where: str, max_bytes: int = MAX_BYTES) -> str:
+    """A regular file's UTF-8 text, at most ``max_bytes``. Opened without blocking
+    and read only if it is a regular file: a FIFO or a device (/dev/zero) given as
+    a file cannot hang the run or fill its memory."""
     try:
-        with open(path, encoding="utf-8") as f:
-            if os.fstat(f.fileno()).st_size > MAX_BYTES:
-                raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
-            text = f.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise UserError(f"{where}: no such file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{where}: not UTF-8 text") from None
     except OSError as e:
-        raise UserError(f"{where}: cannot read: {e.strerror}") from None
-    return load_text(text, where)
+        raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise UserError(f"{where}: not a regular file")
+            data = f.read(max_bytes + 1)
+        except OSError as e:
+            raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    if len(data) > max_bytes:
+        raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError(f"{where}: not UTF-8 text (byte {e.start + 1})") from None
+
+
+def load_file(path: Path, where: str | None = None) -> Any:
+    where = where or str(path)
+    return load_text(read_text(path, where), where)
 
 
 def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64 * 1024) -> Any:
     """``load_file`` for large files (generated profiles) with a JSON copy of the
-    parsed data, keyed by path, size and mtime, beside the root: JSON loads ten
+    parsed data, keyed by path, size, mtime, inode and ctime, beside the root: JSON loads ten
     times faster than YAML. Safe to delete; used only while the file is unchanged."""
     try:
         st = path.stat()
@@ -196,7 +212,8 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
         return load_file(path, where)
     if st.st_size < min_size:
         return load_file(path, where)
-    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:24]
+    stamp = f"{st.st_size}|{st.st_mtime_ns}|{st.st_ino}|{st.st_ctime_ns}"  # a touch -r rewrite changes ctime
+    key = hashlib.sha256(f"{path.resolve()}|{stamp}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
     cached = cache_dir / f"{key}.json"
     with contextlib.suppress(OSError, ValueError):
         return json.loads(cached.read_text(encoding="utf-8"))
