@@ -14,12 +14,11 @@ interrupted); loops are stopped by a timer.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -139,24 +138,30 @@ class _Timeout(BaseException):
     code or library ``except Exception`` swallows it)."""
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Stop a rendering that runs longer than ``seconds`` (SIGALRM; the main thread
-    only: elsewhere the operator bounds still hold, the timer does not)."""
+def _expired(signum: int, frame: object) -> None:
+    raise _Timeout
+
+
+_alarm_installed = False
+
+
+def _arm(seconds: float) -> bool:
+    """Start the timer that stops a rendering running longer than ``seconds``
+    (SIGALRM; in the main thread only: elsewhere the operator bounds still hold,
+    the timer does not). The handler is installed once; arming is one syscall."""
+    global _alarm_installed
     if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expired(signum: int, frame: object) -> None:
-        raise _Timeout
-
-    old = signal.signal(signal.SIGALRM, expired)
+        return False
+    if not _alarm_installed:
+        signal.signal(signal.SIGALRM, _expired)
+        _alarm_installed = True
     signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
+    return True
+
+
+def _disarm(armed: bool) -> None:
+    if armed:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def is_template(text: str) -> bool:
@@ -200,12 +205,15 @@ def _render(template: jinja2.Template, data: Mapping[str, Any]) -> str:
     """The template's output, refused once it passes MAX_CHARS."""
     out: list[str] = []
     size = 0
-    with _time_limit(MAX_SECONDS):
+    armed = _arm(MAX_SECONDS)
+    try:
         for piece in template.generate(data):
             size += len(piece)
             if size > MAX_CHARS:
                 raise LimitExceeded(f"output longer than {MAX_CHARS:,} characters")
             out.append(piece)
+    finally:
+        _disarm(armed)
     return "".join(out)
 
 
@@ -227,14 +235,17 @@ def render_value(value: Any, variables: Mapping[str, Any], what: str) -> Any:
 
 def evaluate(expression: str, variables: Mapping[str, Any], what: str) -> bool:
     """A ``when:`` condition: a bare jinja2 expression, true or false."""
+    armed = False
     try:
-        with _time_limit(MAX_SECONDS):
-            result = _compile_expr(expression)(**variables)
-            if isinstance(result, jinja2.Undefined):
-                result._fail_with_undefined_error()
-            return bool(result)
+        armed = _arm(MAX_SECONDS)
+        result = _compile_expr(expression)(**variables)
+        if isinstance(result, jinja2.Undefined):
+            result._fail_with_undefined_error()
+        return bool(result)
     except (*_ERRORS, _Timeout) as e:
         raise _fail(e, what) from None
+    finally:
+        _disarm(armed)
 
 
 def render_user_template(source: str, data: Mapping[str, Any], what: str) -> str:
