@@ -87,3 +87,16 @@ def test_an_empty_hook_suffix_is_refused(example_root, cli):
     site.write_text(site.read_text() + 'hook_suffix: {init: "", fix: "-fix"}\n')
     r = cli("resolve", "wn-001.example.org", root=example_root)
     assert r.exit_code == 1 and "key 'hook_suffix': bad hook suffix ''" in r.stderr
+
+
+def test_a_directory_where_a_node_file_goes_fails_the_run_before_anything_changes(example_root, cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "wn-001.example.org.yaml").unlink()
+    (out / "wn-001.example.org.yaml").mkdir()
+    r = cli("resolve", "--all", "--out-dir", out, root=example_root)
+    assert r.exit_code == 1 and "wn-001.example.org.yaml: a directory where this run writes a file" in r.stderr
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == {k: v for k, v in before.items() if k != "wn-001.example.org.yaml"}
+    assert not [n for n in os.listdir(out) if n.startswith(".errata-tpl-staging-")]

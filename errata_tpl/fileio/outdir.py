@@ -155,6 +155,9 @@ def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], Non
         with atomic.locked_dir(out_dir, "its files"):
             recover(out_dir, warn)
             previous = read_manifest(out_dir, warn)
+            for name in files:  # a rename cannot replace a directory: refuse before the record
+                if os.path.isdir(out_dir / name) and not os.path.islink(out_dir / name):
+                    raise UserError(f"{out_dir / name}: a directory where this run writes a file; nothing written")
             listed = set(files) if complete else set(files) | previous
             record = [f"+{n}" for n in sorted(listed)] + [f"-{n}" for n in sorted(previous - listed)]
             with atomic.signals_deferred():
