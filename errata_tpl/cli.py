@@ -355,17 +355,55 @@ def diff(
     click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
 
+_TODAY = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day ages and exposures are counted to. Default: $SOURCE_DATE_EPOCH, else today (UTC).",
+)
+
+
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_TODAY
 @_verbosity
 @click.pass_obj
 @_user_errors
-def status(obj: Context) -> None:
-    """A table of every node: errata profile and where it came from, kernel, changes."""
+def status(obj: Context, fmt: str, today: Any) -> None:
+    """A table of every node: errata profile and where it came from, kernel, changes, exposure."""
     from errata_tpl.commands import inspect as cmd
+    from errata_tpl.commands import report
+    from errata_tpl.fleet import as_json
 
-    rows, ok = cmd.status(obj.tree(), obj.rep)
-    click.echo(cmd.table(cmd.STATUS_COLUMNS, rows), nl=False)
-    if not ok:
+    fleet = report.fleet(obj.tree(), obj.rep, today.date() if today else None)
+    if fmt == "json":
+        for chunk in as_json.status(fleet):
+            click.echo(chunk, nl=False)
+    else:
+        click.echo(cmd.table(cmd.STATUS_COLUMNS, cmd.status_rows(fleet)), nl=False)
+    if fleet.errors:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "text"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@_TODAY
+@_verbosity
+@click.pass_obj
+@_user_errors
+def report(obj: Context, fmt: str, output: Path | None, today: Any) -> None:
+    """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails)."""
+    from errata_tpl.commands import report as cmd
+
+    fleet = cmd.fleet(obj.tree(), obj.rep, today.date() if today else None)
+    chunks = cmd.render(fleet, fmt)
+    if output is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+    else:
+        cmd.write(chunks, output)
+        obj.rep.info(f"wrote {output}")
+    if fleet.errors:
         sys.exit(1)
 
 

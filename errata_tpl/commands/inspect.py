@@ -1,13 +1,11 @@
-"""Explain one package on one node; the status table of all nodes."""
+"""Explain one package on one node; the status table of all nodes (from the fleet's facts)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from errata_tpl.errors import UserError
+from errata_tpl.fleet import nodes as fleet_nodes
+from errata_tpl.fleet.exposure import Fleet, compute
 from errata_tpl.mirror.advisories import Advisory, cves, unique
-from errata_tpl.profile.profile import Entry, Profile, source_profile
-from errata_tpl.report import Reporter
+from errata_tpl.profile.profile import source_profile
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.kernelonly import BASE_SOURCES
 from errata_tpl.resolve.pkgset import Pkg
@@ -38,10 +36,14 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     lines += _kernel_build(tree, r, package, final)
-    newest = _newest_profile(tree, r.os)
-    for name_arch, entry in sorted(_missing(newest, r.packages, r.active_streams).items()):
-        if name_arch[0] == package and newest is not None:
-            lines.append(f"  missing: profile {newest.profile} has {nevra(entry)} ({_describe(entry.advisories)})")
+    newest = fleet_nodes.newest_profile(tree, r.os)
+    if newest is not None:  # the same computation as status and report, for this one node
+        (mine,) = compute([fleet_nodes.state(tree, r)], {r.os: newest}, fleet_nodes.today()).nodes
+        lacking = {(f.name, f.arch, f.fixed) for x in mine.exposure.lacks for f in x.packages if f.name == package}
+        for e in (*newest.packages, *newest.modular, *newest.kernels):
+            if (e.name, e.arch, str(e.evr)) in lacking:  # described by the entry's own advisories
+                desc = _describe(e.advisories)
+                lines.append(f"  missing: profile {newest.profile} has {e.name}-{e.evr}.{e.arch} ({desc})")
     return lines
 
 
@@ -81,83 +83,48 @@ def _describe(advs: tuple[Advisory, ...]) -> str:
     return "; ".join(parts) + (f"; {' '.join(found)}" if found else "")
 
 
-def _newest_profile(tree: Tree, os_id: str) -> Profile | None:
-    found = tree.profiles(os_id)
-    return tree.profile(os_id, found[-1]) if found else None
+STATUS_COLUMNS = (
+    "node",
+    "os",
+    "deploy",
+    "errata",
+    "from",
+    "kernel",
+    "kernel from",
+    "kept",
+    "changed",
+    "reboot",
+    "worst",
+    "missing CVEs",
+)
 
 
-def _missing(
-    newest: Profile | None, packages: tuple[Pkg, ...], active: Mapping[str, streams.Stream]
-) -> dict[tuple[str, str], Entry]:
-    """Entries of the newest profile that carry CVEs and are newer than the newest
-    version the node has of that name and arch (kernels too: kept ones do not count).
-    Of a modular mirror's profile, only what the node's module streams are offered."""
-    if newest is None:
-        return {}
-    offered = (
-        [e for es in streams.offered(newest, active).values() for e in es]
-        if newest.modular_lists()
-        else newest.packages
-    )
-    have: dict[str, list[Pkg]] = {}
-    for p in packages:
-        have.setdefault(p.name, []).append(p)
-    out: dict[tuple[str, str], Entry] = {}
-    for e in (*offered, *newest.kernels):
-        if (e.name, e.arch) in out or not cves(e.advisories):
-            continue  # kernels come newest first: the first entry of a name decides
-        mine = [p.evr for p in have.get(e.name, ()) if p.arch in (e.arch, None) and p.evr is not None]
-        if mine and max(mine) < e.evr:
-            out[(e.name, e.arch)] = e
-    return out
-
-
-def missing_cves(tree: Tree, r: Resolved) -> list[str]:
-    """CVEs the newest profile of the node's OS fixes and the node's list does not have."""
-    return cves(
-        a for e in _missing(_newest_profile(tree, r.os), r.packages, r.active_streams).values() for a in e.advisories
-    )
-
-
-STATUS_COLUMNS = ("node", "os", "deploy", "errata", "from", "kernel", "kernel from", "kept", "changed", "missing CVEs")
-
-
-def status(tree: Tree, rep: Reporter) -> tuple[list[tuple[str, ...]], bool]:
-    """One row per node; a node that fails shows its error and the run fails."""
-    resolver = Resolver(tree)
+def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
+    """One row per node, from the fleet's facts (the numbers `report` shows); a node
+    that failed shows its error."""
     rows: list[tuple[str, ...]] = []
-    ok = True
-    missing: dict[tuple[str, int], tuple[tuple[Pkg, ...], list[str]]] = {}  # per shared list
-    for n in tree.node_names():
-        try:
-            r = resolver.resolve(n)
-        except UserError as e:
-            ok = False
-            rows.append((n, "-", "-", "ERROR", str(e), "", "", "", "", ""))
+    for n in fleet.nodes:
+        s = n.state
+        if s.error is not None:
+            rows.append((s.node, "-", "-", "ERROR", s.error, "", "", "", "", "", "", ""))
             continue
-        deploy = "no" if r.errata_from == "deploy-off" else "yes"
-        source = f"clone:{r.clone}" if r.clone else r.errata_from
-        hit = missing.get((r.os, id(r.packages)))
-        if hit is None or hit[0] is not r.packages:
-            hit = missing[(r.os, id(r.packages))] = (r.packages, missing_cves(tree, r))
-        cve_list = hit[1]
         rows.append(
             (
-                n,
-                r.os,
-                deploy,
-                r.errata or "-",
-                source,
-                r.kernel.version or "-",
-                r.kernel.source,
-                ",".join(r.kernel.kept) or "-",
-                str(r.changed_by_errata),
-                str(len(cve_list)),
+                s.node,
+                s.os,
+                "no" if s.profile_from == "deploy-off" else "yes",
+                s.profile or "-",
+                f"clone:{s.clone}" if s.clone else s.profile_from,
+                s.kernel or "-",
+                s.kernel_from,
+                ",".join(s.kept) or "-",
+                str(s.changed),
+                {True: "yes", False: "no", None: "-"}[n.reboot_needed],
+                n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
+                str(len(n.exposure.cves)),
             )
         )
-    for w in tree.warnings + resolver.warnings:
-        rep.warn(w)
-    return rows, ok
+    return rows
 
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

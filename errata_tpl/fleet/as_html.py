@@ -1,0 +1,184 @@
+"""The fleet report as one self-contained HTML page (inline CSS, JS and SVG; no network).
+
+The summary and its charts are plain HTML and SVG (readable without JavaScript); the
+node and advisory tables are drawn by the page's script from the data embedded in it,
+a page of rows at a time, so that 10,000 nodes stay quick to sort and filter. Nodes
+that share a package list share one entry of what they lack (``sets``).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from errata_tpl import __version__
+from errata_tpl.fleet import as_json
+from errata_tpl.fleet.exposure import LEVELS, WORST, Exposure, Fleet, Lack, days_between, oldest
+
+COLOURS = {
+    "Critical": "#b3261e",
+    "Important": "#e8710a",
+    "Moderate": "#c99700",
+    "Low": "#1a73e8",
+    "unrated": "#6f6f6f",
+    "current": "#188038",
+    "unknown": "#b0b0b0",
+}
+LABELS = {
+    "Critical": "Critical",
+    "Important": "Important",
+    "Moderate": "Moderate",
+    "Low": "Low",
+    "unrated": "Not rated",
+    "current": "Up to date",
+    "unknown": "No data",
+}
+AGE_BUCKETS = ((7, "up to 7 days"), (30, "8 to 30 days"), (90, "31 to 90 days"), (None, "over 90 days"))
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    from importlib import resources
+
+    return (resources.files("errata_tpl.fleet") / "page" / name).read_text(encoding="utf-8")
+
+
+def page_data(f: Fleet) -> dict[str, Any]:
+    """What the page's script reads: advisories, the distinct sets of what nodes lack, nodes."""
+    adv_index = {a.info.id: i for i, a in enumerate(f.advisories)}
+    advisories = [
+        [
+            a.info.id,
+            a.info.type,
+            a.info.level,
+            a.info.issued,
+            list(a.info.cves),
+            [f"{n}-{v}.{arch}" for n, v, arch in a.packages],
+            len(a.lacking),
+            a.have,
+            list(a.os),
+        ]
+        for a in f.advisories
+    ]
+    lacks: dict[Lack, int] = {}
+    sets: dict[int, tuple[Exposure, int]] = {}
+    set_rows: list[list[int]] = []
+    nodes = []
+    for n in f.nodes:
+        exp = n.exposure
+        hit = sets.get(id(exp))
+        if hit is None or hit[0] is not exp:
+            ids = [lacks.setdefault(x, len(lacks)) for x in exp.lacks]
+            hit = sets[id(exp)] = (exp, len(set_rows))
+            set_rows.append(ids)
+        s = n.state
+        nodes.append(
+            [
+                s.node,
+                s.os,
+                s.profile,
+                f"clone of {s.clone}" if s.clone else s.profile_from,
+                n.profile_age_days,
+                n.worst if s.error is None else "error",
+                hit[1],
+                n.exposure_days,
+                s.kernel,
+                s.running,
+                n.reboot_needed,
+                s.stage,
+                list(s.hotfixes),
+                s.error,
+                n.newest,
+            ]
+        )
+    lack_rows = [
+        [adv_index[x.advisory.id], *(f"{p.name}.{p.arch} {p.installed} \u2192 {p.fixed}" for p in x.packages)]
+        for x in lacks
+    ]
+    return {
+        "today": f.today.isoformat(),
+        "levels": list(LEVELS),
+        "labels": LABELS,
+        "advisories": advisories,
+        "lacks": lack_rows,
+        "sets": set_rows,
+        "nodes": nodes,
+    }
+
+
+def _script_json(data: Any) -> str:
+    # inside <script>: "</" must not appear, nor U+2028/9 (line ends to old parsers)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def bar_chart(title: str, rows: list[tuple[str, str, int, str]], chart_id: str) -> str:
+    """Horizontal bars: (key, label, count, colour) per row; an accessible SVG."""
+    top = max((c for _, _, c, _ in rows), default=0) or 1
+    label_w, bar_w, row_h = 100, 200, 24
+    height = row_h * len(rows) + 8
+    parts = [
+        f'<svg id="{chart_id}" class="chart" role="img" viewBox="0 0 {label_w + bar_w + 70} {height}" '
+        f'width="{label_w + bar_w + 70}" height="{height}" aria-labelledby="{chart_id}-t">'
+        f'<title id="{chart_id}-t">{html.escape(title)}</title>'
+    ]
+    for i, (key, label, count, colour) in enumerate(rows):
+        y = 4 + i * row_h
+        w = 0 if count == 0 else max(2, round(bar_w * count / top))
+        parts.append(
+            f'<g class="bar" data-key="{html.escape(key)}" data-count="{count}">'
+            f"<title>{html.escape(label)}: {count}</title>"
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{html.escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 7}" rx="3" fill="{colour}"/>'
+            f'<text x="{label_w + w + 6}" y="{y + 16}" class="n">{count:,}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _age_rows(f: Fleet) -> list[tuple[str, str, int, str]]:
+    counts = [0] * len(AGE_BUCKETS)
+    for n in f.nodes:
+        d = n.exposure_days
+        if d is None:
+            continue
+        i = next(i for i, (limit, _) in enumerate(AGE_BUCKETS) if limit is None or d <= limit)
+        counts[i] += 1
+    shades = ("#f3b7a3", "#e57a5a", "#c84a2c", "#8c1d0b")
+    return [(f"age{i}", label, c, shades[i]) for i, ((_, label), c) in enumerate(zip(AGE_BUCKETS, counts))]
+
+
+def page(f: Fleet) -> str:
+    import jinja2
+
+    summary = as_json.summary(f)
+    worst_rows = [(k, LABELS[k], f.by_worst.get(k, 0), COLOURS[k]) for k in WORST]
+    lacked_rows = [(k, LABELS[k], summary["advisories_lacked_by_severity"][k], COLOURS[k]) for k in LEVELS]
+    old = oldest(f)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(_asset("report.html.j2"))
+    return template.render(
+        today=f.today.isoformat(),
+        version=__version__,
+        summary=summary,
+        newest=f.newest,
+        oldest=old,
+        oldest_days=None if old is None else days_between(old.info.issued, f.today),
+        colours=COLOURS,
+        worst_chart=_markup(bar_chart("Nodes by the most severe update they lack", worst_rows, "chart-worst")),
+        lacked_chart=_markup(bar_chart("Missing updates by severity", lacked_rows, "chart-lacked")),
+        age_chart=_markup(bar_chart("How long nodes have lacked a security update", _age_rows(f), "chart-age")),
+        css=_markup(_asset("report.css")),
+        js=_markup(_asset("report.js")),
+        data=_markup(_script_json(page_data(f))),
+        has_stage=any(n.state.stage for n in f.nodes),
+        has_hotfixes=any(n.state.hotfixes for n in f.nodes),
+    )
+
+
+def _markup(text: str) -> Markup:
+    return Markup(text)  # our own text: CSS, JS, SVG built here, JSON made safe above

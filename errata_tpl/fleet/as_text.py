@@ -1,0 +1,132 @@
+"""The fleet report as plain text: a terminal, or the e-mail a cron job sends."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from errata_tpl.fleet.exposure import (
+    CURRENT,
+    LEVELS,
+    SEVERITIES,
+    UNKNOWN,
+    UNRATED,
+    WORST,
+    Fleet,
+    NodeReport,
+    days_between,
+    oldest,
+)
+
+LABELS = {**{s: s for s in SEVERITIES}, UNRATED: "unrated", CURRENT: "up to date", UNKNOWN: "no data"}
+_RANK = {lv: i for i, lv in enumerate(WORST)}
+BAR = 40
+
+
+def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: frozenset[int] = frozenset()) -> list[str]:
+    widths = [max(len(x) for x in col) for col in zip(header, *rows)]
+    return [
+        "  ".join(x.rjust(w) if i in right else x.ljust(w) for i, (x, w) in enumerate(zip(row, widths))).rstrip()
+        for row in (header, *rows)
+    ]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_lines(f: Fleet) -> list[str]:
+    ok = [n for n in f.nodes if n.state.error is None]
+    newest = ", ".join(f"{o} {p or '(none)'}" for o, p in f.newest.items()) or "none"
+    lines = [f"Fleet report, {f.today.isoformat()}: {_plural(len(f.nodes), 'node')}", f"Newest profiles: {newest}", ""]
+    lines.append("Nodes by the worst advisory they lack:")
+    top = max(f.by_worst.values(), default=0) or 1
+    for lv in WORST:
+        count = f.by_worst.get(lv, 0)
+        bar = "#" * (0 if count == 0 else max(1, round(BAR * count / top)))
+        lines.append(f"  {LABELS[lv]:<11} {count:>6}  {bar}".rstrip())
+    reboot = sum(1 for n in ok if n.reboot_needed)
+    failed = len(f.nodes) - len(ok)
+    lines.append(
+        f"{_plural(reboot, 'node')} need{'s' if reboot == 1 else ''} a reboot (selected kernel not running)."
+        + (f" {_plural(failed, 'node')} failed to resolve." if failed else "")
+    )
+    old = oldest(f)
+    if old is not None:
+        i = old.info
+        lines.append(
+            f"Oldest exposure: {i.id} ({i.severity or 'no severity'}), issued {i.issued}, "
+            f"{days_between(i.issued, f.today)} days ago, lacked by {_plural(len(old.lacking), 'node')}."
+        )
+    return lines
+
+
+def _first(items: list[str], n: int = 3) -> str:
+    """A few, then how many more: a line stays a line."""
+    return " ".join(items[:n]) + (f" +{len(items) - n} more" if len(items) > n else "")
+
+
+def _node_row(n: NodeReport) -> tuple[str, ...]:
+    s, exp = n.state, n.exposure
+    c = exp.counts
+    return (
+        s.node,
+        s.os,
+        s.profile or "-",
+        "-" if n.profile_age_days is None else str(n.profile_age_days),
+        LABELS[n.worst],
+        *(str(c[lv]) for lv in LEVELS),
+        str(len(exp.cves)),
+        "-" if n.exposure_days is None else f"{n.exposure_days}d",
+        {True: "yes", False: "no", None: "-"}[n.reboot_needed],
+    )
+
+
+def report(f: Fleet) -> str:
+    lines = summary_lines(f)
+    exposed = [n for n in f.nodes if n.state.error is None and n.exposure.lacks]
+    exposed.sort(key=lambda n: (_RANK[n.worst], -(n.exposure_days or 0), n.state.node))
+    if exposed:
+        lines += ["", f"Nodes lacking advisories, worst first ({len(exposed)}):"]
+        header = (
+            "node",
+            "os",
+            "profile",
+            "age",
+            "worst",
+            "Crit",
+            "Imp",
+            "Mod",
+            "Low",
+            "unr",
+            "CVEs",
+            "exposed",
+            "reboot",
+        )
+        lines += table(header, [_node_row(n) for n in exposed], frozenset({3, 5, 6, 7, 8, 9, 10, 11}))
+    lacked = [a for a in f.advisories if a.lacking]
+    lacked.sort(key=lambda a: (_RANK[a.info.level], a.info.issued or "9999", a.info.id))
+    if lacked:
+        lines += ["", f"Advisories lacked, worst first ({len(lacked)}):"]
+        rows = [
+            (
+                a.info.id,
+                LABELS[a.info.level],
+                a.info.issued or "-",
+                str(len(a.lacking)),
+                str(a.have),
+                _first(list(a.info.cves) or sorted({n for n, _, _ in a.packages})),
+            )
+            for a in lacked
+        ]
+        lines += table(
+            ("advisory", "severity", "issued", "lacking", "have", "CVEs (else packages)"), rows, frozenset({3, 4})
+        )
+    failed = f.errors
+    if failed:
+        lines += ["", f"Nodes that failed to resolve ({len(failed)}):"]
+        for n in failed:
+            lines += textwrap.wrap(
+                f"{n.state.node}: {n.state.error}", 100, initial_indent="  ", subsequent_indent="    "
+            )
+    return "\n".join(lines) + "\n"

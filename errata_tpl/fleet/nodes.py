@@ -1,0 +1,100 @@
+"""The report's one window on the resolver and the tree: every node as a NodeState.
+
+Everything the fleet view reads of a resolved node is read here, so that a change
+of the resolver's result (or of the tree's) is one change in this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.fleet.exposure import Fleet, NodeState, compute
+from errata_tpl.profile.profile import Profile
+from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.site.tree import Tree
+
+
+def today(option: dt.date | None = None) -> dt.date:
+    """The report's "now": the option, else SOURCE_DATE_EPOCH (reproducible outputs), else today (UTC)."""
+    if option is not None:
+        return option
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except ValueError:
+            raise UserError(f"SOURCE_DATE_EPOCH: {epoch!r} is not a number of seconds") from None
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def profile_date(p: Profile | None) -> str | None:
+    """The day a profile was made: its `generated` stamp, else its name (YYYYMMDD)."""
+    if p is None:
+        return None
+    if p.generated[:4].isdigit() and len(p.generated) >= 10:
+        return p.generated[:10]
+    name = p.profile
+    return f"{name[:4]}-{name[4:6]}-{name[6:8]}" if len(name) == 8 and name.isdigit() else None
+
+
+def newest_profile(tree: Tree, os_id: str) -> Profile | None:
+    found = tree.profiles(os_id)
+    return tree.profile(os_id, found[-1]) if found else None
+
+
+def state(tree: Tree, r: Resolved) -> NodeState:
+    running = tree.node(r.node).running_kernel
+    profile = tree.profile(r.os, r.errata) if r.errata else None
+    return NodeState(
+        node=r.node,
+        os=r.os,
+        arch=tree.os(r.os).arch,
+        profile=r.errata,
+        profile_from=r.errata_from,
+        profile_date=profile_date(profile),
+        clone=r.clone,
+        kernel=r.kernel.version,
+        kernel_from=r.kernel.source,
+        kept=tuple(r.kernel.kept),
+        running=None if running is None else str(running),
+        packages=r.packages,
+        changed=r.changed_by_errata,
+        streams=tuple(sorted((m, st.stream) for m, st in r.active_streams.items())),
+        # issue 14 (stages, hotfixes) adds these to the resolved result; absent until then
+        stage=_opt_str(getattr(r, "stage", None)),
+        hotfixes=tuple(str(h) for h in (getattr(r, "hotfixes", None) or ())),
+    )
+
+
+def failed(tree: Tree, node: str, error: UserError) -> NodeState:
+    try:
+        os_id = tree.node(node).os or "-"
+    except UserError:
+        os_id = "-"
+    return NodeState(node, os_id, "", None, "error", None, None, None, "none", (), None, (), error=str(error))
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def states(tree: Tree, nodes: list[str], resolver: Resolver | None = None) -> Iterator[NodeState]:
+    """Every node resolved; a node that fails is a state with its error (the caller decides the exit code)."""
+    resolver = resolver or Resolver(tree)
+    for n in nodes:
+        try:
+            r = resolver.resolve(n)
+        except UserError as e:
+            yield failed(tree, n, e)
+            continue
+        yield state(tree, r)
+
+
+def fleet(tree: Tree, nodes: list[str], now: dt.date, resolver: Resolver | None = None) -> Fleet:
+    all_states = list(states(tree, nodes, resolver))
+    oses = sorted({s.os for s in all_states if s.error is None})
+    return compute(all_states, {o: newest_profile(tree, o) for o in oses}, now)

@@ -1,0 +1,147 @@
+"""The HTML report in a real headless Chromium (Debian's `chromium`, installed by ./run setup).
+
+The page is opened from disk, its script draws the tables, and the test reads them back,
+clicks column titles with the mouse and saves screenshots in build/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import headless
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(
+    headless.find() is None,
+    reason="no chromium on PATH (Debian: ./run setup installs it; EL9 has it only in EPEL)",
+)
+
+ROWS = "Array.from(document.querySelectorAll('#{t} tbody tr.row'))"
+
+
+def cells(page: headless.Page, table: str, col: str) -> list[str]:
+    q = f"{ROWS.format(t=table)}.map(r => r.querySelector('td[data-col={col}]').textContent)"
+    return list(page.eval(q))
+
+
+def keys(page: headless.Page, table: str) -> list[str]:
+    return list(page.eval(f"{ROWS.format(t=table)}.map(r => r.getAttribute('data-key'))"))
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The example site's report, as HTML and as JSON (the page must show the JSON's numbers)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from errata_tpl.cli import main
+
+    root = tmp_path_factory.mktemp("browser") / "root"
+    for d in ("os", "site", "errata"):
+        shutil.copytree(REPO / d, root / d)
+    runner = CliRunner()
+    env = {"SOURCE_DATE_EPOCH": "1796083200"}
+    page = root / "report.html"
+    r = runner.invoke(main, ["--root", str(root), "report", "-o", str(page)], env=env)
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["--root", str(root), "report", "--format", "json"], env=env)
+    return page, json.loads(r.stdout)
+
+
+@pytest.fixture(scope="module")
+def page(example):
+    with headless.Browser(width=1400, height=1000) as b:
+        p = b.open(example[0].as_uri())
+        p.wait_for("document.body.getAttribute('data-ready') === '1'")
+        yield p
+
+
+def test_every_node_with_its_numbers(page, example):
+    _, data = example
+    assert page.eval("document.querySelector('#node-pager .range').textContent") == "Showing 1\u201312 of 12"
+    nodes = {n["node"]: n for n in data["nodes"]}
+    shown = keys(page, "node-table")
+    assert sorted(shown) == sorted(nodes)
+    for col, want in (
+        ("missing", lambda n: str(len(n["missing"]))),
+        ("critical", lambda n: str(n["counts"]["Critical"])),
+        ("important", lambda n: str(n["counts"]["Important"])),
+        ("cves", lambda n: str(len(n["cves"]))),
+        ("age", lambda n: "\u2013" if n["profile_age_days"] is None else str(n["profile_age_days"])),
+    ):
+        assert dict(zip(shown, cells(page, "node-table", col))) == {k: want(n) for k, n in nodes.items()}, col
+    labels = {"Critical": "Critical", "unrated": "Not rated", "current": "Up to date", "unknown": "No data"}
+    assert dict(zip(shown, cells(page, "node-table", "worst"))) == {k: labels[n["worst"]] for k, n in nodes.items()}
+    # the default order: most severe first
+    assert [nodes[k]["worst"] for k in shown][:5] == ["Critical"] * 5
+
+
+def test_every_advisory_with_its_numbers(page, example):
+    _, data = example
+    page.click("#adv-lacked")  # also the advisories no machine lacks
+    advs = {a["id"]: a for a in data["advisories"]}
+    shown = keys(page, "adv-table")
+    assert sorted(shown) == sorted(advs)
+    assert dict(zip(shown, cells(page, "adv-table", "lacking"))) == {k: str(a["lacking"]) for k, a in advs.items()}
+    assert dict(zip(shown, cells(page, "adv-table", "have"))) == {k: str(a["have"]) for k, a in advs.items()}
+    # an advisory opened lists the machines that lack it
+    page.click("#adv-table tbody tr.row[data-key='EXSA-2026:1002'] td")
+    listed = page.eval("document.querySelector('#adv-table .lacking-list').textContent")
+    assert listed.split(", ") == advs["EXSA-2026:1002"]["nodes_lacking"]
+    page.click("#adv-lacked")
+
+
+def test_sorting_by_a_click(page, example):
+    _, data = example
+    page.click("#node-table th[data-col=node] button")
+    names = keys(page, "node-table")
+    assert names == sorted(n["node"] for n in data["nodes"])
+    assert page.eval("document.querySelector('#node-table th[data-col=node]').getAttribute('aria-sort')") == "ascending"
+    page.click("#node-table th[data-col=node] button")
+    assert keys(page, "node-table") == names[::-1]
+    page.click("#node-table th[data-col=cves] button")
+    counts = [int(c) for c in cells(page, "node-table", "cves")]
+    assert counts == sorted(counts) and counts[0] < counts[-1]
+    page.click("#adv-table th[data-col=issued] button")
+    issued = cells(page, "adv-table", "issued")
+    assert issued == sorted(issued)
+
+
+def test_filters_and_the_chart(page, example):
+    _, data = example
+    page.click("#chart-worst .bar[data-key=Critical] rect")  # a bar of the chart lists those machines
+    critical = sorted(n["node"] for n in data["nodes"] if n["worst"] == "Critical")
+    assert sorted(keys(page, "node-table")) == critical
+    page.eval("(s => { s.value = ''; s.dispatchEvent(new Event('change')); })(document.getElementById('node-worst'))")
+    page.click("#node-filter")
+    page.send("Input.insertText", {"text": "CVE-2026-10006"})  # typed, as a person would
+    lacking = sorted(n["node"] for n in data["nodes"] if "CVE-2026-10006" in n["cves"])
+    assert sorted(keys(page, "node-table")) == lacking and lacking
+    page.eval("(f => { f.value = ''; f.dispatchEvent(new Event('input')); })(document.getElementById('node-filter'))")
+    assert len(keys(page, "node-table")) == len(data["nodes"])
+
+
+def test_a_machine_opened_shows_what_it_lacks(page, example):
+    _, data = example
+    node = next(n for n in data["nodes"] if n["node"] == "wn-051.example.org")
+    page.click("#node-table tbody tr.row[data-key='wn-051.example.org'] td")
+    text = page.eval("document.querySelector('#node-table tr.detail').textContent")
+    for m in node["missing"]:
+        assert m["id"] in text
+    assert "openssl-libs.x86_64 1:3.0.7-18.el9_2 \u2192 1:3.0.7-24.el9" in text
+    page.click("#node-table tbody tr.row[data-key='wn-051.example.org'] td")
+
+
+def test_nothing_from_the_network_and_screenshots(page, example):
+    assert page.requests() == [example[0].as_uri()]  # one self-contained file
+    summary = example[1]["summary"]
+    assert page.eval("document.querySelector('#card-critical .big').textContent") == str(
+        summary["nodes_by_worst"]["Critical"]
+    )
+    page.eval("window.scrollTo(0, 0)")
+    page.screenshot(REPO / "build" / "report-example.png")
+    page.screenshot(REPO / "build" / "report-example-full.png", full_page=True)
+    assert (REPO / "build" / "report-example.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
