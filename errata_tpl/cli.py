@@ -337,21 +337,29 @@ def check(obj: Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Pa
 @click.argument("b", required=False)
 @click.option("--node", "nodes", multiple=True, help="Compare two nodes' resolved lists: --node N1 --node N2.")
 @click.option("--profile", help="With one NODE: what switching it to this profile would change.")
+@click.option("--hotfix", "hotfixes", multiple=True, help="With one NODE: what adding this hotfix would change.")
 @click.option("--os", "os_id", help="With two profile names: the os-id they belong to.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 @_user_errors
 def diff(
-    obj: Context, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None, os_id: str | None, fmt: str
+    obj: Context,
+    a: str | None,
+    b: str | None,
+    nodes: tuple[str, ...],
+    profile: str | None,
+    hotfixes: tuple[str, ...],
+    os_id: str | None,
+    fmt: str,
 ) -> None:
     """Added, removed, upgraded and downgraded packages between A and B.
 
     A and B are two profile files or resolved lists (yaml or json), or two profile
-    names with --os; or --node N1 --node N2; or NODE --profile P."""
+    names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME."""
     from errata_tpl.checks import diff as diffmod
     from errata_tpl.commands import diff as cmd
 
-    d = cmd.diff(obj.tree(), a, b, nodes, profile, os_id)
+    d = cmd.diff(obj.tree(), a, b, nodes, profile, os_id, hotfixes)
     click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
 

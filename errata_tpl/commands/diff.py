@@ -8,7 +8,7 @@ from errata_tpl.checks import diff as diffmod
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory
-from errata_tpl.profile.profile import Profile, source_profile
+from errata_tpl.profile.profile import Profile
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.resolve.resolver import Resolved, Resolver
 from errata_tpl.site.tree import Tree
@@ -29,7 +29,7 @@ def _resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[t
     """A resolved list's packages; advisories from the profile each version came from."""
     advs = {}
     for p, source in packages:
-        entry = tree.entry(os_id, source_profile(source, errata), p)
+        entry = tree.source_entry(os_id, source, errata, p)
         if entry is not None and entry.advisories:
             advs[p.package()] = entry.advisories
     return [p for p, _ in packages], advs
@@ -59,9 +59,24 @@ def resolved_to_items(tree: Tree, r: Resolved) -> Side:
 
 
 def diff(
-    tree: Tree, a: str | None, b: str | None, nodes: tuple[str, ...], profile: str | None, os_id: str | None
+    tree: Tree,
+    a: str | None,
+    b: str | None,
+    nodes: tuple[str, ...],
+    profile: str | None,
+    os_id: str | None,
+    hotfixes: tuple[str, ...] = (),
 ) -> diffmod.Diff:
-    """Two files, two profiles of an OS, two nodes, or a node and the profile it could switch to."""
+    """Two files, two profiles of an OS, two nodes, or a node and the profile it could
+    switch to, or the hotfixes it could add."""
+    if hotfixes:
+        if not a or b or nodes or profile:
+            raise UserError("diff NODE --hotfix NAME: name one node")
+        node = names.node(a)
+        now = Resolver(tree).resolve(node)
+        then = Resolver(tree, preview_hotfixes={node: tuple(names.hotfix(h) for h in hotfixes)}).resolve(node)
+        (ia, aa), (ib, ab) = resolved_to_items(tree, now), resolved_to_items(tree, then)
+        return diffmod.compare(node, ia, f"{node} with hotfix {', '.join(hotfixes)}", ib, {**aa, **ab})
     if nodes:
         if len(nodes) != 2 or a or b or profile:
             raise UserError("diff --node takes exactly two nodes: --node N1 --node N2")

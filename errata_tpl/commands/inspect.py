@@ -5,7 +5,6 @@ from __future__ import annotations
 from errata_tpl.fleet import nodes as fleet_nodes
 from errata_tpl.fleet.exposure import Fleet, compute
 from errata_tpl.mirror.advisories import Advisory, cves, unique
-from errata_tpl.profile.profile import source_profile
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.kernelonly import BASE_SOURCES
 from errata_tpl.resolve.pkgset import Pkg
@@ -32,7 +31,7 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
     else:
         lines.append(f"  result: {package} is not in the list of {r.node}")
     for p in final:
-        entry = tree.entry(r.os, source_profile(p.source, r.errata), p)
+        entry = tree.source_entry(r.os, p.source, r.errata, p)
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     lines += _kernel_build(tree, r, package, final)
@@ -95,6 +94,8 @@ STATUS_COLUMNS = (
     "changed",
     "reboot",
     "worst",
+    "stage",
+    "hotfixes",
     "missing CVEs",
 )
 
@@ -106,7 +107,7 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
     for n in fleet.nodes:
         s = n.state
         if s.error is not None:
-            rows.append((s.node, "-", "-", "ERROR", s.error, "", "", "", "", "", "", ""))
+            rows.append((s.node, "-", "-", "ERROR", s.error, "", "", "", "", "", "", "", "", ""))
             continue
         rows.append(
             (
@@ -121,6 +122,8 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
                 str(s.changed),
                 {True: "yes", False: "no", None: "-"}[n.reboot_needed],
                 n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
+                s.stage or "-",
+                ",".join(s.hotfixes) or "-",  # NAME, NAME(superseded), NAME(N superseded)
                 str(len(n.exposure.cves)),
             )
         )

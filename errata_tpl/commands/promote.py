@@ -46,12 +46,6 @@ def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[s
     return out
 
 
-def _governed(r: Resolved, stage: str) -> bool:
-    """Does the stage decide this node's profile? Not when the deploy flag, the node
-    file or the override file does (they come first)."""
-    return r.errata_from in ("os-id", "os-version", "none", f"stage:{stage}")
-
-
 def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) -> dict[str, object]:
     from errata_tpl.checks import diff as diffmod
     from errata_tpl.commands.diff import resolved_to_items
@@ -97,7 +91,7 @@ def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) ->
     stages = _stages(root)
     i = stages.index(req.stage)
     stage = stages.stages[i]
-    records = st.load_promotions(root)
+    records = tree.rollout.promotions
     refusals: list[str] = []
     current = records.current(stage.name, os_id)
     if current is not None and current.profile == profile:
@@ -119,8 +113,11 @@ def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) ->
     now_resolver = Resolver(tree)
     before = [now_resolver.resolve(n) for n in nodes]
     # the promotion's effect: the nodes the stage decides get the profile
-    preview = {r.node: profile for r in before if _governed(r, stage.name)}
-    after_resolver = Resolver(tree, preview=preview)
+    # the promotion's effect: resolved as if its record were there (the stage decides only
+    # where the deploy flag, the node file and the override file do not)
+    by = req.by or getpass.getuser()
+    pending = st.Promotion(profile, os_id, stage.name, st.show_time(now), by, req.note)
+    after_resolver = Resolver(tree, rollout=tree.rollout.with_record(pending))
     after = [after_resolver.resolve(n) for n in nodes]
     summary: dict[str, object] = {"nodes": nodes, **_summary(tree, before, after)}
 
@@ -145,7 +142,7 @@ def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) ->
         os=os_id,
         stage=stage.name,
         time=st.show_time(now),
-        by=req.by or getpass.getuser(),
+        by=by,
         note=req.note,
         forced=tuple(refusals),
         summary=summary,

@@ -54,7 +54,7 @@ class Item:
         return d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per file: compared and hashed by identity (resolver cache keys)
 class Hotfix:
     name: str
     os: str

@@ -9,74 +9,26 @@ a pin), the entry does nothing and says by what it is superseded.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from errata_tpl.errors import UserError
 from errata_tpl.profile import hotfix as hf
-from errata_tpl.profile.profile import Entry
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.values import evr as evrmod
-from errata_tpl.values import names
 from errata_tpl.values import package as notation
 
 KEY = "hotfixes"
 
 
-def chosen(layers: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[tuple[str, str], ...]:
-    """(name, where) of every hotfix the layers (file, settings) name, in order,
-    each once: the lists of all layers add up."""
+def chosen(layers: Iterable[tuple[str, Iterable[str]]]) -> tuple[tuple[str, str], ...]:
+    """(name, where) of every hotfix the layers ((file, its list), site < cluster < node)
+    name, in order, each once: the lists of all layers add up."""
     out: dict[str, str] = {}
-    for where, layer in layers:
-        items = layer.get(KEY) or []
-        if not isinstance(items, list):
-            raise UserError(f"{where}: key '{KEY}': expected a list of hotfix names")
-        for i, item in enumerate(items):
-            try:
-                name = names.hotfix(item)
-            except UserError as e:
-                raise UserError(f"{where}: key '{KEY}[{i}]': {e}") from None
+    for where, items in layers:
+        for name in items:
             out.setdefault(name, where)
     return tuple(out.items())
-
-
-class Hotfixes:
-    """Loads ``errata/<os-id>/hotfix-<name>.yaml`` once per run."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._loaded: dict[tuple[str, str], hf.Hotfix | None] = {}
-
-    def get(self, os_id: str, name: str) -> hf.Hotfix | None:
-        key = (os_id, name)
-        if key not in self._loaded:
-            rel = hf.rel(os_id, name)
-            path = self.root / rel
-            self._loaded[key] = hf.load(path, rel) if path.is_file() else None
-        return self._loaded[key]
-
-    def require(self, os_id: str, name: str, node: str, where: str) -> hf.Hotfix:
-        """The hotfix, or an error naming the node and the key that chose it."""
-        found = self.get(os_id, name)
-        if found is None:
-            raise UserError(
-                f"{where}: key '{KEY}': node {node}: hotfix {name!r} does not exist (no {hf.rel(os_id, name)})"
-            )
-        return found
-
-    def entry(self, os_id: str, source: str, name: str, arch: str | None, version: str | None) -> Entry | None:
-        """The entry a ``hotfix:<name>`` provenance points at (for its advisories)."""
-        if not source.startswith("hotfix:") or arch is None or version is None:
-            return None
-        try:
-            found = self.get(os_id, source.split(":", 1)[1])
-        except UserError:
-            return None
-        if found is None:
-            return None
-        return next((e for e in found.entries() if (e.name, e.arch, str(e.evr)) == (name, arch, version)), None)
 
 
 @dataclass(frozen=True)
@@ -86,6 +38,21 @@ class Outcome:
     name: str
     applied: tuple[str, ...] = ()  # NEVRAs it set
     superseded: tuple[tuple[str, str], ...] = ()  # (its NEVRA, the source of the same-or-newer build)
+
+    def __str__(self) -> str:
+        """NAME; NAME(superseded) where the node had all it ships at the same or newer
+        versions; NAME(N superseded) for part of it (status and report show this)."""
+        if self.superseded and not self.applied:
+            return f"{self.name}(superseded)"
+        if self.superseded:
+            return f"{self.name}({len(self.superseded)} superseded)"
+        return self.name
+
+    def describe(self) -> str:
+        """One line for explain and status."""
+        parts = [f"applied {', '.join(self.applied)}"] if self.applied else []
+        parts += [f"{p} superseded by {by}" for p, by in self.superseded]
+        return f"{self.name}: {'; '.join(parts) or 'nothing the node lists'}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,3 +80,9 @@ def apply(pset: PackageSet, hotfix: hf.Hotfix) -> Outcome:
         if pset.ronly(e.name, e.evr, e.arch, tag):
             applied.append(nevra)
     return Outcome(hotfix.name, tuple(applied), tuple(superseded))
+
+
+def applied(pset: PackageSet, hotfix: hf.Hotfix) -> tuple[PackageSet, Outcome]:
+    """``apply`` on a copy: the resolver's steps never change the set they are given."""
+    out = pset.copy()
+    return out, apply(out, hotfix)

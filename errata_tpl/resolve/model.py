@@ -7,10 +7,13 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.profile import Profile
+from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.pkgset import Event, Pkg
 from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Overrides, Settings
+from errata_tpl.site.stages import Rollout
 
 
 class Config(Protocol):
@@ -27,6 +30,9 @@ class Config(Protocol):
     def profile_rel(self, os_id: str, profile: str) -> str: ...
     def init_hook(self, os_id: str, profile: str, suffix: str) -> InitHook | None: ...
     def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None: ...
+    def hotfix(self, os_id: str, name: str) -> Hotfix | None: ...
+    @property
+    def rollout(self) -> Rollout: ...
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class Resolved:
     # module a layer disables: what the node's package tool must enable before installing
     modules: Mapping[str, str | None] = field(default_factory=dict)
     active_streams: Mapping[str, streams.Stream] = field(default_factory=dict, compare=False)
+    stage: str | None = None  # the node's rollout stage (site/stages.yaml), whether or not it chose
+    hotfixes: tuple[overlay.Outcome, ...] = ()  # each chosen hotfix: what it applied, what was superseded
 
 
 @dataclass(frozen=True)

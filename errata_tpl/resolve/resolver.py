@@ -22,6 +22,7 @@ from typing import Any, Callable, TypeVar
 from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.resolve import apply, kernelonly, streams
+from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice
 from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
 from errata_tpl.resolve.model import Resolved as Resolved
@@ -35,16 +36,26 @@ from errata_tpl.site.config import (
     deep_merge,
     merge,
 )
+from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 
 T = TypeVar("T")
 
 
 class Resolver:
-    def __init__(self, tree: Config, trace: bool = False, preview: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        tree: Config,
+        trace: bool = False,
+        preview: Mapping[str, str] | None = None,
+        preview_hotfixes: Mapping[str, tuple[str, ...]] | None = None,
+        rollout: Rollout | None = None,
+    ) -> None:
         self.tree = tree
         self.trace = trace
         self.preview = dict(preview or {})  # node -> profile: what switching it would give
+        self.preview_hotfixes = dict(preview_hotfixes or {})  # node -> hotfixes: what adding them would give
+        self.rollout = rollout if rollout is not None else tree.rollout  # promote previews its record
         self._cache: dict[Hashable, Any] = {}
         self._done: dict[str, Resolved] = {}
         self.warnings: list[str] = []
@@ -97,8 +108,7 @@ class Resolver:
         pl = self.kernel(pl, ctx)  # 5
         active = self.module_streams(layers, ctx)
         pl, changed = self.errata(pl, ctx.profile, active)  # 6
-        # A hotfix overlay (issue 14) goes here: after the profile, before the fix hook,
-        # as a step of the same form: (package set, its typed inputs) -> package set.
+        pl, fixes = self.hotfixes(pl, layers, ctx)  # 6b: hotfix overlays, before the fix hook
         pl = self.fix_hook(pl, layers, ctx)  # 7
         pl, kept = self.keep_kernels(pl, layers, ctx)  # 8
         if ctx.profile is not None:
@@ -122,9 +132,12 @@ class Resolver:
                 f"errata: {choice.profile or 'none'} ({choice.errata_from}: {choice.chosen_by})",
                 f"kernel: {kernel.version or 'none'} (from {kernel.source}){kept_note}",
                 *((f"module streams: {streams.describe(active)}",) if active else ()),
+                *(f"hotfix: {o.describe()}" for o in fixes),
             ),
             modules=streams.enabled(active, _chosen(layers, ctx)),
             active_streams=active,
+            stage=self._stage(nd),
+            hotfixes=fixes,
         )
 
     def settings(self, nd: NodeConfig) -> Layers:
@@ -159,6 +172,12 @@ class Resolver:
         found, value, key = overrides.lookup(nd.name)
         if found:
             return ErrataChoice(value, "override", f"{overrides.where} key '{key}'")
+        staged = self.rollout.choice(nd.name, nd.os)
+        if staged is not None:
+            stage, rec = staged
+            return ErrataChoice(
+                rec.profile, f"stage:{stage}", f"site/promotions.yaml: {stage} for {nd.os} since {rec.time} by {rec.by}"
+            )
         osc = layers.os
         defaults = s.errata_defaults
         if defaults.get(osc.os_id) is not None:
@@ -292,6 +311,33 @@ class Resolver:
             ("offered", profile.os, profile.profile, _streams_key(active)), lambda: streams.offered(profile, active)
         )
 
+    def hotfixes(self, pl: PackageSet, layers: Layers, ctx: Context) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
+        """6b. Hotfixes: each one the settings name (site, cluster and node lists add up),
+        replace-only like a profile, when errata are deployed, whatever the profile
+        (none too: a held-back node gets its urgent fix)."""
+        nd = layers.node
+        chosen = overlay.chosen(
+            [(s.where, s.hotfixes) for s in _present(layers.site, layers.cluster, nd)]
+            + [("diff --hotfix", self.preview_hotfixes.get(nd.name, ()))]
+        )
+        if not chosen or not (layers.merged.deploy_errata or nd.name in self.preview):
+            return pl, ()
+        outcomes = []
+        for name, where in chosen:
+            hf = self.tree.hotfix(nd.os, name)
+            if hf is None:
+                raise UserError(
+                    f"{where}: key 'hotfixes': node {nd.name}: hotfix {name!r} does not exist "
+                    f"(no errata/{nd.os}/hotfix-{name}.yaml)"
+                )
+            pl, outcome = self._cached(("hotfix", pl, hf), functools.partial(overlay.applied, pl, hf))
+            outcomes.append(outcome)
+        return pl, tuple(outcomes)
+
+    def _stage(self, nd: NodeConfig) -> str | None:
+        stage = self.rollout.stage_of(nd.name)
+        return stage.name if stage is not None else None
+
     def fix_hook(self, pl: PackageSet, layers: Layers, ctx: Context) -> PackageSet:
         """7. Fix hook: its actions in order."""
         if ctx.profile is None:
@@ -344,6 +390,7 @@ class Resolver:
             base,
             node=nd.name,
             clone=ref,
+            stage=self._stage(nd),
             packages=tuple(p.but(source=tag) for p in base.packages),
             notes=(f"packages cloned from {ref} ({nd.where} key 'clone')", *base.notes),
         )

@@ -98,6 +98,7 @@ class Settings:
     packages: tuple[PackageEntry, ...] = field(default=(), metadata=OWN)
     # module -> stream (None: disabled); read per layer (os < site < cluster < node), see resolve.streams
     modules: Mapping[str, str | None] = field(default_factory=dict, metadata=OWN)
+    hotfixes: tuple[str, ...] = field(default=(), metadata=OWN)  # the lists of all layers add up
 
 
 @dataclass(frozen=True, eq=False)

@@ -102,6 +102,7 @@ SETTINGS: Spec = {
     "variables": MAP,
     "packages": PACKAGES,
     "modules": map_of(STREAM, "a mapping of module name to a stream (quoted: '1.10') or null (disabled)"),
+    "hotfixes": list_of(STR, "a list of hotfix names (errata/<os-id>/hotfix-<name>.yaml)"),
 }
 
 NODE: Spec = {

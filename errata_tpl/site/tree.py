@@ -15,7 +15,10 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.caches import cache_dir
-from errata_tpl.profile.profile import Entry, Profile
+from errata_tpl.profile.hotfix import Hotfix
+from errata_tpl.profile.hotfix import load as load_hotfix
+from errata_tpl.profile.hotfix import rel as hotfix_rel
+from errata_tpl.profile.profile import Entry, Profile, source_profile
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (
@@ -28,6 +31,7 @@ from errata_tpl.site.config import (
     Overrides,
     Settings,
 )
+from errata_tpl.site.stages import Rollout, load_rollout
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
 
@@ -183,6 +187,27 @@ class Tree:
             return None
         return prof.find(p) if prof is not None else None
 
+    @functools.cache  # noqa: B019
+    def hotfix(self, os_id: str, name: str) -> Hotfix | None:
+        """``errata/<os-id>/hotfix-<name>.yaml``, None when there is none."""
+        rel = hotfix_rel(os_id, name)
+        return load_hotfix(self.root / rel, rel) if (self.root / rel).is_file() else None
+
+    def source_entry(self, os_id: str, source: str, errata: str | None, p: Package) -> Entry | None:
+        """The profile or hotfix entry a resolved version came from (``from``), for its advisories."""
+        if source.startswith("hotfix:"):
+            try:
+                found = self.hotfix(os_id, source.split(":", 1)[1])
+            except UserError:
+                return None
+            return next((e for e in found.entries() if e.same_package(p)), None) if found is not None else None
+        return self.entry(os_id, source_profile(source, errata), p)
+
+    @functools.cached_property
+    def rollout(self) -> Rollout:
+        """site/stages.yaml and site/promotions.yaml."""
+        return load_rollout(self.root)
+
     def profiles(self, os_id: str) -> list[str]:
         d = self.root / "errata" / os_id
         if not d.is_dir():
@@ -256,4 +281,10 @@ def _settings(data: Mapping[str, Any], where: str) -> dict[str, Any]:
     out["packages"] = config.entries(data.get("packages"), where)
     if data.get("modules") is not None:
         out["modules"] = config.streams(data["modules"])
+    for i, name in enumerate(data.get("hotfixes") or ()):
+        try:
+            names.hotfix(name)
+        except UserError as e:
+            raise e.located(f"{where}: key 'hotfixes[{i}]'") from None
+    out["hotfixes"] = tuple(data.get("hotfixes") or ())
     return out
