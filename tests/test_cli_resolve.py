@@ -92,7 +92,8 @@ def test_status_table(example_root, cli):
     assert rows["wn-012.example.org"][5:8] == ["5.14.0-362.13.1.el9_3", "errata-init", "5.14.0-362.8.1.el9_3"]
     assert rows["wn-061.example.org"][4] == "clone:wn-001.example.org"
     assert int(rows["wn-001.example.org"][8]) > 0  # changed by errata
-    assert rows["wn-051.example.org"][9:] == ["-", "Critical", "6"]  # reboot, worst, missing CVEs
+    assert rows["wn-051.example.org"][-3:] == ["-", "Critical", "6"]  # reboot, worst, missing CVEs
+    assert rows["wn-051.example.org"][9:11] == ["canary", "-"]  # stage, hotfixes
 
 
 def test_explain(example_root, cli):

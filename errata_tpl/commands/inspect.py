@@ -92,10 +92,10 @@ STATUS_COLUMNS = (
     "kernel from",
     "kept",
     "changed",
-    "reboot",
-    "worst",
     "stage",
     "hotfixes",
+    "reboot",
+    "worst",
     "missing CVEs",
 )
 
@@ -120,10 +120,10 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
                 s.kernel_from,
                 ",".join(s.kept) or "-",
                 str(s.changed),
-                {True: "yes", False: "no", None: "-"}[n.reboot_needed],
-                n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
                 s.stage or "-",
                 ",".join(s.hotfixes) or "-",  # NAME, NAME(superseded), NAME(N superseded)
+                {True: "yes", False: "no", None: "-"}[n.reboot_needed],
+                n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
                 str(len(n.exposure.cves)),
             )
         )
