@@ -79,9 +79,13 @@ def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return f(*args, **kwargs)
             finally:
-                sys.stdout.flush()  # an error writing stdout (a full disk, a closed pipe) shows here
+                if sys.stdout is not None:  # None when started with stdout closed (>&-)
+                    sys.stdout.flush()  # an error writing stdout (a full disk, a closed pipe) shows here
         except UserError as e:
             click.echo(f"errata-tpl: error: {e}", err=True)
+            sys.exit(1)
+        except UnicodeError as e:  # text from the command line that is not UTF-8 (--note $'\xff')
+            click.echo(f"errata-tpl: error: text that is not valid UTF-8: {e.reason}", err=True)
             sys.exit(1)
         except OSError as e:  # the last net: an OS error is one line too, never a traceback
             if e.filename is None:  # writing stdout
@@ -291,4 +295,8 @@ def resolve(
 from errata_tpl import cli_inspect, cli_rollout  # noqa: E402, F401  (they register their commands)
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # python -m errata_tpl.cli: this copy is __main__; the other command modules
+    # registered theirs on the importable errata_tpl.cli
+    from errata_tpl.cli import main as registered
+
+    registered()

@@ -150,10 +150,14 @@ def merge(*layers: Settings, variables_below: Mapping[str, Any] = {}) -> Merged:
             for s in layers:
                 acc = deep_merge(acc, getattr(s, f.name))
             values[f.name] = acc
+    suffix = {**DEFAULT_SUFFIX, **values["hook_suffix"]}
+    if suffix["init"] == suffix["fix"]:  # the fix hook would be read as the init hook
+        where = next((s.where for s in reversed(layers) if s.hook_suffix), "site/site.yaml")
+        raise UserError(f"{where}: key 'hook_suffix': init and fix are both {suffix['fix']!r}; they name two files")
     return Merged(
         deploy_errata=values["deploy_errata"] is True,
         errata_defaults=values["errata_defaults"],
-        hook_suffix={**DEFAULT_SUFFIX, **values["hook_suffix"]},
+        hook_suffix=suffix,
         installonly_limit=values["installonly_limit"] or DEFAULT_INSTALLONLY_LIMIT,
         profile_cloning_disabled=values["profile_cloning_disabled"],
         variables=values["variables"],

@@ -32,7 +32,12 @@ from errata_tpl.errors import UserError
 MAX_CHARS = 16 * 1024 * 1024
 MAX_INT_BITS = 16 * 1024  # about 4,900 decimal digits
 MAX_SECONDS = 10.0
-_WIDE_FORMAT = re.compile(r"[0-9]{8,}")  # a field width of 8+ digits: '{:>999999999}', '%999999999s'
+# a field width or precision of 8+ digits: '{:>999999999}', '%999999999s', '%.999999999f';
+# only in a format spec, so a JSON text or a date in a string is no format
+_WIDE_FORMAT = re.compile(
+    r"%[-+ #0]*(?:[0-9]{8,}|[0-9]*\.[0-9]{8,})"
+    r"|\{[\w.\[\]]*(?:![rsa])?:(?:.?[<>=^])?[-+ ]?z?#?0?(?:[0-9]{8,}|[0-9]*[,_]?\.[0-9]{8,})"
+)
 
 
 class LimitExceeded(Exception):
@@ -41,6 +46,30 @@ class LimitExceeded(Exception):
 
 def _size(v: Any) -> int:
     return len(v) if isinstance(v, (str, bytes, list, tuple)) else 0
+
+
+def _text_size(v: Any) -> int:
+    """About how many characters ``v`` becomes as text (tojson, string, ``{{ v }}``),
+    counted only until it passes MAX_CHARS: a list of 2**24 references to one long
+    string is refused at its first item, before anything is built."""
+    total, stack = 0, [v]
+    while stack and total <= MAX_CHARS:
+        item = stack.pop()
+        total += 1
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+    return total
+
+
+def _check_text(v: Any) -> Any:
+    if _text_size(v) > MAX_CHARS:
+        raise LimitExceeded(f"a value longer than {MAX_CHARS:,} characters as text")
+    return v
 
 
 def _is_int(v: Any) -> bool:
@@ -113,6 +142,8 @@ def _bounded_filter(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         plain = args[1:] if getattr(f, "jinja_pass_arg", None) else args
         _check_args(plain, kwargs)
+        if plain and isinstance(plain[0], (Mapping, list, tuple, set, frozenset)):
+            _check_text(plain[0])  # tojson, string, pprint build the whole text first
         if plain:  # join, replace: the result grows as the value times an argument
             n = _size(plain[0])
             if any(n * _size(a) > MAX_CHARS for a in (*plain[1:], *kwargs.values())):
@@ -127,6 +158,7 @@ _env = _Env(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
+    finalize=_check_text,  # ``{{ v }}`` turns v into text before the output bound sees it
     trim_blocks=False,
     lstrip_blocks=False,
 )

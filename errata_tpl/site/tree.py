@@ -175,7 +175,12 @@ class Tree:
         if not (self.root / rel).is_file():
             return None
         data = yamlio.load_file_cached(self.root / rel, rel, cache_dir(self.root, "parsed"))
-        return profile_from_data(data, rel)
+        prof = profile_from_data(data, rel)
+        # a profile copied or edited under another name would apply, and be named, as the wrong record
+        for key, said, wanted in (("profile", prof.profile, profile), ("os", prof.os, os_id)):
+            if said != wanted:
+                raise UserError(f"{rel}: key '{key}': says {said!r} but the file is the profile {wanted!r} of {os_id}")
+        return prof
 
     def entry(self, os_id: str, profile: str | None, p: Package) -> Entry | None:
         """The entry of that version in that profile of the os, if both exist."""

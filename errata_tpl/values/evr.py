@@ -106,7 +106,7 @@ def parse(text: str) -> EVR:
 
 @functools.lru_cache(maxsize=65536)  # the same versions recur in every profile and node
 def _parse(text: str) -> EVR:
-    m = _EVR_RE.match(text)
+    m = _EVR_RE.fullmatch(text)
     if m is None:
         raise UserError(f"bad version {text!r}: expected '[E:]V-R'")
     return EVR(m["epoch"], m["version"], m["release"])

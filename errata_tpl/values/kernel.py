@@ -29,13 +29,13 @@ _VR = re.compile(VERSION_PATTERN)
 
 def is_version(value: Any) -> bool:
     """A kernel version ``V-R`` written as a string (``abc``, ``7``, ``5.14.0`` are not)."""
-    return isinstance(value, str) and bool(_VR.match(value))
+    return isinstance(value, str) and bool(_VR.fullmatch(value))
 
 
 def version(value: Any) -> str:
     """``value`` if it is a kernel version ``V-R`` (e.g. 5.14.0-362.8.1.el9_3);
     else a UserError saying so (the caller adds the file and key)."""
     text = str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
-    if text is None or not _VR.match(text):
+    if text is None or not _VR.fullmatch(text):
         raise UserError(f"{value!r} is not a kernel version V-R (e.g. 5.14.0-362.8.1.el9_3)")
     return text

@@ -21,7 +21,7 @@ _EXT = re.compile(r"^[A-Za-z0-9_+\-]{1,32}$")
 
 
 def _check(kind: str, value: Any, pattern: re.Pattern[str], hint: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value) or ".." in value:
+    if not isinstance(value, str) or not pattern.fullmatch(value) or ".." in value:
         raise UserError(f"bad {kind} {value!r}: {hint}")
     return value
 
@@ -87,4 +87,4 @@ def is_node_file(value: Any) -> bool:
     if not isinstance(value, str) or "." not in value:
         return False
     stem, ext = value.rsplit(".", 1)
-    return bool(_NODE.match(stem) and ".." not in value and _EXT.match(ext))
+    return bool(_NODE.fullmatch(stem) and ".." not in value and _EXT.fullmatch(ext))

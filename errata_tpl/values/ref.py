@@ -51,13 +51,13 @@ REF_KEYS = frozenset({"name", "version", "arch"})
 
 
 def check_name(name: Any) -> str:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise UserError(f"bad package name {name!r}")
     return name
 
 
 def check_arch(arch: Any) -> str:
-    if not isinstance(arch, str) or not _ARCH_RE.match(arch):
+    if not isinstance(arch, str) or not _ARCH_RE.fullmatch(arch):
         raise UserError(f"bad arch {arch!r}")
     return arch
 
@@ -67,10 +67,10 @@ def parse_string(text: str) -> Package:
     text = text.strip()
     base, dot, arch = text.rpartition(".")
     if dot and arch in KNOWN_ARCHES:
-        m = _NVR_RE.match(base)
+        m = _NVR_RE.fullmatch(base)
         if m:
             return Package(check_name(m["name"]), evrmod.parse(m["evr"]), arch)
-    m = _NVR_RE.match(text)
+    m = _NVR_RE.fullmatch(text)
     if m:
         return Package(check_name(m["name"]), evrmod.parse(m["evr"]), None)
     return Package(check_name(text))
