@@ -85,7 +85,7 @@ def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"errata-tpl: error: {e}", err=True)
             sys.exit(1)
         except UnicodeError as e:  # text from the command line that is not UTF-8 (--note $'\xff')
-            click.echo(f"errata-tpl: error: text that is not valid UTF-8: {e.reason}", err=True)
+            click.echo(f"errata-tpl: error: text that is not valid UTF-8: {getattr(e, 'reason', e)}", err=True)
             sys.exit(1)
         except OSError as e:  # the last net: an OS error is one line too, never a traceback
             if e.filename is None:  # writing stdout
