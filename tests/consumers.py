@@ -3,11 +3,13 @@ and the tools ./run setup installs into .venv-consumers (ansible-core, salt, pyk
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 CONSUMERS = REPO / ".venv-consumers" / "bin"
@@ -94,3 +96,45 @@ def header_block(text: str, first: str, last: str, indent: int = 4) -> str:
     start = next(i for i, line in enumerate(lines) if line.startswith(first))
     end = next(i for i, line in enumerate(lines) if i >= start and line.startswith(last))
     return "\n".join(line[indent:] for line in lines[start : end + 1]) + "\n"
+
+
+def ansible_recipe(
+    work: Path, repos: Sequence[Path], installroot: Path, text: str, releasever: str, dnf_main: str = ""
+) -> None:
+    """Run exactly the tasks the ansible file's header shows, with the file as the host's vars;
+    the test only points ansible.builtin.dnf at the installroot and the fixture repositories."""
+    conf = work / "dnf.conf"
+    (work / "repos.d").mkdir(exist_ok=True)
+    (work / "repos.d/fixture.repo").write_text(
+        "".join(f"[r{i}]\nname=r{i}\nbaseurl=file://{r}\ngpgcheck=0\n" for i, r in enumerate(repos))
+    )
+    conf.write_text(f"[main]\nreposdir={work}/repos.d\ninstall_weak_deps=False\n{dnf_main}")
+    (work / "inventory").write_text("localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n")
+    (work / "host_vars").mkdir(exist_ok=True)
+    (work / "host_vars/localhost.yml").write_text(text)
+    defaults = {
+        "installroot": str(installroot),
+        "conf_file": str(conf),
+        "disable_gpg_check": True,
+        "releasever": releasever,
+        "disable_plugin": ["*"],
+        "use_backend": "dnf4",  # an EL node tells by its pkg_mgr fact; Debian's says apt
+    }
+    tasks = yaml.safe_load(header_block(text, "#   - name:", "#     when:"))
+    play = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "module_defaults": {"ansible.builtin.dnf": defaults},
+            "tasks": tasks,
+        }
+    ]
+    (work / "play.yml").write_text(yaml.safe_dump(play))
+    env = dict(
+        os.environ,
+        ANSIBLE_HOME=str(work / "ansible-home"),
+        ANSIBLE_LOCAL_TEMP=str(work / "ansible-tmp"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+    )
+    run([tool("ansible-playbook"), "-i", str(work / "inventory"), str(work / "play.yml")], env=env)

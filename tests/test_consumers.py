@@ -22,7 +22,7 @@ import pytest
 import rpmfactory
 import yaml
 from click.testing import CliRunner
-from consumers import body, dnf, header_block, installed, installed_packages, run, same_set, tool
+from consumers import ansible_recipe, body, dnf, header_block, installed, installed_packages, run, same_set, tool
 
 from errata_tpl.cli import main
 from errata_tpl.values import ref
@@ -240,47 +240,8 @@ def test_kickstart_validated_and_installed(site, tmp_path):
 
 def test_ansible_playbook_applies_the_recipe(site, tmp_path):
     installroot, _ = fresh_node(site, tmp_path)
-    conf = tmp_path / "dnf.conf"
-    (tmp_path / "repos.d").mkdir()
-    (tmp_path / "repos.d/fixture.repo").write_text(
-        "".join(f"[r{i}]\nname=r{i}\nbaseurl=file://{r}\ngpgcheck=0\n" for i, r in enumerate(site.repos))
-    )
-    conf.write_text(f"[main]\nreposdir={tmp_path}/repos.d\ninstall_weak_deps=False\n")
-    (tmp_path / "inventory").write_text(
-        "localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n"
-    )
-    (tmp_path / "host_vars").mkdir()
-    env = dict(
-        os.environ,
-        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-    )
     for node in NODES:
-        text = site.resolve(node, "ansible")
-        (tmp_path / "host_vars/localhost.yml").write_text(text)
-        # exactly the tasks the file's header shows; the test only points dnf at the installroot
-        tasks = yaml.safe_load(header_block(text, "#   - name:", "#     when:"))
-        play = [
-            {
-                "hosts": "localhost",
-                "gather_facts": False,
-                "module_defaults": {
-                    "ansible.builtin.dnf": {
-                        "installroot": str(installroot),
-                        "conf_file": str(conf),
-                        "disable_gpg_check": True,
-                        "releasever": "9",
-                        "disable_plugin": ["*"],
-                        "use_backend": "dnf4",  # an EL node tells by its pkg_mgr fact; Debian's says apt
-                    }
-                },
-                "tasks": tasks,
-            }
-        ]
-        (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-        run([tool("ansible-playbook"), "-i", str(tmp_path / "inventory"), str(tmp_path / "play.yml")], env=env)
+        ansible_recipe(tmp_path, site.repos, installroot, site.resolve(node, "ansible"), releasever="9")
         check_result(site, installroot, node)
     assert not any(p.startswith("seamonkey-nss") for p in installed(installroot))
 

@@ -3,7 +3,6 @@ newest build, `check` says it installs, and real dnf agrees (the streams enabled
 as the resolved list says, then the list installed into an --installroot)."""
 
 import json
-import os
 
 import consumers
 import pytest
@@ -130,45 +129,11 @@ def test_kickstart_enables_the_streams(site, cli, tmp_path):
 
 def test_ansible_recipe_enables_the_streams(site, cli, tmp_path):
     root, repo = site
-    conf = tmp_path / "dnf.conf"
-    (tmp_path / "repos.d").mkdir()
-    (tmp_path / "repos.d/fixture.repo").write_text(f"[r0]\nname=r0\nbaseurl=file://{repo}\ngpgcheck=0\n")
-    conf.write_text(f"[main]\nreposdir={tmp_path}/repos.d\ninstall_weak_deps=False\nmodule_platform_id=platform:el8\n")
-    (tmp_path / "inventory").write_text(
-        "localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n"
-    )
-    (tmp_path / "host_vars").mkdir()
-    env = dict(
-        os.environ,
-        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-    )
     for node in ("api01", "web01"):
         installroot = tmp_path / node
         text = cli("resolve", node, "--format", "ansible", root=root).stdout
-        (tmp_path / "host_vars/localhost.yml").write_text(text)
-        tasks = yaml.safe_load(consumers.header_block(text, "#   - name:", "#     when:"))
-        defaults = {
-            "installroot": str(installroot),
-            "conf_file": str(conf),
-            "disable_gpg_check": True,
-            "releasever": "8",
-            "disable_plugin": ["*"],
-            "use_backend": "dnf4",
-        }
-        play = [
-            {
-                "hosts": "localhost",
-                "gather_facts": False,
-                "module_defaults": {"ansible.builtin.dnf": defaults},
-                "tasks": tasks,
-            }
-        ]
-        (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-        consumers.run(
-            [consumers.tool("ansible-playbook"), "-i", str(tmp_path / "inventory"), str(tmp_path / "play.yml")], env=env
+        consumers.ansible_recipe(
+            tmp_path, [repo], installroot, text, releasever="8", dnf_main="module_platform_id=platform:el8\n"
         )
         assert consumers.same_set(consumers.installed(installroot), resolved(cli, root, node)["packages"]), node
 

@@ -14,6 +14,7 @@ from errata_tpl import __version__
 from errata_tpl.fleet.exposure import (
     LEVELS,
     WORST,
+    AdvisoryInfo,
     AdvisoryReport,
     Exposure,
     Fleet,
@@ -57,26 +58,21 @@ def node(n: NodeReport) -> dict[str, Any]:
     }
 
 
+def _advisory_fields(a: AdvisoryInfo) -> dict[str, Any]:
+    """The fields every advisory carries in the JSON, wherever it stands (a node's lack, the advisory list)."""
+    return {"id": a.id, "type": a.type, "severity": a.severity, "issued": a.issued, "cves": list(a.cves)}
+
+
 def lack_dict(x: Lack) -> dict[str, Any]:
-    a = x.advisory
     return {
-        "id": a.id,
-        "type": a.type,
-        "severity": a.severity,
-        "issued": a.issued,
-        "cves": list(a.cves),
+        **_advisory_fields(x.advisory),
         "packages": [{"name": f.name, "arch": f.arch, "installed": f.installed, "fixed": f.fixed} for f in x.packages],
     }
 
 
 def advisory(a: AdvisoryReport) -> dict[str, Any]:
-    i = a.info
     return {
-        "id": i.id,
-        "type": i.type,
-        "severity": i.severity,
-        "issued": i.issued,
-        "cves": list(i.cves),
+        **_advisory_fields(a.info),
         "os": list(a.os),
         "packages": [{"name": n, "version": v, "arch": arch} for n, v, arch in a.packages],
         "lacking": len(a.lacking),
