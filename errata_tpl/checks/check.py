@@ -54,16 +54,14 @@ class Outcome:
 
 
 def _primary(repo_dir: Path) -> Path:
-    from errata_tpl.mirror import repomd as repomd_file
+    from errata_tpl.mirror import repomd
 
-    repomd = repo_dir / "repodata" / "repomd.xml"
-    if not repomd.is_file():
+    if not (repo_dir / "repodata" / "repomd.xml").is_file():
         raise UserError(f"{repo_dir}: no repodata/repomd.xml (run createrepo_c on it)")
-    md = repomd_file.read(repomd)  # no libcreaterepo CRITICAL line before our error
-    for record in md.records:
-        if record.type == "primary":
-            return repo_dir / str(record.location_href)
-    raise UserError(f"{repomd}: no primary metadata")
+    primary = repomd.record(repo_dir, "primary")
+    if primary is None:
+        raise UserError(f"{repo_dir / 'repodata' / 'repomd.xml'}: no primary metadata")
+    return primary
 
 
 class Repositories:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.mirror import repomd
 from errata_tpl.mirror.repomd import quiet_stderr
 
 SEVERITIES = ("Low", "Moderate", "Important", "Critical")
@@ -114,20 +115,7 @@ def _day_of(record: Any, attr: str) -> tuple[str | None, str | None]:
 
 
 def _updateinfo_path(mirror: Path) -> Path | None:
-    import createrepo_c as cr
-
-    repomd = mirror / "repodata" / "repomd.xml"
-    if not repomd.is_file():
-        return None
-    try:
-        with quiet_stderr():
-            md = cr.Repomd(str(repomd))
-    except Exception as e:  # createrepo_c raises its own error types
-        raise UserError(f"{repomd}: createrepo_c cannot read this repository metadata: {_one_line(e)}") from None
-    for record in md.records:
-        if record.type == "updateinfo":
-            return mirror / str(record.location_href)
-    return None
+    return repomd.record(mirror, "updateinfo")
 
 
 def _later(a: Advisory, b: Advisory) -> Advisory:

@@ -153,16 +153,9 @@ def merge(found: Iterable[Modules]) -> Modules:
 
 def metadata_path(repo: Path) -> Path | None:
     """The repository's ``modules`` file as repomd.xml names it; None without one."""
-    from errata_tpl.mirror import repomd as repomd_file
+    from errata_tpl.mirror import repomd
 
-    repomd = repo / "repodata" / "repomd.xml"
-    if not repomd.is_file():
-        return None
-    md = repomd_file.read(repomd)  # no libcreaterepo CRITICAL line before our error
-    for record in md.records:
-        if record.type == "modules":
-            return repo / str(record.location_href)
-    return None
+    return repomd.record(repo, "modules")
 
 
 def load(repo: Path) -> Modules | None:

@@ -43,3 +43,15 @@ def read(repomd: Path) -> Any:
     except Exception as e:  # createrepo_c raises its own error types
         why = " ".join(str(e).split()) or type(e).__name__
         raise UserError(f"{repomd}: unreadable repository metadata: {why}") from None
+
+
+def record(repo: Path, kind: str) -> Path | None:
+    """The file of ``kind`` (primary, updateinfo, modules) that the repository's
+    repomd.xml names, as dnf finds it; None without repomd.xml or without that record."""
+    repomd = repo / "repodata" / "repomd.xml"
+    if not repomd.is_file():
+        return None
+    for rec in read(repomd).records:
+        if rec.type == kind:
+            return repo / str(rec.location_href)
+    return None
