@@ -247,6 +247,12 @@ def verify(obj: Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) 
 @click.option(
     "--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes resolving and writing --out-dir files [default: one per core from 400 nodes].",
+)
 @_verbosity
 @click.pass_obj
 @_user_errors
@@ -258,6 +264,7 @@ def resolve(
     template: Path | None,
     output: Path | None,
     out_dir: Path | None,
+    jobs: int | None,
 ) -> None:
     """Resolve NODE... (or --all) into concrete package lists."""
     if bool(nodes) == all_nodes:
@@ -271,7 +278,6 @@ def resolve(
     if out_dir is not None:  # a killed run's leftovers go, even if this run fails
         cmd.tidy_out_dir(out_dir, obj.rep)
     chosen = cmd.select_nodes(tree, nodes, all_nodes)
-    _, results = cmd.resolve_all(tree, chosen, obj.rep)
     renderer = render.Renderer(
         fmt,
         cmd.read_template(template) if template else None,
@@ -279,9 +285,10 @@ def resolve(
     )
     if out_dir is not None:
         ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else EXTENSIONS[fmt]
-        n = cmd.write_out_dir(out_dir, renderer, results, ext, complete=all_nodes, rep=obj.rep)
+        n = cmd.write_out_dir(out_dir, tree, chosen, renderer, ext, complete=all_nodes, rep=obj.rep, jobs=jobs)
         obj.rep.info(f"wrote {n} files to {out_dir}")
         return
+    _, results = cmd.resolve_all(tree, chosen, obj.rep)
     text = cmd.render_many(renderer, results)
     if output is not None:
         from errata_tpl.fileio import atomic

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from errata_tpl.mirror.parallel import map_shares
+from errata_tpl.parallel import map_shares
 
 
 def square(items):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
-import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+from errata_tpl import parallel
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import outdir
 from errata_tpl.output.render import Renderer
 from errata_tpl.report import Reporter
+from errata_tpl.resolve.notices import Change, Notices
 from errata_tpl.resolve.resolver import Resolved, Resolver
 from errata_tpl.site.tree import Tree
 from errata_tpl.values import names
@@ -69,57 +71,119 @@ def tidy_out_dir(out_dir: Path, rep: Reporter) -> None:
 
 
 def write_out_dir(
-    out_dir: Path, renderer: Renderer, results: list[Resolved], ext: str, complete: bool, rep: Reporter
+    out_dir: Path,
+    tree: Tree,
+    nodes: list[str],
+    renderer: Renderer,
+    ext: str,
+    complete: bool,
+    rep: Reporter,
+    jobs: int | None = None,
 ) -> int:
     """One file per node, ``DIR/<node>.<ext>``, replacing the earlier set as a whole
     (see fileio.outdir). A ``complete`` run (--all) removes the files of nodes that
-    are gone: only files an earlier run listed, and only names the tool writes."""
+    are gone: only files an earlier run listed, and only names the tool writes.
+
+    Nodes are resolved and written by ``jobs`` forked workers (default: one per core
+    for large runs), each a share of them into the staging folder. What they say
+    (warnings, the first error in node order) is put together as one run would have
+    said it; a failure leaves nothing, as the staging folder goes with it."""
     names.extension(ext)
-    written = [f"{r.node}.{ext}" for r in results]
+    files = [f"{n}.{ext}" for n in nodes]
+    workers = jobs if jobs is not None else parallel.cores() if len(nodes) >= 400 else 1
 
-    def write_all(staging: Path) -> None:
-        with _Writers(staging) as writers:
-            for name, r in zip(written, results):
-                writers.write(name, renderer.render_parts(r))
+    def write_all(staging: outdir.Staging) -> None:
+        resolver = Resolver(tree)
+        said = len(tree.warnings)  # what loading said before the workers part
+        parent = os.getpid()
 
-    outdir.replace_set(out_dir, written, write_all, complete, rep.warn)
-    return len(written)
+        def share(indexes: Iterable[int]) -> list[_Done | None]:
+            if os.getpid() != parent:
+                staging.unlock_in_child()
+            return _write_share(resolver, renderer, staging.path, [(nodes[i], files[i]) for i in indexes], said)
+
+        done = parallel.map_shares(share, list(range(len(nodes))), workers)
+        _put_together(tree, said, done, rep)
+
+    outdir.replace_set(out_dir, files, write_all, complete, rep.warn)
+    return len(files)
 
 
-class _Writers:
-    """Files written by two threads while the caller renders the next ones: creating
-    and filling many files is kernel work that a second core halves. At most
-    ``depth`` texts wait in memory."""
+@dataclass(frozen=True)
+class _Done:
+    """What resolving and writing one node said (sent back pickled by a worker)."""
 
-    def __init__(self, directory: Path, threads: int = 2, depth: int = 64) -> None:
-        self.directory = directory
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
-        self._slots = threading.BoundedSemaphore(depth)
-        self._futures: list[concurrent.futures.Future[None]] = []
+    error: str | None = None
+    os_error: tuple[int, str, str] | None = None  # errno, strerror, file
+    tree_warnings: tuple[str, ...] = ()
+    notices: tuple[Change, ...] = ()
+    shared: bool = False
+    packages: int = 0  # the hash of its package list: nodes sharing a list share it
 
-    def _write(self, name: str, parts: list[bytes]) -> None:
+
+def _write_share(
+    resolver: Resolver, renderer: Renderer, directory: Path, todo: list[tuple[str, str]], said: int
+) -> list[_Done | None]:
+    """Resolve and write each node of a share in order; stop at the first failure."""
+    tree = resolver.tree
+    assert isinstance(tree, Tree)
+    out: list[_Done | None] = []
+    hashes: dict[int, int] = {}
+    for node, name in todo:
+        heard, shared = len(resolver.notices.log), resolver.stats["shared"]
         try:
-            fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                total = sum(len(p) for p in parts)
-                done = os.writev(fd, parts)
-                if done < total:  # a short write: finish the rest plainly
-                    rest = memoryview(b"".join(parts))[done:]
-                    while rest:
-                        rest = rest[os.write(fd, rest) :]
-            finally:
-                os.close(fd)
-        finally:
-            self._slots.release()
+            r = resolver.resolve(node)
+            _write(directory / name, renderer.render_parts(r))
+        except UserError as e:
+            out.append(_Done(error=str(e)))
+            break
+        except OSError as e:
+            out.append(_Done(os_error=(e.errno or 0, e.strerror or str(e), name)))
+            break
+        h = hashes.get(id(r.packages))
+        if h is None:
+            h = hashes[id(r.packages)] = hash(r.packages)
+        out.append(
+            _Done(
+                tree_warnings=tuple(tree.warnings[said:]),
+                notices=tuple(resolver.notices.log[heard:]),
+                shared=resolver.stats["shared"] > shared,
+                packages=h,
+            )
+        )
+        said = len(tree.warnings)
+    return out + [None] * (len(todo) - len(out))
 
-    def write(self, name: str, parts: list[bytes]) -> None:
-        self._slots.acquire()
-        self._futures.append(self._pool.submit(self._write, name, parts))
 
-    def __enter__(self) -> _Writers:
-        return self
+def _write(path: Path, parts: list[bytes]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        total = sum(len(p) for p in parts)
+        done = os.writev(fd, parts)
+        if done < total:  # a short write: finish the rest plainly
+            rest = memoryview(b"".join(parts))[done:]
+            while rest:
+                rest = rest[os.write(fd, rest) :]
+    finally:
+        os.close(fd)
 
-    def __exit__(self, *exc: object) -> None:
-        self._pool.shutdown(wait=True)
-        for f in self._futures:
-            f.result()  # an OSError of a writer surfaces here
+
+def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter) -> None:
+    """The workers' words in node order, as one resolver would have said them: the
+    first error, else every warning once (see resolve.notices)."""
+    warnings = dict.fromkeys(tree.warnings[:said])
+    notices = Notices()
+    for d in done:
+        assert d is not None  # a share stops at its first error, which comes first in node order
+        if d.error is not None:
+            raise UserError(d.error)
+        if d.os_error is not None:
+            raise OSError(*d.os_error)
+        warnings.update(dict.fromkeys(d.tree_warnings))
+        notices.replay(d.notices)
+    for w in [*warnings, *notices.lines]:
+        rep.warn(w)
+    rep.detail(
+        f"resolved {len(done)} nodes: {sum(d.shared for d in done if d)} shared earlier work, "
+        f"{len({d.packages for d in done if d})} distinct package lists"
+    )

@@ -22,6 +22,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from errata_tpl.errors import UserError
@@ -133,7 +134,22 @@ def tidy(out_dir: Path, warn: Warn) -> None:
         read_manifest(out_dir, warn)
 
 
-def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], None], complete: bool, warn: Warn) -> None:
+@dataclass(frozen=True)
+class Staging:
+    """The folder a run writes its files into, locked by the run while it lives."""
+
+    path: Path
+    lock_fd: int
+
+    def unlock_in_child(self) -> None:
+        """In a forked worker: let the lock be the run's alone (it is gone when the run is)."""
+        with contextlib.suppress(OSError):
+            os.close(self.lock_fd)
+
+
+def replace_set(
+    out_dir: Path, files: list[str], write_all: Callable[[Staging], None], complete: bool, warn: Warn
+) -> None:
     """Write ``files`` (by ``write_all(staging)``) into ``out_dir`` as one set. A
     ``complete`` run (--all) removes the files of the earlier set it does not
     write; otherwise the manifest keeps listing them."""
@@ -149,7 +165,7 @@ def replace_set(out_dir: Path, files: list[str], write_all: Callable[[Path], Non
     committed = False
     try:
         try:
-            write_all(staging)
+            write_all(Staging(staging, staging_fd))
         except OSError as e:
             raise atomic.os_error(out_dir / (Path(e.filename).name if isinstance(e.filename, str) else ""), e) from None
         with atomic.locked_dir(out_dir, "its files"):

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from errata_tpl.mirror.parallel import cores
+from errata_tpl.parallel import cores
 
 NO_SIGNATURE = ("--nosignature",)  # digests only: trust is checked against a chosen keyring
 BATCH = 4000  # most files per rpmkeys call

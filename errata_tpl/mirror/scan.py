@@ -22,7 +22,8 @@ from typing import Any
 
 import rpm
 
-from errata_tpl.mirror import parallel, rpmcheck
+from errata_tpl import parallel
+from errata_tpl.mirror import rpmcheck
 from errata_tpl.mirror.hdrcache import HeaderCache
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 from errata_tpl.mirror.walk import Stat, stat_of

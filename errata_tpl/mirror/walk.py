@@ -110,7 +110,7 @@ def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
                 out.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
         return out
 
-    from errata_tpl.mirror.parallel import cores, map_shares
+    from errata_tpl.parallel import cores, map_shares
 
     workers = cores() if len(rels) >= PARALLEL_MIN_FILES else 1
     return dict(zip(rels, map_shares(share, rels, workers)))

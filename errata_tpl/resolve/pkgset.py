@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,10 @@ class PackageSet:
         self._origin: list[Any] | None = None  # [frozen tuple, its names or None until a copy needs them]
         self._dirty: set[str] = set()
         self._frozen: tuple[Pkg, ...] | None = None  # freeze()'s result while nothing changed
+        # The set this one was copied from and the names changed since: a step whose
+        # result per name depends only on that name's entries (errata) redoes just those.
+        self.parent: PackageSet | None = None
+        self._touched: set[str] = set()
         # An entry without arch ("bash") is taken to be of these arches by ronly.
         self.native_arches = frozenset(native_arches)
         self.events: list[Event] | None = [] if trace else None
@@ -83,6 +87,7 @@ class PackageSet:
         new._by_name = dict(self._by_name)  # lists are never changed in place, only replaced
         new._origin = self._origin
         new._dirty = set(self._dirty)
+        new.parent = self
         new.events = None if self.events is None else list(self.events)
         return new
 
@@ -108,11 +113,25 @@ class PackageSet:
     def __contains__(self, name: str) -> bool:
         return name in self._by_name
 
+    def name_count(self) -> int:
+        return len(self._by_name)
+
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_name.values())
 
+    def lineage(self, limit: int) -> Iterator[tuple[PackageSet, frozenset[str]]]:
+        """This set and each set it was copied from, nearest first, with the names in
+        which it differs from that one; until they differ in more than ``limit`` names."""
+        differ: set[str] = set()
+        s: PackageSet | None = self
+        while s is not None and len(differ) <= limit:
+            yield s, frozenset(differ)
+            differ |= s._touched
+            s = s.parent
+
     def _set(self, name: str, entries: list[Pkg]) -> None:
         self._dirty.add(name)
+        self._touched.add(name)
         self._frozen = None
         if entries:
             self._by_name[name] = entries
@@ -161,6 +180,7 @@ class PackageSet:
         if not old:  # the common case: a name first listed
             self._by_name[p.name] = [p]
             self._dirty.add(p.name)
+            self._touched.add(p.name)
             self._frozen = None
             self.note(p.name, p.source, lambda: f"{p.source} lists {nevra(p)}")
             return

@@ -21,20 +21,22 @@ from typing import Any, Callable, TypeVar
 
 from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Entry, Profile
-from errata_tpl.resolve import apply, kernelonly, streams
+from errata_tpl.resolve import apply, kernelonly, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice
 from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
 from errata_tpl.resolve.model import Resolved as Resolved
+from errata_tpl.resolve.notices import Notices
 from errata_tpl.resolve.pkgset import PackageSet
+from errata_tpl.resolve.replaceonly import Applied
 from errata_tpl.site.config import (
     InitHook,
     NodeConfig,
-    OsConfig,
     PackageEntry,
     Settings,
     deep_merge,
     merge,
+    merges_nothing,
 )
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
@@ -58,29 +60,12 @@ class Resolver:
         self.rollout = rollout if rollout is not None else tree.rollout  # promote previews its record
         self._cache: dict[Hashable, Any] = {}
         self._done: dict[str, Resolved] = {}
-        self.warnings: list[str] = []
-        self._kernel_only_seen: dict[tuple[str, str], tuple[int, set[str]]] = {}
+        self.notices = Notices()
         self.stats = {"nodes": 0, "shared": 0}
 
-    def _warn(self, msg: str) -> None:
-        if msg not in self.warnings:
-            self.warnings.append(msg)
-
-    def _kernel_only(self, osc: OsConfig, profile: Profile, pl: PackageSet) -> None:
-        """One warning per OS and profile, naming every base-list package that only
-        kernel selection could move (it grows as nodes bring more)."""
-        found = kernelonly.left_behind(profile, osc.kernel.packages, pl)
-        key = (osc.os_id, profile.profile)
-        slot, seen = self._kernel_only_seen.get(key, (len(self.warnings), set()))
-        if not found or set(found) <= seen:
-            return
-        seen |= set(found)
-        msg = kernelonly.warning(osc.where, profile.profile, seen)
-        if slot < len(self.warnings):
-            self.warnings[slot] = msg
-        else:
-            self.warnings.append(msg)
-        self._kernel_only_seen[key] = (slot, seen)
+    @property
+    def warnings(self) -> list[str]:
+        return self.notices.lines
 
     def _cached(self, key: Hashable, make: Callable[[], T]) -> T:
         """A step's result for these inputs: made once per run."""
@@ -112,7 +97,9 @@ class Resolver:
         pl = self.fix_hook(pl, layers, ctx)  # 7
         pl, kept = self.keep_kernels(pl, layers, ctx)  # 8
         if ctx.profile is not None:
-            self._kernel_only(ctx.os, ctx.profile, pl)
+            self.notices.kernel_only(
+                ctx.os.where, ctx.profile.profile, kernelonly.left_behind(ctx.profile, ctx.os.kernel.packages, pl)
+            )
         self.stats["nodes"] += 1
         if ("result", pl) in self._cache:
             self.stats["shared"] += 1  # another node's list, made once
@@ -151,7 +138,9 @@ class Resolver:
         except UserError as e:
             raise e.located(f"{nd.where}: key 'cluster'") from None
         site = self.tree.site
-        return Layers(nd, osc, site, cluster, merge(*_present(site, cluster, nd)))
+        own = None if merges_nothing(nd) else nd  # most nodes say nothing to merge: their cluster's result
+        merged = self._cached(("merged", site, cluster, own), lambda: merge(*_present(site, cluster, nd)))
+        return Layers(nd, osc, site, cluster, merged)
 
     def errata_choice(self, layers: Layers) -> ErrataChoice:
         """2. Errata choice: deploy flag, node, override file, errata_defaults by os-id, os-version."""
@@ -160,10 +149,10 @@ class Resolver:
             return ErrataChoice(self.preview[nd.name], "preview", "diff --profile")
         if not s.deploy_errata:
             if nd.errata is not None:
-                self._warn(f"{nd.where}: key 'errata' ignored: deploy_errata is not true for {nd.name}")
+                self.notices.warn(f"{nd.where}: key 'errata' ignored: deploy_errata is not true for {nd.name}")
             return ErrataChoice(None, "deploy-off", "deploy_errata is not true")
         if nd.errata_set:
-            self._warn(
+            self.notices.warn(
                 f"{nd.where}: key 'errata': choosing a profile in the node file is discouraged; "
                 "use site/errata-overrides.yaml"
             )
@@ -272,39 +261,26 @@ class Resolver:
         modular entry only where its stream is active, never across streams."""
         if profile is None:
             return pl, 0
-        skey = _streams_key(active or {})
-        return self._cached(
-            ("errata", pl, profile.os, profile.profile, skey), lambda: self._replace_only(pl, profile, active or {})
-        )
+        done = self._replace_only(pl, profile, active or {})
+        return done.pl, done.changed
 
-    def _replace_only(
-        self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]
-    ) -> tuple[PackageSet, int]:
-        out = pl.copy()
+    def _replace_only(self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]) -> Applied:
+        """Made once per set; a set that differs in a few names from one done already
+        (or from the set it descends from, done first) is that one's result redone in them."""
+        key = ("errata", profile.os, profile.profile, _streams_key(active))
+        hit: Applied | None = self._cache.get((*key, pl))
+        if hit is not None:
+            return hit
         offered = self._offered(profile, active)
         tag = f"errata:{profile.profile}"
-        skey = _streams_key(active)
-        changed = 0
-        for name in pl.names():
-            entries = offered.get(name)
-            if entries is None:
-                continue
-            before = pl.entries(name)
-            # Per name: the same entries under the same profile give the same result,
-            # whichever node's set they are in.
-            key = ("ronly", tag, skey, id(before))
-            hit = self._cache.get(key)
-            if hit is None or hit[0] is not before:
-                mark = len(out.events or ())
-                n = sum(out.ronly(e.name, e.evr, e.arch, tag) for e in entries)
-                hit = self._cache[key] = (before, out.entries(name), n, tuple((out.events or ())[mark:]))
-            else:
-                if hit[1] is not before:
-                    out.set_entries(name, hit[1])
-                if out.events is not None:
-                    out.events.extend(hit[3])
-            changed += hit[2]
-        return out, changed
+        near = list(pl.lineage(limit=max(16, pl.name_count() // 8)))[1:]
+        done = next(((d, names) for s, names in near if (d := self._cache.get((*key, s))) is not None), None)
+        if done is None and near:
+            furthest, names = near[-1]
+            done = (self._replace_only(furthest, profile, active), names)
+        hit = replaceonly.apply(pl, offered, tag) if done is None else replaceonly.again(*done, pl, offered, tag)
+        self._cache[(*key, pl)] = hit
+        return hit
 
     def _offered(self, profile: Profile, active: Mapping[str, streams.Stream]) -> Mapping[str, tuple[Entry, ...]]:
         return self._cached(

@@ -139,17 +139,28 @@ def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _rules() -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, f.metadata["merge"]) for f in dataclasses.fields(Settings) if "merge" in f.metadata)
+
+
+RULES = _rules()  # (field, merge rule) of every Settings field
+
+
+def merges_nothing(s: Settings) -> bool:
+    """True when the layer sets none of the keys ``merge`` combines: merging it changes nothing."""
+    return all(getattr(s, n) is None if rule == "replace" else not getattr(s, n) for n, rule in RULES if rule != "own")
+
+
 def merge(*layers: Settings, variables_below: Mapping[str, Any] = {}) -> Merged:
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(Settings):
-        rule = f.metadata.get("merge")
+    for name, rule in RULES:
         if rule == "replace":
-            values[f.name] = next((v for v in (getattr(s, f.name) for s in reversed(layers)) if v is not None), None)
+            values[name] = next((v for v in (getattr(s, name) for s in reversed(layers)) if v is not None), None)
         elif rule == "update":
-            acc: dict[str, Any] = dict(variables_below) if f.name == "variables" else {}
+            acc: dict[str, Any] = dict(variables_below) if name == "variables" else {}
             for s in layers:
-                acc = deep_merge(acc, getattr(s, f.name))
-            values[f.name] = acc
+                acc = deep_merge(acc, getattr(s, name))
+            values[name] = acc
     suffix = {**DEFAULT_SUFFIX, **values["hook_suffix"]}
     if suffix["init"] == suffix["fix"]:  # the fix hook would be read as the init hook
         where = next((s.where for s in reversed(layers) if s.hook_suffix), "site/site.yaml")

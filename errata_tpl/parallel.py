@@ -9,6 +9,7 @@ a worker's death costs time, never a result.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import signal
@@ -67,12 +68,23 @@ def map_shares(
     return out
 
 
+def _die_with(parent: int) -> None:
+    """A child is killed when this process dies, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG): it must not go on writing after its run is gone."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
 def _fork(fn: Callable[[Iterable[T]], list[R]], share: list[T]) -> tuple[int, int]:
     r, w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
         code = 1
         try:
+            _die_with(parent)
             os.close(r)
             data = pickle.dumps(fn(share), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(w, "wb") as f:
