@@ -37,11 +37,18 @@ class Context:
     def __init__(self, root: Path, verbosity: int) -> None:
         self.root = root
         self.rep = Reporter(verbosity)
+        self._trees: list[Any] = []
 
     def tree(self) -> Any:
         from errata_tpl.site.tree import Tree  # imported by the commands that read the tree
 
-        return Tree(self.root)
+        self._trees.append(Tree(self.root))
+        return self._trees[-1]
+
+    def done(self) -> None:
+        """The command succeeded: what its trees parsed is kept for the next run."""
+        for t in self._trees:
+            t.save_caches()
 
 
 def _verbosity(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,7 +84,11 @@ def _user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             try:
-                return f(*args, **kwargs)
+                result = f(*args, **kwargs)
+                ctx = click.get_current_context(silent=True)
+                if ctx is not None and isinstance(ctx.obj, Context):
+                    ctx.obj.done()
+                return result
             finally:
                 if sys.stdout is not None:  # None when started with stdout closed (>&-)
                     sys.stdout.flush()  # an error writing stdout (a full disk, a closed pipe) shows here

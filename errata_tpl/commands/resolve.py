@@ -102,7 +102,7 @@ def write_out_dir(
                 staging.unlock_in_child()
             return _write_share(resolver, renderer, staging.path, [(nodes[i], files[i]) for i in indexes], said)
 
-        done = parallel.map_shares(share, list(range(len(nodes))), workers)
+        done: list[_Done | None] = parallel.map_shares(share, list(range(len(nodes))), workers)
         _put_together(tree, said, done, rep)
 
     outdir.replace_set(out_dir, files, write_all, complete, rep.warn)

@@ -181,20 +181,36 @@ def read_text(path: Path, where: str, max_bytes: int = MAX_BYTES) -> str:
         raise UserError(f"{where}: no such file") from None
     except OSError as e:
         raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
-    with os.fdopen(fd, "rb") as f:
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise UserError(f"{where}: not a regular file")
-            data = f.read(max_bytes + 1)
-        except OSError as e:
-            raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UserError(f"{where}: not a regular file")
+        # sized by fstat: a read of max_bytes would allocate (and fault in) that much every time
+        data = _read_upto(fd, min(max_bytes, st.st_size) + 1)
+        if len(data) > st.st_size and len(data) <= max_bytes:  # it grew since fstat: on, up to the bound
+            data += _read_upto(fd, max_bytes + 1 - len(data))
+    except OSError as e:
+        raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise UserError(f"{where}: not UTF-8 text (byte {e.start + 1})") from None
+
+
+def _read_upto(fd: int, n: int) -> bytes:
+    """Up to ``n`` bytes, fewer only at the end of the file."""
+    chunks = []
+    while n > 0:
+        chunk = os.read(fd, n)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 def load_file(path: Path, where: str | None = None) -> Any:

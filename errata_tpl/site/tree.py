@@ -14,6 +14,7 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
+from errata_tpl.fileio.parsedfiles import ParsedFiles
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
@@ -43,6 +44,7 @@ def _is_glob(key: str) -> bool:
 class Tree:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.node_files = ParsedFiles(root, cache_dir(root, "parsed") / "nodes.json")
         self.warnings: list[str] = []
         self._seen_warnings: set[str] = set()
 
@@ -55,13 +57,22 @@ class Tree:
     def rel(self, *parts: str) -> str:
         return "/".join(parts)
 
+    def save_caches(self) -> None:
+        """Keep what this run parsed for the next (called once a command has succeeded)."""
+        self.node_files.save()
+
     def _load(self, rel: str, kind: str | None, required: bool = True) -> Any:
         path = self.root / rel
-        if not path.is_file():
+        if kind != "node" and not path.is_file():
             if required:
                 raise UserError(f"{rel}: no such file")
             return None
-        data = yamlio.load_file(path, rel)
+        if kind == "node":
+            data = self.node_files.load(rel)
+        elif kind == "os":  # large: a JSON copy beside the root, as for profiles
+            data = yamlio.load_file_cached(path, rel, cache_dir(self.root, "parsed"))
+        else:
+            data = yamlio.load_file(path, rel)
         if kind is not None:
             self._warn(schema.check(kind, data, rel))
         return data if data is not None else {}
@@ -81,9 +92,12 @@ class Tree:
     @functools.cache  # noqa: B019
     def node(self, name: str) -> NodeConfig:
         rel = self.rel("site/nodes", f"{names.node(name)}.yaml")
-        if not (self.root / rel).is_file():
-            raise UserError(f"unknown node {name!r}: no {rel}")
-        data = self._load(rel, "node")
+        try:
+            data = self._load(rel, "node")
+        except UserError:
+            if not (self.root / rel).is_file():
+                raise UserError(f"unknown node {name!r}: no {rel}") from None
+            raise
         try:
             os_id = names.os_id(data["os"])
         except UserError as e:
