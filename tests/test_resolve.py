@@ -286,8 +286,8 @@ class TestCloning:
 
 
 def test_shared_work_gives_the_same_lists(site):
-    """Nodes sharing os, cluster, profile and kernel share work; every shortcut must
-    give what the from-scratch resolution (trace mode takes no shortcut) gives."""
+    """Nodes sharing os, cluster, profile and kernel share work; a node resolved in a
+    resolver of its own (nothing shared with other nodes) must get the same list."""
     site.site(deploy_errata=True, errata_defaults={"el9": "20261121"})
     site.write(
         "errata/el9-x86_64/20261121-fix.yaml",
