@@ -9,7 +9,9 @@ packages the nodes do not have), an init hook pinning a kernel and a fix hook
 with del/repl/conditional actions; 8 clusters; 20% of the nodes overridden to
 the older profile (exact names and globs); 10% with an older running kernel;
 5% with their own pinned packages. Prints nodes/s and the peak memory of the
-resolve process.
+resolve process, by one process (-j 1) and by one per core (the default), and the
+floor: a bare loop writing files of the same sizes (--out-base: where to write,
+e.g. a tmpfs, to tell the filesystem's share from the tool's).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,7 +98,7 @@ def make_site(root: Path, nodes: int, base: int, profile: int, seed: int = 1) ->
         "installonly_limit: 3\n",
     )
     names = [f"n{i:05d}.example.org" for i in range(nodes)]
-    overrides = ['"n0[0-4]*": "20261001"\n']  # a glob: 5% of the nodes
+    overrides = ['"n00[0-4]*": "20261001"\n']  # a glob: 500 nodes, 5% of 10,000
     overrides += [f'{n}: "20261001"\n' for n in rng.sample(names[nodes // 2 :], nodes * 15 // 100)]  # 15% by name
     write(root / "site" / "errata-overrides.yaml", "".join(overrides))
     nd = root / "site" / "nodes"
@@ -110,6 +113,32 @@ def make_site(root: Path, nodes: int, base: int, profile: int, seed: int = 1) ->
         (nd / f"{n}.yaml").write_text(text)
 
 
+def bare_write(out: Path, sizes: list[int], workers: int) -> float:
+    """The floor: the same number of files of the same sizes, each opened, written
+    and closed by a bare loop in ``workers`` forked processes (no resolving, no
+    rendering). Seconds."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    os.sync()
+    data = b"x" * max(sizes, default=0)
+    t0 = time.perf_counter()
+    pids = []
+    for w in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            for i in range(w, len(sizes), workers):
+                fd = os.open(out / f"f{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.write(fd, memoryview(data)[: sizes[i]])
+                os.close(fd)
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    took = time.perf_counter() - t0
+    shutil.rmtree(out, ignore_errors=True)
+    return took
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nodes", type=int, default=10000)
@@ -117,28 +146,47 @@ def main() -> None:
     ap.add_argument("--profile", type=int, default=3000)
     ap.add_argument("--format", default="json")
     ap.add_argument("--keep", type=Path, help="build the site here and keep it")
+    ap.add_argument("--out-base", type=Path, help="write the output below this directory (e.g. a tmpfs)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-resolve-"))
     root = args.keep or tmp / "site"
     make_site(root, args.nodes, args.base, args.profile)
+    out_base = Path(tempfile.mkdtemp(prefix="bench-resolve-out-", dir=args.out_base)) if args.out_base else tmp
     exe = shutil.which("errata-tpl", path=str(Path(sys.executable).parent)) or "errata-tpl"
+    cores = len(os.sched_getaffinity(0))
     print(f"site: {args.nodes} nodes, 4 OS variants, {args.base} base packages, profiles of {args.profile} entries")
-    for run in ("first run (no parsed-profile cache)", "second run"):
-        out = tmp / "out"
+    print(f"output below {out_base} ({cores} cores)")
+    sizes: list[int] = []
+    runs = (
+        ("first run (no parsed caches), -j auto", []),
+        ("second run, -j auto", []),
+        ("second run, -j 1", ["-j", "1"]),
+    )
+    for run, extra in runs:
+        out = out_base / "out"
         shutil.rmtree(out, ignore_errors=True)
         os.sync()  # the site just written and the last output: not this run's I/O
         cmd = [exe, "--root", str(root), "-q", "resolve", "--all", "--format", args.format, "--out-dir", str(out)]
-        wall, rss, rc = measure(cmd, quiet=False)
+        wall, rss, rc = measure([*cmd, *extra], quiet=False)
         if rc != 0:
             sys.exit(f"resolve failed (rc {rc})")
         files = [f for f in out.iterdir() if not f.name.startswith(".")]
-        size = sum(f.stat().st_size for f in files)
+        sizes = [f.stat().st_size for f in files]
         print(
             f"resolve --all --format {args.format} --out-dir, {run}: {wall:.2f} s, {args.nodes / wall:.0f} nodes/s, "
-            f"peak {rss:.0f} MB, {len(files)} files, {size / 1e6:.0f} MB written"
+            f"peak {rss:.0f} MB, {len(files)} files, {sum(sizes) / 1e6:.0f} MB written"
+        )
+    shutil.rmtree(out_base / "out", ignore_errors=True)
+    for workers in sorted({1, cores}):
+        took = bare_write(out_base / "bare", sizes, workers)
+        print(
+            f"bare loop writing the same {len(sizes)} files ({sum(sizes) / 1e6:.0f} MB), {workers} process(es): "
+            f"{took:.2f} s, {len(sizes) / took:.0f} files/s"
         )
     subprocess.run(["rm", "-rf", str(tmp)], check=False)
+    if args.out_base:
+        subprocess.run(["rm", "-rf", str(out_base)], check=False)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -233,14 +235,41 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
     cached = cache_dir / f"{key}.json"
     with contextlib.suppress(OSError, ValueError):
         return json.loads(cached.read_text(encoding="utf-8"))
-    data = load_file(path, where)
-    with contextlib.suppress(OSError, TypeError, ValueError, UserError):
-        text = json.dumps(data, separators=(",", ":"))
-        if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
-            from errata_tpl.fileio.atomic import write_text
+    with _parsing(path):  # a worker parsing the same file: wait for its copy rather than parse it twice
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads(cached.read_text(encoding="utf-8"))
+        data = load_file(path, where)
+        with contextlib.suppress(OSError, TypeError, ValueError, UserError):
+            text = json.dumps(data, separators=(",", ":"))
+            if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
+                from errata_tpl.fileio.atomic import write_text
 
-            write_text(cached, text, durable=False)
+                write_text(cached, text, durable=False)
     return data
+
+
+@contextlib.contextmanager
+def _parsing(path: Path, wait: float = 30.0) -> Iterator[None]:
+    """An flock on the file itself while it is parsed (no lock file is made); after
+    ``wait`` seconds, or where locks do not work, the parse goes on unlocked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.01)
+            except OSError:
+                break
+        yield
+    finally:
+        os.close(fd)
 
 
 # --- output -------------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""Parsed copies kept beside the root: a large file's JSON copy (profiles, os.yaml),
+made once even when several workers want the file at once, and never believed
+once the file changed."""
+
+import fcntl
+import json
+import os
+import threading
+from pathlib import Path
+
+from errata_tpl.fileio import yamlio
+
+
+def big(path: Path, version: str) -> None:
+    lines = "".join(f"  - {{name: p{i:05d}, version: {version}, arch: x86_64}}\n" for i in range(1500))
+    path.write_text(f"profile: '20261121'\npackages:\n{lines}")
+
+
+def test_a_worker_waits_for_the_copy_another_is_making(tmp_path):
+    f, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    big(f, "1.0-1")
+    holder = os.open(f, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another worker is parsing it
+    got: list = []
+    t = threading.Thread(target=lambda: got.append(yamlio.load_file_cached(f, "p.yaml", cache)))
+    t.start()
+    t.join(0.3)
+    assert t.is_alive() and not got  # waiting, not parsing the file a second time
+    os.close(holder)
+    t.join(30)
+    assert got and got[0]["packages"][0] == {"name": "p00000", "version": "1.0-1", "arch": "x86_64"}
+    assert [p.suffix for p in cache.iterdir()] == [".json"]  # its copy; no lock file made
+
+
+def test_a_copy_is_not_believed_after_a_rewrite_of_the_same_size(tmp_path):
+    f, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    big(f, "1.0-1")
+    assert yamlio.load_file_cached(f, "p.yaml", cache)["packages"][0]["version"] == "1.0-1"
+    st = f.stat()
+    big(f, "1.0-2")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size
+    assert yamlio.load_file_cached(f, "p.yaml", cache)["packages"][0]["version"] == "1.0-2"
+    assert all(json.loads(p.read_text()) for p in cache.iterdir())
