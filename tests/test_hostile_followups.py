@@ -1,5 +1,6 @@
 """What a hostile tester found after the first hardening round: each case once more, from the real CLI."""
 
+import os
 import subprocess
 import sys
 
@@ -109,3 +110,19 @@ def test_text_that_is_not_utf8_is_one_line(example_root):
     assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
     assert r.stderr.count(b"\n") == 1
     assert not (example_root / "site/promotions.yaml").exists()
+
+
+def test_a_node_file_that_is_no_file_is_said_not_skipped_silently(example_root, cli, tmp_path):
+    nodes = example_root / "site/nodes"
+    (nodes / "dir.example.org.yaml").mkdir()
+    os.mkfifo(nodes / "fifo.example.org.yaml")
+    (nodes / "gone.example.org.yaml").symlink_to(nodes / "nowhere.yaml")
+    r = cli("resolve", "--all", "--out-dir", tmp_path / "out", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if "not a regular file" in line]
+    assert said == [
+        f"warning: site/nodes/{n}.example.org.yaml: not a regular file; not read as a node"
+        for n in ("dir", "fifo", "gone")
+    ]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert written == sorted(f"{p.stem}.yaml" for p in nodes.iterdir() if p.is_file())

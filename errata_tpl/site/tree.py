@@ -8,6 +8,7 @@ into the typed values of ``site.config``; messages name files relative to the ro
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -118,10 +119,18 @@ class Tree:
         )
 
     def node_names(self) -> list[str]:
+        """The nodes of site/nodes/*.yaml; a *.yaml there that is no regular file (a
+        directory, a FIFO, a dangling link) is said and skipped."""
         d = self.root / "site" / "nodes"
         if not d.is_dir():
             return []
-        return sorted(p.name[: -len(".yaml")] for p in d.iterdir() if p.name.endswith(".yaml") and p.is_file())
+        found, odd = [], []
+        with os.scandir(d) as entries:  # the type from the listing: no stat per file
+            for e in entries:
+                if e.name.endswith(".yaml"):
+                    (found if e.is_file() else odd).append(e.name[: -len(".yaml")])
+        self._warn([f"site/nodes/{n}.yaml: not a regular file; not read as a node" for n in sorted(odd)])
+        return sorted(found)
 
     @functools.cached_property
     def overrides(self) -> Overrides:
