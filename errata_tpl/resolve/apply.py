@@ -53,20 +53,25 @@ def keep_kernels(pl: PackageSet, osc: OsConfig, variables: Mapping[str, Any], ke
     return out
 
 
-def check_installonly(nd: NodeConfig, pl: PackageSet, osc: OsConfig, limit: int, kver: str | None) -> None:
-    """More versions of an installonly package (the kernel, and the os's ``installonly``
-    list) than ``installonly_limit`` is an error; nothing is dropped behind the user's back."""
+def over_limit(pl: PackageSet, osc: OsConfig, limit: int) -> list[tuple[str, list[str]]]:
+    """The installonly packages (the kernel, and the os's ``installonly`` list) with more
+    versions than ``limit``, each with its versions."""
+    out = []
     for name in dict.fromkeys((osc.kernel.name, *osc.installonly)):
         versions = sorted({str(p.evr) for p in pl.entries(name) if p.evr is not None})
-        if len(versions) <= limit:
-            continue
-        running = nd.running_kernel
-        must = ", ".join(f"{what} {v}" for what, v in (("selected", kver), ("running", running)) if v)
-        raise UserError(
-            f"{nd.where}: key 'keep_kernels': {len(versions)} versions of {name} "
-            f"({', '.join(versions)}) exceed installonly_limit {limit}; the {must} must stay: "
-            f"keep fewer kernels or raise installonly_limit"
-        )
+        if len(versions) > limit:
+            out.append((name, versions))
+    return out
+
+
+def too_many(nd: NodeConfig, name: str, versions: list[str], limit: int, kver: str | None) -> UserError:
+    """More versions than installonly_limit is an error; nothing is dropped behind the user's back."""
+    must = ", ".join(f"{what} {v}" for what, v in (("selected", kver), ("running", nd.running_kernel)) if v)
+    return UserError(
+        f"{nd.where}: key 'keep_kernels': {len(versions)} versions of {name} "
+        f"({', '.join(versions)}) exceed installonly_limit {limit}; the {must} must stay: "
+        f"keep fewer kernels or raise installonly_limit"
+    )
 
 
 def said(text: str) -> Callable[[], str]:

@@ -72,6 +72,23 @@ class Layers:
     cluster: Settings | None
     merged: Merged
 
+    def chosen_streams(self) -> dict[str, tuple[str | None, str]]:
+        """module -> (stream or None, the layer that said so): os < site < cluster < node."""
+        out: dict[str, tuple[str | None, str]] = {}
+        for label, mods in (
+            ("os", self.os.modules),
+            ("site", self.site.modules),
+            ("cluster", self.cluster.modules if self.cluster is not None else {}),
+            ("node", self.node.modules),
+        ):
+            out.update({m: (s, label) for m, s in mods.items()})
+        return out
+
+
+def present(site: Settings, cluster: Settings | None, nd: NodeConfig) -> tuple[Settings, ...]:
+    """The layers a node has, site < cluster < node."""
+    return (site, nd) if cluster is None else (site, cluster, nd)
+
 
 @dataclass(frozen=True)
 class ErrataChoice:

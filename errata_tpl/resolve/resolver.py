@@ -23,7 +23,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.resolve import apply, kernelonly, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
-from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice
+from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice, present
 from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
 from errata_tpl.resolve.model import Resolved as Resolved
 from errata_tpl.resolve.notices import Notices
@@ -32,11 +32,10 @@ from errata_tpl.resolve.replaceonly import Applied
 from errata_tpl.site.config import (
     InitHook,
     NodeConfig,
-    PackageEntry,
-    Settings,
     deep_merge,
     merge,
     merges_nothing,
+    templated,
 )
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
@@ -91,15 +90,18 @@ class Resolver:
         ctx = self.init_hook(layers, choice)  # 3
         pl = self.base_list(layers, ctx)  # 4
         pl = self.kernel(pl, ctx)  # 5
-        active = self.module_streams(layers, ctx)
+        active, enabled = self.module_streams(layers, ctx)
         pl, changed = self.errata(pl, ctx.profile, active)  # 6
         pl, fixes = self.hotfixes(pl, layers, ctx)  # 6b: hotfix overlays, before the fix hook
         pl = self.fix_hook(pl, layers, ctx)  # 7
         pl, kept = self.keep_kernels(pl, layers, ctx)  # 8
         if ctx.profile is not None:
-            self.notices.kernel_only(
-                ctx.os.where, ctx.profile.profile, kernelonly.left_behind(ctx.profile, ctx.os.kernel.packages, pl)
+            prof, osc = ctx.profile, ctx.os
+            left = self._cached(
+                ("kernel-only", pl, prof.os, prof.profile),
+                lambda: kernelonly.left_behind(prof, osc.kernel.packages, pl),
             )
+            self.notices.kernel_only(osc.where, prof.profile, left)
         self.stats["nodes"] += 1
         if ("result", pl) in self._cache:
             self.stats["shared"] += 1  # another node's list, made once
@@ -121,7 +123,7 @@ class Resolver:
                 *((f"module streams: {streams.describe(active)}",) if active else ()),
                 *(f"hotfix: {o.describe()}" for o in fixes),
             ),
-            modules=streams.enabled(active, _chosen(layers, ctx)),
+            modules=enabled,
             active_streams=active,
             stage=self._stage(nd),
             hotfixes=fixes,
@@ -139,7 +141,7 @@ class Resolver:
             raise e.located(f"{nd.where}: key 'cluster'") from None
         site = self.tree.site
         own = None if merges_nothing(nd) else nd  # most nodes say nothing to merge: their cluster's result
-        merged = self._cached(("merged", site, cluster, own), lambda: merge(*_present(site, cluster, nd)))
+        merged = self._cached(("merged", site, cluster, own), lambda: merge(*present(site, cluster, nd)))
         return Layers(nd, osc, site, cluster, merged)
 
     def errata_choice(self, layers: Layers) -> ErrataChoice:
@@ -199,7 +201,7 @@ class Resolver:
 
         def variables() -> Variables:
             below = deep_merge(osc.variables, init.variables if init else {})
-            merged = merge(*_present(layers.site, layers.cluster, nd), variables_below=below).variables
+            merged = merge(*present(layers.site, layers.cluster, nd), variables_below=below).variables
             builtin = {
                 "os_id": osc.os_id,
                 "os_version": osc.version,
@@ -223,8 +225,8 @@ class Resolver:
             ("node", layers.node, layers.node.packages),
         ):
             if items:
-                templated = self._cached(("templated", owner), functools.partial(_templated, items))
-                vkey = ctx.variables.key if templated else None
+                per_node = self._cached(("templated", owner), functools.partial(templated, items))
+                vkey = ctx.variables.key if per_node else None
                 # a node's own entries are few: nodes that write the same ones share the result
                 what = tuple(e.key for e in items) if owner is layers.node else owner
                 pl = self._cached(
@@ -243,14 +245,19 @@ class Resolver:
             lambda: apply.kernel_packages(pl, ctx.os, ctx.variables.values, version, "kernel"),
         )
 
-    def module_streams(self, layers: Layers, ctx: Context) -> dict[str, streams.Stream]:
+    def module_streams(self, layers: Layers, ctx: Context) -> tuple[dict[str, streams.Stream], dict[str, str | None]]:
         """The node's active module streams: its ``modules`` (os < site < cluster < node),
-        and for the other modules the default stream the profile recorded."""
-        chosen = _chosen(layers, ctx)
-        return self._cached(
-            ("streams", tuple(sorted(chosen.items())), ctx.profile and (ctx.profile.os, ctx.profile.profile)),
-            lambda: streams.active(chosen, ctx.profile),
-        )
+        and for the other modules the default stream the profile recorded; and what its
+        package tool is told to enable or disable."""
+        own = layers.node if layers.node.modules else None
+
+        def make() -> tuple[dict[str, streams.Stream], dict[str, str | None]]:
+            chosen = layers.chosen_streams()
+            active = streams.active(chosen, ctx.profile)
+            return active, streams.enabled(active, chosen)
+
+        profile = ctx.profile and (ctx.profile.os, ctx.profile.profile)
+        return self._cached(("streams", ctx.os, layers.site, layers.cluster, own, profile), make)
 
     def errata(
         self, pl: PackageSet, profile: Profile | None, active: Mapping[str, streams.Stream] | None = None
@@ -267,7 +274,7 @@ class Resolver:
     def _replace_only(self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]) -> Applied:
         """Made once per set; a set that differs in a few names from one done already
         (or from the set it descends from, done first) is that one's result redone in them."""
-        key = ("errata", profile.os, profile.profile, _streams_key(active))
+        key = ("errata", profile.os, profile.profile, streams.key(active))
         hit: Applied | None = self._cache.get((*key, pl))
         if hit is not None:
             return hit
@@ -284,7 +291,7 @@ class Resolver:
 
     def _offered(self, profile: Profile, active: Mapping[str, streams.Stream]) -> Mapping[str, tuple[Entry, ...]]:
         return self._cached(
-            ("offered", profile.os, profile.profile, _streams_key(active)), lambda: streams.offered(profile, active)
+            ("offered", profile.os, profile.profile, streams.key(active)), lambda: streams.offered(profile, active)
         )
 
     def hotfixes(self, pl: PackageSet, layers: Layers, ctx: Context) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
@@ -293,7 +300,7 @@ class Resolver:
         (none too: a held-back node gets its urgent fix)."""
         nd = layers.node
         chosen = overlay.chosen(
-            [(s.where, s.hotfixes) for s in _present(layers.site, layers.cluster, nd)]
+            [(s.where, s.hotfixes) for s in present(layers.site, layers.cluster, nd)]
             + [("diff --hotfix", self.preview_hotfixes.get(nd.name, ()))]
         )
         if not chosen or not (layers.merged.deploy_errata or nd.name in self.preview):
@@ -337,7 +344,10 @@ class Resolver:
                 ("keep", pl, kept, ctx.variables.key),
                 lambda: apply.keep_kernels(pl, ctx.os, ctx.variables.values, kept),
             )
-        apply.check_installonly(nd, pl, ctx.os, layers.merged.installonly_limit, ctx.kernel.version)
+        limit = layers.merged.installonly_limit
+        over = self._cached(("installonly", pl, ctx.os, limit), lambda: apply.over_limit(pl, ctx.os, limit))
+        if over:
+            raise apply.too_many(nd, *over[0], limit, ctx.kernel.version)
         return pl, kept
 
     def clone_source(self, layers: Layers) -> str | None:
@@ -370,31 +380,3 @@ class Resolver:
             packages=tuple(p.but(source=tag) for p in base.packages),
             notes=(f"packages cloned from {ref} ({nd.where} key 'clone')", *base.notes),
         )
-
-
-# --- the steps' work on a package set ---------------------------------------------------------
-
-
-def _templated(items: tuple[PackageEntry, ...]) -> bool:
-    return any(e.parsed is None for e in items)
-
-
-def _chosen(layers: Layers, ctx: Context) -> dict[str, tuple[str | None, str]]:
-    """module -> (stream or None, the layer that said so): os < site < cluster < node."""
-    out: dict[str, tuple[str | None, str]] = {}
-    for label, mods in (
-        ("os", ctx.os.modules),
-        ("site", layers.site.modules),
-        ("cluster", layers.cluster.modules if layers.cluster is not None else {}),
-        ("node", layers.node.modules),
-    ):
-        out.update({m: (s, label) for m, s in mods.items()})
-    return out
-
-
-def _streams_key(active: Mapping[str, streams.Stream]) -> tuple[tuple[str, str], ...]:
-    return tuple((m, s.stream) for m, s in sorted(active.items()))
-
-
-def _present(site: Settings, cluster: Settings | None, nd: NodeConfig) -> tuple[Settings, ...]:
-    return (site, nd) if cluster is None else (site, cluster, nd)

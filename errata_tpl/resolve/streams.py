@@ -112,5 +112,10 @@ def _source(st: Stream) -> str:
     return "the module's default stream" if st.source == "default" else f"set by {st.source}"
 
 
+def key(active: Mapping[str, Stream]) -> tuple[tuple[str, str], ...]:
+    """Equal for equal sets of active streams: a cache key."""
+    return tuple((m, s.stream) for m, s in sorted(active.items()))
+
+
 def describe(streams: Mapping[str, Stream]) -> str:
     return ", ".join(f"{m}:{s.stream} ({_source(s)})" for m, s in streams.items()) or "none"

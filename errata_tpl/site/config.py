@@ -74,6 +74,11 @@ def is_templated(item: Any) -> bool:
     return False
 
 
+def templated(items: tuple[PackageEntry, ...]) -> bool:
+    """Has any entry a template, to be rendered per node?"""
+    return any(e.parsed is None for e in items)
+
+
 def streams(data: Any) -> dict[str, str | None]:
     """A ``modules`` mapping (checked by site.schema) with its streams as text."""
     return {str(m): None if s is None else str(s) for m, s in sorted((data or {}).items())}

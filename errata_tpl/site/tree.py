@@ -124,7 +124,8 @@ class Tree:
         d = self.root / "site" / "nodes"
         if not d.is_dir():
             return []
-        found, odd = [], []
+        found: list[str] = []
+        odd: list[str] = []
         with os.scandir(d) as entries:  # the type from the listing: no stat per file
             for e in entries:
                 if e.name.endswith(".yaml"):
