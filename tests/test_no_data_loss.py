@@ -100,3 +100,23 @@ def test_a_directory_where_a_node_file_goes_fails_the_run_before_anything_change
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == {k: v for k, v in before.items() if k != "wn-001.example.org.yaml"}
     assert not [n for n in os.listdir(out) if n.startswith(".errata-tpl-staging-")]
+
+
+def test_a_text_written_in_chunks_is_whole_or_not_at_all(tmp_path):
+    """A report is written chunk by chunk (never one string); a failure while making
+    the chunks leaves the old file as it was, and no temporary file."""
+    from errata_tpl.errors import UserError
+    from errata_tpl.fileio import atomic
+
+    out = tmp_path / "report.json"
+    out.write_text("old\n")
+
+    def chunks():
+        yield "new, part 1\n"
+        raise UserError("the report could not be made")
+
+    with pytest.raises(UserError):
+        atomic.write_chunks(out, chunks())
+    assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    atomic.write_chunks(out, (f"line {i}\n" for i in range(100_000)))
+    assert out.read_text() == "".join(f"line {i}\n" for i in range(100_000))

@@ -37,4 +37,4 @@ def render(f: Fleet, fmt: str) -> Iterable[str]:
 
 
 def write(chunks: Iterable[str], output: Path) -> None:
-    atomic.write_text(output, "".join(chunks))
+    atomic.write_chunks(output, chunks)

@@ -20,7 +20,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from errata_tpl.errors import UserError
@@ -103,7 +103,15 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     is only a miss. Any OS error is a UserError naming ``path``; the old file is
     then untouched.
     """
-    data = text.encode("utf-8")
+    write_chunks(path, (text,), overwrite=overwrite, mode=mode, durable=durable)
+
+
+def write_chunks(
+    path: Path, chunks: Iterable[str], *, overwrite: bool = True, mode: int = 0o644, durable: bool = True
+) -> None:
+    """``write_text`` of the text the chunks make, never held whole in memory (a
+    fleet report's JSON is hundreds of MB). An error while making them leaves the
+    old file untouched."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -115,7 +123,7 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     if st is not None and not stat.S_ISREG(st.st_mode):
         if stat.S_ISDIR(st.st_mode):
             raise UserError(f"{path}: is a directory")
-        _write_into(path, data)  # a device or a pipe (/dev/stdout): write into it, never rename over it
+        _write_into(path, chunks)  # a device or a pipe (/dev/stdout): write into it, never rename over it
         return
     make_parent(path)
     sweep_temps(path.parent)
@@ -123,7 +131,8 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
     try:
         fd, tmp = _locked_temp(path.parent, path.name)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk.encode("utf-8"))
             f.flush()
             if durable:
                 os.fsync(f.fileno())
@@ -145,15 +154,16 @@ def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o6
                 os.unlink(tmp)
 
 
-def _write_into(path: Path, data: bytes) -> None:
+def _write_into(path: Path, chunks: Iterable[str]) -> None:
     try:
         fd = os.open(path, os.O_WRONLY)  # a pipe: waits for its reader, as a shell redirection does
     except OSError as e:
         raise os_error(path, e) from None
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for chunk in chunks:
+            view = memoryview(chunk.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view) :]
     except OSError as e:
         raise os_error(path, e) from None
     finally:
