@@ -90,7 +90,8 @@ def write_out_dir(
     said it; a failure leaves nothing, as the staging folder goes with it."""
     names.extension(ext)
     files = [f"{n}.{ext}" for n in nodes]
-    workers = jobs if jobs is not None else parallel.cores() if len(nodes) >= 400 else 1
+    # more workers than cores only share them; a -j of thousands must not fork thousands
+    workers = min(jobs, 4 * parallel.cores()) if jobs is not None else parallel.cores() if len(nodes) >= 400 else 1
 
     def write_all(staging: outdir.Staging) -> None:
         resolver = Resolver(tree)
