@@ -1,22 +1,47 @@
-"""Check nodes' lists with libsolv against repositories."""
+"""``errata-tpl check``: solve nodes' lists with libsolv against repositories."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from errata_tpl.checks.check import Outcome, Repositories, solve
-from errata_tpl.checks.modular import streams_text
-from errata_tpl.commands.resolve import resolve_all
-from errata_tpl.fileio import yamlio
+import click
+
+from errata_tpl.commands import _click
+from errata_tpl.commands.resolve import resolve_all, select_nodes
 from errata_tpl.report import Reporter
-from errata_tpl.site.tree import Tree
 
-# --- check -------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from errata_tpl.checks.check import Outcome
+    from errata_tpl.site.tree import Tree
+
+
+@click.command("check")
+@click.argument("nodes", nargs=-1)
+@click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
+@_click.repos("A repository (a directory with repodata/); repeatable.", required=True)
+@_click.text_or_json
+@_click.verbosity
+@click.pass_obj
+def command(obj: _click.Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Path, ...], fmt: str) -> None:
+    """Solve each node's list with libsolv against the repositories (rc 1 if any fails)."""
+    if bool(nodes) == all_nodes:
+        raise click.UsageError("name one or more nodes, or --all")
+    tree = obj.tree()
+    outcomes = check(tree, select_nodes(tree, nodes, all_nodes), repos, obj.rep)
+    if fmt == "json":
+        click.echo(json.dumps(check_json(outcomes), indent=2))
+    else:
+        click.echo(check_text(outcomes), nl=False)
+    sys.exit(0 if all(o.ok for o in outcomes.values()) else 1)
 
 
 def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
     """Solve every node's list with libsolv; nodes sharing a list are solved once."""
+    from errata_tpl.checks.check import Repositories, solve  # when run: see commands/__init__
+
     repos = Repositories(repo_dirs)
     _, results = resolve_all(tree, nodes, rep)
     solved: dict[tuple[Any, ...], tuple[tuple[Any, ...], Outcome]] = {}
@@ -33,6 +58,9 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
 
 
 def check_text(outcomes: dict[str, Outcome]) -> str:
+    from errata_tpl.checks.modular import streams_text  # when run: see commands/__init__
+    from errata_tpl.fileio import yamlio
+
     lines = []
     for node, o in outcomes.items():
         streams = f" (module streams: {streams_text(o.streams)})" if o.streams is not None else ""

@@ -1,24 +1,56 @@
-"""Diff two lists: profiles, resolved files, two nodes, or a node's preview of a profile."""
+"""``errata-tpl diff``: two lists (profiles, resolved files, two nodes), or what a
+profile or a hotfix would change on a node."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from errata_tpl.checks import diff as diffmod
+import click
+
+from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import yamlio
-from errata_tpl.mirror.advisories import Advisory
-from errata_tpl.profile.profile import Profile
-from errata_tpl.profile.profile import from_data as profile_from_data
-from errata_tpl.resolve.resolver import Resolved, Resolver
-from errata_tpl.site.tree import Tree
-from errata_tpl.values import names, ref
-from errata_tpl.values.package import Package
 
-# --- diff -----------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from errata_tpl.checks import diff as diffmod
+    from errata_tpl.mirror.advisories import Advisory
+    from errata_tpl.profile.profile import Profile
+    from errata_tpl.resolve.resolver import Resolved
+    from errata_tpl.site.tree import Tree
+    from errata_tpl.values.package import Package
 
-AdvisoryIndex = dict[Package, tuple[Advisory, ...]]
-Side = tuple[list[Package], AdvisoryIndex]
+    AdvisoryIndex = dict[Package, tuple[Advisory, ...]]
+    Side = tuple[list[Package], AdvisoryIndex]
+
+
+@click.command("diff")
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@click.option("--node", "nodes", multiple=True, help="Compare two nodes' resolved lists: --node N1 --node N2.")
+@click.option("--profile", help="With one NODE: what switching it to this profile would change.")
+@click.option("--hotfix", "hotfixes", multiple=True, help="With one NODE: what adding this hotfix would change.")
+@click.option("--os", "os_id", help="With two profile names: the os-id they belong to.")
+@_click.text_or_json
+@click.pass_obj
+def command(
+    obj: _click.Context,
+    a: str | None,
+    b: str | None,
+    nodes: tuple[str, ...],
+    profile: str | None,
+    hotfixes: tuple[str, ...],
+    os_id: str | None,
+    fmt: str,
+) -> None:
+    """Added, removed, upgraded and downgraded packages between A and B.
+
+    A and B are two profile files or resolved lists (yaml or json), or two profile
+    names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME."""
+    from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
+
+    d = diff(obj.tree(), a, b, nodes, profile, os_id, hotfixes)
+    click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
 
 def _profile_items(p: Profile) -> Side:
@@ -37,6 +69,10 @@ def _resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[t
 
 def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex, list[Package] | None]:
     """A file's packages, advisories and (for a profile) its kernels."""
+    from errata_tpl.fileio import yamlio  # when run: see commands/__init__
+    from errata_tpl.profile.profile import from_data as profile_from_data
+    from errata_tpl.values import ref
+
     data = yamlio.load_file(path)  # JSON is YAML too
     if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
         packages = []
@@ -69,6 +105,10 @@ def diff(
 ) -> diffmod.Diff:
     """Two files, two profiles of an OS, two nodes, or a node and the profile it could
     switch to, or the hotfixes it could add."""
+    from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
+    from errata_tpl.resolve.resolver import Resolver
+    from errata_tpl.values import names
+
     if hotfixes:
         if not a or b or nodes or profile:
             raise UserError("diff NODE --hotfix NAME: name one node")

@@ -1,34 +1,117 @@
-"""Generate a profile: scan, check trust, select, build, write."""
+"""``errata-tpl generate``: scan a mirror, check trust, select, build, write a profile."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import datetime as dt
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
+from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.mirror import memo
-from errata_tpl.profile.profile import from_data as profile_from_data
-from errata_tpl.profile.profile import yaml_body, yaml_mirror_lines, yaml_name_lines
-from errata_tpl.profile.selection import Selection
 from errata_tpl.report import Reporter
-from errata_tpl.values import names
 
 if TYPE_CHECKING:
     from errata_tpl.mirror.rpminfo import BadFile
     from errata_tpl.mirror.scan import ScanResult
     from errata_tpl.mirror.walk import Stat
     from errata_tpl.profile.profile import Profile
+    from errata_tpl.profile.selection import Selection
 
 PROGRESS_MIN_FILES = 2000
+
+
+@click.command("generate")
+@click.argument("errata_dir", type=click.Path(path_type=Path))
+@click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
+@click.option("--profile", help="The profile name, YYYYMMDD. Default: today (UTC).")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the profile instead of writing it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "pan"]), default="yaml", show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing profile (a dated profile is a record).")
+@click.option("--no-cache", is_flag=True, help="Read every header again; do not use the header cache.")
+@click.option(
+    "--check-all",
+    is_flag=True,
+    help="rpm's whole-file check (payload digests) of every file, not only of the builds the profile names.",
+)
+@_click.keyring(
+    "An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to check signatures against; repeatable."
+)
+@click.option("--require-signature", is_flag=True, help="Leave out every package not signed by a key of the keyring.")
+@click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
+@click.option(
+    "--min-severity",
+    type=click.Choice(["Low", "Moderate", "Important", "Critical"], case_sensitive=False),
+    help="With --security-only: only advisories of at least this severity.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"]),
+    help="Only builds published by this day (inclusive): the mirror as it was then.",
+)
+@click.option(
+    "--date-field",
+    type=click.Choice(["issued", "updated", "buildtime"]),
+    default="issued",
+    show_default=True,
+    help="What 'published' means for --until (advisory dates need updateinfo).",
+)
+@_click.verbosity
+@click.pass_obj
+def command(
+    obj: _click.Context,
+    errata_dir: Path,
+    os_id: str,
+    profile: str | None,
+    to_stdout: bool,
+    output: Path | None,
+    fmt: str,
+    force: bool,
+    no_cache: bool,
+    check_all: bool,
+    keyring: tuple[Path, ...],
+    require_signature: bool,
+    security_only: bool,
+    min_severity: str | None,
+    until: Any,
+    date_field: str,
+) -> None:
+    """Scan ERRATA_DIR and write the dated errata profile of OS."""
+    if min_severity and not security_only:
+        raise click.UsageError("--min-severity goes with --security-only")
+    if to_stdout and output is not None:
+        raise click.UsageError("--stdout and -o exclude each other")
+    from errata_tpl.profile.selection import Selection  # when run: see commands/__init__
+
+    selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
+    req = GenerateRequest(
+        mirror=errata_dir,
+        source=str(errata_dir),
+        os_id=os_id,
+        profile=profile,
+        fmt=fmt,
+        use_cache=not no_cache,
+        check_all=check_all,
+        keyring=keyring,
+        require_signature=require_signature,
+        selection=selection,
+    )
+    result = generate(obj.root, req, obj.rep)
+    if to_stdout:
+        click.echo(result.text, nl=False)
+        return
+    path = output or result.default_path
+    write_profile(path, result.text, force)
+    obj.rep.info(f"wrote {path}")
 
 
 def now_utc() -> dt.datetime:
@@ -63,8 +146,6 @@ def _preload(*modules: str) -> Callable[[], None]:
     """Import ``modules`` in a thread while this one lists the mirror (the PyPI rpm
     shim spends its import waiting on two interpreters it starts); returns the
     join. A failure shows when a module is imported for real."""
-    import importlib
-    import threading
 
     def load() -> None:
         for module in modules:
@@ -76,28 +157,34 @@ def _preload(*modules: str) -> Callable[[], None]:
     return thread.join
 
 
-@dataclass(frozen=True)
-class GenerateRequest:
+class GenerateRequest(NamedTuple):
     mirror: Path
     source: str  # the mirror as given on the command line
     os_id: str
+    selection: Selection
     profile: str | None = None
     fmt: str = "yaml"
     use_cache: bool = True
     keyring: tuple[Path, ...] = ()
     require_signature: bool = False
-    selection: Selection = field(default_factory=Selection)
     check_all: bool = False  # rpm's whole-file check of every file, not only of the builds named
 
 
-@dataclass(frozen=True)
-class Generated:
+class Generated(NamedTuple):
     text: str
     default_path: Path
     kept: int
 
 
 def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
+    from errata_tpl.fileio.yamlio import load_text  # when run: see commands/__init__
+    from errata_tpl.mirror import memo
+    from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.mirror.walk import find_rpms, stat_all
+    from errata_tpl.profile.profile import from_data as profile_from_data
+    from errata_tpl.profile.profile import yaml_body, yaml_mirror_lines, yaml_name_lines
+    from errata_tpl.values import names
+
     os_id = names.os_id(req.os_id)
     clock = now_utc()
     profile = names.profile(clock.strftime("%Y%m%d") if req.profile is None else req.profile)
@@ -105,9 +192,6 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
         raise UserError(f"{req.source}: not a directory")
     if req.require_signature and not req.keyring:
         raise UserError("--require-signature needs at least one --keyring KEY")
-
-    from errata_tpl.mirror.caches import header_cache_path
-    from errata_tpl.mirror.walk import find_rpms, stat_all
 
     # A run over an unchanged mirror with the same options gives the same lists: reuse
     # them. Not with a keyring: trust is checked afresh every time.
@@ -147,8 +231,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     ext = "pan" if req.fmt == "pan" else "yaml"
     text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
     if req.fmt != "yaml":
-        from errata_tpl.fileio.yamlio import load_text
-        from errata_tpl.output import render
+        from errata_tpl.output import render  # jinja2 comes with it: only for --format pan
 
         if built is not None:  # the profile as built, named and dated
             prof = dataclasses.replace(built, profile=profile, generated=stamp["generated"])
@@ -158,8 +241,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     rels: list[str]  # every *.rpm below the mirror, sorted
     errors: list[BadFile]  # what the walk could not list
     stats: dict[str, Stat | None] | None  # when statted up front
@@ -176,14 +258,13 @@ def _build(
 ) -> tuple[Profile, dict[str, Stat | None]]:
     """Scan, check, select and build: the profile (its name and time still to be
     set), and every file's stat as the scan saw it."""
-    from errata_tpl.mirror.advisories import load as load_advisories
+    from errata_tpl.mirror.advisories import load as load_advisories  # when run: see commands/__init__
     from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.mirror.modules import load as load_modules
     from errata_tpl.profile.generate import build_profile
 
     def warn(text: str) -> None:
         log.append(("warn", text))
-
-    from errata_tpl.mirror.modules import load as load_modules
 
     # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
     advisories = load_advisories(req.mirror, warn)
@@ -193,6 +274,7 @@ def _build(
         raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
     if preloading is not None:
         preloading()
+    # rpm's bindings: imported once the preload has them (and before the scan forks)
     from errata_tpl.mirror.hdrcache import HeaderCache
     from errata_tpl.mirror.scan import check_whole, scan
 
@@ -282,7 +364,7 @@ def write_profile(path: Path, text: str, force: bool) -> None:
     """Write a profile; a dated profile is a record, replaced only with ``force``.
     The check and the write hold the directory's lock (flock on the directory: no
     lock file beside the profiles). A device or a pipe (-o /dev/stdout) is written into."""
-    from errata_tpl.fileio import atomic
+    from errata_tpl.fileio import atomic  # when run: see commands/__init__
 
     if path.exists() and not path.is_file():
         atomic.write_text(path, text)

@@ -1,20 +1,61 @@
-"""Make a hotfix: scan the mirror as generate does, take the builds the selection
-ships, add what they need beyond the newest dated profile (libsolv), write."""
+"""``errata-tpl hotfix``: scan the mirror as generate does, take the builds the
+selection ships, add what they need beyond the newest dated profile (libsolv), write."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
+import click
+
+from errata_tpl.commands import _click
+from errata_tpl.commands.generate import now_utc
 from errata_tpl.errors import UserError
-from errata_tpl.profile import hotfix as hf
 from errata_tpl.report import Reporter
-from errata_tpl.values import names
-from errata_tpl.values.kernel import is_kernel_name
+
+if TYPE_CHECKING:
+    from errata_tpl.profile import hotfix as hf
 
 
-@dataclass(frozen=True)
-class HotfixRequest:
+@click.command("hotfix")
+@click.argument("errata_dir", type=click.Path(path_type=Path))
+@click.option("--os", "os_id", required=True, help="The os-id of the hotfix, e.g. el9-x86_64.")
+@click.option("--name", required=True, help="The hotfix name: errata/<os-id>/hotfix-<NAME>.yaml.")
+@click.option("--advisory", "advisories", multiple=True, help="An advisory id whose builds to ship; repeatable.")
+@click.option("--cve", "cves", multiple=True, help="A CVE: the builds of every advisory that fixes it; repeatable.")
+@click.option("--package", "packages", multiple=True, help="A package name: its newest builds; repeatable.")
+@_click.repos("A further repository (with repodata/) that requirements may be met from; repeatable.")
+@click.option("--force", is_flag=True, help="Replace an existing hotfix (a hotfix is a record).")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the hotfix instead of writing it.")
+@_click.verbosity
+@click.pass_obj
+def command(
+    obj: _click.Context,
+    errata_dir: Path,
+    os_id: str,
+    name: str,
+    advisories: tuple[str, ...],
+    cves: tuple[str, ...],
+    packages: tuple[str, ...],
+    repos: tuple[Path, ...],
+    force: bool,
+    to_stdout: bool,
+) -> None:
+    """Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS."""
+    if not (advisories or cves or packages):
+        raise click.UsageError("name at least one --advisory, --cve or --package")
+    from errata_tpl.profile.hotfix import Selection  # when run: see commands/__init__
+
+    req = HotfixRequest(errata_dir, str(errata_dir), os_id, name, Selection(advisories, cves, packages), repos)
+    made = make(obj.root, req, obj.rep)
+    if to_stdout:
+        click.echo(made.text, nl=False)
+        return
+    write(made.path, made.text, force)
+    obj.rep.info(f"wrote {made.path}")
+
+
+class HotfixRequest(NamedTuple):
     mirror: Path
     source: str  # the mirror as given on the command line
     os_id: str
@@ -24,26 +65,28 @@ class HotfixRequest:
     use_cache: bool = True
 
 
-@dataclass(frozen=True)
-class Made:
+class Made(NamedTuple):
     hotfix: hf.Hotfix
     text: str
     path: Path
 
 
 def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
+    # when run: see commands/__init__ (the scan and the header cache bring rpm's bindings)
     from errata_tpl.checks.check import Repositories
     from errata_tpl.checks.requires import unmet
-    from errata_tpl.commands.generate import now_utc
     from errata_tpl.mirror.advisories import load as load_advisories
     from errata_tpl.mirror.caches import header_cache_path
     from errata_tpl.mirror.hdrcache import HeaderCache
     from errata_tpl.mirror.scan import check_whole, scan
     from errata_tpl.mirror.walk import find_rpms, stat_all
+    from errata_tpl.profile import hotfix as hf
     from errata_tpl.profile.generate import build_profile
     from errata_tpl.profile.profile import Entry, newest_first
     from errata_tpl.site.tree import Tree
     from errata_tpl.values import evr as evrmod
+    from errata_tpl.values import names
+    from errata_tpl.values.kernel import is_kernel_name
 
     os_id = names.os_id(req.os_id)
     path = root / hf.rel(os_id, req.name)
@@ -121,7 +164,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
 
 def write(path: Path, text: str, force: bool) -> None:
     """A hotfix is a record like a profile: replaced only with ``force``."""
-    from errata_tpl.fileio import atomic
+    from errata_tpl.fileio import atomic  # when run: see commands/__init__
 
     atomic.make_parent(path)
     with atomic.locked_dir(path.parent, f"hotfix {path.name}"):  # a lock on the directory: no lock file

@@ -1,25 +1,61 @@
-"""Promote a dated profile to a stage: soak and check first, then one record
-appended to ``site/promotions.yaml``. ``stages``: where each profile stands."""
+"""``errata-tpl promote``: a dated profile to a stage, soaked and checked first, then
+one record appended to ``site/promotions.yaml``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import click
+
+from errata_tpl.commands import _click
+from errata_tpl.commands.generate import now_utc
 from errata_tpl.errors import UserError
 from errata_tpl.report import Reporter
-from errata_tpl.resolve.resolver import Resolved, Resolver
-from errata_tpl.site import stages as st
-from errata_tpl.site.tree import Tree
-from errata_tpl.values import names
+
+if TYPE_CHECKING:
+    from errata_tpl.resolve.resolver import Resolved
+    from errata_tpl.site import stages as st
+    from errata_tpl.site.tree import Tree
 
 
-@dataclass(frozen=True)
-class PromoteRequest:
+@click.command("promote")
+@click.argument("profile")
+@click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
+@click.option("--stage", required=True, help="The stage of site/stages.yaml to promote the profile to.")
+@click.option("--by", help="Who promotes (recorded). Default: the login name.")
+@click.option("--note", help="A note for the record.")
+@click.option(
+    "--force", is_flag=True, help="Promote despite the soak time, check problems or a missing check (recorded)."
+)
+@_click.repos("A repository to check the stage's nodes against; repeatable. Default: repos: in site/stages.yaml.")
+@_click.verbosity
+@click.pass_obj
+def command(
+    obj: _click.Context,
+    profile: str,
+    os_id: str,
+    stage: str,
+    by: str | None,
+    note: str | None,
+    force: bool,
+    repos: tuple[Path, ...],
+) -> None:
+    """Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml."""
+    req = PromoteRequest(profile, os_id, stage, by, note, force, repos)
+    rec = promote(obj.root, req, obj.rep, now_utc())
+    for reason in rec.forced:
+        obj.rep.warn(f"forced: {reason}")
+    s = rec.summary
+    click.echo(
+        f"{rec.profile} -> {rec.stage} ({rec.os}) at {rec.time} by {rec.by}: {len(s['nodes'])} nodes, "
+        f"{s['packages_changed']} packages changed, {len(s['cves_fixed'])} CVEs fixed, check {s['check']}"
+    )
+
+
+class PromoteRequest(NamedTuple):
     profile: str
     os_id: str
     stage: str
@@ -29,7 +65,10 @@ class PromoteRequest:
     repos: tuple[Path, ...] = ()
 
 
-def _stages(root: Path) -> st.Stages:
+def defined_stages(root: Path) -> st.Stages:
+    """site/stages.yaml's stages; a UserError when there are none."""
+    from errata_tpl.site import stages as st  # when run: see commands/__init__
+
     found = st.load_stages(root)
     if found is None or not found.stages:
         raise UserError(f"{st.STAGES}: no stages defined (stages: [{{name, nodes, soak}}, ...])")
@@ -47,7 +86,7 @@ def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[s
 
 
 def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) -> dict[str, object]:
-    from errata_tpl.checks import diff as diffmod
+    from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
     from errata_tpl.commands.diff import resolved_to_items
     from errata_tpl.mirror.advisories import cves
 
@@ -64,7 +103,7 @@ def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) 
 
 def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], rep: Reporter) -> list[str]:
     """libsolv over every node's list as the promotion makes it: one line per problem."""
-    from errata_tpl.checks.check import Repositories, solve
+    from errata_tpl.checks.check import Repositories, solve  # when run: see commands/__init__
 
     repos = Repositories(repo_dirs)
     lines: list[str] = []
@@ -84,11 +123,18 @@ def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], r
 
 def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) -> st.Promotion:
     """Refuse (UserError, nothing written) or append one record and return it."""
+    import getpass  # when run: see commands/__init__ (it loads termios)
+
+    from errata_tpl.resolve.resolver import Resolver
+    from errata_tpl.site import stages as st
+    from errata_tpl.site.tree import Tree
+    from errata_tpl.values import names
+
     tree = Tree(root)
     os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
     if tree.profile(os_id, profile) is None:
         raise UserError(f"no profile {profile} for {os_id} ({tree.profile_rel(os_id, profile)})")
-    stages = _stages(root)
+    stages = defined_stages(root)
     i = stages.index(req.stage)
     stage = stages.stages[i]
     records = tree.rollout.promotions
@@ -154,7 +200,8 @@ def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) ->
 def append(root: Path, record: st.Promotion) -> None:
     """Append one record: the file's text as it was, plus the record, written whole
     and atomically under a lock (two promotions never lose one another)."""
-    from errata_tpl.fileio import atomic, yamlio
+    from errata_tpl.fileio import atomic, yamlio  # when run: see commands/__init__
+    from errata_tpl.site import stages as st
 
     path = root / st.PROMOTIONS
     atomic.make_parent(path)
@@ -166,47 +213,3 @@ def append(root: Path, record: st.Promotion) -> None:
         elif not old.endswith("\n"):
             old += "\n"
         atomic.write_text(path, old + st.record_text(record))
-
-
-# --- stages ---------------------------------------------------------------------------------
-
-STAGES_COLUMNS = ("os", "stage", "nodes", "soak", "profile", "since", "by", "next")
-
-
-def stages_table(root: Path, now: dt.datetime) -> list[tuple[str, ...]]:
-    """Per os-id and stage: its nodes, soak, current profile (since, by whom), and the
-    profile waiting at the stage before it (ready now, or when)."""
-    tree = Tree(root)
-    stages = _stages(root)
-    records = st.load_promotions(root)
-    counts: dict[tuple[str, str], int] = {}
-    for n in tree.node_names():
-        s = stages.of_node(n)
-        if s is not None:
-            key = (tree.node(n).os, s.name)
-            counts[key] = counts.get(key, 0) + 1
-    os_ids = sorted({k[0] for k in counts} | {r.os for r in records.records})
-    rows: list[tuple[str, ...]] = []
-    for os_id in os_ids:
-        for i, s in enumerate(stages.stages):
-            cur = records.current(s.name, os_id)
-            waiting = "-"
-            if i > 0:
-                prev = records.current(stages.stages[i - 1].name, os_id)
-                if prev is not None and (cur is None or cur.profile != prev.profile):
-                    came = records.latest(prev.profile, os_id, stages.stages[i - 1].name)
-                    ready = (came or prev).when() + dt.timedelta(seconds=s.soak)
-                    waiting = f"{prev.profile} " + ("ready" if ready <= now else f"at {st.show_time(ready)}")
-            rows.append(
-                (
-                    os_id,
-                    s.name,
-                    str(counts.get((os_id, s.name), 0)),
-                    st.show_duration(s.soak) if s.soak else "-",
-                    cur.profile if cur else "-",
-                    cur.time if cur else "-",
-                    cur.by if cur else "-",
-                    waiting,
-                )
-            )
-    return rows

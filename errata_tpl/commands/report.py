@@ -1,23 +1,50 @@
-"""`errata-tpl report`: the fleet's exposure as HTML, JSON or text."""
+"""``errata-tpl report``: the fleet's exposure as HTML, JSON or text."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from errata_tpl.fileio import atomic
-from errata_tpl.fleet import as_json, as_text, nodes
-from errata_tpl.fleet.exposure import Fleet
+import click
+
+from errata_tpl.commands import _click
 from errata_tpl.report import Reporter
-from errata_tpl.resolve.resolver import Resolver
-from errata_tpl.site.tree import Tree
+
+if TYPE_CHECKING:
+    from errata_tpl.fleet.exposure import Fleet
+    from errata_tpl.site.tree import Tree
 
 FORMATS = ("html", "json", "text")
 
 
+@click.command("report")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "text"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@_click.today
+@_click.verbosity
+@click.pass_obj
+def command(obj: _click.Context, fmt: str, output: Path | None, today: Any) -> None:
+    """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails)."""
+    f = fleet(obj.tree(), obj.rep, today.date() if today else None)
+    chunks = render(f, fmt)
+    if output is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+    else:
+        write(chunks, output)
+        obj.rep.info(f"wrote {output}")
+    if f.errors:
+        sys.exit(1)
+
+
 def fleet(tree: Tree, rep: Reporter, now: dt.date | None = None) -> Fleet:
     """Every node of the tree, resolved; warnings on stderr."""
+    from errata_tpl.fleet import nodes  # when run: see commands/__init__
+    from errata_tpl.resolve.resolver import Resolver
+
     resolver = Resolver(tree)
     f = nodes.fleet(tree, tree.node_names(), nodes.today(now), resolver)
     for w in tree.warnings + resolver.warnings:
@@ -27,14 +54,16 @@ def fleet(tree: Tree, rep: Reporter, now: dt.date | None = None) -> Fleet:
 
 def render(f: Fleet, fmt: str) -> Iterable[str]:
     """The report in pieces (JSON at 10,000 nodes is large: it is never one string)."""
+    from errata_tpl.fleet import as_html, as_json, as_text  # when run: see commands/__init__
+
     if fmt == "json":
         return as_json.report(f)
     if fmt == "text":
         return [as_text.report(f)]
-    from errata_tpl.fleet import as_html
-
     return [as_html.page(f)]
 
 
 def write(chunks: Iterable[str], output: Path) -> None:
+    from errata_tpl.fileio import atomic  # when run: see commands/__init__
+
     atomic.write_chunks(output, chunks)

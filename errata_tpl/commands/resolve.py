@@ -1,4 +1,5 @@
-"""Resolve nodes and write their lists (stdout, a file, or one file per node)."""
+"""``errata-tpl resolve``: resolve nodes and write their lists (stdout, a file, or one
+file per node)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,82 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from errata_tpl import parallel
+import click
+
+from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import outdir
-from errata_tpl.output.render import Renderer
+from errata_tpl.output.formats import EXTENSIONS, FORMATS
 from errata_tpl.report import Reporter
-from errata_tpl.resolve.notices import Change, Notices
-from errata_tpl.resolve.resolver import Resolved, Resolver
-from errata_tpl.site.tree import Tree
-from errata_tpl.values import names
 
-# --- resolve, explain, status ------------------------------------------------------------
+if TYPE_CHECKING:
+    from errata_tpl.output.render import Renderer
+    from errata_tpl.resolve.notices import Change
+    from errata_tpl.resolve.resolver import Resolved, Resolver
+    from errata_tpl.site.tree import Tree
 
-MANIFEST = outdir.MANIFEST
+
+@click.command("resolve")
+@click.argument("nodes", nargs=-1)
+@click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Render with your own Jinja2 template (the yaml output's keys at top level).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option(
+    "--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes resolving and writing --out-dir files [default: one per core from 400 nodes].",
+)
+@_click.verbosity
+@click.pass_obj
+def command(
+    obj: _click.Context,
+    nodes: tuple[str, ...],
+    all_nodes: bool,
+    fmt: str,
+    template: Path | None,
+    output: Path | None,
+    out_dir: Path | None,
+    jobs: int | None,
+) -> None:
+    """Resolve NODE... (or --all) into concrete package lists."""
+    if bool(nodes) == all_nodes:
+        raise click.UsageError("name one or more nodes, or --all")
+    if output is not None and out_dir is not None:
+        raise click.UsageError("-o and --out-dir exclude each other")
+    tree = obj.tree()
+    from errata_tpl.fileio import atomic  # when run: see commands/__init__
+    from errata_tpl.output import render
+
+    if out_dir is not None:  # a killed run's leftovers go, even if this run fails
+        tidy_out_dir(out_dir, obj.rep)
+    chosen = select_nodes(tree, nodes, all_nodes)
+    renderer = render.Renderer(
+        fmt,
+        read_template(template) if template else None,
+        str(template) if template else "",
+    )
+    if out_dir is not None:
+        ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else EXTENSIONS[fmt]
+        n = write_out_dir(out_dir, tree, chosen, renderer, ext, complete=all_nodes, rep=obj.rep, jobs=jobs)
+        obj.rep.info(f"wrote {n} files to {out_dir}")
+        return
+    _, results = resolve_all(tree, chosen, obj.rep)
+    text = render_many(renderer, results)
+    if output is not None:
+        atomic.write_text(output, text)
+        obj.rep.info(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
@@ -27,12 +90,14 @@ MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 
 def read_template(path: Path) -> str:
     """A ``--template`` file: UTF-8 text of a sane size, from a regular file."""
-    from errata_tpl.fileio.yamlio import read_text
+    from errata_tpl.fileio.yamlio import read_text  # when run: see commands/__init__
 
     return read_text(path, str(path), MAX_TEMPLATE_BYTES)
 
 
 def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[str]:
+    from errata_tpl.values import names  # when run: see commands/__init__
+
     if all_nodes:
         found = tree.node_names()
         if not found:
@@ -43,6 +108,8 @@ def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[st
 
 def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False) -> tuple[Resolver, list[Resolved]]:
     """Resolve every node before anything is written: one failure, nothing written."""
+    from errata_tpl.resolve.resolver import Resolver  # when run: see commands/__init__
+
     resolver = Resolver(tree, trace=trace)
     results = [resolver.resolve(n) for n in nodes]
     for w in tree.warnings + resolver.warnings:
@@ -67,6 +134,8 @@ def render_many(renderer: Renderer, results: list[Resolved]) -> str:
 
 
 def tidy_out_dir(out_dir: Path, rep: Reporter) -> None:
+    from errata_tpl.fileio import outdir  # when run: see commands/__init__
+
     outdir.tidy(out_dir, rep.warn)
 
 
@@ -88,6 +157,11 @@ def write_out_dir(
     for large runs), each a share of them into the staging folder. What they say
     (warnings, the first error in node order) is put together as one run would have
     said it; a failure leaves nothing, as the staging folder goes with it."""
+    from errata_tpl import parallel  # when run: see commands/__init__
+    from errata_tpl.fileio import outdir
+    from errata_tpl.resolve.resolver import Resolver
+    from errata_tpl.values import names
+
     names.extension(ext)
     files = [f"{n}.{ext}" for n in nodes]
     # more workers than cores only share them; a -j of thousands must not fork thousands
@@ -126,6 +200,8 @@ def _write_share(
     resolver: Resolver, renderer: Renderer, directory: Path, todo: list[tuple[str, str]], said: int
 ) -> list[_Done | None]:
     """Resolve and write each node of a share in order; stop at the first failure."""
+    from errata_tpl.site.tree import Tree  # when run: see commands/__init__
+
     tree = resolver.tree
     assert isinstance(tree, Tree)
     out: list[_Done | None] = []
@@ -172,6 +248,8 @@ def _write(path: Path, parts: list[bytes]) -> None:
 def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter) -> None:
     """The workers' words in node order, as one resolver would have said them: the
     first error, else every warning once (see resolve.notices)."""
+    from errata_tpl.resolve.notices import Notices  # when run: see commands/__init__
+
     warnings = dict.fromkeys(tree.warnings[:said])
     notices = Notices()
     for d in done:

@@ -1,20 +1,46 @@
-"""JSON Schemas of the files a site writes, for editors' YAML language servers."""
+"""``errata-tpl schema``: JSON Schemas of the files a site writes, for editors' YAML
+language servers."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from errata_tpl.fileio import atomic
-from errata_tpl.site import schema
+import click
+
+from errata_tpl.commands import _click
+
+
+@click.command("schema")
+@click.argument("kind", required=False, type=click.Choice(["site", "cluster", "node", "os", "init-hook", "fix-hook"]))
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write <kind>.schema.json of every file kind here.",
+)
+@click.pass_obj
+def command(obj: _click.Context, kind: str | None, out_dir: Path | None) -> None:
+    """The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir."""
+    if kind is not None and out_dir is None:
+        click.echo(text(kind), nl=False)
+    elif kind is None and out_dir is not None:
+        for path in write_all(out_dir):
+            obj.rep.info(f"wrote {path}")
+    else:
+        raise click.UsageError("name one KIND, or --out-dir for all")
 
 
 def text(file_kind: str) -> str:
+    from errata_tpl.site import schema  # when run: see commands/__init__
+
     return json.dumps(schema.json_schema(file_kind), indent=2, sort_keys=False) + "\n"
 
 
 def write_all(out_dir: Path) -> list[Path]:
     """``<kind>.schema.json`` for every file kind; the paths written."""
+    from errata_tpl.fileio import atomic  # when run: see commands/__init__
+    from errata_tpl.site import schema
+
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in schema.FILES:

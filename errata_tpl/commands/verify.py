@@ -1,20 +1,41 @@
-"""Verify a mirror: every file's trust verdict, the keys, repomd.xml's signature."""
+"""``errata-tpl verify``: every file's trust verdict, the keys, repomd.xml's signature."""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from errata_tpl.checks.verify import Status, Verdict, classify, summary
+import click
+
+from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.mirror import rpmcheck
-from errata_tpl.mirror.keyring import Keyring
-from errata_tpl.mirror.walk import find_rpms
+
+
+@click.command("verify")
+@click.argument("errata_dir", type=click.Path(path_type=Path))
+@_click.keyring("An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to trust; repeatable.", required=True)
+@_click.text_or_json
+@click.pass_obj
+def command(obj: _click.Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
+    """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok)."""
+    report = verify(errata_dir, keyring)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(verify_text(report), nl=False)
+    sys.exit(0 if report["ok"] else 1)
 
 
 def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
     """Every package file's trust verdict, the keys, and repomd.xml's signature."""
+    from errata_tpl.checks.verify import Status, Verdict, classify, summary  # when run: see commands/__init__
+    from errata_tpl.mirror import rpmcheck
+    from errata_tpl.mirror.keyring import Keyring
+    from errata_tpl.mirror.walk import find_rpms
+
     if not mirror.is_dir():
         raise UserError(f"{mirror}: not a directory")
     if not key_files:

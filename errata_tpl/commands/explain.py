@@ -1,22 +1,39 @@
-"""Explain one package on one node; the status table of all nodes (from the fleet's facts)."""
+"""``errata-tpl explain``: every step that touched one package on one node."""
 
 from __future__ import annotations
 
-from errata_tpl.fleet import nodes as fleet_nodes
-from errata_tpl.fleet.exposure import Fleet, compute
-from errata_tpl.mirror.advisories import Advisory, cves, unique
-from errata_tpl.resolve import streams
-from errata_tpl.resolve.kernelonly import BASE_SOURCES
-from errata_tpl.resolve.pkgset import Pkg
-from errata_tpl.resolve.resolver import Resolved, Resolver
-from errata_tpl.site.tree import Tree
-from errata_tpl.values import names
-from errata_tpl.values.kernel import is_kernel_name
-from errata_tpl.values.package import nevra
+from typing import TYPE_CHECKING
+
+import click
+
+from errata_tpl.commands import _click
+
+if TYPE_CHECKING:
+    from errata_tpl.mirror.advisories import Advisory
+    from errata_tpl.resolve.pkgset import Pkg
+    from errata_tpl.resolve.resolver import Resolved
+    from errata_tpl.site.tree import Tree
+
+
+@click.command("explain")
+@click.argument("node")
+@click.argument("package")
+@click.pass_obj
+def command(obj: _click.Context, node: str, package: str) -> None:
+    """Print every step that touched PACKAGE on NODE."""
+    for line in explain(obj.tree(), node, package):
+        click.echo(line)
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:
     """Every step that touched ``package`` on ``node``, then what it ends as."""
+    from errata_tpl.fleet import nodes as fleet_nodes  # when run: see commands/__init__
+    from errata_tpl.fleet.exposure import compute
+    from errata_tpl.resolve import streams
+    from errata_tpl.resolve.resolver import Resolver
+    from errata_tpl.values import names
+    from errata_tpl.values.package import nevra
+
     resolver = Resolver(tree, trace=True)
     r = resolver.resolve(names.node(node))
     lines = [f"{r.node}: {package}", *(f"  {n}" for n in r.notes)]
@@ -49,6 +66,9 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
 def _kernel_build(tree: Tree, r: Resolved, package: str, final: list[Pkg]) -> list[str]:
     """For a kernel-* name: whether it follows kernel selection on this node, and how
     to have it follow when it does not (profiles list it under ``kernels:`` only)."""
+    from errata_tpl.resolve.kernelonly import BASE_SOURCES  # when run: see commands/__init__
+    from errata_tpl.values.kernel import is_kernel_name
+
     if not is_kernel_name(package):
         return []
     osc = tree.os(r.os)
@@ -73,6 +93,8 @@ def _kernel_build(tree: Tree, r: Resolved, package: str, final: list[Pkg]) -> li
 
 
 def _describe(advs: tuple[Advisory, ...]) -> str:
+    from errata_tpl.mirror.advisories import cves, unique  # when run: see commands/__init__
+
     parts = [
         f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip()
         + (" (retracted)" if a.retracted else "")
@@ -80,57 +102,3 @@ def _describe(advs: tuple[Advisory, ...]) -> str:
     ]
     found = cves(advs)
     return "; ".join(parts) + (f"; {' '.join(found)}" if found else "")
-
-
-STATUS_COLUMNS = (
-    "node",
-    "os",
-    "deploy",
-    "errata",
-    "from",
-    "kernel",
-    "kernel from",
-    "kept",
-    "changed",
-    "stage",
-    "hotfixes",
-    "reboot",
-    "worst",
-    "missing CVEs",
-)
-
-
-def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
-    """One row per node, from the fleet's facts (the numbers `report` shows); a node
-    that failed shows its error."""
-    rows: list[tuple[str, ...]] = []
-    for n in fleet.nodes:
-        s = n.state
-        if s.error is not None:
-            rows.append((s.node, "-", "-", "ERROR", s.error, "", "", "", "", "", "", "", "", ""))
-            continue
-        rows.append(
-            (
-                s.node,
-                s.os,
-                "no" if s.profile_from == "deploy-off" else "yes",
-                s.profile or "-",
-                f"clone:{s.clone}" if s.clone else s.profile_from,
-                s.kernel or "-",
-                s.kernel_from,
-                ",".join(s.kept) or "-",
-                str(s.changed),
-                s.stage or "-",
-                ",".join(s.hotfixes) or "-",  # NAME, NAME(superseded), NAME(N superseded)
-                {True: "yes", False: "no", None: "-"}[n.reboot_needed],
-                n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
-                str(len(n.exposure.cves)),
-            )
-        )
-    return rows
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"

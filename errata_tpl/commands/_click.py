@@ -1,0 +1,70 @@
+"""What the commands share on click's side: the run's Context, -v/-q after a
+command, and the options several commands take alike."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from errata_tpl.report import Reporter
+
+
+class Context:
+    def __init__(self, root: Path, verbosity: int) -> None:
+        self.root = root
+        self.rep = Reporter(verbosity)
+        self._trees: list[Any] = []
+
+    def tree(self) -> Any:
+        from errata_tpl.site.tree import Tree  # jinja2 comes with it: only the commands that read the tree load it
+
+        self._trees.append(Tree(self.root))
+        return self._trees[-1]
+
+    def done(self) -> None:
+        """The command succeeded: what its trees parsed is kept for the next run."""
+        for t in self._trees:
+            t.save_caches()
+
+
+def verbosity(f: Callable[..., Any]) -> Callable[..., Any]:
+    """-v/-q accepted after the command too (``generate DIR -q``)."""
+
+    @click.option("-v", "--verbose", "cmd_verbose", is_flag=True, help="More detail on stderr.")
+    @click.option("-q", "--quiet", "cmd_quiet", is_flag=True, help="Only warnings and errors on stderr.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, cmd_verbose: bool, cmd_quiet: bool, **kwargs: Any) -> Any:
+        ctx: Context = click.get_current_context().obj
+        if cmd_verbose:
+            ctx.rep.verbosity = 1
+        if cmd_quiet:
+            ctx.rep.verbosity = -1
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+today = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day ages and exposures are counted to. Default: $SOURCE_DATE_EPOCH, else today (UTC).",
+)
+
+
+def repos(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--repo DIR``, repeatable: check, hotfix and promote read repositories."""
+    return click.option(
+        "--repo", "repos", multiple=True, required=required, type=click.Path(file_okay=False, path_type=Path), help=help
+    )
+
+
+def keyring(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--keyring FILE``, repeatable: generate and verify check signatures."""
+    path = click.Path(exists=True, dir_okay=False, path_type=Path)
+    return click.option("--keyring", "keyring", multiple=True, required=required, type=path, help=help)
