@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from errata_tpl.checks import modular
+from errata_tpl.checks.modular import streams_text
 from errata_tpl.errors import UserError
+from errata_tpl.mirror import modules, repomd
 from errata_tpl.mirror.modules import Modules
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import evr as evrmod
@@ -54,8 +57,6 @@ class Outcome:
 
 
 def _primary(repo_dir: Path) -> Path:
-    from errata_tpl.mirror import repomd
-
     if not (repo_dir / "repodata" / "repomd.xml").is_file():
         raise UserError(f"{repo_dir}: no repodata/repomd.xml (run createrepo_c on it)")
     primary = repomd.record(repo_dir, "primary")
@@ -79,16 +80,12 @@ class Repositories:
     @functools.cached_property
     def modules(self) -> Modules | None:
         """The repositories' module metadata, merged as dnf merges it; None without any."""
-        from errata_tpl.mirror import modules
-
         found = [m for d in self.dirs if (m := modules.load(d)) is not None]
         return modules.merge(found) if found else None
 
     def hide_for(self, arch: str, active: Mapping[str, str]) -> dict[int, str]:
         """Make the pool of ``arch`` offer what dnf offers with these module streams
         active; returns what it hides (solvable id -> why)."""
-        from errata_tpl.checks import modular
-
         pool = self.pool(arch)
         key = (arch, frozenset(active.items()))
         hidden = self._hidden.get(key)
@@ -113,7 +110,7 @@ class Repositories:
         return index
 
     def pool(self, arch: str) -> Any:
-        import solv
+        import solv  # libsolv's bindings: loaded when a check runs
 
         pool = self._pools.get(arch)
         if pool is None:
@@ -145,7 +142,7 @@ def _repl(s: Any) -> dict[str, Any]:
 
 def _suggest(pool: Any, info: Any) -> dict[str, Any] | None:
     """The fix-hook action that would remove one problem rule."""
-    import solv
+    import solv  # libsolv's bindings: loaded when a check runs
 
     t = info.type
     s, other, dep = info.solvable, info.othersolvable, info.dep
@@ -172,7 +169,7 @@ def _suggest(pool: Any, info: Any) -> dict[str, Any] | None:
 def installonly_jobs(pool: Any, installonly: Iterable[str] = ()) -> list[Any]:
     """What libdnf asks of libsolv for installonly packages: SOLVER_MULTIVERSION for
     every package providing one of the installonly names."""
-    import solv
+    import solv  # libsolv's bindings: loaded when a check runs
 
     flags = solv.Job.SOLVER_MULTIVERSION | solv.Job.SOLVER_SOLVABLE_PROVIDES
     return [pool.Job(flags, pool.str2id(dep)) for dep in dict.fromkeys((*DNF_INSTALLONLY, *installonly))]
@@ -188,7 +185,7 @@ def solve(
     """Install exactly ``packages``; ``modules`` are the node's module choices
     (NAME: STREAM enabled, NAME: None disabled; others at their default stream);
     ``installonly`` is the OS's list, added to dnf's defaults."""
-    import solv
+    import solv  # libsolv's bindings: loaded when a check runs
 
     pool = repos.pool(arch)
     exact = repos.by_package(arch)
@@ -247,7 +244,7 @@ def solve(
 def _same_name_hint(problem: Problem, info: Any, multi: set[str]) -> Problem:
     """Two listed versions of a name dnf does not install side by side (a kernel package built
     without installonlypkg(...)): dropping one is a fix, and so is telling dnf it is installonly."""
-    import solv
+    import solv  # libsolv's bindings: loaded when a check runs
 
     s = info.solvable
     if info.type != solv.Solver.SOLVER_RULE_PKG_SAME_NAME or s is None or s.name not in multi:
@@ -261,9 +258,7 @@ def _same_name_hint(problem: Problem, info: Any, multi: set[str]) -> Problem:
 
 def _filtered(pool: Any, s: Any, hidden: dict[int, str], active: Mapping[str, str]) -> Problem:
     """A listed build dnf would not offer: the newest it offers in its place."""
-    import solv
-
-    from errata_tpl.checks.modular import streams_text
+    import solv  # libsolv's bindings: loaded when a check runs
 
     offered = [
         o

@@ -49,7 +49,7 @@ def unmet(
     """The builds (name, evr, arch) ``builds`` need beyond ``pins`` ((name, arch) ->
     evr: the versions a node on the profile has), and warnings (a requirement only
     an older build than the pinned one meets: replace-only cannot give it)."""
-    import solv
+    import solv  # libsolv's bindings: loaded when requirements are checked
 
     pool = repos.pool(arch)
     exact = repos.by_package(arch)

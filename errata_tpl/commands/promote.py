@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import click
 
 from errata_tpl.commands import _click
+from errata_tpl.commands.diff import resolved_to_items
 from errata_tpl.commands.generate import now_utc
 from errata_tpl.errors import UserError
 from errata_tpl.report import Reporter
@@ -87,7 +88,6 @@ def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[s
 
 def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) -> dict[str, object]:
     from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
-    from errata_tpl.commands.diff import resolved_to_items
     from errata_tpl.mirror.advisories import cves
 
     changed: set[tuple[str, str | None]] = set()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio.atomic import write_text
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
@@ -122,7 +123,7 @@ def _malformed(e: Exception, where: str) -> UserError:
 
 
 def load_text(text: str, where: str) -> Any:
-    import yaml
+    import yaml  # on first use, as in _loader
 
     if len(text) > MAX_BYTES:
         raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
@@ -154,7 +155,7 @@ def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) ->
     """Every document of a YAML stream, every scalar kept as the text it is (libyaml's
     base loader): metadata such as modulemd writes ``stream: 1.10`` unquoted, and
     that stream is "1.10", not the number 1.1."""
-    import yaml
+    import yaml  # on first use, as in _loader
 
     if len(text) > max_bytes:
         raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
@@ -242,8 +243,6 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
         with contextlib.suppress(OSError, TypeError, ValueError, UserError):
             text = json.dumps(data, separators=(",", ":"))
             if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
-                from errata_tpl.fileio.atomic import write_text
-
                 write_text(cached, text, durable=False)
     return data
 
@@ -279,14 +278,14 @@ _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+~^/\-]*$")
 
 @functools.lru_cache(maxsize=1)
 def _resolver() -> Any:
-    import yaml
+    import yaml  # on first use, as in _loader
 
     return yaml.resolver.Resolver()
 
 
 def _reads_as_string(value: str) -> bool:
     """Would pyyaml read this plain scalar back as a string (not a number, date, bool)?"""
-    import yaml
+    import yaml  # on first use, as in _loader
 
     resolver = _resolver()
     # pyyaml's own table: a value whose first character starts no implicit type is a

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+from importlib import resources
 from typing import Any
 
 from markupsafe import Markup
@@ -42,8 +43,6 @@ AGE_BUCKETS = ((7, "up to 7 days"), (30, "8 to 30 days"), (90, "31 to 90 days"),
 
 @functools.cache
 def _asset(name: str) -> str:
-    from importlib import resources
-
     return (resources.files("errata_tpl.fleet") / "page" / name).read_text(encoding="utf-8")
 
 
@@ -153,7 +152,7 @@ def _age_rows(f: Fleet) -> list[tuple[str, str, int, str]]:
 
 
 def page(f: Fleet) -> str:
-    import jinja2
+    import jinja2  # only the HTML report needs it
 
     summary = as_json.summary(f)
     worst_rows = [(k, LABELS[k], f.by_worst.get(k, 0), COLOURS[k]) for k in WORST]

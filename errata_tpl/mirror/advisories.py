@@ -129,7 +129,7 @@ def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraK
     """Advisories by the NEVRA they ship, each id once per NEVRA (all collections and
     pkglists merged); None when the mirror has no updateinfo. A date nobody can
     read is one ``warn`` naming the advisory, which then counts as undated."""
-    import createrepo_c as cr
+    import createrepo_c as cr  # its C library: loaded when updateinfo is read
 
     path = _updateinfo_path(mirror)
     if path is None:

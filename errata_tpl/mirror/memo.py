@@ -19,6 +19,7 @@ from typing import Any
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
+from errata_tpl.fileio.atomic import write_text
 from errata_tpl.mirror.caches import memo_path
 from errata_tpl.mirror.walk import Stat
 
@@ -80,7 +81,5 @@ def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
         },
         separators=(",", ":"),
     )
-    from errata_tpl.fileio.atomic import write_text
-
     with contextlib.suppress(OSError, UserError):  # a memo that cannot be written is only slower
         write_text(path(root, mirror), text, durable=False)

@@ -10,14 +10,21 @@ the streams those require.
 
 from __future__ import annotations
 
+import bz2
 import functools
+import gzip
+import lzma
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio.yamlio import load_documents_as_text
+from errata_tpl.mirror import repomd
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
+from errata_tpl.mirror.repomd import quiet_stderr
 
 # RHEL 8 AppStream's modules.yaml is some megabytes; leave room for bigger ones
 MAX_BYTES = 512 * 1024 * 1024
@@ -153,8 +160,6 @@ def merge(found: Iterable[Modules]) -> Modules:
 
 def metadata_path(repo: Path) -> Path | None:
     """The repository's ``modules`` file as repomd.xml names it; None without one."""
-    from errata_tpl.mirror import repomd
-
     return repomd.record(repo, "modules")
 
 
@@ -168,10 +173,6 @@ def load(repo: Path) -> Modules | None:
 
 def _read(path: Path) -> str:
     """The file's text, decompressed by what its first bytes say it is."""
-    import bz2
-    import gzip
-    import lzma
-
     try:
         with open(path, "rb") as f:
             magic = f.read(6)
@@ -200,14 +201,10 @@ def _read(path: Path) -> str:
 
 
 def _read_other(path: Path) -> str:
-    import tempfile
-
-    import createrepo_c as cr
+    import createrepo_c as cr  # its C library: only for zstd and zchunk
 
     with tempfile.TemporaryDirectory(prefix="errata-tpl-modules-") as tmp:
         out = Path(tmp) / "modules.yaml"
-        from errata_tpl.mirror.repomd import quiet_stderr
-
         try:
             with quiet_stderr():
                 cr.decompress_file(str(path), str(out), cr.AUTO_DETECT_COMPRESSION)
@@ -219,8 +216,6 @@ def _read_other(path: Path) -> str:
 def parse(text: str, where: str) -> Modules:
     """modulemd (v1, v2) and modulemd-defaults (v1) documents; others (obsoletes,
     translations) are skipped, as dnf skips what it does not use."""
-    from errata_tpl.fileio.yamlio import load_documents_as_text
-
     builds: list[ModuleBuild] = []
     defaults: dict[str, tuple[int, str | None]] = {}
     warnings: list[str] = []

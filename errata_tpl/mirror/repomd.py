@@ -35,7 +35,7 @@ def quiet_stderr() -> Iterator[None]:
 
 def read(repomd: Path) -> Any:
     """createrepo_c's Repomd of the file; one UserError line when it cannot be read."""
-    import createrepo_c as cr
+    import createrepo_c as cr  # its C library: loaded when metadata is read
 
     try:
         with quiet_stderr():

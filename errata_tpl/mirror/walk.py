@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from errata_tpl.mirror.rpminfo import BadFile
+from errata_tpl.parallel import cores, map_shares
 
 SKIP_DIRS = frozenset({"repodata"})
 
@@ -109,8 +110,6 @@ def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
             else:
                 out.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
         return out
-
-    from errata_tpl.parallel import cores, map_shares
 
     workers = cores() if len(rels) >= PARALLEL_MIN_FILES else 1
     return dict(zip(rels, map_shares(share, rels, workers)))
