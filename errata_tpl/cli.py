@@ -1,10 +1,12 @@
 """The ``errata-tpl`` command: the group and its global options, the one place an
-error becomes one line, and the commands (one module each in ``commands/``)."""
+error becomes one line, and the commands (one module each in ``commands/``, imported
+only when that command is run)."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import os
 import signal
 import sys
@@ -15,20 +17,6 @@ from typing import Any
 import click
 
 from errata_tpl import __version__
-from errata_tpl.commands import (
-    check,
-    diff,
-    explain,
-    generate,
-    hotfix,
-    promote,
-    report,
-    resolve,
-    schema,
-    stages,
-    status,
-    verify,
-)
 from errata_tpl.commands._click import Context
 from errata_tpl.errors import UserError
 
@@ -53,9 +41,69 @@ def _stdout_to_devnull() -> None:
         os.close(devnull)
 
 
+# Each command's short help as `errata-tpl --help` lists it. Listed from here, that
+# help imports no command module (one costs 10-40 ms with what it imports); a test
+# keeps each equal to the command's own.
+SHORT_HELP = {
+    "check": "Solve each node's list with libsolv against the repositories (rc 1 if any fails).",
+    "diff": "Added, removed, upgraded and downgraded packages between A and B.",
+    "explain": "Print every step that touched PACKAGE on NODE.",
+    "generate": "Scan ERRATA_DIR and write the dated errata profile of OS.",
+    "hotfix": "Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS.",
+    "promote": "Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml.",
+    "report": "Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails).",
+    "resolve": "Resolve NODE... (or --all) into concrete package lists.",
+    "schema": "The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir.",
+    "stages": "Where each profile stands: per os-id and stage, the current profile and what waits.",
+    "status": "A table of every node: errata profile and where it came from, kernel, changes, exposure.",
+    "verify": "Check every RPM's digests and signature against the keyring (rc 0 only if all are ok).",
+}
+# Each command's click object, imported when the command is named (click's "Lazily
+# Loading Subcommands"): `errata-tpl resolve` loads commands/resolve.py and what it
+# needs, not the other commands' modules.
+COMMANDS = {name: f"errata_tpl.commands.{name}.command" for name in SHORT_HELP}
+
+
 class _Group(click.Group):
-    """Runs a command; a UserError, an OS error or text that is not UTF-8 is one
-    line on stderr and exit 1, never a traceback (as click shows its own errors)."""
+    """Loads a command's module when the command is named (``lazy_subcommands``: name
+    -> "module.attribute"); lists them with ``short_helps``. Runs a command; a
+    UserError, an OS error or text that is not UTF-8 is one line on stderr and exit
+    1, never a traceback (as click shows its own errors)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        lazy_subcommands: dict[str, str] | None = None,
+        short_helps: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = lazy_subcommands or {}
+        self.short_helps = short_helps or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return super().list_commands(ctx) + sorted(self.lazy_subcommands)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands:
+            return self._lazy_load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _lazy_load(self, cmd_name: str) -> click.Command:
+        module, attr = self.lazy_subcommands[cmd_name].rsplit(".", 1)
+        cmd = getattr(importlib.import_module(module), attr)
+        if not isinstance(cmd, click.Command):  # a wrong entry in the table fails plainly
+            raise TypeError(f"{self.lazy_subcommands[cmd_name]}: not a click command")
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list click makes, without importing a command's module: a command made
+        of the short help alone is shortened by click as the command's own help is."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(n, click.Command(n, help=self.short_helps[n]).get_short_help_str(limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -83,7 +131,12 @@ class _Group(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    lazy_subcommands=COMMANDS,
+    short_helps=SHORT_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="errata-tpl")
 @click.option(
     "--root",
@@ -102,8 +155,8 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> N
     ctx.obj = Context(root, 1 if verbose else -1 if quiet else 0)
 
 
-for _module in (check, diff, explain, generate, hotfix, promote, report, resolve, schema, stages, status, verify):
-    main.add_command(_module.command)
-
+# `python -m errata_tpl.cli` runs this file as __main__, a copy apart from the
+# importable errata_tpl.cli: the commands are found through the table above, so no
+# command module may import errata_tpl.cli (it would make and use a second group).
 if __name__ == "__main__":  # pragma: no cover
     main()

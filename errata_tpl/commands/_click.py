@@ -1,9 +1,11 @@
-"""What the commands share on click's side: the run's Context, -v/-q after a
-command, and the options several commands take alike."""
+"""What the commands share: the run's Context and clock, -v/-q after a command, the
+options several commands take alike, and the text tables of status and stages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,20 @@ class Context:
         """The command succeeded: what its trees parsed is kept for the next run."""
         for t in self._trees:
             t.save_caches()
+
+
+def now_utc() -> dt.datetime:
+    """The run's clock; SOURCE_DATE_EPOCH pins it for reproducible output."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    if sde and sde.isdigit():
+        return dt.datetime.fromtimestamp(int(sde), tz=dt.timezone.utc)
+    return dt.datetime.now(tz=dt.timezone.utc)
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"
 
 
 def verbosity(f: Callable[..., Any]) -> Callable[..., Any]:

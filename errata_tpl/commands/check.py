@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from errata_tpl.checks.check import Outcome, Repositories, solve
+from errata_tpl.checks.modular import streams_text
 from errata_tpl.commands import _click
 from errata_tpl.commands.resolve import resolve_all, select_nodes
+from errata_tpl.fileio import yamlio
 from errata_tpl.report import Reporter
 
 if TYPE_CHECKING:
-    from errata_tpl.checks.check import Outcome
-    from errata_tpl.site.tree import Tree
+    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
 
 
 @click.command("check")
@@ -40,8 +42,6 @@ def command(obj: _click.Context, nodes: tuple[str, ...], all_nodes: bool, repos:
 
 def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
     """Solve every node's list with libsolv; nodes sharing a list are solved once."""
-    from errata_tpl.checks.check import Repositories, solve  # when run: see commands/__init__
-
     repos = Repositories(repo_dirs)
     _, results = resolve_all(tree, nodes, rep)
     solved: dict[tuple[Any, ...], tuple[tuple[Any, ...], Outcome]] = {}
@@ -58,9 +58,6 @@ def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Report
 
 
 def check_text(outcomes: dict[str, Outcome]) -> str:
-    from errata_tpl.checks.modular import streams_text  # when run: see commands/__init__
-    from errata_tpl.fileio import yamlio
-
     lines = []
     for node, o in outcomes.items():
         streams = f" (module streams: {streams_text(o.streams)})" if o.streams is not None else ""

@@ -9,19 +9,22 @@ from typing import TYPE_CHECKING
 
 import click
 
+from errata_tpl.checks import diff as diffmod
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import yamlio
+from errata_tpl.mirror.advisories import Advisory
+from errata_tpl.profile.profile import Profile
+from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.values import names, ref
+from errata_tpl.values.package import Package
 
-if TYPE_CHECKING:
-    from errata_tpl.checks import diff as diffmod
-    from errata_tpl.mirror.advisories import Advisory
-    from errata_tpl.profile.profile import Profile
+if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolved
     from errata_tpl.site.tree import Tree
-    from errata_tpl.values.package import Package
 
-    AdvisoryIndex = dict[Package, tuple[Advisory, ...]]
-    Side = tuple[list[Package], AdvisoryIndex]
+AdvisoryIndex = dict[Package, tuple[Advisory, ...]]
+Side = tuple[list[Package], AdvisoryIndex]
 
 
 @click.command("diff")
@@ -47,8 +50,6 @@ def command(
 
     A and B are two profile files or resolved lists (yaml or json), or two profile
     names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME."""
-    from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
-
     d = diff(obj.tree(), a, b, nodes, profile, os_id, hotfixes)
     click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
@@ -69,10 +70,6 @@ def _resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[t
 
 def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex, list[Package] | None]:
     """A file's packages, advisories and (for a profile) its kernels."""
-    from errata_tpl.fileio import yamlio  # when run: see commands/__init__
-    from errata_tpl.profile.profile import from_data as profile_from_data
-    from errata_tpl.values import ref
-
     data = yamlio.load_file(path)  # JSON is YAML too
     if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
         packages = []
@@ -105,9 +102,7 @@ def diff(
 ) -> diffmod.Diff:
     """Two files, two profiles of an OS, two nodes, or a node and the profile it could
     switch to, or the hotfixes it could add."""
-    from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
-    from errata_tpl.resolve.resolver import Resolver
-    from errata_tpl.values import names
+    from errata_tpl.resolve.resolver import Resolver  # jinja2 comes with it: see commands/__init__
 
     if hotfixes:
         if not a or b or nodes or profile:

@@ -7,10 +7,16 @@ from typing import TYPE_CHECKING
 import click
 
 from errata_tpl.commands import _click
+from errata_tpl.fleet.exposure import compute
+from errata_tpl.mirror.advisories import Advisory, cves, unique
+from errata_tpl.resolve import streams
+from errata_tpl.resolve.kernelonly import BASE_SOURCES
+from errata_tpl.resolve.pkgset import Pkg
+from errata_tpl.values import names
+from errata_tpl.values.kernel import is_kernel_name
+from errata_tpl.values.package import nevra
 
-if TYPE_CHECKING:
-    from errata_tpl.mirror.advisories import Advisory
-    from errata_tpl.resolve.pkgset import Pkg
+if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolved
     from errata_tpl.site.tree import Tree
 
@@ -27,12 +33,8 @@ def command(obj: _click.Context, node: str, package: str) -> None:
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:
     """Every step that touched ``package`` on ``node``, then what it ends as."""
-    from errata_tpl.fleet import nodes as fleet_nodes  # when run: see commands/__init__
-    from errata_tpl.fleet.exposure import compute
-    from errata_tpl.resolve import streams
+    from errata_tpl.fleet import nodes as fleet_nodes  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolver
-    from errata_tpl.values import names
-    from errata_tpl.values.package import nevra
 
     resolver = Resolver(tree, trace=True)
     r = resolver.resolve(names.node(node))
@@ -66,9 +68,6 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
 def _kernel_build(tree: Tree, r: Resolved, package: str, final: list[Pkg]) -> list[str]:
     """For a kernel-* name: whether it follows kernel selection on this node, and how
     to have it follow when it does not (profiles list it under ``kernels:`` only)."""
-    from errata_tpl.resolve.kernelonly import BASE_SOURCES  # when run: see commands/__init__
-    from errata_tpl.values.kernel import is_kernel_name
-
     if not is_kernel_name(package):
         return []
     osc = tree.os(r.os)
@@ -93,8 +92,6 @@ def _kernel_build(tree: Tree, r: Resolved, package: str, final: list[Pkg]) -> li
 
 
 def _describe(advs: tuple[Advisory, ...]) -> str:
-    from errata_tpl.mirror.advisories import cves, unique  # when run: see commands/__init__
-
     parts = [
         f"{a.id} {a.type}{' ' + a.severity if a.severity else ''} {a.issued or ''}".rstrip()
         + (" (retracted)" if a.retracted else "")

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import importlib
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import click
 
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic
+from errata_tpl.fileio.yamlio import load_text
+from errata_tpl.mirror import memo
+from errata_tpl.mirror.advisories import load as load_advisories
+from errata_tpl.mirror.caches import header_cache_path
+from errata_tpl.mirror.modules import load as load_modules
+from errata_tpl.mirror.rpminfo import BadFile
+from errata_tpl.mirror.walk import Stat, find_rpms, stat_all
+from errata_tpl.profile.generate import build_profile
+from errata_tpl.profile.profile import Profile, yaml_body, yaml_mirror_lines, yaml_name_lines
+from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.profile.selection import Selection
 from errata_tpl.report import Reporter
-
-if TYPE_CHECKING:
-    from errata_tpl.mirror.rpminfo import BadFile
-    from errata_tpl.mirror.scan import ScanResult
-    from errata_tpl.mirror.walk import Stat
-    from errata_tpl.profile.profile import Profile
-    from errata_tpl.profile.selection import Selection
+from errata_tpl.values import names
 
 PROGRESS_MIN_FILES = 2000
 
@@ -90,8 +94,6 @@ def command(
         raise click.UsageError("--min-severity goes with --security-only")
     if to_stdout and output is not None:
         raise click.UsageError("--stdout and -o exclude each other")
-    from errata_tpl.profile.selection import Selection  # when run: see commands/__init__
-
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = GenerateRequest(
         mirror=errata_dir,
@@ -112,14 +114,6 @@ def command(
     path = output or result.default_path
     write_profile(path, result.text, force)
     obj.rep.info(f"wrote {path}")
-
-
-def now_utc() -> dt.datetime:
-    """The run's clock; SOURCE_DATE_EPOCH pins it for reproducible output."""
-    sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.isdigit():
-        return dt.datetime.fromtimestamp(int(sde), tz=dt.timezone.utc)
-    return dt.datetime.now(tz=dt.timezone.utc)
 
 
 def _progress_bar(rep: Reporter) -> Callable[[list[str], int], Iterator[str]]:
@@ -177,16 +171,8 @@ class Generated(NamedTuple):
 
 
 def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
-    from errata_tpl.fileio.yamlio import load_text  # when run: see commands/__init__
-    from errata_tpl.mirror import memo
-    from errata_tpl.mirror.caches import header_cache_path
-    from errata_tpl.mirror.walk import find_rpms, stat_all
-    from errata_tpl.profile.profile import from_data as profile_from_data
-    from errata_tpl.profile.profile import yaml_body, yaml_mirror_lines, yaml_name_lines
-    from errata_tpl.values import names
-
     os_id = names.os_id(req.os_id)
-    clock = now_utc()
+    clock = _click.now_utc()
     profile = names.profile(clock.strftime("%Y%m%d") if req.profile is None else req.profile)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
@@ -258,10 +244,6 @@ def _build(
 ) -> tuple[Profile, dict[str, Stat | None]]:
     """Scan, check, select and build: the profile (its name and time still to be
     set), and every file's stat as the scan saw it."""
-    from errata_tpl.mirror.advisories import load as load_advisories  # when run: see commands/__init__
-    from errata_tpl.mirror.caches import header_cache_path
-    from errata_tpl.mirror.modules import load as load_modules
-    from errata_tpl.profile.generate import build_profile
 
     def warn(text: str) -> None:
         log.append(("warn", text))
@@ -295,12 +277,12 @@ def _build(
             check_whole(req.mirror, result, [p.path for p in result.packages])
 
     if not result.packages:
-        _report_bad(req, listing, result, warn)
+        _report_bad(req.source, listing.errors + result.bad, warn)
         raise UserError(
             f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
         )
     if all(p.is_source for p in result.packages):
-        _report_bad(req, listing, result, warn)
+        _report_bad(req.source, listing.errors + result.bad, warn)
         raise UserError(
             f"{req.source}: only source RPMs ({len(result.packages)}), no binary package; no profile written"
         )
@@ -334,7 +316,7 @@ def _build(
             else "(the builds the profile names; --check-all or `errata-tpl verify` for every file)"
         )
     )
-    _report_bad(req, listing, result, warn)
+    _report_bad(req.source, listing.errors + result.bad, warn)
     for w in built.warnings:
         warn(w)
     p = built.profile
@@ -355,17 +337,15 @@ def _build(
     return p, result.stats
 
 
-def _report_bad(req: GenerateRequest, listing: Listing, result: ScanResult, warn: Callable[[str], None]) -> None:
-    for bad in listing.errors + result.bad:
-        warn(f"{req.source}/{bad.path}: skipped: {bad.reason}")
+def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) -> None:
+    for bad in files:
+        warn(f"{source}/{bad.path}: skipped: {bad.reason}")
 
 
 def write_profile(path: Path, text: str, force: bool) -> None:
     """Write a profile; a dated profile is a record, replaced only with ``force``.
     The check and the write hold the directory's lock (flock on the directory: no
     lock file beside the profiles). A device or a pipe (-o /dev/stdout) is written into."""
-    from errata_tpl.fileio import atomic  # when run: see commands/__init__
-
     if path.exists() and not path.is_file():
         atomic.write_text(path, text)
         return

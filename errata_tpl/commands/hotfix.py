@@ -4,17 +4,25 @@ selection ships, add what they need beyond the newest dated profile (libsolv), w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import click
 
+from errata_tpl.checks.check import Repositories
+from errata_tpl.checks.requires import unmet
 from errata_tpl.commands import _click
-from errata_tpl.commands.generate import now_utc
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic
+from errata_tpl.mirror.advisories import load as load_advisories
+from errata_tpl.mirror.caches import header_cache_path
+from errata_tpl.mirror.walk import find_rpms, stat_all
+from errata_tpl.profile import hotfix as hf
+from errata_tpl.profile.generate import build_profile
+from errata_tpl.profile.profile import Entry, newest_first
 from errata_tpl.report import Reporter
-
-if TYPE_CHECKING:
-    from errata_tpl.profile import hotfix as hf
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values import names
+from errata_tpl.values.kernel import is_kernel_name
 
 
 @click.command("hotfix")
@@ -44,9 +52,7 @@ def command(
     """Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS."""
     if not (advisories or cves or packages):
         raise click.UsageError("name at least one --advisory, --cve or --package")
-    from errata_tpl.profile.hotfix import Selection  # when run: see commands/__init__
-
-    req = HotfixRequest(errata_dir, str(errata_dir), os_id, name, Selection(advisories, cves, packages), repos)
+    req = HotfixRequest(errata_dir, str(errata_dir), os_id, name, hf.Selection(advisories, cves, packages), repos)
     made = make(obj.root, req, obj.rep)
     if to_stdout:
         click.echo(made.text, nl=False)
@@ -72,21 +78,10 @@ class Made(NamedTuple):
 
 
 def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
-    # when run: see commands/__init__ (the scan and the header cache bring rpm's bindings)
-    from errata_tpl.checks.check import Repositories
-    from errata_tpl.checks.requires import unmet
-    from errata_tpl.mirror.advisories import load as load_advisories
-    from errata_tpl.mirror.caches import header_cache_path
+    # rpm's bindings come with the scan and the header cache, jinja2 with the tree: see commands/__init__
     from errata_tpl.mirror.hdrcache import HeaderCache
     from errata_tpl.mirror.scan import check_whole, scan
-    from errata_tpl.mirror.walk import find_rpms, stat_all
-    from errata_tpl.profile import hotfix as hf
-    from errata_tpl.profile.generate import build_profile
-    from errata_tpl.profile.profile import Entry, newest_first
     from errata_tpl.site.tree import Tree
-    from errata_tpl.values import evr as evrmod
-    from errata_tpl.values import names
-    from errata_tpl.values.kernel import is_kernel_name
 
     os_id = names.os_id(req.os_id)
     path = root / hf.rel(os_id, req.name)
@@ -152,7 +147,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
     h = hf.Hotfix(
         name=names.hotfix(req.name),
         os=os_id,
-        generated=now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated=_click.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
         source=req.source,
         selection=req.selection.as_dict(),
         packages=hf.sorted_items(items),
@@ -164,8 +159,6 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
 
 def write(path: Path, text: str, force: bool) -> None:
     """A hotfix is a record like a profile: replaced only with ``force``."""
-    from errata_tpl.fileio import atomic  # when run: see commands/__init__
-
     atomic.make_parent(path)
     with atomic.locked_dir(path.parent, f"hotfix {path.name}"):  # a lock on the directory: no lock file
         if not force and path.exists():

@@ -4,21 +4,27 @@ one record appended to ``site/promotions.yaml``."""
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
+from errata_tpl.checks import diff as diffmod
+from errata_tpl.checks.check import Repositories, solve
 from errata_tpl.commands import _click
 from errata_tpl.commands.diff import resolved_to_items
-from errata_tpl.commands.generate import now_utc
+from errata_tpl.commands.stages import defined_stages
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic, yamlio
+from errata_tpl.mirror.advisories import cves
 from errata_tpl.report import Reporter
+from errata_tpl.site import stages as st
+from errata_tpl.values import names
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolved
-    from errata_tpl.site import stages as st
     from errata_tpl.site.tree import Tree
 
 
@@ -46,7 +52,7 @@ def command(
 ) -> None:
     """Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml."""
     req = PromoteRequest(profile, os_id, stage, by, note, force, repos)
-    rec = promote(obj.root, req, obj.rep, now_utc())
+    rec = promote(obj.root, req, obj.rep, _click.now_utc())
     for reason in rec.forced:
         obj.rep.warn(f"forced: {reason}")
     s = rec.summary
@@ -66,16 +72,6 @@ class PromoteRequest(NamedTuple):
     repos: tuple[Path, ...] = ()
 
 
-def defined_stages(root: Path) -> st.Stages:
-    """site/stages.yaml's stages; a UserError when there are none."""
-    from errata_tpl.site import stages as st  # when run: see commands/__init__
-
-    found = st.load_stages(root)
-    if found is None or not found.stages:
-        raise UserError(f"{st.STAGES}: no stages defined (stages: [{{name, nodes, soak}}, ...])")
-    return found
-
-
 def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[str]:
     """The nodes of that os whose first matching stage is ``stage``."""
     out = []
@@ -87,9 +83,6 @@ def stage_nodes(tree: Tree, stages: st.Stages, stage: str, os_id: str) -> list[s
 
 
 def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) -> dict[str, object]:
-    from errata_tpl.checks import diff as diffmod  # when run: see commands/__init__
-    from errata_tpl.mirror.advisories import cves
-
     changed: set[tuple[str, str | None]] = set()
     fixed: set[str] = set()
     for a, b in zip(before, after):
@@ -103,8 +96,6 @@ def _summary(tree: Tree, before: Sequence[Resolved], after: Sequence[Resolved]) 
 
 def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], rep: Reporter) -> list[str]:
     """libsolv over every node's list as the promotion makes it: one line per problem."""
-    from errata_tpl.checks.check import Repositories, solve  # when run: see commands/__init__
-
     repos = Repositories(repo_dirs)
     lines: list[str] = []
     solved: dict[tuple[Any, ...], list[str]] = {}
@@ -123,12 +114,8 @@ def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path], r
 
 def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) -> st.Promotion:
     """Refuse (UserError, nothing written) or append one record and return it."""
-    import getpass  # when run: see commands/__init__ (it loads termios)
-
-    from errata_tpl.resolve.resolver import Resolver
-    from errata_tpl.site import stages as st
+    from errata_tpl.resolve.resolver import Resolver  # jinja2 comes with these: see commands/__init__
     from errata_tpl.site.tree import Tree
-    from errata_tpl.values import names
 
     tree = Tree(root)
     os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
@@ -200,9 +187,6 @@ def promote(root: Path, req: PromoteRequest, rep: Reporter, now: dt.datetime) ->
 def append(root: Path, record: st.Promotion) -> None:
     """Append one record: the file's text as it was, plus the record, written whole
     and atomically under a lock (two promotions never lose one another)."""
-    from errata_tpl.fileio import atomic, yamlio  # when run: see commands/__init__
-    from errata_tpl.site import stages as st
-
     path = root / st.PROMOTIONS
     atomic.make_parent(path)
     with atomic.locked_dir(path.parent, "the promotion record"):  # a lock on site/: no lock file

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from errata_tpl.commands import _click
+from errata_tpl.fileio import atomic
+from errata_tpl.fleet import as_html, as_json, as_text
+from errata_tpl.fleet.exposure import Fleet
 from errata_tpl.report import Reporter
 
 if TYPE_CHECKING:
-    from errata_tpl.fleet.exposure import Fleet
-    from errata_tpl.site.tree import Tree
+    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
 
 FORMATS = ("html", "json", "text")
 
@@ -42,7 +44,7 @@ def command(obj: _click.Context, fmt: str, output: Path | None, today: Any) -> N
 
 def fleet(tree: Tree, rep: Reporter, now: dt.date | None = None) -> Fleet:
     """Every node of the tree, resolved; warnings on stderr."""
-    from errata_tpl.fleet import nodes  # when run: see commands/__init__
+    from errata_tpl.fleet import nodes  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolver
 
     resolver = Resolver(tree)
@@ -54,8 +56,6 @@ def fleet(tree: Tree, rep: Reporter, now: dt.date | None = None) -> Fleet:
 
 def render(f: Fleet, fmt: str) -> Iterable[str]:
     """The report in pieces (JSON at 10,000 nodes is large: it is never one string)."""
-    from errata_tpl.fleet import as_html, as_json, as_text  # when run: see commands/__init__
-
     if fmt == "json":
         return as_json.report(f)
     if fmt == "text":
@@ -64,6 +64,4 @@ def render(f: Fleet, fmt: str) -> Iterable[str]:
 
 
 def write(chunks: Iterable[str], output: Path) -> None:
-    from errata_tpl.fileio import atomic  # when run: see commands/__init__
-
     atomic.write_chunks(output, chunks)

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
+from errata_tpl import parallel
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic, outdir
+from errata_tpl.fileio.yamlio import read_text
 from errata_tpl.output.formats import EXTENSIONS, FORMATS
 from errata_tpl.report import Reporter
+from errata_tpl.resolve.notices import Change, Notices
+from errata_tpl.values import names
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     from errata_tpl.output.render import Renderer
-    from errata_tpl.resolve.notices import Change
     from errata_tpl.resolve.resolver import Resolved, Resolver
     from errata_tpl.site.tree import Tree
 
@@ -60,8 +63,7 @@ def command(
     if output is not None and out_dir is not None:
         raise click.UsageError("-o and --out-dir exclude each other")
     tree = obj.tree()
-    from errata_tpl.fileio import atomic  # when run: see commands/__init__
-    from errata_tpl.output import render
+    from errata_tpl.output import render  # jinja2 comes with it: see commands/__init__
 
     if out_dir is not None:  # a killed run's leftovers go, even if this run fails
         tidy_out_dir(out_dir, obj.rep)
@@ -90,14 +92,10 @@ MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 
 def read_template(path: Path) -> str:
     """A ``--template`` file: UTF-8 text of a sane size, from a regular file."""
-    from errata_tpl.fileio.yamlio import read_text  # when run: see commands/__init__
-
     return read_text(path, str(path), MAX_TEMPLATE_BYTES)
 
 
 def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[str]:
-    from errata_tpl.values import names  # when run: see commands/__init__
-
     if all_nodes:
         found = tree.node_names()
         if not found:
@@ -108,7 +106,7 @@ def select_nodes(tree: Tree, nodes: tuple[str, ...], all_nodes: bool) -> list[st
 
 def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False) -> tuple[Resolver, list[Resolved]]:
     """Resolve every node before anything is written: one failure, nothing written."""
-    from errata_tpl.resolve.resolver import Resolver  # when run: see commands/__init__
+    from errata_tpl.resolve.resolver import Resolver  # jinja2 comes with it: see commands/__init__
 
     resolver = Resolver(tree, trace=trace)
     results = [resolver.resolve(n) for n in nodes]
@@ -134,8 +132,6 @@ def render_many(renderer: Renderer, results: list[Resolved]) -> str:
 
 
 def tidy_out_dir(out_dir: Path, rep: Reporter) -> None:
-    from errata_tpl.fileio import outdir  # when run: see commands/__init__
-
     outdir.tidy(out_dir, rep.warn)
 
 
@@ -157,10 +153,7 @@ def write_out_dir(
     for large runs), each a share of them into the staging folder. What they say
     (warnings, the first error in node order) is put together as one run would have
     said it; a failure leaves nothing, as the staging folder goes with it."""
-    from errata_tpl import parallel  # when run: see commands/__init__
-    from errata_tpl.fileio import outdir
-    from errata_tpl.resolve.resolver import Resolver
-    from errata_tpl.values import names
+    from errata_tpl.resolve.resolver import Resolver  # jinja2 comes with it: see commands/__init__
 
     names.extension(ext)
     files = [f"{n}.{ext}" for n in nodes]
@@ -175,7 +168,8 @@ def write_out_dir(
         def share(indexes: Iterable[int]) -> list[_Done | None]:
             if os.getpid() != parent:
                 staging.unlock_in_child()
-            return _write_share(resolver, renderer, staging.path, [(nodes[i], files[i]) for i in indexes], said)
+            todo = [(nodes[i], files[i]) for i in indexes]
+            return _write_share(tree, resolver, renderer, staging.path, todo, said)
 
         done: list[_Done | None] = parallel.map_shares(share, list(range(len(nodes))), workers)
         _put_together(tree, said, done, rep)
@@ -184,8 +178,7 @@ def write_out_dir(
     return len(files)
 
 
-@dataclass(frozen=True)
-class _Done:
+class _Done(NamedTuple):
     """What resolving and writing one node said (sent back pickled by a worker)."""
 
     error: str | None = None
@@ -197,13 +190,10 @@ class _Done:
 
 
 def _write_share(
-    resolver: Resolver, renderer: Renderer, directory: Path, todo: list[tuple[str, str]], said: int
+    tree: Tree, resolver: Resolver, renderer: Renderer, directory: Path, todo: list[tuple[str, str]], said: int
 ) -> list[_Done | None]:
-    """Resolve and write each node of a share in order; stop at the first failure."""
-    from errata_tpl.site.tree import Tree  # when run: see commands/__init__
-
-    tree = resolver.tree
-    assert isinstance(tree, Tree)
+    """Resolve (``resolver`` reads ``tree``) and write each node of a share in order;
+    stop at the first failure."""
     out: list[_Done | None] = []
     hashes: dict[int, int] = {}
     for node, name in todo:
@@ -248,8 +238,6 @@ def _write(path: Path, parts: list[bytes]) -> None:
 def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter) -> None:
     """The workers' words in node order, as one resolver would have said them: the
     first error, else every warning once (see resolve.notices)."""
-    from errata_tpl.resolve.notices import Notices  # when run: see commands/__init__
-
     warnings = dict.fromkeys(tree.warnings[:said])
     notices = Notices()
     for d in done:

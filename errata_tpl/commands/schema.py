@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from errata_tpl.commands import _click
+from errata_tpl.fileio import atomic
+from errata_tpl.site import schema
 
 
 @click.command("schema")
@@ -31,16 +33,11 @@ def command(obj: _click.Context, kind: str | None, out_dir: Path | None) -> None
 
 
 def text(file_kind: str) -> str:
-    from errata_tpl.site import schema  # when run: see commands/__init__
-
     return json.dumps(schema.json_schema(file_kind), indent=2, sort_keys=False) + "\n"
 
 
 def write_all(out_dir: Path) -> list[Path]:
     """``<kind>.schema.json`` for every file kind; the paths written."""
-    from errata_tpl.fileio import atomic  # when run: see commands/__init__
-    from errata_tpl.site import schema
-
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in schema.FILES:

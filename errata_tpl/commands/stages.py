@@ -8,16 +8,23 @@ from pathlib import Path
 import click
 
 from errata_tpl.commands import _click
-from errata_tpl.commands.generate import now_utc
-from errata_tpl.commands.promote import defined_stages
-from errata_tpl.commands.status import table
+from errata_tpl.errors import UserError
+from errata_tpl.site import stages as st
 
 
 @click.command("stages")
 @click.pass_obj
 def command(obj: _click.Context) -> None:
     """Where each profile stands: per os-id and stage, the current profile and what waits."""
-    click.echo(table(STAGES_COLUMNS, stages_table(obj.root, now_utc())), nl=False)
+    click.echo(_click.table(STAGES_COLUMNS, stages_table(obj.root, _click.now_utc())), nl=False)
+
+
+def defined_stages(root: Path) -> st.Stages:
+    """site/stages.yaml's stages; a UserError when there are none."""
+    found = st.load_stages(root)
+    if found is None or not found.stages:
+        raise UserError(f"{st.STAGES}: no stages defined (stages: [{{name, nodes, soak}}, ...])")
+    return found
 
 
 STAGES_COLUMNS = ("os", "stage", "nodes", "soak", "profile", "since", "by", "next")
@@ -26,8 +33,7 @@ STAGES_COLUMNS = ("os", "stage", "nodes", "soak", "profile", "since", "by", "nex
 def stages_table(root: Path, now: dt.datetime) -> list[tuple[str, ...]]:
     """Per os-id and stage: its nodes, soak, current profile (since, by whom), and the
     profile waiting at the stage before it (ready now, or when)."""
-    from errata_tpl.site import stages as st  # when run: see commands/__init__
-    from errata_tpl.site.tree import Tree
+    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
 
     tree = Tree(root)
     stages = defined_stages(root)

@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from errata_tpl.commands import _click
 from errata_tpl.commands.report import fleet
-
-if TYPE_CHECKING:
-    from errata_tpl.fleet.exposure import Fleet
+from errata_tpl.fleet import as_json
+from errata_tpl.fleet.exposure import Fleet
 
 
 @click.command("status")
@@ -22,14 +21,12 @@ if TYPE_CHECKING:
 @click.pass_obj
 def command(obj: _click.Context, fmt: str, today: Any) -> None:
     """A table of every node: errata profile and where it came from, kernel, changes, exposure."""
-    from errata_tpl.fleet import as_json  # when run: see commands/__init__
-
     f = fleet(obj.tree(), obj.rep, today.date() if today else None)
     if fmt == "json":
         for chunk in as_json.status(f):
             click.echo(chunk, nl=False)
     else:
-        click.echo(table(STATUS_COLUMNS, status_rows(f)), nl=False)
+        click.echo(_click.table(STATUS_COLUMNS, status_rows(f)), nl=False)
     if f.errors:
         sys.exit(1)
 
@@ -80,9 +77,3 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
             )
         )
     return rows
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"

@@ -10,8 +10,11 @@ from typing import Any
 
 import click
 
+from errata_tpl.checks.verify import Status, Verdict, classify, summary
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
+from errata_tpl.mirror import rpmcheck
+from errata_tpl.mirror.walk import find_rpms
 
 
 @click.command("verify")
@@ -31,10 +34,7 @@ def command(obj: _click.Context, errata_dir: Path, keyring: tuple[Path, ...], fm
 
 def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
     """Every package file's trust verdict, the keys, and repomd.xml's signature."""
-    from errata_tpl.checks.verify import Status, Verdict, classify, summary  # when run: see commands/__init__
-    from errata_tpl.mirror import rpmcheck
-    from errata_tpl.mirror.keyring import Keyring
-    from errata_tpl.mirror.walk import find_rpms
+    from errata_tpl.mirror.keyring import Keyring  # python-gnupg comes with it: see commands/__init__
 
     if not mirror.is_dir():
         raise UserError(f"{mirror}: not a directory")
