@@ -398,3 +398,12 @@ def test_kernel_builds_in_the_base_list_are_named(example_root, cli):
     assert (
         "kernel build: kernel-tools follows kernel selection (os/el9-x86_64/os.yaml key 'kernel.packages')" in r.stdout
     )
+
+
+def test_hotfix_says_an_unreadable_date_once_as_generate_does(repo, cli, tmp_path):
+    r = cli("hotfix", repo, "--os", "el9-x86_64", "--name", "zlib", "--package", "zlib", "--stdout", root=tmp_path)
+    assert r.exit_code == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if "EX-2026:0005" in line]
+    assert len(said) == 1 and "unreadable date" in said[0] and said[0].startswith("warning: "), r.stderr
+    assert "an advisory without an <id>" in r.stderr
+    assert yaml.safe_load(r.stdout)["packages"][0]["name"] == "zlib"

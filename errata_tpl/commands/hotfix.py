@@ -87,7 +87,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
     path = root / hf.rel(os_id, req.name)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
-    advisories = load_advisories(req.mirror)
+    advisories = load_advisories(req.mirror, rep.warn)
     rels, _ = find_rpms(req.mirror)
     cache_path = header_cache_path(root, req.mirror)
     cache = HeaderCache(cache_path) if req.use_cache else None
