@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from errata_tpl.checks.diff import compare
 from errata_tpl.values.evr import parse
 from errata_tpl.values.package import Package
@@ -85,10 +87,28 @@ def test_preview_a_profile(example_root, cli):
     assert 'errata: "20261001"' in cli("resolve", "wn-051.example.org", root=example_root).stdout
 
 
-def test_usage_errors(example_root, cli):
-    assert cli("diff", root=example_root).exit_code == 1
-    assert cli("diff", "--node", "wn-001.example.org", root=example_root).exit_code == 1
-    r = cli("diff", "20261001", "20261121", root=example_root)
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "diff needs A and B (files, or profile names with --os), --node N1 --node N2, or NODE --profile P"),
+        (
+            ("wn-001.example.org",),
+            "diff needs A and B (files, or profile names with --os), --node N1 --node N2, or NODE --profile P",
+        ),
+        (("--node", "wn-001.example.org"), "diff --node takes exactly two nodes: --node N1 --node N2"),
+        (("--profile", "20261121"), "diff NODE --profile P: name one node"),
+        (("a", "b", "--hotfix", "h"), "diff NODE --hotfix NAME: name one node"),
+    ],
+)
+def test_usage_errors(example_root, cli, args, message):
+    """Exit 2 and click's usage message, as click's own usage errors."""
+    r = cli("diff", *args, root=example_root)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith("Usage: ") and r.stderr.endswith(f"\nError: {message}\n"), r.stderr
+
+
+def test_what_is_not_there_is_an_error(example_root, cli):
+    r = cli("diff", "20261001", "20261121", root=example_root)  # no such file (the same for a FIFO)
     assert r.exit_code == 1 and "--os" in r.stderr
     r = cli("diff", "20261001", "20991231", "--os", "el9-x86_64", root=example_root)
     assert r.exit_code == 1 and "no profile 20991231" in r.stderr

@@ -169,7 +169,7 @@ def test_generate_without_keyring_still_checks_digests(mirror, cli, tmp_path):
 
 def test_keyring_errors(mirror, cli, tmp_path):
     r = cli("generate", mirror, "--os", "el9-x86_64", "--stdout", "--require-signature", root=tmp_path)
-    assert r.exit_code == 1 and "--keyring" in r.stderr
+    assert r.exit_code == 2 and "--keyring" in r.stderr  # a usage error
     notakey = tmp_path / "RPM-GPG-KEY-bogus"
     notakey.write_text("hello\n")
     r = cli("verify", mirror, "--keyring", notakey)

@@ -73,6 +73,20 @@ today = click.option(
 )
 
 
+class WritePath(click.Path):
+    """A path to write to: an empty one is a usage error (it would be the current directory)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "":
+            self.fail("an empty path", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def output(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-o FILE``: resolve, report and generate write there."""
+    return click.option("-o", "--output", type=WritePath(dir_okay=False, path_type=Path), help=help)
+
+
 def repos(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--repo DIR``, repeatable: check, hotfix and promote read repositories."""
     return click.option(

@@ -106,7 +106,7 @@ def diff(
 
     if hotfixes:
         if not a or b or nodes or profile:
-            raise UserError("diff NODE --hotfix NAME: name one node")
+            raise click.UsageError("diff NODE --hotfix NAME: name one node")
         node = names.node(a)
         now = Resolver(tree).resolve(node)
         then = Resolver(tree, preview_hotfixes={node: tuple(names.hotfix(h) for h in hotfixes)}).resolve(node)
@@ -114,14 +114,14 @@ def diff(
         return diffmod.compare(node, ia, f"{node} with hotfix {', '.join(hotfixes)}", ib, {**aa, **ab})
     if nodes:
         if len(nodes) != 2 or a or b or profile:
-            raise UserError("diff --node takes exactly two nodes: --node N1 --node N2")
+            raise click.UsageError("diff --node takes exactly two nodes: --node N1 --node N2")
         resolver = Resolver(tree)
         ra, rb = (resolver.resolve(names.node(n)) for n in nodes)
         (ia, aa), (ib, ab) = resolved_to_items(tree, ra), resolved_to_items(tree, rb)
         return diffmod.compare(nodes[0], ia, nodes[1], ib, {**aa, **ab})
     if profile is not None:
         if not a or b:
-            raise UserError("diff NODE --profile P: name one node")
+            raise click.UsageError("diff NODE --profile P: name one node")
         node = names.node(a)
         now = Resolver(tree).resolve(node)
         then = Resolver(tree, preview={node: names.profile(profile)}).resolve(node)
@@ -129,7 +129,7 @@ def diff(
         label = f"{node} ({now.errata or 'no errata'})"
         return diffmod.compare(label, ia, f"{node} with profile {profile}", ib, {**aa, **ab})
     if not a or not b:
-        raise UserError(
+        raise click.UsageError(
             "diff needs A and B (files, or profile names with --os), --node N1 --node N2, or NODE --profile P"
         )
     sides = []

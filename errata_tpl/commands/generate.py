@@ -38,7 +38,7 @@ PROGRESS_MIN_FILES = 2000
 @click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
 @click.option("--profile", help="The profile name, YYYYMMDD. Default: today (UTC).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the profile instead of writing it.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead.")
+@_click.output("Write to FILE instead.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "pan"]), default="yaml", show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing profile (a dated profile is a record).")
 @click.option("--no-cache", is_flag=True, help="Read every header again; do not use the header cache.")
@@ -94,6 +94,8 @@ def command(
         raise click.UsageError("--min-severity goes with --security-only")
     if to_stdout and output is not None:
         raise click.UsageError("--stdout and -o exclude each other")
+    if require_signature and not keyring:
+        raise click.UsageError("--require-signature needs at least one --keyring KEY")
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = GenerateRequest(
         mirror=errata_dir,
@@ -176,8 +178,6 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     profile = names.profile(clock.strftime("%Y%m%d") if req.profile is None else req.profile)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
-    if req.require_signature and not req.keyring:
-        raise UserError("--require-signature needs at least one --keyring KEY")
 
     # A run over an unchanged mirror with the same options gives the same lists: reuse
     # them. Not with a keyring: trust is checked afresh every time.

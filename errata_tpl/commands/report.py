@@ -24,7 +24,7 @@ FORMATS = ("html", "json", "text")
 
 @click.command("report")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "text"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@_click.output("Write to FILE, not stdout.")
 @_click.today
 @_click.verbosity
 @click.pass_obj

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Render with your own Jinja2 template (the yaml output's keys at top level).",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@_click.output("Write to FILE.")
 @click.option(
     "--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>."
 )

@@ -1,0 +1,49 @@
+"""Where the commands write, through the real CLI: an empty path is a usage error
+(exit 2, as click's own), never the current directory."""
+
+import subprocess
+import sys
+
+import pytest
+
+NODE = "wn-001.example.org"
+EMPTY = "Error: Invalid value for '-o' / '--output': an empty path"
+
+
+def run(cwd, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "errata_tpl.cli", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def mirror(make_rpms, tmp_path):
+    make_rpms(["bash 5.1.8-9.el9 x86_64"])
+    return tmp_path / "mirror"
+
+
+def usage_error(r, message: str) -> None:
+    assert r.returncode == 2 and r.stdout == "", r.stderr
+    assert r.stderr.startswith("Usage: ") and r.stderr.endswith(f"\n{message}\n"), r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("resolve", NODE, "-o", ""),
+        ("report", "--output", ""),
+        ("generate", "MIRROR", "--os", "el9-x86_64", "-o", ""),
+    ],
+)
+def test_an_empty_output_is_a_usage_error(example_root, mirror, tmp_path, args):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    r = run(cwd, "--root", example_root, *(mirror if a == "MIRROR" else a for a in args))
+    usage_error(r, EMPTY)
+    assert list(cwd.iterdir()) == []
+
+
+def test_require_signature_without_a_keyring_is_a_usage_error(mirror, tmp_path):
+    r = run(tmp_path, "generate", mirror, "--os", "el9-x86_64", "--require-signature")
+    usage_error(r, "Error: --require-signature needs at least one --keyring KEY")
+    assert not (tmp_path / "errata").exists()
