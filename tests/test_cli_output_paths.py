@@ -47,3 +47,10 @@ def test_require_signature_without_a_keyring_is_a_usage_error(mirror, tmp_path):
     r = run(tmp_path, "generate", mirror, "--os", "el9-x86_64", "--require-signature")
     usage_error(r, "Error: --require-signature needs at least one --keyring KEY")
     assert not (tmp_path / "errata").exists()
+
+
+@pytest.mark.parametrize("args", [("resolve", "--all", "--out-dir", ""), ("schema", "--out-dir", "")])
+def test_an_empty_out_dir_is_a_usage_error_not_the_current_directory(example_root, tmp_path, args):
+    r = run(tmp_path, "--root", example_root, *args)
+    usage_error(r, "Error: Invalid value for '--out-dir': an empty path")
+    assert list(tmp_path.iterdir()) == [example_root]

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 )
 @_click.output("Write to FILE.")
 @click.option(
-    "--out-dir", type=click.Path(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>."
+    "--out-dir", type=_click.WritePath(file_okay=False, path_type=Path), help="One file per node: DIR/<node>.<ext>."
 )
 @click.option(
     "-j",

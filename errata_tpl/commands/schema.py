@@ -17,7 +17,7 @@ from errata_tpl.site import schema
 @click.argument("kind", required=False, type=click.Choice(["site", "cluster", "node", "os", "init-hook", "fix-hook"]))
 @click.option(
     "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_click.WritePath(file_okay=False, path_type=Path),
     help="Write <kind>.schema.json of every file kind here.",
 )
 @click.pass_obj
