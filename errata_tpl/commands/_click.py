@@ -73,18 +73,25 @@ today = click.option(
 )
 
 
+# `-o -`: stdout. Told apart from a file named ./- (the same Path) by identity: `output is STDOUT`.
+STDOUT = Path("-")
+
+
 class WritePath(click.Path):
-    """A path to write to: an empty one is a usage error (it would be the current directory)."""
+    """A path to write to: an empty one is a usage error (it would be the current
+    directory); with ``allow_dash``, ``-`` is STDOUT."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if value == "":
             self.fail("an empty path", param, ctx)
+        if value == "-" and self.allow_dash:
+            return STDOUT
         return super().convert(value, param, ctx)
 
 
 def output(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``-o FILE``: resolve, report and generate write there."""
-    return click.option("-o", "--output", type=WritePath(dir_okay=False, path_type=Path), help=help)
+    """``-o FILE``: resolve, report and generate write there; ``-o -`` is stdout."""
+    return click.option("-o", "--output", type=WritePath(dir_okay=False, allow_dash=True, path_type=Path), help=help)
 
 
 def repos(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -110,7 +110,7 @@ def command(
         selection=selection,
     )
     result = generate(obj.root, req, obj.rep)
-    if to_stdout:
+    if to_stdout or output is _click.STDOUT:
         click.echo(result.text, nl=False)
         return
     path = output or result.default_path

@@ -32,7 +32,7 @@ def command(obj: _click.Context, fmt: str, output: Path | None, today: Any) -> N
     """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails)."""
     f = fleet(obj.tree(), obj.rep, today.date() if today else None)
     chunks = render(f, fmt)
-    if output is None:
+    if output is None or output is _click.STDOUT:
         for chunk in chunks:
             click.echo(chunk, nl=False)
     else:

@@ -80,11 +80,11 @@ def command(
         return
     _, results = resolve_all(tree, chosen, obj.rep)
     text = render_many(renderer, results)
-    if output is not None:
+    if output is None or output is _click.STDOUT:
+        click.echo(text, nl=False)
+    else:
         atomic.write_text(output, text)
         obj.rep.info(f"wrote {output}")
-    else:
-        click.echo(text, nl=False)
 
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
