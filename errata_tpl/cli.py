@@ -108,9 +108,12 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
-                result = super().invoke(ctx)
-                if isinstance(ctx.obj, Context):
-                    ctx.obj.done()
+                try:
+                    result = super().invoke(ctx)
+                except SystemExit:  # a command that sets its own exit code (check, report) did its work
+                    _done(ctx)
+                    raise
+                _done(ctx)
                 return result
             finally:
                 if sys.stdout is not None:  # None when started with stdout closed (>&-)
@@ -129,6 +132,11 @@ class _Group(click.Group):
             reason = (e.strerror or str(e)).lower()
             click.echo(f"errata-tpl: error: {e.filename or '<stdout>'}: {reason}", err=True)
             sys.exit(1)
+
+
+def _done(ctx: click.Context) -> None:
+    if isinstance(ctx.obj, Context):
+        ctx.obj.done()
 
 
 @click.group(

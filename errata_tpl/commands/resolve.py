@@ -169,7 +169,7 @@ def write_out_dir(
             if os.getpid() != parent:
                 staging.unlock_in_child()
             todo = [(nodes[i], files[i]) for i in indexes]
-            return _write_share(tree, resolver, renderer, staging.path, todo, said)
+            return _write_share(tree, resolver, renderer, staging.path, todo, said, rep.verbosity >= 1)
 
         done: list[_Done | None] = parallel.map_shares(share, list(range(len(nodes))), workers)
         _put_together(tree, said, done, rep)
@@ -190,10 +190,16 @@ class _Done(NamedTuple):
 
 
 def _write_share(
-    tree: Tree, resolver: Resolver, renderer: Renderer, directory: Path, todo: list[tuple[str, str]], said: int
+    tree: Tree,
+    resolver: Resolver,
+    renderer: Renderer,
+    directory: Path,
+    todo: list[tuple[str, str]],
+    said: int,
+    count: bool,
 ) -> list[_Done | None]:
     """Resolve (``resolver`` reads ``tree``) and write each node of a share in order;
-    stop at the first failure."""
+    stop at the first failure. ``count``: tell the lists apart (for -v)."""
     out: list[_Done | None] = []
     hashes: dict[int, int] = {}
     for node, name in todo:
@@ -207,8 +213,8 @@ def _write_share(
         except OSError as e:
             out.append(_Done(os_error=(e.errno or 0, e.strerror or str(e), name)))
             break
-        h = hashes.get(id(r.packages))
-        if h is None:
+        h = hashes.get(id(r.packages), 0)
+        if count and not h:
             h = hashes[id(r.packages)] = hash(r.packages)
         out.append(
             _Done(
