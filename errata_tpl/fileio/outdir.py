@@ -89,13 +89,15 @@ def _apply(out_dir: Path, staging: Path) -> None:
     keep = [n[1:] for n in record if n.startswith("+") and names.is_node_file(n[1:])]
     drop = [n[1:] for n in record if n.startswith("-") and names.is_node_file(n[1:])]
     dir_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    staging_fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        for name in keep:
+        for name in keep:  # by the folders' descriptors: no path walked ten thousand times
             with contextlib.suppress(FileNotFoundError):  # moved already by the run that was killed
-                os.replace(staging / name, out_dir / name)
+                os.replace(name, name, src_dir_fd=staging_fd, dst_dir_fd=dir_fd)
         for name in drop:
             _remove_plain(dir_fd, name)
     finally:
+        os.close(staging_fd)
         os.close(dir_fd)
     atomic.write_text(out_dir / MANIFEST, "".join(f"{n}\n" for n in sorted(keep)))
     shutil.rmtree(staging, ignore_errors=True)
@@ -171,8 +173,10 @@ def replace_set(
         with atomic.locked_dir(out_dir, "its files"):
             recover(out_dir, warn)
             previous = read_manifest(out_dir, warn)
+            with os.scandir(out_dir) as entries:  # one listing, not a stat per file
+                folders = {e.name for e in entries if e.is_dir(follow_symlinks=False)}
             for name in files:  # a rename cannot replace a directory: refuse before the record
-                if os.path.isdir(out_dir / name) and not os.path.islink(out_dir / name):
+                if name in folders:
                     raise UserError(f"{out_dir / name}: a directory where this run writes a file; nothing written")
             listed = set(files) if complete else set(files) | previous
             record = [f"+{n}" for n in sorted(listed)] + [f"-{n}" for n in sorted(previous - listed)]
