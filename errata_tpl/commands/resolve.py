@@ -14,6 +14,7 @@ from errata_tpl import parallel
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, outdir
+from errata_tpl.fileio.parsedfiles import Entry as ParsedEntry
 from errata_tpl.fileio.yamlio import read_text
 from errata_tpl.output.formats import EXTENSIONS, FORMATS
 from errata_tpl.report import Reporter
@@ -165,17 +166,25 @@ def write_out_dir(
         said = len(tree.warnings)  # what loading said before the workers part
         parent = os.getpid()
 
-        def share(indexes: Iterable[int]) -> list[_Done | None]:
+        def share(chunks: Iterable[range]) -> list[list[_Done | None]]:
             if os.getpid() != parent:
                 staging.unlock_in_child()
-            todo = [(nodes[i], files[i]) for i in indexes]
-            return _write_share(tree, resolver, renderer, staging.path, todo, said, rep.verbosity >= 1)
+            mine = list(chunks)
+            todo = [(nodes[i], files[i]) for c in mine for i in c]
+            got = iter(_write_share(tree, resolver, renderer, staging.path, todo, said, rep.verbosity >= 1))
+            return [[next(got) for _ in c] for c in mine]
 
-        done: list[_Done | None] = parallel.map_shares(share, list(range(len(nodes))), workers)
-        _put_together(tree, said, done, rep)
+        # Workers take every n-th run of CHUNK nodes: each gets some of every stretch of the
+        # node list (nodes named alike are often alike), yet neighbours share their work.
+        chunks = [range(k, min(k + CHUNK, len(nodes))) for k in range(0, len(nodes), CHUNK)]
+        per_chunk: list[list[_Done | None]] = parallel.map_shares(share, chunks, workers)
+        _put_together(tree, said, [d for c in per_chunk for d in c], rep)
 
     outdir.replace_set(out_dir, files, write_all, complete, rep.warn)
     return len(files)
+
+
+CHUNK = 16  # nodes a worker resolves in a row
 
 
 class _Done(NamedTuple):
@@ -187,6 +196,7 @@ class _Done(NamedTuple):
     notices: tuple[Change, ...] = ()
     shared: bool = False
     packages: int = 0  # the hash of its package list: nodes sharing a list share it
+    parsed: tuple[ParsedEntry, ...] = ()  # node files it parsed: kept for the next run by the parent
 
 
 def _write_share(
@@ -203,7 +213,7 @@ def _write_share(
     out: list[_Done | None] = []
     hashes: dict[int, int] = {}
     for node, name in todo:
-        heard, shared = len(resolver.notices.log), resolver.stats["shared"]
+        heard, shared, parsed = len(resolver.notices.log), resolver.stats["shared"], len(tree.node_files.fresh)
         try:
             r = resolver.resolve(node)
             _write(directory / name, renderer.render_parts(r))
@@ -222,6 +232,7 @@ def _write_share(
                 notices=tuple(resolver.notices.log[heard:]),
                 shared=resolver.stats["shared"] > shared,
                 packages=h,
+                parsed=tuple(tree.node_files.fresh[parsed:]),
             )
         )
         said = len(tree.warnings)
@@ -253,6 +264,7 @@ def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter
         if d.os_error is not None:
             raise OSError(*d.os_error)
         warnings.update(dict.fromkeys(d.tree_warnings))
+        tree.node_files.adopt(list(d.parsed))
         notices.replay(d.notices)
     for w in [*warnings, *notices.lines]:
         rep.warn(w)
