@@ -16,13 +16,14 @@ import click
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic
+from errata_tpl.fileio.stamp import Stat
 from errata_tpl.fileio.yamlio import load_text
 from errata_tpl.mirror import memo
 from errata_tpl.mirror.advisories import load as load_advisories
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.mirror.modules import load as load_modules
 from errata_tpl.mirror.rpminfo import BadFile
-from errata_tpl.mirror.walk import Stat, find_rpms, stat_all
+from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile.generate import build_profile
 from errata_tpl.profile.profile import Profile, yaml_body, yaml_mirror_lines, yaml_name_lines
 from errata_tpl.profile.profile import from_data as profile_from_data

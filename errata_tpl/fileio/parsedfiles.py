@@ -17,6 +17,7 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
+from errata_tpl.fileio.stamp import stat_of
 
 Entry = tuple[str, list[int], Any]  # (file as named in messages, its stamp, its data)
 
@@ -46,7 +47,7 @@ class ParsedFiles:
             st = os.stat(path)
         except OSError:
             return yamlio.load_file(path, where)  # which says what is wrong
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+        stamp = list(stat_of(st))
         hit = self._last().get(where)
         if isinstance(hit, list) and len(hit) == 2 and hit[0] == stamp:
             self._used[where] = hit

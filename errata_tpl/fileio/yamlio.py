@@ -17,6 +17,7 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.atomic import write_text
+from errata_tpl.fileio.stamp import stat_of
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
@@ -231,7 +232,7 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
         return load_file(path, where)
     if st.st_size < min_size:
         return load_file(path, where)
-    stamp = f"{st.st_size}|{st.st_mtime_ns}|{st.st_ino}|{st.st_ctime_ns}"  # a touch -r rewrite changes ctime
+    stamp = "|".join(map(str, stat_of(st)))
     key = hashlib.sha256(f"{path.resolve()}|{stamp}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
     cached = cache_dir / f"{key}.json"
     with contextlib.suppress(OSError, ValueError):

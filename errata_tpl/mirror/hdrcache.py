@@ -19,8 +19,8 @@ import rpm
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic
+from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
-from errata_tpl.mirror.walk import Stat
 
 FORMAT = 7
 

@@ -20,8 +20,8 @@ from typing import Any
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.atomic import write_text
+from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.caches import memo_path
-from errata_tpl.mirror.walk import Stat
 
 FORMAT = 3
 

@@ -7,6 +7,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.rpminfo import BadFile
 from errata_tpl.parallel import cores, map_shares
 
@@ -77,17 +78,6 @@ def _mode(entry: os.DirEntry[str]) -> int | None:
         return None
 
 
-# A file's (size in bytes, mtime in ns, inode, ctime in ns): what caches key on.
-# Size and mtime alone can be kept by a rewrite (``touch -r``); a new inode or a
-# new ctime cannot (git's index keys on them too). A plain tuple: a mirror has
-# tens of thousands, made on every run.
-Stat = tuple[int, int, int, int]
-
-
-def stat_of(st: os.stat_result) -> Stat:
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-
-
 # Below this many files, forking a second process to stat costs more than it saves.
 PARALLEL_MIN_FILES = 4000
 
@@ -108,7 +98,7 @@ def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
             except OSError:
                 out.append(None)
             else:
-                out.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+                out.append(stat_of(st))
         return out
 
     workers = cores() if len(rels) >= PARALLEL_MIN_FILES else 1
