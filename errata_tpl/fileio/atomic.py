@@ -180,22 +180,27 @@ def locked_dir(directory: Path, what: str = "this directory", wait: float = 60.0
     except OSError as e:
         raise os_error(directory, e) from None
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise UserError(
-                        f"{directory}: another errata-tpl run is writing {what}; try again when it ends"
-                    ) from None
-                time.sleep(0.05)
-            except OSError:
-                break  # no locks here
+        if not wait_lock(fd, wait):
+            raise UserError(f"{directory}: another errata-tpl run is writing {what}; try again when it ends")
         yield
     finally:
         os.close(fd)
+
+
+def wait_lock(fd: int, wait: float, poll: float = 0.05) -> bool:
+    """Take ``fd``'s exclusive flock, waiting up to ``wait`` seconds; False if another
+    holds it still. True too where the filesystem has no locks (some NFS mounts)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+        except OSError:
+            return True  # no locks here: go on unlocked
 
 
 def try_lock(fd: int) -> bool:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
 import os
 import re
 import stat
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio.atomic import write_text
+from errata_tpl.fileio.atomic import wait_lock, write_text
 from errata_tpl.fileio.stamp import stat_of
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
@@ -258,15 +256,7 @@ def _parsing(path: Path, wait: float = 30.0) -> Iterator[None]:
         yield
         return
     try:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                time.sleep(0.01)
-            except OSError:
-                break
+        wait_lock(fd, wait, poll=0.01)  # not got in time: parse it anyway
         yield
     finally:
         os.close(fd)
