@@ -111,12 +111,12 @@ def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False
 
     resolver = Resolver(tree, trace=trace)
     results = [resolver.resolve(n) for n in nodes]
-    for w in tree.warnings + resolver.warnings:
-        rep.warn(w)
-    distinct = len({id(r.packages) for r in results})
-    rep.detail(
-        f"resolved {len(results)} nodes: {resolver.stats['shared']} shared earlier work, "
-        f"{distinct} distinct package lists"
+    _say(
+        rep,
+        tree.warnings + resolver.warnings,
+        len(results),
+        resolver.stats["shared"],
+        {id(r.packages) for r in results},
     )
     return resolver, results
 
@@ -266,9 +266,11 @@ def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter
         warnings.update(dict.fromkeys(d.tree_warnings))
         tree.node_files.adopt(list(d.parsed))
         notices.replay(d.notices)
-    for w in [*warnings, *notices.lines]:
+    _say(rep, [*warnings, *notices.lines], len(done), sum(d.shared for d in done if d), {d.packages for d in done if d})
+
+
+def _say(rep: Reporter, warnings: list[str], nodes: int, shared: int, lists: set[int]) -> None:
+    """What a resolve of many nodes says: its warnings, and with -v how work was shared."""
+    for w in warnings:
         rep.warn(w)
-    rep.detail(
-        f"resolved {len(done)} nodes: {sum(d.shared for d in done if d)} shared earlier work, "
-        f"{len({d.packages for d in done if d})} distinct package lists"
-    )
+    rep.detail(f"resolved {nodes} nodes: {shared} shared earlier work, {len(lists)} distinct package lists")
