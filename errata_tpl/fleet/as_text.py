@@ -130,3 +130,51 @@ def report(f: Fleet) -> str:
                 f"{n.state.node}: {n.state.error}", 100, initial_indent="  ", subsequent_indent="    "
             )
     return "\n".join(lines) + "\n"
+
+
+STATUS_COLUMNS = (
+    "node",
+    "os",
+    "deploy",
+    "errata",
+    "from",
+    "kernel",
+    "kernel from",
+    "kept",
+    "changed",
+    "stage",
+    "hotfixes",
+    "reboot",
+    "worst",
+    "missing CVEs",
+)
+
+
+def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
+    """One row per node, from the fleet's facts (the numbers `report` shows); a node
+    that failed shows its error."""
+    rows: list[tuple[str, ...]] = []
+    for n in fleet.nodes:
+        s = n.state
+        if s.error is not None:
+            rows.append((s.node, "-", "-", "ERROR", s.error, "", "", "", "", "", "", "", "", ""))
+            continue
+        rows.append(
+            (
+                s.node,
+                s.os,
+                "no" if s.profile_from == "deploy-off" else "yes",
+                s.profile or "-",
+                f"clone:{s.clone}" if s.clone else s.profile_from,
+                s.kernel or "-",
+                s.kernel_from,
+                ",".join(s.kept) or "-",
+                str(s.changed),
+                s.stage or "-",
+                ",".join(s.hotfixes) or "-",  # NAME, NAME(superseded), NAME(N superseded)
+                {True: "yes", False: "no", None: "-"}[n.reboot_needed],
+                n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
+                str(len(n.exposure.cves)),
+            )
+        )
+    return rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from errata_tpl.errors import UserError
@@ -98,3 +98,13 @@ def fleet(tree: Tree, nodes: list[str], now: dt.date, resolver: Resolver | None 
     all_states = list(states(tree, nodes, resolver))
     oses = sorted({s.os for s in all_states if s.error is None})
     return compute(all_states, {o: newest_profile(tree, o) for o in oses}, now)
+
+
+def of_site(tree: Tree, warn: Callable[[str], None], now: dt.date | None = None) -> Fleet:
+    """Every node of the tree, resolved, as status and report show them; the tree's and the
+    resolver's warnings through ``warn``, once each, after the work."""
+    resolver = Resolver(tree)
+    f = fleet(tree, tree.node_names(), today(now), resolver)
+    for w in tree.warnings + resolver.warnings:
+        warn(w)
+    return f
