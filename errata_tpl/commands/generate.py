@@ -15,7 +15,7 @@ import click
 
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, yamlio
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.fileio.yamlio import load_text
 from errata_tpl.mirror import memo
@@ -115,7 +115,7 @@ def command(
         click.echo(result.text, nl=False)
         return
     path = output or result.default_path
-    write_profile(path, result.text, force)
+    write_profile(path, result.text, force, fmt)
     obj.rep.info(f"wrote {path}")
 
 
@@ -343,8 +343,9 @@ def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) 
         warn(f"{source}/{bad.path}: skipped: {bad.reason}")
 
 
-def write_profile(path: Path, text: str, force: bool) -> None:
-    """Write a profile; a dated profile is a record, replaced only with ``force``.
+def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml") -> None:
+    """Write a profile; a dated profile is a record, replaced only with ``force``, and
+    (yaml, which the tool reads again) written only once it reads back.
     The check and the write hold the directory's lock (flock on the directory: no
     lock file beside the profiles). A device or a pipe (-o /dev/stdout) is written into."""
     if path.exists() and not path.is_file():
@@ -354,4 +355,7 @@ def write_profile(path: Path, text: str, force: bool) -> None:
     with atomic.locked_dir(path.parent, f"profile {path.name}"):
         if not force and path.exists():
             raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)")
-        atomic.write_text(path, text, overwrite=force)
+        if fmt == "yaml":
+            yamlio.write_record(path, text, profile_from_data, overwrite=force)
+        else:
+            atomic.write_text(path, text, overwrite=force)

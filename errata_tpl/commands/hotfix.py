@@ -12,7 +12,7 @@ from errata_tpl.checks.check import Repositories
 from errata_tpl.checks.requires import unmet
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, yamlio
 from errata_tpl.mirror.advisories import load as load_advisories
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.mirror.walk import find_rpms, stat_all
@@ -57,7 +57,7 @@ def command(
     if to_stdout:
         click.echo(made.text, nl=False)
         return
-    write(made.path, made.text, force)
+    write(made, force)
     obj.rep.info(f"wrote {made.path}")
 
 
@@ -157,10 +157,12 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
     return Made(h, hf.dump_yaml(h), path)
 
 
-def write(path: Path, text: str, force: bool) -> None:
-    """A hotfix is a record like a profile: replaced only with ``force``."""
+def write(made: Made, force: bool) -> None:
+    """A hotfix is a record like a profile: replaced only with ``force``, and written
+    only once it reads back as made."""
+    path = made.path
     atomic.make_parent(path)
     with atomic.locked_dir(path.parent, f"hotfix {path.name}"):  # a lock on the directory: no lock file
         if not force and path.exists():
             raise UserError(f"{path}: exists; a hotfix is a record (use --force to replace it)")
-        atomic.write_text(path, text, overwrite=force)
+        yamlio.write_record(path, made.text, hf.from_data, expect=hf.to_data(made.hotfix), overwrite=force)

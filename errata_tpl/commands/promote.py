@@ -196,4 +196,4 @@ def append(root: Path, record: st.Promotion) -> None:
             old = st.HEADER
         elif not old.endswith("\n"):
             old += "\n"
-        atomic.write_text(path, old + st.record_text(record))
+        yamlio.write_record(path, old + st.record_text(record), lambda data, _: st.promotions_from_data(data))

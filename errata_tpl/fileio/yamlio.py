@@ -9,7 +9,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -286,12 +286,29 @@ def _reads_as_string(value: str) -> bool:
     return bool(resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")
 
 
+# What a JSON string leaves raw that a YAML reader does not read back: characters it
+# refuses (DEL, C1, U+FFFE, U+FFFF), reads as a line break and folds into a space (NEL,
+# U+2028, U+2029), or may drop (a byte order mark); and the bidirectional controls, so
+# that the file shows what it holds. JSON escapes C0, '"' and '\\'.
+_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 @functools.lru_cache(maxsize=65536)
 def scalar(value: str) -> str:
-    """``value`` as a YAML scalar that reads back as the same string."""
+    """``value`` as a YAML scalar that reads back as the same string: plain where it
+    can be, else double-quoted with every character a reader would refuse or change
+    escaped. Text that is not Unicode (a lone surrogate: a file name or an argument
+    in another encoding) has no YAML form: refused."""
     if _PLAIN.match(value) and _reads_as_string(value):
         return value
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    bad = _SURROGATE.search(value)
+    if bad is not None:
+        raw = bad.group().encode("utf-8", "surrogateescape") if "\udc80" <= bad.group() <= "\udcff" else b""
+        byte = f" (byte \\x{raw[0]:02x})" if raw else ""
+        raise UserError(f"'{value}': not UTF-8 text{byte}: cannot be written into a YAML file")
+    # a JSON string is a YAML double-quoted scalar; \uXXXX is an escape of both
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def value(v: Any) -> str:
@@ -320,3 +337,37 @@ def flow_map(m: Mapping[str, Any]) -> str:
 def block_list(key: str, items: Iterable[Mapping[str, Any]]) -> str:
     lines = [f"  - {flow_map(i)}\n" for i in items]
     return f"{key}:\n{''.join(lines)}" if lines else f"{key}: []\n"
+
+
+_UNSET: Any = object()
+
+
+def write_record(
+    path: Path, text: str, read: Callable[[Any, str], object], *, expect: Any = _UNSET, overwrite: bool = True
+) -> None:
+    """Write a file the tool reads again (a profile, a hotfix, the promotion record)
+    only once its text reads back: parsed by the loader that will read it, accepted
+    by its reader ``read(data, where)``, and, given ``expect``, equal to the data
+    meant. Otherwise an error naming the file, and the file as it was is kept."""
+    where = f"{path} (as it would be written)"
+    try:
+        data = load_text(text, where)
+        read(data, where)
+        if expect is not _UNSET and data != expect:
+            raise UserError(f"{where}: {_difference(data, expect)} reads back as other data than was meant")
+    except UserError as e:
+        raise UserError(f"{e}; nothing written") from None
+    write_text(path, text, overwrite=overwrite)
+
+
+def _difference(got: Any, meant: Any, at: str = "") -> str:
+    """Where two values first differ: ``key 'a.b[2]'``, or ``its data``."""
+    if isinstance(got, dict) and isinstance(meant, dict):
+        for k in sorted(set(got) | set(meant), key=str):
+            if got.get(k, _UNSET) != meant.get(k, _UNSET):
+                return _difference(got.get(k), meant.get(k), f"{at}.{k}" if at else str(k))
+    elif isinstance(got, list) and isinstance(meant, list) and len(got) == len(meant):
+        for i, (g, m) in enumerate(zip(got, meant)):
+            if g != m:
+                return _difference(g, m, f"{at}[{i}]")
+    return f"key '{at}'" if at else "its data"

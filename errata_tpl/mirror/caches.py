@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 CACHE_DIR = ".errata-tpl-cache"
@@ -14,7 +15,7 @@ def cache_dir(root: Path, kind: str) -> Path:
 
 def mirror_key(mirror: Path) -> str:
     """The caches of one mirror directory are named by this."""
-    return hashlib.sha256(str(mirror.resolve()).encode()).hexdigest()[:16]
+    return hashlib.sha256(os.fsencode(mirror.resolve())).hexdigest()[:16]  # a path need not be UTF-8
 
 
 def header_cache_path(root: Path, mirror: Path) -> Path:
