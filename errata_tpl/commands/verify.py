@@ -13,7 +13,9 @@ import click
 from errata_tpl.checks.verify import Status, Verdict, classify, summary
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
 from errata_tpl.mirror import rpmcheck
+from errata_tpl.mirror.repomd import MAX_REPOMD_BYTES
 from errata_tpl.mirror.walk import find_rpms
 
 
@@ -49,7 +51,9 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
         repomd = mirror / "repodata" / "repomd.xml"
         asc = mirror / "repodata" / "repomd.xml.asc"
         if asc.is_file() and repomd.is_file():
-            status, detail = keys.verify_detached(asc, repomd)
+            status, detail = keys.verify_detached(
+                regular.read_bytes(asc, MAX_REPOMD_BYTES), regular.read_bytes(repomd, MAX_REPOMD_BYTES)
+            )
             repo = {"path": "repodata/repomd.xml", "status": status, "detail": detail}
         elif repomd.is_file():
             repo = {"path": "repodata/repomd.xml", "status": "unsigned", "detail": "no repomd.xml.asc"}

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
 
 _TEMP_MARK = ".errata-tpl-"
 _TEMP = re.compile(r"^\..*\.errata-tpl-[A-Za-z0-9_]{8}\.tmp$")
@@ -45,16 +46,10 @@ def sweep_temps(directory: Path) -> None:
         if not _TEMP.match(name):
             continue
         p = directory / name
-        with contextlib.suppress(OSError):
-            fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    continue
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's file
-                if os.fstat(fd).st_nlink > 0:
-                    os.unlink(p)
-            finally:
-                os.close(fd)
+        with contextlib.suppress(OSError, UserError), regular.opened(p, follow_symlinks=False) as (fd, _):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's file
+            if os.fstat(fd).st_nlink > 0:
+                os.unlink(p)
 
 
 def _locked_temp(directory: Path, name: str) -> tuple[int, str]:
@@ -94,20 +89,29 @@ def make_parent(path: Path) -> None:
     make_dir(path.parent)
 
 
-def write_text(path: Path, text: str, *, overwrite: bool = True, mode: int = 0o644, durable: bool = True) -> None:
+def write_text(
+    path: Path, text: str, *, overwrite: bool = True, mode: int = 0o644, durable: bool = True, into_special: bool = True
+) -> None:
     """Write ``text`` to ``path`` atomically (temp file + rename in the same directory).
 
     With ``overwrite=False`` an existing file is refused, race-free: the temp
     file is hard-linked into place, which fails if the name already exists.
     ``durable=False`` skips the fsync: for caches, where a file lost in a crash
     is only a miss. Any OS error is a UserError naming ``path``; the old file is
-    then untouched.
+    then untouched. A FIFO or a device at ``path`` (``-o /dev/stdout``) is written
+    into; with ``into_special=False`` (caches) it is refused ("not a regular file").
     """
-    write_chunks(path, (text,), overwrite=overwrite, mode=mode, durable=durable)
+    write_chunks(path, (text,), overwrite=overwrite, mode=mode, durable=durable, into_special=into_special)
 
 
 def write_chunks(
-    path: Path, chunks: Iterable[str], *, overwrite: bool = True, mode: int = 0o644, durable: bool = True
+    path: Path,
+    chunks: Iterable[str],
+    *,
+    overwrite: bool = True,
+    mode: int = 0o644,
+    durable: bool = True,
+    into_special: bool = True,
 ) -> None:
     """``write_text`` of the text the chunks make, never held whole in memory (a
     fleet report's JSON is hundreds of MB). An error while making them leaves the
@@ -123,6 +127,8 @@ def write_chunks(
     if st is not None and not stat.S_ISREG(st.st_mode):
         if stat.S_ISDIR(st.st_mode):
             raise UserError(f"{path}: is a directory")
+        if not into_special:
+            raise UserError(f"{path}: not a regular file")
         _write_into(path, chunks)  # a device or a pipe (/dev/stdout): write into it, never rename over it
         return
     make_parent(path)

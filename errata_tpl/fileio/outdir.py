@@ -26,12 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, regular
 from errata_tpl.values import names
 
 MANIFEST = ".errata-tpl-manifest"
 STAGING_PREFIX = ".errata-tpl-staging-"
 COMMIT = ".commit"  # inside a staging folder; no node file starts with a dot
+MANIFEST_MAX_BYTES = 256 * 1024 * 1024  # a million node files' names, and more
+_WHAT = " (the list of files an earlier run wrote)"
 
 Warn = Callable[[str], None]
 
@@ -41,19 +43,11 @@ def read_manifest(out_dir: Path, warn: Warn) -> set[str]:
     (a path, a dot file) are ignored, with a warning: never removed."""
     path = out_dir / MANIFEST
     try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return set()
-    except OSError as e:
-        raise atomic.os_error(path, e) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise UserError(f"{path}: not a regular file (the list of files an earlier run wrote); nothing written")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text (the list of files an earlier run wrote); nothing written") from None
-    except OSError as e:
-        raise atomic.os_error(path, e) from None
+        text = regular.read_text(path, MANIFEST_MAX_BYTES, follow_symlinks=False)
+    except regular.Unreadable as e:
+        if e.missing:
+            return set()
+        raise UserError(f"{e}{_WHAT}; nothing written") from None
     listed = set(text.split())
     bad = sorted(n for n in listed if not names.is_node_file(n))
     if bad:
@@ -85,7 +79,7 @@ def _new_staging(out_dir: Path) -> tuple[Path, int]:
 
 def _apply(out_dir: Path, staging: Path) -> None:
     """Carry out a staging folder's commit record (again, if a killed run began it)."""
-    record = (staging / COMMIT).read_text(encoding="utf-8").split("\n")
+    record = regular.read_text(staging / COMMIT, MANIFEST_MAX_BYTES, follow_symlinks=False).split("\n")
     keep = [n[1:] for n in record if n.startswith("+") and names.is_node_file(n[1:])]
     drop = [n[1:] for n in record if n.startswith("-") and names.is_node_file(n[1:])]
     dir_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)

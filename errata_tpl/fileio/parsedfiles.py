@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, yamlio
+from errata_tpl.fileio import atomic, regular, yamlio
 from errata_tpl.fileio.stamp import stat_of
 
+MAX_BYTES = 1024 * 1024 * 1024  # a hundred thousand node files' data; a larger file is no cache we wrote
 Entry = tuple[str, list[int], Any]  # (file as named in messages, its stamp, its data)
 
 
@@ -33,8 +34,8 @@ class ParsedFiles:
     def _last(self) -> dict[str, list[Any]]:
         if self._kept is None:
             self._kept = {}
-            with contextlib.suppress(OSError, ValueError):
-                got = json.loads(self.path.read_text(encoding="utf-8"))
+            with contextlib.suppress(UserError, ValueError):
+                got = json.loads(regular.read_bytes(self.path, MAX_BYTES))
                 if isinstance(got, dict):
                     self._kept = got
         return self._kept
@@ -71,5 +72,7 @@ class ParsedFiles:
         gone = [w for w in self._last() if w not in self._used and not (self.root / w).is_file()]
         kept = {**{w: e for w, e in self._last().items() if w not in gone}, **self._used}
         with contextlib.suppress(OSError, UserError, TypeError, ValueError):
-            atomic.write_text(self.path, json.dumps(kept, separators=(",", ":"), sort_keys=True), durable=False)
+            atomic.write_text(
+                self.path, json.dumps(kept, separators=(",", ":"), sort_keys=True), durable=False, into_special=False
+            )
         self.fresh = []

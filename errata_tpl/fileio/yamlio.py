@@ -6,20 +6,20 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
 from errata_tpl.fileio.atomic import wait_lock, write_text
 from errata_tpl.fileio.stamp import stat_of
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
 MAX_ALIAS_GROWTH = 1_000_000  # values that aliases (and merge keys) may add to what a file spells out
+COPY_MAX_BYTES = 4 * MAX_BYTES  # a parsed copy's JSON: larger is no copy we wrote
 
 
 class _Refused(Exception):
@@ -174,45 +174,8 @@ def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) ->
 
 
 def read_text(path: Path, where: str, max_bytes: int = MAX_BYTES) -> str:
-    """A regular file's UTF-8 text, at most ``max_bytes``. Opened without blocking
-    and read only if it is a regular file: a FIFO or a device (/dev/zero) given as
-    a file cannot hang the run or fill its memory."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except FileNotFoundError:
-        raise UserError(f"{where}: no such file") from None
-    except OSError as e:
-        raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UserError(f"{where}: not a regular file")
-        # sized by fstat: a read of max_bytes would allocate (and fault in) that much every time
-        data = _read_upto(fd, min(max_bytes, st.st_size) + 1)
-        if len(data) > st.st_size and len(data) <= max_bytes:  # it grew since fstat: on, up to the bound
-            data += _read_upto(fd, max_bytes + 1 - len(data))
-    except OSError as e:
-        raise UserError(f"{where}: cannot read: {(e.strerror or str(e)).lower()}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"{where}: not UTF-8 text (byte {e.start + 1})") from None
-
-
-def _read_upto(fd: int, n: int) -> bytes:
-    """Up to ``n`` bytes, fewer only at the end of the file."""
-    chunks = []
-    while n > 0:
-        chunk = os.read(fd, n)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+    """A regular file's UTF-8 text, at most ``max_bytes`` (``regular.read_text``)."""
+    return regular.read_text(path, max_bytes, where)
 
 
 def load_file(path: Path, where: str | None = None) -> Any:
@@ -233,16 +196,16 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
     stamp = "|".join(map(str, stat_of(st)))
     key = hashlib.sha256(f"{path.resolve()}|{stamp}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
     cached = cache_dir / f"{key}.json"
-    with contextlib.suppress(OSError, ValueError):
-        return json.loads(cached.read_text(encoding="utf-8"))
+    with contextlib.suppress(UserError, ValueError):
+        return json.loads(regular.read_bytes(cached, COPY_MAX_BYTES))
     with _parsing(path):  # a worker parsing the same file: wait for its copy rather than parse it twice
-        with contextlib.suppress(OSError, ValueError):
-            return json.loads(cached.read_text(encoding="utf-8"))
+        with contextlib.suppress(UserError, ValueError):
+            return json.loads(regular.read_bytes(cached, COPY_MAX_BYTES))
         data = load_file(path, where)
         with contextlib.suppress(OSError, TypeError, ValueError, UserError):
             text = json.dumps(data, separators=(",", ":"))
             if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
-                write_text(cached, text, durable=False)
+                write_text(cached, text, durable=False, into_special=False)
     return data
 
 
@@ -250,16 +213,14 @@ def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64
 def _parsing(path: Path, wait: float = 30.0) -> Iterator[None]:
     """An flock on the file itself while it is parsed (no lock file is made); after
     ``wait`` seconds, or where locks do not work, the parse goes on unlocked."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError:
+    with contextlib.ExitStack() as stack:
+        try:
+            fd, _ = stack.enter_context(regular.opened(path))
+        except UserError:
+            fd = None  # the parse says what is wrong
+        if fd is not None:
+            wait_lock(fd, wait, poll=0.01)  # not got in time: parse it anyway
         yield
-        return
-    try:
-        wait_lock(fd, wait, poll=0.01)  # not got in time: parse it anyway
-        yield
-    finally:
-        os.close(fd)
 
 
 # --- output -------------------------------------------------------------------

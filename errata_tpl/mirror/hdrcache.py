@@ -18,11 +18,12 @@ import rpm
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, regular
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 
 FORMAT = 7
+MAX_BYTES = 1024 * 1024 * 1024  # a million files' entries; a larger file is no cache we wrote
 
 # An entry: [size, mtime_ns, inode, ctime_ns, state, ...]; state "ok" (header read, whole file
 # checked) or "hdr" (header read, payload not checked yet), then the RpmInfo
@@ -37,8 +38,8 @@ class HeaderCache:
         self.path = path
         self._stamp = f"{FORMAT}/{__version__}/{rpm.__version__}"
         self._entries: dict[str, list[Any]] = {}
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(path.read_text(encoding="utf-8"))
+        with contextlib.suppress(UserError, ValueError):
+            data = json.loads(regular.read_bytes(path, MAX_BYTES))
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
@@ -81,4 +82,4 @@ class HeaderCache:
                 files[b.path] = (*st, _BAD, b.reason)
         text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"), check_circular=False)
         with contextlib.suppress(OSError, UserError):  # a cache that cannot be written is only slower
-            atomic.write_text(self.path, text, durable=False)
+            atomic.write_text(self.path, text, durable=False, into_special=False)

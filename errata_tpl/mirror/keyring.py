@@ -20,6 +20,9 @@ from typing import Any
 import gnupg
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
+
+MAX_KEY_BYTES = 16 * 1024 * 1024  # a distribution's key file is a few kB
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,7 @@ class Keyring:
         A key rpm cannot use on this system is an error with rpm's own reason."""
         keys: list[Key] = []
         for path in key_files:
-            try:
-                data = path.read_bytes()
-            except OSError as e:
-                raise UserError(f"{path}: cannot read the key: {e.strerror or e}") from None
+            data = regular.read_bytes(path, MAX_KEY_BYTES)
             result = self.gpg.import_keys(data)
             if not result.fingerprints:
                 raise UserError(f"{path}: {self._unreadable(data, result.stderr or '')}")
@@ -151,11 +151,13 @@ class Keyring:
     def by_keyid(self, keyid: str) -> Key | None:
         return next((k for k in self.keys if k.keyid == keyid.lower()), None)
 
-    def verify_detached(self, signature: Path, data: Path) -> tuple[str, str]:
-        """A detached signature (repomd.xml.asc) checked by gpg against these keys:
-        ``ok``, ``untrusted key`` (made by a key not given, as for packages) or ``bad signature``."""
-        with open(signature, "rb") as f:
-            v = self.gpg.verify_file(f, str(data))
+    def verify_detached(self, signature: bytes, data: bytes) -> tuple[str, str]:
+        """A detached signature (repomd.xml.asc) of ``data``, checked by gpg against these keys:
+        ``ok``, ``untrusted key`` (made by a key not given, as for packages) or ``bad signature``.
+        Both are given as read: the bytes checked are the bytes then used."""
+        sig = self.dir / "detached.asc"
+        sig.write_bytes(signature)
+        v = self.gpg.verify_data(str(sig), data)
         if v.valid:
             return "ok", f"good signature by {v.username} ({v.fingerprint})"
         key = f" (key {v.key_id})" if v.key_id else ""

@@ -19,8 +19,10 @@ from typing import Any
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
 from errata_tpl.fileio.atomic import write_text
 from errata_tpl.fileio.stamp import Stat
+from errata_tpl.fileio.yamlio import COPY_MAX_BYTES
 from errata_tpl.mirror.caches import memo_path
 
 FORMAT = 3
@@ -58,8 +60,8 @@ def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[st
 
 
 def load(root: Path, mirror: Path, key: str) -> Memo | None:
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        data = json.loads(path(root, mirror).read_text(encoding="utf-8"))
+    with contextlib.suppress(UserError, ValueError, KeyError, TypeError):
+        data = json.loads(regular.read_bytes(path(root, mirror), COPY_MAX_BYTES))
         if data["key"] == key:
             found = Memo(
                 [tuple(m) for m in data["messages"]], data["yaml_body"], data["count"], tuple(data["yaml_mirror"])
@@ -82,4 +84,4 @@ def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
         separators=(",", ":"),
     )
     with contextlib.suppress(OSError, UserError):  # a memo that cannot be written is only slower
-        write_text(path(root, mirror), text, durable=False)
+        write_text(path(root, mirror), text, durable=False, into_special=False)

@@ -14,6 +14,8 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 
+MAX_REPOMD_BYTES = 16 * 1024 * 1024  # a repomd.xml names a few files: some kB
+
 
 @contextlib.contextmanager
 def quiet_stderr() -> Iterator[None]:

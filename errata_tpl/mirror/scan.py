@@ -14,7 +14,6 @@ A bad file is reported and skipped, never fatal.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import rpm
 
 from errata_tpl import parallel
+from errata_tpl.fileio import regular
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror import rpmcheck
 from errata_tpl.mirror.hdrcache import HeaderCache
@@ -97,23 +97,20 @@ Row = tuple[Any, ...]
 
 def read_header(ts: rpm.TransactionSet, path: str) -> Row:
     """One file's stat (from the open file: what was read) and header facts.
-    Opened non-blocking and read only if it is a regular file: a FIFO put there
-    after the walk listed the mirror cannot block the run."""
+    Read only if it is a regular file (``regular.opened``): a FIFO put there after
+    the walk listed the mirror cannot block the run."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as e:
-        return None, f"cannot open: {e.strerror}"
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
+        with regular.opened(path) as (fd, st):
+            try:
+                h = ts.hdrFromFdno(fd)
+            except rpm.error as e:
+                return stat_of(st), f"not a readable rpm: {e}"
+            except OSError as e:
+                return None, f"cannot read: {e.strerror}"
+    except regular.Unreadable as e:
+        if e.reason == "not a regular file":
             return None, "not a regular file, not a package file; skipped without reading it"
-        h = ts.hdrFromFdno(fd)
-    except rpm.error as e:
-        return stat_of(st), f"not a readable rpm: {e}"
-    except OSError as e:
-        return None, f"cannot read: {e.strerror}"
-    finally:
-        os.close(fd)
+        return None, "cannot open: no such file" if e.missing else e.reason
     return stat_of(st), _facts(h)
 
 

@@ -7,18 +7,12 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from errata_tpl.fileio.regular import kind
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.rpminfo import BadFile
 from errata_tpl.parallel import cores, map_shares
 
 SKIP_DIRS = frozenset({"repodata"})
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device")):
-        if test(mode):
-            return name
-    return "a block device" if stat.S_ISBLK(mode) else "not a regular file"
 
 
 def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
@@ -59,7 +53,7 @@ def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
             elif mode is None or stat.S_ISREG(mode):
                 found.append(rel)  # a dangling link is reported when read
             elif not stat.S_ISDIR(mode):  # a link to a directory is not followed
-                errors.append(BadFile(rel, f"{_kind(mode)}, not a package file; skipped without opening it"))
+                errors.append(BadFile(rel, f"{kind(mode)}, not a package file; skipped without opening it"))
     found.sort()
     errors.sort()
     return found, errors
