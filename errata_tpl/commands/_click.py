@@ -7,11 +7,12 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
 
+from errata_tpl.fileio import sitepaths
 from errata_tpl.report import Reporter
 
 
@@ -90,8 +91,18 @@ class WritePath(click.Path):
 
 
 def output(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``-o FILE``: resolve, report and generate write there; ``-o -`` is stdout."""
+    """``-o FILE``: resolve, report and generate write there; ``-o -`` is stdout. A
+    command checks it with ``outside_site`` before it writes anything."""
     return click.option("-o", "--output", type=WritePath(dir_okay=False, allow_dash=True, path_type=Path), help=help)
+
+
+def outside_site(
+    obj: Context, path: Path | None, option: str, allowed: Callable[[PurePosixPath], bool] | None = None
+) -> None:
+    """Every path a command is told to write to (``-o``, ``--out-dir``: a WritePath)
+    goes through here first: one in the site's own folders is refused (exit 1)."""
+    if path is not None and path is not STDOUT:
+        sitepaths.refuse_in_site(obj.root, path, option, allowed)
 
 
 def repos(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

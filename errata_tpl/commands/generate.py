@@ -8,7 +8,7 @@ import importlib
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 import click
@@ -97,6 +97,7 @@ def command(
         raise click.UsageError("--stdout and -o exclude each other")
     if require_signature and not keyring:
         raise click.UsageError("--require-signature needs at least one --keyring KEY")
+    _click.outside_site(obj, output, "-o", allowed=profile_place)
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = GenerateRequest(
         mirror=errata_dir,
@@ -341,6 +342,17 @@ def _build(
 def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) -> None:
     for bad in files:
         warn(f"{source}/{bad.path}: skipped: {bad.reason}")
+
+
+def profile_place(rel: PurePosixPath) -> bool:
+    """Where in the site ``generate -o`` may write: a profile's own place,
+    ``errata/<os-id>/<YYYYMMDD>.yaml`` (or ``.pan``)."""
+    return (
+        len(rel.parts) == 3
+        and rel.parts[0] == "errata"
+        and rel.suffix in (".yaml", ".pan")
+        and names.is_profile(rel.stem)
+    )
 
 
 def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml") -> None:

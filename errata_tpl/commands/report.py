@@ -21,6 +21,7 @@ from errata_tpl.fleet.render import FORMATS, render
 @click.pass_obj
 def command(obj: _click.Context, fmt: str, output: Path | None, today: Any) -> None:
     """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails)."""
+    _click.outside_site(obj, output, "-o")
     from errata_tpl.fleet import nodes  # jinja2 comes with it: see commands/__init__
 
     f = nodes.of_site(obj.tree(), obj.rep.warn, today.date() if today else None)

@@ -63,6 +63,7 @@ def command(
         raise click.UsageError("name one or more nodes, or --all")
     if output is not None and out_dir is not None:
         raise click.UsageError("-o and --out-dir exclude each other")
+    _click.outside_site(obj, output or out_dir, "-o" if output else "--out-dir")
     tree = obj.tree()
     from errata_tpl.output import render  # jinja2 comes with it: see commands/__init__
 

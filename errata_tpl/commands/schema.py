@@ -26,6 +26,7 @@ def command(obj: _click.Context, kind: str | None, out_dir: Path | None) -> None
     if kind is not None and out_dir is None:
         click.echo(text(kind), nl=False)
     elif kind is None and out_dir is not None:
+        _click.outside_site(obj, out_dir, "--out-dir")
         for path in write_all(out_dir):
             obj.rep.info(f"wrote {path}")
     else:

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-CACHE_DIR = ".errata-tpl-cache"
+from errata_tpl.fileio.sitepaths import CACHE_DIR
 
 
 def cache_dir(root: Path, kind: str) -> Path:
