@@ -19,6 +19,7 @@ import click
 from errata_tpl import __version__
 from errata_tpl.commands._click import Context
 from errata_tpl.errors import UserError
+from errata_tpl.terminal import printable
 
 
 def _terminate_cleanly() -> None:
@@ -118,8 +119,11 @@ class _Group(click.Group):
             finally:
                 if sys.stdout is not None:  # None when started with stdout closed (>&-)
                     sys.stdout.flush()  # an error writing stdout (a full disk, a closed pipe) shows here
+        except click.ClickException as e:  # click's own usage errors quote what was typed
+            setattr(e, "message", printable(e.message, one_line=True))  # noqa: B010 (Final in click's stubs)
+            raise
         except UserError as e:
-            click.echo(f"errata-tpl: error: {e}", err=True)
+            click.echo(f"errata-tpl: error: {printable(str(e), one_line=True)}", err=True)
             sys.exit(1)
         except UnicodeError as e:  # text from the command line that is not UTF-8 (--note $'\xff')
             click.echo(f"errata-tpl: error: text that is not valid UTF-8: {getattr(e, 'reason', e)}", err=True)
@@ -130,7 +134,8 @@ class _Group(click.Group):
                 if e.errno == errno.EPIPE:  # the reader left (| head): not worth a word
                     sys.exit(1)
             reason = (e.strerror or str(e)).lower()
-            click.echo(f"errata-tpl: error: {e.filename or '<stdout>'}: {reason}", err=True)
+            where = printable(str(e.filename or "<stdout>"), one_line=True)
+            click.echo(f"errata-tpl: error: {where}: {reason}", err=True)
             sys.exit(1)
 
 

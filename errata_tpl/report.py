@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from errata_tpl.terminal import printable
+
 
 @dataclass
 class Reporter:
@@ -13,7 +15,8 @@ class Reporter:
     stream: TextIO | None = None
 
     def _out(self, msg: str) -> None:
-        print(msg, file=self.stream or sys.stderr)
+        # a message is one line, whatever the data it quotes holds (ESC, a line end)
+        print(printable(msg, one_line=True), file=self.stream or sys.stderr)
 
     def warn(self, msg: str) -> None:
         """Something the user must see: a skipped file, a discouraged setting."""

@@ -14,6 +14,7 @@ import click
 
 from errata_tpl.fileio import sitepaths
 from errata_tpl.report import Reporter
+from errata_tpl.terminal import printable
 
 
 class Context:
@@ -42,7 +43,14 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc)
 
 
+def echo(text: str, nl: bool = True, one_line: bool = False) -> None:
+    """Text for a terminal on stdout (status, stages, explain, diff, check, report --format
+    text): what data holds (ESC, C1, bidi controls) is shown escaped, never acted on."""
+    click.echo(printable(text, one_line=one_line), nl=nl)
+
+
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    rows = [tuple(printable(c, one_line=True) for c in row) for row in rows]  # one line per row, aligned
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"

@@ -36,7 +36,7 @@ def command(obj: _click.Context, nodes: tuple[str, ...], all_nodes: bool, repos:
     if fmt == "json":
         click.echo(json.dumps(check_json(outcomes), indent=2))
     else:
-        click.echo(check_text(outcomes), nl=False)
+        _click.echo(check_text(outcomes), nl=False)
     sys.exit(0 if all(o.ok for o in outcomes.values()) else 1)
 
 

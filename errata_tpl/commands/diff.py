@@ -51,7 +51,7 @@ def command(
     A and B are two profile files or resolved lists (yaml or json), or two profile
     names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME."""
     d = diff(obj.tree(), a, b, nodes, profile, os_id, hotfixes)
-    click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
+    _click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 
 
 def _profile_items(p: Profile) -> Side:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 def command(obj: _click.Context, node: str, package: str) -> None:
     """Print every step that touched PACKAGE on NODE."""
     for line in explain(obj.tree(), node, package):
-        click.echo(line)
+        _click.echo(line, one_line=True)
 
 
 def explain(tree: Tree, node: str, package: str) -> list[str]:

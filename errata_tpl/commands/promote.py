@@ -56,9 +56,10 @@ def command(
     for reason in rec.forced:
         obj.rep.warn(f"forced: {reason}")
     s = rec.summary
-    click.echo(
+    _click.echo(
         f"{rec.profile} -> {rec.stage} ({rec.os}) at {rec.time} by {rec.by}: {len(s['nodes'])} nodes, "
-        f"{s['packages_changed']} packages changed, {len(s['cves_fixed'])} CVEs fixed, check {s['check']}"
+        f"{s['packages_changed']} packages changed, {len(s['cves_fixed'])} CVEs fixed, check {s['check']}",
+        one_line=True,
     )
 
 

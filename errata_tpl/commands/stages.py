@@ -16,7 +16,7 @@ from errata_tpl.site import stages as st
 @click.pass_obj
 def command(obj: _click.Context) -> None:
     """Where each profile stands: per os-id and stage, the current profile and what waits."""
-    click.echo(_click.table(STAGES_COLUMNS, stages_table(obj.root, _click.now_utc())), nl=False)
+    _click.echo(_click.table(STAGES_COLUMNS, stages_table(obj.root, _click.now_utc())), nl=False)
 
 
 def defined_stages(root: Path) -> st.Stages:

@@ -26,6 +26,6 @@ def command(obj: _click.Context, fmt: str, today: Any) -> None:
         for chunk in as_json.status(f):
             click.echo(chunk, nl=False)
     else:
-        click.echo(_click.table(as_text.STATUS_COLUMNS, as_text.status_rows(f)), nl=False)
+        _click.echo(_click.table(as_text.STATUS_COLUMNS, as_text.status_rows(f)), nl=False)
     if f.errors:
         sys.exit(1)

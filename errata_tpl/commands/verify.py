@@ -30,7 +30,7 @@ def command(obj: _click.Context, errata_dir: Path, keyring: tuple[Path, ...], fm
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
     else:
-        click.echo(verify_text(report), nl=False)
+        _click.echo(verify_text(report), nl=False)
     sys.exit(0 if report["ok"] else 1)
 
 

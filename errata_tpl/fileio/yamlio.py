@@ -268,8 +268,19 @@ def scalar(value: str) -> str:
         raw = bad.group().encode("utf-8", "surrogateescape") if "\udc80" <= bad.group() <= "\udcff" else b""
         byte = f" (byte \\x{raw[0]:02x})" if raw else ""
         raise UserError(f"'{value}': not UTF-8 text{byte}: cannot be written into a YAML file")
-    # a JSON string is a YAML double-quoted scalar; \uXXXX is an escape of both
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+    return json_text(value)  # a JSON string is a YAML double-quoted scalar
+
+
+def json_text(value: Any, separators: tuple[str, str] | None = None) -> str:
+    """``value`` as JSON text, non-ASCII letters as they are, and what ``_UNSAFE``
+    names as ``\\uXXXX`` escapes (of JSON and YAML both): nothing a terminal or an
+    editor would act on, the same data."""
+    text = json.dumps(value, ensure_ascii=False, separators=separators)
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 def value(v: Any) -> str:

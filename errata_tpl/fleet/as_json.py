@@ -6,11 +6,11 @@ SCHEMA_VERSION.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from errata_tpl import __version__
+from errata_tpl.fileio import yamlio
 from errata_tpl.fleet.exposure import (
     LEVELS,
     WORST,
@@ -150,4 +150,4 @@ def _document(top: dict[str, Any], f: Fleet, advisories: bool) -> Iterator[str]:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return yamlio.json_text(value, separators=(", ", ": "))  # no raw C1, DEL or bidi control from data

@@ -17,6 +17,7 @@ from errata_tpl.fleet.exposure import (
     days_between,
     oldest,
 )
+from errata_tpl.terminal import printable
 
 LABELS = {**{s: s for s in SEVERITIES}, UNRATED: "unrated", CURRENT: "up to date", UNKNOWN: "no data"}
 _RANK = {lv: i for i, lv in enumerate(WORST)}
@@ -24,6 +25,7 @@ BAR = 40
 
 
 def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: frozenset[int] = frozenset()) -> list[str]:
+    rows = [tuple(printable(c, one_line=True) for c in row) for row in rows]  # one line per row, aligned
     widths = [max(len(x) for x in col) for col in zip(header, *rows)]
     return [
         "  ".join(x.rjust(w) if i in right else x.ljust(w) for i, (x, w) in enumerate(zip(row, widths))).rstrip()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from errata_tpl.fleet import as_html, as_json, as_text
 from errata_tpl.fleet.exposure import Fleet
+from errata_tpl.terminal import printable
 
 FORMATS = ("html", "json", "text")
 
@@ -15,5 +16,5 @@ def render(f: Fleet, fmt: str) -> Iterable[str]:
     if fmt == "json":
         return as_json.report(f)
     if fmt == "text":
-        return [as_text.report(f)]
+        return [printable(as_text.report(f))]  # for a terminal or a mail: data's controls escaped
     return [as_html.page(f)]

@@ -98,11 +98,11 @@ def _yaml(head: dict[str, Any], lines: list[str]) -> str:
 
 
 def _json_line(p: Pkg) -> str:
-    return "    " + json.dumps(package_dict(p), ensure_ascii=False)
+    return "    " + yamlio.json_text(package_dict(p))
 
 
 def _json(head: dict[str, Any], lines: list[str]) -> str:
-    fields = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
+    fields = [f"  {json.dumps(k)}: {yamlio.json_text(v)}" for k, v in head.items()]
     body = '  "packages": [\n' + ",\n".join(lines) + "\n  ]" if lines else '  "packages": []'
     return "{\n" + ",\n".join([*fields, body]) + "\n}\n"
 
