@@ -35,6 +35,7 @@ def test_through_canary_to_all_with_soak_refusals_and_records(cli, site, monkeyp
     assert r.exit_code == 0, r.output
     (rec,) = records(site)
     assert rec == {
+        "type": "promotion",
         "profile": "20261121",
         "os": "el9-x86_64",
         "stage": "canary",
@@ -46,6 +47,8 @@ def test_through_canary_to_all_with_soak_refusals_and_records(cli, site, monkeyp
         "packages_changed": rec["packages_changed"],
         "cves_fixed": rec["cves_fixed"],
         "check": "ok",
+        "rollback": False,
+        "prev": "0" * 64,  # the first record of the file
     }
     assert rec["packages_changed"] >= 5 and "CVE-2026-10002" in rec["cves_fixed"]  # openssl-libs among them
 
@@ -82,7 +85,7 @@ def test_through_canary_to_all_with_soak_refusals_and_records(cli, site, monkeyp
         "20261121 has been at compute for 1d of the 3d soak all asks "
         "(since 2026-11-26T06:00:00Z; ready at 2026-11-29T06:00:00Z)"
     ]
-    # append-only: the earlier text stays as it was
+    # the file is rewritten whole in one form: the earlier records' text stays as it was
     assert (site / "site/promotions.yaml").read_bytes().startswith(before)
 
     # the same again: already there
@@ -137,7 +140,8 @@ def test_user_errors(cli, site, monkeypatch, args, words):
 def test_a_damaged_record_is_an_error_not_overwritten(cli, site, monkeypatch):
     (site / "site/promotions.yaml").write_text("- {profile: '20261121', os: el9-x86_64}\n")
     r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary")
-    assert r.exit_code == 1 and "site/promotions.yaml: [0]: key 'stage': expected a string" in r.stderr
+    assert r.exit_code == 1 and "site/promotions.yaml: record [0]: key 'stage': bad node name None" in r.stderr
+    assert (site / "site/promotions.yaml").read_text() == "- {profile: '20261121', os: el9-x86_64}\n"
 
 
 @pytest.mark.parametrize(
@@ -167,3 +171,70 @@ def test_first_matching_stage_wins():
         {"stages": [{"name": "a", "nodes": ["wn-00[1-2]*"]}, {"name": "b", "nodes": ["wn-*", "x"]}]}
     )
     assert [getattr(s.of_node(n), "name", None) for n in ("wn-001", "wn-003", "x", "db")] == ["a", "b", "b", None]
+
+
+# --- promote --dry-run, rollbacks, stages without nodes (issue 20) ----------------------------
+
+
+def test_dry_run_shows_the_stages_diff_and_refusals_and_writes_nothing(cli, site, monkeypatch):
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", "--dry-run")
+    assert r.exit_code == 0, r.output
+    out = r.stdout.splitlines()
+    assert out[0] == "dry run: 20261121 -> canary (el9-x86_64); nothing written"
+    assert out[1] == "replaces: nothing (no el9-x86_64 profile at canary yet)"
+    assert out[2] == "nodes: 2 (wn-051.example.org, wn-052.example.org)"
+    assert "wn-051.example.org: 20261001 -> 20261121" in out and "wn-052.example.org: 20261001 -> 20261121" in out
+    openssl = next(line for line in out if "openssl-libs.x86_64" in line)
+    assert openssl.split()[0] == "upgraded" and "CVE-2026-10002" in openssl
+    assert any(line.strip().startswith("kernel ") and "reboot needed" in line for line in out), out
+    assert out[-2].endswith("CVEs fixed, 2 nodes must reboot, check ok") and out[-1] == "would promote"
+    assert not (site / "site/promotions.yaml").exists()
+    # the same as the record the promotion then writes
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary")
+    (rec,) = records(site)
+    assert out[-2].startswith(f"{rec['packages_changed']} packages changed, {len(rec['cves_fixed'])} CVEs fixed")
+    before = (site / "site/promotions.yaml").read_bytes()
+    # refusals: listed, rc 1, nothing written
+    r = promote(cli, site, monkeypatch, T0 + DAY, "20261121", "--os", "el9-x86_64", "--stage", "compute", "--dry-run")
+    assert r.exit_code == 1
+    assert "refused: 20261121 has been at canary for 1d of the 2d soak compute asks" in r.stdout
+    assert r.stdout.splitlines()[-1] == "would be refused (--force overrides)"
+    assert "wn-062.example.org: 20261001 -> 20261121" in r.stdout  # wn-001, 002 keep their override
+    r = promote(
+        cli, site, monkeypatch, T0 + DAY, "20261121", "--os", "el9-x86_64", "--stage", "compute", "--dry-run", "--force"
+    )
+    assert r.exit_code == 0 and r.stdout.splitlines()[-1] == "would promote (--force)"
+    assert (site / "site/promotions.yaml").read_bytes() == before
+
+
+def test_an_older_profile_is_a_rollback(cli, site, monkeypatch):
+    assert promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary").exit_code == 0
+    r = promote(cli, site, monkeypatch, T0 + DAY, "20261001", "--os", "el9-x86_64", "--stage", "canary", "--dry-run")
+    assert "rollback: 20261001 is older than 20261121, the stage's current profile" in r.stdout
+    r = promote(cli, site, monkeypatch, T0 + DAY, "20261001", "--os", "el9-x86_64", "--stage", "canary")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("rollback: 20261001 (older than 20261121) -> canary (el9-x86_64)")
+    assert [x["rollback"] for x in records(site)] == [False, True]
+
+
+def test_a_stage_without_nodes_is_refused_and_warned(cli, site, monkeypatch):
+    path = site / "site/stages.yaml"
+    path.write_text(path.read_text().replace('["wn-05*"]', '["wn-5*"]'))  # a typo: matches no node
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary")
+    assert r.exit_code == 1 and records(site) is None
+    assert "no el9-x86_64 node is in stage canary (its globs: wn-5*): a stage without nodes tests nothing" in r.stderr
+    warning = "warning: site/stages.yaml: stage 'canary' has no node: its globs (wn-5*): they match no node"
+    assert warning in r.stderr
+    for args in (("resolve", "wn-001.example.org"), ("stages",), ("status",), ("report", "--format", "json")):
+        assert cli(*args, root=site).stderr.count(warning) == 1, args
+    r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", "--force")
+    assert r.exit_code == 0, r.output
+    (rec,) = records(site)
+    assert rec["nodes"] == [] and rec["check"] == "no nodes"
+    assert rec["forced"] == [
+        "no el9-x86_64 node is in stage canary (its globs: wn-5*): a stage without nodes tests nothing"
+    ]
+    # a stage whose globs match only nodes an earlier stage takes
+    path.write_text(path.read_text().replace('["wn-5*"]', '["*"]'))
+    r = cli("stages", root=site)
+    assert "stage 'compute' has no node: its globs (wn-*): earlier stages take every node they match" in r.stderr

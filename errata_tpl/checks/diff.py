@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
+
+if TYPE_CHECKING:  # jinja2 comes with these
+    from errata_tpl.resolve.resolver import Resolved
+    from errata_tpl.site.tree import Tree
 
 KINDS = ("upgraded", "downgraded", "added", "removed")
 
@@ -191,3 +195,20 @@ def text(d: Diff) -> str:
         summary += "; kernel versions: " + ", ".join(f"{n} {k}" for k, n in d.kernel_counts().items())
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+Side = tuple[list[Package], dict[Package, tuple[Advisory, ...]]]
+
+
+def resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[tuple[Package, str]]) -> Side:
+    """A resolved list's packages; advisories from the profile each version came from."""
+    advs = {}
+    for p, source in packages:
+        entry = tree.source_entry(os_id, source, errata, p)
+        if entry is not None and entry.advisories:
+            advs[p.package()] = entry.advisories
+    return [p for p, _ in packages], advs
+
+
+def items_of_resolved(tree: Tree, r: Resolved) -> Side:
+    return resolved_items(tree, r.os, r.errata, [(p, p.source) for p in r.packages])

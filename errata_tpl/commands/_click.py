@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
 
+from errata_tpl import clock
 from errata_tpl.fileio import sitepaths
 from errata_tpl.report import Reporter
 from errata_tpl.terminal import printable
@@ -37,10 +37,7 @@ class Context:
 
 def now_utc() -> dt.datetime:
     """The run's clock; SOURCE_DATE_EPOCH pins it for reproducible output."""
-    sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.isdigit():
-        return dt.datetime.fromtimestamp(int(sde), tz=dt.timezone.utc)
-    return dt.datetime.now(tz=dt.timezone.utc)
+    return clock.now()
 
 
 def echo(text: str, nl: bool = True, one_line: bool = False) -> None:

@@ -20,11 +20,10 @@ from errata_tpl.values import names, ref
 from errata_tpl.values.package import Package
 
 if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
-    from errata_tpl.resolve.resolver import Resolved
     from errata_tpl.site.tree import Tree
 
 AdvisoryIndex = dict[Package, tuple[Advisory, ...]]
-Side = tuple[list[Package], AdvisoryIndex]
+Side = diffmod.Side
 
 
 @click.command("diff")
@@ -58,16 +57,6 @@ def _profile_items(p: Profile) -> Side:
     return list(p.packages), {e.package(): e.advisories for e in (*p.packages, *p.kernels) if e.advisories}
 
 
-def _resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[tuple[Package, str]]) -> Side:
-    """A resolved list's packages; advisories from the profile each version came from."""
-    advs = {}
-    for p, source in packages:
-        entry = tree.source_entry(os_id, source, errata, p)
-        if entry is not None and entry.advisories:
-            advs[p.package()] = entry.advisories
-    return [p for p, _ in packages], advs
-
-
 def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex, list[Package] | None]:
     """A file's packages, advisories and (for a profile) its kernels."""
     data = yamlio.load_file(path)  # JSON is YAML too
@@ -82,13 +71,9 @@ def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex
                 raise e.located(f"{path}: packages[{i}]") from None
             packages.append((pkg, str(p.get("from") or "")))
         errata = data.get("errata") if isinstance(data.get("errata"), str) else None
-        return (*_resolved_items(tree, str(data.get("os")), errata, packages), None)
+        return (*diffmod.resolved_items(tree, str(data.get("os")), errata, packages), None)
     prof = profile_from_data(data, str(path))
     return (*_profile_items(prof), list(prof.kernels))
-
-
-def resolved_to_items(tree: Tree, r: Resolved) -> Side:
-    return _resolved_items(tree, r.os, r.errata, [(p, p.source) for p in r.packages])
 
 
 def diff(
@@ -110,14 +95,14 @@ def diff(
         node = names.node(a)
         now = Resolver(tree).resolve(node)
         then = Resolver(tree, preview_hotfixes={node: tuple(names.hotfix(h) for h in hotfixes)}).resolve(node)
-        (ia, aa), (ib, ab) = resolved_to_items(tree, now), resolved_to_items(tree, then)
+        (ia, aa), (ib, ab) = diffmod.items_of_resolved(tree, now), diffmod.items_of_resolved(tree, then)
         return diffmod.compare(node, ia, f"{node} with hotfix {', '.join(hotfixes)}", ib, {**aa, **ab})
     if nodes:
         if len(nodes) != 2 or a or b or profile:
             raise click.UsageError("diff --node takes exactly two nodes: --node N1 --node N2")
         resolver = Resolver(tree)
         ra, rb = (resolver.resolve(names.node(n)) for n in nodes)
-        (ia, aa), (ib, ab) = resolved_to_items(tree, ra), resolved_to_items(tree, rb)
+        (ia, aa), (ib, ab) = diffmod.items_of_resolved(tree, ra), diffmod.items_of_resolved(tree, rb)
         return diffmod.compare(nodes[0], ia, nodes[1], ib, {**aa, **ab})
     if profile is not None:
         if not a or b:
@@ -125,7 +110,7 @@ def diff(
         node = names.node(a)
         now = Resolver(tree).resolve(node)
         then = Resolver(tree, preview={node: names.profile(profile)}).resolve(node)
-        (ia, aa), (ib, ab) = resolved_to_items(tree, now), resolved_to_items(tree, then)
+        (ia, aa), (ib, ab) = diffmod.items_of_resolved(tree, now), diffmod.items_of_resolved(tree, then)
         label = f"{node} ({now.errata or 'no errata'})"
         return diffmod.compare(label, ia, f"{node} with profile {profile}", ib, {**aa, **ab})
     if not a or not b:

@@ -7,10 +7,10 @@ of the resolver's result (or of the tree's) is one change in this file.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from errata_tpl import clock
 from errata_tpl.errors import UserError
 from errata_tpl.fleet.exposure import Fleet, NodeState, compute
 from errata_tpl.profile.profile import Profile
@@ -22,13 +22,7 @@ def today(option: dt.date | None = None) -> dt.date:
     """The report's "now": the option, else SOURCE_DATE_EPOCH (reproducible outputs), else today (UTC)."""
     if option is not None:
         return option
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-        except ValueError:
-            raise UserError(f"SOURCE_DATE_EPOCH: {epoch!r} is not a number of seconds") from None
-    return dt.datetime.now(dt.timezone.utc).date()
+    return clock.now().date()
 
 
 def profile_date(p: Profile | None) -> str | None:

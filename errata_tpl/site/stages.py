@@ -1,39 +1,45 @@
-"""Rollout stages (``site/stages.yaml``, written by people) and the promotion record
-(``site/promotions.yaml``, an append-only list written by ``promote``).
+"""Rollout stages (``site/stages.yaml``, written by people), and the rollout: the stages
+with what the promotion record (``errata_tpl.promotions``) brought into effect.
 
 A node belongs to the first stage whose globs match its name; a stage's current
-profile for an os-id is its latest promotion record.
+profile for an os-id is its latest promotion in effect.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.values import names
 
+if TYPE_CHECKING:  # the record's modules import this one
+    from errata_tpl.promotions.chain import Effect, History
+
 STAGES = "site/stages.yaml"
-PROMOTIONS = "site/promotions.yaml"
 
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_DURATION = re.compile(r"^(?:(\d{1,6})w)?(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,8})m)?$")
 _UNITS = (7 * 86400, 86400, 3600, 60)
+MAX_SOAK = 366 * 86400  # past a year a soak is a typo (and dates past 9999 do not exist)
+_FINGERPRINT = re.compile(r"^(?:[0-9A-F]{40}|[0-9A-F]{64})$")
 
 
-def duration(value: Any, where: str) -> int:
-    """``2d``, ``12h``, ``1d12h``, ``1w``, ``30m`` (or ``0``) in seconds."""
+def duration(value: Any, where: str, limit: int = MAX_SOAK) -> int:
+    """``2d``, ``12h``, ``1d12h``, ``1w``, ``30m`` (or ``0``) in seconds, at most ``limit``."""
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     m = _DURATION.match(text)
     if text == "0":
         return 0
     if not text or m is None:
-        raise UserError(f"{where}: expected a duration such as 2d, 12h, 1d12h, 1w or 30m, got {value!r}")
-    return sum(int(n) * unit for n, unit in zip(m.groups(), _UNITS) if n)
+        raise UserError(f"{where}: expected a duration such as 2d, 12h, 1d12h, 1w or 30m, got {value!r:.40}")
+    seconds = sum(int(n) * unit for n, unit in zip(m.groups(), _UNITS) if n)
+    if seconds > limit:
+        raise UserError(f"{where}: {text} is longer than {show_duration(limit)}; refused")
+    return seconds
 
 
 def show_duration(seconds: int) -> str:
@@ -50,6 +56,8 @@ class Stage:
     name: str
     nodes: tuple[str, ...]  # globs, fnmatch as in the override file
     soak: int = 0  # seconds the profile must have been at the stage before this one
+    approvers: tuple[str, ...] = ()  # OpenPGP fingerprints (upper case, no spaces)
+    approvals: int = 0  # distinct approvers a promotion needs (1 when approvers are given)
 
     def matches(self, node: str) -> bool:
         return any(fnmatch.fnmatchcase(node, g) for g in self.nodes)
@@ -70,6 +78,52 @@ class Stages:
         known = ", ".join(s.name for s in self.stages) or "none"
         raise UserError(f"{STAGES}: no stage {name!r} (stages: {known})")
 
+    def unmatched(self, nodes: list[str]) -> list[str]:
+        """A warning for each stage no node belongs to: its globs match none, or only
+        nodes an earlier stage takes."""
+        taken: dict[str, int] = {}
+        matched: set[str] = set()
+        for n in nodes:
+            for s in self.stages:
+                if s.matches(n):
+                    matched.add(s.name)
+            first = self.of_node(n)
+            if first is not None:
+                taken[first.name] = taken.get(first.name, 0) + 1
+        out = []
+        for s in self.stages:
+            if s.name in taken:
+                continue
+            globs = ", ".join(s.nodes)
+            why = "earlier stages take every node they match" if s.name in matched else "they match no node"
+            out.append(f"{STAGES}: stage '{s.name}' has no node: its globs ({globs}): {why}")
+        return out
+
+
+_STAGE_KEYS = ("name", "nodes", "soak")  # approvers, approvals: with signed records
+
+
+def _approvers(item: dict[str, Any], where: str) -> tuple[tuple[str, ...], int]:
+    raw = item.get("approvers", [])
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        raise UserError(f"{where}: key 'approvers': expected a list of OpenPGP fingerprints")
+    approvers = []
+    for f in raw:
+        fp = f.replace(" ", "").upper()
+        if not _FINGERPRINT.match(fp):
+            raise UserError(f"{where}: key 'approvers': {f!r:.60} is not an OpenPGP fingerprint (40 hex digits)")
+        if fp in approvers:
+            raise UserError(f"{where}: key 'approvers': {fp} is listed twice")
+        approvers.append(fp)
+    if not approvers:
+        if "approvals" in item:
+            raise UserError(f"{where}: key 'approvals': the stage has no approvers")
+        return (), 0
+    count = item.get("approvals", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= len(approvers):
+        raise UserError(f"{where}: key 'approvals': expected a number from 1 to {len(approvers)}, got {count!r:.40}")
+    return tuple(approvers), count
+
 
 def stages_from_data(data: Any) -> Stages:
     if data is None:
@@ -82,8 +136,8 @@ def stages_from_data(data: Any) -> Stages:
     out: list[Stage] = []
     for i, item in enumerate(data.get("stages") or []):
         where = f"{STAGES}: key 'stages[{i}]'"
-        if not isinstance(item, dict) or set(item) - {"name", "nodes", "soak"}:
-            raise UserError(f"{where}: expected a mapping with name, nodes and optionally soak")
+        if not isinstance(item, dict) or set(item) - set(_STAGE_KEYS):
+            raise UserError(f"{where}: expected a mapping of {', '.join(_STAGE_KEYS)}")
         try:
             name = names.node(item.get("name"))
         except UserError as e:
@@ -94,7 +148,7 @@ def stages_from_data(data: Any) -> Stages:
         if not isinstance(globs, list) or not globs or not all(isinstance(g, str) for g in globs):
             raise UserError(f"{where}: key 'nodes': expected a list of node names or globs")
         soak = duration(item["soak"], f"{where}: key 'soak'") if "soak" in item else 0
-        out.append(Stage(name, tuple(globs), soak))
+        out.append(Stage(name, tuple(globs), soak, *_approvers(item, where)))
     repos = data.get("repos") or {}
     if not (
         isinstance(repos, dict)
@@ -110,138 +164,41 @@ def load_stages(root: Path) -> Stages | None:
     return stages_from_data(yamlio.load_file(path, STAGES)) if path.is_file() else None
 
 
-# --- the record -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Promotion:
-    profile: str
-    os: str
-    stage: str
-    time: str  # YYYY-MM-DDTHH:MM:SSZ (UTC)
-    by: str
-    note: str | None = None
-    forced: tuple[str, ...] = ()  # what --force overrode; empty: nothing
-    summary: dict[str, Any] = field(default_factory=dict)  # nodes, packages changed, CVEs fixed, check
-
-    def when(self) -> dt.datetime:
-        return parse_time(self.time)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile,
-            "os": self.os,
-            "stage": self.stage,
-            "time": self.time,
-            "by": self.by,
-            "note": self.note,
-            "forced": list(self.forced) or False,
-            **self.summary,
-        }
-
-
-def parse_time(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-
-
-def show_time(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_SUMMARY_KEYS = ("nodes", "packages_changed", "cves_fixed", "check")
-
-
-@dataclass(frozen=True)
-class Promotions:
-    records: tuple[Promotion, ...] = ()
-
-    def current(self, stage: str, os_id: str) -> Promotion | None:
-        """The stage's current profile for the os-id: its latest record."""
-        return next((r for r in reversed(self.records) if r.stage == stage and r.os == os_id), None)
-
-    def latest(self, profile: str, os_id: str, stage: str) -> Promotion | None:
-        """When ``profile`` last came to ``stage``."""
-        return next(
-            (r for r in reversed(self.records) if (r.profile, r.os, r.stage) == (profile, os_id, stage)),
-            None,
-        )
-
-
-def promotions_from_data(data: Any) -> Promotions:
-    if data is None:
-        return Promotions()
-    if not isinstance(data, list):
-        raise UserError(f"{PROMOTIONS}: expected a list of promotion records (written by errata-tpl promote)")
-    out = []
-    for i, item in enumerate(data):
-        where = f"{PROMOTIONS}: [{i}]"
-        if not isinstance(item, dict):
-            raise UserError(f"{where}: expected a mapping")
-        for key in ("profile", "os", "stage", "time", "by"):
-            if not isinstance(item.get(key), str):
-                raise UserError(f"{where}: key '{key}': expected a string")
-        try:
-            parse_time(item["time"])
-        except ValueError:
-            raise UserError(f"{where}: key 'time': expected YYYY-MM-DDTHH:MM:SSZ, got {item['time']!r}") from None
-        forced = item.get("forced") or ()
-        out.append(
-            Promotion(
-                profile=item["profile"],
-                os=item["os"],
-                stage=item["stage"],
-                time=item["time"],
-                by=item["by"],
-                note=None if item.get("note") is None else str(item["note"]),
-                forced=tuple(str(f) for f in forced) if isinstance(forced, list) else ("yes",) if forced else (),
-                summary={k: item[k] for k in _SUMMARY_KEYS if k in item},
-            )
-        )
-    return Promotions(tuple(out))
-
-
-def load_promotions(root: Path) -> Promotions:
-    path = root / PROMOTIONS
-    return promotions_from_data(yamlio.load_file(path, PROMOTIONS)) if path.is_file() else Promotions()
-
-
-HEADER = (
-    "# Written by `errata-tpl promote`: one record per promotion, appended (never edited).\n"
-    "# The current profile of a stage, per os-id, is its latest record.\n"
-)
-
-
-def record_text(p: Promotion) -> str:
-    """One record as a block list item (appended to the file as it is)."""
-    d = p.as_dict()
-    lines = [f"{'- ' if i == 0 else '  '}{k}: {yamlio.value(v)}\n" for i, (k, v) in enumerate(d.items())]
-    return "".join(lines)
-
-
-@dataclass(frozen=True)
 class Rollout:
     """The stages and the record together: which stage a node is in, and the
     profile that stage has for its os-id."""
 
-    stages: Stages | None = None
-    promotions: Promotions = field(default_factory=Promotions)
+    def __init__(self, stages: Stages | None = None, history: History | None = None) -> None:
+        self.stages = stages
+        self._history = history
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            from errata_tpl.promotions.chain import History  # that module imports this one
+
+            self._history = History()
+        return self._history
 
     def stage_of(self, node: str) -> Stage | None:
         return self.stages.of_node(node) if self.stages is not None else None
 
-    def choice(self, node: str, os_id: str) -> tuple[str, Promotion] | None:
-        """(stage name, its current record for the os-id), when the node has a stage
+    def choice(self, node: str, os_id: str) -> tuple[str, Effect] | None:
+        """(stage name, its current promotion for the os-id), when the node has a stage
         and that stage has a profile for its os-id."""
         stage = self.stage_of(node)
         if stage is None:
             return None
-        current = self.promotions.current(stage.name, os_id)
+        current = self.history.current(stage.name, os_id)
         return None if current is None else (stage.name, current)
 
-    def with_record(self, record: Promotion) -> Rollout:
-        """As it will be once ``record`` is appended (promote's preview)."""
-        return Rollout(self.stages, Promotions((*self.promotions.records, record)))
+    def with_effect(self, effect: Effect) -> Rollout:
+        """As it will be once ``effect`` is in effect too (promote's preview)."""
+        return Rollout(self.stages, self.history.with_effect(effect))
 
 
-def load_rollout(root: Path) -> Rollout:
-    return Rollout(load_stages(root), load_promotions(root))
+def required(stages: Stages | None) -> Stages:
+    """The site's stages; a UserError when there are none."""
+    if stages is None or not stages.stages:
+        raise UserError(f"{STAGES}: no stages defined (stages: [{{name, nodes, soak}}, ...])")
+    return stages

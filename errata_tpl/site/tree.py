@@ -22,6 +22,7 @@ from errata_tpl.profile.hotfix import load as load_hotfix
 from errata_tpl.profile.hotfix import rel as hotfix_rel
 from errata_tpl.profile.profile import Entry, Profile, source_profile
 from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (
     Action,
@@ -33,7 +34,7 @@ from errata_tpl.site.config import (
     Overrides,
     Settings,
 )
-from errata_tpl.site.stages import Rollout, load_rollout
+from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
 
@@ -234,8 +235,12 @@ class Tree:
 
     @functools.cached_property
     def rollout(self) -> Rollout:
-        """site/stages.yaml and site/promotions.yaml."""
-        return load_rollout(self.root)
+        """site/stages.yaml and site/promotions.yaml (checked); a stage no node
+        belongs to is a warning."""
+        rollout = load_rollout(self.root)
+        if rollout.stages is not None:
+            self._warn(rollout.stages.unmatched(self.node_names()))
+        return rollout
 
     def profiles(self, os_id: str) -> list[str]:
         d = self.root / "errata" / os_id

@@ -1,0 +1,213 @@
+"""Promote a dated profile to a stage: decide (soak, check, the stage's nodes), then
+add one record to site/promotions.yaml, all under the record's lock.
+
+The refusals are decided on the record as read under the lock, so two promotions at
+once never both pass one. A pinned clock (SOURCE_DATE_EPOCH) ahead of the real one
+never counts towards a soak; records are in time order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from errata_tpl import clock
+from errata_tpl.checks.check import Repositories, solve
+from errata_tpl.errors import UserError
+from errata_tpl.promotions import record as rec
+from errata_tpl.promotions import store
+from errata_tpl.promotions.chain import Effect
+from errata_tpl.promotions.effect import StageEffect, effect, stage_nodes, text
+from errata_tpl.report import Reporter
+from errata_tpl.resolve.resolver import Resolved
+from errata_tpl.site import stages as st
+from errata_tpl.site.tree import Tree
+from errata_tpl.values import names
+
+
+class Request(NamedTuple):
+    profile: str
+    os_id: str
+    stage: str
+    by: str | None = None
+    note: str | None = None
+    force: bool = False
+    repos: tuple[Path, ...] = ()
+
+
+class Plan(NamedTuple):
+    """What the promotion would do and what refuses it."""
+
+    profile: str
+    os: str
+    stage: st.Stage
+    time: str
+    by: str
+    replaces: Effect | None  # the stage's current promotion for the os-id
+    rollback: bool  # an older profile than the current one
+    effect: StageEffect
+    check: str  # ok, N problems, skipped, no nodes
+    refusals: tuple[str, ...]
+    problems: tuple[str, ...]  # check's: "node: libsolv's words"
+
+
+def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> list[str]:
+    """libsolv over every node's list as the promotion makes it: one line per problem."""
+    repos = Repositories(repo_dirs)
+    lines: list[str] = []
+    solved: dict[tuple[Any, ...], list[str]] = {}
+    for r in results:
+        key = (id(r.packages), tuple(r.modules.items()))
+        if key not in solved:
+            osc = tree.os(r.os)
+            solved[key] = [
+                p.text for p in solve(repos, osc.arch, r.packages, r.modules, installonly=osc.installonly).problems
+            ]
+        lines += [f"{r.node}: {text}" for text in solved[key]]
+    return lines
+
+
+def _soak(history: Any, stages: st.Stages, i: int, profile: str, os_id: str, now: dt.datetime) -> list[str]:
+    """The soak refusal, if any: ``now`` is the earlier of the pinned and the real clock."""
+    if i == 0:
+        return []
+    stage, prev = stages.stages[i], stages.stages[i - 1]
+    came = history.latest(profile, os_id, prev.name)
+    if came is None:
+        return [f"{profile} has never been promoted to {prev.name}, the stage before {stage.name}"]
+    since = rec.parse_time(came.time)
+    held = now - since
+    if held >= dt.timedelta(seconds=stage.soak):
+        return []
+    ready = rec.show_time(since + dt.timedelta(seconds=stage.soak))
+    ahead = clock.pinned()
+    note = "; SOURCE_DATE_EPOCH ahead of the clock never shortens a soak" if ahead and ahead > now else ""
+    return [
+        f"{profile} has been at {prev.name} for {st.show_duration(max(0, int(held.total_seconds())))} "
+        f"of the {st.show_duration(stage.soak)} soak {stage.name} asks (since {came.time}; ready at {ready}{note})"
+    ]
+
+
+def plan(tree: Tree, req: Request, rep: Reporter) -> Plan:
+    """Decide on the record as it is now (read it under the lock to act on it)."""
+    os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
+    if tree.profile(os_id, profile) is None:
+        raise UserError(f"no profile {profile} for {os_id} ({tree.profile_rel(os_id, profile)})")
+    rollout = tree.rollout
+    stages = st.required(rollout.stages)
+    i = stages.index(req.stage)
+    stage = stages.stages[i]
+    history = rollout.history
+    when, real = clock.now(), clock.real()
+    last = history.records[-1].time if history.records else None
+    if last is not None and rec.show_time(when) < last:
+        raise UserError(
+            f"{rec.PROMOTIONS}: the clock says {rec.show_time(when)}, before the latest record's time {last}: "
+            "records are in time order (is SOURCE_DATE_EPOCH set?)"
+        )
+    refusals: list[str] = []
+    current = history.current(stage.name, os_id)
+    if current is not None and current.profile == profile:
+        refusals.append(f"{profile} is already the current profile of {stage.name} for {os_id} (since {current.time})")
+    refusals += _soak(history, stages, i, profile, os_id, min(when, real))
+
+    nodes = stage_nodes(tree, stages, stage.name, os_id)
+    if not nodes:
+        refusals.append(
+            f"no {os_id} node is in stage {stage.name} (its globs: {', '.join(stage.nodes)}): "
+            "a stage without nodes tests nothing"
+        )
+    by = req.by or getpass.getuser()
+    pending = rec.Record(
+        -1, {}, "promotion", profile, os_id, stage.name, rec.show_time(when), by, req.note, (), False, (), None, None
+    )
+    fx = effect(tree, rollout, rollout.with_effect(Effect(pending, -1, pending.time)), nodes)
+
+    repo_dirs = list(req.repos) or [tree.root / d for d in stages.repos.get(os_id, ())]
+    problems: list[str] = []
+    if not nodes:
+        check = "no nodes"
+    elif not repo_dirs:
+        check = "skipped"
+        refusals.append(f"no repositories to check against: --repo DIR, or repos: {{{os_id}: [...]}} in {st.STAGES}")
+    else:
+        problems = _check(tree, fx.after, repo_dirs)
+        for line in problems:
+            rep.warn(f"check: {line}")
+        check = f"{len(problems)} problems" if problems else "ok"
+        if problems:
+            refusals.append(f"check: {len(problems)} problems on the stage's nodes (shown above)")
+    for w in tree.warnings:
+        rep.warn(w)
+    rollback = current is not None and profile < current.profile
+    return Plan(profile, os_id, stage, pending.time, by, current, rollback, fx, check, tuple(refusals), tuple(problems))
+
+
+def dry_run(root: Path, req: Request, rep: Reporter) -> Plan:
+    """What ``promote`` would do, deciding on the record as it is; nothing written, no lock."""
+    return plan(Tree(root), req, rep)
+
+
+def promote(root: Path, req: Request, rep: Reporter) -> tuple[Plan, dict[str, Any]]:
+    """Refuse (UserError, nothing written) or add one record; the plan and the record."""
+    with store.locked(root):
+        tree = Tree(root)
+        p = plan(tree, req, rep)
+        if p.refusals and not req.force:
+            raise UserError(f"{st.STAGES}: key '{p.stage.name}': refused: {'; '.join(p.refusals)} (--force overrides)")
+        history = tree.rollout.history
+        raw = rec.new(
+            "promotion",
+            p.profile,
+            p.os,
+            p.stage.name,
+            p.time,
+            p.by,
+            req.note,
+            forced=p.refusals,
+            rollback=p.rollback,
+            summary={**p.effect.summary(), "check": p.check},
+        )
+        raw["prev"] = history.chain.head
+        if history.chain.unchained and history.chain.unchained == len(history.records):
+            rep.warn(
+                f"{rec.PROMOTIONS}: the {len(history.records)} records before this one were written before "
+                "records were chained: accepted as the chain's start"
+            )
+        store.write(root, history.records, [raw])
+        return p, raw
+
+
+def done_text(p: Plan, raw: dict[str, Any]) -> str:
+    what = f"rollback: {p.profile} (older than {p.replaces.profile})" if p.rollback and p.replaces else p.profile
+    return (
+        f"{what} -> {p.stage.name} ({p.os}) at {p.time} by {p.by}: {len(raw['nodes'])} nodes, "
+        f"{raw['packages_changed']} packages changed, {len(raw['cves_fixed'])} CVEs fixed, check {raw['check']}"
+    )
+
+
+def dry_run_text(p: Plan, force: bool) -> list[str]:
+    """The stage's diff and the refusals, as ``promote --dry-run`` shows them."""
+    fx = p.effect
+    lines = [f"dry run: {p.profile} -> {p.stage.name} ({p.os}); nothing written"]
+    if p.replaces is None:
+        lines.append(f"replaces: nothing (no {p.os} profile at {p.stage.name} yet)")
+    else:
+        lines.append(f"replaces: {p.replaces.profile} (since {p.replaces.time} by {p.replaces.by})")
+    if p.rollback and p.replaces is not None:
+        lines.append(f"rollback: {p.profile} is older than {p.replaces.profile}, the stage's current profile")
+    lines.append(f"nodes: {len(fx.nodes)}" + (f" ({', '.join(fx.nodes)})" if fx.nodes else ""))
+    lines += text(fx)
+    lines.append(
+        f"{fx.packages_changed()} packages changed, {len(fx.cves_fixed())} CVEs fixed, "
+        f"{len(fx.reboot())} nodes must reboot, check {p.check}"
+    )
+    lines += [f"refused: {r}" for r in p.refusals]
+    if p.refusals:
+        lines.append("would promote (--force)" if force else "would be refused (--force overrides)")
+    else:
+        lines.append("would promote")
+    return lines

@@ -1,0 +1,93 @@
+"""Signing records and checking their signatures, with gpg through python-gnupg.
+
+A signed record carries its signer's fingerprint, the signer's public key (exported
+minimal, base64) and a detached signature (base64) of its canonical form without the
+signature. The key travels with the record, so any reader can check it; whether the
+signer may approve is site/stages.yaml's ``approvers`` (fingerprints) to say.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gnupg
+
+from errata_tpl.errors import UserError
+from errata_tpl.promotions.record import PROMOTIONS, Record, signed_part
+
+
+def _gpg(**kwargs: Any) -> Any:
+    try:
+        return gnupg.GPG(**kwargs)
+    except (OSError, ValueError) as e:  # no gpg on PATH
+        raise UserError(f"gpg: cannot run it ({e}); install GnuPG to sign or check signed records") from None
+
+
+def _b64(text: str, where: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise UserError(f"{where}: key '{what}': not base64") from None
+
+
+def verify(records: Sequence[Record]) -> dict[int, str]:
+    """The signer of each signed record, its signature checked; a UserError names the
+    first record whose key is not its signer's or whose signature does not verify."""
+    out: dict[int, str] = {}
+    with tempfile.TemporaryDirectory(prefix="errata-tpl-verify-") as home:
+        gpg = _gpg(gnupghome=home)
+        imported: dict[str, set[str]] = {}
+        sig_path = Path(home) / "record.sig"
+        for r in records:
+            if r.signer is None:
+                continue
+            where = f"{PROMOTIONS}: {r.label()}"
+            key = r.raw["key"]
+            if key not in imported:
+                imported[key] = set(gpg.import_keys(_b64(key, where, "key")).fingerprints or ())
+            if imported[key] != {r.signer}:
+                held = ", ".join(sorted(imported[key])) or "no key gpg can read"
+                raise UserError(f"{where}: key 'key': not the key of its signer {r.signer} (it holds {held})")
+            sig_path.write_bytes(_b64(r.raw["signature"], where, "signature"))
+            v = gpg.verify_data(str(sig_path), signed_part(r.raw))
+            if not v.valid or v.problems or v.pubkey_fingerprint != r.signer:
+                raise UserError(
+                    f"{where}: bad signature ({v.status or 'no signature gpg can read'}): the record was changed "
+                    f"after it was signed, or {r.signer} did not sign it"
+                )
+            out[r.number] = r.signer
+    return out
+
+
+class Signer:
+    """A key of the user's GnuPG home ($GNUPGHOME or ~/.gnupg) that signs records;
+    ``keyring``: a public keyring file holding it, instead of the home's."""
+
+    def __init__(self, keyid: str, keyring: Path | None = None) -> None:
+        self.gpg = _gpg(keyring=str(keyring) if keyring is not None else None)
+        found = self.gpg.list_keys(secret=True, keys=[keyid])
+        if not found:
+            raise UserError(f"--sign {keyid}: no secret key {keyid} in your GnuPG home ($GNUPGHOME or ~/.gnupg)")
+        fingerprints = sorted({k["fingerprint"] for k in found})
+        if len(fingerprints) > 1:
+            raise UserError(f"--sign {keyid}: names several keys ({', '.join(fingerprints)}); give a fingerprint")
+        self.keyid = keyid
+        self.fingerprint: str = fingerprints[0]
+        public = self.gpg.export_keys(self.fingerprint, armor=False, minimal=True)
+        if not public:
+            raise UserError(f"--sign {keyid}: gpg exported no public key for {self.fingerprint}")
+        self.key = base64.b64encode(public if isinstance(public, bytes) else public.encode("latin-1")).decode()
+
+    def sign(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """``raw`` with signer, key and signature."""
+        out = {**raw, "signer": self.fingerprint, "key": self.key}
+        result = self.gpg.sign(signed_part(out), keyid=self.fingerprint, detach=True, binary=True)
+        if not result.data:
+            said = result.status or next(iter((result.stderr or "").strip().splitlines()[-1:]), "no signature")
+            raise UserError(f"--sign {self.keyid}: gpg did not sign: {said}")
+        return {**out, "signature": base64.b64encode(result.data).decode()}

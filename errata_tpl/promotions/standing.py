@@ -1,0 +1,48 @@
+"""Where each profile stands: per os-id and stage, its nodes, soak, current profile
+(since when, by whom), and what waits to come (``errata-tpl stages``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from errata_tpl.promotions import record as rec
+from errata_tpl.site import stages as st
+from errata_tpl.site.tree import Tree
+
+COLUMNS = ("os", "stage", "nodes", "soak", "profile", "since", "by", "next")
+
+
+def table(tree: Tree, now: dt.datetime) -> list[tuple[str, ...]]:
+    rollout = tree.rollout
+    stages = st.required(rollout.stages)
+    history = rollout.history
+    counts: dict[tuple[str, str], int] = {}
+    for n in tree.node_names():
+        s = stages.of_node(n)
+        if s is not None:
+            key = (tree.node(n).os, s.name)
+            counts[key] = counts.get(key, 0) + 1
+    os_ids = sorted({k[0] for k in counts} | {r.os for r in history.records})
+    rows: list[tuple[str, ...]] = []
+    for os_id in os_ids:
+        for i, s in enumerate(stages.stages):
+            cur = history.current(s.name, os_id)
+            waiting = "-"
+            if i > 0:
+                prev = history.current(stages.stages[i - 1].name, os_id)
+                if prev is not None and (cur is None or cur.profile != prev.profile):
+                    ready = rec.parse_time(prev.time) + dt.timedelta(seconds=s.soak)
+                    waiting = f"{prev.profile} " + ("ready" if ready <= now else f"at {rec.show_time(ready)}")
+            rows.append(
+                (
+                    os_id,
+                    s.name,
+                    str(counts.get((os_id, s.name), 0)),
+                    st.show_duration(s.soak) if s.soak else "-",
+                    cur.profile if cur else "-",
+                    cur.time if cur else "-",
+                    cur.by if cur else "-",
+                    waiting,
+                )
+            )
+    return rows

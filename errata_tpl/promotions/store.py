@@ -1,0 +1,92 @@
+"""Reading and writing ``site/promotions.yaml``.
+
+Every reader checks the whole record: each record names a known os, stage and
+profile, the chain holds, signatures verify, approvals add up. A writer holds the
+lock on site/ while it reads the record, decides and writes, so two promotions at
+once never both pass a refusal; it writes the whole file in its canonical form,
+parsed back before it replaces the old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic, regular, yamlio
+from errata_tpl.promotions import record as rec
+from errata_tpl.promotions.chain import History
+from errata_tpl.site.stages import Rollout, Stages, load_stages
+
+
+def _read(root: Path) -> str | None:
+    """The file's text; None when there is none. Anything but a regular file there is
+    refused unread: a link (promote would replace it, or write where it points), a
+    directory (its records would look lost), a FIFO or a device (a read could hang)."""
+    path = root / rec.PROMOTIONS
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise atomic.os_error(rec.PROMOTIONS, e) from None
+    if not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else regular.kind(mode)
+        raise UserError(f"{rec.PROMOTIONS}: {kind}; the promotion record is a regular file, refused")
+    # no link followed: a link put there after the lstat is refused too
+    return regular.read_text(path, yamlio.MAX_BYTES, rec.PROMOTIONS, follow_symlinks=False)
+
+
+def parse(text: str) -> tuple[rec.Record, ...]:
+    return rec.records_from_data(yamlio.load_text(text, rec.PROMOTIONS) if text.strip() else None)
+
+
+def _known(root: Path, records: Sequence[rec.Record]) -> None:
+    """Each record names an os and a profile the site has (a stat each, once)."""
+    seen: set[tuple[str, str]] = set()
+    for r in records:
+        if (r.os, r.profile) in seen:
+            continue
+        seen.add((r.os, r.profile))
+        if not (root / "os" / r.os / "os.yaml").is_file():
+            raise UserError(f"{rec.PROMOTIONS}: {r.label()}: no OS {r.os} (os/{r.os}/os.yaml)")
+        if not (root / "errata" / r.os / f"{r.profile}.yaml").is_file():
+            raise UserError(f"{rec.PROMOTIONS}: {r.label()}: no profile errata/{r.os}/{r.profile}.yaml")
+
+
+def history(root: Path, stages: Stages | None, records: Sequence[rec.Record]) -> History:
+    _known(root, records)
+    signers: Mapping[int, str] = {}
+    if any(r.signer for r in records):
+        from errata_tpl.promotions import signing  # python-gnupg: only where records are signed
+
+        signers = signing.verify(records)
+    return History(records, stages, signers)
+
+
+def load_rollout(root: Path) -> Rollout:
+    """site/stages.yaml and the checked record."""
+    stages = load_stages(root)
+    text = _read(root)
+    return Rollout(stages, history(root, stages, parse(text or "")))
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """The lock every writer of the record holds from reading it to writing it: a
+    flock on site/ itself (no lock file)."""
+    directory = root / "site"
+    atomic.make_dir(directory)
+    with atomic.locked_dir(directory, "the promotion record"):
+        yield
+
+
+def write(root: Path, old: Sequence[rec.Record], added: Sequence[Mapping[str, Any]]) -> None:
+    """The whole file: the records read (under the same lock) and the new ones, in
+    canonical form, parsed back as the records meant before it replaces the old one."""
+    raws = [r.raw for r in old] + [dict(r) for r in added]
+    yamlio.write_record(root / rec.PROMOTIONS, rec.text(raws), lambda data, _: rec.records_from_data(data), expect=raws)
