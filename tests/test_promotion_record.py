@@ -174,7 +174,7 @@ def test_a_text_that_does_not_read_back_is_never_written(cli, site, monkeypatch)
     real = rec.text
     monkeypatch.setattr(rec, "text", lambda raws: real(raws).replace("by: carol", "by: mallory"))
     r = promote(cli, site, monkeypatch, T0 + 2 * DAY, "20261121", "--os", "el9-x86_64", "--stage", "compute")
-    one_line_error(r, "site/promotions.yaml (as it would be written): key '[1].by' reads back as other data")
+    one_line_error(r, "site/promotions.yaml (as it would be written): key '[0].by' reads back as other data")
     assert r.stderr.endswith("; nothing written\n")
     assert (site / RECORD).read_bytes() == before
 
