@@ -196,12 +196,14 @@ def test_damaged_memo_is_a_miss(make_rpms, tmp_path, cli, monkeypatch):
     make_rpms(MIRROR)
     args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
     first = cli(*args, root=tmp_path)
-    for f in (tmp_path / ".errata-tpl-cache" / "profiles").glob("*.json"):
-        data = json.loads(f.read_text())
-        data["yaml_body"] = data["yaml_body"].replace("bash", "bosh")
-        f.write_text(json.dumps(data))
+    (f,) = (tmp_path / ".errata-tpl-cache" / "profiles").glob("*.json")
+    seal, _, text = f.read_text().partition("\n")
+    data = json.loads(text)
+    data["yaml_body"] = data["yaml_body"].replace("bash", "bosh")
+    f.write_text(f"{seal}\n{json.dumps(data)}")
     again = cli(*args, root=tmp_path)
     assert again.exit_code == 0 and again.stdout == first.stdout and "unchanged" not in again.stderr
+    assert f"warning: {f}: not as errata-tpl wrote this cache" in again.stderr
 
 
 def test_only_the_builds_named_get_the_whole_file_check_unless_check_all(make_rpms, tmp_path, cli, monkeypatch):

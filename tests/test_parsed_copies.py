@@ -8,7 +8,11 @@ import os
 import threading
 from pathlib import Path
 
-from errata_tpl.fileio import yamlio
+from errata_tpl.fileio.parsedfiles import load_copied
+
+
+def _no_warning(message: str) -> None:
+    raise AssertionError(message)
 
 
 def big(path: Path, version: str) -> None:
@@ -22,23 +26,25 @@ def test_a_worker_waits_for_the_copy_another_is_making(tmp_path):
     holder = os.open(f, os.O_RDONLY)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another worker is parsing it
     got: list = []
-    t = threading.Thread(target=lambda: got.append(yamlio.load_file_cached(f, "p.yaml", cache)))
+    t = threading.Thread(target=lambda: got.append(load_copied(f, "p.yaml", cache, _no_warning)))
     t.start()
     t.join(0.3)
     assert t.is_alive() and not got  # waiting, not parsing the file a second time
     os.close(holder)
     t.join(30)
     assert got and got[0]["packages"][0] == {"name": "p00000", "version": "1.0-1", "arch": "x86_64"}
-    assert [p.suffix for p in cache.iterdir()] == [".json"]  # its copy; no lock file made
+    assert sorted(p.name[-5:] for p in cache.iterdir()) == [".json", "l-key"]  # its copy and its seal's key
 
 
 def test_a_copy_is_not_believed_after_a_rewrite_of_the_same_size(tmp_path):
     f, cache = tmp_path / "p.yaml", tmp_path / "cache"
     big(f, "1.0-1")
-    assert yamlio.load_file_cached(f, "p.yaml", cache)["packages"][0]["version"] == "1.0-1"
+    assert load_copied(f, "p.yaml", cache, _no_warning)["packages"][0]["version"] == "1.0-1"
     st = f.stat()
     big(f, "1.0-2")
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert f.stat().st_size == st.st_size
-    assert yamlio.load_file_cached(f, "p.yaml", cache)["packages"][0]["version"] == "1.0-2"
-    assert all(json.loads(p.read_text()) for p in cache.iterdir())
+    assert load_copied(f, "p.yaml", cache, _no_warning)["packages"][0]["version"] == "1.0-2"
+    assert [
+        json.loads(p.read_text().partition("\n")[2])["data"]["packages"][0]["version"] for p in cache.glob("*.json")
+    ] == ["1.0-2"]

@@ -140,19 +140,23 @@ def test_vanished_file_is_reported(make_rpms, tmp_path):
     assert result.stats["victim-1-1.x86_64.rpm"] is None
 
 
+def _no_warning(message: str) -> None:
+    raise AssertionError(message)
+
+
 def test_cache_is_used_and_invalidated(make_rpms, tmp_path):
     mirror = tmp_path / "mirror"
     _a, b = make_rpms(["a 1-1 x86_64", "b 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
-    cache = HeaderCache(cache_file)
+    cache = HeaderCache(cache_file, _no_warning)
     first = scan_and_check(mirror, cache)
     assert first.from_cache == 0
-    second = scan_dir(mirror, HeaderCache(cache_file))
+    second = scan_dir(mirror, HeaderCache(cache_file, _no_warning))
     assert second.from_cache == 2 and second.packages == first.packages
     assert second.checked == {"a-1-1.x86_64.rpm", "b-1-1.x86_64.rpm"}  # the whole-file verdicts are kept too
     rpmfactory.flip_payload_byte(b)  # same size, new mtime: read again, checked again, now bad
     os.utime(b, ns=(1, 1))
-    third = scan_and_check(mirror, HeaderCache(cache_file))
+    third = scan_and_check(mirror, HeaderCache(cache_file, _no_warning))
     assert third.from_cache == 1 and [x.name for x in third.packages] == ["a"]
 
 
@@ -160,9 +164,9 @@ def test_a_bad_file_is_remembered_as_bad(make_rpms, tmp_path):
     mirror = tmp_path / "mirror"
     (victim,) = make_rpms(["victim 1-1 x86_64"])
     rpmfactory.flip_payload_byte(victim)
-    cache = HeaderCache(tmp_path / "cache.json")
+    cache = HeaderCache(tmp_path / "cache.json", _no_warning)
     first = scan_and_check(mirror, cache)
-    again = scan_dir(mirror, HeaderCache(tmp_path / "cache.json"))
+    again = scan_dir(mirror, HeaderCache(tmp_path / "cache.json", _no_warning))
     assert again.from_cache == 1 and again.packages == [] and again.bad == first.bad
 
 
@@ -170,7 +174,11 @@ def test_damaged_cache_is_ignored(make_rpms, tmp_path):
     make_rpms(["a 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
     cache_file.write_text("{not json")
-    assert [p.name for p in scan_dir(tmp_path / "mirror", HeaderCache(cache_file)).packages] == ["a"]
+    said: list[str] = []
+    assert [p.name for p in scan_dir(tmp_path / "mirror", HeaderCache(cache_file, said.append)).packages] == ["a"]
+    assert said == [
+        f"{cache_file}: not as errata-tpl wrote this cache (edited, cut short or copied); ignored, made again"
+    ]
 
 
 def test_empty_directory(tmp_path: Path):
@@ -183,10 +191,10 @@ def test_a_run_that_learns_nothing_does_not_rewrite_the_cache(make_rpms, tmp_pat
     mirror = tmp_path / "mirror"
     make_rpms(["a 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
-    scan_and_check(mirror, HeaderCache(cache_file))
+    scan_and_check(mirror, HeaderCache(cache_file, _no_warning))
     before = cache_file.stat().st_mtime_ns
     os.utime(cache_file, ns=(1, 1))
-    again = scan_and_check(mirror, HeaderCache(cache_file))
+    again = scan_and_check(mirror, HeaderCache(cache_file, _no_warning))
     assert again.from_cache == 1 and not again.changed and before
     assert cache_file.stat().st_mtime_ns == 1  # not written again
 
@@ -222,9 +230,12 @@ def test_a_hand_edited_cache_entry_is_read_again(make_rpms, tmp_path, damage):
     mirror = tmp_path / "mirror"
     make_rpms(["a 1-1 x86_64"])
     cache_file = tmp_path / "cache.json"
-    first = scan_and_check(mirror, HeaderCache(cache_file))
-    data = json.loads(cache_file.read_text())
+    first = scan_and_check(mirror, HeaderCache(cache_file, _no_warning))
+    seal, _, text = cache_file.read_text().partition("\n")
+    data = json.loads(text)
     damage(data)
-    cache_file.write_text(json.dumps(data))
-    again = scan_dir(mirror, HeaderCache(cache_file))
+    cache_file.write_text(f"{seal}\n{json.dumps(data)}")
+    said: list[str] = []
+    again = scan_dir(mirror, HeaderCache(cache_file, said.append))
     assert again.packages == first.packages and again.from_cache == 0
+    assert len(said) == 1 and said[0].startswith(f"{cache_file}: not as errata-tpl wrote this cache")

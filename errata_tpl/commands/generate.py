@@ -200,7 +200,7 @@ def generate(root: Path, req: GenerateRequest, rep: Reporter) -> Generated:
     stats = stat_all(req.mirror, rels) if cached else None
     key = memo.fingerprint(req.mirror, stats, options) if use_memo and stats is not None else None
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    found = memo.load(root, req.mirror, key) if key is not None else None
+    found = memo.load(root, req.mirror, key, rep.warn) if key is not None else None
     reused = "; the mirror is unchanged since the last run: its result is reused"
     built = None
     if found is None:
@@ -262,7 +262,7 @@ def _build(
     from errata_tpl.mirror.hdrcache import HeaderCache
     from errata_tpl.mirror.scan import check_whole, scan
 
-    cache = HeaderCache(header_cache_path(root, req.mirror)) if req.use_cache else None
+    cache = HeaderCache(header_cache_path(root, req.mirror), rep.warn) if req.use_cache else None
     extra: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
         keys = None

@@ -90,7 +90,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
     advisories = load_advisories(req.mirror, rep.warn)
     rels, _ = find_rpms(req.mirror)
     cache_path = header_cache_path(root, req.mirror)
-    cache = HeaderCache(cache_path) if req.use_cache else None
+    cache = HeaderCache(cache_path, rep.warn) if req.use_cache else None
     stats = stat_all(req.mirror, rels) if cache is not None and cache_path.is_file() else None
     result = scan(req.mirror, rels, stats, cache)
     picked = hf.select_builds(result.packages, advisories, req.selection, req.source)

@@ -1,43 +1,67 @@
-"""Many small YAML files (node files) parsed once and kept between runs in one JSON file.
+"""Parsed YAML kept between runs in ``.errata-tpl-cache/parsed/``: a JSON copy of each
+large file (profiles, ``os.yaml``: JSON loads ten times faster than YAML), and one file
+holding every node file's parsed data (a run reads one JSON file instead of parsing ten
+thousand YAML ones).
 
-Each entry is keyed by its file's size, mtime, inode and ctime (a rewrite that keeps
-size and mtime still changes ctime) and used only while the file is unchanged. A run
-reads one JSON file instead of parsing ten thousand YAML ones; what it parsed anew
-is saved for the next. Safe to delete; a cache that cannot be read or written is
-only a miss. Only data JSON keeps exactly is kept (no dates, no integer keys).
+Each entry is keyed by its file's size, mtime, inode and ctime (a rewrite that keeps size
+and mtime still changes ctime) and used only while the file is unchanged; each cache file
+is sealed (``sealed``): one that is not as a run wrote it is ignored with a warning and
+made again. Safe to delete; a cache that cannot be read or written is only a miss. Only
+data JSON keeps exactly is kept (no dates, no integer keys).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, regular, yamlio
+from errata_tpl import __version__
+from errata_tpl.fileio import sealed, yamlio
+from errata_tpl.fileio.atomic import wait_lock
 from errata_tpl.fileio.stamp import stat_of
 
-MAX_BYTES = 1024 * 1024 * 1024  # a hundred thousand node files' data; a larger file is no cache we wrote
 Entry = tuple[str, list[int], Any]  # (file as named in messages, its stamp, its data)
+Warn = Callable[[str], None]
+NODES_SOURCE = "site/nodes/*.yaml"  # what the node cache stands for (its seal's name)
+
+
+def _unseal(path: Path, source: str, warn: Warn) -> Any:
+    """The payload of a sealed cache file written by this version, or None."""
+    text = sealed.read(path, source, warn)
+    with contextlib.suppress(ValueError):
+        got = json.loads(text) if text is not None else None
+        if isinstance(got, dict) and got.get("version") == __version__:
+            return got
+    return None
+
+
+def _seal(path: Path, source: str, data_json: str, **head: Any) -> None:
+    """Seal ``{"version", **head, "data"}``, the data given as JSON text (made once)."""
+    text = json.dumps({"version": __version__, **head}, separators=(",", ":"))
+    sealed.write(path, source, f'{text[:-1]},"data":{data_json}}}')
 
 
 class ParsedFiles:
-    def __init__(self, root: Path, path: Path) -> None:
+    """The node files' parsed data."""
+
+    def __init__(self, root: Path, path: Path, warn: Warn) -> None:
         self.root = root  # the files are named relative to it
         self.path = path
+        self.warn = warn
         self._kept: dict[str, list[Any]] | None = None  # what the last run saved, read when first needed
         self._used: dict[str, list[Any]] = {}  # the entries of this run: what the next one gets
         self.fresh: list[Entry] = []  # parsed by this run (a forked worker sends these back)
 
     def _last(self) -> dict[str, list[Any]]:
         if self._kept is None:
-            self._kept = {}
-            with contextlib.suppress(UserError, ValueError):
-                got = json.loads(regular.read_bytes(self.path, MAX_BYTES))
-                if isinstance(got, dict):
-                    self._kept = got
+            got = _unseal(self.path, NODES_SOURCE, self.warn)
+            files = got.get("data") if got is not None else None
+            self._kept = files if isinstance(files, dict) else {}
         return self._kept
 
     def load(self, where: str) -> Any:
@@ -65,14 +89,54 @@ class ParsedFiles:
             self.fresh.append((where, stamp, data))
 
     def save(self) -> None:
-        """Keep this run's entries (and the last run's for files this run did not read),
-        if anything was parsed anew."""
+        """Keep this run's entries (and the last run's for files this run did not read,
+        while they exist), if anything was parsed anew."""
         if not self.fresh:
             return
         gone = [w for w in self._last() if w not in self._used and not (self.root / w).is_file()]
         kept = {**{w: e for w, e in self._last().items() if w not in gone}, **self._used}
-        with contextlib.suppress(OSError, UserError, TypeError, ValueError):
-            atomic.write_text(
-                self.path, json.dumps(kept, separators=(",", ":"), sort_keys=True), durable=False, into_special=False
-            )
+        with contextlib.suppress(TypeError, ValueError):
+            _seal(self.path, NODES_SOURCE, json.dumps(kept, separators=(",", ":"), sort_keys=True))
         self.fresh = []
+
+
+def load_copied(path: Path, where: str, cache_dir: Path, warn: Warn, min_size: int = 64 * 1024) -> Any:
+    """``yamlio.load_file`` for large files (generated profiles, os.yaml) through a JSON
+    copy of the parsed data: one copy per file, used only while the file is unchanged."""
+    try:
+        st = path.stat()
+    except OSError:
+        return yamlio.load_file(path, where)
+    if st.st_size < min_size:
+        return yamlio.load_file(path, where)
+    stamp = list(stat_of(st))
+    copy = cache_dir / f"{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()[:24]}.json"
+    found = _unseal(copy, where, warn)
+    if found is not None and found.get("stamp") == stamp:
+        return found.get("data")
+    with _parsing(path):  # a worker parsing the same file: wait for its copy rather than parse it twice
+        found = _unseal(copy, where, lambda _: None)  # a damaged copy was said above
+        if found is not None and found.get("stamp") == stamp:
+            return found.get("data")
+        data = yamlio.load_file(path, where)
+        with contextlib.suppress(TypeError, ValueError):
+            text = json.dumps(data, separators=(",", ":"))
+            if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
+                _seal(copy, where, text, stamp=stamp)
+    return data
+
+
+@contextlib.contextmanager
+def _parsing(path: Path, wait: float = 30.0) -> Iterator[None]:
+    """An flock on the file itself while it is parsed (no lock file is made); after
+    ``wait`` seconds, or where locks do not work, the parse goes on unlocked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        yield
+        return
+    try:
+        wait_lock(fd, wait, poll=0.01)  # not got in time: parse it anyway
+        yield
+    finally:
+        os.close(fd)

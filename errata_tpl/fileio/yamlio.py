@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular
-from errata_tpl.fileio.atomic import wait_lock, write_text
-from errata_tpl.fileio.stamp import stat_of
+from errata_tpl.fileio.atomic import write_text
 
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
 MAX_ALIAS_GROWTH = 1_000_000  # values that aliases (and merge keys) may add to what a file spells out
-COPY_MAX_BYTES = 4 * MAX_BYTES  # a parsed copy's JSON: larger is no copy we wrote
 
 
 class _Refused(Exception):
@@ -181,46 +177,6 @@ def read_text(path: Path, where: str, max_bytes: int = MAX_BYTES) -> str:
 def load_file(path: Path, where: str | None = None) -> Any:
     where = where or str(path)
     return load_text(read_text(path, where), where)
-
-
-def load_file_cached(path: Path, where: str, cache_dir: Path, min_size: int = 64 * 1024) -> Any:
-    """``load_file`` for large files (generated profiles) with a JSON copy of the
-    parsed data, keyed by path, size, mtime, inode and ctime, beside the root: JSON loads ten
-    times faster than YAML. Safe to delete; used only while the file is unchanged."""
-    try:
-        st = path.stat()
-    except OSError:
-        return load_file(path, where)
-    if st.st_size < min_size:
-        return load_file(path, where)
-    stamp = "|".join(map(str, stat_of(st)))
-    key = hashlib.sha256(f"{path.resolve()}|{stamp}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    cached = cache_dir / f"{key}.json"
-    with contextlib.suppress(UserError, ValueError):
-        return json.loads(regular.read_bytes(cached, COPY_MAX_BYTES))
-    with _parsing(path):  # a worker parsing the same file: wait for its copy rather than parse it twice
-        with contextlib.suppress(UserError, ValueError):
-            return json.loads(regular.read_bytes(cached, COPY_MAX_BYTES))
-        data = load_file(path, where)
-        with contextlib.suppress(OSError, TypeError, ValueError, UserError):
-            text = json.dumps(data, separators=(",", ":"))
-            if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
-                write_text(cached, text, durable=False, into_special=False)
-    return data
-
-
-@contextlib.contextmanager
-def _parsing(path: Path, wait: float = 30.0) -> Iterator[None]:
-    """An flock on the file itself while it is parsed (no lock file is made); after
-    ``wait`` seconds, or where locks do not work, the parse goes on unlocked."""
-    with contextlib.ExitStack() as stack:
-        try:
-            fd, _ = stack.enter_context(regular.opened(path))
-        except UserError:
-            fd = None  # the parse says what is wrong
-        if fd is not None:
-            wait_lock(fd, wait, poll=0.01)  # not got in time: parse it anyway
-        yield
 
 
 # --- output -------------------------------------------------------------------

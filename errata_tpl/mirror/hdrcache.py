@@ -1,24 +1,24 @@
 """A cache of what ``scan`` learnt of each file, keyed by path, size, mtime, inode
 and ctime (a rewrite that keeps size and mtime, ``touch -r``, changes the ctime).
 
-Stored beside the root in ``.errata-tpl-cache/``; safe to delete at any time.
-A file whose stat changed is read again. The cache is tied to the
-rpm library's version and this tool's, so an upgrade of either starts afresh.
+Stored beside the root in ``.errata-tpl-cache/headers/``, sealed (``fileio.sealed``):
+one that is not as a run wrote it is ignored with a warning. Safe to delete at any
+time. A file whose stat changed is read again. The cache is tied to the rpm
+library's version and this tool's, so an upgrade of either starts afresh.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import rpm
 
 from errata_tpl import __version__
-from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, regular
+from errata_tpl.fileio import sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 
@@ -34,12 +34,13 @@ _FIELDS = len(RpmInfo._fields) - 1  # without the path
 
 
 class HeaderCache:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, warn: Callable[[str], None]) -> None:
         self.path = path
         self._stamp = f"{FORMAT}/{__version__}/{rpm.__version__}"
         self._entries: dict[str, list[Any]] = {}
-        with contextlib.suppress(UserError, ValueError):
-            data = json.loads(regular.read_bytes(path, MAX_BYTES))
+        text = sealed.read(path, path.name, warn, MAX_BYTES)  # named for its mirror: another's does not match
+        with contextlib.suppress(ValueError):
+            data = json.loads(text) if text is not None else None
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
@@ -81,5 +82,4 @@ class HeaderCache:
             if st is not None and not b.os_error:
                 files[b.path] = (*st, _BAD, b.reason)
         text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"), check_circular=False)
-        with contextlib.suppress(OSError, UserError):  # a cache that cannot be written is only slower
-            atomic.write_text(self.path, text, durable=False, into_special=False)
+        sealed.write(self.path, self.path.name, text, MAX_BYTES)  # a cache that cannot be written is only slower

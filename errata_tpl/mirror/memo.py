@@ -12,17 +12,14 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from errata_tpl import __version__
-from errata_tpl.errors import UserError
-from errata_tpl.fileio import regular
-from errata_tpl.fileio.atomic import write_text
+from errata_tpl.fileio import sealed
 from errata_tpl.fileio.stamp import Stat
-from errata_tpl.fileio.yamlio import COPY_MAX_BYTES
 from errata_tpl.mirror.caches import memo_path
 
 FORMAT = 3
@@ -34,9 +31,6 @@ class Memo:
     yaml_body: str = ""  # the yaml output after its name and date lines
     count: int = 0  # entries in packages
     yaml_mirror: tuple[str, str] = ("", "")  # the os and source lines of the yaml header
-
-    def body_intact(self, digest: str) -> bool:
-        return hashlib.sha256(self.yaml_body.encode()).hexdigest() == digest
 
 
 def path(root: Path, mirror: Path) -> Path:
@@ -59,15 +53,17 @@ def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[st
     return h.hexdigest()
 
 
-def load(root: Path, mirror: Path, key: str) -> Memo | None:
-    with contextlib.suppress(UserError, ValueError, KeyError, TypeError):
-        data = json.loads(regular.read_bytes(path(root, mirror), COPY_MAX_BYTES))
-        if data["key"] == key:
-            found = Memo(
+def load(root: Path, mirror: Path, key: str, warn: Callable[[str], None]) -> Memo | None:
+    """The memo of the last run if it was made with this key; sealed (``fileio.sealed``):
+    one that is not as a run wrote it is ignored with a warning."""
+    p = path(root, mirror)
+    text = sealed.read(p, p.name, warn)  # named for its mirror: another mirror's does not match
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        data = json.loads(text) if text is not None else None
+        if data is not None and data["key"] == key:
+            return Memo(
                 [tuple(m) for m in data["messages"]], data["yaml_body"], data["count"], tuple(data["yaml_mirror"])
             )
-            # a damaged body is a miss, not a wrong profile
-            return found if found.body_intact(data["yaml_sha256"]) else None
     return None
 
 
@@ -77,11 +73,10 @@ def save(root: Path, mirror: Path, key: str, memo: Memo) -> None:
             "key": key,
             "messages": memo.messages,
             "yaml_body": memo.yaml_body,
-            "yaml_sha256": hashlib.sha256(memo.yaml_body.encode()).hexdigest(),
             "count": memo.count,
             "yaml_mirror": memo.yaml_mirror,
         },
         separators=(",", ":"),
     )
-    with contextlib.suppress(OSError, UserError):  # a memo that cannot be written is only slower
-        write_text(path(root, mirror), text, durable=False, into_special=False)
+    p = path(root, mirror)
+    sealed.write(p, p.name, text)  # a memo that cannot be written is only slower

@@ -15,7 +15,7 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
-from errata_tpl.fileio.parsedfiles import ParsedFiles
+from errata_tpl.fileio.parsedfiles import ParsedFiles, load_copied
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
@@ -46,8 +46,8 @@ def _is_glob(key: str) -> bool:
 class Tree:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.node_files = ParsedFiles(root, cache_dir(root, "parsed") / "nodes.json")
         self.warnings: list[str] = []
+        self.node_files = ParsedFiles(root, cache_dir(root, "parsed") / "nodes.json", self.warn)
         self._seen_warnings: set[str] = set()
 
     def _warn(self, msgs: list[str]) -> None:
@@ -55,6 +55,9 @@ class Tree:
             if m not in self._seen_warnings:
                 self._seen_warnings.add(m)
                 self.warnings.append(m)
+
+    def warn(self, msg: str) -> None:
+        self._warn([msg])
 
     def rel(self, *parts: str) -> str:
         return "/".join(parts)
@@ -72,7 +75,7 @@ class Tree:
         if kind == "node":
             data = self.node_files.load(rel)
         elif kind == "os":  # large: a JSON copy beside the root, as for profiles
-            data = yamlio.load_file_cached(path, rel, cache_dir(self.root, "parsed"))
+            data = load_copied(path, rel, cache_dir(self.root, "parsed"), self.warn)
         else:
             data = yamlio.load_file(path, rel)
         if kind is not None:
@@ -199,7 +202,7 @@ class Tree:
         rel = self.profile_rel(os_id, profile)
         if not (self.root / rel).is_file():
             return None
-        data = yamlio.load_file_cached(self.root / rel, rel, cache_dir(self.root, "parsed"))
+        data = load_copied(self.root / rel, rel, cache_dir(self.root, "parsed"), self.warn)
         prof = profile_from_data(data, rel)
         # a profile copied or edited under another name would apply, and be named, as the wrong record
         for key, said, wanted in (("profile", prof.profile, profile), ("os", prof.os, os_id)):

@@ -1,0 +1,115 @@
+"""Cache files sealed to what they were made from, so that a cache cannot change an answer.
+
+Each cache folder (``.errata-tpl-cache/<kind>/``) has its own secret, ``.seal-key``
+(32 random bytes, mode 0600, made on first use). A cache file is one line
+``errata-tpl-cache/1 <HMAC-SHA256>`` and its text; the HMAC is over the name of what
+the file stands for (a source file, a mirror) and the text. A file edited, cut short,
+copied from another cache or another site, or written by anyone without the secret,
+does not match: it is ignored with one warning naming it, and made again. Entries
+inside stay keyed by their source's stat (size, mtime, inode, ctime), so the seal
+binds each to its source as the stat does, and what was made from an older source is
+never used.
+
+Why an HMAC and not a digest of each source's content: the header cache stands for
+whole RPM files (gigabytes) and the node cache for ten thousand files; hashing those
+on every run would cost what the caches save. The HMAC costs one pass over the cache
+file itself. A secret that is not a regular file of this user with mode 0600 is not
+trusted: it is replaced (every cache of the folder is then made again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic, regular
+
+KEY = ".seal-key"
+MAGIC = "errata-tpl-cache/1 "
+MAX_BYTES = 128 * 1024 * 1024  # a parsed copy of the largest YAML file (32 MB) and more
+
+Warn = Callable[[str], None]
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The secret if it is one to trust: a regular file of this user, 0600, 64 hex digits."""
+    try:
+        with regular.opened(path, follow_symlinks=False) as (fd, st):
+            if st.st_uid != os.geteuid() or st.st_mode & 0o077 or st.st_size != 64:
+                return None
+            return bytes.fromhex(os.read(fd, 64).decode("ascii"))
+    except (UserError, OSError, ValueError):
+        return None
+
+
+def _key(folder: Path) -> bytes | None:
+    """The folder's secret, made if there is none (or none to trust); None where it can
+    be neither read nor made (a read-only site: no cache is used)."""
+    path = folder / KEY
+    for _ in range(3):
+        found = _read_key(path)
+        if found is not None:
+            return found
+        with contextlib.suppress(OSError):
+            if os.path.lexists(path):
+                os.unlink(path)  # not one to trust (another owner, readable by others, damaged)
+        try:
+            atomic.make_dir(folder)
+            atomic.write_text(path, secrets.token_hex(32), overwrite=False, mode=0o600, durable=False)
+        except UserError:
+            continue  # made by another run meanwhile (or cannot be made): read it again
+    return None
+
+
+def _mac(key: bytes, source: str, body: bytes) -> str:
+    h = hmac.new(key, source.encode("utf-8", "surrogateescape") + b"\0", hashlib.sha256)
+    h.update(body)
+    return h.hexdigest()
+
+
+def read(path: Path, source: str, warn: Warn, max_bytes: int | None = None) -> str | None:
+    """The text of the cache file at ``path`` if this cache sealed it for ``source``;
+    None when there is none (silently) or it does not match (with a warning)."""
+    if not os.path.lexists(path):
+        return None
+    key = _key(path.parent)
+    if key is None:
+        return None
+    try:
+        data = regular.read_bytes(path, max_bytes or MAX_BYTES, follow_symlinks=False)
+    except regular.Unreadable as e:
+        if e.missing:
+            return None
+        warn(f"{path}: {e.reason}: not a cache file errata-tpl wrote; ignored, made again")
+        return None
+    head, _, body = data.partition(b"\n")
+    seal = head.decode("ascii", "replace")
+    if not (seal.startswith(MAGIC) and hmac.compare_digest(seal[len(MAGIC) :], _mac(key, source, body))):
+        warn(f"{path}: not as errata-tpl wrote this cache (edited, cut short or copied); ignored, made again")
+        return None
+    return body.decode("utf-8")  # what this cache sealed: UTF-8, as written
+
+
+def write(path: Path, source: str, body: str, max_bytes: int | None = None) -> None:
+    """Seal ``body`` for ``source`` and write it at ``path``. A cache that cannot be
+    written (a read-only site, a full disk, something else at ``path``) is only slower;
+    one larger than the bound is not written (it would not be read)."""
+    data = body.encode()
+    if len(data) + 100 > (max_bytes or MAX_BYTES):  # the seal line and the text
+        return
+    with contextlib.suppress(OSError):
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            os.unlink(path)  # a FIFO, a link, a device in a cache file's place: replaced, never written into
+    key = _key(path.parent)
+    if key is None:
+        return
+    with contextlib.suppress(OSError, UserError):
+        atomic.write_text(path, f"{MAGIC}{_mac(key, source, data)}\n{body}", durable=False, into_special=False)
