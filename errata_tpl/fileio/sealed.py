@@ -68,7 +68,7 @@ def _key(folder: Path) -> bytes | None:
     return None
 
 
-def _mac(key: bytes, source: str, body: bytes) -> str:
+def _mac(key: bytes, source: str, body: bytes | memoryview) -> str:
     h = hmac.new(key, source.encode("utf-8", "surrogateescape") + b"\0", hashlib.sha256)
     h.update(body)
     return h.hexdigest()
@@ -89,12 +89,13 @@ def read(path: Path, source: str, warn: Warn, max_bytes: int | None = None) -> s
             return None
         warn(f"{path}: {e.reason}: not a cache file errata-tpl wrote; ignored, made again")
         return None
-    head, _, body = data.partition(b"\n")
-    seal = head.decode("ascii", "replace")
-    if not (seal.startswith(MAGIC) and hmac.compare_digest(seal[len(MAGIC) :], _mac(key, source, body))):
+    end = data.find(b"\n")
+    seal = data[: max(end, 0)].decode("ascii", "replace")
+    body = memoryview(data)[end + 1 :]  # not copied: caches are megabytes
+    if end < 0 or not (seal.startswith(MAGIC) and hmac.compare_digest(seal[len(MAGIC) :], _mac(key, source, body))):
         warn(f"{path}: not as errata-tpl wrote this cache (edited, cut short or copied); ignored, made again")
         return None
-    return body.decode("utf-8")  # what this cache sealed: UTF-8, as written
+    return str(body, "utf-8")  # what this cache sealed: UTF-8, as written
 
 
 def write(path: Path, source: str, body: str, max_bytes: int | None = None) -> None:
