@@ -46,6 +46,7 @@ def _stdout_to_devnull() -> None:
 # help imports no command module (one costs 10-40 ms with what it imports); a test
 # keeps each equal to the command's own.
 SHORT_HELP = {
+    "approve": "Approve the promotion of PROFILE waiting at STAGE: a signed record in site/promotions.yaml.",
     "check": "Solve each node's list with libsolv against the repositories (rc 1 if any fails).",
     "diff": "Added, removed, upgraded and downgraded packages between A and B.",
     "explain": "Print every step that touched PACKAGE on NODE.",

@@ -121,3 +121,16 @@ def keyring(help: str, required: bool = False) -> Callable[[Callable[..., Any]],
     """``--keyring FILE``, repeatable: generate and verify check signatures."""
     path = click.Path(exists=True, dir_okay=False, path_type=Path)
     return click.option("--keyring", "keyring", multiple=True, required=required, type=path, help=help)
+
+
+def signing(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--sign KEYID [--keyring FILE]``: promote and approve sign their records with gpg."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        keyring = click.Path(exists=True, dir_okay=False, path_type=Path)
+        held = "A public keyring (pubring.kbx, .gpg) holding KEYID, instead of your home's."
+        f = click.option("--keyring", type=keyring, help=held)(f)
+        mine = "Sign the record with this key of $GNUPGHOME or ~/.gnupg."
+        return click.option("--sign", metavar="KEYID", required=required, help=mine)(f)
+
+    return decorate

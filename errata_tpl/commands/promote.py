@@ -23,6 +23,7 @@ from errata_tpl.commands import _click
     help="Promote despite the soak time, check problems, a missing check or a stage without nodes (recorded).",
 )
 @click.option("--dry-run", is_flag=True, help="Show what the promotion would change and refuse; write nothing.")
+@_click.signing(required=False)
 @_click.repos("A repository to check the stage's nodes against; repeatable. Default: repos: in site/stages.yaml.")
 @_click.verbosity
 @click.pass_obj
@@ -35,6 +36,8 @@ def command(
     note: str | None,
     force: bool,
     dry_run: bool,
+    sign: str | None,
+    keyring: Path | None,
     repos: tuple[Path, ...],
 ) -> None:
     """Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml.
@@ -43,10 +46,11 @@ def command(
     Example:
       errata-tpl promote 20261121 --os el9-x86_64 --stage canary --note "November errata"
       errata-tpl promote 20261121 --os el9-x86_64 --stage compute --dry-run
+      errata-tpl promote 20261121 --os el9-x86_64 --stage all --sign alice@example.org
     """
     from errata_tpl.promotions import promote as engine  # jinja2 comes with it: see commands/__init__
 
-    req = engine.Request(profile, os_id, stage, by, note, force, repos)
+    req = engine.Request(profile, os_id, stage, by, note, force, repos, sign, keyring)
     if dry_run:
         p = engine.dry_run(obj.root, req, obj.rep)
         _click.echo("\n".join(engine.dry_run_text(p, force)))

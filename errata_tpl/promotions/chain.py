@@ -87,6 +87,7 @@ class History:
 
     def __init__(self, records: Sequence[Record] = (), stages: Stages | None = None, signers: Mapping[int, str] = {}):
         self.records = tuple(records)
+        self.signers = dict(signers)
         self.chain = check_chain(self.records)
         self.effects: list[Effect] = []
         self.waiting: dict[tuple[str, str], Waiting] = {}  # (stage, os) -> the promotion waiting there
@@ -167,7 +168,7 @@ class History:
     def with_effect(self, effect: Effect) -> History:
         """As it will be once ``effect`` is in effect too (promote's preview)."""
         out = History.__new__(History)
-        out.records, out.chain, out.waiting = self.records, self.chain, self.waiting
+        out.records, out.chain, out.waiting, out.signers = self.records, self.chain, self.waiting, self.signers
         out.unsigned_before_signing = self.unsigned_before_signing
         out.effects = [*self.effects, effect]
         return out

@@ -12,20 +12,23 @@ import datetime as dt
 import getpass
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from errata_tpl import clock
 from errata_tpl.checks.check import Repositories, solve
 from errata_tpl.errors import UserError
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
-from errata_tpl.promotions.chain import Effect
+from errata_tpl.promotions.chain import Effect, History
 from errata_tpl.promotions.effect import StageEffect, effect, stage_nodes, text
 from errata_tpl.report import Reporter
 from errata_tpl.resolve.resolver import Resolved
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
 from errata_tpl.values import names
+
+if TYPE_CHECKING:  # python-gnupg comes with it
+    from errata_tpl.promotions.signing import Signer
 
 
 class Request(NamedTuple):
@@ -36,6 +39,8 @@ class Request(NamedTuple):
     note: str | None = None
     force: bool = False
     repos: tuple[Path, ...] = ()
+    sign: str | None = None  # a key of the user's GnuPG home
+    keyring: Path | None = None  # a public keyring holding it, instead of the home's
 
 
 class Plan(NamedTuple):
@@ -52,6 +57,9 @@ class Plan(NamedTuple):
     check: str  # ok, N problems, skipped, no nodes
     refusals: tuple[str, ...]
     problems: tuple[str, ...]  # check's: "node: libsolv's words"
+    signer: str | None = None  # the signing key's fingerprint
+    waits: tuple[int, int] | None = None  # (approvals given, needed) when it waits for approvals
+    approved_by: tuple[str, ...] = ()  # when it is in effect at once at a stage with approvers
 
 
 def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> list[str]:
@@ -91,7 +99,36 @@ def _soak(history: Any, stages: st.Stages, i: int, profile: str, os_id: str, now
     ]
 
 
-def plan(tree: Tree, req: Request, rep: Reporter) -> Plan:
+def _approvals(
+    stage: st.Stage, signer: str | None, history: History, profile: str, os_id: str, force: bool
+) -> tuple[list[str], tuple[int, int] | None, tuple[str, ...]]:
+    """At a stage with approvers: (refusals, (given, needed) if it will wait, approved_by)."""
+    if not stage.approvers:
+        return [], None, ()
+    if signer is None:
+        raise UserError(
+            f"{st.STAGES}: key '{stage.name}': stage {stage.name} has approvers: sign the promotion "
+            "(--sign KEYID), with --force too"
+        )
+    refusals = []
+    listed = (signer,) if signer in stage.approvers else ()
+    if not listed:
+        refusals.append(f"{signer} is not an approver of stage {stage.name} ({st.STAGES})")
+    w = history.waiting.get((stage.name, os_id))
+    if w is not None and w.record.profile == profile:
+        refusals.append(
+            f"{profile} already waits for approval at {stage.name} for {os_id} "
+            f"({len(w.approvals)} of {w.needed}): approve it (errata-tpl approve)"
+        )
+    if len(listed) >= stage.approvals:
+        return refusals, None, listed
+    if force:
+        refusals.append(f"in effect with {len(listed)} of the {stage.approvals} approvals {stage.name} asks")
+        return refusals, None, listed
+    return refusals, (len(listed), stage.approvals), ()
+
+
+def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> Plan:
     """Decide on the record as it is now (read it under the lock to act on it)."""
     os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
     if tree.profile(os_id, profile) is None:
@@ -113,6 +150,8 @@ def plan(tree: Tree, req: Request, rep: Reporter) -> Plan:
     if current is not None and current.profile == profile:
         refusals.append(f"{profile} is already the current profile of {stage.name} for {os_id} (since {current.time})")
     refusals += _soak(history, stages, i, profile, os_id, min(when, real))
+    approval_refusals, waits, approved_by = _approvals(stage, signer, history, profile, os_id, req.force)
+    refusals += approval_refusals
 
     nodes = stage_nodes(tree, stages, stage.name, os_id)
     if not nodes:
@@ -143,19 +182,44 @@ def plan(tree: Tree, req: Request, rep: Reporter) -> Plan:
     for w in tree.warnings:
         rep.warn(w)
     rollback = current is not None and profile < current.profile
-    return Plan(profile, os_id, stage, pending.time, by, current, rollback, fx, check, tuple(refusals), tuple(problems))
+    return Plan(
+        profile,
+        os_id,
+        stage,
+        pending.time,
+        by,
+        current,
+        rollback,
+        fx,
+        check,
+        tuple(refusals),
+        tuple(problems),
+        signer,
+        waits,
+        approved_by,
+    )
+
+
+def _signer(req: Request) -> Signer | None:
+    if req.sign is None:
+        return None
+    from errata_tpl.promotions.signing import Signer  # python-gnupg: only to sign
+
+    return Signer(req.sign, req.keyring)
 
 
 def dry_run(root: Path, req: Request, rep: Reporter) -> Plan:
     """What ``promote`` would do, deciding on the record as it is; nothing written, no lock."""
-    return plan(Tree(root), req, rep)
+    signer = _signer(req)
+    return plan(Tree(root), req, rep, signer.fingerprint if signer else None)
 
 
 def promote(root: Path, req: Request, rep: Reporter) -> tuple[Plan, dict[str, Any]]:
     """Refuse (UserError, nothing written) or add one record; the plan and the record."""
+    signer = _signer(req)
     with store.locked(root):
         tree = Tree(root)
-        p = plan(tree, req, rep)
+        p = plan(tree, req, rep, signer.fingerprint if signer else None)
         if p.refusals and not req.force:
             raise UserError(f"{st.STAGES}: key '{p.stage.name}': refused: {'; '.join(p.refusals)} (--force overrides)")
         history = tree.rollout.history
@@ -170,23 +234,30 @@ def promote(root: Path, req: Request, rep: Reporter) -> tuple[Plan, dict[str, An
             forced=p.refusals,
             rollback=p.rollback,
             summary={**p.effect.summary(), "check": p.check},
+            approved_by=p.approved_by,
         )
-        raw["prev"] = history.chain.head
         if history.chain.unchained and history.chain.unchained == len(history.records):
             rep.warn(
                 f"{rec.PROMOTIONS}: the {len(history.records)} records before this one were written before "
                 "records were chained: accepted as the chain's start"
             )
-        store.write(root, history.records, [raw])
+        store.add(root, history, st.required(tree.rollout.stages), raw, signer)
         return p, raw
 
 
 def done_text(p: Plan, raw: dict[str, Any]) -> str:
     what = f"rollback: {p.profile} (older than {p.replaces.profile})" if p.rollback and p.replaces else p.profile
-    return (
-        f"{what} -> {p.stage.name} ({p.os}) at {p.time} by {p.by}: {len(raw['nodes'])} nodes, "
+    signed = f", signed by {p.signer}" if p.signer else ""
+    text = (
+        f"{what} -> {p.stage.name} ({p.os}) at {p.time} by {p.by}{signed}: {len(raw['nodes'])} nodes, "
         f"{raw['packages_changed']} packages changed, {len(raw['cves_fixed'])} CVEs fixed, check {raw['check']}"
     )
+    if p.waits is not None:
+        text += (
+            f"; waits for approvals ({p.waits[0]} of {p.waits[1]}): errata-tpl approve {p.profile} "
+            f"--os {p.os} --stage {p.stage.name} --sign KEYID"
+        )
+    return text
 
 
 def dry_run_text(p: Plan, force: bool) -> list[str]:
@@ -206,8 +277,10 @@ def dry_run_text(p: Plan, force: bool) -> list[str]:
         f"{len(fx.reboot())} nodes must reboot, check {p.check}"
     )
     lines += [f"refused: {r}" for r in p.refusals]
-    if p.refusals:
-        lines.append("would promote (--force)" if force else "would be refused (--force overrides)")
+    if p.refusals and not force:
+        lines.append("would be refused (--force overrides)")
+    elif p.waits is not None:
+        lines.append(f"would wait for approvals ({p.waits[0]} of {p.waits[1]})")
     else:
-        lines.append("would promote")
+        lines.append("would promote (--force)" if p.refusals else "would promote")
     return lines

@@ -143,7 +143,8 @@ _TYPES: dict[str, tuple[Any, str]] = {
 }
 
 
-def _record(i: int, item: Any) -> Record:
+def record_of(i: int, item: Any) -> Record:
+    """Record ``i`` of the file; a UserError names it when it is not one."""
     where = f"{PROMOTIONS}: record [{i}]"
     if not isinstance(item, dict) or not all(isinstance(k, str) for k in item):
         raise UserError(f"{where}: expected a mapping of keys (written by errata-tpl promote)")
@@ -206,7 +207,7 @@ def records_from_data(data: Any) -> tuple[Record, ...]:
         return ()
     if not isinstance(data, list):
         raise UserError(f"{PROMOTIONS}: expected a list of records (written by errata-tpl promote)")
-    return tuple(_record(i, item) for i, item in enumerate(data))
+    return tuple(record_of(i, item) for i, item in enumerate(data))
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,7 +70,9 @@ class Signer:
     ``keyring``: a public keyring file holding it, instead of the home's."""
 
     def __init__(self, keyid: str, keyring: Path | None = None) -> None:
-        self.gpg = _gpg(keyring=str(keyring) if keyring is not None else None)
+        # the home pinned now: the key found is the key that signs
+        home = os.environ.get("GNUPGHOME") or None
+        self.gpg = _gpg(gnupghome=home, keyring=str(keyring) if keyring is not None else None)
         found = self.gpg.list_keys(secret=True, keys=[keyid])
         if not found:
             raise UserError(f"--sign {keyid}: no secret key {keyid} in your GnuPG home ($GNUPGHOME or ~/.gnupg)")
@@ -86,7 +89,14 @@ class Signer:
     def sign(self, raw: dict[str, Any]) -> dict[str, Any]:
         """``raw`` with signer, key and signature."""
         out = {**raw, "signer": self.fingerprint, "key": self.key}
-        result = self.gpg.sign(signed_part(out), keyid=self.fingerprint, detach=True, binary=True)
+        # --local-user: this key or none (gpg's --default-key would fall back to another)
+        result = self.gpg.sign(
+            signed_part(out),
+            keyid=self.fingerprint,
+            detach=True,
+            binary=True,
+            extra_args=["--local-user", self.fingerprint],
+        )
         if not result.data:
             said = result.status or next(iter((result.stderr or "").strip().splitlines()[-1:]), "no signature")
             raise UserError(f"--sign {self.keyid}: gpg did not sign: {said}")

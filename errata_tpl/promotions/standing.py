@@ -28,7 +28,10 @@ def table(tree: Tree, now: dt.datetime) -> list[tuple[str, ...]]:
         for i, s in enumerate(stages.stages):
             cur = history.current(s.name, os_id)
             waiting = "-"
-            if i > 0:
+            w = history.waiting.get((s.name, os_id))
+            if w is not None:
+                waiting = f"{w.record.profile} waits for approvals ({len(w.approvals)} of {w.needed})"
+            elif i > 0:
                 prev = history.current(stages.stages[i - 1].name, os_id)
                 if prev is not None and (cur is None or cur.profile != prev.profile):
                     ready = rec.parse_time(prev.time) + dt.timedelta(seconds=s.soak)
@@ -46,3 +49,26 @@ def table(tree: Tree, now: dt.datetime) -> list[tuple[str, ...]]:
                 )
             )
     return rows
+
+
+def verify(tree: Tree) -> list[str]:
+    """What ``stages --verify`` says once the whole record has been checked (the
+    loading raises the error naming a record that does not hold)."""
+    history = tree.rollout.history
+    n = len(history.records)
+    if not n:
+        return [f"{rec.PROMOTIONS}: no records"]
+    lines = [f"{rec.PROMOTIONS}: {n} records, the chain holds (head {history.chain.head})"]
+    if history.signers:
+        lines.append(f"{len(history.signers)} signed records, every signature good")
+    if history.chain.unchained:
+        k = history.chain.unchained
+        lines.append(
+            f"records [0] to [{k - 1}] were written before records were chained: accepted as the chain's start"
+        )
+    for r in history.unsigned_before_signing:
+        lines.append(f"{r.label()}: not signed, written before the first signed record of stage {r.stage}: accepted")
+    for w in history.waiting.values():
+        signed = ", ".join(w.approvals)
+        lines.append(f"{w.record.label()}: waits for approvals ({len(w.approvals)} of {w.needed}: {signed})")
+    return lines

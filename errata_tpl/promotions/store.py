@@ -14,13 +14,16 @@ import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, regular, yamlio
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions.chain import History
 from errata_tpl.site.stages import Rollout, Stages, load_stages
+
+if TYPE_CHECKING:  # python-gnupg comes with it
+    from errata_tpl.promotions.signing import Signer
 
 
 def _read(root: Path) -> str | None:
@@ -90,3 +93,22 @@ def write(root: Path, old: Sequence[rec.Record], added: Sequence[Mapping[str, An
     canonical form, parsed back as the records meant before it replaces the old one."""
     raws = [r.raw for r in old] + [dict(r) for r in added]
     yamlio.write_record(root / rec.PROMOTIONS, rec.text(raws), lambda data, _: rec.records_from_data(data), expect=raws)
+
+
+def add(root: Path, history: History, stages: Stages, raw: dict[str, Any], signer: Signer | None) -> History:
+    """Add one record after those of ``history`` (read under the same lock): chained,
+    signed, its signature and the history with it checked as every reader will check
+    them, then written. The history with it."""
+    raw = {**raw, "prev": history.chain.head}
+    signers = dict(history.signers)
+    if signer is not None:
+        from errata_tpl.promotions import signing  # python-gnupg: only where records are signed
+
+        raw = signer.sign(raw)
+        added = rec.record_of(len(history.records), raw)
+        signers.update(signing.verify([added]))
+    else:
+        added = rec.record_of(len(history.records), raw)
+    after = History([*history.records, added], stages, signers)
+    write(root, history.records, [raw])
+    return after

@@ -100,7 +100,7 @@ class Stages:
         return out
 
 
-_STAGE_KEYS = ("name", "nodes", "soak")  # approvers, approvals: with signed records
+_STAGE_KEYS = ("name", "nodes", "soak", "approvers", "approvals")
 
 
 def _approvers(item: dict[str, Any], where: str) -> tuple[tuple[str, ...], int]:
