@@ -218,3 +218,21 @@ def test_forged_records_are_found_by_every_reader(cli, site, monkeypatch, keys, 
     for args in (("resolve", "wn-051.example.org"), ("stages",), ("status",), ("stages", "--verify")):
         one_line_error(cli(*args, root=site), words)
     one_line_error(approve(cli, site, monkeypatch, keys, "bob"), words)
+
+
+def test_dry_run_and_a_key_gpg_lacks(cli, site, monkeypatch, keys):
+    r = promote(cli, site, monkeypatch, keys, "alice", "--dry-run")
+    assert r.exit_code == 0 and r.stdout.splitlines()[-1] == "would wait for approvals (1 of 2)", r.output
+    assert not (site / RECORD).exists()
+    monkeypatch.setenv("GNUPGHOME", str(keys["alice"][0].home))
+    r = cli("promote", *CANARY, "--sign", "nobody@example.org", "--repo", EL9, root=site)
+    one_line_error(r, "--sign nobody@example.org: no secret key nobody@example.org in your GnuPG home")
+    # a waiting promotion is replaced by the next one to the stage, said
+    assert promote(cli, site, monkeypatch, keys, "alice").exit_code == 0
+    r = run(cli, site, monkeypatch, keys, "bob", "promote", "20261001", *CANARY[1:], "--repo", EL9, at=T0 + 60)
+    assert r.exit_code == 0, r.output
+    assert (
+        "record [0] (20261121 to canary for el9-x86_64) waits for approval at canary: this promotion replaces"
+        in r.stderr
+    )
+    one_line_error(approve(cli, site, monkeypatch, keys, "carol"), "no promotion of 20261121 waits for approval")

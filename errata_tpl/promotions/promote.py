@@ -152,6 +152,9 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
     refusals += _soak(history, stages, i, profile, os_id, min(when, real))
     approval_refusals, waits, approved_by = _approvals(stage, signer, history, profile, os_id, req.force)
     refusals += approval_refusals
+    waiting = history.waiting.get((stage.name, os_id))
+    if waiting is not None and waiting.record.profile != profile:
+        rep.warn(f"{waiting.record.label()} waits for approval at {stage.name}: this promotion replaces it")
 
     nodes = stage_nodes(tree, stages, stage.name, os_id)
     if not nodes:
