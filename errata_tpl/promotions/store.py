@@ -100,6 +100,7 @@ def add(root: Path, history: History, stages: Stages, raw: dict[str, Any], signe
     signed, its signature and the history with it checked as every reader will check
     them, then written. The history with it."""
     raw = {**raw, "prev": history.chain.head}
+    rec.text([raw])  # what YAML cannot hold (text that is not UTF-8) refused first, in the writer's words
     signers = dict(history.signers)
     if signer is not None:
         from errata_tpl.promotions import signing  # python-gnupg: only where records are signed
