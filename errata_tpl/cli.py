@@ -11,12 +11,14 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Any
 
 import click
 
 from errata_tpl import __version__
+from errata_tpl.commands import _click
 from errata_tpl.commands._click import Context
 from errata_tpl.errors import UserError
 from errata_tpl.terminal import printable
@@ -87,9 +89,9 @@ class _Group(click.Group):
         return super().list_commands(ctx) + sorted(self.lazy_subcommands)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy_subcommands:
-            return self._lazy_load(cmd_name)
-        return super().get_command(ctx, cmd_name)
+        """The command, with the options every command takes (``_click.conventions``)."""
+        cmd = self._lazy_load(cmd_name) if cmd_name in self.lazy_subcommands else super().get_command(ctx, cmd_name)
+        return None if cmd is None else _click.conventions(cmd)
 
     def _lazy_load(self, cmd_name: str) -> click.Command:
         module, attr = self.lazy_subcommands[cmd_name].rsplit(".", 1)
@@ -124,20 +126,24 @@ class _Group(click.Group):
             setattr(e, "message", printable(e.message, one_line=True))  # noqa: B010 (Final in click's stubs)
             raise
         except UserError as e:
-            click.echo(f"errata-tpl: error: {printable(str(e), one_line=True)}", err=True)
-            sys.exit(1)
+            _fail(ctx, str(e))
         except UnicodeError as e:  # text from the command line that is not UTF-8 (--note $'\xff')
-            click.echo(f"errata-tpl: error: text that is not valid UTF-8: {getattr(e, 'reason', e)}", err=True)
-            sys.exit(1)
+            _fail(ctx, f"text that is not valid UTF-8: {getattr(e, 'reason', e)}")
         except OSError as e:  # the last net: an OS error is one line too, never a traceback
             if e.filename is None:  # writing stdout
                 _stdout_to_devnull()
                 if e.errno == errno.EPIPE:  # the reader left (| head): not worth a word
                     sys.exit(1)
             reason = (e.strerror or str(e)).lower()
-            where = printable(str(e.filename or "<stdout>"), one_line=True)
-            click.echo(f"errata-tpl: error: {where}: {reason}", err=True)
-            sys.exit(1)
+            _fail(ctx, f"{e.filename or '<stdout>'}: {reason}")
+
+
+def _fail(ctx: click.Context, message: str) -> None:
+    """The error as one line, exit 1; with --debug (or ERRATA_TPL_DEBUG=1) its traceback after it."""
+    click.echo(f"errata-tpl: error: {printable(message, one_line=True)}", err=True)
+    if _click.debugging(ctx):
+        traceback.print_exc()
+    sys.exit(1)
 
 
 def _done(ctx: click.Context) -> None:
@@ -152,21 +158,20 @@ def _done(ctx: click.Context) -> None:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="errata-tpl")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The configuration tree (os/, site/, errata/). Default: $ERRATA_TPL_ROOT, else the current directory.",
-)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None, help=_click.ROOT_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("--debug", is_flag=True, help="After an error's one line, its traceback (also: ERRATA_TPL_DEBUG=1).")
 @click.pass_context
-def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool) -> None:
-    """Dated errata profiles and concrete per-node package lists for RPM fleets."""
+def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool, debug: bool) -> None:
+    """Dated errata profiles and concrete per-node package lists for RPM fleets.
+
+    Every option above is also accepted after the command (errata-tpl status --root
+    /srv/site -q). Shell completion (bash; also zsh, fish): eval "$(_ERRATA_TPL_COMPLETE=bash_source errata-tpl)"."""
     _terminate_cleanly()
     if root is None:
         root = Path(os.environ.get("ERRATA_TPL_ROOT") or ".")
-    ctx.obj = Context(root, 1 if verbose else -1 if quiet else 0)
+    ctx.obj = Context(root, 1 if verbose else -1 if quiet else 0, debug)
 
 
 # `python -m errata_tpl.cli` runs this file as __main__, a copy apart from the

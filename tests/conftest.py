@@ -15,6 +15,7 @@ sys.path.insert(0, str(REPO / "tools"))
 import rpmfactory  # noqa: E402
 
 from errata_tpl.cli import main  # noqa: E402
+from errata_tpl.values import names  # noqa: E402
 
 
 def spec(line: str, **kw) -> rpmfactory.Spec:
@@ -64,12 +65,33 @@ def example_root(tmp_path: Path) -> Path:
     return root
 
 
+def minimal_site(root: Path, *os_ids: str) -> Path:
+    """The least a site is: site/, and os/<os-id>/os.yaml of each os-id (what generate
+    and hotfix need to write a profile of that OS)."""
+    for d in ("site", "os"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    for os_id in os_ids:
+        version, arch = os_id.rsplit("-", 1)
+        d = root / "os" / os_id
+        d.mkdir(parents=True, exist_ok=True)
+        if not (d / "os.yaml").exists():
+            (d / "os.yaml").write_text(f"version: {version}\narch: {arch}\n")
+    return root
+
+
 @pytest.fixture
 def cli():
+    """cli(*args, root=R): the command run in-process. generate and hotfix write into a
+    site and refuse a folder that is not one: given a ``root`` that is no site yet, they
+    get a minimal one for their --os, if it lacks it (``site=False``: as it is)."""
     runner = CliRunner()
 
-    def run(*args: str, root: Path | None = None, input: str | None = None) -> Result:
+    def run(*args: str, root: Path | None = None, input: str | None = None, site: bool = True) -> Result:
         argv = (["--root", str(root)] if root is not None else []) + [str(a) for a in args]
+        if site and root is not None and args and args[0] in ("generate", "hotfix") and "--os" in args[:-1]:
+            os_id = str(args[args.index("--os") + 1])
+            if names.is_os_id(os_id):
+                minimal_site(root, os_id)
         return runner.invoke(main, argv, input=input, catch_exceptions=False)
 
     return run

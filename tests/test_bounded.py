@@ -8,6 +8,7 @@ import time
 
 import pytest
 import rpmfactory
+from conftest import minimal_site
 
 from errata_tpl.site import templating
 
@@ -157,6 +158,7 @@ def test_a_fifo_named_rpm_is_skipped_unopened(make_rpms, tmp_path):
     make_rpms(["a 1-1 x86_64"])
     os.mkfifo(tmp_path / "mirror" / "b-1-1.x86_64.rpm")
     os.symlink(tmp_path / "mirror" / "b-1-1.x86_64.rpm", tmp_path / "mirror" / "c-1-1.x86_64.rpm")
+    minimal_site(tmp_path / "root", "el9-x86_64")
     for cache in ([], ["--no-cache"]):
         r = errata_tpl(tmp_path / "root", "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", *cache)
         assert r.returncode == 0, r.stderr

@@ -8,6 +8,7 @@ import sys
 
 import rpmfactory
 import yaml
+from conftest import minimal_site
 
 from errata_tpl.profile import profile as profilemod
 
@@ -157,6 +158,7 @@ def test_changed_options_are_not_reused(make_rpms, tmp_path, cli):
 
 
 def test_user_error_has_no_traceback_as_a_process(tmp_path):
+    minimal_site(tmp_path, "el9-x86_64")
     env = dict(os.environ, ERRATA_TPL_ROOT=str(tmp_path))
     p = subprocess.run(
         [sys.executable, "-m", "errata_tpl.cli", "generate", str(tmp_path / "nope"), "--os", "el9-x86_64"],

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import minimal_site
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
@@ -135,6 +136,7 @@ def test_two_generate_runs_cannot_interleave(make_rpms, tmp_path):
     make_rpms(["a 1-1 x86_64"])
     dest = tmp_path / "errata" / "el9-x86_64"
     dest.mkdir(parents=True)
+    minimal_site(tmp_path, "el9-x86_64")
     argv = [sys.executable, "-m", "errata_tpl.cli", "--root", str(tmp_path), "generate", str(tmp_path / "mirror")]
     with atomic.locked_dir(dest):
         p = subprocess.Popen([*argv, "--os", "el9-x86_64", "--profile", "20261121"], stderr=subprocess.PIPE)
@@ -175,7 +177,7 @@ def test_mirror_that_is_a_file(tmp_path, cli):
 
 
 def test_root_without_nodes(tmp_path, cli):
-    r = cli("resolve", "--all", root=tmp_path)
+    r = cli("resolve", "--all", root=minimal_site(tmp_path))
     assert r.exit_code == 1 and "no node files" in r.stderr
     assert Path(tmp_path).is_dir()
 

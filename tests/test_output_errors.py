@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import rpmfactory
+from conftest import minimal_site
 
 MIRROR = ["bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64", "zsh 5.8-9.el9 x86_64"]
 
@@ -117,6 +118,7 @@ def test_full_filesystem_for_the_root(make_rpms, tmp_path, tmpfs):
     root = tmpfs("1m")
     (root / "errata/el9-x86_64").mkdir(parents=True)
     (root / "errata/el9-x86_64/20261001.yaml").write_text("an older record\n")
+    minimal_site(root, "el9-x86_64")
     fill(root)
     r = errata_tpl(root, "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121")
     one_line(r, f"{root}/errata/el9-x86_64/20261121.yaml: no space left on device")
@@ -192,6 +194,7 @@ def test_a_file_name_that_is_not_utf8_is_an_ordinary_file(make_rpms, tmp_path, c
     newest = paths[1]
     os.rename(newest, os.fsencode(newest.parent) + b"/\xff" + os.fsencode(newest.name))
     args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", *(() if cache else ("--no-cache",)))
+    minimal_site(tmp_path / "root", "el9-x86_64")
     for _ in range(2):  # the second run reads the header cache (and reuses the result)
         r = errata_tpl(tmp_path / "root", *args)
         assert r.returncode == 0 and "skipped:" not in r.stderr, r.stderr
@@ -202,6 +205,7 @@ def test_header_cache_sees_a_rewrite_that_kept_size_and_mtime(make_rpms, tmp_pat
     paths = make_rpms(MIRROR)
     newest = paths[1]
     args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    minimal_site(tmp_path / "root", "el9-x86_64")
     assert "version: 5.1.8-9.el9" in errata_tpl(tmp_path / "root", *args).stdout
     st = newest.stat()
     rpmfactory.flip_payload_byte(newest)

@@ -1,38 +1,171 @@
-"""What the commands share: the run's Context and clock, -v/-q after a command, the
-options several commands take alike, and the text tables of status and stages."""
+"""What the commands share: the run's Context and clock, the conventions every
+command gets from the group (``--root``, ``-v``/``-q``, ``--debug`` after the
+command too, the refusal of a folder that is not a site), the options several
+commands take alike, node-name completion, and the text tables of status and stages.
+
+A new command gets the conventions for free: the group adds them when it loads
+the command (``conventions``). Its work asks the Context for what it reads:
+``obj.tree()`` or ``obj.site()`` (both refuse a folder that is not a site),
+``obj.os_id(X)`` (refuses an os-id the site has no ``os/X/os.yaml`` for);
+``obj.root`` alone is for commands that read no site (verify, schema)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from errata_tpl import clock
+from errata_tpl.errors import UserError
 from errata_tpl.fileio import sitepaths
 from errata_tpl.report import Reporter
 from errata_tpl.terminal import printable
+from errata_tpl.values import names
+
+if TYPE_CHECKING:
+    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
+
+ROOT_HELP = "The configuration tree (os/, site/, errata/). Default: $ERRATA_TPL_ROOT, else the current directory."
+WHERE_THE_ROOT_IS = "the root is --root DIR, else $ERRATA_TPL_ROOT, else the current directory"
 
 
 class Context:
-    def __init__(self, root: Path, verbosity: int) -> None:
+    def __init__(self, root: Path, verbosity: int, debug: bool = False) -> None:
         self.root = root
         self.rep = Reporter(verbosity)
-        self._trees: list[Any] = []
+        self.debug = debug  # --debug or ERRATA_TPL_DEBUG=1: the traceback after the one-line error
+        self._trees: list[Tree] = []
 
-    def tree(self) -> Any:
+    def site(self) -> Path:
+        """The root, once it is known to be a site: a folder holding os/ and site/. A
+        wrong directory must not look like an empty site (zero nodes, all fine)."""
+        if not self.root.is_dir():
+            raise UserError(f"{self.root}: not an errata-tpl site: no such directory ({WHERE_THE_ROOT_IS})")
+        missing = [f"{d}/" for d in ("os", "site") if not (self.root / d).is_dir()]
+        if missing:
+            raise UserError(
+                f"{self.root}: not an errata-tpl site: no {' and no '.join(missing)} folder ({WHERE_THE_ROOT_IS})"
+            )
+        return self.root
+
+    def tree(self) -> Tree:
         from errata_tpl.site.tree import Tree  # jinja2 comes with it: only the commands that read the tree load it
 
-        self._trees.append(Tree(self.root))
+        self._trees.append(Tree(self.site()))
         return self._trees[-1]
+
+    def os_id(self, value: str) -> str:
+        """An os-id of this site: one with an ``os/<os-id>/os.yaml``."""
+        os_id = names.os_id(value)
+        if not (self.site() / "os" / os_id / "os.yaml").is_file():
+            known = sorted(p.parent.name for p in (self.root / "os").glob("*/os.yaml"))
+            raise UserError(
+                f"unknown os {os_id!r}: no os/{os_id}/os.yaml (this site has: {', '.join(known) or 'none'})"
+            )
+        return os_id
 
     def done(self) -> None:
         """The command succeeded: what its trees parsed is kept for the next run."""
         for t in self._trees:
             t.save_caches()
+
+
+def debugging(ctx: click.Context) -> bool:
+    obj = ctx.find_object(Context)
+    return (obj is not None and obj.debug) or os.environ.get("ERRATA_TPL_DEBUG", "") not in ("", "0")
+
+
+# --- the conventions every command gets -------------------------------------------------
+
+_ROOT_KEY = "errata_tpl.root"  # in ctx.meta (shared by a command's context and the group's): for completion
+
+
+def _set_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is None:
+        return
+    ctx.meta[_ROOT_KEY] = value
+    obj = ctx.find_object(Context)
+    if obj is not None:
+        obj.root = value
+
+
+def _set_verbosity(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def set_it(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        obj = ctx.find_object(Context)
+        if value and obj is not None:
+            obj.rep.verbosity = level
+
+    return set_it
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    obj = ctx.find_object(Context)
+    if value and obj is not None:
+        obj.debug = True
+
+
+def conventions(cmd: click.Command) -> click.Command:
+    """Give ``cmd`` what every command takes, before or after its name: ``--root DIR``,
+    ``-v``/``-q`` and ``--debug`` (the group has them too). Done once per command;
+    an option the command defines itself is left alone."""
+    if getattr(cmd, "_conventions", False):
+        return cmd
+    taken = {o for p in cmd.params for o in getattr(p, "opts", ())}
+    extra = [
+        click.Option(
+            ["--root"],
+            type=click.Path(file_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_set_root,
+            help=ROOT_HELP,
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set_verbosity(1),
+            help="More detail on stderr.",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set_verbosity(-1),
+            help="Only warnings and errors on stderr.",
+        ),
+        click.Option(
+            ["--debug"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set_debug,
+            help="After an error's one line, its traceback (also: ERRATA_TPL_DEBUG=1).",
+        ),
+    ]
+    cmd.params.extend(o for o in extra if not taken & set(o.opts))
+    cmd._conventions = True  # type: ignore[attr-defined]
+    return cmd
+
+
+def completion_root(ctx: click.Context) -> Path:
+    """The root while the shell completes a word (no command has run): --root after the
+    command, else before it, else $ERRATA_TPL_ROOT, else the current directory."""
+    given = ctx.meta.get(_ROOT_KEY) or ctx.find_root().params.get("root")
+    return Path(given or os.environ.get("ERRATA_TPL_ROOT") or ".")
+
+
+def complete_nodes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Node names of the site (site/nodes/*.yaml and *.yml) for the shell."""
+    try:
+        with os.scandir(completion_root(ctx) / "site" / "nodes") as entries:
+            found = {e.name.rsplit(".", 1)[0] for e in entries if e.name.endswith((".yaml", ".yml"))}
+    except OSError:
+        return []
+    return [CompletionItem(n) for n in sorted(found) if n.startswith(incomplete)]
 
 
 def now_utc() -> dt.datetime:
@@ -51,23 +184,6 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(fmt.format(*row).rstrip() for row in (header, *rows)) + "\n"
-
-
-def verbosity(f: Callable[..., Any]) -> Callable[..., Any]:
-    """-v/-q accepted after the command too (``generate DIR -q``)."""
-
-    @click.option("-v", "--verbose", "cmd_verbose", is_flag=True, help="More detail on stderr.")
-    @click.option("-q", "--quiet", "cmd_quiet", is_flag=True, help="Only warnings and errors on stderr.")
-    @functools.wraps(f)
-    def wrapper(*args: Any, cmd_verbose: bool, cmd_quiet: bool, **kwargs: Any) -> Any:
-        ctx: Context = click.get_current_context().obj
-        if cmd_verbose:
-            ctx.rep.verbosity = 1
-        if cmd_quiet:
-            ctx.rep.verbosity = -1
-        return f(*args, **kwargs)
-
-    return wrapper
 
 
 text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -21,14 +21,19 @@ if TYPE_CHECKING:
 
 
 @click.command("check")
-@click.argument("nodes", nargs=-1)
+@click.argument("nodes", nargs=-1, shell_complete=_click.complete_nodes)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
 @_click.repos("A repository (a directory with repodata/); repeatable.", required=True)
 @_click.text_or_json
-@_click.verbosity
 @click.pass_obj
 def command(obj: _click.Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Path, ...], fmt: str) -> None:
-    """Solve each node's list with libsolv against the repositories (rc 1 if any fails)."""
+    """Solve each node's list with libsolv against the repositories (rc 1 if any fails).
+
+    \b
+    Examples:
+      errata-tpl check --all --repo /mirror/el9/base --repo /mirror/el9/updates
+      errata-tpl check wn-001.example.org --repo /mirror/el9/base --format json
+    """
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
     tree = obj.tree()

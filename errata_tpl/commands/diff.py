@@ -29,7 +29,13 @@ Side = diffmod.Side
 @click.command("diff")
 @click.argument("a", required=False)
 @click.argument("b", required=False)
-@click.option("--node", "nodes", multiple=True, help="Compare two nodes' resolved lists: --node N1 --node N2.")
+@click.option(
+    "--node",
+    "nodes",
+    multiple=True,
+    shell_complete=_click.complete_nodes,
+    help="Compare two nodes' resolved lists: --node N1 --node N2.",
+)
 @click.option("--profile", help="With one NODE: what switching it to this profile would change.")
 @click.option("--hotfix", "hotfixes", multiple=True, help="With one NODE: what adding this hotfix would change.")
 @click.option("--os", "os_id", help="With two profile names: the os-id they belong to.")
@@ -48,7 +54,14 @@ def command(
     """Added, removed, upgraded and downgraded packages between A and B.
 
     A and B are two profile files or resolved lists (yaml or json), or two profile
-    names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME."""
+    names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME.
+
+    \b
+    Examples:
+      errata-tpl diff 20261001 20261121 --os el9-x86_64
+      errata-tpl diff wn-051.example.org --profile 20261121
+      errata-tpl diff --node wn-001.example.org --node wn-051.example.org
+    """
     d = diff(obj.tree(), a, b, nodes, profile, os_id, hotfixes)
     _click.echo(json.dumps(d.as_dict(), indent=2) if fmt == "json" else diffmod.text(d), nl=fmt == "json")
 

@@ -22,11 +22,16 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 
 
 @click.command("explain")
-@click.argument("node")
+@click.argument("node", shell_complete=_click.complete_nodes)
 @click.argument("package")
 @click.pass_obj
 def command(obj: _click.Context, node: str, package: str) -> None:
-    """Print every step that touched PACKAGE on NODE."""
+    """Print every step that touched PACKAGE on NODE.
+
+    \b
+    Example:
+      errata-tpl explain wn-001.example.org nss
+    """
     for line in explain(obj.tree(), node, package):
         _click.echo(line, one_line=True)
 

@@ -70,7 +70,6 @@ PROGRESS_MIN_FILES = 2000
     show_default=True,
     help="What 'published' means for --until (advisory dates need updateinfo).",
 )
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -90,7 +89,13 @@ def command(
     until: Any,
     date_field: str,
 ) -> None:
-    """Scan ERRATA_DIR and write the dated errata profile of OS."""
+    """Scan ERRATA_DIR and write the dated errata profile of OS.
+
+    \b
+    Examples:
+      errata-tpl generate /mirror/el9/updates --os el9-x86_64
+      errata-tpl generate /mirror/el9/updates --os el9-x86_64 --until 2026-10-01 --profile 20261001
+    """
     if min_severity and not security_only:
         raise click.UsageError("--min-severity goes with --security-only")
     if to_stdout and output is not None:
@@ -102,7 +107,7 @@ def command(
     req = GenerateRequest(
         mirror=errata_dir,
         source=str(errata_dir),
-        os_id=os_id,
+        os_id=obj.os_id(os_id),  # a profile of an OS the site has
         profile=profile,
         fmt=fmt,
         use_cache=not no_cache,
@@ -111,7 +116,7 @@ def command(
         require_signature=require_signature,
         selection=selection,
     )
-    result = generate(obj.root, req, obj.rep)
+    result = generate(obj.site(), req, obj.rep)
     if to_stdout or output is _click.STDOUT:
         click.echo(result.text, nl=False)
         return

@@ -35,7 +35,6 @@ from errata_tpl.values.kernel import is_kernel_name
 @_click.repos("A further repository (with repodata/) that requirements may be met from; repeatable.")
 @click.option("--force", is_flag=True, help="Replace an existing hotfix (a hotfix is a record).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the hotfix instead of writing it.")
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -49,11 +48,18 @@ def command(
     force: bool,
     to_stdout: bool,
 ) -> None:
-    """Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS."""
+    """Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS.
+
+    \b
+    Example:
+      errata-tpl hotfix /mirror/el9/updates --os el9-x86_64 --name openssl-urgent --advisory RHSA-2026:1002
+    """
     if not (advisories or cves or packages):
         raise click.UsageError("name at least one --advisory, --cve or --package")
-    req = HotfixRequest(errata_dir, str(errata_dir), os_id, name, hf.Selection(advisories, cves, packages), repos)
-    made = make(obj.root, req, obj.rep)
+    req = HotfixRequest(
+        errata_dir, str(errata_dir), obj.os_id(os_id), name, hf.Selection(advisories, cves, packages), repos
+    )
+    made = make(obj.site(), req, obj.rep)
     if to_stdout:
         click.echo(made.text, nl=False)
         return

@@ -25,7 +25,6 @@ from errata_tpl.commands import _click
 @click.option("--dry-run", is_flag=True, help="Show what the promotion would change and refuse; write nothing.")
 @_click.signing(required=False)
 @_click.repos("A repository to check the stage's nodes against; repeatable. Default: repos: in site/stages.yaml.")
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -52,12 +51,12 @@ def command(
 
     req = engine.Request(profile, os_id, stage, by, note, force, repos, sign, keyring)
     if dry_run:
-        p = engine.dry_run(obj.root, req, obj.rep)
+        p = engine.dry_run(obj.site(), req, obj.rep)
         _click.echo("\n".join(engine.dry_run_text(p, force)))
         if p.refusals and not force:
             sys.exit(1)
         return
-    p, raw = engine.promote(obj.root, req, obj.rep)
+    p, raw = engine.promote(obj.site(), req, obj.rep)
     for reason in p.refusals:
         obj.rep.warn(f"forced: {reason}")
     _click.echo(engine.done_text(p, raw), one_line=True)

@@ -17,10 +17,15 @@ from errata_tpl.fleet.render import FORMATS, render
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
 @_click.output("Write to FILE, not stdout.")
 @_click.today
-@_click.verbosity
 @click.pass_obj
 def command(obj: _click.Context, fmt: str, output: Path | None, today: Any) -> None:
-    """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails)."""
+    """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails).
+
+    \b
+    Examples:
+      errata-tpl report -o fleet.html
+      errata-tpl report --format text | mail -s errata root
+    """
     _click.outside_site(obj, output, "-o")
     from errata_tpl.fleet import nodes  # jinja2 comes with it: see commands/__init__
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 
 
 @click.command("resolve")
-@click.argument("nodes", nargs=-1)
+@click.argument("nodes", nargs=-1, shell_complete=_click.complete_nodes)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True)
 @click.option(
@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     type=click.IntRange(min=1),
     help="Processes resolving and writing --out-dir files [default: one per core from 400 nodes].",
 )
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -58,7 +57,13 @@ def command(
     out_dir: Path | None,
     jobs: int | None,
 ) -> None:
-    """Resolve NODE... (or --all) into concrete package lists."""
+    """Resolve NODE... (or --all) into concrete package lists.
+
+    \b
+    Examples:
+      errata-tpl resolve wn-001.example.org
+      errata-tpl resolve --all --format ansible --out-dir host_vars/
+    """
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
     if output is not None and out_dir is not None:

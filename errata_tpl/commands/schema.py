@@ -22,7 +22,13 @@ from errata_tpl.site import schema
 )
 @click.pass_obj
 def command(obj: _click.Context, kind: str | None, out_dir: Path | None) -> None:
-    """The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir."""
+    """The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir.
+
+    \b
+    Examples:
+      errata-tpl schema node
+      errata-tpl schema --out-dir schemas/
+    """
     if kind is not None and out_dir is None:
         click.echo(text(kind), nl=False)
     elif kind is None and out_dir is not None:

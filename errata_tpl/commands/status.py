@@ -15,10 +15,15 @@ from errata_tpl.fleet import as_json, as_text
 @click.command("status")
 @_click.text_or_json
 @_click.today
-@_click.verbosity
 @click.pass_obj
 def command(obj: _click.Context, fmt: str, today: Any) -> None:
-    """A table of every node: errata profile and where it came from, kernel, changes, exposure."""
+    """A table of every node: errata profile and where it came from, kernel, changes, exposure.
+
+    \b
+    Examples:
+      errata-tpl status
+      errata-tpl status --format json | jq -r '.nodes[] | select(.kernel.reboot_needed) | .node'
+    """
     from errata_tpl.fleet import nodes  # jinja2 comes with it: see commands/__init__
 
     f = nodes.of_site(obj.tree(), obj.rep.warn, today.date() if today else None)

@@ -25,7 +25,12 @@ from errata_tpl.mirror.walk import find_rpms
 @_click.text_or_json
 @click.pass_obj
 def command(obj: _click.Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
-    """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok)."""
+    """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok).
+
+    \b
+    Example:
+      errata-tpl verify /mirror/el9/updates --keyring /etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release
+    """
     report = verify(errata_dir, keyring)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))

@@ -174,6 +174,20 @@ def read_text(path: Path, where: str, max_bytes: int = MAX_BYTES) -> str:
     return regular.read_text(path, max_bytes, where)
 
 
+def spelt(root: Path, rel: str, yml_ok: bool = False) -> str:
+    """The file to read for ``<x>.yaml`` below ``root``: ``<x>.yml`` is read like it
+    where the name is the user's (``yml_ok``: node and cluster files), refused by name
+    where the tool looks for one name; never skipped in silence. Both is an error."""
+    yml = rel[: -len(".yaml")] + ".yml"
+    if not rel.endswith(".yaml") or not (root / yml).exists():
+        return rel
+    if (root / rel).exists():
+        raise UserError(f"{rel} and {yml}: two files for one; keep one of them")
+    if yml_ok:
+        return yml
+    raise UserError(f"{yml}: not read: errata-tpl reads {rel}; rename it")
+
+
 def load_file(path: Path, where: str | None = None) -> Any:
     where = where or str(path)
     return load_text(read_text(path, where), where)

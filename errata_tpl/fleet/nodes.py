@@ -97,8 +97,11 @@ def fleet(tree: Tree, nodes: list[str], now: dt.date, resolver: Resolver | None 
 def of_site(tree: Tree, warn: Callable[[str], None], now: dt.date | None = None) -> Fleet:
     """Every node of the tree, resolved, as status and report show them; the tree's and the
     resolver's warnings through ``warn``, once each, after the work."""
+    found = tree.node_names()
+    if not found:  # a wrong root or an empty site: never a report of an all-clear fleet
+        raise UserError("site/nodes: no node files (*.yaml): no node to report on")
     resolver = Resolver(tree)
-    f = fleet(tree, tree.node_names(), today(now), resolver)
+    f = fleet(tree, found, today(now), resolver)
     for w in tree.warnings + resolver.warnings:
         warn(w)
     return f

@@ -30,7 +30,7 @@ def _read(root: Path) -> str | None:
     """The file's text; None when there is none. Anything but a regular file there is
     refused unread: a link (promote would replace it, or write where it points), a
     directory (its records would look lost), a FIFO or a device (a read could hang)."""
-    path = root / rec.PROMOTIONS
+    path = root / yamlio.spelt(root, rec.PROMOTIONS)  # a promotions.yml is refused by name
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:

@@ -160,7 +160,7 @@ def stages_from_data(data: Any) -> Stages:
 
 def load_stages(root: Path) -> Stages | None:
     """None when the site has no stages.yaml (no stage decides anything)."""
-    path = root / STAGES
+    path = root / yamlio.spelt(root, STAGES)
     return stages_from_data(yamlio.load_file(path, STAGES)) if path.is_file() else None
 
 

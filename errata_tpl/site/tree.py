@@ -66,7 +66,11 @@ class Tree:
         """Keep what this run parsed for the next (called once a command has succeeded)."""
         self.node_files.save()
 
+    def _spelt(self, rel: str, yml_ok: bool = False) -> str:
+        return yamlio.spelt(self.root, rel, yml_ok)
+
     def _load(self, rel: str, kind: str | None, required: bool = True) -> Any:
+        rel = self._spelt(rel, yml_ok=kind in ("node", "cluster"))
         path = self.root / rel
         if kind != "node" and not path.is_file():
             if required:
@@ -91,12 +95,12 @@ class Tree:
 
     @functools.cache  # noqa: B019 - one Tree per run
     def cluster(self, name: str) -> Settings:
-        rel = self.rel("site/clusters", f"{names.cluster(name)}.yaml")
+        rel = self._spelt(self.rel("site/clusters", f"{names.cluster(name)}.yaml"), yml_ok=True)
         return Settings(where=rel, **_settings(self._load(rel, "cluster"), rel))
 
     @functools.cache  # noqa: B019
     def node(self, name: str) -> NodeConfig:
-        rel = self.rel("site/nodes", f"{names.node(name)}.yaml")
+        rel = self._spelt(self.rel("site/nodes", f"{names.node(name)}.yaml"), yml_ok=True)
         try:
             data = self._load(rel, "node")
         except UserError:
@@ -123,18 +127,26 @@ class Tree:
         )
 
     def node_names(self) -> list[str]:
-        """The nodes of site/nodes/*.yaml; a *.yaml there that is no regular file (a
-        directory, a FIFO, a dangling link) is said and skipped."""
+        """The nodes of site/nodes/*.yaml and *.yml; one there that is no regular file (a
+        directory, a FIFO, a dangling link) is said and skipped; a node in both is an error."""
         d = self.root / "site" / "nodes"
         if not d.is_dir():
             return []
-        found: list[str] = []
+        found: dict[str, str] = {}
         odd: list[str] = []
         with os.scandir(d) as entries:  # the type from the listing: no stat per file
             for e in entries:
-                if e.name.endswith(".yaml"):
-                    (found if e.is_file() else odd).append(e.name[: -len(".yaml")])
-        self._warn([f"site/nodes/{n}.yaml: not a regular file; not read as a node" for n in sorted(odd)])
+                stem, dot, ext = e.name.rpartition(".")
+                if not dot or ext not in ("yaml", "yml"):
+                    continue
+                if not e.is_file():
+                    odd.append(e.name)
+                elif stem in found:
+                    first, second = sorted((found[stem], e.name))
+                    raise UserError(f"site/nodes/{first} and site/nodes/{second}: two files for node {stem}; keep one")
+                else:
+                    found[stem] = e.name
+        self._warn([f"site/nodes/{n}: not a regular file; not read as a node" for n in sorted(odd)])
         return sorted(found)
 
     @functools.cached_property

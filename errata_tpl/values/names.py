@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from errata_tpl.errors import UserError
@@ -30,6 +31,10 @@ def os_id(value: Any) -> str:
     return _check("os-id", value, _OS_ID, "expected <os-version>-<arch>, e.g. el9-x86_64")
 
 
+def is_os_id(value: Any) -> bool:
+    return _valid(os_id, value)
+
+
 def os_id_parts(value: str) -> tuple[str, str]:
     """(os-version, arch) of a checked os-id: ``el9-x86_64`` is ``el9`` and ``x86_64``."""
     version, arch = os_id(value).rsplit("-", 1)
@@ -49,8 +54,12 @@ def profile(value: Any) -> str:
 
 
 def is_profile(value: str) -> bool:
+    return _valid(profile, value)
+
+
+def _valid(check: Callable[[Any], str], value: Any) -> bool:
     try:
-        profile(value)
+        check(value)
     except UserError:
         return False
     return True
