@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import minimal_site
 
 from errata_tpl.fileio import regular
 from errata_tpl.mirror.caches import header_cache_path, memo_path
@@ -67,6 +68,7 @@ def test_a_keyring_that_is_a_fifo_or_dev_zero_is_one_line(make_rpms, tmp_path, k
         os.mkfifo(key)
     else:
         key = Path("/dev/zero")
+    minimal_site(tmp_path / "root", "el9-x86_64")
     for args in (["verify", tmp_path / "mirror"], ["generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout"]):
         r = errata_tpl(tmp_path / "root", *args, "--keyring", key)
         assert r.returncode == 1 and r.stderr == f"errata-tpl: error: {key}: not a regular file\n", r.stderr
@@ -75,6 +77,7 @@ def test_a_keyring_that_is_a_fifo_or_dev_zero_is_one_line(make_rpms, tmp_path, k
 def test_caches_that_are_fifos_are_misses_not_hangs(make_rpms, tmp_path):
     mirror, root = tmp_path / "mirror", tmp_path / "root"
     make_rpms(["a 1-1 x86_64", "a 2-1 x86_64"], mirror)
+    minimal_site(root, "el9-x86_64")
     first = errata_tpl(root, "generate", mirror, "--os", "el9-x86_64", "--stdout")
     assert first.returncode == 0, first.stderr
     for cache in (header_cache_path(root, mirror), memo_path(root, mirror)):
@@ -121,6 +124,7 @@ def test_a_temporary_file_name_on_a_fifo_is_left_alone(make_rpms, tmp_path):
     (root / "errata" / "el9-x86_64").mkdir(parents=True)
     fifo = root / "errata" / "el9-x86_64" / ".20260101.yaml.errata-tpl-abcdefgh.tmp"
     os.mkfifo(fifo)
+    minimal_site(root, "el9-x86_64")
     r = errata_tpl(root, "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20260101")
     assert r.returncode == 0, r.stderr
     assert fifo.exists() and (root / "errata" / "el9-x86_64" / "20260101.yaml").is_file()
