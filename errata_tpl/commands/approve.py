@@ -16,7 +16,6 @@ from errata_tpl.commands import _click
 @_click.signing(required=True)
 @click.option("--by", help="Who approves (recorded). Default: the login name.")
 @click.option("--note", help="A note for the record.")
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -36,5 +35,5 @@ def command(
     """
     from errata_tpl.promotions import approve as engine  # python-gnupg comes with it: see commands/__init__
 
-    outcome = engine.approve(obj.root, engine.Request(profile, os_id, stage, sign, keyring, by, note))
+    outcome = engine.approve(obj.site(), engine.Request(profile, os_id, stage, sign, keyring, by, note))
     _click.echo(outcome.text(), one_line=True)

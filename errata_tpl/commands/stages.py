@@ -11,7 +11,6 @@ from errata_tpl.commands import _click
 @click.option(
     "--verify", is_flag=True, help="Only check site/promotions.yaml: chain, signatures, approvals (rc 0 or 1)."
 )
-@_click.verbosity
 @click.pass_obj
 def command(obj: _click.Context, verify: bool) -> None:
     """Where each profile stands: per os-id and stage, the current profile and what waits.
