@@ -3,7 +3,7 @@ step's typed result, and the resolved list."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,6 +11,7 @@ from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve import streams
+from errata_tpl.resolve.cache import VariablesKey
 from errata_tpl.resolve.pkgset import Event, Pkg
 from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Overrides, Settings
 from errata_tpl.site.stages import Rollout
@@ -105,7 +106,7 @@ class Variables:
     come from the same files (their values are then equal too)."""
 
     values: Mapping[str, Any]
-    key: Hashable
+    key: VariablesKey
 
 
 @dataclass(frozen=True)

@@ -1,46 +1,50 @@
 """One node's concrete package list: the spec's nine steps, in its order, with provenance.
 
-``Resolver.resolve_node`` reads as the nine calls. Each step is a function of
-typed inputs (``site.config`` values, a profile, the package set of the step
-before) and never reads the disk: the tree hands it loaded values.
-
-Nodes share work through one cache keyed on each step's inputs: nodes with the
+``Resolver.resolve_node`` reads as the steps, numbered as the spec numbers them and
+run in that order; cloning (9) is decided from step 1's settings, so a clone's own
+list is never made. Nodes share work through one cache per step: nodes with the
 same os, site, cluster, profile, kernel and variables get the very same package
 sets from steps 4 to 8, and a node whose own packages differ shares, in step 6,
-the replace-only result of every name it did not change (a cache keyed on the
-name's entries and the profile). There is no second path: ``explain`` runs
-these functions with tracing on and reads the events they record.
+the replace-only result of every name it did not change. There is no second path:
+``explain`` runs these functions with tracing on and reads the events they record.
+
+The contract of a step (how to add one):
+
+- Its work is a function of typed inputs: ``site.config`` values, a profile, the
+  node's variables, the package set of the step before. It reads no file (the tree
+  hands it loaded values) and never the node's name: nodes with the same inputs
+  must get the same result. It copies the set it is given and returns the copy
+  (``apply.py``): a set a step returned is shared and never changed.
+- Its key (``resolve/cache.py``) is a NamedTuple of exactly those inputs, and its
+  ``StepCache`` is made in ``__init__`` below; the step asks its cache with the key
+  and a function making the result.
+- Choices made by the node's name (the override file, stages, previews: step 2,
+  the hotfixes chosen) are made before, uncached, and handed on as values.
+- The tests run every resolver in check mode (``cache.CHECK_ENV``): each cache hit
+  is made again from the node's own inputs and must be equal, so a key that forgets
+  an input fails a test instead of sharing a wrong list (tests/unit/resolve/).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Callable, TypeVar
 
 from errata_tpl.errors import UserError
-from errata_tpl.profile.profile import Entry, Profile
-from errata_tpl.resolve import apply, kernelonly, replaceonly, streams
+from errata_tpl.profile.profile import Profile
+from errata_tpl.resolve import apply, cache, kernelonly, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
+from errata_tpl.resolve.cache import StepCaches
 from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice, present
 from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
 from errata_tpl.resolve.model import Resolved as Resolved
 from errata_tpl.resolve.notices import Notices
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.resolve.replaceonly import Applied
-from errata_tpl.site.config import (
-    InitHook,
-    NodeConfig,
-    deep_merge,
-    merge,
-    merges_nothing,
-    templated,
-)
+from errata_tpl.site.config import InitHook, NodeConfig, deep_merge, merge, merges_nothing, templated
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
-
-T = TypeVar("T")
 
 
 class Resolver:
@@ -51,13 +55,16 @@ class Resolver:
         preview: Mapping[str, str] | None = None,
         preview_hotfixes: Mapping[str, tuple[str, ...]] | None = None,
         rollout: Rollout | None = None,
+        check: bool | None = None,
     ) -> None:
         self.tree = tree
         self.trace = trace
         self.preview = dict(preview or {})  # node -> profile: what switching it would give
         self.preview_hotfixes = dict(preview_hotfixes or {})  # node -> hotfixes: what adding them would give
         self.rollout = rollout if rollout is not None else tree.rollout  # promote previews its record
-        self._cache: dict[Hashable, Any] = {}
+        self.check = cache.checking() if check is None else check  # every cache hit made again and compared
+        self.cache = StepCaches(self.check)
+        self._results: set[PackageSet] = set()  # every list made: a node whose list is one of them shared work
         self._done: dict[str, Resolved] = {}
         self.notices = Notices()
         self.stats = {"nodes": 0, "shared": 0}
@@ -65,14 +72,6 @@ class Resolver:
     @property
     def warnings(self) -> list[str]:
         return self.notices.lines
-
-    def _cached(self, key: Hashable, make: Callable[[], T]) -> T:
-        """A step's result for these inputs: made once per run."""
-        try:
-            hit: T = self._cache[key]
-        except KeyError:
-            hit = self._cache[key] = make()
-        return hit
 
     # --- the nine steps ------------------------------------------------------------------
 
@@ -83,29 +82,23 @@ class Resolver:
 
     def resolve_node(self, nd: NodeConfig, stack: tuple[str, ...] = ()) -> Resolved:
         layers = self.settings(nd)  # 1
-        ref = self.clone_source(layers)  # 9 is asked first: a clone's own list is never made
+        ref = self.clone_source(layers)  # 9, decided by the settings: a clone's own list is never made
         if ref is not None:
             return self.cloning(nd, ref, stack)
         choice = self.errata_choice(layers)  # 2
         ctx = self.init_hook(layers, choice)  # 3
         pl = self.base_list(layers, ctx)  # 4
         pl = self.kernel(pl, ctx)  # 5
-        active, enabled = self.module_streams(layers, ctx)
-        pl, changed = self.errata(pl, ctx.profile, active)  # 6
-        pl, fixes = self.hotfixes(pl, layers, ctx)  # 6b: hotfix overlays, before the fix hook
+        active, enabled = self.module_streams(layers, ctx)  # 6a
+        pl, changed = self.errata(pl, ctx.profile, active)  # 6b
+        pl, fixes = self.hotfixes(pl, layers, ctx)  # 6c: hotfix overlays, before the fix hook
         pl = self.fix_hook(pl, layers, ctx)  # 7
         pl, kept = self.keep_kernels(pl, layers, ctx)  # 8
-        if ctx.profile is not None:
-            prof, osc = ctx.profile, ctx.os
-            left = self._cached(
-                ("kernel-only", pl, prof.os, prof.profile),
-                lambda: kernelonly.left_behind(prof, osc.kernel.packages, pl),
-            )
-            self.notices.kernel_only(osc.where, prof.profile, left)
+        self.kernel_only(pl, ctx)
         self.stats["nodes"] += 1
-        if ("result", pl) in self._cache:
+        if pl in self._results:
             self.stats["shared"] += 1  # another node's list, made once
-        self._cache[("result", pl)] = True
+        self._results.add(pl)
         kernel = replace(ctx.kernel, kept=kept)
         kept_note = f", kept {', '.join(kept)}" if kept else ""
         return Resolved(
@@ -141,7 +134,7 @@ class Resolver:
             raise e.located(f"{nd.where}: key 'cluster'") from None
         site = self.tree.site
         own = None if merges_nothing(nd) else nd  # most nodes say nothing to merge: their cluster's result
-        merged = self._cached(("merged", site, cluster, own), lambda: merge(*present(site, cluster, nd)))
+        merged = self.cache.merged.get((site, cluster, own), lambda: merge(*present(site, cluster, nd)))
         return Layers(nd, osc, site, cluster, merged)
 
     def errata_choice(self, layers: Layers) -> ErrataChoice:
@@ -197,7 +190,7 @@ class Resolver:
             init = self.tree.init_hook(osc.os_id, choice.profile, layers.merged.hook_suffix["init"])
         kernel = kernel_choice(layers, init, osc)
         own = nd if nd.variables else None  # a node without variables shares its cluster's
-        key = (osc, init, layers.site, layers.cluster, own, choice.profile, kernel.version)
+        key: cache.VariablesKey = (osc, init, layers.site, layers.cluster, own, choice.profile, kernel.version)
 
         def variables() -> Variables:
             below = deep_merge(osc.variables, init.variables if init else {})
@@ -211,26 +204,26 @@ class Resolver:
             }
             return Variables({**builtin, **merged}, key)
 
-        return Context(osc, profile, self._cached(("variables", *key), variables), kernel)
+        return Context(osc, profile, self.cache.variables.get(key, variables), kernel)
 
     def base_list(self, layers: Layers, ctx: Context) -> PackageSet:
         """4. Base list: os + site + cluster + node packages; a later layer's entry
         replaces an earlier one of the same name and arch."""
         osc = ctx.os
-        pl = self._cached(("empty", osc), lambda: PackageSet((osc.arch, "noarch"), trace=self.trace))
+        pl = self.cache.empty.get((osc,), lambda: PackageSet((osc.arch, "noarch"), trace=self.trace))
         for label, owner, items in (
             ("os", osc, osc.packages),
             ("site", layers.site, layers.site.packages),
             ("cluster", layers.cluster, layers.cluster.packages if layers.cluster else ()),
             ("node", layers.node, layers.node.packages),
         ):
-            if items:
-                per_node = self._cached(("templated", owner), functools.partial(templated, items))
+            if items and owner is not None:
+                per_node = self.cache.templated.get((owner,), functools.partial(templated, items))
                 vkey = ctx.variables.key if per_node else None
                 # a node's own entries are few: nodes that write the same ones share the result
                 what = tuple(e.key for e in items) if owner is layers.node else owner
-                pl = self._cached(
-                    ("layer", pl, what, vkey),
+                pl = self.cache.layer.get(
+                    (pl, label, what, vkey),
                     functools.partial(apply.put_layer, pl, items, ctx.variables.values, label),
                 )
         return pl
@@ -240,29 +233,30 @@ class Resolver:
         version = ctx.kernel.version
         if version is None:
             return pl
-        return self._cached(
-            ("kernel", pl, version, ctx.variables.key),
+        return self.cache.kernel.get(
+            (pl, ctx.os, version, ctx.variables.key),
             lambda: apply.kernel_packages(pl, ctx.os, ctx.variables.values, version, "kernel"),
         )
 
-    def module_streams(self, layers: Layers, ctx: Context) -> tuple[dict[str, streams.Stream], dict[str, str | None]]:
-        """The node's active module streams: its ``modules`` (os < site < cluster < node),
+    def module_streams(self, layers: Layers, ctx: Context) -> cache.Streams:
+        """6a. The node's active module streams: its ``modules`` (os < site < cluster < node),
         and for the other modules the default stream the profile recorded; and what its
         package tool is told to enable or disable."""
         own = layers.node if layers.node.modules else None
 
-        def make() -> tuple[dict[str, streams.Stream], dict[str, str | None]]:
+        def make() -> cache.Streams:
             chosen = layers.chosen_streams()
             active = streams.active(chosen, ctx.profile)
             return active, streams.enabled(active, chosen)
 
-        profile = ctx.profile and (ctx.profile.os, ctx.profile.profile)
-        return self._cached(("streams", ctx.os, layers.site, layers.cluster, own, profile), make)
+        pid = None if ctx.profile is None else _profile_id(ctx.profile)
+        key: cache.StreamsKey = (ctx.os, layers.site, layers.cluster, own, pid)
+        return self.cache.streams.get(key, make)
 
     def errata(
         self, pl: PackageSet, profile: Profile | None, active: Mapping[str, streams.Stream] | None = None
     ) -> tuple[PackageSet, int]:
-        """6. Errata: the profile's entries, replace-only; (the set, how many (name, arch) changed).
+        """6b. Errata: the profile's entries, replace-only; (the set, how many (name, arch) changed).
 
         ``_offered`` gives the entries that may apply with the node's module streams: a
         modular entry only where its stream is active, never across streams."""
@@ -274,28 +268,27 @@ class Resolver:
     def _replace_only(self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]) -> Applied:
         """Made once per set; a set that differs in a few names from one done already
         (or from the set it descends from, done first) is that one's result redone in them."""
-        key = ("errata", profile.os, profile.profile, streams.key(active))
-        hit: Applied | None = self._cache.get((*key, pl))
-        if hit is not None:
-            return hit
-        offered = self._offered(profile, active)
+        pid, sid = _profile_id(profile), streams.key(active)
+        offered = self.cache.offered.get((pid, sid), lambda: streams.offered(profile, active))
         tag = f"errata:{profile.profile}"
-        near = list(pl.lineage(limit=max(16, pl.name_count() // 8)))[1:]
-        done = next(((d, names) for s, names in near if (d := self._cache.get((*key, s))) is not None), None)
-        if done is None and near:
-            furthest, names = near[-1]
-            done = (self._replace_only(furthest, profile, active), names)
-        hit = replaceonly.apply(pl, offered, tag) if done is None else replaceonly.again(*done, pl, offered, tag)
-        self._cache[(*key, pl)] = hit
+        key: cache.ErrataKey = (pl, pid, sid)
+        hit = self.cache.errata.peek(key)
+        if hit is None:
+            near = list(pl.lineage(limit=max(16, pl.name_count() // 8)))[1:]
+            found = ((self.cache.errata.peek((s, pid, sid)), names) for s, names in near)
+            done = next(((d, names) for d, names in found if d is not None), None)
+            if done is None and near:
+                furthest, names = near[-1]
+                done = (self._replace_only(furthest, profile, active), names)
+            hit = replaceonly.apply(pl, offered, tag) if done is None else replaceonly.again(*done, pl, offered, tag)
+            self.cache.errata.put(key, hit)
+        # check mode: every result (a hit, or one redone from a near set) against a fresh one
+        if self.cache.errata.check:
+            self.cache.errata.verify(key, hit, lambda: replaceonly.apply(pl, streams.offered(profile, active), tag))
         return hit
 
-    def _offered(self, profile: Profile, active: Mapping[str, streams.Stream]) -> Mapping[str, tuple[Entry, ...]]:
-        return self._cached(
-            ("offered", profile.os, profile.profile, streams.key(active)), lambda: streams.offered(profile, active)
-        )
-
     def hotfixes(self, pl: PackageSet, layers: Layers, ctx: Context) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
-        """6b. Hotfixes: each one the settings name (site, cluster and node lists add up),
+        """6c. Hotfixes: each one the settings name (site, cluster and node lists add up),
         replace-only like a profile, when errata are deployed, whatever the profile
         (none too: a held-back node gets its urgent fix)."""
         nd = layers.node
@@ -313,7 +306,7 @@ class Resolver:
                     f"{where}: key 'hotfixes': node {nd.name}: hotfix {name!r} does not exist "
                     f"(no errata/{nd.os}/hotfix-{name}.yaml)"
                 )
-            pl, outcome = self._cached(("hotfix", pl, hf), functools.partial(overlay.applied, pl, hf))
+            pl, outcome = self.cache.hotfix.get((pl, hf), functools.partial(overlay.applied, pl, hf))
             outcomes.append(outcome)
         return pl, tuple(outcomes)
 
@@ -328,8 +321,8 @@ class Resolver:
         hook = self.tree.fix_hook(ctx.os.os_id, ctx.profile.profile, layers.merged.hook_suffix["fix"])
         if hook is None or not hook.actions:
             return pl
-        return self._cached(
-            ("fix", pl, hook, ctx.variables.key), lambda: apply.fix_actions(pl, hook, ctx.variables.values)
+        return self.cache.fix.get(
+            (pl, hook, ctx.variables.key), lambda: apply.fix_actions(pl, hook, ctx.variables.values)
         )
 
     def keep_kernels(self, pl: PackageSet, layers: Layers, ctx: Context) -> tuple[PackageSet, tuple[str, ...]]:
@@ -340,15 +333,27 @@ class Resolver:
         kept = tuple(dict.fromkeys(v for v in versions if v is not None and v != ctx.kernel.version))
         if kept:
             pl.frozen()  # the set a kept kernel adds to: its copies freeze by splicing into it
-            pl = self._cached(
-                ("keep", pl, kept, ctx.variables.key),
+            pl = self.cache.keep.get(
+                (pl, ctx.os, kept, ctx.variables.key),
                 lambda: apply.keep_kernels(pl, ctx.os, ctx.variables.values, kept),
             )
         limit = layers.merged.installonly_limit
-        over = self._cached(("installonly", pl, ctx.os, limit), lambda: apply.over_limit(pl, ctx.os, limit))
+        over = self.cache.limit.get((pl, ctx.os, limit), lambda: apply.over_limit(pl, ctx.os, limit))
         if over:
             raise apply.too_many(nd, *over[0], limit, ctx.kernel.version)
         return pl, kept
+
+    def kernel_only(self, pl: PackageSet, ctx: Context) -> None:
+        """After 8: base-list names the profile lists only as kernel builds, said once per
+        OS and profile (see ``kernelonly``)."""
+        prof, osc = ctx.profile, ctx.os
+        if prof is None:
+            return
+        left = self.cache.kernel_only.get(
+            (pl, osc, _profile_id(prof)),
+            lambda: kernelonly.left_behind(prof, osc.kernel.packages, pl),
+        )
+        self.notices.kernel_only(osc.where, prof.profile, left)
 
     def clone_source(self, layers: Layers) -> str | None:
         """Step 9's question: the node whose list this one takes, if cloning applies."""
@@ -380,3 +385,7 @@ class Resolver:
             packages=tuple(p.but(source=tag) for p in base.packages),
             notes=(f"packages cloned from {ref} ({nd.where} key 'clone')", *base.notes),
         )
+
+
+def _profile_id(p: Profile) -> cache.ProfileId:
+    return (p.os, p.profile)
