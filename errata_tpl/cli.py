@@ -54,6 +54,7 @@ SHORT_HELP = {
     "explain": "Print every step that touched PACKAGE on NODE.",
     "generate": "Scan ERRATA_DIR and write the dated errata profile of OS.",
     "hotfix": "Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS.",
+    "publish": "Publish a profile, a stage or a hotfix of OS as a dnf repository under DIR.",
     "promote": "Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml.",
     "report": "Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails).",
     "resolve": "Resolve NODE... (or --all) into concrete package lists.",

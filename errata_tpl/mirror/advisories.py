@@ -125,10 +125,9 @@ def _later(a: Advisory, b: Advisory) -> Advisory:
     return replace(keep, cves=tuple(sorted({*a.cves, *b.cves})))
 
 
-def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraKey, tuple[Advisory, ...]] | None:
-    """Advisories by the NEVRA they ship, each id once per NEVRA (all collections and
-    pkglists merged); None when the mirror has no updateinfo. A date nobody can
-    read is one ``warn`` naming the advisory, which then counts as undated."""
+def read(mirror: Path) -> tuple[Path, Any] | None:
+    """The mirror's updateinfo file and createrepo_c's UpdateInfo of it; None when
+    the mirror has none. One UserError line when createrepo_c cannot read it."""
     import createrepo_c as cr  # its C library: loaded when updateinfo is read
 
     path = _updateinfo_path(mirror)
@@ -136,9 +135,19 @@ def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraK
         return None
     try:
         with quiet_stderr():
-            info = cr.UpdateInfo(str(path))
+            return path, cr.UpdateInfo(str(path))
     except Exception as e:
         raise UserError(f"{path}: createrepo_c cannot read this updateinfo: {_one_line(e)}") from None
+
+
+def load(mirror: Path, warn: Callable[[str], None] | None = None) -> dict[NevraKey, tuple[Advisory, ...]] | None:
+    """Advisories by the NEVRA they ship, each id once per NEVRA (all collections and
+    pkglists merged); None when the mirror has no updateinfo. A date nobody can
+    read is one ``warn`` naming the advisory, which then counts as undated."""
+    found = read(mirror)
+    if found is None:
+        return None
+    path, info = found
     by_nevra: dict[NevraKey, dict[str, Advisory]] = {}
     for u in info.updates:
         if not (u.id or "").strip():

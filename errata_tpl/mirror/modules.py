@@ -171,6 +171,15 @@ def load(repo: Path) -> Modules | None:
     return parse(_read(path), str(path))
 
 
+def documents(repo: Path) -> tuple[Path, list[Any]] | None:
+    """The repository's module metadata file and its YAML documents, every scalar
+    kept as text (for a copy cut to some builds: ``publish``); None without one."""
+    path = metadata_path(repo)
+    if path is None:
+        return None
+    return path, load_documents_as_text(_read(path), str(path), MAX_BYTES)
+
+
 def _read(path: Path) -> str:
     """The file's text, decompressed by what its first bytes say it is."""
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical_type, cves, unique
+from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
@@ -262,6 +263,11 @@ def from_data(data: Any, where: str) -> Profile:
 def load(path: Path, where: str | None = None) -> Profile:
     where = where or str(path)
     return from_data(yamlio.load_file(path, where), where)
+
+
+def rel(os_id: str, profile: str) -> str:
+    """Where a dated profile lives, relative to the root."""
+    return f"errata/{names.os_id(os_id)}/{names.profile(profile)}.yaml"
 
 
 def newest_first(entries: list[Entry]) -> list[Entry]:

@@ -1,0 +1,228 @@
+"""Published folders on disk: built beside their place, renamed in, never half there.
+
+A folder is made in a staging directory ``.<name>.errata-tpl-XXXXXXXX.tmp``
+beside its place (its writer holds a lock on it), then renamed over the old
+one in one step (``renameat2(RENAME_EXCHANGE)``: the path never goes missing),
+and the old content removed. A staging directory whose lock is free is a
+killed run's: the next publish into that folder removes it.
+
+A reader may have read the old ``repomd.xml`` a moment before the switch and
+ask for the files it names a moment after: the new folder keeps the old
+one's metadata files (not its packages) beside its own, unnamed by its
+repomd.xml, so that reader finds them (dnf reads repomd.xml first, the rest
+after). A stage is a relative symlink, switched by renaming a new symlink over it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic
+from errata_tpl.fileio.stamp import Stat, stat_of
+
+_MARK = ".errata-tpl-"
+_STAGING = re.compile(r"^\..*\.errata-tpl-[A-Za-z0-9_]{8}(\.old)?\.tmp$")
+_METADATA = re.compile(r"^[0-9a-f]{64}-[A-Za-z0-9_]+\.[A-Za-z0-9.]+$")  # createrepo_c's checksum-named files
+FICLONE = 0x40049409  # ioctl: share the source's blocks (btrfs, xfs)
+RENAME_EXCHANGE = 2
+
+
+def sweep(parent: Path) -> None:
+    """Remove staging directories and symlinks of runs that are gone (a directory's
+    lock is free; a symlink lives only while its writer holds the folder's lock)."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if not _STAGING.match(name):
+            continue
+        path = parent / name
+        with contextlib.suppress(OSError):
+            if path.is_symlink():
+                path.unlink()
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            try:
+                if atomic.try_lock(fd):
+                    shutil.rmtree(path)
+            finally:
+                os.close(fd)
+
+
+@contextlib.contextmanager
+def staging(parent: Path, name: str) -> Iterator[Path]:
+    """A new staging directory beside ``parent/name``, locked while the block runs
+    and removed after it unless the caller renamed it away."""
+    try:
+        path = Path(tempfile.mkdtemp(prefix=f".{name}{_MARK}", suffix=".tmp", dir=parent))
+        os.chmod(path, 0o755)  # mkdtemp's 0700 would hide the folder from a web server
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise atomic.os_error(parent, e) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(path)
+        os.close(fd)
+
+
+class Placed(NamedTuple):
+    moved: dict[str, Stat]  # linked files whose only change is the new link (ctime, link count)
+    counts: dict[str, int]  # linked, reflinked, copied
+    why_copied: str | None  # why files are not hard links (another file system...)
+
+
+def _copy(src: str, dst: str) -> str:
+    """A reflink where the file system shares blocks, else a copy; mode and mtime
+    kept (the metadata records the mtime)."""
+    with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
+        try:
+            fcntl.ioctl(fdst.fileno(), FICLONE, fsrc.fileno())
+            how = "reflinked"
+        except OSError:
+            shutil.copyfileobj(fsrc, fdst, 1024 * 1024)
+            how = "copied"
+        st = os.fstat(fsrc.fileno())
+    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.chmod(dst, stat.S_IMODE(st.st_mode))
+    return how
+
+
+def _only_linked(before: os.stat_result, after: os.stat_result) -> bool:
+    """Nothing but our link changed the file: same inode, size and mtime, one link more."""
+    same = (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    return same and after.st_nlink == before.st_nlink + 1
+
+
+def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
+    """Each file of the mirror at the same path below ``dest``: a hard link, or
+    (another file system, links not allowed) a reflink or a copy. A file whose
+    stat is not the one its build was checked at is an error."""
+    base, out = os.path.join(str(mirror), ""), os.path.join(str(dest), "")
+    moved: dict[str, Stat] = {}
+    counts = {"linked": 0, "reflinked": 0, "copied": 0}
+    why: str | None = None
+    made: set[str] = set()
+    for rel, want in files.items():
+        src, dst = base + rel, out + rel
+        parent = os.path.dirname(dst)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        before = os.stat(src)
+        if stat_of(before) != want:
+            raise UserError(f"{src}: changed while publishing; run again")
+        if why is None:
+            try:
+                os.link(src, dst, follow_symlinks=True)
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                    raise
+                why = (e.strerror or str(e)).lower()
+            else:
+                after = os.stat(src)
+                if _only_linked(before, after):
+                    moved[rel] = stat_of(after)
+                counts["linked"] += 1
+                continue
+        counts[_copy(src, dst)] += 1
+    return Placed(moved, counts, why)
+
+
+def referenced(folder: Path) -> list[str]:
+    """The files the folder's repomd.xml names (relative paths); none without one."""
+    import createrepo_c as cr
+
+    repomd = folder / "repodata" / "repomd.xml"
+    if not repomd.is_file():
+        return []
+    try:
+        return [str(r.location_href) for r in cr.Repomd(str(repomd)).records]
+    except Exception:  # not ours to judge here: an unreadable repomd.xml names nothing
+        return []
+
+
+def keep_for_readers(old: Path, new: Path) -> None:
+    """Hard links in ``new/repodata`` to the metadata files ``old``'s repomd.xml
+    names, where ``new`` has no file of that name."""
+    for href in referenced(old):
+        name = os.path.basename(href)
+        if href != f"repodata/{name}" or not _METADATA.match(name):
+            continue  # only checksum-named files directly in repodata/: never a path elsewhere
+        with contextlib.suppress(FileExistsError, FileNotFoundError):
+            os.link(old / "repodata" / name, new / "repodata" / name)
+
+
+def is_metadata_name(name: str) -> bool:
+    """A file createrepo_c names by its checksum (``<sha256>-primary.xml.gz``)."""
+    return bool(_METADATA.match(name))
+
+
+def extras(folder: Path) -> set[str]:
+    """Metadata files kept for readers of an earlier repomd.xml (not named by this one)."""
+    names = {os.path.basename(h) for h in referenced(folder)}
+    try:
+        found = os.listdir(folder / "repodata")
+    except OSError:
+        return set()
+    return {n for n in found if _METADATA.match(n) and n not in names}
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step; False where the file system cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def put_in_place(new: Path, final: Path) -> None:
+    """``new`` (a staging directory) becomes ``final``; the old content, if any, is
+    left at ``new``'s path for its caller's clean-up."""
+    with atomic.signals_deferred():
+        if not os.path.lexists(final):
+            os.rename(new, final)
+        elif not _exchange(new, final):  # the path is missing for a moment
+            aside = new.with_name(new.name[:-4] + ".old.tmp")
+            os.rename(final, aside)
+            os.rename(new, final)
+            os.rename(aside, new)
+
+
+def switch_link(link: Path, target: str) -> str | None:
+    """Point ``link`` at the sibling ``target``: a new symlink renamed over it.
+    Returns what it pointed at before (None: nothing)."""
+    old = os.readlink(link) if link.is_symlink() else None
+    if old == target:
+        return old
+    tmp = link.with_name(f".{link.name}{_MARK}{os.urandom(4).hex()}.tmp")
+    os.symlink(target, tmp)
+    try:
+        with atomic.signals_deferred():
+            os.replace(tmp, link)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return old

@@ -1,0 +1,61 @@
+"""Does a published folder hold exactly given files? Cheap: a stat per package (the
+very file ERRATA_DIR has: the same inode for a hard link, the same size and mtime
+for a copy) and a hash per metadata file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from errata_tpl.fileio.stamp import Stat
+from errata_tpl.publish.folder import is_metadata_name
+from errata_tpl.publish.memo import file_sha256
+
+REPODATA = "repodata"
+
+
+def _same_file(st: os.stat_result, source: Stat | None, mirror_dev: int) -> bool:
+    if source is None:
+        return False
+    size, mtime, ino, _ = source
+    if st.st_dev == mirror_dev and st.st_ino == ino:
+        return True  # the hard link
+    return (st.st_size, st.st_mtime_ns) == (size, mtime)  # a copy: its size and mtime (the metadata's)
+
+
+def holds(
+    folder: Path,
+    packages: Collection[str],
+    repodata: Mapping[str, str],
+    mirror: Path,
+    stats: Mapping[str, Stat | None],
+    unchecked: Collection[str] = (),
+) -> bool:
+    """The folder's files are exactly ``packages`` (as ERRATA_DIR's ``stats`` say)
+    and, in repodata/, the files of ``repodata`` with those SHA256s, besides
+    metadata files kept for readers of an earlier repomd.xml and ``unchecked``
+    names (present, not hashed)."""
+    try:
+        listed = set(os.listdir(folder / REPODATA))
+        if not set(repodata) | set(unchecked) <= listed:
+            return False
+        if not all(is_metadata_name(n) for n in listed - set(repodata) - set(unchecked)):
+            return False
+        if any(file_sha256(folder / REPODATA / n) != digest for n, digest in repodata.items()):
+            return False
+        mirror_dev = os.stat(mirror).st_dev
+        wanted, seen = set(packages), 0
+        for top, dirs, found in os.walk(folder):
+            rel_top = os.path.relpath(top, folder)
+            if rel_top == REPODATA:
+                dirs[:] = []
+                continue
+            for name in found:
+                rel = name if rel_top == "." else f"{rel_top}/{name}"
+                if rel not in wanted or not _same_file(os.stat(os.path.join(top, name)), stats.get(rel), mirror_dev):
+                    return False
+                seen += 1
+    except OSError:
+        return False
+    return seen == len(wanted)
