@@ -1,0 +1,164 @@
+"""A stage is a relative symlink to its profile's folder, switched in one step; a dnf
+that read the old repomd.xml a moment before the switch still finds what it names.
+
+The race is made to happen every time: inotify tells the test that dnf has just
+opened the stage's repomd.xml, the test stops dnf (SIGSTOP), switches the stage
+with `errata-tpl publish --stage` (a new promotion record), and lets dnf go on to
+read the files that repomd.xml names, through the switched symlink."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rpmfactory
+from conftest import spec
+from inotify import IN_OPEN, Watch
+from test_publish_dnf import ADVISORIES, NEW, OLD, site
+
+ERRATA = [str(Path(sys.executable).parent / "errata-tpl")]
+DAYS = {"20261015": "2026-10-15", "20261101": "2026-11-01", "20261121": "2026-11-21"}  # three different profiles
+STAGES = "stages:\n  - {name: canary, nodes: ['wn-05*']}\n  - {name: all, nodes: ['*'], soak: 1d}\n"
+
+
+def cli(root: Path, *args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
+    p = subprocess.run([*ERRATA, "--root", str(root), *map(str, args)], capture_output=True, text=True, timeout=120)
+    assert not check or p.returncode == 0, p.stderr
+    return p
+
+
+def promote(root: Path, profile: str, n: int) -> None:
+    """A promotion record, as `promote` appends them (the test writes it: promote's own
+    checks are not what this test is about)."""
+    path = root / "site/promotions.yaml"
+    old = path.read_text() if path.exists() else ""
+    path.write_text(
+        old + f"- {{profile: '{profile}', os: el9-x86_64, stage: canary, "
+        f"time: '2026-12-01T00:{n // 60:02d}:{n % 60:02d}Z', by: test, note: null, forced: false}}\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def staged(rpm_cache, tmp_path_factory):
+    d = tmp_path_factory.mktemp("stage")
+    mirror = d / "mirror"
+    rpm_cache([spec(s) if isinstance(s, str) else s for s in [*OLD, *NEW]], mirror)
+    rpmfactory.createrepo(mirror, ADVISORIES)
+    root = site(d / "root")
+    (root / "site/stages.yaml").write_text(STAGES)
+    for profile, day in DAYS.items():
+        cli(root, "generate", mirror, "--os", "el9-x86_64", "--profile", profile, "--until", day)
+        cli(root, "publish", mirror, "--os", "el9-x86_64", "--profile", profile, "--to", d / "repos")
+    return d, mirror, root
+
+
+def dnf_makecache(installroot: Path, repo: Path, cache: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            "dnf",
+            "-y",
+            "-q",
+            f"--installroot={installroot}",
+            "--setopt=reposdir=/nonexistent",
+            "--releasever=9",
+            f"--setopt=cachedir={cache}",
+            "--noplugins",
+            f"--repofrompath=stage,file://{repo}",
+            "--setopt=stage.gpgcheck=0",
+            "--setopt=stage.skip_if_unavailable=False",
+            "--setopt=stage.metadata_expire=0",
+            "makecache",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def read_while_switched(d: Path, link: Path, switch, i: int) -> tuple[subprocess.Popen[str], bool, str]:
+    """Start a dnf on the stage; when it has opened repomd.xml, stop it, ``switch()``,
+    let it go on. Returns dnf (finished), whether it was stopped before it opened
+    anything else, and the folder it read repomd.xml from."""
+    target = os.readlink(link)
+    with Watch() as w:
+        w.add(link.parent / target / "repodata", IN_OPEN)
+        dnf = dnf_makecache(d / f"root-{i}", link, d / f"cache-{i}")
+        stopped = clean = False
+        while dnf.poll() is None and not stopped:
+            for _, _, name in w.events(0.5):
+                if name == "repomd.xml" and not stopped:
+                    os.kill(dnf.pid, signal.SIGSTOP)
+                    stopped = True
+            if stopped:
+                clean = all(name == "repomd.xml" for _, _, name in w.events(0.05))
+        assert stopped, "dnf never opened repomd.xml"
+        try:
+            switch()
+        finally:
+            os.kill(dnf.pid, signal.SIGCONT)
+        dnf.wait(timeout=120)
+    return dnf, clean, target
+
+
+def cached_repomd(d: Path, i: int) -> bytes:
+    """The repomd.xml dnf keeps in its cache (below the installroot or not: dnf's versions differ)."""
+    found = [
+        *d.glob(f"cache-{i}/stage-*/repodata/repomd.xml"),
+        *d.glob(f"root-{i}/**/cache-{i}/stage-*/repodata/repomd.xml"),
+    ]
+    return found[0].read_bytes()
+
+
+def test_a_stage_switched_while_dnf_reads_it_never_gives_a_broken_repository(staged):
+    d, mirror, root = staged
+    link = d / "repos/el9-x86_64/canary"
+    order = list(DAYS)
+    promote(root, order[0], 0)
+    cli(root, "publish", mirror, "--os", "el9-x86_64", "--stage", "canary", "--to", d / "repos")
+    assert os.readlink(link) == order[0]  # relative: the sibling folder
+    raced = 0
+    for i in range(1, 7):
+        nxt = order[i % 3]
+
+        def switch(nxt: str = nxt, i: int = i) -> None:
+            promote(root, nxt, i)
+            out = cli(root, "publish", mirror, "--os", "el9-x86_64", "--stage", "canary", "--to", d / "repos")
+            assert f"canary -> {nxt}" in out.stderr
+
+        dnf, clean, read_from = read_while_switched(d, link, switch, i)
+        assert dnf.returncode == 0, dnf.stderr  # never a broken repository
+        assert os.readlink(link) == nxt
+        # dnf has the folder it read repomd.xml from, whole: never a mix
+        cached = cached_repomd(d, i)
+        assert cached == (link.parent / read_from / "repodata/repomd.xml").read_bytes()
+        raced += clean
+    assert raced >= 3, "the test did not stop dnf between repomd.xml and the files it names"
+
+
+def test_without_the_old_metadata_kept_the_same_switch_breaks_dnf(staged):
+    """The control: a bare symlink switch (the metadata kept for readers left out)
+    between folders no stage ever pointed at."""
+    d, mirror, root = staged
+    bare = d / "bare"
+    for profile in ("20261015", "20261121"):
+        cli(root, "publish", mirror, "--os", "el9-x86_64", "--profile", profile, "--to", bare)
+    link = bare / "el9-x86_64/stage"
+    os.symlink("20261015", link)
+    for i in range(100, 106):
+        nxt = "20261121" if os.readlink(link) == "20261015" else "20261015"
+
+        def switch(nxt: str = nxt) -> None:
+            tmp = link.with_name(".stage.tmp")
+            os.symlink(nxt, tmp)
+            os.replace(tmp, link)
+
+        dnf, clean, _ = read_while_switched(d, link, switch, i)
+        if clean:
+            assert dnf.returncode != 0  # it asked the new folder for the old folder's files
+            assert "Curl error (37)" in (d / f"root-{i}/var/log/dnf.librepo.log").read_text()
+            return
+    pytest.fail("dnf was never stopped between repomd.xml and the files it names")
