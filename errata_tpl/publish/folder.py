@@ -65,20 +65,25 @@ def sweep(parent: Path) -> None:
 @contextlib.contextmanager
 def staging(parent: Path, name: str) -> Iterator[Path]:
     """A new staging directory beside ``parent/name``, locked while the block runs
-    and removed after it unless the caller renamed it away."""
+    and removed after it (what it holds then: the old folder, or the new one
+    unless the caller renamed it in)."""
+    path: Path | None = None
+    fd: int | None = None
     try:
-        path = Path(tempfile.mkdtemp(prefix=f".{name}{_MARK}", suffix=".tmp", dir=parent))
-        os.chmod(path, 0o755)  # mkdtemp's 0700 would hide the folder from a web server
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as e:
-        raise atomic.os_error(parent, e) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        with atomic.signals_deferred():  # made whole, or not at all: then only the clean-up below
+            path = Path(tempfile.mkdtemp(prefix=f".{name}{_MARK}", suffix=".tmp", dir=parent))
+            os.chmod(path, 0o755)  # mkdtemp's 0700 would hide the folder from a web server
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield path
+    except OSError as e:
+        raise atomic.os_error(e.filename or parent, e) from None
     finally:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(path)
-        os.close(fd)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path)
+        if fd is not None:
+            os.close(fd)
 
 
 class Placed(NamedTuple):

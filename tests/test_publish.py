@@ -1,0 +1,342 @@
+"""`publish`: a folder of exactly the record's builds, written only when it changes,
+built beside and renamed in, refused with one line when it cannot be exact."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rpmfactory
+from conftest import REPO
+from inotify import IN_CREATE, IN_MOVED_TO, Watch
+
+ERRATA = str(Path(sys.executable).parent / "errata-tpl")
+OS = "el9-x86_64"
+
+
+@pytest.fixture
+def ex(example_root, tmp_path):
+    """The example site and a private copy of its el9 mirror (tests change files in it)."""
+    mirror = tmp_path / "mirror"
+    shutil.copytree(REPO / "examples/mirror/el9", mirror, symlinks=True)
+    return example_root, mirror, tmp_path / "repos"
+
+
+def publish(cli, ex, *args):
+    root, mirror, to = ex
+    return cli("publish", mirror, "--os", OS, "--to", to, *args, root=root)
+
+
+def snapshot(folder: Path, ctime: bool = True) -> dict[str, tuple[int, ...]]:
+    """Every path below the folder (and the folder) by inode, mtime and ctime (a new
+    link to a file moves its ctime; a rename over the mirror's name too)."""
+    out = {}
+    for p in [folder, *folder.rglob("*")]:
+        st = p.lstat()
+        out[str(p.relative_to(folder))] = (st.st_ino, st.st_mtime_ns, *((st.st_ctime_ns,) if ctime else ()))
+    return out
+
+
+def published_files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*.rpm")}
+
+
+def test_a_profile_folder_holds_its_builds_as_hard_links(cli, ex):
+    _, mirror, to = ex
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 0, r.stderr
+    folder = to / OS / "20261121"
+    assert f"published {folder}: 27 builds, 8 advisories (27 linked)" in r.stderr
+    files = published_files(folder)
+    assert "Packages/b/bash-5.1.8-9.el9.x86_64.rpm" in files and "Packages/b/bash-5.1.8-6.el9_1.x86_64.rpm" not in files
+    assert not any(f.startswith("SRPMS/") for f in files)
+    for f in files:
+        assert (folder / f).stat().st_ino == (mirror / f).stat().st_ino
+    assert sorted(os.listdir(to / OS)) == ["20261121"]  # nothing else left beside it
+
+
+def test_publishing_an_unchanged_profile_again_writes_nothing(cli, ex):
+    root, _, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    folder = to / OS / "20261121"
+    before = snapshot(folder)
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 0 and f"{folder}: unchanged (27 builds, 8 advisories); nothing written" in r.stderr
+    assert snapshot(folder) == before
+    # without the memo of what was published: the metadata is made again, found the same, not written
+    shutil.rmtree(root / ".errata-tpl-cache/publish")
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 0 and "unchanged" in r.stderr, r.stderr
+    assert snapshot(folder) == before
+    assert sorted(os.listdir(to / OS)) == ["20261121"]
+
+
+def test_the_same_inputs_give_the_same_bytes(cli, ex, tmp_path):
+    root, mirror, _ = ex
+    for to in ("a", "b"):
+        assert (
+            cli("publish", mirror, "--os", OS, "--profile", "20261121", "--to", tmp_path / to, root=root).exit_code == 0
+        )
+    a, b = (tmp_path / to / OS / "20261121/repodata" for to in ("a", "b"))
+    assert sorted(os.listdir(a)) == sorted(os.listdir(b))
+    for name in os.listdir(a):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def test_another_file_system_gets_copies_said_once(cli, ex):
+    root, mirror, _ = ex
+    shm = Path("/dev/shm")
+    to = Path(os.path.realpath(shm)) / f"errata-tpl-test-{os.getpid()}"
+    try:
+        r = cli("publish", mirror, "--os", OS, "--profile", "20261121", "--to", to, root=root)
+        assert r.exit_code == 0, r.stderr
+        assert r.stderr.count("files are copied, not hard-linked (invalid cross-device link)") == 1
+        folder = to / OS / "20261121"
+        for f in published_files(folder):
+            assert (folder / f).read_bytes() == (mirror / f).read_bytes()
+            assert (folder / f).stat().st_mtime_ns == (mirror / f).stat().st_mtime_ns
+        before = snapshot(folder)
+        r = cli("publish", mirror, "--os", OS, "--profile", "20261121", "--to", to, root=root)
+        assert "unchanged" in r.stderr and snapshot(folder) == before
+    finally:
+        shutil.rmtree(to, ignore_errors=True)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """As rsync or reposync update a mirror: a new file renamed over the old one."""
+    tmp = path.with_name(path.name + ".new")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def test_a_build_that_fails_rpms_check_is_refused_and_the_folder_kept(cli, ex):
+    _, mirror, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    folder = to / OS / "20261121"
+    before = snapshot(folder, ctime=False)
+    bash = mirror / "Packages/b/bash-5.1.8-9.el9.x86_64.rpm"
+    data = bytearray(bash.read_bytes())
+    data[-20] ^= 0xFF
+    replace_file(bash, bytes(data))
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"errata-tpl: error: {mirror}: 1 of the 27 builds errata/{OS}/20261121.yaml names ")
+    assert (
+        "bash-5.1.8-9.el9.x86_64 (Packages/b/bash-5.1.8-9.el9.x86_64.rpm fails rpm's check: Payload SHA256" in r.stderr
+    )
+    assert r.stderr.rstrip().endswith("nothing published") and r.stderr.count("\n") == 1
+    assert snapshot(folder, ctime=False) == before
+
+
+def test_a_build_without_a_file_is_refused_naming_it(cli, ex):
+    _, mirror, to = ex
+    (mirror / "Packages/s/sudo-1.9.5p2-10.el9_3.x86_64.rpm").unlink()
+    (mirror / "Packages/j/jdk-11.0.22-fcs.x86_64.rpm").unlink()
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 1
+    assert f"2 of the 27 builds errata/{OS}/20261121.yaml names cannot be published: " in r.stderr
+    assert f"jdk-11.0.22-fcs.x86_64 (no file in {mirror}); sudo-1.9.5p2-10.el9_3.x86_64 (no file in" in r.stderr
+    assert not (to / OS / "20261121").exists() and os.listdir(to / OS) == []
+
+
+def test_usage_errors(cli, ex):
+    for args in ([], ["--profile", "20261121", "--hotfix", "x"], ["--profile", "20261121", "--keyring", __file__]):
+        r = publish(cli, ex, *args)
+        assert r.exit_code == 2, args
+    r = publish(cli, ex, "--profile", "20261122")
+    assert r.exit_code == 1 and f"errata/{OS}/20261122.yaml: no such file" in r.stderr
+
+
+def test_something_else_in_the_way_is_never_replaced(cli, ex):
+    _, _, to = ex
+    (to / OS / "20261121").mkdir(parents=True)
+    (to / OS / "20261121/notes.txt").write_text("mine")
+    r = publish(cli, ex, "--profile", "20261121", "--force")
+    assert r.exit_code == 1 and "not a folder errata-tpl published; move it out of" in r.stderr
+    assert (to / OS / "20261121/notes.txt").read_text() == "mine"
+
+
+def test_a_folder_of_another_version_of_the_profile_needs_force(cli, ex):
+    root, _, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    folder = to / OS / "20261121"
+    old_primary = next((folder / "repodata").glob("*-primary.xml.gz")).name
+    path = root / f"errata/{OS}/20261121.yaml"
+    path.write_text(path.read_text().replace("  - {name: jdk, version: 11.0.22-fcs, arch: x86_64}\n", ""))
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 1 and "published from another version of errata/el9-x86_64/20261121.yaml" in r.stderr
+    r = publish(cli, ex, "--profile", "20261121", "--force")
+    assert r.exit_code == 0 and "26 builds" in r.stderr
+    assert "Packages/j/jdk-11.0.22-fcs.x86_64.rpm" not in published_files(folder)
+    # a dnf that read the old repomd.xml a moment ago still finds what it names
+    assert (folder / "repodata" / old_primary).is_file()
+    assert sorted(os.listdir(to / OS)) == ["20261121"]
+
+
+def test_a_hotfix_folder_holds_the_hotfix_builds_only(cli, ex):
+    _, _, to = ex
+    r = publish(cli, ex, "--hotfix", "openssl-urgent")
+    assert r.exit_code == 0, r.stderr
+    folder = to / OS / "hotfix-openssl-urgent"
+    assert published_files(folder) == {"Packages/o/openssl-libs-3.0.7-24.el9.x86_64.rpm"}
+    assert "1 builds, 1 advisories" in r.stderr
+
+
+# --- stages -------------------------------------------------------------------------
+
+
+def record(root: Path, profile: str, stage: str = "canary", second: int = 0) -> None:
+    path = root / "site/promotions.yaml"
+    old = path.read_text() if path.exists() else ""
+    path.write_text(
+        old + f"- {{profile: '{profile}', os: {OS}, stage: {stage}, time: '2026-12-01T00:00:{second:02d}Z', "
+        "by: test, note: null, forced: false}\n"
+    )
+
+
+def test_a_stage_is_a_relative_link_to_its_current_profile(cli, ex):
+    root, _, to = ex
+    record(root, "20261001")
+    r = publish(cli, ex, "--stage", "canary")
+    assert r.exit_code == 0, r.stderr
+    link = to / OS / "canary"
+    assert os.readlink(link) == "20261001" and f"{link} -> 20261001 (was nothing)" in r.stderr
+    r = publish(cli, ex, "--stage", "canary")
+    assert "(unchanged)" in r.stderr
+    old = {n for n in os.listdir(to / OS / "20261001/repodata") if n != "repomd.xml"}
+    record(root, "20261121", second=1)
+    r = publish(cli, ex, "--stage", "canary")
+    assert r.exit_code == 0 and f"{link} -> 20261121 (was 20261001)" in r.stderr
+    assert os.readlink(link) == "20261121"
+    assert old <= set(os.listdir(to / OS / "20261121/repodata"))  # kept for readers of the old repomd.xml
+    assert sorted(os.listdir(to / OS)) == ["20261001", "20261121", "canary"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "said"),
+    [
+        ("none", "site/promotions.yaml: stage 'canary' has no profile for el9-x86_64 yet (promote one first)"),
+        ("unknown", "site/stages.yaml: no stage 'nightly' (stages: canary, compute, all)"),
+        ("dated", "stage '20261201' cannot be published: DIR/el9-x86_64/20261201 would be the folder of a profile"),
+        ("no-stages", "site/stages.yaml: no such file (--stage needs the site's stages)"),
+        ("dir", "canary: not a stage link errata-tpl made; move it out of"),
+    ],
+)
+def test_stage_refusals(cli, ex, setup, said):
+    root, _, to = ex
+    stage = {"unknown": "nightly", "dated": "20261201"}.get(setup, "canary")
+    if setup == "dated":
+        path = root / "site/stages.yaml"
+        path.write_text(path.read_text().replace("name: canary", "name: '20261201'"))
+    if setup == "no-stages":
+        (root / "site/stages.yaml").unlink()
+    if setup == "dir":
+        record(root, "20261001")
+        (to / OS / "canary").mkdir(parents=True)
+    r = publish(cli, ex, "--stage", stage)
+    assert r.exit_code == 1 and said in r.stderr, r.stderr
+
+
+# --- killed ---------------------------------------------------------------------------
+
+
+def run_until(ex, event_mask: int, sig: int, name_part: str) -> subprocess.CompletedProcess[str] | None:
+    """Run publish; when DIR/<os-id> gets an event of ``event_mask`` on a name holding
+    ``name_part``, stop the run there and send it ``sig``."""
+    root, mirror, to = ex
+    osdir = to / OS
+    osdir.mkdir(parents=True, exist_ok=True)
+    cmd = [ERRATA, "--root", str(root), "publish", str(mirror), "--os", OS, "--profile", "20261121", "--to", str(to)]
+    cmd.append("--force")
+    with Watch() as w:
+        w.add(osdir, event_mask)
+        p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+        hit = False
+        while p.poll() is None and not hit:
+            for _, _, name in w.events(0.5):
+                if name_part in name and not hit:
+                    os.kill(p.pid, signal.SIGSTOP)
+                    hit = True
+        assert hit, "the event never came"
+        os.kill(p.pid, sig)
+        if sig != signal.SIGKILL:
+            os.kill(p.pid, signal.SIGCONT)
+        p.wait(timeout=60)
+    return None
+
+
+def whole(folder: Path) -> bool:
+    """dnf's view: every file repomd.xml names, with its checksum."""
+    import createrepo_c as cr
+
+    from errata_tpl.publish.memo import file_sha256
+
+    for rec in cr.Repomd(str(folder / "repodata/repomd.xml")).records:
+        if file_sha256(folder / rec.location_href) != rec.checksum:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_publish_leaves_the_old_folder_whole(cli, ex, sig):
+    root, _, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    folder = to / OS / "20261121"
+    before = snapshot(folder)
+    path = root / f"errata/{OS}/20261121.yaml"
+    path.write_text(path.read_text().replace("  - {name: jdk, version: 11.0.22-fcs, arch: x86_64}\n", ""))
+    (root / ".errata-tpl-cache/publish/folders.json").unlink()
+    # killed while it builds the new folder beside the old one
+    run_until(ex, IN_CREATE, sig, ".20261121.errata-tpl-")
+    assert snapshot(folder) == before and whole(folder)
+    left = [n for n in os.listdir(to / OS) if n != "20261121"]
+    assert left == ([] if sig == signal.SIGTERM else left)  # SIGTERM cleans up; SIGKILL cannot
+    # the next run removes what a killed run left, and publishes
+    r = publish(cli, ex, "--profile", "20261121", "--force")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(os.listdir(to / OS)) == ["20261121"] and whole(folder)
+    assert "Packages/j/jdk-11.0.22-fcs.x86_64.rpm" not in published_files(folder)
+
+
+def test_killed_right_after_the_switch_the_new_folder_is_in_place(cli, ex):
+    root, _, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    path = root / f"errata/{OS}/20261121.yaml"
+    path.write_text(path.read_text().replace("  - {name: jdk, version: 11.0.22-fcs, arch: x86_64}\n", ""))
+    (root / ".errata-tpl-cache/publish/folders.json").unlink()
+    # the exchange of the two folders is one step; killed just after it, before the clean-up
+    run_until(ex, IN_MOVED_TO, signal.SIGKILL, "20261121")
+    folder = to / OS / "20261121"
+    assert whole(folder) and "Packages/j/jdk-11.0.22-fcs.x86_64.rpm" not in published_files(folder)
+    r = publish(cli, ex, "--profile", "20261121", "--force")
+    assert r.exit_code == 0 and "unchanged" in r.stderr, r.stderr
+    assert sorted(os.listdir(to / OS)) == ["20261121"]
+
+
+# --- signing --------------------------------------------------------------------------
+
+
+def test_signing_refusals(cli, ex, tmp_path, monkeypatch):
+    key = rpmfactory.make_key(tmp_path / "gnupg", "Repo Signer", "repo@example.org")
+    other = rpmfactory.make_key(tmp_path / "other", "Someone Else", "other@example.org")
+    monkeypatch.setenv("GNUPGHOME", str(key.home))
+    try:
+        r = publish(cli, ex, "--profile", "20261121", "--sign-key", "nobody@example.org")
+        assert r.exit_code == 1 and "--sign-key nobody@example.org: gpg cannot sign with it" in r.stderr
+        r = publish(cli, ex, "--profile", "20261121", "--sign-key", key.email, "--keyring", other.public)
+        assert r.exit_code == 1
+        assert f"the signature does not verify against {other.public}: untrusted key" in r.stderr
+        assert not (ex[2] / OS / "20261121").exists()
+        r = publish(cli, ex, "--profile", "20261121", "--sign-key", key.email)
+        assert r.exit_code == 0, r.stderr
+        before = snapshot(ex[2] / OS / "20261121")
+        r = publish(cli, ex, "--profile", "20261121", "--sign-key", key.email)
+        assert "unchanged" in r.stderr and snapshot(ex[2] / OS / "20261121") == before
+    finally:
+        rpmfactory.stop_agent(key)
+        rpmfactory.stop_agent(other)
