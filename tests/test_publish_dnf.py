@@ -11,7 +11,7 @@ import pytest
 import rpmfactory
 import yaml
 from conftest import spec
-from consumers import installed
+from consumers import dnf_args, installed
 from test_modular_check import BUILDS as MODULAR_BUILDS
 from test_modules import MODULES
 
@@ -58,25 +58,27 @@ OS = "version: el9\narch: x86_64\nkernel: {version: 5.14.0-362.8.1.el9_3, packag
 
 
 def dnf(installroot: Path, repo: Path, cache: Path, *args: str, check: bool = True, releasever: str = "9", **opts: str):
+    """dnf on the one repository (``r0``), as the other consumer tests run it; a
+    repository dnf cannot read is an error, not skipped."""
+    setopts = {"skip_if_unavailable": "False", **opts}
     cmd = [
-        "dnf",
-        "-y",
-        "-q",
-        f"--installroot={installroot}",
-        "--setopt=reposdir=/nonexistent",
+        *dnf_args(installroot, [repo], cache),
         f"--releasever={releasever}",
-        f"--setopt=cachedir={cache}",
-        "--setopt=install_weak_deps=False",
-        "--noplugins",
-        f"--repofrompath=pub,file://{repo}",
-        "--repo=pub",
-        *(f"--setopt=pub.{k}={v}" for k, v in {"gpgcheck": "0", "skip_if_unavailable": "False", **opts}.items()),
+        *(f"--setopt=r0.{k}={v}" for k, v in setopts.items()),
         *args,
     ]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if check:
         assert p.returncode == 0, f"{' '.join(cmd)}\n{p.stderr}"
     return p
+
+
+def make_mirror(rpm_cache, d: Path) -> Path:
+    """Old and new builds, two kernels, updateinfo."""
+    mirror = d / "mirror"
+    rpm_cache([spec(s) if isinstance(s, str) else s for s in [*OLD, *NEW]], mirror)
+    rpmfactory.createrepo(mirror, ADVISORIES)
+    return mirror
 
 
 def site(root: Path, os_id: str = "el9-x86_64", os_yaml: str = OS) -> Path:
@@ -95,9 +97,7 @@ def published(rpm_cache, tmp_path_factory):
     from errata_tpl.cli import main
 
     d = tmp_path_factory.mktemp("pub")
-    mirror = d / "mirror"
-    rpm_cache([spec(s) if isinstance(s, str) else s for s in [*OLD, *NEW]], mirror)
-    rpmfactory.createrepo(mirror, ADVISORIES)
+    mirror = make_mirror(rpm_cache, d)
     root = site(d / "root")
     run = CliRunner().invoke
     env = {"SOURCE_DATE_EPOCH": "1795240800"}

@@ -15,10 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import rpmfactory
-from conftest import spec
+from consumers import dnf_args
 from inotify import IN_OPEN, Watch
-from test_publish_dnf import ADVISORIES, NEW, OLD, site
+from test_publish_dnf import make_mirror, site
 
 ERRATA = [str(Path(sys.executable).parent / "errata-tpl")]
 DAYS = {"20261015": "2026-10-15", "20261101": "2026-11-01", "20261121": "2026-11-21"}  # three different profiles
@@ -45,9 +44,7 @@ def promote(root: Path, profile: str, n: int) -> None:
 @pytest.fixture(scope="module")
 def staged(rpm_cache, tmp_path_factory):
     d = tmp_path_factory.mktemp("stage")
-    mirror = d / "mirror"
-    rpm_cache([spec(s) if isinstance(s, str) else s for s in [*OLD, *NEW]], mirror)
-    rpmfactory.createrepo(mirror, ADVISORIES)
+    mirror = make_mirror(rpm_cache, d)
     root = site(d / "root")
     (root / "site/stages.yaml").write_text(STAGES)
     for profile, day in DAYS.items():
@@ -57,22 +54,9 @@ def staged(rpm_cache, tmp_path_factory):
 
 
 def dnf_makecache(installroot: Path, repo: Path, cache: Path) -> subprocess.Popen[str]:
+    opts = ["--setopt=r0.skip_if_unavailable=False", "--setopt=r0.metadata_expire=0"]
     return subprocess.Popen(
-        [
-            "dnf",
-            "-y",
-            "-q",
-            f"--installroot={installroot}",
-            "--setopt=reposdir=/nonexistent",
-            "--releasever=9",
-            f"--setopt=cachedir={cache}",
-            "--noplugins",
-            f"--repofrompath=stage,file://{repo}",
-            "--setopt=stage.gpgcheck=0",
-            "--setopt=stage.skip_if_unavailable=False",
-            "--setopt=stage.metadata_expire=0",
-            "makecache",
-        ],
+        [*dnf_args(installroot, [repo], cache), *opts, "makecache"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,8 +91,8 @@ def read_while_switched(d: Path, link: Path, switch, i: int) -> tuple[subprocess
 def cached_repomd(d: Path, i: int) -> bytes:
     """The repomd.xml dnf keeps in its cache (below the installroot or not: dnf's versions differ)."""
     found = [
-        *d.glob(f"cache-{i}/stage-*/repodata/repomd.xml"),
-        *d.glob(f"root-{i}/**/cache-{i}/stage-*/repodata/repomd.xml"),
+        *d.glob(f"cache-{i}/r0-*/repodata/repomd.xml"),
+        *d.glob(f"root-{i}/**/cache-{i}/r0-*/repodata/repomd.xml"),
     ]
     return found[0].read_bytes()
 
