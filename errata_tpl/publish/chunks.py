@@ -21,11 +21,12 @@ from typing import Any, NamedTuple
 
 from errata_tpl import __version__, parallel
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, regular
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.caches import cache_dir, mirror_key
 
 FORMAT = 1
+MAX_BYTES = 1024 * regular.MB  # ~3 KB a file: far more files than any mirror holds
 CHANGELOG_LIMIT = 10  # createrepo_c's own default
 PARALLEL_MIN_FILES = 8  # below this, forking costs more than it saves
 
@@ -49,8 +50,8 @@ class ChunkCache:
         self._stamp = _stamp()
         self._entries: dict[str, list[Any]] = {}
         self._changed = False
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+        with contextlib.suppress(OSError, ValueError, UserError):
+            data = json.loads(regular.read_bytes(self.path, MAX_BYTES))
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, regular, yamlio
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile import hotfix as hf
@@ -90,12 +90,7 @@ def record_of(root: Path, os_id: str, profile: str | None, hotfix: str | None) -
     else:
         assert profile is not None
         rel, folder = pr.rel(os_id, profile), names.profile(profile)
-    try:
-        data = (root / rel).read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{rel}: no such file") from None
-    except OSError as e:
-        raise UserError(f"{rel}: cannot read: {(e.strerror or str(e)).lower()}") from None
+    data = regular.read_bytes(root / rel, yamlio.MAX_BYTES, rel)
     return Record(rel, folder, hashlib.sha256(data).hexdigest())
 
 

@@ -21,11 +21,12 @@ from typing import Any, NamedTuple
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic
+from errata_tpl.fileio import atomic, regular
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.caches import cache_dir
 
 FORMAT = 1
+MAX_BYTES = 256 * regular.MB
 KEPT = 256  # folders remembered (the latest)
 
 
@@ -44,18 +45,18 @@ def fingerprint(record_sha256: str, mirror: Path, stats: Mapping[str, Stat | Non
     h = hashlib.sha256(json.dumps([FORMAT, __version__, record_sha256, signing]).encode())
     for rel, st in stats.items():
         h.update(f"{rel}\0{st}\n".encode("utf-8", "surrogateescape"))
-    with contextlib.suppress(OSError):
-        h.update(hashlib.sha256((mirror / "repodata" / "repomd.xml").read_bytes()).digest())
+    h.update((file_sha256(mirror / "repodata" / "repomd.xml") or "none").encode())
     return h.hexdigest()
 
 
 def file_sha256(path: Path) -> str | None:
+    """A regular file's SHA256; None for anything else (a FIFO is never opened blocking)."""
     h = hashlib.sha256()
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1024 * 1024):
+        with regular.opened(path) as (fd, _):
+            while chunk := os.read(fd, regular.MB):
                 h.update(chunk)
-    except OSError:
+    except (OSError, UserError):
         return None
     return h.hexdigest()
 
@@ -74,8 +75,8 @@ class Memo:
     def __init__(self, root: Path) -> None:
         self.path = cache_dir(root, "publish") / "folders.json"
         self._entries: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+        with contextlib.suppress(OSError, ValueError, UserError):
+            data = json.loads(regular.read_bytes(self.path, MAX_BYTES))
             if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("folders"), dict):
                 self._entries = data["folders"]
 

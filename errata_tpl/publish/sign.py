@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
 
 ASC = "repomd.xml.asc"
 KEY = "repomd.xml.key"
@@ -35,12 +36,11 @@ def _secret_key(gpg: Any, key_id: str) -> str:
 
 
 def _public(gpg: Any, fingerprint: str, keyring: Path | None) -> bytes:
+    from errata_tpl.mirror.keyring import MAX_KEY_BYTES
+
     if keyring is None:
         return str(gpg.export_keys(fingerprint)).encode("ascii")
-    try:
-        return keyring.read_bytes()
-    except OSError as e:
-        raise UserError(f"{keyring}: cannot read the key: {(e.strerror or str(e)).lower()}") from None
+    return regular.read_bytes(keyring, MAX_KEY_BYTES)
 
 
 def sign(repodata: Path, key_id: str, keyring: Path | None) -> str:
@@ -63,10 +63,11 @@ def sign(repodata: Path, key_id: str, keyring: Path | None) -> str:
 
 def _check(repodata: Path, keyring: Path | None) -> tuple[str, str]:
     """repomd.xml.asc checked against the nodes' key (``keyring``, else repomd.xml.key)."""
-    from errata_tpl.mirror.keyring import Keyring
+    from errata_tpl.mirror.keyring import Keyring  # python-gnupg: only when signing
 
     with Keyring([keyring if keyring is not None else repodata / KEY]) as keys:
-        return keys.verify_detached(repodata / ASC, repodata / "repomd.xml")
+        signature = regular.read_bytes(repodata / ASC, regular.MB)
+        return keys.verify_detached(signature, regular.read_bytes(repodata / "repomd.xml", 64 * regular.MB))
 
 
 def verified(repodata: Path, key_id: str, keyring: Path | None) -> bool:
