@@ -54,6 +54,7 @@ def command(
         raise click.UsageError("name exactly one of --profile, --stage and --hotfix")
     if keyring is not None and sign_key is None:
         raise click.UsageError("--keyring goes with --sign-key")
+    _click.outside_site(obj, to, "--to")
     from errata_tpl.publish.engine import Request, publish  # createrepo_c, rpm: see commands/__init__
 
     req = Request(errata_dir, str(errata_dir), os_id, to, profile, stage, hotfix, sign_key, keyring, force)
