@@ -152,13 +152,6 @@ def test_usage_errors(cli, ex):
     assert r.exit_code == 1 and f"errata/{OS}/20261122.yaml: no such file" in r.stderr
 
 
-def test_the_repositories_never_land_in_the_site(cli, ex):
-    root, mirror, _ = ex
-    r = cli("publish", mirror, "--os", OS, "--profile", "20261121", "--to", root / "errata/repos", root=root)
-    assert r.exit_code == 1 and "--to" in r.stderr, r.stderr
-    assert not (root / "errata/repos").exists()
-
-
 def test_something_else_in_the_way_is_never_replaced(cli, ex):
     _, _, to = ex
     (to / OS / "20261121").mkdir(parents=True)
