@@ -190,18 +190,18 @@ def test_a_hotfix_folder_holds_the_hotfix_builds_only(cli, ex):
 # --- stages -------------------------------------------------------------------------
 
 
-def record(root: Path, profile: str, stage: str = "canary", second: int = 0) -> None:
-    path = root / "site/promotions.yaml"
-    old = path.read_text() if path.exists() else ""
-    path.write_text(
-        old + f"- {{profile: '{profile}', os: {OS}, stage: {stage}, time: '2026-12-01T00:00:{second:02d}Z', "
-        "by: test, note: null, forced: false}\n"
-    )
+def promote(cli, root: Path, profile: str) -> None:
+    """A real promotion to canary (its check runs against the example mirror, as site/stages.yaml says)."""
+    if not (root / "examples").exists():
+        (root / "examples").mkdir()
+        (root / "examples/mirror").symlink_to(REPO / "examples/mirror")
+    r = cli("promote", profile, "--os", OS, "--stage", "canary", root=root)
+    assert r.exit_code == 0, r.stderr
 
 
 def test_a_stage_is_a_relative_link_to_its_current_profile(cli, ex):
     root, _, to = ex
-    record(root, "20261001")
+    promote(cli, root, "20261001")
     r = publish(cli, ex, "--stage", "canary")
     assert r.exit_code == 0, r.stderr
     link = to / OS / "canary"
@@ -209,7 +209,7 @@ def test_a_stage_is_a_relative_link_to_its_current_profile(cli, ex):
     r = publish(cli, ex, "--stage", "canary")
     assert "(unchanged)" in r.stderr
     old = {n for n in os.listdir(to / OS / "20261001/repodata") if n != "repomd.xml"}
-    record(root, "20261121", second=1)
+    promote(cli, root, "20261121")
     r = publish(cli, ex, "--stage", "canary")
     assert r.exit_code == 0 and f"{link} -> 20261121 (was 20261001)" in r.stderr
     assert os.readlink(link) == "20261121"
@@ -236,7 +236,7 @@ def test_stage_refusals(cli, ex, setup, said):
     if setup == "no-stages":
         (root / "site/stages.yaml").unlink()
     if setup == "dir":
-        record(root, "20261001")
+        promote(cli, root, "20261001")
         (to / OS / "canary").mkdir(parents=True)
     r = publish(cli, ex, "--stage", stage)
     assert r.exit_code == 1 and said in r.stderr, r.stderr

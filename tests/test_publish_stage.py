@@ -3,7 +3,7 @@ that read the old repomd.xml a moment before the switch still finds what it name
 
 The race is made to happen every time: inotify tells the test that dnf has just
 opened the stage's repomd.xml, the test stops dnf (SIGSTOP), switches the stage
-with `errata-tpl publish --stage` (a new promotion record), and lets dnf go on to
+with `errata-tpl publish --stage` (a new promotion), and lets dnf go on to
 read the files that repomd.xml names, through the switched symlink."""
 
 from __future__ import annotations
@@ -30,23 +30,13 @@ def cli(root: Path, *args: object, check: bool = True) -> subprocess.CompletedPr
     return p
 
 
-def promote(root: Path, profile: str, n: int) -> None:
-    """A promotion record, as `promote` appends them (the test writes it: promote's own
-    checks are not what this test is about)."""
-    path = root / "site/promotions.yaml"
-    old = path.read_text() if path.exists() else ""
-    path.write_text(
-        old + f"- {{profile: '{profile}', os: el9-x86_64, stage: canary, "
-        f"time: '2026-12-01T00:{n // 60:02d}:{n % 60:02d}Z', by: test, note: null, forced: false}}\n"
-    )
-
-
 @pytest.fixture(scope="module")
 def staged(rpm_cache, tmp_path_factory):
     d = tmp_path_factory.mktemp("stage")
     mirror = make_mirror(rpm_cache, d)
     root = site(d / "root")
-    (root / "site/stages.yaml").write_text(STAGES)
+    (root / "site/stages.yaml").write_text(f"{STAGES}repos: {{el9-x86_64: [{mirror}]}}\n")
+    (root / "site/nodes/wn-051.yaml").write_text("os: el9-x86_64\n")
     for profile, day in DAYS.items():
         cli(root, "generate", mirror, "--os", "el9-x86_64", "--profile", profile, "--until", day)
         cli(root, "publish", mirror, "--os", "el9-x86_64", "--profile", profile, "--to", d / "repos")
@@ -101,7 +91,7 @@ def test_a_stage_switched_while_dnf_reads_it_never_gives_a_broken_repository(sta
     d, mirror, root = staged
     link = d / "repos/el9-x86_64/canary"
     order = list(DAYS)
-    promote(root, order[0], 0)
+    cli(root, "promote", order[0], "--os", "el9-x86_64", "--stage", "canary")
     cli(root, "publish", mirror, "--os", "el9-x86_64", "--stage", "canary", "--to", d / "repos")
     assert os.readlink(link) == order[0]  # relative: the sibling folder
     raced = 0
@@ -109,7 +99,7 @@ def test_a_stage_switched_while_dnf_reads_it_never_gives_a_broken_repository(sta
         nxt = order[i % 3]
 
         def switch(nxt: str = nxt, i: int = i) -> None:
-            promote(root, nxt, i)
+            cli(root, "promote", nxt, "--os", "el9-x86_64", "--stage", "canary")
             out = cli(root, "publish", mirror, "--os", "el9-x86_64", "--stage", "canary", "--to", d / "repos")
             assert f"canary -> {nxt}" in out.stderr
 

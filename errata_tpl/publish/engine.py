@@ -25,6 +25,7 @@ from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile import hotfix as hf
 from errata_tpl.profile import profile as pr
+from errata_tpl.promotions.record import PROMOTIONS
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import Entry, Memo, fingerprint, repodata_hashes
@@ -68,8 +69,10 @@ class Record(NamedTuple):
 
 
 def stage_profile(root: Path, stage: str, os_id: str) -> str:
-    """The stage's current profile for the os-id (its latest promotion record)."""
-    rollout = st.load_rollout(root)
+    """The stage's current profile for the os-id (its latest promotion in effect)."""
+    from errata_tpl.promotions.store import load_rollout  # checks the record: its chain, its signatures
+
+    rollout = load_rollout(root)
     if rollout.stages is None:
         raise UserError(f"{st.STAGES}: no such file (--stage needs the site's stages)")
     rollout.stages.index(stage)
@@ -78,10 +81,10 @@ def stage_profile(root: Path, stage: str, os_id: str) -> str:
             f"{st.STAGES}: key 'stages': stage {stage!r} cannot be published: DIR/{os_id}/{stage} "
             "would be the folder of a profile or a hotfix"
         )
-    current = rollout.promotions.current(stage, os_id)
+    current = rollout.history.current(stage, os_id)
     if current is None:
-        raise UserError(f"{st.PROMOTIONS}: stage {stage!r} has no profile for {os_id} yet (promote one first)")
-    return current.profile
+        raise UserError(f"{PROMOTIONS}: stage {stage!r} has no profile for {os_id} yet (promote one first)")
+    return str(current.profile)
 
 
 def record_of(root: Path, os_id: str, profile: str | None, hotfix: str | None) -> Record:
