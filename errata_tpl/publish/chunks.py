@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from errata_tpl import __version__, parallel
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, regular
+from errata_tpl.fileio import regular, sealed
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.caches import cache_dir, mirror_key
 
@@ -45,13 +45,14 @@ def _stamp() -> str:
 
 
 class ChunkCache:
-    def __init__(self, root: Path, mirror: Path) -> None:
+    def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}.json"
         self._stamp = _stamp()
         self._entries: dict[str, list[Any]] = {}
         self._changed = False
-        with contextlib.suppress(OSError, ValueError, UserError):
-            data = json.loads(regular.read_bytes(self.path, MAX_BYTES))
+        text = sealed.read(self.path, self.path.name, warn, MAX_BYTES)  # named for its mirror
+        with contextlib.suppress(ValueError):
+            data = json.loads(text) if text is not None else None
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
@@ -83,8 +84,7 @@ class ChunkCache:
             return
         files = {rel: e for rel, e in self._entries.items() if rel in wanted}
         text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"))
-        with contextlib.suppress(OSError, UserError):  # a cache that cannot be written is only slower
-            atomic.write_text(self.path, text, durable=False)
+        sealed.write(self.path, self.path.name, text, MAX_BYTES)  # one that cannot be written is only slower
 
 
 def _read_share(base: str) -> Callable[[Iterable[str]], list[tuple[Stat, Chunk] | str]]:

@@ -3,7 +3,7 @@ each once, with the advisories and module streams its record gives it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,13 +84,19 @@ def of_hotfix(rel: str, sha256: str, h: Hotfix) -> Content:
     return Content(h.os, f"{HOTFIX_PREFIX}{h.name}", rel, sha256, h.generated, builds, None)
 
 
-def load(root: Path, os_id: str, rel: str, sha256: str, hotfix: str | None, profile: str | None) -> Content:
+def load(
+    root: Path, os_id: str, rel: str, sha256: str, hotfix: str | None, profile: str | None, warn: Callable[[str], None]
+) -> Content:
     """The content of the record at ``rel`` (a hotfix, else a dated profile), read as
     every command reads it (the site's tree: its checks, its parsed copies)."""
     from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
 
     tree = Tree(root)
-    found: Profile | Hotfix | None = tree.hotfix(os_id, hotfix) if hotfix is not None else tree.profile(os_id, profile or "")
+    found: Profile | Hotfix | None = (
+        tree.hotfix(os_id, hotfix) if hotfix is not None else tree.profile(os_id, profile or "")
+    )
+    for w in tree.warnings:
+        warn(w)
     if found is None:
         raise UserError(f"{rel}: no such file")
     return of_hotfix(rel, sha256, found) if isinstance(found, Hotfix) else of_profile(rel, sha256, found)

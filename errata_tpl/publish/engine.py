@@ -141,7 +141,7 @@ def publish(root: Path, req: Request, rep: Reporter) -> Published:
         rels, _ = find_rpms(req.mirror)
         stats = stat_all(req.mirror, rels)
         signing = [req.sign_key or "", "" if req.keyring is None else str(req.keyring.resolve())]
-        memo = Memo(root)
+        memo = Memo(root, rep.warn)
         seen = memo.get(final, fingerprint(rec.sha256, req.mirror, stats, signing))
         if seen is not None and holds(final, seen.packages, seen.repodata, req.mirror, stats):
             result = Published(final, False, seen.builds, seen.advisories, {})
@@ -208,10 +208,10 @@ def _publish(
     from errata_tpl.publish.updateinfo import updateinfo
 
     existing = _ours(final, req.to)
-    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile)
+    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
     sources = locate(root, req.mirror, req.source, content, rep, stats)
     files = {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
-    cache = ChunkCache(root, req.mirror)
+    cache = ChunkCache(root, req.mirror, rep.warn)
     made = chunks(req.mirror, files, cache)
     rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
     with fo.staging(final.parent, rec.folder) as new:

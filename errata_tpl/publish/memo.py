@@ -15,13 +15,13 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, regular
+from errata_tpl.fileio import regular, sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.caches import cache_dir
 
@@ -72,11 +72,12 @@ def repodata_hashes(folder: Path) -> dict[str, str]:
 
 
 class Memo:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, warn: Callable[[str], None]) -> None:
         self.path = cache_dir(root, "publish") / "folders.json"
         self._entries: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError, UserError):
-            data = json.loads(regular.read_bytes(self.path, MAX_BYTES))
+        text = sealed.read(self.path, self.path.name, warn, MAX_BYTES)
+        with contextlib.suppress(ValueError):
+            data = json.loads(text) if text is not None else None
             if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("folders"), dict):
                 self._entries = data["folders"]
 
@@ -101,5 +102,4 @@ class Memo:
         self._entries[key] = entry._asdict()
         kept = dict(list(self._entries.items())[-KEPT:])
         text = json.dumps({"format": FORMAT, "folders": kept}, separators=(",", ":"))
-        with contextlib.suppress(OSError, UserError):  # a memo that cannot be written is only slower
-            atomic.write_text(self.path, text, durable=False)
+        sealed.write(self.path, self.path.name, text, MAX_BYTES)  # one that cannot be written is only slower

@@ -59,7 +59,7 @@ def locate(
     root: Path, mirror: Path, source: str, content: Content, rep: Reporter, stats: dict[str, Stat | None]
 ) -> Sources:
     """``stats``: every ``*.rpm`` below the mirror (``walk.find_rpms``) and its stat."""
-    cache = HeaderCache(header_cache_path(root, mirror))
+    cache = HeaderCache(header_cache_path(root, mirror), rep.warn)
     result = scan(mirror, list(stats), stats, cache)
     wanted: dict[NevraKey, Build] = content.by_key()
     candidates: dict[NevraKey, list[str]] = {}

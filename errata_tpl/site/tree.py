@@ -22,6 +22,7 @@ from errata_tpl.profile.hotfix import load as load_hotfix
 from errata_tpl.profile.hotfix import rel as hotfix_rel
 from errata_tpl.profile.profile import Entry, Profile, source_profile
 from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.profile.profile import rel as profile_rel
 from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (
@@ -207,7 +208,7 @@ class Tree:
     # --- errata --------------------------------------------------------------------------
 
     def profile_rel(self, os_id: str, profile: str) -> str:
-        return self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}.yaml")
+        return profile_rel(os_id, profile)
 
     @functools.cache  # noqa: B019
     def profile(self, os_id: str, profile: str) -> Profile | None:
