@@ -24,6 +24,7 @@ READS_A_SITE = {
     "generate": ["/nonexistent", "--os", "el9-x86_64"],
     "hotfix": ["/nonexistent", "--os", "el9-x86_64", "--name", "x", "--advisory", "A"],
     "promote": ["20261121", "--os", "el9-x86_64", "--stage", "canary"],
+    "publish": ["/nonexistent", "--os", "el9-x86_64", "--profile", "20261121", "--to", "/nonexistent/repos"],
     "report": ["--format", "text"],
     "resolve": ["--all"],
     "stages": [],

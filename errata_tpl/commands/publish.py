@@ -30,7 +30,6 @@ from errata_tpl.commands import _click
     help="With --sign-key: the public key file the nodes check the signature with (checked before publishing).",
 )
 @click.option("--force", is_flag=True, help="Replace a folder published from another version of the record.")
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -57,8 +56,9 @@ def command(
     _click.outside_site(obj, to, "--to")
     from errata_tpl.publish.engine import Request, publish  # createrepo_c, rpm: see commands/__init__
 
-    req = Request(errata_dir, str(errata_dir), os_id, to, profile, stage, hotfix, sign_key, keyring, force)
-    done = publish(obj.root, req, obj.rep)
+    root = obj.site()
+    req = Request(errata_dir, str(errata_dir), obj.os_id(os_id), to, profile, stage, hotfix, sign_key, keyring, force)
+    done = publish(root, req, obj.rep)
     counts = ", ".join(f"{n} {how}" for how, n in done.counts.items() if n)
     what = f"{done.builds} builds, {done.advisories} advisories"
     if done.changed:
