@@ -48,14 +48,16 @@ def _stdout_to_devnull() -> None:
 # help imports no command module (one costs 10-40 ms with what it imports); a test
 # keeps each equal to the command's own.
 SHORT_HELP = {
+    "announce": "What a promotion brought STAGE's nodes: profiles, advisories, CVEs, kernels, who and why.",
     "approve": "Approve the promotion of PROFILE waiting at STAGE: a signed record in site/promotions.yaml.",
     "check": "Solve each node's list with libsolv against the repositories (rc 1 if any fails).",
     "diff": "Added, removed, upgraded and downgraded packages between A and B.",
     "explain": "Print every step that touched PACKAGE on NODE.",
     "generate": "Scan ERRATA_DIR and write the dated errata profile of OS.",
     "hotfix": "Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS.",
-    "publish": "Publish a profile, a stage or a hotfix of OS as a dnf repository under DIR.",
+    "pending": "Security advisories the newest profile fixes and the last stage lacks (rc 1 if one is overdue).",
     "promote": "Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml.",
+    "publish": "Publish a profile, a stage or a hotfix of OS as a dnf repository under DIR.",
     "report": "Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails).",
     "resolve": "Resolve NODE... (or --all) into concrete package lists.",
     "schema": "The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir.",

@@ -167,8 +167,12 @@ class History:
 
     def with_effect(self, effect: Effect) -> History:
         """As it will be once ``effect`` is in effect too (promote's preview)."""
+        return self.view([*self.effects, effect])
+
+    def view(self, effects: Sequence[Effect]) -> History:
+        """The same records with only these promotions in effect (as it was before one)."""
         out = History.__new__(History)
         out.records, out.chain, out.waiting, out.signers = self.records, self.chain, self.waiting, self.signers
         out.unsigned_before_signing = self.unsigned_before_signing
-        out.effects = [*self.effects, effect]
+        out.effects = list(effects)
         return out

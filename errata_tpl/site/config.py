@@ -251,3 +251,12 @@ class Overrides:
             if fnmatch.fnmatchcase(node, pattern):
                 return True, value, pattern
         return False, None, ""
+
+
+@dataclass(frozen=True)
+class Announce:
+    """site.yaml's ``announce:``: the sender and recipients of announce --format email."""
+
+    where: str
+    sender: str | None = None
+    to: tuple[str, ...] = ()

@@ -105,6 +105,24 @@ SETTINGS: Spec = {
     "hotfixes": list_of(STR, "a list of hotfix names (errata/<os-id>/hotfix-<name>.yaml)"),
 }
 
+_ADDRESSES = list_of(STR, "a list of e-mail addresses")
+ANNOUNCE = Type(
+    lambda v: (
+        isinstance(v, dict)
+        and set(v) <= {"from", "to"}
+        and isinstance(v.get("from", ""), str)
+        and _ADDRESSES.ok(v.get("to", []))
+    ),
+    "a mapping with from (an e-mail address) and to (a list of them)",
+    {
+        "type": "object",
+        "properties": {"from": {"type": "string"}, "to": _ADDRESSES.json},
+        "additionalProperties": False,
+    },
+)
+# site.yaml only: who `errata-tpl announce --format email` writes as, and to
+SITE: Spec = {**SETTINGS, "announce": ANNOUNCE}
+
 NODE: Spec = {
     **SETTINGS,
     "kernel_version": said(VERSION, "a kernel version string 'V-R' (the node's pin)"),
@@ -160,7 +178,7 @@ ACTION: Spec = {
 }
 
 KINDS: dict[str, Spec] = {
-    "site": SETTINGS,
+    "site": SITE,
     "cluster": SETTINGS,
     "node": NODE,
     "os": OS,

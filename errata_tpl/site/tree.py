@@ -27,6 +27,7 @@ from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (
     Action,
+    Announce,
     FixHook,
     InitHook,
     KernelConfig,
@@ -90,9 +91,18 @@ class Tree:
     # --- site ------------------------------------------------------------------------
 
     @functools.cached_property
+    def _site_data(self) -> Mapping[str, Any]:
+        return self._load("site/site.yaml", "site", required=False) or {}
+
+    @functools.cached_property
     def site(self) -> Settings:
         rel = "site/site.yaml"
-        return Settings(where=rel, **_settings(self._load(rel, "site", required=False) or {}, rel))
+        return Settings(where=rel, **_settings(self._site_data, rel))
+
+    @functools.cached_property
+    def announce(self) -> Announce:
+        found = self._site_data.get("announce") or {}
+        return Announce("site/site.yaml", found.get("from"), tuple(found.get("to") or ()))
 
     @functools.cache  # noqa: B019 - one Tree per run
     def cluster(self, name: str) -> Settings:
