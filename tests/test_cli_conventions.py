@@ -17,12 +17,14 @@ NOT_A_SITE = "not an errata-tpl site"
 
 # every command, with arguments that make it read the site (commands that read none: below)
 READS_A_SITE = {
+    "announce": ["--os", "el9-x86_64", "--stage", "canary"],
     "approve": ["20261121", "--os", "el9-x86_64", "--stage", "all", "--sign", "nobody@example.org"],
     "check": ["--all", "--repo", "/nonexistent"],
     "diff": [NODE, "--profile", "20261121"],
     "explain": [NODE, "nss"],
     "generate": ["/nonexistent", "--os", "el9-x86_64"],
     "hotfix": ["/nonexistent", "--os", "el9-x86_64", "--name", "x", "--advisory", "A"],
+    "pending": [],
     "promote": ["20261121", "--os", "el9-x86_64", "--stage", "canary"],
     "publish": ["/nonexistent", "--os", "el9-x86_64", "--profile", "20261121", "--to", "/nonexistent/repos"],
     "report": ["--format", "text"],

@@ -32,7 +32,6 @@ from errata_tpl.fileio import atomic
 @click.option("--to", "to", multiple=True, help="email: a recipient; repeatable. Default: announce: to in site.yaml.")
 @click.option("--from", "sender", help="email: the sender. Default: announce: from in site/site.yaml.")
 @_click.output("Write to FILE, not stdout.")
-@_click.verbosity
 @click.pass_obj
 def command(
     obj: _click.Context,

@@ -18,7 +18,6 @@ from errata_tpl.fileio import yamlio
     "--max-wait", default="7d", show_default=True, help="How long a Critical or Important advisory may wait (2d, 1w)."
 )
 @_click.today
-@_click.verbosity
 @click.pass_obj
 def command(obj: _click.Context, fmt: str, max_wait: str, today: Any) -> None:
     """Security advisories the newest profile fixes and the last stage lacks (rc 1 if one is overdue).
