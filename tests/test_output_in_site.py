@@ -33,6 +33,7 @@ def snapshot(root):
 
 # one invocation per command and option that writes where it is told; {} is the path
 WRITERS = {
+    ("announce", "--output"): ("announce", "--os", "el9-x86_64", "--stage", "canary", "-o", "{}"),
     ("resolve", "--out-dir"): ("resolve", "--all", "--out-dir", "{}"),
     ("resolve", "--output"): ("resolve", "wn-001.example.org", "-o", "{}"),
     ("report", "--output"): ("report", "-o", "{}"),
