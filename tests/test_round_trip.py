@@ -192,3 +192,8 @@ def test_the_example_profiles_still_read_back_as_written(tmp_path):
         assert prof.from_data(yamlio.load_text(again, "again"), "again") == p
         shutil.copy(path, tmp_path / path.name)
         yamlio.write_record(tmp_path / path.name, again, prof.from_data, expect=prof.to_data(p))
+
+
+def test_a_trailing_newline_is_never_a_plain_scalar():
+    """A name-like text with a line end after it ("A\n", found by hypothesis) reads back exactly."""
+    assert yamlio.load_text(f"k: {yamlio.scalar('A' + chr(10))}\n", "w.yaml") == {"k": "A\n"}

@@ -195,7 +195,7 @@ def load_file(path: Path, where: str | None = None) -> Any:
 
 # --- output -------------------------------------------------------------------
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+~^/\-]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+~^/\-]*\Z")  # \Z: "$" would pass a trailing newline
 
 
 @functools.lru_cache(maxsize=1)
