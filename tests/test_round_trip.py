@@ -115,13 +115,11 @@ def test_a_mirror_cannot_make_the_site_unreadable(make_rpms, tmp_path, example_r
     assert {a["id"] for e in h["packages"] for a in e["advisories"]} == {adv_id}
 
 
-def test_control_characters_xml_forbids_are_refused_by_createrepo_c_naming_the_file(
-    make_rpms, tmp_path, example_root, cli
-):
+def test_control_characters_xml_forbids_are_refused_naming_the_file(make_rpms, tmp_path, example_root, cli):
     mirror = _mirror(make_rpms, tmp_path, "EXSA-2026:\x1b[2J", "Important")
     r = cli("generate", mirror, "--os", "el9-x86_64", "--profile", "20261201", root=example_root)
     assert r.exit_code == 1
-    assert "updateinfo.xml.gz: createrepo_c cannot read this updateinfo" in r.output
+    assert "updateinfo.xml.gz: not well-formed XML (line" in r.output  # expat, reading it for createrepo_c
     assert "\x1b" not in r.output and len(r.output.strip().splitlines()) == 1
     assert not (example_root / "errata/el9-x86_64/20261201.yaml").exists()
 

@@ -327,13 +327,19 @@ def test_profile_written_with_repeats_reads_back_once(tmp_path):
 def test_unreadable_updateinfo_is_one_line(make_rpms, cli, tmp_path, capfd):
     make_rpms(["a 1-1 x86_64"])
     repo = tmp_path / "mirror"
-    write_updateinfo(repo, [update("X-1", "security", "final", "2026-01-01", pkg("a", "1", "1"))])
-    info = next((repo / "repodata").glob("*updateinfo.xml*"))
-    info.write_bytes(info.read_bytes()[:40])  # a cut file
+    # malformed, and recorded so in repomd.xml (its checksum is right)
+    write_updateinfo(repo, [update("X-1", "security", "final", "2026-01-01", pkg("a", "1", "1"))[:-12]])
     r = cli("generate", repo, "--os", "el9-x86_64", "--stdout", root=tmp_path)
     assert r.exit_code == 1
     (line,) = r.stderr.splitlines()
-    assert line.startswith("errata-tpl: error: ") and "createrepo_c cannot read this updateinfo" in line
+    assert line.startswith("errata-tpl: error: ") and "updateinfo.xml.gz: not well-formed XML (line" in line
+    write_updateinfo(repo, [update("X-1", "security", "final", "2026-01-01", pkg("a", "1", "1"))])
+    info = next((repo / "repodata").glob("*updateinfo.xml*"))
+    info.write_bytes(info.read_bytes()[:40])  # a cut file: not the one repomd.xml names
+    r = cli("generate", repo, "--os", "el9-x86_64", "--stdout", root=tmp_path)
+    assert r.exit_code == 1
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"errata-tpl: error: {info} (record 'updateinfo' of repodata/repomd.xml): 40 bytes")
     assert "CRITICAL" not in capfd.readouterr().err  # glib's own lines kept off the terminal
 
 
@@ -407,3 +413,24 @@ def test_hotfix_says_an_unreadable_date_once_as_generate_does(repo, cli, tmp_pat
     assert len(said) == 1 and "unreadable date" in said[0] and said[0].startswith("warning: "), r.stderr
     assert "an advisory without an <id>" in r.stderr
     assert yaml.safe_load(r.stdout)["packages"][0]["name"] == "zlib"
+
+
+@pytest.mark.parametrize("first", ["2006-03-01", "2006-01-10"])
+def test_an_advisory_repeated_with_other_dates_counts_from_its_earliest(make_rpms, cli, tmp_path, first):
+    """Fedora Core's files list one id twice with different dates: the build was offered
+    from the earlier record on, so --until keeps it (the later record's date once won)."""
+    make_rpms(["a 1-1 x86_64", "a 2-1 x86_64"])
+    repo = tmp_path / "mirror"
+    later = "2006-01-10" if first == "2006-03-01" else "2006-03-01"
+    write_updateinfo(
+        repo,
+        [
+            update("FEDORA-2006-0001", "security", "final", first, pkg("a", "2", "1"), cves=("CVE-2006-0001",)),
+            update("FEDORA-2006-0001", "security", "final", later, pkg("a", "2", "1"), cves=("CVE-2006-0002",)),
+        ],
+    )
+    prof, _ = gen(cli, repo, tmp_path / "root", "--until", "2006-02-01")
+    assert versions(prof)["a"] == "2-1"
+    (adv,) = entry(prof, "a")["advisories"]
+    assert adv["issued"] == "2006-01-10"
+    assert entry(prof, "a")["cves"] == ["CVE-2006-0001", "CVE-2006-0002"]

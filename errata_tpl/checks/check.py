@@ -14,6 +14,7 @@ streams (``checks.modular``).
 from __future__ import annotations
 
 import functools
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from typing import Any
 from errata_tpl.checks import modular
 from errata_tpl.checks.modular import streams_text
 from errata_tpl.errors import UserError
-from errata_tpl.mirror import modules, repomd
+from errata_tpl.fileio import atomic
+from errata_tpl.mirror import modules
 from errata_tpl.mirror.modules import Modules
+from errata_tpl.mirror.repomd import Record, Repodata
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.package import Package, nevra
@@ -56,13 +59,15 @@ class Outcome:
     streams: dict[str, str] | None = None  # the active module streams (None: no module metadata)
 
 
-def _primary(repo_dir: Path) -> Path:
-    if not (repo_dir / "repodata" / "repomd.xml").is_file():
+def _primary(repo_dir: Path) -> tuple[Repodata, Record]:
+    repodata = Repodata.read(repo_dir)
+    if repodata is None:
         raise UserError(f"{repo_dir}: no repodata/repomd.xml (run createrepo_c on it)")
-    primary = repomd.record(repo_dir, "primary")
+    primary = repodata.record("primary")
     if primary is None:
-        raise UserError(f"{repo_dir / 'repodata' / 'repomd.xml'}: no primary metadata")
-    return primary
+        raise UserError(f"{repodata.repomd}: no primary metadata")
+    repodata.path(primary)  # a location leading out of the repository: refused before any work
+    return repodata, primary
 
 
 class Repositories:
@@ -80,7 +85,7 @@ class Repositories:
     @functools.cached_property
     def modules(self) -> Modules | None:
         """The repositories' module metadata, merged as dnf merges it; None without any."""
-        found = [m for d in self.dirs if (m := modules.load(d)) is not None]
+        found = [m for repodata, _ in self._primaries if (m := modules.load(repodata)) is not None]
         return modules.merge(found) if found else None
 
     def hide_for(self, arch: str, active: Mapping[str, str]) -> dict[int, str]:
@@ -116,12 +121,18 @@ class Repositories:
         if pool is None:
             pool = solv.Pool()
             pool.setarch(arch)
-            for d, primary in zip(self.dirs, self._primaries):
+            for d, (repodata, primary) in zip(self.dirs, self._primaries):
                 repo = pool.add_repo(str(d))
-                f = solv.xfopen(str(primary))
-                if f is None or not repo.add_rpmmd(f, None):
-                    raise UserError(f"{primary}: libsolv cannot read it")
-                f.close()
+                fd = repodata.in_memory_file(primary)  # checked against repomd.xml, decompressed with bounds
+                try:
+                    f = solv.xfopen_fd("primary.xml", fd)  # libsolv reads its own copy of the descriptor
+                    with atomic.signals_immediate():  # a large repository takes a while in libsolv
+                        loaded = f is not None and repo.add_rpmmd(f, None)
+                    if not loaded:
+                        raise UserError(f"{repodata.path(primary)}: libsolv cannot read it")
+                    f.close()
+                finally:
+                    os.close(fd)
             pool.addfileprovides()
             pool.createwhatprovides()
             self._pools[arch] = pool

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,8 +15,11 @@ from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular
 from errata_tpl.mirror import rpmcheck
-from errata_tpl.mirror.repomd import MAX_REPOMD_BYTES
+from errata_tpl.mirror.repomd import MAX_REPOMD_BYTES, REPOMD, Repodata
 from errata_tpl.mirror.walk import find_rpms
+
+if TYPE_CHECKING:
+    from errata_tpl.mirror.keyring import Keyring  # python-gnupg comes with it: see commands/__init__
 
 
 @click.command("verify")
@@ -53,17 +56,10 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
         checks = rpmcheck.Background([base + r for r in rels], keys.rpmkeys_args(), verbose=True).result()
         verdicts = [classify(r, checks[base + r]) for r in rels]
         verdicts += [Verdict(b.path, Status.UNREADABLE, None, b.reason) for b in walk_errors]
-        repomd = mirror / "repodata" / "repomd.xml"
-        asc = mirror / "repodata" / "repomd.xml.asc"
-        if asc.is_file() and repomd.is_file():
-            status, detail = keys.verify_detached(
-                regular.read_bytes(asc, MAX_REPOMD_BYTES), regular.read_bytes(repomd, MAX_REPOMD_BYTES)
-            )
-            repo = {"path": "repodata/repomd.xml", "status": status, "detail": detail}
-        elif repomd.is_file():
-            repo = {"path": "repodata/repomd.xml", "status": "unsigned", "detail": "no repomd.xml.asc"}
-        else:
-            repo = None
+        repodata = Repodata.read(mirror)
+        repo, metadata = (
+            (None, []) if repodata is None else (_repomd_signature(mirror, repodata, keys), _records(repodata))
+        )
         key_list = [
             {
                 "fingerprint": k.fingerprint,
@@ -81,7 +77,36 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
     ]
     counts = summary(verdicts)
     ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] in ("ok", "unsigned"))
-    return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "ok": ok}
+    ok = ok and all(m["status"] == "ok" for m in metadata)
+    return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "repodata": metadata, "ok": ok}
+
+
+def _repomd_signature(mirror: Path, repodata: Repodata, keys: Keyring) -> dict[str, str]:
+    """repomd.xml.asc's verdict over the very bytes of repomd.xml that name the files checked."""
+    try:
+        asc = regular.read_bytes(mirror / "repodata" / "repomd.xml.asc", MAX_REPOMD_BYTES)
+    except regular.Unreadable as e:
+        if not e.missing:
+            raise
+        return {"path": REPOMD, "status": "unsigned", "detail": "no repomd.xml.asc"}
+    status, detail = keys.verify_detached(asc, repodata.data)
+    return {"path": REPOMD, "status": status, "detail": detail}
+
+
+def _records(repodata: Repodata) -> list[dict[str, str]]:
+    """Each file repomd.xml names, checked as dnf checks it: inside the repository, its
+    size and checksum, decompressed (with bounds) its open-size and open-checksum."""
+    out = []
+    for kind, rec in sorted(repodata.records.items()):
+        try:
+            for _ in repodata.content(rec, zchunk_unread=True):
+                pass
+        except UserError as e:
+            out.append({"path": rec.href, "record": kind, "status": "bad", "detail": str(e)})
+            continue
+        zck = " (zchunk: its stored checksum; errata-tpl decompresses no zchunk)" if rec.href.endswith(".zck") else ""
+        out.append({"path": rec.href, "record": kind, "status": "ok", "detail": f"{rec.checksum[0]} checksum{zck}"})
+    return out
 
 
 def verify_text(report: dict[str, Any]) -> str:
@@ -101,6 +126,8 @@ def verify_text(report: dict[str, Any]) -> str:
     if report["repomd"] is not None:
         r = report["repomd"]
         out.append(f"{r['path']}: {r['status']} ({r['detail']})")
+    for m in report["repodata"]:
+        out.append(f"{m['path']}: {m['status']} ({m['detail']})" if m["status"] != "ok" else f"{m['path']}: ok")
     counts = report["summary"]
     out.append(f"{sum(counts.values())} files: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     return "\n".join(out) + "\n"

@@ -235,3 +235,21 @@ def signals_deferred() -> Iterator[None]:
             signal.signal(s, h)
         if caught:
             signal.raise_signal(caught[0])
+
+
+@contextlib.contextmanager
+def signals_immediate() -> Iterator[None]:
+    """SIGTERM, SIGINT and SIGHUP end the process at once during the block, as they
+    would a C program: for long calls into a C library (libsolv loading a large
+    repository), where Python's own handlers would wait for the call to return. The
+    block must leave nothing to clean up (its files anonymous, its locks flocks)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    old = {s: signal.signal(s, signal.SIG_DFL) for s in sigs}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)

@@ -1,6 +1,6 @@
 """The last profile built from a mirror, reused while nothing it was built from changed.
 
-The key is every ``*.rpm`` file's path, size and mtime, the repository metadata's,
+The key is every ``*.rpm`` file's path and stat, every ``repodata/`` file's,
 the options and this tool's version; the value is the profile's lists and the
 messages the run printed. A second run over an unchanged mirror reads neither
 the headers nor the header cache. Safe to delete; ``--no-cache`` ignores it.
@@ -22,7 +22,7 @@ from errata_tpl.fileio import sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.caches import memo_path
 
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def path(root: Path, mirror: Path) -> Path:
 
 def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[str, Any]) -> str:
     """The key of a run: every file's path and Stat (``walk.stat_all``, or as
-    ``scan`` read them; in path order), repomd.xml's, the options and this tool's version."""
+    ``scan`` read them; in path order), every repodata/ file's, the options and this tool's version."""
     h = hashlib.sha256(json.dumps([FORMAT, __version__, options], sort_keys=True).encode())
     h.update(
         "".join(
@@ -47,9 +47,13 @@ def fingerprint(mirror: Path, stats: Mapping[str, Stat | None], options: dict[st
             for rel, st in stats.items()
         ).encode("utf-8", "surrogateescape")  # a file name need not be UTF-8
     )
-    with contextlib.suppress(OSError):
-        st = os.stat(mirror / "repodata" / "repomd.xml")
-        h.update(f"repodata/repomd.xml\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode())
+    # every file there: a changed updateinfo is read (and checked against repomd.xml) again
+    with contextlib.suppress(OSError), os.scandir(mirror / "repodata") as entries:
+        for e in sorted(entries, key=lambda e: e.name):
+            with contextlib.suppress(OSError):
+                st = e.stat()
+                line = f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n"
+                h.update(line.encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

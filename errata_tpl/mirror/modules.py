@@ -10,11 +10,7 @@ the streams those require.
 
 from __future__ import annotations
 
-import bz2
 import functools
-import gzip
-import lzma
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +18,8 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.yamlio import load_documents_as_text
-from errata_tpl.mirror import repomd
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
-from errata_tpl.mirror.repomd import quiet_stderr
+from errata_tpl.mirror.repomd import Repodata
 
 # RHEL 8 AppStream's modules.yaml is some megabytes; leave room for bigger ones
 MAX_BYTES = 512 * 1024 * 1024
@@ -158,68 +153,35 @@ def merge(found: Iterable[Modules]) -> Modules:
     return Modules(tuple(builds.values()), defaults, tuple(warnings))
 
 
-def metadata_path(repo: Path) -> Path | None:
-    """The repository's ``modules`` file as repomd.xml names it; None without one."""
-    return repomd.record(repo, "modules")
-
-
-def load(repo: Path) -> Modules | None:
-    """The repository's module metadata; None when it has none (not a modular repository)."""
-    path = metadata_path(repo)
-    if path is None:
-        return None
-    return parse(_read(path), str(path))
+def load(source: Path | Repodata | None) -> Modules | None:
+    """The module metadata of a repository (a directory, or its repomd.xml read
+    already); None when it has none (not a modular repository)."""
+    found = _file_text(source)
+    return parse(*found) if found is not None else None
 
 
 def documents(repo: Path) -> tuple[Path, list[Any]] | None:
     """The repository's module metadata file and its YAML documents, every scalar
     kept as text (for a copy cut to some builds: ``publish``); None without one."""
-    path = metadata_path(repo)
-    if path is None:
+    found = _file_text(repo)
+    if found is None:
         return None
-    return path, load_documents_as_text(_read(path), str(path), MAX_BYTES)
+    return Path(found[1]), load_documents_as_text(found[0], found[1], MAX_BYTES)
 
 
-def _read(path: Path) -> str:
-    """The file's text, decompressed by what its first bytes say it is."""
+def _file_text(source: Path | Repodata | None) -> tuple[str, str] | None:
+    """The modules file's text, checked against repomd.xml and decompressed with
+    bounds, and its path; None without a modules record."""
+    repodata = Repodata.read(source) if isinstance(source, Path) else source
+    rec = repodata.record("modules") if repodata is not None else None
+    if repodata is None or rec is None:
+        return None
+    path = repodata.path(rec)
+    data = repodata.read_all(rec, MAX_BYTES)
     try:
-        with open(path, "rb") as f:
-            magic = f.read(6)
-        if magic.startswith(b"\x1f\x8b"):
-            opener: Any = gzip.open
-        elif magic.startswith(b"BZh"):
-            opener = bz2.open
-        elif magic.startswith(b"\xfd7zXZ\x00"):
-            opener = lzma.open
-        elif magic.startswith(b"\x28\xb5\x2f\xfd") or magic.startswith(b"\x00ZCK1"):
-            return _read_other(path)  # zstd, zchunk: createrepo_c knows them
-        else:
-            opener = open
-        with opener(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file (named by repodata/repomd.xml)") from None
-    except (OSError, EOFError, lzma.LZMAError) as e:
-        raise UserError(f"{path}: cannot read: {e}") from None
-    if len(data) > MAX_BYTES:
-        raise UserError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB uncompressed; refused")
-    try:
-        return str(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
-
-
-def _read_other(path: Path) -> str:
-    import createrepo_c as cr  # its C library: only for zstd and zchunk
-
-    with tempfile.TemporaryDirectory(prefix="errata-tpl-modules-") as tmp:
-        out = Path(tmp) / "modules.yaml"
-        try:
-            with quiet_stderr():
-                cr.decompress_file(str(path), str(out), cr.AUTO_DETECT_COMPRESSION)
-        except Exception as e:
-            raise UserError(f"{path}: cannot decompress: {' '.join(str(e).split())}") from None
-        return _read(out)
+        return data.decode("utf-8"), str(path)
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: not UTF-8 text (byte {e.start + 1})") from None
 
 
 def parse(text: str, where: str) -> Modules:

@@ -126,7 +126,7 @@ def updateinfo(
         return None
     found = advmod.read(mirror)
     by_id: dict[str, list[Any]] = {}
-    for u in found[1].updates if found is not None else ():
+    for u in found[1] if found is not None else ():
         if u.id in wanted:
             by_id.setdefault(u.id, []).append(u)
     info = cr.UpdateInfo()
