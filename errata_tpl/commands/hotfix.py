@@ -13,9 +13,8 @@ from errata_tpl.checks.requires import unmet
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
-from errata_tpl.mirror.advisories import load as load_advisories
+from errata_tpl.mirror import reader
 from errata_tpl.mirror.caches import header_cache_path
-from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile import hotfix as hf
 from errata_tpl.profile.generate import build_profile
 from errata_tpl.profile.profile import Entry, newest_first
@@ -84,21 +83,17 @@ class Made(NamedTuple):
 
 
 def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
-    # rpm's bindings come with the scan and the header cache, jinja2 with the tree: see commands/__init__
-    from errata_tpl.mirror.hdrcache import HeaderCache
-    from errata_tpl.mirror.scan import check_whole, scan
+    # rpm's bindings come with the scan, jinja2 with the tree: see commands/__init__
+    from errata_tpl.mirror.scan import check_whole
     from errata_tpl.site.tree import Tree
 
     os_id = names.os_id(req.os_id)
     path = root / hf.rel(os_id, req.name)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
-    advisories = load_advisories(req.mirror, rep.warn)
-    rels, _ = find_rpms(req.mirror)
-    cache_path = header_cache_path(root, req.mirror)
-    cache = HeaderCache(cache_path, rep.warn) if req.use_cache else None
-    stats = stat_all(req.mirror, rels) if cache is not None and cache_path.is_file() else None
-    result = scan(req.mirror, rels, stats, cache)
+    advisories, _ = reader.metadata(req.mirror, rep.warn)
+    files = reader.listing(req.mirror, stat_up_front=req.use_cache and header_cache_path(root, req.mirror).is_file())
+    result, cache = reader.headers(root, req.mirror, files, req.use_cache, rep.warn)
     picked = hf.select_builds(result.packages, advisories, req.selection, req.source)
     # generate's choice: newest per name and arch, every kernel build, each checked whole by rpm
     built = build_profile(

@@ -1,0 +1,230 @@
+"""``generate``'s work: read the mirror, check trust, select, build the profile's text.
+
+A run over an unchanged mirror with the same options reuses the last result
+(``mirror.memo``); otherwise the mirror is read (``mirror.reader``: the files'
+headers through the header cache, the metadata through repomd.xml, checked),
+rpm checks the builds the profile names, and ``generate.build_profile`` chooses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import importlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio.stamp import Stat
+from errata_tpl.fileio.yamlio import load_text
+from errata_tpl.mirror import memo, reader
+from errata_tpl.mirror.caches import header_cache_path
+from errata_tpl.mirror.rpminfo import BadFile
+from errata_tpl.profile.generate import build_profile
+from errata_tpl.profile.profile import Profile, yaml_body, yaml_mirror_lines, yaml_name_lines
+from errata_tpl.profile.profile import from_data as profile_from_data
+from errata_tpl.profile.selection import Selection
+from errata_tpl.report import Reporter
+from errata_tpl.values import names
+
+if TYPE_CHECKING:
+    from errata_tpl.mirror.scan import Progress  # rpm's bindings come with it
+
+
+class GenerateRequest(NamedTuple):
+    mirror: Path
+    source: str  # the mirror as given on the command line
+    os_id: str
+    selection: Selection
+    profile: str | None = None
+    fmt: str = "yaml"
+    use_cache: bool = True
+    keyring: tuple[Path, ...] = ()
+    require_signature: bool = False
+    check_all: bool = False  # rpm's whole-file check of every file, not only of the builds named
+
+
+class Generated(NamedTuple):
+    text: str
+    default_path: Path
+    kept: int
+
+
+def _preload(*modules: str) -> Callable[[], None]:
+    """Import ``modules`` in a thread while this one lists the mirror (the PyPI rpm
+    shim spends its import waiting on two interpreters it starts); returns the
+    join. A failure shows when a module is imported for real."""
+
+    def load() -> None:
+        for module in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+
+    thread = threading.Thread(target=load, name="preload")
+    thread.start()
+    return thread.join
+
+
+def generate(
+    root: Path, req: GenerateRequest, rep: Reporter, clock: dt.datetime, progress: Progress | None = None
+) -> Generated:
+    """The profile's text (named and dated by ``clock`` unless the request names it)
+    and where it goes by default; ``progress`` wraps the header scan (a bar)."""
+    os_id = names.os_id(req.os_id)
+    profile = names.profile(clock.strftime("%Y%m%d") if req.profile is None else req.profile)
+    if not req.mirror.is_dir():
+        raise UserError(f"{req.source}: not a directory")
+
+    # A run over an unchanged mirror with the same options gives the same lists: reuse
+    # them. Not with a keyring: trust is checked afresh every time.
+    use_memo = req.use_cache and not req.keyring
+    options = {
+        "os": os_id,
+        "source": req.source,
+        "selection": req.selection.rule(True),
+        "date_field": req.selection.date_field,
+        "check_all": req.check_all,
+    }
+    cached = req.use_cache and (memo.path(root, req.mirror).is_file() or header_cache_path(root, req.mirror).is_file())
+    # nothing to reuse: the headers will be read (joined before the scan forks)
+    preloading = _preload("rpm", "yaml") if not (use_memo and cached) else None
+    files = reader.listing(req.mirror, stat_up_front=cached)
+    key = memo.fingerprint(req.mirror, files.stats, options) if use_memo and files.stats is not None else None
+    stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    found = memo.load(root, req.mirror, key, rep.warn) if key is not None else None
+    reused = "; the mirror is unchanged since the last run: its result is reused"
+    built = None
+    if found is None:
+        log: list[tuple[str, str]] = []
+        built, stats = _build(root, req, os_id, files, log, rep, preloading, progress)
+        found = memo.Memo(log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
+        if use_memo:
+            memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
+            rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
+        reused = ""
+    for level, text in found.messages:
+        if level == "warn":
+            rep.warn(text)
+        else:
+            rep.info(text + reused)
+    ext = "pan" if req.fmt == "pan" else "yaml"
+    text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
+    if req.fmt != "yaml":
+        from errata_tpl.output import render  # jinja2 comes with it: only for --format pan
+
+        if built is not None:  # the profile as built, named and dated
+            prof = dataclasses.replace(built, profile=profile, generated=stamp["generated"])
+        else:  # reused: the memo keeps the yaml only, read back here
+            prof = profile_from_data({**load_text(text, str(req.mirror)), **stamp}, str(req.mirror))
+        text = render.profile_text(prof, req.fmt)
+    return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
+
+
+def _build(
+    root: Path,
+    req: GenerateRequest,
+    os_id: str,
+    files: reader.Listing,
+    log: list[tuple[str, str]],
+    rep: Reporter,
+    preloading: Callable[[], None] | None,
+    progress: Progress | None,
+) -> tuple[Profile, dict[str, Stat | None]]:
+    """Scan, check, select and build: the profile (its name and time still to be
+    set), and every file's stat as the scan saw it."""
+
+    def warn(text: str) -> None:
+        log.append(("warn", text))
+
+    # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
+    advisories, modules = reader.metadata(req.mirror, warn)
+    sel = req.selection
+    if sel.security_only and advisories is None:
+        raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
+    if preloading is not None:
+        preloading()
+    # rpm's bindings: imported once the preload has them (and before the scan forks)
+    from errata_tpl.mirror.scan import check_whole
+
+    extra: dict[str, object] = {}
+    with contextlib.ExitStack() as stack:
+        keys = None
+        if req.keyring:
+            from errata_tpl.mirror.keyring import Keyring  # python-gnupg: only when keys are given
+
+            keys = stack.enter_context(Keyring(req.keyring))
+        result, cache = reader.headers(root, req.mirror, files, req.use_cache, rep.warn, progress)
+        if keys is not None:
+            from errata_tpl.mirror import signing  # the verifier: only when keys are given
+
+            extra = signing.check(req.mirror, req.source, result, keys, req.require_signature, warn)
+        elif req.check_all:
+            check_whole(req.mirror, result, [p.path for p in result.packages])
+
+    if not result.packages:
+        _report_bad(req.source, files.errors + result.bad, warn)
+        raise UserError(
+            f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
+        )
+    if all(p.is_source for p in result.packages):
+        _report_bad(req.source, files.errors + result.bad, warn)
+        raise UserError(
+            f"{req.source}: only source RPMs ({len(result.packages)}), no binary package; no profile written"
+        )
+    if sel.until is not None and advisories is None and sel.date_field != "buildtime":
+        warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
+    # Only the builds the profile names need rpm's whole-file check (a damaged one
+    # gives way to the next newest): older builds are read up to their header.
+    built = build_profile(
+        result.packages,
+        os_id=os_id,
+        profile="00000000",
+        source=req.source,
+        generated="",
+        extra=extra,
+        advisories=advisories,
+        selection=sel,
+        check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
+        modules=modules,
+    )
+    if modules is not None:
+        for w in modules.warnings:
+            warn(w)
+    if cache is not None:
+        result.remember(cache)
+        rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
+    rep.detail(
+        f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
+        + (
+            "(every file)"
+            if req.check_all or req.keyring
+            else "(the builds the profile names; --check-all or `errata-tpl verify` for every file)"
+        )
+    )
+    _report_bad(req.source, files.errors + result.bad, warn)
+    for w in built.warnings:
+        warn(w)
+    p = built.profile
+    log.append(
+        (
+            "info",
+            f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
+            f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
+            f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
+            + (
+                f", {len(p.modular)} modular in {len({e.module for e in p.modular})} module streams"
+                if modules is not None
+                else ""
+            )
+            + (f"; {built.left_out} builds left out by the selection" if sel.active() else ""),
+        )
+    )
+    return p, result.stats
+
+
+def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) -> None:
+    for bad in files:
+        warn(f"{source}/{bad.path}: skipped: {bad.reason}")
