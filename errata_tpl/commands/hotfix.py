@@ -14,9 +14,10 @@ from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
 from errata_tpl.mirror import reader
+from errata_tpl.mirror.advisories import nevra_key
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.profile import hotfix as hf
-from errata_tpl.profile.generate import build_profile
+from errata_tpl.profile.generate import build_profile, modular_entry
 from errata_tpl.profile.profile import Entry, newest_first
 from errata_tpl.report import Reporter
 from errata_tpl.values import evr as evrmod
@@ -91,7 +92,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
     path = root / hf.rel(os_id, req.name)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
-    advisories, _ = reader.metadata(req.mirror, rep.warn)
+    advisories, modules = reader.metadata(req.mirror, rep.warn)
     files = reader.listing(req.mirror, stat_up_front=req.use_cache and header_cache_path(root, req.mirror).is_file())
     result, cache = reader.headers(root, req.mirror, files, req.use_cache, rep.warn)
     picked = hf.select_builds(result.packages, advisories, req.selection, req.source)
@@ -104,6 +105,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
         generated="",
         advisories=advisories,
         check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
+        modules=modules,  # a modular build keeps its module stream: newest per stream, never across
     )
     if cache is not None:
         result.remember(cache)
@@ -113,7 +115,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
     for w in built.warnings:
         rep.warn(w)
     prof = built.profile
-    if not prof.packages and not prof.kernels:
+    if not prof.packages and not prof.kernels and not prof.modular:
         raise UserError(f"{req.source}: every build the selection names is damaged; no hotfix written")
 
     # What those builds require at versions the newest dated profile does not give.
@@ -125,20 +127,24 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
         rep.warn(f"no dated profile in errata/{os_id}/: requirements are not checked against one")
     repos = Repositories([req.mirror, *req.repos])
     arch = os_id.rsplit("-", 1)[1]
-    needs, warnings = unmet(repos, arch, [(e.name, str(e.evr), e.arch) for e in (*prof.packages, *prof.kernels)], pins)
+    shipped = (*prof.packages, *prof.kernels, *prof.modular)
+    needs, warnings = unmet(repos, arch, [(e.name, str(e.evr), e.arch) for e in shipped], pins)
     for w in warnings:
         rep.warn(w)
     items = [hf.Item(e) for e in prof.packages]
+    modular = [hf.Item(e) for e in prof.modular]
     kernels = list(prof.kernels)
     for n in needs:
         v = evrmod.parse(n.evr)
-        entry = Entry(
-            n.name, v, n.arch, (advisories or {}).get((n.name, v.epoch or "0", v.version, v.release or "", n.arch), ())
-        )
+        key = nevra_key(n.name, v.epoch, v.version, v.release or "", n.arch)
+        advs = (advisories or {}).get(key, ())
+        in_streams = sorted({b.stream_id for b in modules.builds_of(key)}) if modules is not None else []
         if is_kernel_name(n.name):
-            kernels.append(entry)
+            kernels.append(Entry(n.name, v, n.arch, advs))
+        elif modules is not None and in_streams:  # a build of a module stream: for that stream's nodes only
+            modular += [hf.Item(modular_entry(n.name, v, n.arch, s, modules, advs), n.needed_by) for s in in_streams]
         else:
-            items.append(hf.Item(entry, n.needed_by))
+            items.append(hf.Item(Entry(n.name, v, n.arch, advs), n.needed_by))
         rep.info(f"{n.name}-{n.evr}.{n.arch}: needed by {', '.join(n.needed_by)}")
     extra: dict[str, object] = {"against": against.profile if against is not None else None}
     if req.repos:
@@ -154,6 +160,7 @@ def make(root: Path, req: HotfixRequest, rep: Reporter) -> Made:
         packages=hf.sorted_items(items),
         kernels=tuple(newest_first(kernels)),
         extra=extra,
+        modular=hf.sorted_items(modular),
     )
     return Made(h, hf.dump_yaml(h), path)
 

@@ -256,7 +256,9 @@ def build_profile(
         Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, _advisories_of(p, advisories)) for p in best.values()
     ]
     modular = [
-        _modular_entry(p, stream, modules, _advisories_of(p, advisories))
+        modular_entry(
+            p.name, EVR(p.epoch, p.version, p.release), p.arch, stream, modules, _advisories_of(p, advisories)
+        )
         for (_, _, stream), p in chosen.modular.items()
         if modules is not None
     ]
@@ -325,10 +327,10 @@ def _streams_of(modules: Modules) -> StreamsOf:
     return streams
 
 
-def _modular_entry(p: RpmInfo, stream: str, modules: Modules, advs: tuple[Advisory, ...]) -> Entry:
+def modular_entry(name: str, evr: EVR, arch: str, stream: str, modules: Modules, advs: tuple[Advisory, ...]) -> Entry:
     """The entry of a modular build, with the newest module build of ``stream`` that
     ships it (its version and context: what dnf names it by)."""
-    key = nevra_key(p.name, p.epoch, p.version, p.release, p.arch)
+    key = nevra_key(name, evr.epoch, evr.version, evr.release or "", arch)
     builds: list[ModuleBuild] = [b for b in modules.builds_of(key) if b.stream_id == stream]
     newest = max(builds, key=lambda b: (b.version, b.context))
-    return Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, advs, stream, str(newest.version), newest.context)
+    return Entry(name, evr, arch, advs, stream, str(newest.version), newest.context)

@@ -64,9 +64,13 @@ class Hotfix:
     packages: tuple[Item, ...]  # replace-only, sorted by name and arch
     kernels: tuple[Entry, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # further header fields
+    modular: tuple[Item, ...] = ()  # builds of a module stream (``module: NAME:STREAM``): only where it is active
 
     def entries(self) -> tuple[Entry, ...]:
         return tuple(i.entry for i in self.packages)
+
+    def modular_entries(self) -> tuple[Entry, ...]:
+        return tuple(i.entry for i in self.modular)
 
 
 def select_builds(
@@ -121,7 +125,7 @@ def to_data(h: Hotfix) -> dict[str, Any]:
         **h.extra,
         "packages": [i.as_dict() for i in h.packages],
         "kernels": [e.as_dict() for e in h.kernels],
-    }
+    } | ({"modular": [i.as_dict() for i in h.modular]} if h.modular else {})
 
 
 def dump_yaml(h: Hotfix) -> str:
@@ -135,6 +139,8 @@ def dump_yaml(h: Hotfix) -> str:
     out += [f"{k}: {yamlio.value(v)}\n" for k, v in sorted(h.extra.items())]
     out.append(yamlio.block_list("packages", [i.as_dict() for i in h.packages]))
     out.append(yamlio.block_list("kernels", [e.as_dict() for e in h.kernels]))
+    if h.modular:  # only from a modular mirror: other hotfixes stay as they were
+        out.append(yamlio.block_list("modular", [i.as_dict() for i in h.modular]))
     return "".join(out)
 
 
@@ -147,28 +153,37 @@ def from_data(data: Any, where: str) -> Hotfix:
     for k in ("name", "os"):
         if not isinstance(data.get(k), str):
             raise UserError(f"{where}: key '{k}' is missing or not a string")
-    items = data.get("packages") or []
-    if not isinstance(items, list):
-        raise UserError(f"{where}: key 'packages' must be a list")
-    needed_by: list[tuple[str, ...]] = []
-    plain = []
-    for i, item in enumerate(items):
-        by = item.get("needed_by", ()) if isinstance(item, dict) else ()
-        if not (isinstance(by, list | tuple) and all(isinstance(x, str) for x in by)):
-            raise UserError(f"{where}: packages[{i}]: key 'needed_by' must be a list of NEVRAs")
-        needed_by.append(tuple(by))
-        plain.append({k: v for k, v in item.items() if k != "needed_by"} if isinstance(item, dict) else item)
-    got = entries({"packages": plain}, "packages", where)
     return Hotfix(
         name=data["name"],
         os=data["os"],
         generated=str(data.get("generated", "")),
         source=str(data.get("source", "")),
         selection=dict(data.get("selection") or {}),
-        packages=tuple(Item(e, by) for e, by in zip(got, needed_by)),
+        packages=_items(data, "packages", where),
         kernels=entries(data, "kernels", where),
-        extra={k: v for k, v in data.items() if k not in HEADER and k not in ("packages", "kernels")},
+        extra={k: v for k, v in data.items() if k not in HEADER and k not in LISTS},
+        modular=_items(data, "modular", where),
     )
+
+
+LISTS = ("packages", "kernels", "modular")
+
+
+def _items(data: dict[str, Any], key: str, where: str) -> tuple[Item, ...]:
+    """The entries of ``key``, each with what needs it (``needed_by``)."""
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise UserError(f"{where}: key '{key}' must be a list")
+    needed_by: list[tuple[str, ...]] = []
+    plain = []
+    for i, item in enumerate(items):
+        by = item.get("needed_by", ()) if isinstance(item, dict) else ()
+        if not (isinstance(by, list | tuple) and all(isinstance(x, str) for x in by)):
+            raise UserError(f"{where}: {key}[{i}]: key 'needed_by' must be a list of NEVRAs")
+        needed_by.append(tuple(by))
+        plain.append({k: v for k, v in item.items() if k != "needed_by"} if isinstance(item, dict) else item)
+    got = entries({key: plain}, key, where)
+    return tuple(Item(e, by) for e, by in zip(got, needed_by))
 
 
 def load(path: Path, where: str) -> Hotfix:

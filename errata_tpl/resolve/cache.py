@@ -141,8 +141,8 @@ StreamsKey = tuple[OsConfig, Settings, Optional[Settings], Optional[NodeConfig],
 OfferedKey = tuple[ProfileId, StreamsId]
 # 6b. Those entries applied replace-only: (set, profile, streams)
 ErrataKey = tuple[PackageSet, ProfileId, StreamsId]
-# 6c. One hotfix applied replace-only: (set, hotfix)
-HotfixKey = tuple[PackageSet, Hotfix]
+# 6c. One hotfix applied replace-only: (set, hotfix, streams, profile: what an active stream ships)
+HotfixKey = tuple[PackageSet, Hotfix, StreamsId, Optional[ProfileId]]
 # 7. The fix hook's actions: (set, hook, variables for their templates and ``when:``)
 FixKey = tuple[PackageSet, FixHook, VariablesKey]
 # 8. Kept kernels added side by side: (set, os, versions, variables for the module names)

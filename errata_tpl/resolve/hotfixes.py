@@ -3,17 +3,22 @@ site, cluster and node add up), applied right after the dated profile (step 6)
 and before the fix hook, replace-only, never lowering a version.
 
 Where the node already has the same or a newer build (from its dated profile, or
-a pin), the entry does nothing and says by what it is superseded.
+a pin), the entry does nothing and says by what it is superseded. Module streams
+are kept as in a profile: a build of a module stream applies only where that
+stream is active, and a build of a name an active stream ships (dnf hides it)
+does not apply; each says why.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from errata_tpl.profile import hotfix as hf
+from errata_tpl.profile.profile import Entry
+from errata_tpl.resolve import streams
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import package as notation
@@ -38,6 +43,7 @@ class Outcome:
     name: str
     applied: tuple[str, ...] = ()  # NEVRAs it set
     superseded: tuple[tuple[str, str], ...] = ()  # (its NEVRA, the source of the same-or-newer build)
+    not_offered: tuple[tuple[str, str], ...] = ()  # (its NEVRA, why dnf would not offer it: module streams)
 
     def __str__(self) -> str:
         """NAME; NAME(superseded) where the node had all it ships at the same or newer
@@ -52,6 +58,7 @@ class Outcome:
         """One line for explain and status."""
         parts = [f"applied {', '.join(self.applied)}"] if self.applied else []
         parts += [f"{p} superseded by {by}" for p, by in self.superseded]
+        parts += [f"{p} not applied: {why}" for p, why in self.not_offered]
         return f"{self.name}: {'; '.join(parts) or 'nothing the node lists'}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,16 +66,23 @@ class Outcome:
             "name": self.name,
             "applied": list(self.applied),
             "superseded": [{"package": p, "by": by} for p, by in self.superseded],
-        }
+        } | ({"not_offered": [{"package": p, "why": why} for p, why in self.not_offered]} if self.not_offered else {})
 
 
-def apply(pset: PackageSet, hotfix: hf.Hotfix) -> Outcome:
-    """Each entry replace-only, as a profile's; same-or-newer already there: superseded."""
+def apply(pset: PackageSet, hotfix: hf.Hotfix, offered: Offered | None = None) -> Outcome:
+    """Each entry replace-only, as a profile's; same-or-newer already there: superseded.
+    ``offered`` (the node's module streams) says which entries dnf would offer it."""
     tag = f"hotfix:{hotfix.name}"
     applied: list[str] = []
     superseded: list[tuple[str, str]] = []
-    for e in hotfix.entries():
+    not_offered: list[tuple[str, str]] = []
+    for e in (*hotfix.entries(), *hotfix.modular_entries()):
         nevra = notation.nevra(e)
+        why = offered(e) if offered is not None else _stream_of(e)
+        if why is not None:
+            not_offered.append((nevra, why))
+            pset.note(e.name, tag, functools.partial(str, f"{tag}: {nevra} not applied: {why}"))
+            continue
         have = [o for o in pset.get(e.name) if o.arch == e.arch or (o.arch is None and e.arch in pset.native_arches)]
         stays = [o for o in have if o.evr is not None and evrmod.compare(o.evr, e.evr) >= 0]
         if stays:
@@ -79,10 +93,34 @@ def apply(pset: PackageSet, hotfix: hf.Hotfix) -> Outcome:
             continue
         if pset.ronly(e.name, e.evr, e.arch, tag):
             applied.append(nevra)
-    return Outcome(hotfix.name, tuple(applied), tuple(superseded))
+    return Outcome(hotfix.name, tuple(applied), tuple(superseded), tuple(not_offered))
 
 
-def applied(pset: PackageSet, hotfix: hf.Hotfix) -> tuple[PackageSet, Outcome]:
+# Why dnf would not offer a node an entry (its module streams), or None: it may apply.
+Offered = Callable[[Entry], "str | None"]
+
+
+def _stream_of(e: Entry) -> str | None:
+    """Without the node's streams: a build of a module stream is never applied."""
+    return None if e.module is None else f"a build of module stream {e.module}, which is not active here"
+
+
+def offered_with(active: Mapping[str, streams.Stream], shipped: Mapping[str, str]) -> Offered:
+    """What a node with these active streams is offered: a modular entry only of an
+    active stream; a non-modular entry only of a name no active stream ships
+    (``shipped``: name -> the stream NAME:STREAM that ships it)."""
+    ids = {f"{m}:{s.stream}" for m, s in active.items()}
+
+    def why(e: Entry) -> str | None:
+        if e.module is not None:
+            return None if e.module in ids else _stream_of(e)
+        by = shipped.get(e.name)
+        return None if by is None else f"module stream {by} is active and ships {e.name}; dnf hides other builds of it"
+
+    return why
+
+
+def applied(pset: PackageSet, hotfix: hf.Hotfix, offered: Offered | None = None) -> tuple[PackageSet, Outcome]:
     """``apply`` on a copy: the resolver's steps never change the set they are given."""
     out = pset.copy()
-    return out, apply(out, hotfix)
+    return out, apply(out, hotfix, offered)

@@ -91,7 +91,7 @@ class Resolver:
         pl = self.kernel(pl, ctx)  # 5
         active, enabled = self.module_streams(layers, ctx)  # 6a
         pl, changed = self.errata(pl, ctx.profile, active)  # 6b
-        pl, fixes = self.hotfixes(pl, layers, ctx)  # 6c: hotfix overlays, before the fix hook
+        pl, fixes = self.hotfixes(pl, layers, ctx, active)  # 6c: hotfix overlays, before the fix hook
         pl = self.fix_hook(pl, layers, ctx)  # 7
         pl, kept = self.keep_kernels(pl, layers, ctx)  # 8
         self.kernel_only(pl, ctx)
@@ -287,10 +287,13 @@ class Resolver:
             self.cache.errata.verify(key, hit, lambda: replaceonly.apply(pl, streams.offered(profile, active), tag))
         return hit
 
-    def hotfixes(self, pl: PackageSet, layers: Layers, ctx: Context) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
+    def hotfixes(
+        self, pl: PackageSet, layers: Layers, ctx: Context, active: Mapping[str, streams.Stream]
+    ) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
         """6c. Hotfixes: each one the settings name (site, cluster and node lists add up),
         replace-only like a profile, when errata are deployed, whatever the profile
-        (none too: a held-back node gets its urgent fix)."""
+        (none too: a held-back node gets its urgent fix); a build of a module stream
+        only where that stream is active, as in 6b."""
         nd = layers.node
         chosen = overlay.chosen(
             [(s.where, s.hotfixes) for s in present(layers.site, layers.cluster, nd)]
@@ -306,7 +309,10 @@ class Resolver:
                     f"{where}: key 'hotfixes': node {nd.name}: hotfix {name!r} does not exist "
                     f"(no errata/{nd.os}/hotfix-{name}.yaml)"
                 )
-            pl, outcome = self.cache.hotfix.get((pl, hf), functools.partial(overlay.applied, pl, hf))
+            offered = overlay.offered_with(active, streams.shipped(ctx.profile, active, hf.modular_entries()))
+            pid = _profile_id(ctx.profile) if ctx.profile is not None else None
+            key: cache.HotfixKey = (pl, hf, streams.key(active), pid)
+            pl, outcome = self.cache.hotfix.get(key, functools.partial(overlay.applied, pl, hf, offered))
             outcomes.append(outcome)
         return pl, tuple(outcomes)
 

@@ -69,6 +69,17 @@ def _shipped(profile: Profile, streams: Mapping[str, Stream]) -> dict[str, str]:
     return out
 
 
+def shipped(profile: Profile | None, streams: Mapping[str, Stream], modular: tuple[Entry, ...] = ()) -> dict[str, str]:
+    """package name -> the active stream (NAME:STREAM) that ships it, by the profile's
+    record and by further modular entries (a hotfix's)."""
+    out = _shipped(profile, streams) if profile is not None else {}
+    for e in modular:
+        m, _, s = (e.module or "").partition(":")
+        if m in streams and streams[m].stream == s:
+            out.setdefault(e.name, e.module or "")
+    return out
+
+
 def offered(profile: Profile, streams: Mapping[str, Stream]) -> dict[str, tuple[Entry, ...]]:
     """name -> the entries of the profile that apply to a node with these active streams."""
     shipped = _shipped(profile, streams)
