@@ -19,6 +19,14 @@ Side by side, each in a fresh process (wall time includes interpreter start):
               extrapolated to the whole mirror)
 Prints files/s and peak memory (maxrss) of each: the fastest of --repeat runs, and the
 median of those runs for the two ratios.
+
+    bench/bench_generate.py MIRROR --ratios 9 [--against TREE]
+
+The two bounds only, on a shared machine: N rounds, each running back to back the bare
+loop, generate's first run (a new root), its rescan (the same root again) and the stat
+floor; the ratios first/bare and rescan/stat of each round, then their median, least
+and greatest. ``--against TREE`` runs another checkout's code (PYTHONPATH) in the same
+rounds, for before/after figures measured side by side.
 """
 
 from __future__ import annotations
@@ -87,7 +95,14 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="where to keep the made corpus (default: a temp dir)")
     ap.add_argument("--rpm-qp-sample", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the fastest is shown")
+    ap.add_argument("--ratios", type=int, metavar="N", help="only the two ratios, over N interleaved rounds")
+    ap.add_argument("--against", type=Path, metavar="TREE", help="with --ratios: another checkout, side by side")
     args = ap.parse_args()
+    if args.ratios:
+        if args.mirror is None:
+            ap.error("--ratios needs MIRROR")
+        ratios(args.mirror, args.ratios, args.against)
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-generate-"))
     mirror = args.mirror
@@ -149,8 +164,8 @@ def main() -> None:
     rows.append(("errata-tpl generate --check-all (first run)", wall, rss))
     second, rss = best(lambda i: gen(root / f"cold{reps - 1}"), "second")
     rows.append(("errata-tpl generate (cache warm)", second, rss))
-    wall, rss = best(lambda i: [sys.executable, "-c", STAT_FLOOR, str(mirror)])
-    rows.append(("stat floor: walk + stat of every file", wall, rss))
+    floor, rss = best(lambda i: [sys.executable, "-c", STAT_FLOOR, str(mirror)], "floor")
+    rows.append(("stat floor: walk + stat of every file", floor, rss))
     if args.make:  # our own corpus: touching its files harms nobody
 
         def touched(i: int) -> list[str]:
@@ -179,10 +194,44 @@ def main() -> None:
     print(
         f"generate / bare loop: {first / bare:.2f}x (medians {medians['first'] / medians['bare']:.2f}x); "
         f"first / second run: {first / second:.1f}x (medians {medians['first'] / medians['second']:.1f}x); "
+        f"second run / stat floor: {second / floor:.2f}x (medians {medians['second'] / medians['floor']:.2f}x); "
         f"rpm -qp / generate: {per_file * n / first:.0f}x"
     )
     shutil.rmtree(tmp, ignore_errors=True)
     os.environ.pop("UNUSED", None)
+
+
+def ratios(mirror: Path, rounds: int, against: Path | None) -> None:
+    """first/bare and rescan/stat per round, runs interleaved: each ratio compares runs
+    made within seconds of each other, whatever the machine's other load does."""
+    trees: list[tuple[str, dict[str, str] | None]] = [("this code", None)]
+    if against is not None:
+        trees.append((f"{against}", {**os.environ, "PYTHONPATH": str(against.resolve())}))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ratios-"))
+    got: dict[str, list[float]] = {}
+    subprocess.run([sys.executable, "-c", BARE_LOOP, str(mirror)], check=True)  # page cache warm
+    for r in range(rounds):
+        bare = measure([sys.executable, "-c", BARE_LOOP, str(mirror)])[0]
+        floor = measure([sys.executable, "-c", STAT_FLOOR, str(mirror)])[0]
+        for name, env in trees if r % 2 == 0 else trees[::-1]:
+            root = tmp / f"{len(got)}"
+            cmd = [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), "-q", "generate", str(mirror)]
+            cmd += ["--os", "el9-x86_64", "--stdout"]
+            first, _, rc = measure(cmd, env=env)
+            rescan, _, rc2 = measure(cmd, env=env)
+            assert rc == rc2 == 0, f"generate failed (rc {rc}, {rc2})"
+            got.setdefault(f"{name}: first / bare loop", []).append(first / bare)
+            got.setdefault(f"{name}: rescan / stat floor", []).append(rescan / floor)
+            got.setdefault(f"{name}: first run s", []).append(first)
+            got.setdefault(f"{name}: rescan s", []).append(rescan)
+        got.setdefault("bare loop s", []).append(bare)
+        got.setdefault("stat floor s", []).append(floor)
+    print(f"mirror: {mirror}, {rounds} rounds, runs interleaved")
+    print(f"{'':54} {'median':>7} {'least':>7} {'most':>7}")
+    for label, values in got.items():
+        values.sort()
+        print(f"{label:54} {values[len(values) // 2]:7.2f} {values[0]:7.2f} {values[-1]:7.2f}")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
