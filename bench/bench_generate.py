@@ -84,6 +84,15 @@ for dirpath, dirnames, filenames in os.walk(top):
 """
 
 
+def make_site(root: Path) -> Path:
+    """The least a site is (generate writes profiles of an OS the site has): site/ and
+    os/el9-x86_64/os.yaml."""
+    (root / "site").mkdir(parents=True, exist_ok=True)
+    (root / "os/el9-x86_64").mkdir(parents=True, exist_ok=True)
+    (root / "os/el9-x86_64/os.yaml").write_text("version: el9\narch: x86_64\n")
+    return root
+
+
 def rpm_files(top: Path) -> list[Path]:
     return sorted(p for p in top.rglob("*.rpm") if "repodata" not in p.parts)
 
@@ -155,6 +164,7 @@ def main() -> None:
     rows.append(("rpmkeys --checksig, 2 processes (payloads)", wall, rss))
 
     def gen(r: Path, *extra: str) -> list[str]:
+        make_site(r)
         return [exe, "--root", str(r), "-q", "generate", str(mirror), "--os", "el9-x86_64", "--stdout", *extra]
 
     # first run: a new root each time (no caches); second run: the last of those roots, warm
@@ -214,7 +224,7 @@ def ratios(mirror: Path, rounds: int, against: Path | None) -> None:
         bare = measure([sys.executable, "-c", BARE_LOOP, str(mirror)])[0]
         floor = measure([sys.executable, "-c", STAT_FLOOR, str(mirror)])[0]
         for name, env in trees if r % 2 == 0 else trees[::-1]:
-            root = tmp / f"{len(got)}"
+            root = make_site(tmp / f"{r}-{len(got)}")
             cmd = [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), "-q", "generate", str(mirror)]
             cmd += ["--os", "el9-x86_64", "--stdout"]
             first, _, rc = measure(cmd, env=env)

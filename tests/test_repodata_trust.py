@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import rpmfactory
-from conftest import REPO
+from conftest import REPO, minimal_site
 
 EL9 = REPO / "examples/mirror/el9"
 T0 = 1795500000
@@ -272,6 +272,7 @@ def test_modules_bomb_and_zchunk_are_one_line(make_rpms, tmp_path):
     make_rpms(["bash 5.1-1.el8 x86_64"])
     repo = tmp_path / "mirror"
     rpmfactory.createrepo(repo, module_defaults={"bash": "1"})
+    minimal_site(tmp_path / "root", "el8-x86_64")
     size = 256 * 1024 * 1024
     bomb, opened = _bomb("xz", size)
     path = put_record(repo, "modules", "bomb-modules.yaml.xz", bomb, opened, size)
