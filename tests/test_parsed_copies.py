@@ -48,3 +48,36 @@ def test_a_copy_is_not_believed_after_a_rewrite_of_the_same_size(tmp_path):
     assert [
         json.loads(p.read_text().partition("\n")[2])["data"]["packages"][0]["version"] for p in cache.glob("*.json")
     ] == ["1.0-2"]
+
+
+def test_a_record_parsed_back_when_written_is_not_parsed_again(tmp_path, monkeypatch):
+    from errata_tpl.fileio import parsedfiles, yamlio
+
+    root = tmp_path / "root"
+    rel = "errata/el9-x86_64/20261201.yaml"
+    path = root / rel
+    path.parent.mkdir(parents=True)
+    big(path, "1.0-1")
+    text = path.read_text()
+    data = yamlio.write_record(path, text, lambda d, w: d)
+    parsedfiles.keep_copied(root, path, text, data)
+
+    def no_parse(p, where=None):
+        raise AssertionError(f"parsed {where}")
+
+    monkeypatch.setattr(yamlio, "load_file", no_parse)
+    cache = root / ".errata-tpl-cache/parsed"
+    assert load_copied(path, rel, cache, _no_warning) == data  # from the copy made when it was written
+    # a file changed between the write and the copy (someone else's write): no copy is made of it
+    monkeypatch.undo()
+    for p in cache.glob("*.json"):
+        p.unlink()
+    big(path, "1.0-2")
+    parsedfiles.keep_copied(root, path, text, data)
+    assert list(cache.glob("*.json")) == []
+    # outside the site: no cache is made anywhere
+    elsewhere = tmp_path / "out/p.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(text)
+    parsedfiles.keep_copied(root, elsewhere, text, data)
+    assert not (tmp_path / "out/.errata-tpl-cache").exists() and list(cache.glob("*.json")) == []

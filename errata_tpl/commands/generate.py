@@ -12,6 +12,7 @@ import click
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
+from errata_tpl.fileio.parsedfiles import keep_copied
 from errata_tpl.profile import pipeline
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.profile.selection import Selection
@@ -108,7 +109,7 @@ def command(
         click.echo(result.text, nl=False)
         return
     path = output or result.default_path
-    write_profile(path, result.text, force, fmt)
+    write_profile(path, result.text, force, fmt, obj.root)
     obj.rep.info(f"wrote {path}")
 
 
@@ -143,7 +144,7 @@ def profile_place(rel: PurePosixPath) -> bool:
     )
 
 
-def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml") -> None:
+def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml", root: Path | None = None) -> None:
     """Write a profile; a dated profile is a record, replaced only with ``force``, and
     (yaml, which the tool reads again) written only once it reads back.
     The check and the write hold the directory's lock (flock on the directory: no
@@ -156,6 +157,8 @@ def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml") -> None
         if not force and path.exists():
             raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)")
         if fmt == "yaml":
-            yamlio.write_record(path, text, profile_from_data, overwrite=force)
+            data = yamlio.write_record(path, text, profile_from_data, overwrite=force)
+            if root is not None:  # parsed back: the next run that reads it need not parse it again
+                keep_copied(root, path, text, data)
         else:
             atomic.write_text(path, text, overwrite=force)

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl import __version__
-from errata_tpl.fileio import sealed, yamlio
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular, sealed, sitepaths, yamlio
 from errata_tpl.fileio.atomic import wait_lock
 from errata_tpl.fileio.stamp import stat_of
 
@@ -110,7 +111,7 @@ def load_copied(path: Path, where: str, cache_dir: Path, warn: Warn, min_size: i
     if st.st_size < min_size:
         return yamlio.load_file(path, where)
     stamp = list(stat_of(st))
-    copy = cache_dir / f"{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()[:24]}.json"
+    copy = _copy_path(cache_dir, where)
     found = _unseal(copy, where, warn)
     if found is not None and found.get("stamp") == stamp:
         return found.get("data")
@@ -124,6 +125,38 @@ def load_copied(path: Path, where: str, cache_dir: Path, warn: Warn, min_size: i
             if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
                 _seal(copy, where, text, stamp=stamp)
     return data
+
+
+def keep_copied(root: Path, path: Path, text: str, data: Any, min_size: int = 64 * 1024) -> None:
+    """After ``path`` was written with ``text`` (which parses to ``data``): its JSON copy,
+    so that the next run reads the file without parsing it (a profile just parsed back
+    is not parsed again). Only for a file in the site, and only if the file holds that
+    text when its stat is taken (someone may have replaced it since)."""
+    rel = sitepaths.site_folder_of(root, path)
+    raw = text.encode()
+    if rel is None or rel.parts[0] == sitepaths.CACHE_DIR or len(raw) < min_size:
+        return
+    try:
+        with regular.opened(path, follow_symlinks=False) as (fd, st):
+            got = b""
+            while len(got) <= len(raw):
+                chunk = os.read(fd, len(raw) + 1 - len(got))
+                if not chunk:
+                    break
+                got += chunk
+    except (UserError, OSError):
+        return
+    if got != raw:
+        return
+    with contextlib.suppress(TypeError, ValueError):
+        copied = json.dumps(data, separators=(",", ":"))
+        if json.loads(copied) == data:
+            where = str(rel)
+            _seal(_copy_path(root / sitepaths.CACHE_DIR / "parsed", where), where, copied, stamp=list(stat_of(st)))
+
+
+def _copy_path(cache_dir: Path, where: str) -> Path:
+    return cache_dir / f"{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()[:24]}.json"
 
 
 @contextlib.contextmanager

@@ -286,11 +286,12 @@ _UNSET: Any = object()
 
 def write_record(
     path: Path, text: str, read: Callable[[Any, str], object], *, expect: Any = _UNSET, overwrite: bool = True
-) -> None:
+) -> Any:
     """Write a file the tool reads again (a profile, a hotfix, the promotion record)
     only once its text reads back: parsed by the loader that will read it, accepted
     by its reader ``read(data, where)``, and, given ``expect``, equal to the data
-    meant. Otherwise an error naming the file, and the file as it was is kept."""
+    meant. Otherwise an error naming the file, and the file as it was is kept.
+    Returns the data read back."""
     where = f"{path} (as it would be written)"
     try:
         data = load_text(text, where)
@@ -300,6 +301,7 @@ def write_record(
     except UserError as e:
         raise UserError(f"{e}; nothing written") from None
     write_text(path, text, overwrite=overwrite)
+    return data
 
 
 def _difference(got: Any, meant: Any, at: str = "") -> str:
