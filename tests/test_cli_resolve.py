@@ -154,11 +154,13 @@ def test_unknown_node_and_usage(example_root, cli):
     assert r.exit_code == 1 and "bad node name" in r.stderr
 
 
-def test_unknown_key_warns_with_the_nearest(example_root, cli):
+def test_unknown_key_is_an_error_with_the_nearest(example_root, cli):
     (example_root / "site/site.yaml").write_text("deploy_errata: true\ninstallonly_limt: 2\n")
     r = cli("resolve", "wn-001.example.org", root=example_root)
-    assert r.exit_code == 0
-    assert "site/site.yaml: unknown key 'installonly_limt' (did you mean 'installonly_limit'?)" in r.stderr
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "errata-tpl: error: site/site.yaml:2: unknown key 'installonly_limt' (did you mean 'installonly_limit'?)\n"
+    )
 
 
 def test_root_from_environment(example_root, cli, monkeypatch):

@@ -1,5 +1,5 @@
-"""``errata-tpl schema``: JSON Schemas of the files a site writes, for editors' YAML
-language servers."""
+"""``errata-tpl schema``: JSON Schemas of the files a site writes or reads, for editors'
+YAML language servers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from errata_tpl.site import schema
 
 
 @click.command("schema")
-@click.argument("kind", required=False, type=click.Choice(["site", "cluster", "node", "os", "init-hook", "fix-hook"]))
+@click.argument("kind", required=False, type=click.Choice(list(schema.FILES)))
 @click.option(
     "--out-dir",
     type=_click.WritePath(file_okay=False, path_type=Path),

@@ -315,3 +315,28 @@ def _difference(got: Any, meant: Any, at: str = "") -> str:
             if g != m:
                 return _difference(g, m, f"{at}[{i}]")
     return f"key '{at}'" if at else "its data"
+
+
+def line_of(path: Path, keys: tuple[str | int, ...]) -> int | None:
+    """The line (from 1) where ``keys`` (mapping keys and list indexes, from the top)
+    is written in the YAML file, or None. For an error's message only: the file is read
+    and composed again (bounded as any read), never to build a value."""
+    import yaml  # on first use, as in _loader
+
+    try:
+        node = yaml.compose(read_text(path, str(path)), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (UserError, yaml.YAMLError, RecursionError):
+        return None
+    line = None
+    for k in keys:
+        if isinstance(node, yaml.MappingNode):
+            found = next((kv for kv in node.value if isinstance(kv[0], yaml.ScalarNode) and kv[0].value == k), None)
+            if found is None:
+                return line
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(k, int) and 0 <= k < len(node.value):
+            node = node.value[k]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

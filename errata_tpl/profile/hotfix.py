@@ -20,6 +20,7 @@ from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.rpminfo import RpmInfo
 from errata_tpl.profile.profile import Entry, entries
+from errata_tpl.site import schema
 from errata_tpl.values import names
 
 PREFIX = "hotfix-"
@@ -150,6 +151,7 @@ HEADER = ("name", "os", "generated", "source", "selection")
 def from_data(data: Any, where: str) -> Hotfix:
     if not isinstance(data, dict):
         raise UserError(f"{where}: a hotfix must be a mapping")
+    schema.check("hotfix", data, where)  # a key no errata-tpl writes: named
     for k in ("name", "os"):
         if not isinstance(data.get(k), str):
             raise UserError(f"{where}: key '{k}' is missing or not a string")

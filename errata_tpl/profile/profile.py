@@ -11,6 +11,7 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical_type, cves, unique
+from errata_tpl.site import schema
 from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
@@ -240,9 +241,10 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def from_data(data: Any, where: str) -> Profile:
+def from_data(data: Any, where: str, line_of: schema.LineOf | None = None) -> Profile:
     if not isinstance(data, dict):
         raise UserError(f"{where}: a profile must be a mapping")
+    schema.check("profile", data, where, line_of)  # a key no errata-tpl writes: named, with its line
     for k in ("profile", "os"):
         if not isinstance(data.get(k), str):
             raise UserError(f"{where}: '{k}' is missing or not a string")

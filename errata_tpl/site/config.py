@@ -5,28 +5,86 @@ reads the disk) and knows where it came from (``where``: the file, relative to
 the root) for error messages. Objects compare and hash by identity: one per
 file, so they key the resolver's caches cheaply.
 
-A new setting of site, cluster and node files is one field of ``Settings``
-(its ``merge`` rule in the field's metadata) and one line in ``site.schema``.
+A new key of site, cluster and node files is one field of ``Settings`` (or of
+``NodeConfig`` for a node's own): ``key_field(type, merge, read)`` says its type (from
+``site.schema``), how layers merge it and how its value is read; the schema, the
+JSON Schemas and the tree's reading follow from it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.site import templating
-from errata_tpl.values import ref
+from errata_tpl.site import schema, templating
+from errata_tpl.values import names, ref
 from errata_tpl.values.package import Package
 
 # How a key of later layers (site < cluster < node) combines with earlier ones.
-REPLACE = {"merge": "replace"}  # the last layer that says it wins
-UPDATE = {"merge": "update"}  # mappings: key by key (dicts inside merge deeply)
-OWN = {"merge": "own"}  # read from each layer apart, never merged
+REPLACE = "replace"  # the last layer that says it wins
+UPDATE = "update"  # mappings: key by key (dicts inside merge deeply)
+OWN = "own"  # read from each layer apart, never merged
+
+# How a key's value in the file becomes the field's value: (value, file, key) -> value.
+Reader = Callable[[Any, str, str], Any]
+
+
+def _same(value: Any, where: str, key: str) -> Any:
+    return value
+
+
+def _mapping(value: Any, where: str, key: str) -> dict[str, Any]:
+    return dict(value)
+
+
+def _text(value: Any, where: str, key: str) -> str:
+    return str(value)
+
+
+def key_field(
+    t: schema.Type, merge: str | None = None, read: Reader = _same, default: Any = None, name: str = ""
+) -> Any:
+    """A field that is a key of the file (``name``, default: the field's name): its type
+    (checked by site.schema, shown in the JSON Schemas), how later layers merge it
+    (``merge``), and how its value is read. A mutable default is given as its type
+    (``dict``): every object gets its own."""
+    meta = {"type": t, "merge": merge, "read": read, "key": name}
+    if isinstance(default, type):
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def file_keys(cls: type) -> dict[str, schema.Type]:
+    """The keys of a file read into ``cls``, and their types."""
+    return {k: f.metadata["type"] for k, f in _by_key(cls).items()}
+
+
+@functools.cache
+def _by_key(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """File key -> field; a subclass's field of the same key wins (a node's
+    ``kernel_version`` is its pin, not the site's mapping)."""
+    out: dict[str, dataclasses.Field[Any]] = {}
+    for f in dataclasses.fields(cls):
+        if "type" in f.metadata:
+            out[f.metadata["key"] or f.name] = f
+    return out
+
+
+def read(cls: type, data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The fields of ``cls`` the file's keys give (checked by site.schema first); a key
+    that is absent or null keeps the field's default."""
+    out: dict[str, Any] = {}
+    for k, f in _by_key(cls).items():
+        value = data.get(k)
+        if value is not None:
+            out[f.name] = f.metadata["read"](value, where, k)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,35 +146,103 @@ def entries(items: Any, where: str, key: str = "packages") -> tuple[PackageEntry
     return tuple(PackageEntry.of(item, f"{where}: {key}[{i}]") for i, item in enumerate(items or ()))
 
 
+def _entries(value: Any, where: str, key: str) -> tuple[PackageEntry, ...]:
+    return entries(value, where, key)
+
+
+def _streams(value: Any, where: str, key: str) -> dict[str, str | None]:
+    return streams(value)
+
+
+def _versions(value: Any, where: str, key: str) -> dict[str, str]:
+    return {k: str(v) for k, v in value.items() if v is not None}
+
+
+def _texts(value: Any, where: str, key: str) -> tuple[str, ...]:
+    return tuple(str(v) for v in value if v is not None)
+
+
+def _hotfixes(value: Any, where: str, key: str) -> tuple[str, ...]:
+    for i, name in enumerate(value):
+        try:
+            names.hotfix(name)
+        except UserError as e:
+            raise e.located(f"{where}: key '{key}[{i}]'") from None
+    return tuple(value)
+
+
+def _os_id(value: Any, where: str, key: str) -> str:
+    try:
+        return names.os_id(value)
+    except UserError as e:
+        raise e.located(f"{where}: key '{key}'") from None
+
+
 @dataclass(frozen=True, eq=False)
 class Settings:
-    """The keys site.yaml, a cluster file and a node file share."""
+    """The keys site.yaml, a cluster file and a node file share: each field with
+    ``key`` is one (a new key is one field here)."""
 
     where: str
-    deploy_errata: bool | None = field(default=None, metadata=REPLACE)
-    errata_defaults: Mapping[str, str | None] = field(default_factory=dict, metadata=UPDATE)
-    kernel_version: Mapping[str, str] = field(default_factory=dict, metadata=OWN)  # pins by os-id / os-version
-    hook_suffix: Mapping[str, str] = field(default_factory=dict, metadata=UPDATE)
-    installonly_limit: int | None = field(default=None, metadata=REPLACE)
-    profile_cloning_disabled: Mapping[str, bool] = field(default_factory=dict, metadata=UPDATE)
-    variables: Mapping[str, Any] = field(default_factory=dict, metadata=UPDATE)
-    packages: tuple[PackageEntry, ...] = field(default=(), metadata=OWN)
+    deploy_errata: bool | None = key_field(schema.BOOL, REPLACE)
+    errata_defaults: Mapping[str, str | None] = key_field(schema.PROFILE_MAP, UPDATE, _mapping, dict)
+    kernel_version: Mapping[str, str] = key_field(
+        schema.KERNEL_PINS, OWN, _versions, dict
+    )  # pins by os-id / os-version
+    hook_suffix: Mapping[str, str] = key_field(
+        schema.closed("hook suffix", "a mapping with 'init' and 'fix' strings"), UPDATE, _mapping, dict
+    )
+    installonly_limit: int | None = key_field(schema.LIMIT, REPLACE)
+    profile_cloning_disabled: Mapping[str, bool] = key_field(
+        schema.map_of(schema.BOOL, "a mapping of node name to true or false", schema.NODE_PATTERN),
+        UPDATE,
+        _mapping,
+        dict,
+    )
+    variables: Mapping[str, Any] = key_field(schema.MAP, UPDATE, _mapping, dict)
+    packages: tuple[PackageEntry, ...] = key_field(schema.PACKAGES, OWN, _entries, ())
     # module -> stream (None: disabled); read per layer (os < site < cluster < node), see resolve.streams
-    modules: Mapping[str, str | None] = field(default_factory=dict, metadata=OWN)
-    hotfixes: tuple[str, ...] = field(default=(), metadata=OWN)  # the lists of all layers add up
+    modules: Mapping[str, str | None] = key_field(schema.MODULES, OWN, _streams, dict)
+    hotfixes: tuple[str, ...] = key_field(schema.HOTFIXES, OWN, _hotfixes, ())  # the lists of all layers add up
+
+
+@dataclass(frozen=True)
+class Announce:
+    """site.yaml's ``announce:``: the sender and recipients of announce --format email."""
+
+    where: str
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+
+
+def _announce(value: Any, where: str, key: str) -> Announce:
+    return Announce(where, value.get("from"), tuple(value.get("to") or ()))
+
+
+@dataclass(frozen=True, eq=False)
+class SiteConfig(Settings):
+    """site.yaml: the keys every layer has, and the site's own."""
+
+    announce: Announce | None = key_field(  # noqa: RUF009 (a dataclasses.field, as the other keys')
+        schema.closed("announce", "a mapping with from (an e-mail address) and to (a list of them)"), read=_announce
+    )
 
 
 @dataclass(frozen=True, eq=False)
 class NodeConfig(Settings):
     name: str = ""
-    os: str = ""
-    cluster: str | None = None
-    errata: str | None = None
+    os: str = key_field(schema.OS_ID, read=_os_id, default="")
+    cluster: str | None = key_field(schema.said(schema.STR, "a cluster name"))
+    errata: str | None = key_field(schema.said(schema.OPT_STR, "a profile name or null"))
     errata_set: bool = False  # the node file has 'errata' (null included)
-    kernel_pin: str | None = None  # the node's kernel_version
-    running_kernel: str | None = None
-    keep_kernels: tuple[str, ...] = ()
-    clone: str | None = None
+    kernel_pin: str | None = key_field(  # the node's kernel_version
+        schema.said(schema.VERSION, "a kernel version string 'V-R' (the node's pin)"), read=_text, name="kernel_version"
+    )
+    running_kernel: str | None = key_field(schema.said(schema.VERSION, "a kernel version string 'V-R'"), read=_text)
+    keep_kernels: tuple[str, ...] = key_field(
+        schema.list_of(schema.VERSION, "a list of kernel versions"), read=_texts, default=()
+    )
+    clone: str | None = key_field(schema.said(schema.NODE_NAME, "a node name"))
 
 
 DEFAULT_SUFFIX = {"init": "-init", "fix": "-fix"}
@@ -145,7 +271,7 @@ def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _rules() -> tuple[tuple[str, str], ...]:
-    return tuple((f.name, f.metadata["merge"]) for f in dataclasses.fields(Settings) if "merge" in f.metadata)
+    return tuple((f.name, f.metadata["merge"]) for f in dataclasses.fields(Settings) if f.metadata.get("merge"))
 
 
 RULES = _rules()  # (field, merge rule) of every Settings field
@@ -243,6 +369,23 @@ class Overrides:
     globs: tuple[tuple[str, str | None], ...]  # in file order: the first match wins
     where: str
 
+    def unmatched(self, nodes: list[str]) -> list[str]:
+        """A warning for each entry that decides no node: a name without a node file, a
+        glob that matches no node, or only nodes an exact name or an earlier glob decides."""
+        known = set(nodes)
+        out = [
+            f"{self.where}: key '{n}': no such node (no site/nodes/{n}.yaml); the entry decides nothing"
+            for n in self.exact
+            if n not in known
+        ]
+        deciding = {key for found, _, key in map(self.lookup, nodes) if found}
+        for pattern, _ in self.globs:
+            if pattern not in deciding:
+                matched = any(fnmatch.fnmatchcase(n, pattern) for n in nodes)
+                why = "earlier entries decide every node it matches" if matched else "the glob matches no node"
+                out.append(f"{self.where}: key '{pattern}': {why}; the entry decides nothing")
+        return out
+
     def lookup(self, node: str) -> tuple[bool, str | None, str]:
         """(found, profile-or-None, the key that matched)."""
         if node in self.exact:
@@ -251,12 +394,3 @@ class Overrides:
             if fnmatch.fnmatchcase(node, pattern):
                 return True, value, pattern
         return False, None, ""
-
-
-@dataclass(frozen=True)
-class Announce:
-    """site.yaml's ``announce:``: the sender and recipients of announce --format email."""
-
-    where: str
-    sender: str | None = None
-    to: tuple[str, ...] = ()

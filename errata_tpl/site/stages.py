@@ -8,6 +8,7 @@ profile for an os-id is its latest promotion in effect.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
+from errata_tpl.site import schema
 from errata_tpl.values import names
 
 if TYPE_CHECKING:  # the record's modules import this one
@@ -125,14 +127,12 @@ def _approvers(item: dict[str, Any], where: str) -> tuple[tuple[str, ...], int]:
     return tuple(approvers), count
 
 
-def stages_from_data(data: Any) -> Stages:
+def stages_from_data(data: Any, line_of: schema.LineOf | None = None) -> Stages:
     if data is None:
         data = {}
     if not isinstance(data, dict) or not isinstance(data.get("stages", []), list):
         raise UserError(f"{STAGES}: key 'stages': expected a list of {{name, nodes, soak}}")
-    unknown = set(data) - {"stages", "repos"}
-    if unknown:
-        raise UserError(f"{STAGES}: unknown key {sorted(unknown)[0]!r} (stages, repos)")
+    schema.check("stages", data, STAGES, line_of)  # unknown keys: file, line and the near key
     out: list[Stage] = []
     for i, item in enumerate(data.get("stages") or []):
         where = f"{STAGES}: key 'stages[{i}]'"
@@ -161,7 +161,9 @@ def stages_from_data(data: Any) -> Stages:
 def load_stages(root: Path) -> Stages | None:
     """None when the site has no stages.yaml (no stage decides anything)."""
     path = root / yamlio.spelt(root, STAGES)
-    return stages_from_data(yamlio.load_file(path, STAGES)) if path.is_file() else None
+    if not path.is_file():
+        return None
+    return stages_from_data(yamlio.load_file(path, STAGES), functools.partial(yamlio.line_of, path))
 
 
 class Rollout:

@@ -17,6 +17,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.fileio.parsedfiles import ParsedFiles, load_copied
 from errata_tpl.mirror.caches import cache_dir
+from errata_tpl.profile.hotfix import PREFIX as HOTFIX_PREFIX
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
 from errata_tpl.profile.hotfix import rel as hotfix_rel
@@ -35,6 +36,7 @@ from errata_tpl.site.config import (
     OsConfig,
     Overrides,
     Settings,
+    SiteConfig,
 )
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
@@ -85,29 +87,28 @@ class Tree:
         else:
             data = yamlio.load_file(path, rel)
         if kind is not None:
-            self._warn(schema.check(kind, data, rel))
+            schema.check(kind, data, rel, self._line_of(rel))
         return data if data is not None else {}
+
+    def _line_of(self, rel: str) -> schema.LineOf:
+        """The line of a key in ``rel``, for an error's message (the file is read again)."""
+        return functools.partial(yamlio.line_of, self.root / rel)
 
     # --- site ------------------------------------------------------------------------
 
     @functools.cached_property
-    def _site_data(self) -> Mapping[str, Any]:
-        return self._load("site/site.yaml", "site", required=False) or {}
-
-    @functools.cached_property
-    def site(self) -> Settings:
+    def site(self) -> SiteConfig:
         rel = "site/site.yaml"
-        return Settings(where=rel, **_settings(self._site_data, rel))
+        return SiteConfig(where=rel, **config.read(SiteConfig, self._load(rel, "site", required=False) or {}, rel))
 
-    @functools.cached_property
+    @property
     def announce(self) -> Announce:
-        found = self._site_data.get("announce") or {}
-        return Announce("site/site.yaml", found.get("from"), tuple(found.get("to") or ()))
+        return self.site.announce or Announce(self.site.where)
 
     @functools.cache  # noqa: B019 - one Tree per run
     def cluster(self, name: str) -> Settings:
         rel = self._spelt(self.rel("site/clusters", f"{names.cluster(name)}.yaml"), yml_ok=True)
-        return Settings(where=rel, **_settings(self._load(rel, "cluster"), rel))
+        return Settings(where=rel, **config.read(Settings, self._load(rel, "cluster"), rel))
 
     @functools.cache  # noqa: B019
     def node(self, name: str) -> NodeConfig:
@@ -118,24 +119,7 @@ class Tree:
             if not (self.root / rel).is_file():
                 raise UserError(f"unknown node {name!r}: no {rel}") from None
             raise
-        try:
-            os_id = names.os_id(data["os"])
-        except UserError as e:
-            raise e.located(f"{rel}: key 'os'") from None
-        pin = data.get("kernel_version")
-        return NodeConfig(
-            where=rel,
-            **_settings({k: v for k, v in data.items() if k != "kernel_version"}, rel),
-            name=name,
-            os=os_id,
-            cluster=data.get("cluster"),
-            errata=data.get("errata"),
-            errata_set="errata" in data,
-            kernel_pin=None if pin is None else str(pin),
-            running_kernel=None if data.get("running_kernel") is None else str(data["running_kernel"]),
-            keep_kernels=tuple(str(v) for v in data.get("keep_kernels") or () if v is not None),
-            clone=data.get("clone"),
-        )
+        return NodeConfig(where=rel, name=name, errata_set="errata" in data, **config.read(NodeConfig, data, rel))
 
     def node_names(self) -> list[str]:
         """The nodes of site/nodes/*.yaml and *.yml; one there that is no regular file (a
@@ -179,7 +163,9 @@ class Tree:
                 except UserError as e:
                     raise UserError(f"{rel}: key '{key}': {e}") from None
             (globs.append((key, value)) if _is_glob(key) else exact.__setitem__(key, value))
-        return Overrides(exact, tuple(globs), rel)
+        found = Overrides(exact, tuple(globs), rel)
+        self._warn(found.unmatched(self.node_names()))
+        return found
 
     # --- os ----------------------------------------------------------------------------
 
@@ -193,7 +179,6 @@ class Tree:
             if str(data[key]) != want:  # else a node of el9-x86_64 silently gets another OS's lists
                 raise UserError(f"{rel}: key '{key}': {data[key]!r} disagrees with the os-id of its directory, {os_id}")
         kdata = data.get("kernel") or {}
-        self._warn(schema.check("kernel", kdata, f"{rel}: kernel"))
         kname = kdata.get("name", "kernel")
         kversion = kdata.get("version")
         kernel = KernelConfig(
@@ -226,7 +211,7 @@ class Tree:
         if not (self.root / rel).is_file():
             return None
         data = load_copied(self.root / rel, rel, cache_dir(self.root, "parsed"), self.warn)
-        prof = profile_from_data(data, rel)
+        prof = profile_from_data(data, rel, self._line_of(rel))
         # a profile copied or edited under another name would apply, and be named, as the wrong record
         for key, said, wanted in (("profile", prof.profile, profile), ("os", prof.os, os_id)):
             if said != wanted:
@@ -279,7 +264,38 @@ class Tree:
                 out.append(stem)
         return sorted(out)
 
+    @functools.cache  # noqa: B019
+    def _stray_hooks(self, os_id: str) -> None:
+        """Name the files of errata/<os-id>/ no node reads: a hook of a profile the OS does
+        not have, or a file that is no profile, hotfix or hook of a suffix the site or a
+        cluster file names (the defaults -init and -fix included)."""
+        d = self.root / "errata" / os_id
+        profiles = set(self.profiles(os_id))
+        suffixes = {*config.DEFAULT_SUFFIX.values()}
+        for layer in (self.site, *(self.cluster(c) for c in self.cluster_names())):
+            suffixes.update(layer.hook_suffix.values())
+        shapes = ", ".join(f"<profile>{x}.yaml" for x in sorted(suffixes))
+        stray = []
+        for name in sorted(os.listdir(d)) if d.is_dir() else ():
+            stem, _dot, ext = name.rpartition(".")
+            if ext not in ("yaml", "yml") or stem in profiles or stem.startswith(HOTFIX_PREFIX):
+                continue
+            rel = f"errata/{os_id}/{name}"
+            if stem[8:] not in suffixes or not names.is_profile(stem[:8]):
+                stray.append(f"{rel}: not a profile, a hotfix, nor a hook ({shapes}); no node reads it")
+            elif stem[:8] not in profiles:
+                stray.append(f"{rel}: a hook of profile {stem[:8]}, which {os_id} does not have; no node reads it")
+        self._warn(stray)
+
+    def cluster_names(self) -> list[str]:
+        d = self.root / "site" / "clusters"
+        found = (
+            {p.name.rpartition(".")[0] for p in d.iterdir() if p.suffix in (".yaml", ".yml")} if d.is_dir() else set()
+        )
+        return sorted(found)
+
     def _hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[Any, str]:
+        self._stray_hooks(os_id)
         try:
             names.hook_suffix(suffix)
         except UserError as e:
@@ -304,7 +320,6 @@ class Tree:
         return FixHook(actions, profile, rel)
 
     def _action(self, action: Any, where: str) -> Action:
-        self._warn(schema.check("action", action, where))
         verbs = [v for v in schema.ACTION_VERBS if v in action]
         if len(verbs) != 1:
             raise UserError(f"{where}: an action needs exactly one of ronly, repl, add, del")
@@ -325,26 +340,3 @@ class Tree:
             if_present=action.get("if_present"),
             where=where,
         )
-
-
-def _settings(data: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The keys every layer shares, as ``Settings`` fields."""
-    out: dict[str, Any] = {}
-    for key in ("deploy_errata", "installonly_limit"):
-        if key in data:
-            out[key] = data[key]
-    for key in ("errata_defaults", "hook_suffix", "profile_cloning_disabled", "variables"):
-        if data.get(key) is not None:
-            out[key] = dict(data[key])
-    if data.get("kernel_version") is not None:
-        out["kernel_version"] = {k: str(v) for k, v in data["kernel_version"].items() if v is not None}
-    out["packages"] = config.entries(data.get("packages"), where)
-    if data.get("modules") is not None:
-        out["modules"] = config.streams(data["modules"])
-    for i, name in enumerate(data.get("hotfixes") or ()):
-        try:
-            names.hotfix(name)
-        except UserError as e:
-            raise e.located(f"{where}: key 'hotfixes[{i}]'") from None
-    out["hotfixes"] = tuple(data.get("hotfixes") or ())
-    return out
