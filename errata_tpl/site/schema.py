@@ -264,6 +264,7 @@ HOTFIX_FILE: Spec = {
     "renamed": ANY,
     "packages": ENTRIES,
     "kernels": ENTRIES,
+    "modular": ENTRIES,
 }
 
 STATIC: dict[str, Spec] = {
