@@ -9,9 +9,11 @@ each with an incompressible payload, and updateinfo; a profile generated from it
 cache then holds rpm's verdict on every build). Then, per round, interleaved, each in a
 fresh process (wall time includes interpreter start):
 
-  createrepo_c      createrepo_c --no-database over a folder of hard links to exactly the
-                    profile's files (the same metadata: primary, filelists, other)
-  createrepo_c db   the same with createrepo_c's defaults (sqlite databases too)
+  createrepo_c      createrepo_c --no-database --general-compress-type gz over a folder of hard
+                    links to exactly the profile's files: the metadata publish writes (primary,
+                    filelists, other, gzip)
+  createrepo_c dflt the same with createrepo_c's defaults (1.x: zstd, no databases; 0.x: gzip
+                    and sqlite databases)
   publish, first    publish into a new DIR with no checksum cache: createrepo_c reads every
                     file once (the first publish of new builds)
   publish, known    publish into a new DIR, the builds published before (the next day's
@@ -41,6 +43,8 @@ from _child import measure
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_TOOL = REPO.parent / "shared" / "tools" / "make-errata-corpus"
 ERRATA = str(Path(sys.executable).parent / "errata-tpl")
+# the createrepo_c of the Python package publish uses (the same library): the same work, the same version
+CREATEREPO = str(Path(sys.executable).parent / "createrepo_c")
 OS = "el9-x86_64"
 PROFILE = "20261201"
 
@@ -65,7 +69,8 @@ def make(d: Path, packages: int, payload_kb: int) -> tuple[Path, Path]:
         stdout=subprocess.DEVNULL,
     )
     (root / "os" / OS).mkdir(parents=True)
-    (root / "os" / OS / "os.yaml").write_text("version: el9\narch: x86_64\npackages: []\n")
+    (root / "os" / OS / "os.yaml").write_text("version: el9\narch: x86_64\n")
+    (root / "site").mkdir()
     subprocess.run(
         [ERRATA, "--root", str(root), "-q", "generate", str(corpus), "--os", OS, "--profile", PROFILE], check=True
     )
@@ -99,13 +104,16 @@ def main() -> None:
         assert rc == 0, "publish failed"
         builds = link_tree(corpus, d / "warmup" / OS / PROFILE)
         size = sum(p.stat().st_size for p in (d / "crepo").rglob("*.rpm")) / 1e9
-        print(f"{builds} builds, {size:.2f} GB; load average {os.getloadavg()[0]:.1f} at the start")
+        version = subprocess.run([CREATEREPO, "--version"], capture_output=True, text=True).stdout.split("(")[0]
+        load = os.getloadavg()[0]
+        print(f"{builds} builds, {size:.2f} GB; createrepo_c {version.strip()}; load {load:.1f} at the start")
         rows: dict[str, list[float]] = {}
         for r in range(args.rounds):
             shutil.rmtree(d / "crepo" / "repodata", ignore_errors=True)
-            got = {"createrepo_c": measure(["createrepo_c", "-q", "--no-database", str(d / "crepo")])[0]}
+            same = ["--no-database", "--general-compress-type", "gz"]
+            got = {"createrepo_c": measure([CREATEREPO, "-q", *same, str(d / "crepo")])[0]}
             shutil.rmtree(d / "crepo" / "repodata")
-            got["createrepo_c db"] = measure(["createrepo_c", "-q", str(d / "crepo")])[0]
+            got["createrepo_c dflt"] = measure([CREATEREPO, "-q", str(d / "crepo")])[0]
             shutil.rmtree(root / ".errata-tpl-cache" / "publish", ignore_errors=True)
             got["publish, first"] = measure([*publish, "--to", str(d / f"first-{r}")])[0]
             got["publish, known"] = measure([*publish, "--to", str(d / f"known-{r}")])[0]
@@ -119,7 +127,7 @@ def main() -> None:
                 + f"; load {os.getloadavg()[0]:.1f}"
             )
         base_runs = rows["createrepo_c"]
-        print(f"median ratios to createrepo_c --no-database over {args.rounds} rounds (each ratio within its round):")
+        print(f"median over {args.rounds} rounds; ratios to createrepo_c (gzip, no databases), each within its round:")
         for k, v in rows.items():
             ratios = [x / b for x, b in zip(v, base_runs)]
             print(f"  {k:<16} {statistics.median(v):7.2f} s   {statistics.median(ratios):.3f}x")

@@ -30,15 +30,26 @@ if TYPE_CHECKING:
 def command(obj: _click.Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
     """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok).
 
+    A folder `errata-tpl publish` made is also checked to hold exactly what its
+    profile or hotfix names (read from the site: --root).
+
     \b
     Example:
       errata-tpl verify /mirror/el9/updates --keyring /etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release
     """
     report = verify(errata_dir, keyring)
+    from errata_tpl.publish.check import check, text  # createrepo_c: see commands/__init__
+
+    published = check(obj.site, errata_dir)  # a folder publish made: exactly what its record names?
+    if published is not None:
+        report["published"] = published
+        report["ok"] = report["ok"] and published["ok"]
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
     else:
         _click.echo(verify_text(report), nl=False)
+        if published is not None:
+            _click.echo("\n".join(text(published)))
     sys.exit(0 if report["ok"] else 1)
 
 
