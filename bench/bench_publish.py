@@ -12,6 +12,7 @@ fresh process (wall time includes interpreter start):
   createrepo_c      createrepo_c --no-database --general-compress-type gz over a folder of hard
                     links to exactly the profile's files: the metadata publish writes (primary,
                     filelists, other, gzip)
+  + modifyrepo_c    and then the corpus' updateinfo added with modifyrepo_c (publish writes one too)
   createrepo_c dflt the same with createrepo_c's defaults (1.x: zstd, no databases; 0.x: gzip
                     and sqlite databases)
   publish, first    publish into a new DIR with no checksum cache: createrepo_c reads every
@@ -20,8 +21,9 @@ fresh process (wall time includes interpreter start):
                     profile, a stage, a second DIR: what a daily run mostly is)
   republish         publish again, unchanged
 
-Prints every round and the median ratios to createrepo_c. The machine may be shared: the
-ratios are what to read, each measured in the same minutes. The corpus is deleted at the
+Prints every round and the median ratios to createrepo_c, of wall time and of CPU time
+(user + system, children included). The machine may be shared: the ratios are what to
+read, each measured in the same minutes; under load, CPU ratios are the steadier. The corpus is deleted at the
 end unless --keep.
 """
 
@@ -35,16 +37,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import measure
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_TOOL = REPO.parent / "shared" / "tools" / "make-errata-corpus"
 ERRATA = str(Path(sys.executable).parent / "errata-tpl")
 # the createrepo_c of the Python package publish uses (the same library): the same work, the same version
 CREATEREPO = str(Path(sys.executable).parent / "createrepo_c")
+MODIFYREPO = str(Path(sys.executable).parent / "modifyrepo_c")
 OS = "el9-x86_64"
 PROFILE = "20261201"
 
@@ -77,6 +78,16 @@ def make(d: Path, packages: int, payload_kb: int) -> tuple[Path, Path]:
     return corpus, root
 
 
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the process and its children) of one run."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
+
+
 def link_tree(corpus: Path, folder: Path) -> int:
     """A folder of hard links to exactly the files publish published (what createrepo_c gets)."""
     n = 0
@@ -95,44 +106,54 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--dir", type=Path, help="where the corpus goes (default: a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the corpus")
+    ap.add_argument("--reuse", type=Path, help="a folder --keep kept: its corpus and site, not made again")
     args = ap.parse_args()
-    d = Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
+    d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
-        corpus, root = make(d, args.packages, args.payload_kb)
+        corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
+        for old in ("crepo", "warmup", "warmup2", *(p.name for p in d.glob("first-*")), *(p.name for p in d.glob("known-*"))):
+            shutil.rmtree(d / old, ignore_errors=True)
         publish = [ERRATA, "--root", str(root), "-q", "publish", str(corpus), "--os", OS, "--profile", PROFILE]
-        _, _, rc = measure([*publish, "--to", str(d / "warmup")])
-        assert rc == 0, "publish failed"
+        measure([*publish, "--to", str(d / "warmup")])
+        updateinfo = next((corpus / "repodata").glob("*updateinfo.xml*"))
         builds = link_tree(corpus, d / "warmup" / OS / PROFILE)
+        # those links moved the files' ctimes: one more publish has rpm check them again (untimed),
+        # as any run after someone else linked or removed files would
+        measure([*publish, "--to", str(d / "warmup2")])
         size = sum(p.stat().st_size for p in (d / "crepo").rglob("*.rpm")) / 1e9
         version = subprocess.run([CREATEREPO, "--version"], capture_output=True, text=True).stdout.split("(")[0]
         load = os.getloadavg()[0]
         print(f"{builds} builds, {size:.2f} GB; createrepo_c {version.strip()}; load {load:.1f} at the start")
-        rows: dict[str, list[float]] = {}
+        rows: dict[str, list[tuple[float, float]]] = {}
+        same = ["--no-database", "--general-compress-type", "gz"]
         for r in range(args.rounds):
+            got: dict[str, tuple[float, float]] = {}
             shutil.rmtree(d / "crepo" / "repodata", ignore_errors=True)
-            same = ["--no-database", "--general-compress-type", "gz"]
-            got = {"createrepo_c": measure([CREATEREPO, "-q", *same, str(d / "crepo")])[0]}
+            got["createrepo_c"] = measure([CREATEREPO, "-q", *same, str(d / "crepo")])
+            mod = measure([MODIFYREPO, "--mdtype", "updateinfo", str(updateinfo), str(d / "crepo" / "repodata")])
+            got["+ modifyrepo_c"] = (got["createrepo_c"][0] + mod[0], got["createrepo_c"][1] + mod[1])
             shutil.rmtree(d / "crepo" / "repodata")
-            got["createrepo_c dflt"] = measure([CREATEREPO, "-q", str(d / "crepo")])[0]
+            got["createrepo_c dflt"] = measure([CREATEREPO, "-q", str(d / "crepo")])
             shutil.rmtree(root / ".errata-tpl-cache" / "publish", ignore_errors=True)
-            got["publish, first"] = measure([*publish, "--to", str(d / f"first-{r}")])[0]
-            got["publish, known"] = measure([*publish, "--to", str(d / f"known-{r}")])[0]
-            got["republish"] = measure([*publish, "--to", str(d / f"known-{r}")])[0]
+            got["publish, first"] = measure([*publish, "--to", str(d / f"first-{r}")])
+            got["publish, known"] = measure([*publish, "--to", str(d / f"known-{r}")])
+            got["republish"] = measure([*publish, "--to", str(d / f"known-{r}")])
             for k, v in got.items():
                 rows.setdefault(k, []).append(v)
             base = got["createrepo_c"]
             print(
-                f"round {r + 1}: "
-                + ", ".join(f"{k} {v:.2f} s ({v / base:.3f}x)" for k, v in got.items())
-                + f"; load {os.getloadavg()[0]:.1f}"
+                f"round {r + 1} (load {os.getloadavg()[0]:.1f}): "
+                + ", ".join(f"{k} {w:.2f} s ({w / base[0]:.3f}x; CPU {c / base[1]:.3f}x)" for k, (w, c) in got.items())
             )
-        base_runs = rows["createrepo_c"]
         print(f"median over {args.rounds} rounds; ratios to createrepo_c (gzip, no databases), each within its round:")
+        print(f"  {'':<18} {'wall':>8} {'ratio':>7} {'CPU':>8} {'ratio':>7}")
         for k, v in rows.items():
-            ratios = [x / b for x, b in zip(v, base_runs)]
-            print(f"  {k:<16} {statistics.median(v):7.2f} s   {statistics.median(ratios):.3f}x")
+            walls = [w / b[0] for (w, _), b in zip(v, rows["createrepo_c"])]
+            cpus = [c / b[1] for (_, c), b in zip(v, rows["createrepo_c"])]
+            w, c = statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)
+            print(f"  {k:<18} {w:7.2f}s {statistics.median(walls):6.3f}x {c:7.2f}s {statistics.median(cpus):6.3f}x")
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept {d}")
         else:
             shutil.rmtree(d, ignore_errors=True)

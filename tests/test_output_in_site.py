@@ -40,6 +40,7 @@ WRITERS = {
     ("generate", "--output"): ("generate", EL9, "--os", "el9-x86_64", "--profile", "20261201", "-o", "{}"),
     ("schema", "--out-dir"): ("schema", "--out-dir", "{}"),
     ("publish", "--to"): ("publish", EL9, "--os", "el9-x86_64", "--profile", "20261121", "--to", "{}"),
+    ("promote", "--publish"): ("promote", "20261121", "--os", "el9-x86_64", "--stage", "canary", "--publish", "{}"),
 }
 
 
@@ -63,7 +64,7 @@ def test_every_option_a_command_writes_to_is_covered():
 )
 def test_output_into_the_site_is_refused(cli, example_root, writer, place):
     args = WRITERS[writer]
-    target = place if writer[1] in ("--out-dir", "--to") else f"{place}/out.yaml"
+    target = place if writer[1] in ("--out-dir", "--to", "--publish") else f"{place}/out.yaml"
     (example_root / ".errata-tpl-cache/parsed").mkdir(parents=True)
     before = snapshot(example_root)
     r = cli(*(a.replace("{}", str(example_root / target)) for a in args), root=example_root)

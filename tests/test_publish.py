@@ -178,25 +178,54 @@ def test_a_folder_of_another_version_of_the_profile_needs_force(cli, ex):
     assert sorted(os.listdir(to / OS)) == ["20261121"]
 
 
+def test_the_caches_stay_valid_through_links_made_and_removed(cli, ex):
+    """A hard link made, or one removed with an old folder, moves a file's ctime: the
+    header cache's verdicts and the checksums are carried over, nothing is read again."""
+    from errata_tpl.fileio.stamp import stat_of
+    from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.mirror.hdrcache import HeaderCache
+    from errata_tpl.publish.chunks import ChunkCache
+
+    root, mirror, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    path = root / f"errata/{OS}/20261121.yaml"
+    path.write_text(path.read_text().replace("  - {name: jdk, version: 11.0.22-fcs, arch: x86_64}\n", ""))
+    assert publish(cli, ex, "--profile", "20261121", "--force").exit_code == 0  # the old folder removed
+    assert publish(cli, ex, "--profile", "20261001").exit_code == 0  # more links
+    warnings: list[str] = []
+    headers, sums = (
+        HeaderCache(header_cache_path(root, mirror), warnings.append),
+        ChunkCache(root, mirror, warnings.append),
+    )
+    files = published_files(to / OS / "20261121") | published_files(to / OS / "20261001")
+    for f in files:
+        st = stat_of((mirror / f).stat())
+        got = headers.get(f, st)
+        assert got is not None and got[1], f  # read, and checked whole by rpm, at the stat it has now
+        assert sums.get(f, st) is not None, f
+    assert not warnings and len(files) == 35  # 26 and 19 builds, 10 in both
+
+
 def test_a_hotfix_folder_holds_the_hotfix_builds_only(cli, ex):
     _, _, to = ex
     r = publish(cli, ex, "--hotfix", "openssl-urgent")
     assert r.exit_code == 0, r.stderr
     folder = to / OS / "hotfix-openssl-urgent"
     assert published_files(folder) == {"Packages/o/openssl-libs-3.0.7-24.el9.x86_64.rpm"}
-    assert "1 builds, 1 advisories" in r.stderr
+    assert "1 build, 1 advisory" in r.stderr
 
 
 # --- stages -------------------------------------------------------------------------
 
 
-def promote(cli, root: Path, profile: str) -> None:
+def promote(cli, root: Path, profile: str, *args) -> None:
     """A real promotion to canary (its check runs against the example mirror, as site/stages.yaml says)."""
     if not (root / "examples").exists():
         (root / "examples").mkdir()
         (root / "examples/mirror").symlink_to(REPO / "examples/mirror")
-    r = cli("promote", profile, "--os", OS, "--stage", "canary", root=root)
+    r = cli("promote", profile, "--os", OS, "--stage", "canary", *args, root=root)
     assert r.exit_code == 0, r.stderr
+    return r
 
 
 def test_a_stage_is_a_relative_link_to_its_current_profile(cli, ex):
@@ -215,6 +244,35 @@ def test_a_stage_is_a_relative_link_to_its_current_profile(cli, ex):
     assert os.readlink(link) == "20261121"
     assert old <= set(os.listdir(to / OS / "20261121/repodata"))  # kept for readers of the old repomd.xml
     assert sorted(os.listdir(to / OS)) == ["20261001", "20261121", "canary"]
+
+
+def test_promote_publish_publishes_the_stage_as_it_promotes(cli, ex):
+    root, _, to = ex
+    r = promote(cli, root, "20261001", "--publish", to)
+    link = to / OS / "canary"
+    assert os.readlink(link) == "20261001" and f"{link} -> 20261001 (was nothing)" in r.stderr
+    assert f"published {to / OS / '20261001'}: 19 builds" in r.stderr  # from the profile's source: examples/mirror/el9
+    r = promote(cli, root, "20261121", "--publish", to)
+    assert os.readlink(link) == "20261121" and f"{link} -> 20261121 (was 20261001)" in r.stderr
+    assert sorted(os.listdir(to / OS)) == ["20261001", "20261121", "canary"]
+
+
+def test_a_publish_that_fails_refuses_the_promotion(cli, ex, tmp_path):
+    root, _, to = ex
+    copy = tmp_path / "mirrors"
+    shutil.copytree(REPO / "examples/mirror", copy)
+    (root / "examples").mkdir()
+    (root / "examples/mirror").symlink_to(copy)
+    bash = copy / "el9/Packages/b/bash-5.1.8-9.el9.x86_64.rpm"
+    data = bytearray(bash.read_bytes())
+    data[-20] ^= 0xFF
+    replace_file(bash, bytes(data))
+    r = cli("promote", "20261121", "--os", OS, "--stage", "canary", "--publish", to, root=root)
+    assert (
+        r.exit_code == 1
+        and "bash-5.1.8-9.el9.x86_64 (Packages/b/bash-5.1.8-9.el9.x86_64.rpm fails rpm's check" in r.stderr
+    )
+    assert not (root / "site/promotions.yaml").exists() and not os.path.lexists(to / OS / "canary")
 
 
 @pytest.mark.parametrize(

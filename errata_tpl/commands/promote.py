@@ -25,6 +25,12 @@ from errata_tpl.commands import _click
 @click.option("--dry-run", is_flag=True, help="Show what the promotion would change and refuse; write nothing.")
 @_click.signing(required=False)
 @_click.repos("A repository to check the stage's nodes against; repeatable. Default: repos: in site/stages.yaml.")
+@click.option(
+    "--publish",
+    "publish_to",
+    type=_click.WritePath(file_okay=False, path_type=Path),
+    help="Publish the stage under DIR too, as `publish --stage` does (the profile's folder before the record).",
+)
 @click.pass_obj
 def command(
     obj: _click.Context,
@@ -38,6 +44,7 @@ def command(
     sign: str | None,
     keyring: Path | None,
     repos: tuple[Path, ...],
+    publish_to: Path | None,
 ) -> None:
     """Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml.
 
@@ -46,6 +53,7 @@ def command(
       errata-tpl promote 20261121 --os el9-x86_64 --stage canary --note "November errata"
       errata-tpl promote 20261121 --os el9-x86_64 --stage compute --dry-run
       errata-tpl promote 20261121 --os el9-x86_64 --stage all --sign alice@example.org
+      errata-tpl promote 20261121 --os el9-x86_64 --stage canary --publish /srv/repos
     """
     from errata_tpl.promotions import promote as engine  # jinja2 comes with it: see commands/__init__
 
@@ -56,7 +64,20 @@ def command(
         if p.refusals and not force:
             sys.exit(1)
         return
+    _click.outside_site(obj, publish_to, "--publish")
+    published = None
+    if publish_to is not None:  # the profile's folder first: a failure refuses the promotion
+        from errata_tpl.publish import engine as publishing  # createrepo_c, rpm: see commands/__init__
+
+        site, os_name = obj.site(), obj.os_id(os_id)
+        mirror = publishing.errata_dir(site, os_name, profile)
+        published = publishing.Request(mirror, str(mirror), os_name, publish_to, profile=profile)
+        for line in publishing.said(publishing.publish(site, published, obj.rep)):
+            obj.rep.info(line)
     p, raw = engine.promote(obj.site(), req, obj.rep)
     for reason in p.refusals:
         obj.rep.warn(f"forced: {reason}")
     _click.echo(engine.done_text(p, raw), one_line=True)
+    if published is not None:  # the stage's link, to its profile in effect now
+        done = publishing.publish(obj.site(), published._replace(profile=None, stage=stage), obj.rep)
+        obj.rep.info(publishing.said(done)[-1])

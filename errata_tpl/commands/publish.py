@@ -54,19 +54,10 @@ def command(
     if keyring is not None and sign_key is None:
         raise click.UsageError("--keyring goes with --sign-key")
     _click.outside_site(obj, to, "--to")
-    from errata_tpl.publish.engine import Request, publish  # createrepo_c, rpm: see commands/__init__
+    from errata_tpl.publish.engine import Request, publish, said  # createrepo_c, rpm: see commands/__init__
 
     root = obj.site()
     req = Request(errata_dir, str(errata_dir), obj.os_id(os_id), to, profile, stage, hotfix, sign_key, keyring, force)
     done = publish(root, req, obj.rep)
-    counts = ", ".join(f"{n} {how}" for how, n in done.counts.items() if n)
-    what = f"{done.builds} builds, {done.advisories} advisories"
-    if done.changed:
-        obj.rep.info(f"published {done.folder}: {what} ({counts})")
-    else:
-        obj.rep.info(f"{done.folder}: unchanged ({what}); nothing written")
-    if done.link is not None:
-        if done.previous == done.folder.name:
-            obj.rep.info(f"{done.link} -> {done.folder.name} (unchanged)")
-        else:
-            obj.rep.info(f"{done.link} -> {done.folder.name} (was {done.previous or 'nothing'})")
+    for line in said(done):
+        obj.rep.info(line)

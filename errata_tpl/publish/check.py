@@ -195,10 +195,12 @@ def _result(rel: str, content: ct.Content, problems: list[str], notes: list[str]
 
 
 def text(part: Mapping[str, Any]) -> list[str]:
-    head = (
-        f"published folder of {part['record']}: {part['builds']} builds, {part['advisories']} advisories, "
-        f"{part['module_streams']} module streams"
+    counts = (
+        ct.counted(part["builds"], "build"),
+        ct.counted(part["advisories"], "advisory", "advisories"),
+        ct.counted(part["module_streams"], "module stream"),
     )
+    head = f"published folder of {part['record']}: {', '.join(counts)}"
     if part["ok"]:
         return [f"{head}: exactly what it names", *part["notes"]]
     return [f"{head}: {len(part['problems'])} problems", *(f"  - {p}" for p in part["problems"]), *part["notes"]]

@@ -49,6 +49,11 @@ class Content:
         return {a.id for b in self.builds for a in b.advisories}
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``1 build``, ``27 builds``, ``1 advisory``, ``8 advisories``."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _key(e: Entry) -> NevraKey:
     return nevra_key(e.name, e.evr.epoch, e.evr.version, e.evr.release or "", e.arch)
 

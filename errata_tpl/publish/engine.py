@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,6 +62,21 @@ class Published(NamedTuple):
     previous: str | None = None  # what it pointed at before
 
 
+def said(done: Published) -> list[str]:
+    """What a publish tells its user: the folder, and the stage's link."""
+    from errata_tpl.publish.content import counted
+
+    what = f"{counted(done.builds, 'build')}, {counted(done.advisories, 'advisory', 'advisories')}"
+    if done.changed:
+        out = [f"published {done.folder}: {what} ({', '.join(f'{n} {how}' for how, n in done.counts.items() if n)})"]
+    else:
+        out = [f"{done.folder}: unchanged ({what}); nothing written"]
+    if done.link is not None:
+        was = "unchanged" if done.previous == done.folder.name else f"was {done.previous or 'nothing'}"
+        out.append(f"{done.link} -> {done.folder.name} ({was})")
+    return out
+
+
 class Record(NamedTuple):
     """The file a folder is published from."""
 
@@ -95,6 +112,20 @@ def record_of(root: Path, os_id: str, profile: str | None, hotfix: str | None) -
         rel, folder = pr.rel(os_id, profile), names.profile(profile)
     data = regular.read_bytes(root / rel, yamlio.MAX_BYTES, rel)
     return Record(rel, folder, hashlib.sha256(data).hexdigest())
+
+
+def errata_dir(root: Path, os_id: str, profile: str) -> Path:
+    """Where the profile's builds are: its ``source`` (the ERRATA_DIR it was generated
+    from; relative to the root when not absolute)."""
+    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
+
+    p = Tree(root).profile(os_id, profile)
+    if p is None:
+        raise UserError(f"{pr.rel(os_id, profile)}: no such file")
+    found = root / p.source
+    if not p.source or not found.is_dir():
+        raise UserError(f"{pr.rel(os_id, profile)}: key 'source': {p.source!r} is not a directory (relative to {root})")
+    return found
 
 
 def _epoch(generated: str) -> int:
@@ -204,11 +235,16 @@ def _publish(
     from errata_tpl.publish.chunks import ChunkCache, chunks
     from errata_tpl.publish.modulemd import document
     from errata_tpl.publish.sign import sign, verified
-    from errata_tpl.publish.sources import locate
     from errata_tpl.publish.updateinfo import updateinfo
 
     existing = _ours(final, req.to)
+    # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
+    loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
+    loading.start()
     content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
+    loading.join()
+    from errata_tpl.publish.sources import locate
+
     sources = locate(root, req.mirror, req.source, content, rep, stats)
     files = {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
     cache = ChunkCache(root, req.mirror, rep.warn)
@@ -217,10 +253,10 @@ def _publish(
     with fo.staging(final.parent, rec.folder) as new:
         repo = new / "repodata"
         repo.mkdir()
-        info = updateinfo(req.mirror, content, sources.files, rep.warn)
+        info = updateinfo(root, req.mirror, content, sources.files, rep.warn)
         modules = document(req.mirror, content, rep.warn)
         repodata.write(repo, [made[r] for r in sorted(made)], info, modules, _epoch(content.generated), rev)
-        advisories = 0 if info is None else len(info.updates)
+        advisories = len(info)
         wanted = repodata_hashes(new)
         signed = req.sign_key is not None
         if (
@@ -240,13 +276,17 @@ def _publish(
                 f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
                 "reflinked where the file system can"
             )
-        stats = {**stats, **placed.moved}
-        sources.restamp(placed.moved)
-        cache.restamp(placed.moved)
         if req.sign_key is not None:
             rep.detail(f"repomd.xml signed: {sign(repo, req.sign_key, req.keyring)}")
+        shared: dict[str, os.stat_result] = {}
         if existing:
             fo.keep_for_readers(final, new)
+            shared = fo.links_to(final, req.mirror)
         fo.put_in_place(new, final)
+    # the new links, and the old folder's removed: the files' ctimes moved, nothing else
+    moved = {**placed.moved, **fo.unlinked(req.mirror, shared)}
+    stats = {**stats, **moved}
+    sources.restamp(moved)
+    cache.restamp(moved)
     cache.save(stats)
     return Published(final, True, len(content.builds), advisories, placed.counts), stats

@@ -149,6 +149,37 @@ def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
     return Placed(moved, counts, why)
 
 
+def links_to(folder: Path, mirror: Path) -> dict[str, os.stat_result]:
+    """The mirror's files that ``folder`` holds as hard links (at the same path), by
+    their stat now: what removing the folder will change (their link count, their ctime)."""
+    out: dict[str, os.stat_result] = {}
+    for top, dirs, found in os.walk(folder):
+        rel_top = os.path.relpath(top, folder)
+        if rel_top == "repodata":
+            dirs[:] = []
+            continue
+        for name in found:
+            rel = name if rel_top == "." else f"{rel_top}/{name}"
+            with contextlib.suppress(OSError):
+                here, there = os.lstat(os.path.join(top, name)), os.stat(mirror / rel)
+                if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
+                    out[rel] = there
+    return out
+
+
+def unlinked(mirror: Path, before: Mapping[str, os.stat_result]) -> dict[str, Stat]:
+    """Of ``links_to``'s files, those whose only change since is one link fewer (the
+    folder was removed): their stat now."""
+    out: dict[str, Stat] = {}
+    for rel, was in before.items():
+        with contextlib.suppress(OSError):
+            now = os.stat(mirror / rel)
+            same = (now.st_ino, now.st_size, now.st_mtime_ns) == (was.st_ino, was.st_size, was.st_mtime_ns)
+            if same and now.st_nlink == was.st_nlink - 1:
+                out[rel] = stat_of(now)
+    return out
+
+
 def referenced(folder: Path) -> list[str]:
     """The files the folder's repomd.xml names (relative paths); none without one."""
     import createrepo_c as cr

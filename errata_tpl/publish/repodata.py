@@ -60,13 +60,13 @@ def _compressed(path: Path, kind: str, timestamp: int) -> Any:
 def write(
     repodata: Path,
     chunks: Sequence[Chunk],
-    updateinfo: Any | None,
+    updateinfo: Sequence[str],
     modules: str | None,
     timestamp: int,
     revision: str,
 ) -> str:
     """Write the metadata into ``repodata`` (an empty directory): the text of the
-    repomd.xml written there."""
+    repomd.xml written there. ``updateinfo``: each advisory's XML (none: no record)."""
     import createrepo_c as cr
 
     records = []
@@ -82,10 +82,13 @@ def write(
             xml.add_chunk(c[field])
         xml.close()
         records.append(_finish(cr.RepomdRecord(kind, str(path)), timestamp))
-    if updateinfo is not None:
-        path = repodata / "updateinfo.xml"
-        path.write_text(updateinfo.xml_dump(), encoding="utf-8")
-        records.append(_compressed(path, "updateinfo", timestamp))
+    if updateinfo:
+        path = repodata / "updateinfo.xml.gz"
+        xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION)
+        for chunk in updateinfo:
+            xml.add_chunk(chunk)
+        xml.close()
+        records.append(_finish(cr.RepomdRecord("updateinfo", str(path)), timestamp))
     if modules is not None:
         path = repodata / "modules.yaml"
         path.write_text(modules, encoding="utf-8")

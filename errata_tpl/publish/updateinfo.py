@@ -10,15 +10,23 @@ left out: the folder publishes the record.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from errata_tpl.fileio import regular, sealed
 from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
+from errata_tpl.mirror.caches import cache_dir, mirror_key
+from errata_tpl.mirror.repomd import read
 from errata_tpl.publish.content import Build, Content
+
+FORMAT = 1
+MAX_BYTES = 512 * regular.MB  # RHEL's updateinfo is some tens of MB
 
 # An UpdateRecord's fields besides its references and collections (createrepo_c's names).
 _FIELDS = (
@@ -111,11 +119,61 @@ def _from_record(a: Advisory, builds: list[Build], files: Mapping[NevraKey, str]
     return rec
 
 
+def _record_key(a: Advisory, builds: list[Build]) -> str:
+    """An advisory cut to some builds: what its published XML depends on besides ERRATA_DIR's updateinfo."""
+    return json.dumps([a.id, sorted(b.key for b in builds)])
+
+
+def _cut_or_whole(records: list[Any], present: set[NevraKey]) -> Any | None:
+    """ERRATA_DIR's record of an advisory as published: itself when it lists only builds
+    present (the common case: no copy), else a copy cut to them; None when it lists none."""
+    if len(records) == 1 and all(
+        nevra_key(p.name, p.epoch, p.version, p.release, p.arch) in present
+        for coll in records[0].collections
+        for p in coll.packages
+    ):
+        return records[0] if records[0].collections else None
+    cut = _cut(records, present)
+    return cut if cut.collections else None
+
+
+class Chunks:
+    """Each published advisory's XML, kept while ERRATA_DIR's updateinfo is the same file
+    (its checksum in repomd.xml): another publish of those advisories does not read it."""
+
+    def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
+        self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}-updateinfo.json"
+        self.source = _source(mirror)
+        self.records: dict[str, str] = {}
+        self._changed = False
+        text = sealed.read(self.path, self.path.name, warn, MAX_BYTES)
+        with contextlib.suppress(ValueError, TypeError):
+            data = json.loads(text) if text is not None else None
+            if isinstance(data, dict) and data.get("source") == self.source and data.get("format") == FORMAT:
+                self.records = {str(k): str(v) for k, v in data["records"].items()}
+
+    def save(self, used: Iterable[str]) -> None:
+        if self._changed:
+            keep = {k: self.records[k] for k in used}
+            text = json.dumps({"format": FORMAT, "source": self.source, "records": keep}, separators=(",", ":"))
+            sealed.write(self.path, self.path.name, text, MAX_BYTES)
+
+
+def _source(mirror: Path) -> str:
+    """ERRATA_DIR's updateinfo file, by the checksum its repomd.xml gives it."""
+    repomd = mirror / "repodata" / "repomd.xml"
+    if not repomd.is_file():
+        return ""
+    return json.dumps(
+        sorted((str(r.location_href), str(r.checksum)) for r in read(repomd).records if r.type == "updateinfo")
+    )
+
+
 def updateinfo(
-    mirror: Path, content: Content, files: Mapping[NevraKey, str], warn: Callable[[str], None]
-) -> Any | None:
-    """createrepo_c's UpdateInfo of the folder (advisories sorted by id); None when
-    the record gives its builds no advisory."""
+    root: Path, mirror: Path, content: Content, files: Mapping[NevraKey, str], warn: Callable[[str], None]
+) -> list[str]:
+    """Each published advisory's XML (createrepo_c's), sorted by id; none when the
+    record gives its builds no advisory."""
     import createrepo_c as cr
 
     wanted: dict[str, tuple[Advisory, list[Build]]] = {}
@@ -123,22 +181,28 @@ def updateinfo(
         for a in b.advisories:
             wanted.setdefault(a.id, (a, []))[1].append(b)
     if not wanted:
-        return None
-    found = advmod.read(mirror)
-    by_id: dict[str, list[Any]] = {}
-    for u in found[1] if found is not None else ():
-        if u.id in wanted:
-            by_id.setdefault(u.id, []).append(u)
-    info = cr.UpdateInfo()
-    for i in sorted(wanted):
-        a, builds = wanted[i]
-        rec = _cut(by_id[i], {b.key for b in builds}) if i in by_id else None
-        if rec is None or not rec.collections:
-            where = "has no advisory" if i not in by_id else "lists none of its builds under advisory"
-            warn(
-                f"{mirror}: updateinfo {where} {i} ({content.record} gives it to {builds[0].nevra}): "
-                "written from the record (id, type, severity, dates, CVEs)"
-            )
-            rec = _from_record(a, builds, files, content.folder)
-        info.append(rec)
-    return info
+        return []
+    cache = Chunks(root, mirror, warn)
+    keys = {i: _record_key(a, builds) for i, (a, builds) in wanted.items()}
+    if not all(k in cache.records for k in keys.values()):
+        found = advmod.read(mirror)
+        by_id: dict[str, list[Any]] = {}
+        for u in found[1] if found is not None else ():
+            if u.id in wanted:
+                by_id.setdefault(u.id, []).append(u)
+        for i in sorted(wanted):
+            if keys[i] in cache.records:
+                continue
+            a, builds = wanted[i]
+            rec = _cut_or_whole(by_id[i], {b.key for b in builds}) if i in by_id else None
+            if rec is None:
+                where = "has no advisory" if i not in by_id else "lists none of its builds under advisory"
+                warn(
+                    f"{mirror}: updateinfo {where} {i} ({content.record} gives it to {builds[0].nevra}): "
+                    "written from the record (id, type, severity, dates, CVEs)"
+                )
+                rec = _from_record(a, builds, files, content.folder)
+            cache.records[keys[i]] = cr.xml_dump_updaterecord(rec)
+            cache._changed = True
+    cache.save(keys.values())
+    return [cache.records[keys[i]] for i in sorted(wanted)]
