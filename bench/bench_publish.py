@@ -111,8 +111,9 @@ def main() -> None:
     d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
         corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
-        for old in ("crepo", "warmup", "warmup2", *(p.name for p in d.glob("first-*")), *(p.name for p in d.glob("known-*"))):
-            shutil.rmtree(d / old, ignore_errors=True)
+        for old in ("crepo", "warmup", "warmup2", "first-*", "known-*"):
+            for p in d.glob(old):
+                shutil.rmtree(p, ignore_errors=True)
         publish = [ERRATA, "--root", str(root), "-q", "publish", str(corpus), "--os", OS, "--profile", PROFILE]
         measure([*publish, "--to", str(d / "warmup")])
         updateinfo = next((corpus / "repodata").glob("*updateinfo.xml*"))
