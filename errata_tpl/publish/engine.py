@@ -11,29 +11,20 @@ leaves the old one whole.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import importlib
-import json
 import os
-import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from errata_tpl import __version__
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, regular, yamlio
-from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile import hotfix as hf
 from errata_tpl.profile import profile as pr
-from errata_tpl.promotions.record import PROMOTIONS
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import Entry, Memo, fingerprint, repodata_hashes
-from errata_tpl.publish.sign import ASC, KEY
 from errata_tpl.report import Reporter
-from errata_tpl.site import stages as st
 from errata_tpl.values import names
 
 FORMAT = 1
@@ -87,7 +78,9 @@ class Record(NamedTuple):
 
 def stage_profile(root: Path, stage: str, os_id: str) -> str:
     """The stage's current profile for the os-id (its latest promotion in effect)."""
+    from errata_tpl.promotions.record import PROMOTIONS
     from errata_tpl.promotions.store import load_rollout  # checks the record: its chain, its signatures
+    from errata_tpl.site import stages as st
 
     rollout = load_rollout(root)
     if rollout.stages is None:
@@ -128,34 +121,6 @@ def errata_dir(root: Path, os_id: str, profile: str) -> Path:
     return found
 
 
-def _epoch(generated: str) -> int:
-    try:
-        return int(dt.datetime.strptime(generated, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp())
-    except ValueError:
-        return 0
-
-
-def revision(rec: Record, os_id: str, files: dict[str, str]) -> str:
-    """What a folder is made from: the record's bytes, each build file's checksum
-    (``files``: path -> SHA256), this tool's and createrepo_c's versions."""
-    import createrepo_c as cr
-
-    data = [FORMAT, __version__, cr.VERSION, os_id, rec.folder, rec.sha256, sorted(files.items())]
-    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
-
-
-def _ours(final: Path, to: Path) -> bool:
-    """Is there a folder errata-tpl published at ``final``? An error when something
-    else is in the way."""
-    if not os.path.lexists(final):
-        return False
-    from errata_tpl.publish.repodata import revision_of  # createrepo_c reads it
-
-    if final.is_symlink() or not final.is_dir() or revision_of(final) is None:
-        raise UserError(f"{final}: not a folder errata-tpl published; move it out of {to} first")
-    return True
-
-
 def publish(root: Path, req: Request, rep: Reporter) -> Published:
     os_id = names.os_id(req.os_id)
     profile = names.profile(req.profile) if req.profile is not None else None
@@ -177,12 +142,14 @@ def publish(root: Path, req: Request, rep: Reporter) -> Published:
         if seen is not None and holds(final, seen.packages, seen.repodata, req.mirror, stats):
             result = Published(final, False, seen.builds, seen.advisories, {})
         else:
-            result, stats = _publish(root, req, profile, rec, final, stats, rep)
+            from errata_tpl.publish.build import publish_folder  # rpm, createrepo_c: only when there is work
+
+            result, stats = publish_folder(root, req, profile, rec, final, stats, rep)
             memo.put(
                 final,
                 Entry(
                     fingerprint(rec.sha256, req.mirror, stats, signing),
-                    sorted(result_packages(final)),
+                    sorted(rel for rel, _ in fo.files_in(final)),
                     repodata_hashes(final),
                     result.advisories,
                     result.builds,
@@ -191,18 +158,6 @@ def publish(root: Path, req: Request, rep: Reporter) -> Published:
         if req.stage is not None:
             result = _switch(osdir / req.stage, result, req.to)
     return result
-
-
-def result_packages(folder: Path) -> list[str]:
-    """The package files below the folder (relative), repodata/ aside."""
-    out = []
-    for top, dirs, found in os.walk(folder):
-        rel_top = os.path.relpath(top, folder)
-        if rel_top == "repodata":
-            dirs[:] = []
-            continue
-        out += [name if rel_top == "." else f"{rel_top}/{name}" for name in found]
-    return out
 
 
 def _switch(link: Path, result: Published, to: Path) -> Published:
@@ -216,77 +171,3 @@ def _switch(link: Path, result: Published, to: Path) -> Published:
             fo.keep_for_readers(link.parent / previous, result.folder)
         fo.switch_link(link, result.folder.name)
     return result._replace(link=link, previous=previous)
-
-
-def _publish(
-    root: Path,
-    req: Request,
-    profile: str | None,
-    rec: Record,
-    final: Path,
-    stats: dict[str, Stat | None],
-    rep: Reporter,
-) -> tuple[Published, dict[str, Stat | None]]:
-    """Read the record and the builds' files, make the folder beside ``final`` and put
-    it in place unless ``final`` holds the same. Returns ERRATA_DIR's stats as they
-    are after (hard links move ctimes)."""
-    from errata_tpl.publish import content as ct  # rpm, createrepo_c come with these
-    from errata_tpl.publish import repodata
-    from errata_tpl.publish.chunks import ChunkCache, chunks
-    from errata_tpl.publish.modulemd import document
-    from errata_tpl.publish.sign import sign, verified
-    from errata_tpl.publish.updateinfo import updateinfo
-
-    existing = _ours(final, req.to)
-    # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
-    loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
-    loading.start()
-    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
-    loading.join()
-    from errata_tpl.publish.sources import locate
-
-    sources = locate(root, req.mirror, req.source, content, rep, stats)
-    files = {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
-    cache = ChunkCache(root, req.mirror, rep.warn)
-    made = chunks(req.mirror, files, cache)
-    rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
-    with fo.staging(final.parent, rec.folder) as new:
-        repo = new / "repodata"
-        repo.mkdir()
-        info = updateinfo(root, req.mirror, content, sources.files, rep.warn)
-        modules = document(req.mirror, content, rep.warn)
-        repodata.write(repo, [made[r] for r in sorted(made)], info, modules, _epoch(content.generated), rev)
-        advisories = len(info)
-        wanted = repodata_hashes(new)
-        signed = req.sign_key is not None
-        if (
-            existing
-            and holds(final, files, wanted, req.mirror, files, (ASC, KEY) if signed else ())
-            and (not signed or verified(final / "repodata", req.sign_key or "", req.keyring))
-        ):
-            cache.save(stats)
-            return Published(final, False, len(content.builds), advisories, {}), stats
-        if existing and repodata.revision_of(final) != rev and not req.force:
-            raise UserError(
-                f"{final}: published from another version of {rec.rel} or of its builds' files; --force replaces it"
-            )
-        placed = fo.place(req.mirror, new, files)
-        if placed.why_copied is not None:
-            rep.info(
-                f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
-                "reflinked where the file system can"
-            )
-        if req.sign_key is not None:
-            rep.detail(f"repomd.xml signed: {sign(repo, req.sign_key, req.keyring)}")
-        shared: dict[str, os.stat_result] = {}
-        if existing:
-            fo.keep_for_readers(final, new)
-            shared = fo.links_to(final, req.mirror)
-        fo.put_in_place(new, final)
-    # the new links, and the old folder's removed: the files' ctimes moved, nothing else
-    moved = {**placed.moved, **fo.unlinked(req.mirror, shared)}
-    stats = {**stats, **moved}
-    sources.restamp(moved)
-    cache.restamp(moved)
-    cache.save(stats)
-    return Published(final, True, len(content.builds), advisories, placed.counts), stats

@@ -149,21 +149,31 @@ def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
     return Placed(moved, counts, why)
 
 
+def files_in(folder: Path) -> Iterator[tuple[str, str]]:
+    """(path relative to the folder, full path) of every file below it but in repodata/
+    (the packages); a link to a directory is not followed."""
+    todo = [("", os.path.join(str(folder), ""))]
+    while todo:
+        rel, path = todo.pop()
+        with os.scandir(path) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    if rel or e.name != "repodata":
+                        todo.append((f"{rel}{e.name}/", f"{e.path}/"))
+                else:
+                    yield rel + e.name, e.path
+
+
 def links_to(folder: Path, mirror: Path) -> dict[str, os.stat_result]:
     """The mirror's files that ``folder`` holds as hard links (at the same path), by
     their stat now: what removing the folder will change (their link count, their ctime)."""
     out: dict[str, os.stat_result] = {}
-    for top, dirs, found in os.walk(folder):
-        rel_top = os.path.relpath(top, folder)
-        if rel_top == "repodata":
-            dirs[:] = []
-            continue
-        for name in found:
-            rel = name if rel_top == "." else f"{rel_top}/{name}"
-            with contextlib.suppress(OSError):
-                here, there = os.lstat(os.path.join(top, name)), os.stat(mirror / rel)
-                if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
-                    out[rel] = there
+    base = os.path.join(str(mirror), "")
+    for rel, path in files_in(folder):
+        with contextlib.suppress(OSError):
+            here, there = os.lstat(path), os.stat(base + rel)
+            if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
+                out[rel] = there
     return out
 
 

@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from errata_tpl.fileio.stamp import Stat
-from errata_tpl.publish.folder import is_metadata_name
+from errata_tpl.publish.folder import files_in, is_metadata_name
 from errata_tpl.publish.memo import file_sha256
 
 REPODATA = "repodata"
@@ -46,16 +46,10 @@ def holds(
             return False
         mirror_dev = os.stat(mirror).st_dev
         wanted, seen = set(packages), 0
-        for top, dirs, found in os.walk(folder):
-            rel_top = os.path.relpath(top, folder)
-            if rel_top == REPODATA:
-                dirs[:] = []
-                continue
-            for name in found:
-                rel = name if rel_top == "." else f"{rel_top}/{name}"
-                if rel not in wanted or not _same_file(os.stat(os.path.join(top, name)), stats.get(rel), mirror_dev):
-                    return False
-                seen += 1
+        for rel, path in files_in(folder):
+            if rel not in wanted or not _same_file(os.stat(path), stats.get(rel), mirror_dev):
+                return False
+            seen += 1
     except OSError:
         return False
     return seen == len(wanted)

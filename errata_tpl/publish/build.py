@@ -1,0 +1,124 @@
+"""The slow path of a publish: read the record and its builds' files, make the folder's
+metadata beside it, and swap it in when it differs from what is there (``engine``
+decides when this is needed at all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+import os
+import threading
+from pathlib import Path
+
+from errata_tpl import __version__
+from errata_tpl.errors import UserError
+from errata_tpl.fileio.stamp import Stat
+from errata_tpl.publish import content as ct
+from errata_tpl.publish import folder as fo
+from errata_tpl.publish import repodata
+from errata_tpl.publish.chunks import ChunkCache, chunks
+from errata_tpl.publish.engine import Published, Record, Request
+from errata_tpl.publish.intact import holds
+from errata_tpl.publish.memo import repodata_hashes
+from errata_tpl.publish.modulemd import document
+from errata_tpl.publish.sign import ASC, KEY, sign, verified
+from errata_tpl.publish.updateinfo import updateinfo
+from errata_tpl.report import Reporter
+from errata_tpl.values import names
+
+FORMAT = 1
+
+
+def _epoch(generated: str) -> int:
+    try:
+        return int(dt.datetime.strptime(generated, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp())
+    except ValueError:
+        return 0
+
+
+def revision(rec: Record, os_id: str, files: dict[str, str]) -> str:
+    """What a folder is made from: the record's bytes, each build file's checksum
+    (``files``: path -> SHA256), this tool's and createrepo_c's versions."""
+    import createrepo_c as cr
+
+    data = [FORMAT, __version__, cr.VERSION, os_id, rec.folder, rec.sha256, sorted(files.items())]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def _ours(final: Path, to: Path) -> bool:
+    """Is there a folder errata-tpl published at ``final``? An error when something
+    else is in the way."""
+    if not os.path.lexists(final):
+        return False
+    if final.is_symlink() or not final.is_dir() or repodata.revision_of(final) is None:
+        raise UserError(f"{final}: not a folder errata-tpl published; move it out of {to} first")
+    return True
+
+
+def publish_folder(
+    root: Path,
+    req: Request,
+    profile: str | None,
+    rec: Record,
+    final: Path,
+    stats: dict[str, Stat | None],
+    rep: Reporter,
+) -> tuple[Published, dict[str, Stat | None]]:
+    """Read the record and the builds' files, make the folder beside ``final`` and put
+    it in place unless ``final`` holds the same. Returns ERRATA_DIR's stats as they
+    are after (hard links move ctimes)."""
+    existing = _ours(final, req.to)
+    # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
+    loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
+    loading.start()
+    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
+    loading.join()
+    from errata_tpl.publish.sources import locate
+
+    sources = locate(root, req.mirror, req.source, content, rep, stats)
+    files = {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
+    cache = ChunkCache(root, req.mirror, rep.warn)
+    made = chunks(req.mirror, files, cache)
+    rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
+    with fo.staging(final.parent, rec.folder) as new:
+        repo = new / "repodata"
+        repo.mkdir()
+        info = updateinfo(root, req.mirror, content, sources.files, rep.warn)
+        modules = document(req.mirror, content, rep.warn)
+        repodata.write(repo, [made[r] for r in sorted(made)], info, modules, _epoch(content.generated), rev)
+        advisories = len(info)
+        wanted = repodata_hashes(new)
+        signed = req.sign_key is not None
+        if (
+            existing
+            and holds(final, files, wanted, req.mirror, files, (ASC, KEY) if signed else ())
+            and (not signed or verified(final / "repodata", req.sign_key or "", req.keyring))
+        ):
+            cache.save(stats)
+            return Published(final, False, len(content.builds), advisories, {}), stats
+        if existing and repodata.revision_of(final) != rev and not req.force:
+            raise UserError(
+                f"{final}: published from another version of {rec.rel} or of its builds' files; --force replaces it"
+            )
+        placed = fo.place(req.mirror, new, files)
+        if placed.why_copied is not None:
+            rep.info(
+                f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
+                "reflinked where the file system can"
+            )
+        if req.sign_key is not None:
+            rep.detail(f"repomd.xml signed: {sign(repo, req.sign_key, req.keyring)}")
+        shared: dict[str, os.stat_result] = {}
+        if existing:
+            fo.keep_for_readers(final, new)
+            shared = fo.links_to(final, req.mirror)
+        fo.put_in_place(new, final)
+    # the new links, and the old folder's removed: the files' ctimes moved, nothing else
+    moved = {**placed.moved, **fo.unlinked(req.mirror, shared)}
+    stats = {**stats, **moved}
+    sources.restamp(moved)
+    cache.restamp(moved)
+    cache.save(stats)
+    return Published(final, True, len(content.builds), advisories, placed.counts), stats
