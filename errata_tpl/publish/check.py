@@ -17,10 +17,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, yamlio
+from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror import modules as modmod
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
-from errata_tpl.mirror.repomd import quiet_stderr
+from errata_tpl.mirror.repomd import Repodata, quiet_stderr
 from errata_tpl.mirror.walk import find_rpms
 from errata_tpl.profile import hotfix as hf
 from errata_tpl.profile import profile as pr
@@ -59,8 +61,8 @@ def _files(folder: Path) -> tuple[dict[str, NevraKey], list[str]]:
     return got, [f"{b.path}: {b.reason}" for b in (*errors, *result.bad)]
 
 
-def _primary(folder: Path, href: str) -> list[tuple[str, str, NevraKey]]:
-    """(href, pkgid, NEVRA) of every package primary lists."""
+def _primary(repodata: Repodata) -> list[tuple[str, str, NevraKey]]:
+    """(href, pkgid, NEVRA) of every package primary lists (its file checked against repomd.xml)."""
     import createrepo_c as cr
 
     out: list[tuple[str, str, NevraKey]] = []
@@ -69,18 +71,22 @@ def _primary(folder: Path, href: str) -> list[tuple[str, str, NevraKey]]:
         out.append((pkg.location_href, pkg.pkgId, nevra_key(pkg.name, pkg.epoch, pkg.version, pkg.release, pkg.arch)))
         return True
 
-    with quiet_stderr():
-        cr.xml_parse_primary(str(folder / href), pkgcb=take, do_files=False)
+    rec = repodata.record("primary")
+    if rec is None:
+        raise UserError(f"{repodata.repomd}: no primary record")
+    fd = repodata.in_memory_file(rec)
+    try:
+        with quiet_stderr():
+            cr.xml_parse_primary(f"/proc/self/fd/{fd}", pkgcb=take, do_files=False)
+    finally:
+        os.close(fd)
     return out
 
 
-def _updateinfo(folder: Path, href: str) -> dict[str, set[NevraKey]]:
-    import createrepo_c as cr
-
-    with quiet_stderr():
-        info = cr.UpdateInfo(str(folder / href))
+def _updateinfo(folder: Path) -> dict[str, set[NevraKey]]:
+    found = advmod.read(folder)
     out: dict[str, set[NevraKey]] = {}
-    for u in info.updates:
+    for u in found[1] if found is not None else ():
         keys = out.setdefault(u.id, set())
         for coll in u.collections:
             keys |= {nevra_key(p.name, p.epoch, p.version, p.release, p.arch) for p in coll.packages}
@@ -118,11 +124,11 @@ def _packages(content: ct.Content, files: Mapping[str, NevraKey]) -> list[str]:
     return out
 
 
-def _primary_problems(real: Path, href: str, files: Mapping[str, NevraKey]) -> list[str]:
+def _primary_problems(repodata: Repodata, files: Mapping[str, NevraKey]) -> list[str]:
     """primary lists exactly the files, each with its NEVRA and SHA256."""
-    listed = _primary(real, href)
+    listed = _primary(repodata)
     out = [f"primary: {f} is not listed" for f in sorted(set(files) - {h for h, _, _ in listed})]
-    sums = _sha256s(real, sorted(files))
+    sums = _sha256s(repodata.repo, sorted(files))
     for h, pkgid, key in listed:
         if h not in files:
             out.append(f"primary: {h} is listed, but there is no such package file")
@@ -135,9 +141,9 @@ def _primary_problems(real: Path, href: str, files: Mapping[str, NevraKey]) -> l
 
 def check(site: Callable[[], Path], folder: Path) -> dict[str, Any] | None:
     """The published folder's check (None: ``folder`` is not one publish made);
-    ``site()``: the root, checked to be a site (the record is read there)."""
-    import createrepo_c as cr
-
+    ``site()``: the root, checked to be a site (the record is read there). The
+    metadata files' own checksums are verify's (``repodata``); what they say is
+    checked here against the record."""
     real = folder.resolve()
     if revision_of(real) is None:
         return None
@@ -148,29 +154,29 @@ def check(site: Callable[[], Path], folder: Path) -> dict[str, Any] | None:
     content = ct.load(root, os_id, rel, hashlib.sha256(data).hexdigest(), hotfix, profile, notes.append)
     files, problems = _files(real)
     problems += _packages(content, files)
-    records = {str(r.type): r for r in cr.Repomd(str(real / "repodata/repomd.xml")).records}
-    for kind, r in sorted(records.items()):
-        if file_sha256(real / str(r.location_href)) != r.checksum:
-            problems.append(f"repodata/repomd.xml: {kind}: {r.location_href} does not have the checksum it names")
     if problems:  # metadata of files that are not the record's says nothing more
         return _result(rel, content, problems, notes)
-    problems += _primary_problems(real, str(records["primary"].location_href), files)
-    advisories: dict[str, set[NevraKey]] = {}
-    for b in content.builds:
-        for a in b.advisories:
-            advisories.setdefault(a.id, set()).add(b.key)
-    got = _updateinfo(real, str(records["updateinfo"].location_href)) if "updateinfo" in records else {}
-    problems += _compare("updateinfo", advisories, got)
-    problems += _modules(real, content, records)
+    repodata = Repodata.read(real)
+    assert repodata is not None  # revision_of read it
+    try:
+        problems += _primary_problems(repodata, files)
+        advisories: dict[str, set[NevraKey]] = {}
+        for b in content.builds:
+            for a in b.advisories:
+                advisories.setdefault(a.id, set()).add(b.key)
+        problems += _compare("updateinfo", advisories, _updateinfo(real))
+        problems += _modules(real, content, repodata)
+    except UserError as e:  # a metadata file that is not as repomd.xml says (verify names it too)
+        problems.append(str(e))
     return _result(rel, content, problems, notes)
 
 
-def _modules(real: Path, content: ct.Content, records: Mapping[str, Any]) -> list[str]:
+def _modules(real: Path, content: ct.Content, repodata: Repodata) -> list[str]:
     want: dict[str, set[NevraKey]] = {}
     for b in content.builds:
         for name, stream, version, context in b.modules:
             want.setdefault(f"{name}:{stream}:{version}:{context}", set()).add(b.key)
-    mods = modmod.load(real) if "modules" in records else None
+    mods = modmod.load(repodata)
     got = {f"{m.name}:{m.stream}:{m.version}:{m.context}": set(m.artifacts) for m in (mods.builds if mods else ())}
     problems = _compare("modules", want, got)
     if content.module_defaults is not None and mods is not None:

@@ -85,7 +85,7 @@ def of_profile(rel: str, sha256: str, p: Profile) -> Content:
 
 
 def of_hotfix(rel: str, sha256: str, h: Hotfix) -> Content:
-    builds = _builds((("packages", h.entries()), ("kernels", h.kernels)))
+    builds = _builds((("packages", h.entries()), ("kernels", h.kernels), ("modular", h.modular_entries())))
     return Content(h.os, f"{HOTFIX_PREFIX}{h.name}", rel, sha256, h.generated, builds, None)
 
 

@@ -22,7 +22,7 @@ from errata_tpl.fileio import regular, sealed
 from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.caches import cache_dir, mirror_key
-from errata_tpl.mirror.repomd import read
+from errata_tpl.mirror.repomd import Repodata
 from errata_tpl.publish.content import Build, Content
 
 FORMAT = 1
@@ -161,12 +161,9 @@ class Chunks:
 
 def _source(mirror: Path) -> str:
     """ERRATA_DIR's updateinfo file, by the checksum its repomd.xml gives it."""
-    repomd = mirror / "repodata" / "repomd.xml"
-    if not repomd.is_file():
-        return ""
-    return json.dumps(
-        sorted((str(r.location_href), str(r.checksum)) for r in read(repomd).records if r.type == "updateinfo")
-    )
+    repodata = Repodata.read(mirror)
+    rec = repodata.record("updateinfo") if repodata is not None else None
+    return "" if rec is None else json.dumps([rec.href, *rec.checksum])
 
 
 def updateinfo(
