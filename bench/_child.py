@@ -8,11 +8,13 @@ import time
 from collections.abc import Sequence
 
 
-def measure(cmd: Sequence[str], env: dict[str, str] | None = None, quiet: bool = True) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one run of ``cmd``."""
+def measure(
+    cmd: Sequence[str], env: dict[str, str] | None = None, quiet: bool = True, cwd: str | None = None
+) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit code) of one run of ``cmd`` (in ``cwd``)."""
     out = subprocess.DEVNULL if quiet else None
     t0 = time.perf_counter()
-    p = subprocess.Popen(list(cmd), stdout=out, stderr=out, env=env)
+    p = subprocess.Popen(list(cmd), stdout=out, stderr=out, env=env, cwd=cwd)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)

@@ -214,7 +214,9 @@ def main() -> None:
 def ratios(mirror: Path, rounds: int, against: Path | None) -> None:
     """first/bare and rescan/stat per round, runs interleaved: each ratio compares runs
     made within seconds of each other, whatever the machine's other load does."""
-    trees: list[tuple[str, dict[str, str] | None]] = [("this code", None)]
+    # each tree's code by PYTHONPATH, run from a folder of no code (python -m puts the
+    # current directory first on the path)
+    trees: list[tuple[str, dict[str, str] | None]] = [("this code", {**os.environ, "PYTHONPATH": str(REPO)})]
     if against is not None:
         trees.append((f"{against}", {**os.environ, "PYTHONPATH": str(against.resolve())}))
     tmp = Path(tempfile.mkdtemp(prefix="bench-ratios-"))
@@ -223,12 +225,12 @@ def ratios(mirror: Path, rounds: int, against: Path | None) -> None:
     for r in range(rounds):
         bare = measure([sys.executable, "-c", BARE_LOOP, str(mirror)])[0]
         floor = measure([sys.executable, "-c", STAT_FLOOR, str(mirror)])[0]
-        for name, env in trees if r % 2 == 0 else trees[::-1]:
-            root = make_site(tmp / f"{r}-{len(got)}")
+        for i, (name, env) in enumerate(trees if r % 2 == 0 else trees[::-1]):
+            root = make_site(tmp / f"{r}-{i}")  # a new root: no cache
             cmd = [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), "-q", "generate", str(mirror)]
             cmd += ["--os", "el9-x86_64", "--stdout"]
-            first, _, rc = measure(cmd, env=env)
-            rescan, _, rc2 = measure(cmd, env=env)
+            first, _, rc = measure(cmd, env=env, cwd=str(tmp))
+            rescan, _, rc2 = measure(cmd, env=env, cwd=str(tmp))
             assert rc == rc2 == 0, f"generate failed (rc {rc}, {rc2})"
             got.setdefault(f"{name}: first / bare loop", []).append(first / bare)
             got.setdefault(f"{name}: rescan / stat floor", []).append(rescan / floor)
