@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.mirror.repomd import Record, Repodata, in_memory, quiet_stderr
+from errata_tpl.mirror.repomd import Record, Repodata, gc_paused, in_memory, quiet_stderr
 
 SEVERITIES = ("Low", "Moderate", "Important", "Critical")
 _SEVERITY = {s.lower(): s for s in SEVERITIES}
@@ -169,6 +169,13 @@ def load(
     rec = repodata.record("updateinfo") if repodata is not None else None
     if repodata is None or rec is None:
         return None
+    with gc_paused():
+        return _by_nevra(repodata, rec, warn)
+
+
+def _by_nevra(
+    repodata: Repodata, rec: Record, warn: Callable[[str], None] | None
+) -> dict[NevraKey, tuple[Advisory, ...]]:
     path = repodata.path(rec)
     by_nevra: dict[NevraKey, dict[str, Advisory]] = {}
     for u in _records(repodata, rec):

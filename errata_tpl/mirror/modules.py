@@ -19,7 +19,7 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.yamlio import load_documents_as_text
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
-from errata_tpl.mirror.repomd import Repodata
+from errata_tpl.mirror.repomd import Repodata, gc_paused
 
 # RHEL 8 AppStream's modules.yaml is some megabytes; leave room for bigger ones
 MAX_BYTES = 512 * 1024 * 1024
@@ -157,7 +157,10 @@ def load(source: Path | Repodata | None) -> Modules | None:
     """The module metadata of a repository (a directory, or its repomd.xml read
     already); None when it has none (not a modular repository)."""
     found = _file_text(source)
-    return parse(*found) if found is not None else None
+    if found is None:
+        return None
+    with gc_paused():
+        return parse(*found)
 
 
 def documents(repo: Path) -> tuple[Path, list[Any]] | None:
@@ -166,7 +169,8 @@ def documents(repo: Path) -> tuple[Path, list[Any]] | None:
     found = _file_text(repo)
     if found is None:
         return None
-    return Path(found[1]), load_documents_as_text(found[0], found[1], MAX_BYTES)
+    with gc_paused():
+        return Path(found[1]), load_documents_as_text(found[0], found[1], MAX_BYTES)
 
 
 def _file_text(source: Path | Repodata | None) -> tuple[str, str] | None:

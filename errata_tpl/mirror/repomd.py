@@ -15,6 +15,7 @@ Every failure is one UserError line naming the file and the record.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import re
@@ -54,6 +55,20 @@ def quiet_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block: parsing metadata makes hundreds of
+    thousands of objects and no cycles, and the collector's passes over all of them made
+    reading 40,000 module documents take twice the time per document of 20,000."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @contextlib.contextmanager
