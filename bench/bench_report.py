@@ -2,6 +2,7 @@
 """Benchmark `errata-tpl report` (and `status`) on a synthetic site, and the HTML page in Chromium.
 
     bench/bench_report.py [--nodes 10000] [--base 1500] [--profile 3000] [--per-advisory 5] [--keep DIR]
+                          [--no-inventories] [--distinct-inventories]
 
 The site is bench_resolve.py's (4 OS variants, 20% of the nodes on the older profile,
 10% with an older running kernel, ...); its newest profiles get advisories: one per
@@ -9,6 +10,15 @@ The site is bench_resolve.py's (4 OS variants, 20% of the nodes on the older pro
 weeks, and a kernel advisory. Prints wall time, peak memory and output size per
 format, then (when Chromium is installed) how long the page takes to draw its tables
 and to sort the node table by a click.
+
+Inventories (unless --no-inventories): one `rpm -qa --qf '%{NEVRA}\\n'` file per node, made
+from its resolved list (`resolve --all --format dnf`; an entry of any version gets one),
+~1,500 packages each: 70% of the nodes as their list, 15% pending (30 packages a release
+behind), 8% drifted (two packages newer, one extra), 2% with the old kernel running
+(`.uname`), 5% without one. Identical nodes have identical files, read and compared once;
+--distinct-inventories adds a package of its own to every file (the worst case).
+`report --format json` and `status` are then timed with `--installed` beside the same
+commands without, in the same run: the ratio is the figure.
 """
 
 from __future__ import annotations
@@ -70,6 +80,44 @@ def add_advisories(root: Path, per_advisory: int, seed: int = 2) -> int:
     return total
 
 
+def add_inventories(root: Path, exe: str, out: Path, distinct: bool = False, seed: int = 3) -> int:
+    """One rpm -qa file per node from its resolved list, some of them changed; returns how many."""
+    from errata_tpl.values import ref
+
+    lists = out.parent / "lists"
+    resolve = [exe, "--root", str(root), "-q", "resolve", "--all", "--format", "dnf", "--out-dir", str(lists)]
+    subprocess.run(resolve, check=True)
+    out.mkdir(parents=True)
+    rng = random.Random(seed)
+    made = 0
+    for path in sorted(lists.glob("*.txt")):
+        node = path.name[: -len(".txt")]
+        ver, arch, kfmt = OSES[int(node[1:6]) % 4]  # as make_site gives them
+        draw = rng.random()
+        if draw < 0.05:
+            continue  # no inventory: unknown
+        lines = []
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#"):
+                p = ref.parse_string(line)  # an entry of any version or arch: installed at one
+                lines.append(f"{p.name}-{p.evr or f'1.0-1.{ver}'}.{p.arch or arch}")
+        if draw < 0.20:  # pending: 30 packages a release behind
+            for i in rng.sample(range(len(lines)), 30):
+                lines[i] = lines[i].replace("-1.0-3.", "-1.0-2.")
+        elif draw < 0.28:  # drifted: two newer, one extra
+            for i in rng.sample(range(len(lines)), 2):
+                lines[i] = lines[i].replace("-1.0-", "-9.0-")
+            lines.append(f"stray-tool-1.0-1.{ver}.{arch}")
+        elif draw < 0.30:
+            (out / f"{node}.uname").write_text(f"{kfmt.format(8)}.{arch}\n")
+        if distinct:  # every file different: nothing read or compared once for several nodes
+            lines.append(f"{node.split('.')[0]}-tag-1.0-1.{ver}.{arch}")
+        (out / node).write_text("\n".join(lines) + "\n")
+        made += 1
+    shutil.rmtree(lists)
+    return made
+
+
 def browse(page_path: Path) -> None:
     import headless
 
@@ -112,6 +160,8 @@ def main() -> None:
     ap.add_argument("--profile", type=int, default=3000)
     ap.add_argument("--per-advisory", type=int, default=5)
     ap.add_argument("--keep", type=Path, help="build the site here and keep it")
+    ap.add_argument("--no-inventories", action="store_true", help="only the commands without inventories")
+    ap.add_argument("--distinct-inventories", action="store_true", help="every node's inventory different")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
@@ -132,7 +182,27 @@ def main() -> None:
         ("report --format json", [*base, "report", "--format", "json", "-o", str(tmp / "report.json")], "report.json"),
         ("report --format html", [*base, "report", "-o", str(tmp / "report.html")], "report.html"),
     ]
-    print(f"{'':<22} {'wall s':>8} {'nodes/s':>8} {'peak MB':>8} {'out MB':>8}   (fastest of 2 runs)")
+    if not args.no_inventories:
+        inv = tmp / "installed"
+        made = add_inventories(root, exe, inv, args.distinct_inventories)
+        sizes = [len(p.read_text().splitlines()) for p in list(inv.iterdir())[:200] if not p.name.endswith(".uname")]
+        print(f"inventories: {made} rpm -qa files of ~{sum(sizes) // max(1, len(sizes))} packages")
+        with_inv = ["--installed", str(inv)]
+        runs += [
+            ("status --installed", [*base, "status", *with_inv], None),
+            (
+                "report json --installed",
+                [*base, "report", "--format", "json", *with_inv, "-o", str(tmp / "report-inv.json")],
+                "report-inv.json",
+            ),
+            (
+                "report html --installed",
+                [*base, "report", *with_inv, "-o", str(tmp / "report-inv.html")],
+                "report-inv.html",
+            ),
+        ]
+    print(f"{'':<24} {'wall s':>8} {'nodes/s':>8} {'peak MB':>8} {'out MB':>8}   (fastest of 2 runs)")
+    walls = {}
     for label, cmd, out in runs:
         best = None
         for _ in range(2):  # the first run also fills the parsed-profile cache
@@ -142,7 +212,11 @@ def main() -> None:
             best = (wall, rss) if best is None or wall < best[0] else best
         assert best is not None
         size = f"{(tmp / out).stat().st_size / 1e6:8.1f}" if out else f"{'-':>8}"
-        print(f"{label:<22} {best[0]:8.2f} {args.nodes / best[0]:8.0f} {best[1]:8.0f} {size}")
+        walls[label] = best[0]
+        print(f"{label:<24} {best[0]:8.2f} {args.nodes / best[0]:8.0f} {best[1]:8.0f} {size}")
+    if "report json --installed" in walls:
+        ratio = walls["report json --installed"] / walls["report --format json"]
+        print(f"report --format json with inventories / without: {ratio:.2f}x")
     browse(tmp / "report.html")
     if args.keep:
         shutil.copy(tmp / "report.html", args.keep / "report.html")

@@ -27,6 +27,7 @@ NODE_KEYS = {
     "exposed_since",
     "exposure_days",
     "error",
+    "observed",  # null without inventories (test_inventories.py)
     "missing",
 }
 
@@ -183,6 +184,15 @@ def test_who_lacks_what(site, cli):
         "nodes": 1,
     }
     assert s["advisories_lacked_by_severity"] == {"Critical": 1, "Important": 1, "Moderate": 1, "Low": 0, "unrated": 1}
+    # no inventories: every node's observed state is unknown (a failed one too)
+    assert s["observed"] == {
+        "applied": 0,
+        "pending": 0,
+        "drifted": 0,
+        "stale": 0,
+        "unknown": s["nodes"],
+        "reboot_needed": 0,
+    }
 
 
 def test_status_and_explain_agree_with_report(site, cli):

@@ -178,7 +178,11 @@ EVERY_SETTING = {
     "modules": {"nodejs": "20"},
     "hotfixes": ["urgent"],
 }
-EVERY_SITE_KEY = {**EVERY_SETTING, "announce": {"from": "errata@example.org", "to": ["ops@example.org"]}}
+EVERY_SITE_KEY = {
+    **EVERY_SETTING,
+    "announce": {"from": "errata@example.org", "to": ["ops@example.org"]},
+    "installed": "inventories",
+}
 EVERY_NODE_KEY = {
     **EVERY_SETTING,
     "kernel_version": "5.14.0-2.el9",

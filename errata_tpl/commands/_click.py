@@ -250,3 +250,31 @@ def signing(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return click.option("--sign", metavar="KEYID", required=required, help=mine)(f)
 
     return decorate
+
+
+installed = click.option(
+    "--installed",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A directory of inventories (rpm -qa, Ansible fact cache, salt JSON), one per node: what nodes really "
+    "have. Default: site.yaml's 'installed'.",
+)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> dt.timedelta:
+    # only when a command runs: cli.py imports this module at every start
+    from errata_tpl.errors import UserError
+    from errata_tpl.site.stages import duration  # the soak's notation: 7d, 12h, 1w
+
+    try:
+        return dt.timedelta(seconds=duration(value, "--max-age"))
+    except UserError as e:
+        raise click.BadParameter(str(e).removeprefix("--max-age: ")) from None
+
+
+max_age = click.option(
+    "--max-age",
+    default="7d",
+    show_default=True,
+    callback=_duration,
+    help="An inventory collected longer ago than this is stale (its figures shown, marked stale): 12h, 7d, 2w.",
+)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from errata_tpl.commands import _click
-from errata_tpl.fleet.exposure import compute
+from errata_tpl.fleet.exposure import Exposure
+from errata_tpl.fleet.facts import compute
+from errata_tpl.fleet.observed import Drift, Observed
+from errata_tpl.inventory.model import Inventory
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.kernelonly import BASE_SOURCES
@@ -24,19 +29,21 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 @click.command("explain")
 @click.argument("node", shell_complete=_click.complete_nodes)
 @click.argument("package")
+@_click.installed
 @click.pass_obj
-def command(obj: _click.Context, node: str, package: str) -> None:
+def command(obj: _click.Context, node: str, package: str, installed: Path | None) -> None:
     """Print every step that touched PACKAGE on NODE.
 
     \b
-    Example:
+    Examples:
       errata-tpl explain wn-001.example.org nss
+      errata-tpl explain wn-051.example.org bash --installed /srv/inventories
     """
-    for line in explain(obj.tree(), node, package):
+    for line in explain(obj.tree(), node, package, installed, obj.rep.warn):
         _click.echo(line, one_line=True)
 
 
-def explain(tree: Tree, node: str, package: str) -> list[str]:
+def explain(tree: Tree, node: str, package: str, installed: Path | None, warn: Callable[[str], None]) -> list[str]:
     """Every step that touched ``package`` on ``node``, then what it ends as."""
     from errata_tpl.fleet import nodes as fleet_nodes  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolver
@@ -59,14 +66,62 @@ def explain(tree: Tree, node: str, package: str) -> list[str]:
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     lines += _kernel_build(tree, r, package, final)
+    observing = fleet_nodes.observing(tree, [r.node], installed, warn)
     newest = fleet_nodes.newest_profile(tree, r.os)
-    if newest is not None:  # the same computation as status and report, for this one node
-        (mine,) = compute([fleet_nodes.state(tree, r)], {r.os: newest}, fleet_nodes.today()).nodes
-        lacking = {(f.name, f.arch, f.fixed) for x in mine.exposure.lacks for f in x.packages if f.name == package}
+    # the same computation as status and report, for this one node
+    f = compute([fleet_nodes.state(tree, r)], {r.os: newest}, fleet_nodes.today(), observing)
+    for w in f.warnings:
+        warn(w)
+    (mine,) = f.nodes
+    if observing is not None:
+        lines += _installed(observing.inventory(r.node)[0], mine.observed, package)
+    if newest is not None:
+        listed = _lacking(mine.exposure, package)
+        real = _lacking(mine.observed.applicable, package) if mine.observed is not None else None
         for e in (*newest.packages, *newest.modular, *newest.kernels):
-            if (e.name, e.arch, str(e.evr)) in lacking:  # described by the entry's own advisories
+            key = (e.name, e.arch, str(e.evr))
+            if key in listed or (real is not None and key in real):  # described by the entry's own advisories
                 desc = _describe(e.advisories)
-                lines.append(f"  missing: profile {newest.profile} has {e.name}-{e.evr}.{e.arch} ({desc})")
+                whose = "" if real is None else f", lacked by {_whose(key in listed, key in real)}"
+                lines.append(f"  missing: profile {newest.profile} has {e.name}-{e.evr}.{e.arch} ({desc}){whose}")
+    return lines
+
+
+def _lacking(exp: Exposure, package: str) -> set[tuple[str, str, str]]:
+    return {(f.name, f.arch, f.fixed) for x in exp.lacks for f in x.packages if f.name == package}
+
+
+def _whose(listed: bool, installed: bool) -> str:
+    if listed and installed:
+        return "both the list and the installed version"
+    return "the list only (installed newer)" if listed else "the installed version only: the list fixes it"
+
+
+def _drift_text(kind: str, d: Drift) -> str:
+    if kind == "missing":
+        return f"is not installed; the list says {d.wanted}"
+    if kind == "extra":
+        return f"{d.installed} is installed, not on the list"
+    if d.wanted is None and kind == "pending":
+        return f"{d.installed} is installed, named for a kernel the list no longer keeps"
+    if d.wanted is None:
+        return f"{d.installed} is installed at an arch the list does not give it"
+    return f"{d.installed} is {'older' if kind == 'pending' else 'newer'} than the list's {d.wanted}"
+
+
+def _installed(inv: Inventory | None, o: Observed | None, package: str) -> list[str]:
+    """The installed version(s) beside the resolved one."""
+    if inv is None or o is None:
+        return ["  installed: no inventory of this node"]
+    when = f", collected {inv.collected:%Y-%m-%d %H:%M} UTC" if inv.collected else ""
+    where = f"{inv.file}, {inv.source}{when}{', stale' if o.stale else ''}"
+    have = [p for p in inv.packages if p.name == package]
+    drift = [(kind, d) for kind, ds in o.compared.by_kind() for d in ds if d.name == package]
+    lines = [f"  installed: {', '.join(nevra(p) for p in have) or 'none'} ({where})"]
+    for kind, d in drift:
+        lines.append(f"  not as listed: {d.name}{'.' + d.arch if d.arch else ''} {_drift_text(kind, d)} ({kind})")
+    if have and not drift:
+        lines.append("  installed as the list says")
     return lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,19 +18,24 @@ from errata_tpl.fleet.render import FORMATS, render
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
 @_click.output("Write to FILE, not stdout.")
 @_click.today
+@_click.installed
+@_click.max_age
 @click.pass_obj
-def command(obj: _click.Context, fmt: str, output: Path | None, today: Any) -> None:
+def command(
+    obj: _click.Context, fmt: str, output: Path | None, today: Any, installed: Path | None, max_age: dt.timedelta
+) -> None:
     """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails).
 
     \b
     Examples:
       errata-tpl report -o fleet.html
       errata-tpl report --format text | mail -s errata root
+      errata-tpl report --installed /srv/inventories --format json -o fleet.json
     """
     _click.outside_site(obj, output, "-o")
     from errata_tpl.fleet import nodes  # jinja2 comes with it: see commands/__init__
 
-    f = nodes.of_site(obj.tree(), obj.rep.warn, today.date() if today else None)
+    f = nodes.of_site(obj.tree(), obj.rep.warn, today.date() if today else None, installed, max_age)
     chunks = render(f, fmt)
     if output is None or output is _click.STDOUT:
         for chunk in chunks:

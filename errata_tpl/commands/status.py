@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,22 +17,27 @@ from errata_tpl.fleet import as_json, as_text
 @click.command("status")
 @_click.text_or_json
 @_click.today
+@_click.installed
+@_click.max_age
 @click.pass_obj
-def command(obj: _click.Context, fmt: str, today: Any) -> None:
+def command(obj: _click.Context, fmt: str, today: Any, installed: Path | None, max_age: dt.timedelta) -> None:
     """A table of every node: errata profile and where it came from, kernel, changes, exposure.
 
     \b
     Examples:
       errata-tpl status
       errata-tpl status --format json | jq -r '.nodes[] | select(.kernel.reboot_needed) | .node'
+      errata-tpl status --installed /srv/inventories      # and each node's observed state
     """
     from errata_tpl.fleet import nodes  # jinja2 comes with it: see commands/__init__
 
-    f = nodes.of_site(obj.tree(), obj.rep.warn, today.date() if today else None)
+    f = nodes.of_site(obj.tree(), obj.rep.warn, today.date() if today else None, installed, max_age)
     if fmt == "json":
         for chunk in as_json.status(f):
             click.echo(chunk, nl=False)
     else:
-        _click.echo(_click.table(as_text.STATUS_COLUMNS, as_text.status_rows(f)), nl=False)
+        _click.echo(_click.table(as_text.status_columns(f), as_text.status_rows(f)), nl=False)
+        if f.observing:
+            _click.echo(as_text.status_counts(f), nl=False)
     if f.errors:
         sys.exit(1)

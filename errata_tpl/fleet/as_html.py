@@ -20,7 +20,9 @@ from markupsafe import Markup
 
 from errata_tpl import __version__
 from errata_tpl.fleet import as_json
-from errata_tpl.fleet.exposure import LEVELS, WORST, Exposure, Fleet, Lack, days_between, oldest
+from errata_tpl.fleet.exposure import LEVELS, WORST, Exposure, Lack, days_between
+from errata_tpl.fleet.facts import Fleet, oldest
+from errata_tpl.fleet.observed import STATES, Drift, Observed
 
 COLOURS = {
     "Critical": "#b3261e",
@@ -94,6 +96,8 @@ def page_data(f: Fleet) -> dict[str, Any]:
                 list(s.hotfixes),
                 s.error,
                 n.newest,
+                n.observed_state,
+                _observed(n.observed, adv_index),
             ]
         )
     lack_rows = [
@@ -108,6 +112,40 @@ def page_data(f: Fleet) -> dict[str, Any]:
         "lacks": lack_rows,
         "sets": set_rows,
         "nodes": nodes,
+    }
+
+
+def _observed(o: Observed | None, adv_index: dict[str, int]) -> dict[str, Any] | None:
+    """A node's inventory for the page: what differs from its list, package by package."""
+    if o is None:
+        return None
+    inv, c = o.inventory, o.compared
+
+    def show(d: Drift) -> str:
+        arch = f".{d.arch}" if d.arch else ""
+        return f"{d.name}{arch} {d.installed or 'absent'} \u2192 {d.wanted or 'not on the list'}"
+
+    return {
+        "file": inv.file,
+        "source": inv.source,
+        "collected": None if inv.collected is None else inv.collected.strftime("%Y-%m-%d %H:%M UTC"),
+        "age": o.age_days,
+        "running": inv.running_kernel,
+        "reboot": o.reboot_needed,
+        "epochs": inv.epochs,
+        "diff": [[kind, [show(d) for d in ds]] for kind, ds in c.by_kind() if ds],
+        "applicable": [adv_index[x.advisory.id] for x in o.applicable.lacks],
+        "installable": [adv_index[i] for i in o.installable],
+    }
+
+
+def real_counts(f: Fleet) -> dict[str, int]:
+    """The cards' figures as nodes really are: from the inventory where there is one."""
+    ok = [n for n in f.nodes if n.state.error is None]
+    return {
+        "critical": sum(1 for n in ok if n.real_worst == "Critical"),
+        "exposed": sum(1 for n in ok if n.real.lacks),
+        "current": sum(1 for n in ok if n.real_worst == "current"),
     }
 
 
@@ -170,6 +208,15 @@ def page(f: Fleet) -> str:
     import jinja2  # only the HTML report needs it
 
     summary = as_json.summary(f)
+    cards = (
+        real_counts(f)
+        if f.observing
+        else {
+            "critical": summary["nodes_by_worst"]["Critical"],
+            "exposed": summary["exposed"],
+            "current": summary["nodes_by_worst"]["current"],
+        }
+    )
     worst_rows = [(k, LABELS[k], f.by_worst.get(k, 0), COLOURS[k]) for k in WORST]
     lacked_rows = [(k, LABELS[k], summary["advisories_lacked_by_severity"][k], COLOURS[k]) for k in LEVELS]
     old = oldest(f)
@@ -192,6 +239,9 @@ def page(f: Fleet) -> str:
         data=_markup(_script_json(page_data(f))),
         has_stage=any(n.state.stage for n in f.nodes),
         has_hotfixes=any(n.state.hotfixes for n in f.nodes),
+        observing=f.observing,
+        cards=cards,
+        states=STATES,
     )
 
 

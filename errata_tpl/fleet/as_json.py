@@ -11,18 +11,9 @@ from typing import Any
 
 from errata_tpl import __version__
 from errata_tpl.fileio import yamlio
-from errata_tpl.fleet.exposure import (
-    LEVELS,
-    WORST,
-    AdvisoryInfo,
-    AdvisoryReport,
-    Exposure,
-    Fleet,
-    Lack,
-    NodeReport,
-    days_between,
-    oldest,
-)
+from errata_tpl.fleet.exposure import LEVELS, WORST, AdvisoryInfo, Exposure, Lack, days_between
+from errata_tpl.fleet.facts import AdvisoryReport, Fleet, NodeReport, oldest
+from errata_tpl.fleet.observed import STATES, Drift, Observed
 
 SCHEMA_VERSION = 1
 
@@ -54,7 +45,34 @@ def node(n: NodeReport) -> dict[str, Any]:
         "exposed_since": exp.since,
         "exposure_days": n.exposure_days,
         "error": s.error,
+        "observed": observed(n.observed),
         # and "missing": [lack_dict(...)], added by _document (shared text)
+    }
+
+
+def _drifts(ds: tuple[Drift, ...], *keys: str) -> list[dict[str, Any]]:
+    return [{"name": d.name, "arch": d.arch, **{k: getattr(d, k) for k in keys}} for d in ds]
+
+
+def observed(o: Observed | None) -> dict[str, Any] | None:
+    """The node as its inventory shows it (README, "report --format json")."""
+    if o is None:
+        return None
+    inv, c = o.inventory, o.compared
+    return {
+        "source": inv.source,
+        "file": inv.file,
+        "collected": None if inv.collected is None else inv.collected.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "age_days": o.age_days,
+        "state": o.state,
+        "pending": _drifts(c.pending, "installed", "wanted"),
+        "drifted": _drifts(c.drifted, "installed", "wanted"),
+        "extra": _drifts(c.extra, "installed"),
+        "missing": _drifts(c.missing, "wanted"),
+        "running_kernel": inv.running_kernel,
+        "reboot_needed": o.reboot_needed,
+        "applicable": [x.advisory.id for x in o.applicable.lacks],
+        "installable": list(o.installable),
     }
 
 
@@ -97,6 +115,7 @@ def summary(f: Fleet) -> dict[str, Any]:
         "advisories": len(f.advisories),
         "advisories_lacked": len(lacked),
         "advisories_lacked_by_severity": by_level,
+        "observed": observed_counts(f),
         "oldest_exposure": None
         if old is None
         else {
@@ -107,6 +126,16 @@ def summary(f: Fleet) -> dict[str, Any]:
             "nodes": len(old.lacking),
         },
     }
+
+
+def observed_counts(f: Fleet) -> dict[str, int]:
+    """Nodes by observed state (``unknown``: no inventory, or failed to resolve), and how
+    many must reboot by their inventories."""
+    out = dict.fromkeys(STATES, 0)
+    for n in f.nodes:
+        out[n.observed_state] += 1
+    out["reboot_needed"] = sum(1 for n in f.nodes if n.observed is not None and n.observed.reboot_needed)
+    return out
 
 
 def head(f: Fleet) -> dict[str, Any]:

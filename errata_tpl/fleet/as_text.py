@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from errata_tpl.fleet.as_json import observed_counts
 from errata_tpl.fleet.exposure import (
     CURRENT,
     LEVELS,
@@ -12,11 +13,10 @@ from errata_tpl.fleet.exposure import (
     UNKNOWN,
     UNRATED,
     WORST,
-    Fleet,
-    NodeReport,
     days_between,
-    oldest,
 )
+from errata_tpl.fleet.facts import Fleet, NodeReport, oldest
+from errata_tpl.fleet.observed import APPLIED, STATES
 from errata_tpl.terminal import printable
 
 LABELS = {**{s: s for s in SEVERITIES}, UNRATED: "unrated", CURRENT: "up to date", UNKNOWN: "no data"}
@@ -49,10 +49,13 @@ def summary_lines(f: Fleet) -> list[str]:
         lines.append(f"  {LABELS[lv]:<11} {count:>6}  {bar}".rstrip())
     reboot = sum(1 for n in ok if n.reboot_needed)
     failed = len(f.nodes) - len(ok)
+    why = "by inventories, else the selected kernel not running" if f.observing else "selected kernel not running"
     lines.append(
-        f"{_plural(reboot, 'node')} need{'s' if reboot == 1 else ''} a reboot (selected kernel not running)."
+        f"{_plural(reboot, 'node')} need{'s' if reboot == 1 else ''} a reboot ({why})."
         + (f" {_plural(failed, 'node')} failed to resolve." if failed else "")
     )
+    if f.observing:
+        lines += observed_lines(f)
     old = oldest(f)
     if old is not None:
         i = old.info
@@ -61,6 +64,48 @@ def summary_lines(f: Fleet) -> list[str]:
             f"{days_between(i.issued, f.today)} days ago, lacked by {_plural(len(old.lacking), 'node')}."
         )
     return lines
+
+
+def observed_lines(f: Fleet) -> list[str]:
+    """The states the inventories show, and what the nodes lack as installed."""
+    counts = observed_counts(f)
+    states = ", ".join(f"{counts[s]} {s}" for s in STATES)
+    seen = [n for n in f.nodes if n.observed is not None]
+    real = [n for n in seen if n.real.lacks]
+    fixable = [n for n in real if n.observed is not None and n.observed.installable]
+    worst = {lv: sum(1 for n in real if n.real_worst == lv) for lv in LEVELS}
+    spread = ", ".join(f"{c} {LABELS[lv]}" for lv, c in worst.items() if c)
+    return [
+        f"Observed (inventories of {_plural(len(seen), 'node')}): {states} (no inventory).",
+        f"As installed, {_plural(len(real), 'node')} lack advisories"
+        + (f" (worst: {spread})" if spread else "")
+        + f"; the own lists of {len(fixable)} of them fix some of it (installable).",
+    ]
+
+
+OBSERVED_COLUMNS = ("node", "state", "age", "pending", "missing", "drifted", "extra", "applic", "instal", "inventory")
+
+
+def observed_rows(f: Fleet) -> list[tuple[str, ...]]:
+    """A node a line where the inventory differs from the list (or is stale)."""
+    rows = []
+    for n in f.nodes:
+        o = n.observed
+        if o is None or o.state == APPLIED:
+            continue
+        c = o.compared
+        rows.append(
+            (
+                n.state.node,
+                o.state,
+                "-" if o.age_days is None else f"{o.age_days}d",
+                *(str(len(x)) for x in (c.pending, c.missing, c.drifted, c.extra)),
+                str(len(o.applicable.lacks)),
+                str(len(o.installable)),
+                o.inventory.file,
+            )
+        )
+    return rows
 
 
 def _first(items: list[str], n: int = 3) -> str:
@@ -90,7 +135,7 @@ def report(f: Fleet) -> str:
     exposed.sort(key=lambda n: (_RANK[n.worst], -(n.exposure_days or 0), n.state.node))
     if exposed:
         lines += ["", f"Nodes lacking advisories, worst first ({len(exposed)}):"]
-        header = (
+        header: tuple[str, ...] = (
             "node",
             "os",
             "profile",
@@ -105,7 +150,14 @@ def report(f: Fleet) -> str:
             "exposed",
             "reboot",
         )
-        lines += table(header, [_node_row(n) for n in exposed], frozenset({3, 5, 6, 7, 8, 9, 10, 11}))
+        rows = [_node_row(n) for n in exposed]
+        if f.observing:
+            header, rows = (*header, "state"), [(*r, n.observed_state) for r, n in zip(rows, exposed)]
+        lines += table(header, rows, frozenset({3, 5, 6, 7, 8, 9, 10, 11}))
+    differ = observed_rows(f)
+    if differ:
+        lines += ["", f"Nodes whose inventory differs from their list ({len(differ)}):"]
+        lines += table(OBSERVED_COLUMNS, differ, frozenset({2, 3, 4, 5, 6, 7, 8}))
     lacked = [a for a in f.advisories if a.lacking]
     lacked.sort(key=lambda a: (_RANK[a.info.level], a.info.issued or "9999", a.info.id))
     if lacked:
@@ -159,7 +211,7 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
     for n in fleet.nodes:
         s = n.state
         if s.error is not None:
-            rows.append((s.node, "-", "-", "ERROR", s.error, "", "", "", "", "", "", "", "", ""))
+            rows.append((s.node, "-", "-", "ERROR", s.error, *("",) * (len(status_columns(fleet)) - 5)))
             continue
         rows.append(
             (
@@ -177,6 +229,17 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
                 {True: "yes", False: "no", None: "-"}[n.reboot_needed],
                 n.worst,  # one word, for awk: Critical .. Low, unrated, current, unknown
                 str(len(n.exposure.cves)),
+                *((n.observed_state,) if fleet.observing else ()),
             )
         )
     return rows
+
+
+def status_columns(fleet: Fleet) -> tuple[str, ...]:
+    return (*STATUS_COLUMNS, "state") if fleet.observing else STATUS_COLUMNS
+
+
+def status_counts(fleet: Fleet) -> str:
+    """The line under status's table when inventories are read: nodes by observed state."""
+    counts = observed_counts(fleet)
+    return "observed: " + ", ".join(f"{counts[s]} {s}" for s in STATES) + f", {counts['reboot_needed']} must reboot\n"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from errata_tpl.mirror.advisories import Advisory, unique
@@ -96,72 +96,6 @@ class Exposure:
         return min((d for d in dates if d), default=None)
 
 
-@dataclass(frozen=True)
-class NodeState:
-    """What the report needs of one resolved node (see fleet.nodes for where it comes from)."""
-
-    node: str
-    os: str
-    arch: str  # the OS's arch: an entry without arch is of this arch or noarch
-    profile: str | None
-    profile_from: str
-    profile_date: str | None  # YYYY-MM-DD: the profile's `generated` day, else its name
-    clone: str | None
-    kernel: str | None
-    kernel_from: str
-    kept: tuple[str, ...]
-    running: str | None
-    packages: Sequence[PkgLike]
-    changed: int = 0  # entries the node's profile changed
-    streams: tuple[tuple[str, str], ...] = ()  # (module, stream) active on the node: a modular profile offers by them
-    stage: str | None = None
-    hotfixes: tuple[str, ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class NodeReport:
-    state: NodeState
-    newest: str | None  # the newest profile of the node's OS
-    exposure: Exposure
-    profile_age_days: int | None
-    exposure_days: int | None
-    known: bool = True  # False: no advisory data to judge by
-
-    @property
-    def worst(self) -> str:
-        return self.exposure.worst if self.known else UNKNOWN
-
-    @property
-    def reboot_needed(self) -> bool | None:
-        s = self.state
-        if s.kernel is None or s.running is None:
-            return None
-        return s.kernel != s.running
-
-
-@dataclass(frozen=True)
-class AdvisoryReport:
-    info: AdvisoryInfo
-    os: tuple[str, ...]
-    packages: tuple[tuple[str, str, str], ...]  # (name, version, arch) in the newest profiles
-    lacking: tuple[str, ...]  # node names
-    have: int  # nodes that have its packages at its versions or newer
-
-
-@dataclass(frozen=True)
-class Fleet:
-    today: dt.date
-    newest: dict[str, str | None]  # os -> its newest profile
-    nodes: tuple[NodeReport, ...]
-    advisories: tuple[AdvisoryReport, ...]  # every advisory of the newest profiles, by id
-    by_worst: dict[str, int] = field(default_factory=dict)  # WORST -> nodes
-
-    @property
-    def errors(self) -> list[NodeReport]:
-        return [n for n in self.nodes if n.state.error is not None]
-
-
 _Verdict = tuple[tuple[tuple[str, "Fix"], ...], tuple[str, ...]]
 
 
@@ -181,12 +115,17 @@ class Newest:
             advs = [a for a in unique(e.advisories) if not a.retracted]  # a retracted advisory fixes nothing
             if advs:
                 for a in advs:
-                    self.infos[a.id] = _merge(self.infos.get(a.id), _info(a))
+                    self.infos[a.id] = merge_info(self.infos.get(a.id), _info(a))
                 self.by_name.setdefault(e.name, []).append((e.arch, e.evr, tuple(a.id for a in advs)))
         # Verdicts, worked out once per run: lists differ in a few packages and share the rest.
         # A name the list has once: by that package (id, checked by identity); else by its versions.
         self._one: dict[tuple[int, str], tuple[PkgLike, _Verdict]] = {}
         self._many: dict[tuple[object, ...], _Verdict] = {}
+
+    @functools.cached_property
+    def evrs(self) -> dict[str, EVR]:
+        """name -> a build of it (for its epoch: an inventory without epochs borrows it)."""
+        return {name: builds[0][1] for name, builds in self.by_name.items()}
 
     def exposure(self, packages: Iterable[PkgLike], arch: str) -> Exposure:
         by_name = self.by_name
@@ -257,11 +196,26 @@ class Newest:
 NONE = Exposure((), frozenset())
 
 
+def replaced(base: Exposure, names: frozenset[str], part: Exposure) -> Exposure:
+    """``base`` with ``part``'s verdicts on ``names`` instead of its own: what a package set
+    lacks when it differs from one already judged only in those names. (``applies`` is
+    ``base``'s: the advisory table counts lists, not inventories.)"""
+    lacking: dict[str, tuple[AdvisoryInfo, list[Fix]]] = {}
+    for lack in base.lacks:
+        kept = [f for f in lack.packages if f.name not in names]
+        if kept:
+            lacking[lack.advisory.id] = (lack.advisory, kept)
+    for lack in part.lacks:
+        hit = lacking.setdefault(lack.advisory.id, (lack.advisory, []))
+        hit[1].extend(lack.packages)
+    return Exposure(tuple(Lack(a, tuple(f)) for i, (a, f) in sorted(lacking.items())), base.applies)
+
+
 def _info(a: Advisory) -> AdvisoryInfo:
     return AdvisoryInfo(a.id, a.type, a.severity, a.issued, tuple(a.cves))
 
 
-def _merge(old: AdvisoryInfo | None, new: AdvisoryInfo) -> AdvisoryInfo:
+def merge_info(old: AdvisoryInfo | None, new: AdvisoryInfo) -> AdvisoryInfo:
     """One advisory seen on several entries: their CVE lists add up (a profile keeps CVEs per entry)."""
     if old is None or set(new.cves) <= set(old.cves):
         return old or new
@@ -275,96 +229,3 @@ def days_between(day: str | None, today: dt.date) -> int | None:
         return (today - dt.date.fromisoformat(day[:10])).days
     except ValueError:
         return None
-
-
-def compute(states: Iterable[NodeState], newest: Mapping[str, Profile | None], today: dt.date) -> Fleet:
-    """The fleet's facts. Nodes that share a package list (the resolver shares them) are computed once."""
-    indexes: dict[tuple[str, tuple[tuple[str, str], ...]], Newest] = {}  # per os (and streams, if modular)
-    shared: dict[tuple[int, int], tuple[Sequence[PkgLike], Exposure]] = {}
-    nodes = []
-    for s in states:
-        index = None
-        profile = newest.get(s.os)
-        if profile is not None and s.error is None:
-            key = (s.os, s.streams if profile.modular_lists() else ())
-            index = indexes.get(key)
-            if index is None:
-                index = indexes[key] = Newest(profile, dict(s.streams))
-        if index is None:
-            exp = NONE
-        else:
-            hit = shared.get((id(index), id(s.packages)))
-            if hit is None or hit[0] is not s.packages:
-                hit = shared[(id(index), id(s.packages))] = (s.packages, index.exposure(s.packages, s.arch))
-            exp = hit[1]
-        nodes.append(
-            NodeReport(
-                state=s,
-                newest=profile.profile if profile is not None and s.error is None else None,
-                exposure=exp,
-                profile_age_days=days_between(s.profile_date, today),
-                exposure_days=days_between(exp.since, today),
-                known=index is not None and (index.known or bool(index.by_name)),
-            )
-        )
-    return Fleet(
-        today=today,
-        newest={os_id: (p.profile if p else None) for os_id, p in sorted(newest.items())},
-        nodes=tuple(nodes),
-        advisories=_advisories(indexes, nodes),
-        by_worst=_by_worst(nodes),
-    )
-
-
-def _by_worst(nodes: list[NodeReport]) -> dict[str, int]:
-    out = dict.fromkeys(WORST, 0)
-    for n in nodes:
-        if n.state.error is None:
-            out[n.worst] += 1
-    return out
-
-
-def _advisories(
-    indexes: Mapping[tuple[str, tuple[tuple[str, str], ...]], Newest], nodes: list[NodeReport]
-) -> tuple[AdvisoryReport, ...]:
-    infos: dict[str, AdvisoryInfo] = {}
-    oses: dict[str, set[str]] = {}
-    pkgs: dict[str, set[tuple[str, str, str]]] = {}
-    for (os_id, _), index in indexes.items():
-        for i, info in index.infos.items():
-            infos[i] = _merge(infos.get(i), info)
-            oses.setdefault(i, set()).add(os_id)
-        for name, entries in index.by_name.items():
-            for arch, fixed, advs in entries:
-                for i in advs:
-                    pkgs.setdefault(i, set()).add((name, str(fixed), arch))
-    groups: dict[int, tuple[Exposure, list[str]]] = {}  # nodes that share what they lack
-    for n in nodes:
-        hit = groups.get(id(n.exposure))
-        if hit is None:
-            hit = groups[id(n.exposure)] = (n.exposure, [])
-        hit[1].append(n.state.node)
-    lacking: dict[str, list[str]] = {i: [] for i in infos}
-    applies = dict.fromkeys(infos, 0)
-    for exp, names in groups.values():
-        for i in exp.applies:
-            if i in applies:
-                applies[i] += len(names)
-        for lack in exp.lacks:
-            lacking[lack.advisory.id] += names
-    return tuple(
-        AdvisoryReport(
-            info=infos[i],
-            os=tuple(sorted(oses[i])),
-            packages=tuple(sorted(pkgs[i])),
-            lacking=tuple(sorted(lacking[i])),
-            have=applies[i] - len(lacking[i]),
-        )
-        for i in sorted(infos)
-    )
-
-
-def oldest(fleet: Fleet) -> AdvisoryReport | None:
-    """The security advisory lacked the longest (by issue date) somewhere in the fleet."""
-    found = [a for a in fleet.advisories if a.lacking and a.info.type == "security" and a.info.issued]
-    return min(found, key=lambda a: (a.info.issued or "", a.info.id), default=None)

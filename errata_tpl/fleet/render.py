@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from errata_tpl.fleet import as_html, as_json, as_text
-from errata_tpl.fleet.exposure import Fleet
+from errata_tpl.fleet.facts import Fleet
 from errata_tpl.terminal import printable
 
 FORMATS = ("html", "json", "text")

@@ -226,6 +226,8 @@ class SiteConfig(Settings):
     announce: Announce | None = key_field(  # noqa: RUF009 (a dataclasses.field, as the other keys')
         schema.closed("announce", "a mapping with from (an e-mail address) and to (a list of them)"), read=_announce
     )
+    # the nodes' inventories (status, report, explain read them), relative to the root
+    installed: str | None = key_field(schema.said(schema.STR, "a directory of inventories, relative to the root"))
 
 
 @dataclass(frozen=True, eq=False)

@@ -45,7 +45,7 @@
     var s = SETS[n[6]];
     return { i: i, name: n[0], os: n[1], profile: n[2], from: n[3], age: n[4], worst: n[5], set: s,
              days: n[7], kernel: n[8], running: n[9], reboot: n[10], stage: n[11], hotfixes: n[12],
-             error: n[13], newest: n[14],
+             error: n[13], newest: n[14], state: n[15], seen: n[16],
              text: [n[0], n[1], n[2] || "", n[3], n[11] || "", n[12].join(" ")].join(" ").toLowerCase() };
   });
 
@@ -150,6 +150,7 @@
   // --- machines --------------------------------------------------------------------------
   var $ = function (id) { return document.getElementById(id); };
   var nodeTable = $("node-table");
+  var observing = nodeTable.getAttribute("data-observing") === "1";
   function worstKey(r) { return RANK[r.worst] * 1e7 - r.set.total; }
   var nodeCols = [
     { key: "node", label: "Machine", value: function (r) { return r.name; } },
@@ -176,6 +177,37 @@
     nodeCols.splice(3, 0, { key: "stage", label: "Stage", value: function (r) { return r.stage; } });
   if (nodeTable.getAttribute("data-hotfixes") === "1")
     nodeCols.splice(4, 0, { key: "hotfixes", label: "Hotfixes", value: function (r) { return r.hotfixes.join(", "); } });
+  var STATE_RANK = { drifted: 0, pending: 1, stale: 2, applied: 3, unknown: 4 };
+  if (nodeTable.getAttribute("data-observing") === "1")
+    nodeCols.splice(1, 0, { key: "state", label: "State", title: "as its inventory shows it: applied, pending, drifted, stale, unknown",
+      value: function (r) { return STATE_RANK[r.state]; },
+      cell: function (r) { return el("span", { "class": "state state-" + r.state }, r.state); } });
+
+  function advList(title, idx) {
+    if (!idx.length) return null;
+    return el("p", null, title, idx.map(function (i) { return ADV[i].id; }).join(", "));
+  }
+  function observedDetail(r) {
+    var o = r.seen, box = el("div", { "class": "observed" });
+    if (!o) { box.appendChild(el("p", { "class": "muted" }, "No inventory: what it really has is unknown.")); return box; }
+    box.appendChild(el("p", null, "As installed (", el("span", { "class": "mono" }, o.file), ", ", o.source,
+      o.collected ? ", collected " + o.collected : "", o.age !== null ? ", " + o.age + " days ago" : "", "): ",
+      el("strong", { "class": "state state-" + r.state }, r.state),
+      o.running ? el("span", null, "; running kernel ", el("span", { "class": "mono" }, o.running)) : null,
+      o.reboot ? el("strong", { "class": "reboot" }, " \u2014 reboot needed") : null,
+      o.epochs ? null : el("span", { "class": "muted" }, " (no epochs in this inventory: versions matched on version-release)")));
+    if (!o.diff.length) box.appendChild(el("p", null, "Every package as its list says."));
+    var ul = el("ul", { "class": "drift" });
+    o.diff.forEach(function (kind) {
+      ul.appendChild(el("li", { "data-kind": kind[0] }, el("strong", null, kind[0] + " (" + kind[1].length + "): "),
+        el("span", { "class": "mono" }, kind[1].join("; "))));
+    });
+    if (o.diff.length) box.appendChild(ul);
+    var a = advList("Lacks as installed: ", o.applicable), b = advList("Of these, its list fixes (installable): ", o.installable);
+    if (a) box.appendChild(a);
+    if (b) box.appendChild(b);
+    return box;
+  }
 
   function nodeDetail(r) {
     var box = el("div", { "class": "detail-box" });
@@ -183,7 +215,9 @@
     box.appendChild(el("p", null, "Kernel ", el("span", { "class": "mono" }, r.kernel || "none"),
       r.running ? el("span", null, ", running ", el("span", { "class": "mono" }, r.running)) : ", running kernel not recorded",
       r.reboot ? el("strong", { "class": "reboot" }, " \u2014 reboot needed") : null));
+    if (observing) box.appendChild(observedDetail(r));
     if (!r.set.total) { box.appendChild(el("p", null, r.worst === "unknown" ? "The newest profile of its OS records no advisories." : "Lacks no update of the newest profile.")); return box; }
+    if (observing) box.appendChild(el("p", null, el("strong", null, "Its list lacks:")));
     var ul = el("ul");
     r.set.lacks.forEach(function (li) {
       var lack = D.lacks[li], a = ADV[lack[0]];
@@ -196,18 +230,20 @@
   }
 
   var nodeFilter = $("node-filter"), nodeWorst = $("node-worst"), nodeExposed = $("node-exposed"), nodeReboot = $("node-reboot");
+  var nodeState = $("node-state");
   var nodes = new Table({
     table: nodeTable, pager: $("node-pager"), columns: nodeCols, detail: nodeDetail,
     rows: NODES.slice().sort(function (a, b) { return worstKey(a) - worstKey(b) || a.i - b.i; }),
     keep: function (r) {
       var q = nodeFilter.value.trim().toLowerCase(), w = nodeWorst.value;
       if (w && r.worst !== w) return false;
+      if (nodeState && nodeState.value && r.state !== nodeState.value) return false;
       if (nodeExposed.checked && !r.set.total) return false;
       if (nodeReboot.checked && r.reboot !== true) return false;
       return !q || r.text.indexOf(q) >= 0 || r.set.text.indexOf(q) >= 0;
     }
   });
-  [nodeFilter, nodeWorst, nodeExposed, nodeReboot].forEach(function (c) {
+  [nodeFilter, nodeWorst, nodeExposed, nodeReboot, nodeState].filter(Boolean).forEach(function (c) {
     c.addEventListener(c.type === "search" ? "input" : "change", function () { nodes.page = 0; nodes.filter(); });
   });
   Array.prototype.forEach.call(document.querySelectorAll("#chart-worst .bar"), function (g) {

@@ -1,0 +1,130 @@
+"""An inventory as values: the installed packages of one node, when and how they were collected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values import ref
+from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import Package
+
+RPM, ANSIBLE, SALT = "rpm", "ansible", "salt"
+
+# "name epoch version release arch" as written (epoch 0 and no epoch alike, "" for none
+# and for an arch left unsaid): two packages with the same key are the same build. A
+# string caches its hash: sets of them are compared in C. Most of a node's packages are
+# the very builds its list names, and need no rpm comparison.
+Key = str
+
+
+def key_of(name: str, evr: EVR, arch: str | None, epochs: bool = True) -> Key:
+    epoch = (evr.epoch or "").lstrip("0") if epochs else ""
+    return f"{name} {epoch} {evr.version} {evr.release or ''} {arch or ''}"
+
+
+def name_of(key: Key) -> str:
+    return key[: key.index(" ")]
+
+
+class Installed(Package):
+    """One installed package (its arch None where the tool leaves the native arch unsaid)."""
+
+    __slots__ = ("key",)
+    evr: EVR
+
+    def __init__(self, name: str, evr: EVR, arch: str | None) -> None:
+        super().__init__(name, evr, arch)
+        self.key = key_of(name, evr, arch)
+
+
+class NotAnInventory(Exception):
+    """The file is none of the formats (or is one, damaged): why, in a few words."""
+
+
+class Interner:
+    """One value per installed build for a whole run: nodes share most of their packages,
+    and a line seen once is not parsed again."""
+
+    def __init__(self) -> None:
+        self.by_text: dict[str, Key] = {}  # a line of rpm -qa -> its key
+        self.by_key: dict[Key, Installed] = {}
+
+    def package(self, name: str, version: str, arch: str | None) -> Installed:
+        """``version`` is ``[E:]V-R`` as the tool wrote it."""
+        try:
+            ref.check_name(name)
+            if arch is not None:
+                ref.check_arch(arch)
+            evr = evrmod.parse(version)
+        except Exception as e:  # a UserError: the values are no package
+            raise NotAnInventory(f"{name} {version}: {e}") from None
+        if evr.release is None:
+            raise NotAnInventory(f"{name}-{version}: a version without release")
+        p = Installed(name, evr, arch)
+        return self.by_key.setdefault(p.key, p)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    node: str
+    source: str  # RPM, ANSIBLE or SALT
+    file: str  # as found in the directory given (DIR/name)
+    collected: dt.datetime | None  # UTC
+    keys: tuple[Key, ...]  # the installed packages, as keys of ``table`` (a set is made when compared)
+    table: Mapping[Key, Installed]  # the run's installed packages (Interner.by_key)
+    running_kernel: str | None = None  # `uname -r` as the node printed it
+    epochs: bool = True  # False: the tool wrote no epoch (rpm -qa's default): versions match on V-R
+    unnamed_native: bool = False  # salt: the node's own arch and noarch unsaid
+
+    @functools.cached_property
+    def packages(self) -> tuple[Installed, ...]:
+        table = self.table
+        return tuple(sorted(table[k] for k in self.keys))
+
+    def named(self, names: frozenset[str] | set[str]) -> list[Installed]:
+        """The installed packages of these names."""
+        table = self.table
+        return [table[k] for k in self.keys if name_of(k) in names]
+
+    def with_kernel(self, kernel: str | None) -> Inventory:
+        return Inventory(
+            self.node,
+            self.source,
+            self.file,
+            self.collected,
+            self.keys,
+            self.table,
+            kernel,
+            self.epochs,
+            self.unnamed_native,
+        )
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A file named after its node, read when that node is compared (by a worker, for a
+    large fleet): the format is known then. With the kernel a file beside it says, and
+    which kind of inventory that goes with."""
+
+    node: str
+    file: str  # as messages name it
+    path: str
+    mtime: dt.datetime
+    kernel: tuple[str, str, str | None] | None = None  # (the format it goes with, its file, uname -r)
+
+    def with_kernel(self, kernel: tuple[str, str, str | None]) -> Deferred:
+        return Deferred(self.node, self.file, self.path, self.mtime, kernel)
+
+
+def kernel_vr(uname: str) -> tuple[str, str | None]:
+    """``uname -r`` as (V-R, arch): ``5.14.0-362.8.1.el9_3.x86_64`` is the kernel package
+    5.14.0-362.8.1.el9_3 of x86_64; a ``+debug`` variant is the same build's."""
+    text = uname.strip().split("+", 1)[0]
+    base, dot, arch = text.rpartition(".")
+    if dot and arch in ref.KNOWN_ARCHES:
+        return base, arch
+    return text, None
