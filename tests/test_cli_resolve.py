@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from errata_tpl.output.render import EXTENSIONS, FORMATS
+from errata_tpl.output.formats import EXTENSIONS, FORMATS
 
 NODES = 12
 

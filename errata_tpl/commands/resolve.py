@@ -16,7 +16,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, outdir
 from errata_tpl.fileio.parsedfiles import Entry as ParsedEntry
 from errata_tpl.fileio.yamlio import read_text
-from errata_tpl.output.formats import EXTENSIONS, FORMATS
+from errata_tpl.output import formats
 from errata_tpl.report import Reporter
 from errata_tpl.resolve.notices import Change, Notices
 from errata_tpl.values import names
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 @click.command("resolve")
 @click.argument("nodes", nargs=-1, shell_complete=_click.complete_nodes)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(formats.FORMATS)), default="yaml", show_default=True)
 @click.option(
     "--template",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -81,12 +81,12 @@ def command(
         str(template) if template else "",
     )
     if out_dir is not None:
-        ext = template.name.rsplit(".", 2)[-2] if template and template.name.count(".") >= 2 else EXTENSIONS[fmt]
+        ext = formats.extension(fmt, template.name if template else None)
         n = write_out_dir(out_dir, tree, chosen, renderer, ext, complete=all_nodes, rep=obj.rep, jobs=jobs)
         obj.rep.info(f"wrote {n} files to {out_dir}")
         return
     _, results = resolve_all(tree, chosen, obj.rep)
-    text = render_many(renderer, results)
+    text = renderer.render_all(results)
     if output is None or output is _click.STDOUT:
         click.echo(text, nl=False)
     else:
@@ -125,17 +125,6 @@ def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False
         {id(r.packages) for r in results},
     )
     return resolver, results
-
-
-def render_many(renderer: Renderer, results: list[Resolved]) -> str:
-    texts = [renderer.render(r) for r in results]
-    if len(texts) == 1:
-        return texts[0]
-    if renderer.user_template is None and renderer.fmt == "json":
-        return "[\n" + ",\n".join(t.rstrip("\n") for t in texts) + "\n]\n"
-    if renderer.user_template is None and renderer.fmt in ("yaml", "ansible"):
-        return "".join(t if t.startswith("---\n") else f"---\n{t}" for t in texts)
-    return "".join(texts)
 
 
 def tidy_out_dir(out_dir: Path, rep: Reporter) -> None:

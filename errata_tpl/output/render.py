@@ -1,17 +1,39 @@
-"""Output formats: profiles and resolved node lists, from templates/*.j2."""
+"""Output formats: profiles and resolved node lists (the formats: formats.py).
+
+What a format's two templates (``templates/``) receive:
+
+- ``package.<format>.j2``, rendered once per package object (one object is shared by
+  every node whose list holds that entry): ``p``, the package: ``p.name``, ``p.evr``
+  (an EVR; None: any version), ``p.arch`` (None: any arch), ``p.multi`` (versions kept
+  side by side, kernels), ``p.source`` (where its version came from).
+- ``resolved.<format>.j2``, rendered once per distinct list: the list's header,
+  ``node``, ``os``, ``errata``, ``errata_from``, ``kernel`` (``version``, ``from``,
+  ``kept``), ``clone`` (only when cloned) and ``modules`` (module -> stream to enable,
+  None to disable); ``packages`` (each as ``p`` above), ``packages_text`` (their
+  package.<format>.j2 lines, in order) and ``empty`` (no packages). ``node`` is put in
+  after rendering: write it as it is, never change it with a filter.
+
+Both have the consumers' notations, made in ``values.package`` (a template computes
+none itself): ``dnf(p)`` (``N-[E:]V-R.A``), ``version(p)`` (``[E:]V-R`` as written),
+``vr(p)`` (``V-R``, no epoch), ``envra(p)``, ``name_arch(p)``, ``versionlock(p)``,
+``pan(p, function, multi)``; and the filters ``pan`` (a pan string) and ``yq`` (a YAML
+flow value). A ``--template`` of the user's receives the yaml output's data instead
+(``data``), in the sandbox of ``site.templating``.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from errata_tpl.fileio import yamlio
-from errata_tpl.output.formats import EXTENSIONS, FORMATS  # noqa: F401 - re-exported
+from errata_tpl.output.formats import FORMATS, concatenate
 from errata_tpl.profile.profile import Profile, dump_yaml
+from errata_tpl.resolve.model import Resolved
 from errata_tpl.resolve.pkgset import Pkg
-from errata_tpl.resolve.resolver import Resolved
 from errata_tpl.values import package as notation
 
 
@@ -29,7 +51,15 @@ def env() -> Any:
         lstrip_blocks=True,
     )
     e.filters["pan"] = notation.pan_string
-    e.globals.update(dnf=notation.dnf, versionlock=notation.versionlock, pan=notation.pan)
+    e.globals.update(
+        dnf=notation.dnf,
+        version=notation.version,
+        vr=notation.vr,
+        envra=notation.envra,
+        name_arch=notation.name_arch,
+        versionlock=notation.versionlock,
+        pan=notation.pan,
+    )
     e.filters["yq"] = yamlio.value
     return e
 
@@ -114,7 +144,7 @@ _LINE_FORMATS = {"yaml": (_yaml_line, _yaml), "json": (_json_line, _json)}
 
 class Renderer:
     def __init__(self, fmt: str, user_template: str | None = None, template_name: str = "--template") -> None:
-        self.fmt = fmt
+        self.format = FORMATS[fmt]
         self.user_template = user_template
         self.template_name = template_name
         self._cache: dict[tuple[Any, ...], tuple[tuple[Pkg, ...], list[bytes]]] = {}
@@ -122,6 +152,13 @@ class Renderer:
 
     def render(self, r: Resolved) -> str:
         return b"".join(self.render_parts(r)).decode("utf-8")
+
+    def render_all(self, results: Sequence[Resolved]) -> str:
+        """Several nodes on one output (stdout, ``-o``), joined as the format joins them."""
+        texts = [self.render(r) for r in results]
+        if len(texts) == 1:
+            return texts[0]
+        return concatenate(texts) if self.user_template is not None else self.format.join(texts)
 
     def render_parts(self, r: Resolved) -> list[bytes]:
         """The output as pieces to write in one go (os.writev): the pieces shared with
@@ -144,23 +181,22 @@ class Renderer:
 
     def _render(self, r: Resolved) -> str:
         """A document from its package lines, each made once per package object
-        (yaml and json in code, the other formats from templates/package.<fmt>.j2)."""
-        if self.fmt in _LINE_FORMATS:
-            make_line, assemble = _LINE_FORMATS[self.fmt]
+        (the coded formats here, the others from their two templates)."""
+        if self.format.coded:
+            make_line, assemble = _LINE_FORMATS[self.format.name]
         else:
-            line_template = env().get_template(f"package.{self.fmt}.j2")
-            doc_template = env().get_template(f"resolved.{self.fmt}.j2")
+            line_template = env().get_template(f"package.{self.format.name}.j2")
+            doc_template = env().get_template(f"resolved.{self.format.name}.j2")
 
             def make_line(p: Pkg) -> str:
-                return str(line_template.render(p=package_dict(p), pkg=p))
+                return str(line_template.render(p=p))
 
             def assemble(head: dict[str, Any], lines: list[str]) -> str:
                 # the whole list too: formats whose consumer needs more than a line per package
                 # (ansible's removals, salt's one state per kernel version, pan's kernel tree)
-                packages = [package_dict(p) for p in r.packages]
                 return str(
                     doc_template.render(
-                        **{"modules": {}, **head}, packages_text="".join(lines), empty=not lines, packages=packages
+                        **{"modules": {}, **head}, packages_text="".join(lines), empty=not lines, packages=r.packages
                     )
                 )
 

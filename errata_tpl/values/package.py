@@ -76,6 +76,30 @@ def nevra(p: Package) -> str:
 dnf = nevra
 
 
+def version(p: Package) -> str | None:
+    """The version as written (``[E:]V-R``; an epoch when given); None for any version."""
+    return None if p.evr is None else str(p.evr)
+
+
+def vr(p: Package) -> str | None:
+    """``V-R`` without the epoch: what Quattor's SPMA names a version (it reads epochs from
+    the repositories); None for any version."""
+    return None if p.evr is None else p.evr.vr
+
+
+def envra(p: Package) -> str | None:
+    """``E:N-V-R.A``, the epoch always (0 when none): how ansible's dnf module lists an
+    installed build; None without a version or an arch."""
+    if p.evr is None or p.arch is None:
+        return None
+    return f"{p.evr.epoch or '0'}:{p.name}-{p.evr.vr}.{p.arch}"
+
+
+def name_arch(p: Package) -> str:
+    """``N.A`` (``N`` for any arch): salt's name of a package of one arch."""
+    return p.name if p.arch is None else f"{p.name}.{p.arch}"
+
+
 def versionlock(p: Package) -> str | None:
     """The versionlock plugin's ``N-E:V-R.A``: the epoch always, ``*`` for any arch;
     None when there is no version to lock."""
