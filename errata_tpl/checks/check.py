@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from errata_tpl.checks import modular
 from errata_tpl.checks.modular import streams_text
@@ -31,6 +31,11 @@ from errata_tpl.mirror.repomd import Record, Repodata
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.package import Package, nevra
+
+if TYPE_CHECKING:  # jinja2 comes with these
+    from errata_tpl.report import Reporter
+    from errata_tpl.resolve.model import Resolved
+    from errata_tpl.site.tree import Tree
 
 # dnf's default installonlypkgs (dnf/const.py INSTALLONLYPKGS, the same in dnf 4 and dnf5):
 # provides, and a package provides its own name.
@@ -250,6 +255,31 @@ def solve(
         trans = solver.transaction()
         pulled = tuple(sorted(str(s) for s in trans.newsolvables() if s.name not in listed))
     return Outcome(not problems, tuple(problems), pulled, active)
+
+
+def check_nodes(tree: Tree, nodes: Sequence[str], repo_dirs: Sequence[Path], rep: Reporter) -> dict[str, Outcome]:
+    """Resolve the nodes (their warnings said) and solve each one's list."""
+    from errata_tpl.resolve import batch  # jinja2 comes with the resolver: only when nodes are checked
+
+    _, results = batch.resolve_all(tree, list(nodes), rep)
+    return solve_lists(tree, results, repo_dirs)
+
+
+def solve_lists(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> dict[str, Outcome]:
+    """Each node's list solved with its OS's arch, installonly names and its module
+    streams; nodes sharing a list and streams are solved once."""
+    repos = Repositories(repo_dirs)
+    solved: dict[tuple[int, tuple[tuple[str, str | None], ...]], tuple[tuple[Pkg, ...], Outcome]] = {}
+    out: dict[str, Outcome] = {}
+    for r in results:
+        key = (id(r.packages), tuple(r.modules.items()))
+        hit = solved.get(key)
+        if hit is None or hit[0] is not r.packages:
+            osc = tree.os(r.os)
+            hit = (r.packages, solve(repos, osc.arch, r.packages, r.modules, installonly=osc.installonly))
+            solved[key] = hit
+        out[r.node] = hit[1]
+    return out
 
 
 def _same_name_hint(problem: Problem, info: Any, multi: set[str]) -> Problem:

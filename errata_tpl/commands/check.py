@@ -5,19 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from errata_tpl.checks.check import Outcome, Repositories, solve
+from errata_tpl.checks.check import Outcome, check_nodes
 from errata_tpl.checks.modular import streams_text
 from errata_tpl.commands import _click
-from errata_tpl.commands.resolve import resolve_all, select_nodes
 from errata_tpl.fileio import yamlio
-from errata_tpl.report import Reporter
-
-if TYPE_CHECKING:
-    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
 
 
 @click.command("check")
@@ -37,29 +32,14 @@ def command(obj: _click.Context, nodes: tuple[str, ...], all_nodes: bool, repos:
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
     tree = obj.tree()
-    outcomes = check(tree, select_nodes(tree, nodes, all_nodes), repos, obj.rep)
+    from errata_tpl.resolve import batch  # jinja2 comes with it: see commands/__init__
+
+    outcomes = check_nodes(tree, batch.select(tree, nodes, all_nodes), repos, obj.rep)
     if fmt == "json":
         click.echo(json.dumps(check_json(outcomes), indent=2))
     else:
         _click.echo(check_text(outcomes), nl=False)
     sys.exit(0 if all(o.ok for o in outcomes.values()) else 1)
-
-
-def check(tree: Tree, nodes: list[str], repo_dirs: tuple[Path, ...], rep: Reporter) -> dict[str, Outcome]:
-    """Solve every node's list with libsolv; nodes sharing a list are solved once."""
-    repos = Repositories(repo_dirs)
-    _, results = resolve_all(tree, nodes, rep)
-    solved: dict[tuple[Any, ...], tuple[tuple[Any, ...], Outcome]] = {}
-    out: dict[str, Outcome] = {}
-    for r in results:
-        key = (id(r.packages), tuple(r.modules.items()))  # one list, solved once per set of streams
-        hit = solved.get(key)
-        if hit is None or hit[0] is not r.packages:
-            osc = tree.os(r.os)
-            hit = (r.packages, solve(repos, osc.arch, r.packages, r.modules, installonly=osc.installonly))
-            solved[key] = hit
-        out[r.node] = hit[1]
-    return out
 
 
 def check_text(outcomes: dict[str, Outcome]) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from errata_tpl import clock
-from errata_tpl.checks.check import Repositories, solve
+from errata_tpl.checks.check import solve_lists
 from errata_tpl.errors import UserError
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
@@ -64,18 +64,7 @@ class Plan(NamedTuple):
 
 def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> list[str]:
     """libsolv over every node's list as the promotion makes it: one line per problem."""
-    repos = Repositories(repo_dirs)
-    lines: list[str] = []
-    solved: dict[tuple[Any, ...], list[str]] = {}
-    for r in results:
-        key = (id(r.packages), tuple(r.modules.items()))
-        if key not in solved:
-            osc = tree.os(r.os)
-            solved[key] = [
-                p.text for p in solve(repos, osc.arch, r.packages, r.modules, installonly=osc.installonly).problems
-            ]
-        lines += [f"{r.node}: {text}" for text in solved[key]]
-    return lines
+    return [f"{node}: {p.text}" for node, o in solve_lists(tree, results, repo_dirs).items() for p in o.problems]
 
 
 def _soak(history: Any, stages: st.Stages, i: int, profile: str, os_id: str, now: dt.datetime) -> list[str]:
