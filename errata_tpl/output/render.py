@@ -36,6 +36,9 @@ from errata_tpl.resolve.model import Resolved
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import package as notation
 
+# the functions of values.package a template may call
+NOTATIONS = ("dnf", "version", "vr", "envra", "name_arch", "versionlock", "pan")
+
 
 @functools.lru_cache(maxsize=1)
 def env() -> Any:
@@ -51,15 +54,7 @@ def env() -> Any:
         lstrip_blocks=True,
     )
     e.filters["pan"] = notation.pan_string
-    e.globals.update(
-        dnf=notation.dnf,
-        version=notation.version,
-        vr=notation.vr,
-        envra=notation.envra,
-        name_arch=notation.name_arch,
-        versionlock=notation.versionlock,
-        pan=notation.pan,
-    )
+    e.globals.update({name: getattr(notation, name) for name in NOTATIONS})
     e.filters["yq"] = yamlio.value
     return e
 
