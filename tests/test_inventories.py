@@ -91,6 +91,7 @@ NODES = {
     "reboot": f"running_kernel: {K1}\n",  # the list keeps the kernel it runs
     "drifted": "",  # on the older profile (override file)
     "unknown": "",  # no inventory
+    "held": "deploy_errata: false\n",  # errata off: its list is the OS's base list, no inventory
 }
 BEFORE = [
     "bash-5.1-1.el9.x86_64",
@@ -123,8 +124,8 @@ class Node:
         (self.home / ".rpmmacros").write_text(f"%_dbpath {self.root}{dbpath}\n")
         self.env = dict(os.environ, HOME=str(self.home))
 
-    def dnf(self, *args: str) -> None:
-        dnf(self.root, [self.repo], self.cache, *args)
+    def dnf(self, *args: str) -> str:
+        return dnf(self.root, [self.repo], self.cache, *args)
 
     def rpm_qa(self, *args: str) -> str:
         return run(["rpm", "-qa", *args], env=self.env).stdout
@@ -207,6 +208,8 @@ def site(rpm_cache, tmp_path_factory):
     node = Node(base / "node", repo)
     # before: ansible (the jsonfile cache names the file s1_<host> in ansible-core 2.19)
     node.ansible("pending", f"{K1}.x86_64", inv)
+    # what dnf itself says the node lacks then (the advisories with a build newer than the installed one)
+    (base / "dnf-updateinfo-before").write_text(node.dnf("updateinfo", "list", "--available"))
     # after: kernels side by side, the old one running; salt-call on the node
     node.dnf("install", *AFTER)
     (inv / "reboot.json").write_text(node.salt("reboot", f"{K1}.x86_64", "pkg.list_pkgs", "versions_as_list=True"))
@@ -263,6 +266,7 @@ def test_each_state_from_each_format(site):
         "reboot": "applied",  # both kernels kept: the list keeps the running one
         "drifted": "drifted",
         "unknown": None,
+        "held": None,
     }
     assert {n: o and o["source"] for n, o in seen.items() if o} == {
         "applied": "rpm",
@@ -278,7 +282,7 @@ def test_each_state_from_each_format(site):
         "pending": 1,
         "drifted": 1,
         "stale": 1,
-        "unknown": 1,
+        "unknown": 2,
         "reboot_needed": 1,
     }
     assert stderr == ""
@@ -334,12 +338,16 @@ def test_running_kernel_and_reboot(site):
 
 def test_applicable_and_installable(site):
     """Katello's words: applicable = what the installed set lacks against the newest profile;
-    installable = those the node's own list fixes. Worked out by hand from ADVISORIES."""
+    installable = those the node's own list fixes. Worked out by hand from ADVISORIES, and
+    held to dnf's own `updateinfo list --available` on the node as it was."""
     root, inv = site
     seen = observed(root, inv)
-    # before: everything older than the newest builds (the list, on the newest profile, fixes all)
-    assert seen["pending"]["applicable"] == ["BA-2", "BA-4", "SA-3", "SA-5", "SA-6"]
-    assert seen["pending"]["installable"] == ["BA-2", "BA-4", "SA-3", "SA-5", "SA-6"]
+    # before: everything older than the newest builds (the list, on the newest profile, fixes all);
+    # SA-1 ships bash 5.1-2, superseded by the bug fix BA-2 (5.1-3): the node below both lacks both
+    assert seen["pending"]["applicable"] == ["BA-2", "BA-4", "SA-1", "SA-3", "SA-5", "SA-6"]
+    assert seen["pending"]["installable"] == ["BA-2", "BA-4", "SA-1", "SA-3", "SA-5", "SA-6"]
+    by_dnf = {line.split()[0] for line in (inv.parent / "dnf-updateinfo-before").read_text().splitlines() if line}
+    assert by_dnf == set(seen["pending"]["applicable"])
     # on the held profile, its list lacks BA-2, SA-3, SA-5; the node already has them all
     data, _ = report(root, "--installed", str(inv))
     drifted = next(n for n in data["nodes"] if n["node"] == "drifted")
@@ -443,12 +451,13 @@ def test_status_and_the_text_report_show_the_states(site):
         "reboot": "applied",
         "stale": "stale",
         "unknown": "unknown",
+        "held": "unknown",
     }
-    assert lines[-1] == "observed: 3 applied, 1 pending, 1 drifted, 1 stale, 1 unknown, 1 must reboot"
+    assert lines[-1] == "observed: 3 applied, 1 pending, 1 drifted, 1 stale, 2 unknown, 1 must reboot"
     plain = cli(root, "status", "--today", TODAY)
     assert plain.stdout.splitlines()[0].split()[-1] == "CVEs" and "observed:" not in plain.stdout
     text = cli(root, "report", "--format", "text", "--today", TODAY, "--installed", str(inv)).stdout
-    assert "Observed (inventories of 6 nodes): 3 applied, 1 pending, 1 drifted, 1 stale, 1 unknown" in text
+    assert "Observed (inventories of 6 nodes): 3 applied, 1 pending, 1 drifted, 1 stale, 2 unknown" in text
     differ = text.split("Nodes whose inventory differs from their list (3):\n")[1].split("\n\n")[0].splitlines()
     assert [row.split()[:7] for row in differ[1:]] == [
         ["drifted", "drifted", "0d", "0", "0", "4", "1"],
@@ -528,3 +537,42 @@ def test_the_example_inventories_cover_every_state(example_root, tmp_path):
         "unknown": 5,
         "reboot_needed": 1,
     }
+
+
+def test_a_security_fix_then_a_bug_fix_both_count(site):
+    """SA-1 ships bash 5.1-2, the bug fix BA-2 bash 5.1-3, the newest: a list at 5.1-1 lacks
+    both (the profile records SA-1 on the build its newest entry superseded), at 5.1-2 BA-2
+    only; report, status and explain count SA-1, as dnf does."""
+    root, _ = site
+    profile = yaml.safe_load((root / "errata/el9-x86_64/20261121.yaml").read_text())
+    (bash,) = [e for e in profile["packages"] if e["name"] == "bash"]
+    assert bash["version"] == "5.1-3.el9" and [a["id"] for a in bash["advisories"]] == ["BA-2"]
+    assert bash["earlier"] == [
+        {
+            "version": "5.1-2.el9",
+            "advisories": [
+                {"id": "SA-1", "type": "security", "severity": "Important", "issued": "2026-09-01", "status": "final"}
+            ],
+            "cves": ["CVE-1"],
+        }
+    ]
+    data, _ = report(root)
+    nodes = {n["node"]: n for n in data["nodes"]}
+    held = {m["id"]: m for m in nodes["held"]["missing"]}
+    assert held["SA-1"]["packages"] == [
+        {"name": "bash", "arch": "x86_64", "installed": "5.1-1.el9", "fixed": "5.1-2.el9"}
+    ]
+    assert held["BA-2"]["packages"][0]["fixed"] == "5.1-3.el9"
+    # SA-1 its only Important one (its kernel is the OS's, 5.14.0-2: SA-6's build)
+    assert nodes["held"]["counts"]["Important"] == 1 and "CVE-1" in nodes["held"]["cves"]
+    assert "SA-1" not in {m["id"] for m in nodes["drifted"]["missing"]}  # its list has bash 5.1-2
+    sa1 = next(a for a in data["advisories"] if a["id"] == "SA-1")
+    assert (
+        sa1["nodes_lacking"] == ["held"]
+        and {"name": "bash", "version": "5.1-2.el9", "arch": "x86_64"} in (sa1["packages"])
+    )
+    r = cli(root, "explain", "held", "bash")
+    assert (
+        "  missing: profile 20261121 had bash-5.1-2.el9.x86_64 (SA-1 security Important 2026-09-01; CVE-1)"
+        in r.stdout.splitlines()
+    )

@@ -79,11 +79,12 @@ def explain(tree: Tree, node: str, package: str, installed: Path | None, warn: C
         listed = _lacking(mine.exposure, package)
         real = _lacking(mine.observed.applicable, package) if mine.observed is not None else None
         for e in (*newest.packages, *newest.modular, *newest.kernels):
-            key = (e.name, e.arch, str(e.evr))
-            if key in listed or (real is not None and key in real):  # described by the entry's own advisories
-                desc = _describe(e.advisories)
-                whose = "" if real is None else f", lacked by {_whose(key in listed, key in real)}"
-                lines.append(f"  missing: profile {newest.profile} has {e.name}-{e.evr}.{e.arch} ({desc}){whose}")
+            for evr, advs, had in ((e.evr, e.advisories, "has"), *((x.evr, x.advisories, "had") for x in e.earlier)):
+                key = (e.name, e.arch, str(evr))
+                if key in listed or (real is not None and key in real):  # described by the build's own advisories
+                    whose = "" if real is None else f", lacked by {_whose(key in listed, key in real)}"
+                    build = f"{e.name}-{evr}.{e.arch}"
+                    lines.append(f"  missing: profile {newest.profile} {had} {build} ({_describe(advs)}){whose}")
     return lines
 
 

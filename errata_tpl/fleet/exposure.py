@@ -112,11 +112,13 @@ class Newest:
         self.by_name: dict[str, list[tuple[str, EVR, tuple[str, ...]]]] = {}  # name -> (arch, build, advisory ids)
         self.infos: dict[str, AdvisoryInfo] = {}
         for e in (*offered, *profile.kernels):
-            advs = [a for a in unique(e.advisories) if not a.retracted]  # a retracted advisory fixes nothing
-            if advs:
-                for a in advs:
-                    self.infos[a.id] = merge_info(self.infos.get(a.id), _info(a))
-                self.by_name.setdefault(e.name, []).append((e.arch, e.evr, tuple(a.id for a in advs)))
+            # the entry's build, and its earlier builds: below one, a node lacks its advisories too
+            for evr, shipped in ((e.evr, e.advisories), *((x.evr, x.advisories) for x in e.earlier)):
+                advs = [a for a in unique(shipped) if not a.retracted]  # a retracted advisory fixes nothing
+                if advs:
+                    for a in advs:
+                        self.infos[a.id] = merge_info(self.infos.get(a.id), _info(a))
+                    self.by_name.setdefault(e.name, []).append((e.arch, evr, tuple(a.id for a in advs)))
         # Verdicts, worked out once per run: lists differ in a few packages and share the rest.
         # A name the list has once: by that package (id, checked by identity); else by its versions.
         self._one: dict[tuple[int, str], tuple[PkgLike, _Verdict]] = {}

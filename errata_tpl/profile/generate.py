@@ -10,7 +10,7 @@ from typing import Any
 from errata_tpl.mirror.advisories import SEVERITIES, Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.modules import ModuleBuild, Modules
 from errata_tpl.mirror.rpminfo import RpmInfo
-from errata_tpl.profile.profile import Entry, Profile, newest_first
+from errata_tpl.profile.profile import Earlier, Entry, Profile, newest_first
 from errata_tpl.profile.selection import Selection
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.evr import EVR
@@ -249,16 +249,25 @@ def build_profile(
         else:
             binaries.append(p)
 
-    chosen = choose(binaries, check, _streams_of(modules) if modules is not None else None)
+    streams_of = _streams_of(modules) if modules is not None else None
+    chosen = choose(binaries, check, streams_of)
     warnings = chosen.warnings
     best = chosen.newest
+    older = _older(binaries, advisories, streams_of)
     entries = [
-        Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, _advisories_of(p, advisories)) for p in best.values()
+        Entry(
+            p.name,
+            EVR(p.epoch, p.version, p.release),
+            p.arch,
+            _advisories_of(p, advisories),
+            earlier=superseded(older.get((p.name, p.arch, ""), ()), p, advisories),
+        )
+        for p in best.values()
     ]
     modular = [
         modular_entry(
             p.name, EVR(p.epoch, p.version, p.release), p.arch, stream, modules, _advisories_of(p, advisories)
-        )
+        ).but_earlier(superseded(older.get((p.name, p.arch, stream), ()), p, advisories))
         for (_, _, stream), p in chosen.modular.items()
         if modules is not None
     ]
@@ -316,6 +325,34 @@ def build_profile(
         modular=tuple(modular),
     )
     return Built(prof, tuple(warnings), sources, left_out, tuple(renamed))
+
+
+def _older(
+    builds: Iterable[RpmInfo], advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None, streams_of: StreamsOf | None
+) -> dict[tuple[str, str, str], list[RpmInfo]]:
+    """(name, arch, module stream or "") -> the builds of it that advisories ship (kernels
+    apart: every kernel build is an entry of its own)."""
+    out: dict[tuple[str, str, str], list[RpmInfo]] = {}
+    for p in builds:
+        if advisories and not is_kernel_name(p.name) and _advisories_of(p, advisories):
+            for stream in (streams_of(p) if streams_of is not None else ()) or ("",):
+                out.setdefault((p.name, p.arch, stream), []).append(p)
+    return out
+
+
+def superseded(
+    builds: Iterable[RpmInfo], newest: RpmInfo, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None
+) -> tuple[Earlier, ...]:
+    """The builds older than ``newest`` with advisories that still count (retracted ones
+    fix nothing), oldest first, one per version (rpm's order): what a node below them lacks."""
+    compare = evrmod.label_compare()
+    found: dict[EVR, Earlier] = {}
+    for p in builds:
+        advs = tuple(a for a in _advisories_of(p, advisories) if not a.retracted)
+        evr = EVR(p.epoch, p.version, p.release)
+        if advs and evr not in found and compare(p.label, newest.label) < 0:
+            found[evr] = Earlier(evr, advs)
+    return tuple(found[evr] for evr in sorted(found))
 
 
 def _streams_of(modules: Modules) -> StreamsOf:

@@ -12,16 +12,35 @@ from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical_type, cves, unique
 from errata_tpl.site import schema
+from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
 
 
-class Entry(Package):
-    """A profile entry: a package of known version and arch, and the advisories that ship it."""
+@dataclass(frozen=True)
+class Earlier:
+    """A build of an entry's name and arch older than the entry, and the advisories that
+    shipped it: a node below it lacks them too (dnf counts them), even when a later build
+    is only a bug fix."""
 
-    __slots__ = ("advisories", "module", "module_context", "module_version")
+    evr: EVR
+    advisories: tuple[Advisory, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"version": str(self.evr), "advisories": [a.as_dict() for a in self.advisories]}
+        found = cves(self.advisories)
+        if found:
+            d["cves"] = found
+        return d
+
+
+class Entry(Package):
+    """A profile entry: a package of known version and arch, the advisories that ship it,
+    and those that shipped its earlier builds."""
+
+    __slots__ = ("advisories", "earlier", "module", "module_context", "module_version")
     evr: EVR
     arch: str
     module: str | None  # NAME:STREAM of a modular build: it applies only where that stream is enabled
@@ -37,9 +56,11 @@ class Entry(Package):
         module: str | None = None,
         module_version: str | None = None,
         module_context: str | None = None,
+        earlier: tuple[Earlier, ...] = (),
     ) -> None:
         super().__init__(name, evr, arch)
         self.advisories = advisories  # the advisories that ship this build
+        self.earlier = earlier  # older builds with advisories, oldest first
         self.module = module
         self.module_version = module_version
         self.module_context = module_context
@@ -50,11 +71,25 @@ class Entry(Package):
         return (
             self.same_package(other)
             and self.advisories == other.advisories
+            and self.earlier == other.earlier
             and (self.module, self.module_version, self.module_context)
             == (other.module, other.module_version, other.module_context)
         )
 
     __hash__ = Package.__hash__
+
+    def but_earlier(self, earlier: tuple[Earlier, ...]) -> Entry:
+        """The same entry with these earlier builds."""
+        return Entry(
+            self.name,
+            self.evr,
+            self.arch,
+            self.advisories,
+            self.module,
+            self.module_version,
+            self.module_context,
+            earlier,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "version": str(self.evr), "arch": self.arch}
@@ -67,6 +102,8 @@ class Entry(Package):
             found = cves(self.advisories)
             if found:
                 d["cves"] = found
+        if self.earlier:
+            d["earlier"] = [x.as_dict() for x in self.earlier]
         return d
 
 
@@ -175,7 +212,7 @@ def _header_line(key: str, value: Any) -> str:
 def _yaml_item(e: Entry) -> str:
     """One list item, as yamlio.block_list writes it; the common case (no
     advisories, not modular) written directly: a profile has thousands."""
-    if e.advisories or e.module is not None:
+    if e.advisories or e.module is not None or e.earlier:
         return f"  - {yamlio.flow_map(e.as_dict())}\n"
     scalar = yamlio.scalar
     return f"  - {{name: {scalar(e.name)}, version: {scalar(str(e.evr))}, arch: {scalar(e.arch)}}}\n"
@@ -190,6 +227,10 @@ def entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
         try:
             advs: tuple[Advisory, ...] = ()
             module: tuple[str | None, ...] = (None, None, None)
+            earlier: tuple[Earlier, ...] = ()
+            if isinstance(item, dict) and "earlier" in item:
+                earlier = _earlier(item["earlier"])
+                item = {k: v for k, v in item.items() if k != "earlier"}
             if isinstance(item, dict) and ("advisories" in item or "cves" in item):
                 advs = _advisories(item.get("advisories"), item.get("cves"))
                 item = {k: v for k, v in item.items() if k not in ("advisories", "cves")}
@@ -203,8 +244,15 @@ def entries(data: dict[str, Any], key: str, where: str) -> tuple[Entry, ...]:
                 raise UserError("a profile entry needs name, version and arch")
         except UserError as e:
             raise UserError(f"{where}: {key}[{i}]: {e}") from None
-        out.append(Entry(r.name, r.evr, r.arch, advs, *module))
+        stream, version, context = module
+        out.append(Entry(r.name, r.evr, r.arch, advs, stream, version, context, earlier))
     return tuple(out)
+
+
+def _earlier(items: Any) -> tuple[Earlier, ...]:
+    if not isinstance(items, list) or not all(isinstance(x, dict) and isinstance(x.get("version"), str) for x in items):
+        raise UserError("'earlier' must be a list of {version, advisories, cves}")
+    return tuple(Earlier(evrmod.parse(x["version"]), _advisories(x.get("advisories"), x.get("cves"))) for x in items)
 
 
 def _module(item: dict[str, Any]) -> tuple[str | None, ...]:

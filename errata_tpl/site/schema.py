@@ -230,6 +230,19 @@ _ENTRY_JSON: JSON = {
         "advisories": {"type": "array"},
         "cves": {"type": "array", "items": {"type": "string"}},
         "needed_by": {"type": "array", "items": {"type": "string"}},
+        "earlier": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "version": {"type": "string"},
+                    "advisories": {"type": "array"},
+                    "cves": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["version", "advisories"],
+                "additionalProperties": False,
+            },
+        },
     },
     "required": ["name", "version", "arch"],
     "additionalProperties": False,
