@@ -257,6 +257,33 @@ def test_a_disabled_module_gives_the_profiles_own_build(modular):
     assert installed(root) == {nevra(own)}
 
 
+def test_a_modular_hotfix_publishes_its_streams(modular):
+    from click.testing import CliRunner
+
+    from errata_tpl.cli import main
+
+    d, _, _ = modular
+    root, mirror = d / "root", d / "mirror"
+    run = CliRunner().invoke
+    args = ["--root", str(root)]
+    r = run(main, [*args, "hotfix", str(mirror), "--os", "el8-x86_64", "--name", "npm", "--package", "npm"])
+    assert r.exit_code == 0, r.output
+    hotfix = yaml.safe_load((root / "errata/el8-x86_64/hotfix-npm.yaml").read_text())
+    streams = {e["module"].split(":")[1] for e in hotfix["modular"]}
+    r = run(main, [*args, "publish", str(mirror), "--os", "el8-x86_64", "--hotfix", "npm", "--to", str(d / "repos")])
+    assert r.exit_code == 0, r.output
+    repo = d / "repos/el8-x86_64/hotfix-npm"
+    opts = ("--setopt=module_platform_id=platform:el8",)
+    out = dnf(d / "hf", repo, d / "hf-cache", *opts, "module", "list", releasever="8").stdout
+    assert {line.split()[1] for line in out.splitlines() if line.startswith("nodejs")} == streams == {"18", "20"}
+    qf = ("--qf", "%{name}-%{version}-%{release}.%{arch}")
+    default = dnf(d / "hf", repo, d / "hf-cache", *opts, "repoquery", "-a", *qf, releasever="8").stdout.split()
+    assert default and all("module_el8+18" in n for n in default)  # the default stream's builds only
+    dnf(d / "hf20", repo, d / "hf-cache", *opts, "module", "enable", "nodejs:20", releasever="8")
+    twenty = dnf(d / "hf20", repo, d / "hf-cache", *opts, "repoquery", "-a", *qf, releasever="8").stdout.split()
+    assert twenty and all("module_el8+20" in n for n in twenty)
+
+
 # --- a signed repomd.xml ------------------------------------------------------------------
 
 
