@@ -89,38 +89,26 @@ def site(root: Path, os_id: str = "el9-x86_64", os_yaml: str = OS) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def published(rpm_cache, tmp_path_factory):
-    """A mirror with old and new builds and updateinfo, its profile, and the profile published."""
+def errata(root: Path, *args: object, env: dict[str, str] | None = None) -> None:
+    """errata-tpl in this process (the fixtures are module-wide: no cli fixture)."""
     from click.testing import CliRunner
 
     from errata_tpl.cli import main
 
+    r = CliRunner().invoke(main, ["--root", str(root), *map(str, args)], env=env)
+    assert r.exit_code == 0, r.output
+
+
+@pytest.fixture(scope="module")
+def published(rpm_cache, tmp_path_factory):
+    """A mirror with old and new builds and updateinfo, its profile, and the profile published."""
     d = tmp_path_factory.mktemp("pub")
     mirror = make_mirror(rpm_cache, d)
     root = site(d / "root")
-    run = CliRunner().invoke
-    env = {"SOURCE_DATE_EPOCH": "1795240800"}
-    r = run(
-        main, ["--root", str(root), "generate", str(mirror), "--os", "el9-x86_64", "--profile", "20261121"], env=env
+    errata(
+        root, "generate", mirror, "--os", "el9-x86_64", "--profile", "20261121", env={"SOURCE_DATE_EPOCH": "1795240800"}
     )
-    assert r.exit_code == 0, r.output
-    r = run(
-        main,
-        [
-            "--root",
-            str(root),
-            "publish",
-            str(mirror),
-            "--os",
-            "el9-x86_64",
-            "--profile",
-            "20261121",
-            "--to",
-            str(d / "repos"),
-        ],
-    )
-    assert r.exit_code == 0, r.output
+    errata(root, "publish", mirror, "--os", "el9-x86_64", "--profile", "20261121", "--to", d / "repos")
     profile = yaml.safe_load((root / "errata/el9-x86_64/20261121.yaml").read_text())
     return d, mirror, d / "repos/el9-x86_64/20261121", profile
 
@@ -198,22 +186,13 @@ EL8 = "version: el8\narch: x86_64\nkernel: {version: 4.18.0-1.el8, packages: []}
 
 @pytest.fixture(scope="module")
 def modular(rpm_cache, tmp_path_factory):
-    from click.testing import CliRunner
-
-    from errata_tpl.cli import main
-
     d = tmp_path_factory.mktemp("modular")
     mirror = d / "mirror"
     rpm_cache(MODULAR_BUILDS, mirror)
     rpmfactory.createrepo(mirror, modules=MODULES, module_defaults={"nodejs": "18"})
     root = site(d / "root", "el8-x86_64", EL8)
-    run = CliRunner().invoke
-    args = ["--root", str(root)]
-    assert run(main, [*args, "generate", str(mirror), "--os", "el8-x86_64", "--profile", "20261121"]).exit_code == 0
-    r = run(
-        main, [*args, "publish", str(mirror), "--os", "el8-x86_64", "--profile", "20261121", "--to", str(d / "repos")]
-    )
-    assert r.exit_code == 0, r.output
+    errata(root, "generate", mirror, "--os", "el8-x86_64", "--profile", "20261121")
+    errata(root, "publish", mirror, "--os", "el8-x86_64", "--profile", "20261121", "--to", d / "repos")
     profile = yaml.safe_load((root / "errata/el8-x86_64/20261121.yaml").read_text())
     return d, d / "repos/el8-x86_64/20261121", profile
 
@@ -258,20 +237,12 @@ def test_a_disabled_module_gives_the_profiles_own_build(modular):
 
 
 def test_a_modular_hotfix_publishes_its_streams(modular):
-    from click.testing import CliRunner
-
-    from errata_tpl.cli import main
-
     d, _, _ = modular
     root, mirror = d / "root", d / "mirror"
-    run = CliRunner().invoke
-    args = ["--root", str(root)]
-    r = run(main, [*args, "hotfix", str(mirror), "--os", "el8-x86_64", "--name", "npm", "--package", "npm"])
-    assert r.exit_code == 0, r.output
+    errata(root, "hotfix", mirror, "--os", "el8-x86_64", "--name", "npm", "--package", "npm")
     hotfix = yaml.safe_load((root / "errata/el8-x86_64/hotfix-npm.yaml").read_text())
     streams = {e["module"].split(":")[1] for e in hotfix["modular"]}
-    r = run(main, [*args, "publish", str(mirror), "--os", "el8-x86_64", "--hotfix", "npm", "--to", str(d / "repos")])
-    assert r.exit_code == 0, r.output
+    errata(root, "publish", mirror, "--os", "el8-x86_64", "--hotfix", "npm", "--to", d / "repos")
     repo = d / "repos/el8-x86_64/hotfix-npm"
     opts = ("--setopt=module_platform_id=platform:el8",)
     out = dnf(d / "hf", repo, d / "hf-cache", *opts, "module", "list", releasever="8").stdout
