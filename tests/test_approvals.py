@@ -3,6 +3,7 @@ gpg keys made at test time, several approvers, and every record a forger could w
 (an edited signed record, a signature by another key, a key swapped, an unsigned or
 unlisted record, an approval claiming more than it has) found by every reader."""
 
+import json
 import os
 import subprocess
 
@@ -236,3 +237,35 @@ def test_dry_run_and_a_key_gpg_lacks(cli, site, monkeypatch, keys):
         in r.stderr
     )
     one_line_error(approve(cli, site, monkeypatch, keys, "carol"), "no promotion of 20261121 waits for approval")
+
+
+def test_a_good_signature_is_checked_once_and_a_cache_never_makes_one_good(cli, site, monkeypatch, keys):
+    from errata_tpl.promotions import signing
+
+    assert promote(cli, site, monkeypatch, keys, "alice").exit_code == 0
+    assert approve(cli, site, monkeypatch, keys, "bob").exit_code == 0
+    assert profile_of(cli, site) == "20261121"  # checked by gpg, and kept in the sealed cache
+
+    def no_gpg(records):
+        raise AssertionError(f"gpg asked again for {[r.number for r in records]}")
+
+    monkeypatch.setattr(signing, "verify", no_gpg)
+    assert profile_of(cli, site) == "20261121"
+    monkeypatch.undo()
+    # a record forged after: gpg checks it (and only it), the cache or not
+    forge(site, keys, "bob", after={"by": "bob"})
+    one_line_error(cli("stages", "--verify", root=site), "record [2] (approval of 20261121 to canary")
+    # a cache edited to call every signature good is not ours: said, ignored, gpg decides
+    cache = site / ".errata-tpl-cache/signatures/good.json"
+    head, body = cache.read_text().split("\n", 1)
+    entries = yaml.safe_load(body)
+    entries[rec.digest(records(site)[2])] = keys["bob"][1]
+    cache.write_text(head + "\n" + json.dumps(entries))
+    r = cli("stages", "--verify", root=site)
+    assert r.exit_code == 1 and "bad signature" in r.stderr
+    # without the forged record: the edited cache said once, and made again
+    (site / RECORD).write_text(rec.text(records(site)[:2]))
+    cache.write_text(head + "\n" + json.dumps(entries))
+    r = cli("stages", root=site)
+    assert r.exit_code == 0 and r.stderr.count("good.json: not as errata-tpl wrote this cache") == 1, r.stderr
+    assert cli("stages", root=site).stderr == ""

@@ -23,10 +23,11 @@ def command(obj: _click.Context, verify: bool) -> None:
     from errata_tpl.promotions import standing  # jinja2 comes with it: see commands/__init__
 
     tree = obj.tree()
-    if verify:
-        _click.echo("\n".join(standing.verify(tree)))
-        return
-    rows = standing.table(tree, _click.now_utc())
+    text = (
+        "\n".join(standing.verify(tree)) + "\n"
+        if verify
+        else _click.table(standing.COLUMNS, standing.table(tree, _click.now_utc()))
+    )
     for w in tree.warnings:
         obj.rep.warn(w)
-    _click.echo(_click.table(standing.COLUMNS, rows), nl=False)
+    _click.echo(text, nl=False)

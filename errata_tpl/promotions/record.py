@@ -113,6 +113,12 @@ def record_hash(raw: Mapping[str, Any], before: str) -> str:
     return hashlib.sha256(canonical(raw if "prev" in raw else {**raw, "prev": before})).hexdigest()
 
 
+def digest(raw: Mapping[str, Any]) -> str:
+    """The SHA-256 of everything a signature check reads: the record with its key and
+    signature (what the cache of good signatures is keyed by)."""
+    return hashlib.sha256(b"errata-tpl signed record\0" + canonical(raw)).hexdigest()
+
+
 def signed_part(raw: Mapping[str, Any]) -> bytes:
     """What a record's signature covers: its canonical form without ``signature``."""
     return canonical({k: v for k, v in raw.items() if k != "signature"})

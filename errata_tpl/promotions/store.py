@@ -10,6 +10,7 @@ parsed back before it replaces the old one.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, regular, yamlio
+from errata_tpl.fileio import atomic, regular, sealed, yamlio
+from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions.chain import History
 from errata_tpl.site.stages import Rollout, Stages, load_stages
@@ -61,21 +63,41 @@ def _known(root: Path, records: Sequence[rec.Record]) -> None:
             raise UserError(f"{rec.PROMOTIONS}: {r.label()}: no profile errata/{r.os}/{r.profile}.yaml")
 
 
-def history(root: Path, stages: Stages | None, records: Sequence[rec.Record]) -> History:
+def _signers(root: Path, records: Sequence[rec.Record], warn: sealed.Warn) -> dict[int, str]:
+    """Each signed record's signer, its signature checked by gpg, or found in the cache
+    of signatures gpg found good: keyed by the digest of all a check reads (the record,
+    its key, its signature) and sealed (fileio.sealed), so only a record not yet
+    checked costs a gpg run and a cache cannot make a bad signature good."""
+    path = cache_dir(root, "signatures") / "good.json"
+    text = sealed.read(path, rec.PROMOTIONS, warn)
+    try:
+        known = json.loads(text) if text else {}
+    except ValueError:
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    signed = [r for r in records if r.signer]
+    digests = {r.number: rec.digest(r.raw) for r in signed}
+    out = {r.number: r.signer for r in signed if r.signer is not None and known.get(digests[r.number]) == r.signer}
+    todo = [r for r in signed if r.number not in out]
+    if todo:
+        from errata_tpl.promotions import signing  # python-gnupg: only for signatures not yet checked
+
+        out.update(signing.verify(todo))
+        sealed.write(path, rec.PROMOTIONS, json.dumps({digests[n]: fp for n, fp in sorted(out.items())}))
+    return out
+
+
+def history(root: Path, stages: Stages | None, records: Sequence[rec.Record], warn: sealed.Warn) -> History:
     _known(root, records)
-    signers: Mapping[int, str] = {}
-    if any(r.signer for r in records):
-        from errata_tpl.promotions import signing  # python-gnupg: only where records are signed
-
-        signers = signing.verify(records)
-    return History(records, stages, signers)
+    return History(records, stages, _signers(root, records, warn) if any(r.signer for r in records) else {})
 
 
-def load_rollout(root: Path) -> Rollout:
-    """site/stages.yaml and the checked record."""
+def load_rollout(root: Path, warn: sealed.Warn = lambda _: None) -> Rollout:
+    """site/stages.yaml and the checked record; ``warn``: what a cache that is not ours says."""
     stages = load_stages(root)
     text = _read(root)
-    return Rollout(stages, history(root, stages, parse(text or "")))
+    return Rollout(stages, history(root, stages, parse(text or ""), warn))
 
 
 @contextlib.contextmanager

@@ -248,7 +248,7 @@ class Tree:
     def rollout(self) -> Rollout:
         """site/stages.yaml and site/promotions.yaml (checked); a stage no node
         belongs to is a warning."""
-        rollout = load_rollout(self.root)
+        rollout = load_rollout(self.root, self.warn)
         if rollout.stages is not None:
             self._warn(rollout.stages.unmatched(self.node_names()))
         return rollout
