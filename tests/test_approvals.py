@@ -252,6 +252,12 @@ def test_a_good_signature_is_checked_once_and_a_cache_never_makes_one_good(cli, 
     monkeypatch.setattr(signing, "verify", no_gpg)
     assert profile_of(cli, site) == "20261121"
     monkeypatch.undo()
+    # stages --verify, the audit CI runs, has gpg check every signature, whatever the cache holds
+    asked = []
+    real = signing.verify
+    monkeypatch.setattr(signing, "verify", lambda records: asked.append(len(records)) or real(records))
+    assert cli("stages", "--verify", root=site).exit_code == 0 and asked == [2]
+    monkeypatch.undo()
     # a record forged after: gpg checks it (and only it), the cache or not
     forge(site, keys, "bob", after={"by": "bob"})
     one_line_error(cli("stages", "--verify", root=site), "record [2] (approval of 20261121 to canary")
@@ -261,8 +267,8 @@ def test_a_good_signature_is_checked_once_and_a_cache_never_makes_one_good(cli, 
     entries = yaml.safe_load(body)
     entries[rec.digest(records(site)[2])] = keys["bob"][1]
     cache.write_text(head + "\n" + json.dumps(entries))
-    r = cli("stages", "--verify", root=site)
-    assert r.exit_code == 1 and "bad signature" in r.stderr
+    r = cli("stages", root=site)
+    assert r.exit_code == 1 and "bad signature" in r.stderr  # the edited cache made nothing good
     # without the forged record: the edited cache said once, and made again
     (site / RECORD).write_text(rec.text(records(site)[:2]))
     cache.write_text(head + "\n" + json.dumps(entries))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from errata_tpl.promotions import record as rec
+from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
 
@@ -53,8 +54,10 @@ def table(tree: Tree, now: dt.datetime) -> list[tuple[str, ...]]:
 
 def verify(tree: Tree) -> list[str]:
     """What ``stages --verify`` says once the whole record has been checked (the
-    loading raises the error naming a record that does not hold)."""
-    history = tree.rollout.history
+    loading raises the error naming a record that does not hold). Every signature is
+    checked by gpg here, none taken from the cache of good ones."""
+    _ = tree.rollout  # the tree's own warnings (stages without nodes) are said as always
+    history = load_rollout(tree.root, tree.warn, afresh=True).history
     n = len(history.records)
     if not n:
         return [f"{rec.PROMOTIONS}: no records"]

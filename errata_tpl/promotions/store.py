@@ -63,13 +63,15 @@ def _known(root: Path, records: Sequence[rec.Record]) -> None:
             raise UserError(f"{rec.PROMOTIONS}: {r.label()}: no profile errata/{r.os}/{r.profile}.yaml")
 
 
-def _signers(root: Path, records: Sequence[rec.Record], warn: sealed.Warn) -> dict[int, str]:
+def _signers(root: Path, records: Sequence[rec.Record], warn: sealed.Warn, afresh: bool) -> dict[int, str]:
     """Each signed record's signer, its signature checked by gpg, or found in the cache
     of signatures gpg found good: keyed by the digest of all a check reads (the record,
     its key, its signature) and sealed (fileio.sealed), so only a record not yet
-    checked costs a gpg run and a cache cannot make a bad signature good."""
+    checked costs a gpg run and a cache cannot make a bad signature good. ``afresh``
+    (``stages --verify``, the check CI runs) has gpg check every signature: the cache
+    is trusted by no one who audits."""
     path = cache_dir(root, "signatures") / "good.json"
-    text = sealed.read(path, rec.PROMOTIONS, warn)
+    text = None if afresh else sealed.read(path, rec.PROMOTIONS, warn)
     try:
         known = json.loads(text) if text else {}
     except ValueError:
@@ -88,16 +90,20 @@ def _signers(root: Path, records: Sequence[rec.Record], warn: sealed.Warn) -> di
     return out
 
 
-def history(root: Path, stages: Stages | None, records: Sequence[rec.Record], warn: sealed.Warn) -> History:
+def history(
+    root: Path, stages: Stages | None, records: Sequence[rec.Record], warn: sealed.Warn, afresh: bool = False
+) -> History:
     _known(root, records)
-    return History(records, stages, _signers(root, records, warn) if any(r.signer for r in records) else {})
+    signers = _signers(root, records, warn, afresh) if any(r.signer for r in records) else {}
+    return History(records, stages, signers)
 
 
-def load_rollout(root: Path, warn: sealed.Warn = lambda _: None) -> Rollout:
-    """site/stages.yaml and the checked record; ``warn``: what a cache that is not ours says."""
+def load_rollout(root: Path, warn: sealed.Warn = lambda _: None, *, afresh: bool = False) -> Rollout:
+    """site/stages.yaml and the checked record; ``warn``: what a cache that is not ours
+    says; ``afresh``: every signature checked by gpg, none taken from the cache."""
     stages = load_stages(root)
     text = _read(root)
-    return Rollout(stages, history(root, stages, parse(text or ""), warn))
+    return Rollout(stages, history(root, stages, parse(text or ""), warn, afresh))
 
 
 @contextlib.contextmanager
