@@ -2,7 +2,7 @@
 
 Adding a format is one record here, two templates in ``templates/`` (see render.py
 for what each receives) and one test applying its output with the real consumer
-(tests/test_consumers.py). This module imports nothing heavy: the CLI reads the
+(tests/e2e/test_consumers.py). This module imports nothing heavy: the CLI reads the
 names when it starts.
 """
 

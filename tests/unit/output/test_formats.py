@@ -14,7 +14,7 @@ from errata_tpl.values.evr import parse
 from errata_tpl.values.package import Package, envra, name_arch, version, vr
 
 TEMPLATES = Path(render.__file__).parent / "templates"
-CONSUMER_TESTS = (Path(__file__).resolve().parents[2] / "test_consumers.py").read_text()
+CONSUMER_TESTS = (Path(__file__).resolve().parents[2] / "e2e" / "test_consumers.py").read_text()
 
 
 def test_every_format_has_its_two_templates_or_is_coded_and_every_template_a_format():
@@ -26,7 +26,7 @@ def test_every_format_has_its_two_templates_or_is_coded_and_every_template_a_for
 
 
 def test_every_format_is_applied_by_its_consumer_in_a_test():
-    """tests/test_consumers.py resolves each format and hands it to its real consumer
+    """tests/e2e/test_consumers.py resolves each format and hands it to its real consumer
     (yaml and json are the data every test there reads)."""
     applied = set(re.findall(r"site\.resolve\([^,()]+, \"(\w+)\"\)", CONSUMER_TESTS))
     assert applied == {f.name for f in formats.FORMATS.values() if not f.coded}

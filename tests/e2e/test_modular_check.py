@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import rpmfactory
 from conftest import spec
-from test_modules import MODULES, N18_2, N20_3, _modular
+from unit.mirror.test_modules import MODULES, N18_2, N20_3, _modular
 
 from errata_tpl.checks.check import Repositories, solve
 from errata_tpl.resolve.pkgset import Pkg

@@ -490,7 +490,7 @@ def test_explain_shows_the_installed_version_beside_the_list(site):
     assert "  installed: no inventory of this node" in r.stdout.splitlines()
 
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def example_inventories(dest: Path) -> Path:

@@ -27,7 +27,7 @@ NODE_KEYS = {
     "exposed_since",
     "exposure_days",
     "error",
-    "observed",  # null without inventories (test_inventories.py)
+    "observed",  # null without inventories (e2e/test_inventories.py)
     "missing",
 }
 

@@ -5,8 +5,8 @@ active streams (a node on nodejs:18 never gets nodejs:20's build), as dnf offers
 import pytest
 import rpmfactory
 import yaml
-from test_modular_check import BUILDS
-from test_modules import MODULES, N18_1, N20_1
+from e2e.test_modular_check import BUILDS
+from unit.mirror.test_modules import MODULES, N18_1, N20_1
 
 OS = """\
 version: el8

@@ -12,8 +12,9 @@ import rpmfactory
 import yaml
 from conftest import spec
 from consumers import dnf_args, installed
-from test_modular_check import BUILDS as MODULAR_BUILDS
-from test_modules import MODULES
+from unit.mirror.test_modules import MODULES
+
+from e2e.test_modular_check import BUILDS as MODULAR_BUILDS
 
 OLD = [
     "bash 5.1.8-6.el9_1 x86_64",

@@ -12,7 +12,7 @@ import yaml
 from errata_tpl.site import config, schema
 from errata_tpl.site.tree import Tree
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NODE = "wn-001.example.org"
 NODE_FILE = f"site/nodes/{NODE}.yaml"
 

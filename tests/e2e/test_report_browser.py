@@ -12,7 +12,7 @@ from pathlib import Path
 import headless
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     headless.find() is None,
     reason="no chromium on PATH (Debian: ./run setup installs it; EL9 has it only in EPEL)",

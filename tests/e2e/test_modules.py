@@ -8,8 +8,9 @@ import consumers
 import pytest
 import rpmfactory
 import yaml
-from test_modular_check import BUILDS, dnf
-from test_modules import MODULES
+from unit.mirror.test_modules import MODULES
+
+from e2e.test_modular_check import BUILDS, dnf
 
 OS = """\
 version: el8

@@ -11,7 +11,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.site import schema
 from errata_tpl.site.tree import Tree
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_shipped_schemas_are_the_generated_ones(cli, tmp_path):

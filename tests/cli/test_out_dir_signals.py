@@ -16,7 +16,7 @@ import pytest
 
 from errata_tpl.fileio import outdir
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NODES = 2000
 STAGING = outdir.STAGING_PREFIX
 

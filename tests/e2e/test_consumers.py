@@ -433,7 +433,7 @@ def test_pan_statements_give_the_list(site):
 
 def test_readme_shows_the_recipes_the_tests_run(site):
     """The README's recipes are the ones in the files' headers, which the tests above run."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     ansible = header_block(site.resolve("then", "ansible"), "#   - name:", "#     when:")
     salt = header_block(site.resolve("then", "salt"), "#   #!py", "#       return states")
     assert f"```yaml\n{ansible}```" in readme
@@ -448,7 +448,7 @@ def test_example_two_kernel_node_installs_with_dnf_defaults(example_root, tmp_pa
     assert r.exit_code == 0, r.output
     specs = body(r.stdout)
     assert len([s for s in specs if s.startswith("kernel-core-")]) == 2
-    mirror = Path(__file__).resolve().parent.parent / "examples/mirror/el9"
+    mirror = Path(__file__).resolve().parents[2] / "examples/mirror/el9"
     installroot = tmp_path / "installroot"
     dnf(installroot, [mirror], tmp_path / "cache", "install", *specs)
     d = yaml.safe_load(CliRunner().invoke(main, ["--root", str(example_root), "resolve", "wn-012.example.org"]).stdout)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from consumers import dnf_args
 from inotify import IN_OPEN, Watch
-from test_publish_dnf import make_mirror, site
+
+from e2e.test_publish_dnf import make_mirror, site
 
 ERRATA = [str(Path(sys.executable).parent / "errata-tpl")]
 DAYS = {"20261015": "2026-10-15", "20261101": "2026-11-01", "20261121": "2026-11-21"}  # three different profiles

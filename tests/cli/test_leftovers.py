@@ -8,7 +8,7 @@ from pathlib import Path
 
 from errata_tpl.fileio import atomic
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 HOLD_A_TEMP = """
 import sys, time

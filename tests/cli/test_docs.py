@@ -12,7 +12,7 @@ import yaml
 
 from errata_tpl.site import schema
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 PAGES = ("files.md", "hooks.md", "resolution.md", "first-site.md")
 
