@@ -12,6 +12,7 @@ created beside a profile.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -162,10 +163,14 @@ def write_chunks(
 
 def _write_into(path: Path, chunks: Iterable[str]) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY)  # a pipe: waits for its reader, as a shell redirection does
+        # Opened without blocking: a FIFO no process reads would wait forever (ENXIO says so).
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
     except OSError as e:
+        if e.errno == errno.ENXIO:
+            raise UserError(f"{path}: a FIFO no process reads; refused (writing would wait forever)") from None
         raise os_error(path, e) from None
     try:
+        os.set_blocking(fd, True)  # a reader is there: its pace, as a shell redirection's
         for chunk in chunks:
             view = memoryview(chunk.encode("utf-8"))
             while view:

@@ -4,6 +4,7 @@ nothing left behind: /dev/full, a full filesystem, a read-only one, a file in th
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,29 @@ def test_output_below_a_regular_file(example_root, make_rpms, tmp_path):
     one_line(errata_tpl(example_root, "resolve", "--all", "-o", f / "x.yaml"), f"{f}: not a directory")
     one_line(errata_tpl(example_root, "resolve", "--all", "--out-dir", f / "d"), f"{f}: not a directory")
     assert f.read_text() == "a file\n"
+
+
+def test_output_into_a_fifo_waits_only_for_a_reader_that_is_there(example_root, tmp_path):
+    """A FIFO nobody reads is refused at once (it would block forever); one with a
+    reader (a shell's process substitution) gets the output, as a redirection does."""
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    one_line(
+        errata_tpl(example_root, "resolve", "--all", "-o", fifo),
+        f"{fifo}: a FIFO no process reads; refused (writing would wait forever)",
+    )
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # the reader opens the FIFO when it is scheduled
+            r = errata_tpl(example_root, "resolve", "--all", "-o", fifo)
+            if r.returncode == 0 or time.monotonic() > deadline:
+                break
+        assert r.returncode == 0, r.stderr
+        direct = errata_tpl(example_root, "resolve", "--all")
+        assert reader.communicate(timeout=60)[0].decode() == direct.stdout
+    finally:
+        reader.kill()
 
 
 def test_template_that_is_not_utf8(example_root, tmp_path):
