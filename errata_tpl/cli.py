@@ -48,6 +48,7 @@ def _stdout_to_devnull() -> None:
 # help imports no command module (one costs 10-40 ms with what it imports); a test
 # keeps each equal to the command's own.
 SHORT_HELP = {
+    "adopt": "Write site/nodes/NODE.yaml with the packages the inventories in DIRECTORY say are installed.",
     "announce": "What a promotion brought STAGE's nodes: profiles, advisories, CVEs, kernels, who and why.",
     "approve": "Approve the promotion of PROFILE waiting at STAGE: a signed record in site/promotions.yaml.",
     "check": "Solve each node's list with libsolv against the repositories (rc 1 if any fails).",

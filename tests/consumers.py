@@ -65,9 +65,10 @@ def installed(installroot: Path) -> set[str]:
     return set(installed_packages(installroot))
 
 
-def same_set(have: set[str], packages: list[dict]) -> bool:
+def same_set(have: set[str], packages: list[dict], whole: bool = True) -> bool:
     """Each resolved entry matches exactly one installed package (an entry without version
-    or arch matches any), and nothing else is installed."""
+    or arch matches any), and (``whole``: the list is the node's whole set) nothing else
+    is installed."""
     left = set(have)
     for p in packages:
         hits = [
@@ -81,7 +82,7 @@ def same_set(have: set[str], packages: list[dict]) -> bool:
         if len(hits) != 1:
             return False
         left.discard(hits[0])
-    return not left
+    return not left or not whole
 
 
 def body(text: str) -> list[str]:

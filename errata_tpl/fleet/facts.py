@@ -46,6 +46,7 @@ class NodeState:
     hotfixes: tuple[str, ...] = ()
     error: str | None = None
     kernel_names: tuple[str, ...] = ()  # the OS's kernel packages: which installed builds are kernels
+    manage: str = "all"  # listed: the outputs leave what the list does not name alone
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,9 @@ def compute(
         judged.append((s, profile, index, exp))
     seen: dict[str, Result] = {}
     if observing is not None:
-        items = [Item(s.node, s.packages, s.arch, s.kernel_names, i, e) for s, _, i, e in judged if s.error is None]
+        items = [
+            Item(s.node, s.packages, s.arch, s.kernel_names, i, e, s.manage) for s, _, i, e in judged if s.error is None
+        ]
         seen = observing.observe_all(items)
     nodes = [
         NodeReport(

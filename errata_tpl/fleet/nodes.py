@@ -71,6 +71,7 @@ def state(tree: Tree, r: Resolved) -> NodeState:
         changed=r.changed_by_errata,
         streams=tuple(sorted((m, st.stream) for m, st in r.active_streams.items())),
         kernel_names=tree.os(r.os).kernel.packages,
+        manage=r.manage,
         # issue 14 (stages, hotfixes) adds these to the resolved result; absent until then
         stage=_opt_str(getattr(r, "stage", None)),
         hotfixes=tuple(str(h) for h in (getattr(r, "hotfixes", None) or ())),

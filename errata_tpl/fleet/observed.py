@@ -61,13 +61,14 @@ class Compared:
     extra: tuple[Drift, ...]
     missing: tuple[Drift, ...]
     names: frozenset[str]  # the names where the node differs from its list (or may: entries without version)
+    listed: bool = False  # manage: listed: a package not on the list is no drift (the outputs leave it alone)
 
     def by_kind(self) -> tuple[tuple[str, tuple[Drift, ...]], ...]:
         return (("pending", self.pending), ("missing", self.missing), ("drifted", self.drifted), ("extra", self.extra))
 
     @property
     def state(self) -> str:
-        if self.drifted or self.extra:
+        if self.drifted or (self.extra and not self.listed):
             return DRIFTED
         return PENDING if self.pending or self.missing else APPLIED
 
@@ -145,8 +146,9 @@ _name = operator.attrgetter("name")  # in C: bisect and map call it for every en
 NOTHING = ((), (), (), (), ())
 
 
-def compare(inv: Inventory, index: ListIndex) -> tuple[Compared, dict[str, list[Installed]]]:
-    """The node's differences from its list, and its installed packages of the names that differ."""
+def compare(inv: Inventory, index: ListIndex, listed_only: bool = False) -> tuple[Compared, dict[str, list[Installed]]]:
+    """The node's differences from its list, and its installed packages of the names that
+    differ (``listed_only``: the node's manage is listed)."""
     listed = index.keys
     extra = list(itertools.filterfalse(listed.__contains__, inv.keys))  # in C, as the two below
     gone = listed.difference(inv.keys)
@@ -176,7 +178,7 @@ def compare(inv: Inventory, index: ListIndex) -> tuple[Compared, dict[str, list[
         going = [d for d in extra_ if any(v in d.name for v in old_kernels)]
         extra_ = [d for d in extra_ if d not in going]
         pending = sorted([*pending, *going], key=lambda d: (d.name, d.arch or ""))
-    compared = Compared(tuple(pending), tuple(drifted), tuple(extra_), tuple(missing), frozenset(names))
+    compared = Compared(tuple(pending), tuple(drifted), tuple(extra_), tuple(missing), frozenset(names), listed_only)
     return compared, mine
 
 

@@ -37,6 +37,7 @@ class Item(NamedTuple):
     kernel_names: tuple[str, ...]
     newest: Newest | None
     listed: Exposure  # what its list lacks
+    manage: str = "all"  # listed: what the list does not name stays installed
 
 
 Result = tuple[Observed | None, tuple[str, ...]]  # and the warnings reading its inventory gave
@@ -105,7 +106,7 @@ class Observing:
             index = ListIndex(it.packages, (it.arch, "noarch"), self._keys, inv.epochs, inv.unnamed_native)
             hit = self._lists[kind] = (it.packages, index)
         index = hit[1]
-        memo = (id(inv.keys), id(index), id(it.listed), id(it.newest))
+        memo = (id(inv.keys), id(index), id(it.listed), id(it.newest), it.manage == "listed")
         seen = self._compared.get(memo)
         if seen is None or seen[0] is not inv.keys or seen[1] is not it.listed:
             compared, applicable, installable = self._compare(inv, index, it)
@@ -124,7 +125,8 @@ class Observing:
         return observed, tuple(said)
 
     def _compare(self, inv: Inventory, index: ListIndex, it: Item) -> tuple[Compared, Exposure, tuple[str, ...]]:
-        compared, mine = compare(inv, index)
+        listed_only = it.manage == "listed"
+        compared, mine = compare(inv, index, listed_only)
         applicable, newest = it.listed, it.newest
         if newest is not None:
             names = {n for n in compared.names if n in newest.by_name}  # (few names: never the other way)
@@ -134,6 +136,12 @@ class Observing:
                     found if inv.epochs else epochs_filled(found, index, newest.evrs, self._filled)
                 )
                 applicable = replaced(it.listed, frozenset(names), newest.exposure(pkgs, it.arch))
-        fixed_by_list = {x.advisory.id for x in it.listed.lacks}
-        installable = tuple(x.advisory.id for x in applicable.lacks if x.advisory.id not in fixed_by_list)
+        # what the next run leaves lacking: what the list lacks, and (manage: listed) what the
+        # packages the list does not name lack, since they stay
+        stays = {x.advisory.id for x in it.listed.lacks}
+        if listed_only and newest is not None and compared.extra:
+            kept = [p for d in compared.extra for p in mine.get(d.name, ())]
+            pkgs = kept if inv.epochs else epochs_filled(kept, index, newest.evrs, self._filled)
+            stays.update(x.advisory.id for x in newest.exposure(pkgs, it.arch).lacks)
+        installable = tuple(x.advisory.id for x in applicable.lacks if x.advisory.id not in stays)
         return compared, applicable, installable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from errata_tpl.values import evr as evrmod
@@ -84,6 +84,30 @@ class Inventory:
     def packages(self) -> tuple[Installed, ...]:
         table = self.table
         return tuple(sorted(table[k] for k in self.keys))
+
+    def base(self, kernels: Collection[str], os_arch: str, epochs: Mapping[str, str | None]) -> list[Package]:
+        """What is installed, at its version and arch, as a base list (``base: installed``,
+        ``adopt``): kernels (``kernels``, the OS's kernel packages, and packages named for an
+        installed kernel, its modules) left to kernel selection. Without epochs, each name
+        takes its epoch from ``epochs``; salt's unsaid arch is said (``os_arch``) where the
+        name is installed at another arch too."""
+        kernel_names = frozenset(kernels)
+        pkgs = self.packages
+        versions = {p.evr.vr for p in pkgs if p.name in kernel_names}
+        arches: dict[str, set[str | None]] = {}
+        for p in pkgs:
+            arches.setdefault(p.name, set()).add(p.arch)
+        out: list[Package] = []
+        for p in pkgs:
+            if p.name in kernel_names or any(v in p.name for v in versions):
+                continue
+            evr = p.evr
+            epoch = epochs.get(p.name)
+            if not self.epochs and evr.epoch is None and epoch:
+                evr = evrmod.parse(f"{epoch}:{evr.vr}")
+            arch = p.arch if p.arch is not None or len(arches[p.name]) == 1 else os_arch
+            out.append(Package(p.name, evr, arch))
+        return out
 
     def named(self, names: frozenset[str] | set[str]) -> list[Installed]:
         """The installed packages of these names."""

@@ -8,9 +8,11 @@ What a format's two templates (``templates/``) receive:
   side by side, kernels), ``p.source`` (where its version came from).
 - ``resolved.<format>.j2``, rendered once per distinct list: the list's header,
   ``node``, ``os``, ``errata``, ``errata_from``, ``kernel`` (``version``, ``from``,
-  ``kept``), ``clone`` (only when cloned) and ``modules`` (module -> stream to enable,
-  None to disable); ``packages`` (each as ``p`` above), ``packages_text`` (their
-  package.<format>.j2 lines, in order) and ``empty`` (no packages). ``node`` is put in
+  ``kept``), ``clone`` (only when cloned), ``modules`` (module -> stream to enable,
+  None to disable) and ``manage`` (``all``: the list is the whole set, what it does not
+  name is removed; ``listed``: what it does not name is left alone); ``packages`` (each
+  as ``p`` above), ``packages_text`` (their package.<format>.j2 lines, in order) and
+  ``empty`` (no packages). ``node`` is put in
   after rendering: write it as it is, never change it with a filter.
 
 Both have the consumers' notations, made in ``values.package`` (a template computes
@@ -106,6 +108,8 @@ def data(r: Resolved, node: str | None = None) -> dict[str, Any]:
         d["clone"] = r.clone
     if r.modules:  # module streams to enable (NAME: STREAM) or disable (NAME: null) before installing
         d["modules"] = dict(r.modules)
+    if r.manage != "all":  # listed: packages not on the list are left alone (settings' manage:)
+        d["manage"] = r.manage
     d["packages"] = [package_dict(p) for p in r.packages]
     return d
 
@@ -162,7 +166,7 @@ class Renderer:
             from errata_tpl.site import templating  # jinja2's sandbox: only for a --template
 
             return [templating.render_user_template(self.user_template, data(r), self.template_name).encode()]
-        key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone, tuple(r.modules.items()))
+        key = (id(r.packages), r.os, r.errata, r.errata_from, r.kernel, r.clone, tuple(r.modules.items()), r.manage)
         hit = self._cache.get(key)
         if hit is None or hit[0] is not r.packages:
             hit = (r.packages, [part.encode("utf-8") for part in self._render(r).split(_NODE)])
@@ -191,7 +195,10 @@ class Renderer:
                 # (ansible's removals, salt's one state per kernel version, pan's kernel tree)
                 return str(
                     doc_template.render(
-                        **{"modules": {}, **head}, packages_text="".join(lines), empty=not lines, packages=r.packages
+                        **{"modules": {}, "manage": "all", **head},
+                        packages_text="".join(lines),
+                        empty=not lines,
+                        packages=r.packages,
                     )
                 )
 

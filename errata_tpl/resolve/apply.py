@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.inventory.model import Inventory
+from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve.pkgset import PackageSet, Pkg
 from errata_tpl.site import templating
 from errata_tpl.site.config import FixHook, NodeConfig, OsConfig, PackageEntry
@@ -18,6 +20,16 @@ def put_layer(pl: PackageSet, items: tuple[PackageEntry, ...], variables: Mappin
     for item in items:
         r = item.render(variables)
         out.put(Pkg(r.name, r.evr, r.arch, label))
+    return out
+
+
+def put_installed(pl: PackageSet, inv: Inventory, osc: OsConfig, profile: Profile | None) -> PackageSet:
+    """``base: installed``: the node's inventory as its base list (``Inventory.base``); an
+    inventory without epochs takes each name's from ``profile``, as observation does."""
+    out = pl.copy()
+    epochs = {e.name: e.evr.epoch for e in profile.packages} if profile is not None else {}
+    for p in inv.base(osc.kernel.packages, osc.arch, epochs):
+        out.put(Pkg(p.name, p.evr, p.arch, "installed"))
     return out
 
 

@@ -128,6 +128,10 @@ VariablesKey = tuple[
 ]
 # 4. The set a base list starts from: (its OS)
 EmptyKey = tuple[OsConfig]
+# 4. base: installed, the node's inventory as the first layer: (set, os, its packages' keys as
+# read (nodes with the same inventory share it), whether it has epochs, and when it has none
+# the profile whose epochs it takes)
+InstalledKey = tuple[PackageSet, OsConfig, tuple[str, ...], bool, Optional[ProfileId]]
 # 4. Whether a layer's entries have templates: (the file's object)
 TemplatedKey = tuple[Union[OsConfig, Settings]]
 # 4. A layer's entries put on a set: (set, layer, the file's object or for a node's own entries
@@ -160,6 +164,7 @@ class StepCaches:
         self.merged: StepCache[MergedKey, Merged] = StepCache("1 settings", check)
         self.variables: StepCache[VariablesKey, Variables] = StepCache("3 variables", check, same_variables)
         self.empty: StepCache[EmptyKey, PackageSet] = StepCache("4 base list (empty set)", check, same_set)
+        self.installed: StepCache[InstalledKey, PackageSet] = StepCache("4 base list (installed)", check, same_set)
         self.templated: StepCache[TemplatedKey, bool] = StepCache("4 base list (templated)", check)
         self.layer: StepCache[LayerKey, PackageSet] = StepCache("4 base list", check, same_set)
         self.kernel: StepCache[KernelKey, PackageSet] = StepCache("5 kernel", check, same_set)

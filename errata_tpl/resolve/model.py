@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from errata_tpl.inventory.model import Inventory
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import hotfixes as overlay
@@ -32,6 +33,7 @@ class Config(Protocol):
     def init_hook(self, os_id: str, profile: str, suffix: str) -> InitHook | None: ...
     def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None: ...
     def hotfix(self, os_id: str, name: str) -> Hotfix | None: ...
+    def inventory(self, node: str) -> Inventory | None: ...
     @property
     def rollout(self) -> Rollout: ...
 
@@ -61,6 +63,7 @@ class Resolved:
     active_streams: Mapping[str, streams.Stream] = field(default_factory=dict, compare=False)
     stage: str | None = None  # the node's rollout stage (site/stages.yaml), whether or not it chose
     hotfixes: tuple[overlay.Outcome, ...] = ()  # each chosen hotfix: what it applied, what was superseded
+    manage: str = "all"  # "listed": the outputs leave packages not on the list alone (settings' manage:)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,12 @@ class Layers:
     site: Settings
     cluster: Settings | None
     merged: Merged
+
+    def said(self, key: str) -> str:
+        """The file of the last layer (node, cluster, site) that sets ``key``."""
+        return next(
+            s.where for s in (self.node, self.cluster, self.site) if s is not None and getattr(s, key) is not None
+        )
 
     def chosen_streams(self) -> dict[str, tuple[str | None, str]]:
         """module -> (stream or None, the layer that said so): os < site < cluster < node."""

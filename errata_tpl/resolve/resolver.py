@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.profile.profile import Profile
@@ -42,7 +43,16 @@ from errata_tpl.resolve.model import Resolved as Resolved
 from errata_tpl.resolve.notices import Notices
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.resolve.replaceonly import Applied
-from errata_tpl.site.config import InitHook, NodeConfig, deep_merge, merge, merges_nothing, templated
+from errata_tpl.site.config import (
+    BASE_INSTALLED,
+    InitHook,
+    NodeConfig,
+    PackageEntry,
+    deep_merge,
+    merge,
+    merges_nothing,
+    templated,
+)
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 
@@ -120,6 +130,7 @@ class Resolver:
             active_streams=active,
             stage=self._stage(nd),
             hotfixes=fixes,
+            manage=layers.merged.manage,
         )
 
     def settings(self, nd: NodeConfig) -> Layers:
@@ -208,11 +219,15 @@ class Resolver:
 
     def base_list(self, layers: Layers, ctx: Context) -> PackageSet:
         """4. Base list: os + site + cluster + node packages; a later layer's entry
-        replaces an earlier one of the same name and arch."""
+        replaces an earlier one of the same name and arch. With ``base: installed`` the
+        node's inventory takes the os's place."""
         osc = ctx.os
         pl = self.cache.empty.get((osc,), lambda: PackageSet((osc.arch, "noarch"), trace=self.trace))
+        first: tuple[str, Any, tuple[PackageEntry, ...]] = ("os", osc, osc.packages)
+        if layers.merged.base == BASE_INSTALLED:
+            pl, first = self.installed(pl, layers, ctx), ("os", osc, ())
         for label, owner, items in (
-            ("os", osc, osc.packages),
+            first,
             ("site", layers.site, layers.site.packages),
             ("cluster", layers.cluster, layers.cluster.packages if layers.cluster else ()),
             ("node", layers.node, layers.node.packages),
@@ -227,6 +242,18 @@ class Resolver:
                     functools.partial(apply.put_layer, pl, items, ctx.variables.values, label),
                 )
         return pl
+
+    def installed(self, pl: PackageSet, layers: Layers, ctx: Context) -> PackageSet:
+        """4. ``base: installed``: the node's inventory (what its name finds; the key is
+        what the inventory holds, so nodes with the same one share the result)."""
+        inv = self.tree.inventory(layers.node.name)
+        if inv is None:
+            raise UserError(
+                f"{layers.said('base')}: key 'base': installed, but node {layers.node.name} has no inventory"
+            )
+        p = None if inv.epochs else ctx.profile  # an inventory without epochs takes the profile's
+        key = (pl, ctx.os, inv.keys, inv.epochs, None if p is None else (p.os, p.profile))
+        return self.cache.installed.get(key, lambda: apply.put_installed(pl, inv, ctx.os, p))
 
     def kernel(self, pl: PackageSet, ctx: Context) -> PackageSet:
         """5. Kernel: every kernel package at the chosen version, its modules named for it; multi."""

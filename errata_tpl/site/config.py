@@ -26,6 +26,9 @@ from errata_tpl.site import schema, templating
 from errata_tpl.values import names, ref
 from errata_tpl.values.package import Package
 
+BASE_LISTS, BASE_INSTALLED = "lists", "installed"  # base:
+MANAGE_ALL, MANAGE_LISTED = "all", "listed"  # manage:
+
 # How a key of later layers (site < cluster < node) combines with earlier ones.
 REPLACE = "replace"  # the last layer that says it wins
 UPDATE = "update"  # mappings: key by key (dicts inside merge deeply)
@@ -204,6 +207,10 @@ class Settings:
     # module -> stream (None: disabled); read per layer (os < site < cluster < node), see resolve.streams
     modules: Mapping[str, str | None] = key_field(schema.MODULES, OWN, _streams, dict)
     hotfixes: tuple[str, ...] = key_field(schema.HOTFIXES, OWN, _hotfixes, ())  # the lists of all layers add up
+    # where step 4 starts: the hand-written lists (os < site < cluster < node), or the node's inventory
+    base: str | None = key_field(schema.one_of(BASE_LISTS, BASE_INSTALLED), REPLACE)
+    # what the outputs do with a package not on the list: remove it (the whole set), or leave it alone
+    manage: str | None = key_field(schema.one_of(MANAGE_ALL, MANAGE_LISTED), REPLACE)
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,8 @@ class Merged:
     installonly_limit: int
     profile_cloning_disabled: Mapping[str, bool]
     variables: Mapping[str, Any]
+    base: str = BASE_LISTS
+    manage: str = MANAGE_ALL
 
 
 def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
@@ -305,6 +314,8 @@ def merge(*layers: Settings, variables_below: Mapping[str, Any] = {}) -> Merged:
         installonly_limit=values["installonly_limit"] or DEFAULT_INSTALLONLY_LIMIT,
         profile_cloning_disabled=values["profile_cloning_disabled"],
         variables=values["variables"],
+        base=values["base"] or BASE_LISTS,
+        manage=values["manage"] or MANAGE_ALL,
     )
 
 

@@ -73,6 +73,13 @@ STREAM = Type(
     "a stream (quoted: '1.10') or null (the module disabled)",
     {"type": ["string", "integer", "null"]},
 )
+
+
+def one_of(*values: str) -> Type:
+    """One of these words."""
+    return Type(lambda v: v in values, " or ".join(values), {"type": "string", "enum": list(values)})
+
+
 LIMIT = Type(lambda v: _is_int(v) and v >= 1, "a whole number of at least 1", {"type": "integer", "minimum": 1})
 COUNT = Type(lambda v: _is_int(v) and v >= 0, "a whole number", {"type": "integer", "minimum": 0})
 _REF_JSON: JSON = {

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.fileio.parsedfiles import ParsedFiles, load_copied
+from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.profile.hotfix import PREFIX as HOTFIX_PREFIX
 from errata_tpl.profile.hotfix import Hotfix
@@ -104,6 +105,30 @@ class Tree:
     @property
     def announce(self) -> Announce:
         return self.site.announce or Announce(self.site.where)
+
+    def inventory(self, node: str) -> Inventory | None:
+        """The node's inventory in site.yaml's ``installed`` directory (for ``base: installed``),
+        None when it has none; the directory is read once, when first asked."""
+        found, complete = self._inventories
+        got = found.get(node)
+        if isinstance(got, Deferred):
+            got, said = complete(got)
+            self._warn(said)
+        return got
+
+    @functools.cached_property
+    def _inventories(self) -> tuple[Mapping[str, Inventory | Deferred], Callable[[Deferred], Any]]:
+        from errata_tpl.inventory.load import load  # only a site with base: installed reads inventories
+
+        rel = self.site.installed
+        if rel is None:
+            raise UserError(f"{self.site.where}: key 'installed' is needed by base: installed (the nodes' inventories)")
+        if not (self.root / rel).is_dir():
+            raise UserError(f"{self.site.where}: key 'installed': {rel}: no such directory")
+        said: list[str] = []
+        found, reader = load(self.root / rel, self.node_names(), said.append, rel.rstrip("/"))
+        self._warn(said)
+        return found, reader.complete
 
     @functools.cache  # noqa: B019 - one Tree per run
     def cluster(self, name: str) -> Settings:

@@ -17,6 +17,7 @@ NOT_A_SITE = "not an errata-tpl site"
 
 # every command, with arguments that make it read the site (commands that read none: below)
 READS_A_SITE = {
+    "adopt": ["/tmp", NODE],
     "announce": ["--os", "el9-x86_64", "--stage", "canary"],
     "approve": ["20261121", "--os", "el9-x86_64", "--stage", "all", "--sign", "nobody@example.org"],
     "check": ["--all", "--repo", "/nonexistent"],

@@ -177,6 +177,8 @@ EVERY_SETTING = {
     "packages": ["bash"],
     "modules": {"nodejs": "20"},
     "hotfixes": ["urgent"],
+    "base": "installed",
+    "manage": "listed",
 }
 EVERY_SITE_KEY = {
     **EVERY_SETTING,

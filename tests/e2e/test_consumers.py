@@ -453,3 +453,82 @@ def test_example_two_kernel_node_installs_with_dnf_defaults(example_root, tmp_pa
     dnf(installroot, [mirror], tmp_path / "cache", "install", *specs)
     d = yaml.safe_load(CliRunner().invoke(main, ["--root", str(example_root), "resolve", "wn-012.example.org"]).stdout)
     assert same_set(installed(installroot), d["packages"])
+
+
+# --- manage: listed: pin and upgrade what the list names, leave the rest alone ---------------
+
+
+@pytest.fixture(scope="module")
+def listed(site, tmp_path_factory) -> Site:
+    """The same site with `manage: listed`: the outputs must install the lists as before and
+    remove nothing (seamonkey-nss, deleted from the lists, and kernels no longer kept stay)."""
+    import shutil
+
+    s = Site(site.base)
+    s.root = tmp_path_factory.mktemp("listed") / "tree"
+    shutil.copytree(site.root, s.root, ignore=shutil.ignore_patterns(".errata-tpl-cache"))
+    with (s.root / "site/site.yaml").open("a") as f:
+        f.write("manage: listed\n")
+    return s
+
+
+KEPT_BY_LISTED = {"seamonkey-nss-2.53.17-1.el9.x86_64", *(f"{n}-{K1}.x86_64" for n in KERNEL_NAMES)}
+
+
+def check_listed(site: Site, installroot: Path, node: str) -> None:
+    """Every entry installed at its version (nss pinned below what the node had), and what
+    the list does not name still there."""
+    have, d = installed(installroot), site.data(node)
+    assert d["manage"] == "listed"
+    assert same_set(have, d["packages"], whole=False), f"installed {sorted(have)}\nresolved {d['packages']}"
+    assert have >= KEPT_BY_LISTED and "nss-3.90.0-3.el9_2.x86_64" in have
+
+
+def test_listed_dnf(listed, tmp_path):
+    installroot, cache = fresh_node(listed, tmp_path)
+    for node in NODES:
+        text = listed.resolve(node, "dnf")
+        assert "what the list does\n# not name is left as it is" in text and "dnf remove" not in text
+        dnf(installroot, listed.repos, cache, "install", *body(text))  # the header's recipe: install only
+        check_listed(listed, installroot, node)
+
+
+def test_listed_ansible(listed, tmp_path):
+    installroot, _ = fresh_node(listed, tmp_path)
+    for node in NODES:
+        text = listed.resolve(node, "ansible")
+        assert "errata_tpl_manage: listed" in text.splitlines()
+        ansible_recipe(tmp_path, listed.repos, installroot, text, releasever="9")
+        check_listed(listed, installroot, node)
+
+
+def test_listed_salt_removes_nothing(listed, salt, tmp_path):
+    installroot, cache = fresh_node(listed, tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    dbpath = run(["rpm", "--root", str(installroot), "--eval", "%_dbpath"]).stdout.strip()
+    (home / ".rpmmacros").write_text(f"%_dbpath {installroot}{dbpath}\n")
+    env = dict(os.environ, HOME=str(home))
+    for node in NODES:
+        text = listed.resolve(node, "salt")
+        (salt / "pillar/errata-tpl.sls").write_text(text)
+        (salt / "states/errata-tpl.sls").write_text(header_block(text, "#   #!py", "#       return states"))
+        installs, removals = salt_states(salt, env)
+        assert removals == []  # the same state: the pillar's manage says listed
+        names = sorted((n, v) for parsed in installs.values() for n, v in parsed.items())
+        assert len(names) == len(listed.data(node)["packages"])
+        dnf(installroot, listed.repos, cache, "install", *body(listed.resolve(node, "dnf")))
+
+
+def test_listed_pan_and_kickstart(listed, tmp_path):
+    for node in NODES:
+        text = listed.resolve(node, "pan")
+        lines = body(text)
+        assert lines[1] == "'/software/components/spma/userpkgs' = 'yes';"  # ncm-spma keeps the rest
+        tree: dict = {"seamonkey-nss": {"2.53.17-1.el9": {"x86_64"}}}
+        for line in lines[2:]:
+            pan_apply(tree, line)
+        assert "seamonkey-nss" in tree
+        ks = tmp_path / f"{node}.ks"
+        ks.write_text(listed.resolve(node, "kickstart"))
+        run([tool("ksvalidator"), "-v", "RHEL9", str(ks)])

@@ -226,6 +226,10 @@ def site(rpm_cache, tmp_path_factory):
     # changed: an extra package and another arch
     node.dnf("install", "extra-tool", "glibc-2.34-2.el9.i686")
     (inv / "drifted.txt").write_text(node.rpm_qa("--qf", "%{NEVRA}\\n"))
+    # one package not on any list, nothing else different (kept apart: the tests of manage: listed use it)
+    node.dnf("remove", "glibc-2.34-2.el9.i686")
+    (base / "more").mkdir()
+    (base / "more" / "extra.txt").write_text(node.rpm_qa("--qf", "%{NEVRA}\\n"))
     return root, inv
 
 
@@ -575,4 +579,128 @@ def test_a_security_fix_then_a_bug_fix_both_count(site):
     assert (
         "  missing: profile 20261121 had bash-5.1-2.el9.x86_64 (SA-1 security Important 2026-09-01; CVE-1)"
         in r.stdout.splitlines()
+    )
+
+
+# --- base: installed, manage: listed, adopt ----------------------------------------------------
+
+
+def site_with(root: Path, inv: Path, tmp_path: Path, nodes: dict[str, str], *extra: Path) -> Path:
+    """A copy of the site whose site.yaml names its inventories, with these node files added
+    to (or appended to the files of) its nodes."""
+    mine = tmp_path / "root"
+    shutil.copytree(root, mine, ignore=shutil.ignore_patterns(".errata-tpl-cache"))
+    shutil.copytree(inv, mine / "inventories")
+    for f in extra:
+        shutil.copy(f, mine / "inventories" / f.name)
+    with (mine / "site/site.yaml").open("a") as f:
+        f.write("installed: inventories\n")
+    for node, text in nodes.items():
+        path = mine / f"site/nodes/{node}.yaml"
+        path.write_text((path.read_text() if path.exists() else "os: el9-x86_64\n") + text)
+    return mine
+
+
+def resolved(root: Path, node: str) -> dict:
+    r = cli(root, "resolve", node)
+    assert r.exit_code == 0, r.output
+    return yaml.safe_load(r.stdout)
+
+
+def test_base_installed_starts_from_the_inventory(site, tmp_path):
+    root, inv = site
+    mine = site_with(root, inv, tmp_path, {n: "base: installed\n" for n in ("pending", "drifted", "epochless")})
+    pending = {(p["name"], p["arch"]): (p["version"], p["from"]) for p in resolved(mine, "pending")["packages"]}
+    assert pending == {  # what was installed, then the profile's errata (replace-only), kernels by step 5
+        ("bash", "x86_64"): ("5.1-3.el9", "errata:20261121"),
+        ("openssl-libs", "x86_64"): ("1:3.0-2.el9", "errata:20261121"),
+        ("tzdata", "noarch"): ("2026b-1.el9", "errata:20261121"),
+        ("glibc", "x86_64"): ("2.34-2.el9", "errata:20261121"),
+        ("kernel", "x86_64"): (K2, "kernel"),
+        ("kernel-core", "x86_64"): (K2, "kernel"),
+    }
+    drifted = {(p["name"], p["arch"]): (p["version"], p["from"]) for p in resolved(mine, "drifted")["packages"]}
+    assert drifted[("bash", "x86_64")] == ("5.1-3.el9", "installed")  # above its profile's 5.1-2: never lowered
+    assert drifted[("extra-tool", "x86_64")] == ("1.0-1.el9", "installed")
+    assert drifted[("glibc", "i686")] == ("2.34-2.el9", "installed")
+    # rpm -qa without epochs: the profile's epoch (1:), not epoch 0 below every 1:
+    epochless = {p["name"]: p["version"] for p in resolved(mine, "epochless")["packages"]}
+    assert epochless["openssl-libs"] == "1:3.0-2.el9"
+    r = cli(mine, "explain", "pending", "bash")
+    assert "  installed lists bash-5.1-1.el9.x86_64" in r.stdout.splitlines()
+
+
+def test_base_installed_is_keyed_by_the_inventory(site, tmp_path):
+    """Two nodes whose inventories hold the same packages share step 4's result (its key is
+    what the inventory holds, never the node's name; the suite runs in check mode)."""
+    from errata_tpl.resolve.resolver import Resolver
+    from errata_tpl.site.tree import Tree
+
+    root, inv = site
+    mine = site_with(root, inv, tmp_path, {n: "base: installed\n" for n in ("applied", "stale", "pending")})
+    resolver = Resolver(Tree(mine))
+    applied, stale, pending = (resolver.resolve(n) for n in ("applied", "stale", "pending"))
+    assert applied.packages is stale.packages  # identical files: one list
+    assert applied.packages is not pending.packages
+    (mine / "site/nodes/unknown.yaml").write_text("os: el9-x86_64\nbase: installed\n")
+    r = cli(mine, "resolve", "unknown")
+    assert r.exit_code == 1
+    assert (
+        r.stderr
+        == "errata-tpl: error: site/nodes/unknown.yaml: key 'base': installed, but node unknown has no inventory\n"
+    )
+
+
+def test_manage_listed_leaves_what_the_list_does_not_name(site, tmp_path):
+    """A package on no list makes a node drifted, unless its outputs leave such packages alone."""
+    root, inv = site
+    extra = inv.parent / "more" / "extra.txt"
+    mine = site_with(root, inv, tmp_path, {"extra": "", "listed": ""}, extra)
+    shutil.copy(extra, mine / "inventories" / "listed.txt")
+    (mine / "site/nodes/listed.yaml").write_text("os: el9-x86_64\nmanage: listed\n")
+    data, _ = report(mine)
+    seen = {n["node"]: n["observed"] for n in data["nodes"]}
+    assert (
+        seen["extra"]["extra"]
+        == seen["listed"]["extra"]
+        == [{"name": "extra-tool", "arch": "x86_64", "installed": "1.0-1.el9"}]
+    )
+    assert (seen["extra"]["state"], seen["listed"]["state"]) == ("drifted", "applied")
+    assert resolved(mine, "listed")["manage"] == "listed" and "manage" not in resolved(mine, "extra")
+
+
+def test_adopt_writes_node_files_from_inventories(site, tmp_path):
+    root, inv = site
+    mine = site_with(root, inv, tmp_path, {})
+    shutil.copy(inv / "applied.txt", mine / "inventories" / "fresh.example.org")
+    r = cli(mine, "adopt", str(mine / "inventories"), "fresh.example.org", "--os", "el9-x86_64")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == "wrote site/nodes/fresh.example.org.yaml: 4 packages\n"
+    text = (mine / "site/nodes/fresh.example.org.yaml").read_text()
+    assert text.startswith(f"# written by errata-tpl adopt from {mine}/inventories/fresh.example.org (rpm, collected ")
+    assert yaml.safe_load(text) == {
+        "os": "el9-x86_64",
+        "packages": [  # kernels are left to kernel selection
+            "bash-5.1-3.el9.x86_64",
+            "glibc-2.34-2.el9.x86_64",
+            "openssl-libs-1:3.0-2.el9.x86_64",
+            "tzdata-2026b-1.el9.noarch",
+        ],
+    }
+    assert {p["name"] for p in resolved(mine, "fresh.example.org")["packages"]} >= {"bash", "kernel", "kernel-core"}
+    # a node file there already: rewritten only when asked, its other keys kept
+    r = cli(mine, "adopt", str(mine / "inventories"), "reboot")
+    assert r.exit_code == 1 and "site/nodes/reboot.yaml: exists; adopt rewrites it" in r.stderr
+    r = cli(mine, "adopt", str(mine / "inventories"), "reboot", "--force")
+    assert r.exit_code == 0, r.output
+    adopted = yaml.safe_load((mine / "site/nodes/reboot.yaml").read_text())
+    assert adopted["running_kernel"] == K1 and adopted["os"] == "el9-x86_64"  # kept (salt's native arch unsaid)
+    assert "bash-5.1-3.el9" in adopted["packages"]
+    # rpm -qa without epochs would lose them; a node without inventory: nothing written
+    r = cli(mine, "adopt", str(mine / "inventories"), "epochless", "--force")
+    assert r.exit_code == 1 and "an inventory without epochs" in r.stderr
+    r = cli(mine, "adopt", str(mine / "inventories"), "unknown", "--force")
+    assert (
+        r.exit_code == 1
+        and r.stderr == f"errata-tpl: error: {mine}/inventories: no inventory of unknown; nothing written\n"
     )

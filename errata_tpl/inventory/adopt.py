@@ -1,0 +1,115 @@
+"""``adopt``: node files written from inventories, for a site that owns its lists from then on.
+
+Each node's file gets ``packages:``, what its inventory says is installed (at its version
+and arch; kernels left to kernel selection, as ``base: installed`` does), and keeps the
+other keys of the node file it replaces (or ``os``/``cluster`` given for a new one). A
+file is written only once its text reads back as a node file, atomically; an existing one
+only when asked (``force``: its comments are not kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import yamlio
+from errata_tpl.inventory.model import Deferred, Inventory, kernel_vr
+from errata_tpl.site import schema
+from errata_tpl.values import kernel, names
+from errata_tpl.values.package import nevra
+
+if TYPE_CHECKING:  # jinja2 comes with it
+    from errata_tpl.site.tree import Tree
+
+
+@dataclass(frozen=True)
+class Adopted:
+    node: str
+    path: Path  # the node file written
+    packages: int
+
+
+def node_text(inv: Inventory, keep: Mapping[str, Any], packages: list[str]) -> str:
+    """The node file: where it came from, the keys kept, and the installed packages."""
+    when = f", collected {inv.collected:%Y-%m-%d %H:%M} UTC" if inv.collected else ""
+    lines = [f"# written by errata-tpl adopt from {inv.file} ({inv.source}{when})\n"]
+    lines += [f"{k}: {yamlio.value(v)}\n" for k, v in keep.items()]
+    if inv.running_kernel is not None:
+        running = kernel_vr(inv.running_kernel)[0]
+        if kernel.is_version(running) and "running_kernel" not in keep:
+            lines.append(f"running_kernel: {yamlio.value(running)}  # when adopted: kept until it is not\n")
+    lines.append("packages:\n" if packages else "packages: []\n")
+    lines += [f"  - {yamlio.value(p)}\n" for p in packages]
+    return "".join(lines)
+
+
+def adopt(
+    root: Path,
+    rel: str,
+    node: str,
+    inv: Inventory,
+    existing: Mapping[str, Any] | None,
+    kernels: tuple[str, ...],
+    os_arch: str,
+    new_keys: Mapping[str, Any],
+    force: bool,
+) -> Adopted:
+    """Write the node file ``rel`` from ``inv``; ``existing``: its data, if there is one
+    (replaced only with ``force``)."""
+    if existing is not None and not force:
+        raise UserError(f"{rel}: exists; adopt rewrites it from {inv.file} (its comments are not kept): --force")
+    if not inv.epochs:
+        raise UserError(
+            f"{inv.file}: an inventory without epochs (rpm -qa's default): a package's epoch would be lost; "
+            "collect it with --qf '%{NEVRA}\\n'"
+        )
+    keep = {k: v for k, v in (existing or new_keys).items() if k not in ("packages", "base")}
+    packages = sorted(nevra(p) for p in inv.base(kernels, os_arch, {}))
+    text = node_text(inv, keep, packages)
+    yamlio.write_record(root / rel, text, _node_file)
+    return Adopted(node, root / rel, len(packages))
+
+
+def _node_file(data: Any, where: str) -> None:
+    schema.check("node", data, where)
+
+
+def run(
+    tree: Tree,
+    directory: Path,
+    nodes: tuple[str, ...],
+    os_id: str | None,
+    cluster: str | None,
+    force: bool,
+    warn: Callable[[str], None],
+) -> list[Adopted]:
+    """Every node asked for (none: every node of the site with an inventory in ``directory``),
+    checked first; then their files written."""
+    from errata_tpl.inventory.load import load
+
+    site = tree.node_names()
+    found, reader = load(directory, {*site, *nodes}, warn, str(directory), only=nodes or None)
+    todo: list[tuple[str, str, Inventory, dict[str, Any] | None, str]] = []
+    for node in nodes or tuple(n for n in site if n in found):
+        names.node(node)
+        got = found.get(node)
+        inv, said = reader.complete(got) if isinstance(got, Deferred) else (got, [])
+        for w in said:
+            warn(w)
+        if inv is None:
+            raise UserError(f"{directory}: no inventory of {node}; nothing written")
+        rel = tree.node(node).where if node in site else f"site/nodes/{node}.yaml"
+        existing = yamlio.load_file(tree.root / rel, rel) if node in site else None
+        os_of = (existing or {}).get("os") or os_id
+        if os_of is None:
+            raise UserError(f"{node}: no node file: --os OS_ID is needed for it; nothing written")
+        todo.append((rel, node, inv, existing, str(os_of)))
+    new_keys = {"os": os_id, **({"cluster": cluster} if cluster else {})}
+    out = []
+    for rel, node, inv, existing, os_of in todo:
+        osc = tree.os(os_of)
+        out.append(adopt(tree.root, rel, node, inv, existing, osc.kernel.packages, osc.arch, new_keys, force))
+    return out
