@@ -21,6 +21,26 @@ import rpmfactory  # noqa: E402
 from errata_tpl.cli import main  # noqa: E402
 from errata_tpl.values import names  # noqa: E402
 
+TESTS = Path(__file__).resolve().parent
+KINDS = {
+    "unit": "a module of errata_tpl called in process (tests/unit/); ./run test --fast runs only these",
+    "cli": "the errata-tpl command line, in process or as a subprocess (tests/cli/)",
+    "e2e": "a real consumer (dnf, ansible, salt, a browser) applies what errata-tpl wrote (tests/e2e/)",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for kind, what in KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {what}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with the kind of its folder (tests/README.md): `-m unit` runs the unit tests."""
+    for item in items:
+        kind = item.path.relative_to(TESTS).parts[0]
+        if kind in KINDS:
+            item.add_marker(kind)
+
 
 def spec(line: str, **kw) -> rpmfactory.Spec:
     s = rpmfactory.parse_nevra_line(line)
