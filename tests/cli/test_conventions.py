@@ -190,3 +190,9 @@ def test_shell_completion_completes_node_names(example_root):
     assert complete(f"errata-tpl check --root {example_root} db") == ["db-01.example.org"]
     assert complete(f"errata-tpl diff --root {example_root} --node st") == ["st-01.example.org", "st-02.example.org"]
     assert "resolve" in complete("errata-tpl res")
+
+
+def test_root_without_nodes(tmp_path, cli):
+    r = cli("resolve", "--all", root=minimal_site(tmp_path))
+    assert r.exit_code == 1 and "no node files" in r.stderr
+    assert Path(tmp_path).is_dir()

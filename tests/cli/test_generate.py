@@ -5,11 +5,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 
+import pytest
 import rpmfactory
 import yaml
 from conftest import minimal_site
 
+from errata_tpl.fileio import atomic
 from errata_tpl.profile import profile as profilemod
 
 MIRROR = [
@@ -232,3 +235,40 @@ def test_pan_from_a_reused_result_is_the_same(make_rpms, tmp_path, cli, monkeypa
     assert "unchanged since the last run" in pan_reused.stderr and "unchanged" not in pan_fresh.stderr
     assert pan_reused.stdout == pan_fresh.stdout and "pkg_ronly('bash','5.1.8-9.el9','x86_64')" in pan_fresh.stdout
     assert yaml_first.exit_code == 0
+
+
+def test_two_generate_runs_cannot_interleave(make_rpms, tmp_path):
+    """A run waits while another holds the profile directory's lock (a lock on the
+    directory itself: no lock file), then writes."""
+    make_rpms(["a 1-1 x86_64"])
+    dest = tmp_path / "errata" / "el9-x86_64"
+    dest.mkdir(parents=True)
+    minimal_site(tmp_path, "el9-x86_64")
+    argv = [sys.executable, "-m", "errata_tpl.cli", "--root", str(tmp_path), "generate", str(tmp_path / "mirror")]
+    with atomic.locked_dir(dest):
+        p = subprocess.Popen([*argv, "--os", "el9-x86_64", "--profile", "20261121"], stderr=subprocess.PIPE)
+        time.sleep(3)
+        assert p.poll() is None and not (dest / "20261121.yaml").exists()
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    assert os.listdir(dest) == ["20261121.yaml"]
+
+
+def test_directory_unreadable_is_reported(make_rpms, tmp_path, cli):
+    make_rpms(["a 1-1 x86_64"])
+    sub = tmp_path / "mirror" / "locked"
+    sub.mkdir()
+    if os.geteuid() == 0:
+        pytest.skip("root reads every directory")
+    sub.chmod(0)
+    try:
+        r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", root=tmp_path)
+        assert r.exit_code == 0 and "locked" in r.stderr
+    finally:
+        sub.chmod(0o755)
+
+
+def test_mirror_that_is_a_file(tmp_path, cli):
+    f = tmp_path / "file"
+    f.write_text("x")
+    r = cli("generate", f, "--os", "el9-x86_64", root=tmp_path)
+    assert r.exit_code == 1 and "not a directory" in r.stderr

@@ -173,3 +173,12 @@ def test_verbose_says_how_work_was_shared(example_root, cli, tmp_path):
     r = cli("resolve", "--all", "-v", "-o", out, root=example_root)
     assert r.exit_code == 0 and "resolved 12 nodes:" in r.stderr and "distinct package lists" in r.stderr
     assert "resolved 12 nodes" not in cli("resolve", "--all", "-o", out, root=example_root).stderr
+
+
+def test_out_dir_failure_leaves_earlier_files(example_root, cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 0
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    (example_root / "site/nodes/zz-broken.yaml").write_text("os: el9-x86_64\npackages: [{name: a, version: 1.5}]\n")
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 1
+    assert {p.name: p.read_text() for p in out.iterdir()} == before

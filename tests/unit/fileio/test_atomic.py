@@ -1,0 +1,68 @@
+"""fileio.atomic: a write replaces the old file whole or not at all, whatever stops it, and
+leaves no temporary file behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import atomic
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "profile.yaml"
+    target.write_text("old\n")
+
+    def boom(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(KeyboardInterrupt):
+        atomic.write_text(target, "new\n" * 1000)
+    assert target.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["profile.yaml"]
+
+
+SLOW_WRITER = r"""
+import os, sys, time
+from pathlib import Path
+from errata_tpl.fileio import atomic
+from errata_tpl import cli
+cli._terminate_cleanly()
+def slow(fd):
+    Path(sys.argv[2]).write_text("writing")
+    time.sleep(30)
+os.fsync = slow
+atomic.write_text(Path(sys.argv[1]), "new\n")
+"""
+
+
+def test_sigterm_mid_write_leaves_the_old_file(tmp_path):
+    target, marker = tmp_path / "out" / "20261121.yaml", tmp_path / "marker"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    p = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target), str(marker)])
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+    assert len(os.listdir(target.parent)) == 2  # the temp file is there, mid-write
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=20) == 128 + signal.SIGTERM
+    assert target.read_text() == "old\n"
+    assert os.listdir(target.parent) == ["20261121.yaml"]
+
+
+def test_output_to_a_pipe_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    atomic.write_text(fifo, "through the pipe\n")
+    assert reader.communicate(timeout=10)[0] == "through the pipe\n"
+    assert not fifo.is_file() and fifo.exists()  # still a pipe
+    with pytest.raises(UserError, match="is a directory"):
+        atomic.write_text(tmp_path, "x")
