@@ -13,6 +13,7 @@ from conftest import minimal_site
 from errata_tpl.site import templating
 
 NODE = "site/nodes/wn-001.example.org.yaml"
+NODE_NAME = "wn-001.example.org"
 LAUGHS = "\n".join(
     [
         'v: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
@@ -180,3 +181,38 @@ def test_a_fifo_or_a_device_given_as_a_file_is_refused_unread(example_root, tmp_
     assert r.returncode == 1 and r.stderr == f"errata-tpl: error: {fifo}: not a regular file\n"
     r = errata_tpl(example_root, "diff", fifo, "/dev/zero", timeout=60)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr  # no hang, one line
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(['a'*2**24]*(2**24))|tojson|length",  # each item within bounds, the text 2**48 characters
+        "(['a'*2**23]*(2**24))|string|length",
+        "(['a'*2**23]*(2**24))",  # {{ v }} makes text of v before the output bound sees it
+        "({'k': 'a'*2**23, 'l': ['b'*2**23]*4})|tojson",
+    ],
+)
+def test_text_of_a_huge_structure_is_refused_before_it_is_built(example_root, cli, tmp_path, expr):
+    t = tmp_path / "t.j2"
+    t.write_text("{{ " + expr + " }}\n")
+    r = cli("resolve", NODE_NAME, "--template", t, root=example_root)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert r.stderr == (
+        f"errata-tpl: error: {t}: refused by the template sandbox: a value longer than 16,777,216 characters as text\n"
+    )
+
+
+def test_json_text_with_dates_is_no_format_field(example_root, cli, tmp_path):
+    """A JSON text holds '{', ':' and eight-digit profile names: no format width."""
+    t = tmp_path / "t.j2"
+    t.write_text("{{ (packages|tojson)[:1] }} {{ errata }} {{ '%5s'|format('x') }}\n")
+    r = cli("resolve", NODE_NAME, "--template", t, root=example_root)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "[ 20261121     x\n"
+
+
+def test_a_wide_format_field_is_still_refused(example_root, cli, tmp_path):
+    t = tmp_path / "t.j2"
+    t.write_text("{{ '%999999999s'|format('x') }}\n")
+    r = cli("resolve", NODE_NAME, "--template", t, root=example_root)
+    assert r.exit_code == 1 and "a format field wider than 8 digits" in r.stderr

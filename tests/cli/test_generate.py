@@ -272,3 +272,10 @@ def test_mirror_that_is_a_file(tmp_path, cli):
     f.write_text("x")
     r = cli("generate", f, "--os", "el9-x86_64", root=tmp_path)
     assert r.exit_code == 1 and "not a directory" in r.stderr
+
+
+def test_generate_refuses_a_profile_name_with_a_newline(make_rpms, tmp_path, cli):
+    make_rpms(["a 1-1 x86_64"])
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261201\n", root=tmp_path)
+    assert r.exit_code == 1
+    assert not (tmp_path / "errata").exists()

@@ -99,3 +99,12 @@ def test_dash_and_the_other_destination_still_exclude_each_other(example_root, m
     usage_error(r, "Error: -o and --out-dir exclude each other")
     r = run(tmp_path, "generate", mirror, "--os", "el9-x86_64", "--stdout", "-o", "-")
     usage_error(r, "Error: --stdout and -o exclude each other")
+
+
+def test_closed_stdout_is_no_traceback(example_root):
+    p = subprocess.run(
+        f"{sys.executable} -m errata_tpl.cli --root {example_root} resolve {NODE} --format dnf >&-",
+        shell=True,
+        stderr=subprocess.PIPE,
+    )
+    assert b"Traceback" not in p.stderr, p.stderr

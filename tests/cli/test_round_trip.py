@@ -6,6 +6,7 @@ back before it replaces the file that was there."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 
 import createrepo_c as cr
@@ -195,3 +196,17 @@ def test_the_example_profiles_still_read_back_as_written(tmp_path):
 def test_a_trailing_newline_is_never_a_plain_scalar():
     """A name-like text with a line end after it ("A\n", found by hypothesis) reads back exactly."""
     assert yamlio.load_text(f"k: {yamlio.scalar('A' + chr(10))}\n", "w.yaml") == {"k": "A\n"}
+
+
+def run_real(root, *args, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), *args], capture_output=True, **kw
+    )
+
+
+def test_text_that_is_not_utf8_is_one_line(example_root):
+    # a --note with a byte that is not UTF-8: refused in one line, the record untouched
+    r = run_real(example_root, "promote", "20261121", "--os", "el9-x86_64", "--stage", "canary", "--note", b"x\xff")
+    assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
+    assert r.stderr.count(b"\n") == 1
+    assert not (example_root / "site/promotions.yaml").exists()

@@ -1,6 +1,8 @@
 """A wrong site is one line naming the file and the key, exit 1: what the commands say about each
 file of os/, site/ and errata/ they cannot use."""
 
+import os
+
 import pytest
 
 
@@ -57,3 +59,42 @@ def test_bad_configuration(example_root, cli, rel, text, message):
     rc, err = run(cli, example_root, "resolve", "wn-001.example.org")
     assert rc == 1, err
     assert err.startswith("errata-tpl: error: ") and err.count("\n") == 1 and message in err, err
+
+
+NODE_NAME = "wn-001.example.org"
+
+
+def test_equal_hook_suffixes_are_an_error(example_root, cli):
+    site = example_root / "site/site.yaml"
+    site.write_text(site.read_text() + 'hook_suffix: {init: "-fix", fix: "-fix"}\n')
+    r = cli("resolve", NODE_NAME, root=example_root)
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "errata-tpl: error: site/site.yaml: key 'hook_suffix': init and fix are both '-fix'; they name two files\n"
+    )
+
+
+@pytest.mark.parametrize("key, value", [("profile", '"20250101"'), ("os", "el8-x86_64")])
+def test_a_profile_whose_header_disagrees_with_its_file_is_an_error(example_root, cli, key, value):
+    p = example_root / "errata/el9-x86_64/20261121.yaml"
+    lines = [f"{key}: {value}" if line.startswith(f"{key}:") else line for line in p.read_text().split("\n")]
+    p.write_text("\n".join(lines))
+    r = cli("resolve", NODE_NAME, root=example_root)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith(f"errata-tpl: error: errata/el9-x86_64/20261121.yaml: key '{key}': says ")
+
+
+def test_a_node_file_that_is_no_file_is_said_not_skipped_silently(example_root, cli, tmp_path):
+    nodes = example_root / "site/nodes"
+    (nodes / "dir.example.org.yaml").mkdir()
+    os.mkfifo(nodes / "fifo.example.org.yaml")
+    (nodes / "gone.example.org.yaml").symlink_to(nodes / "nowhere.yaml")
+    r = cli("resolve", "--all", "--out-dir", tmp_path / "out", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if "not a regular file" in line]
+    assert said == [
+        f"warning: site/nodes/{n}.example.org.yaml: not a regular file; not read as a node"
+        for n in ("dir", "fifo", "gone")
+    ]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert written == sorted(f"{p.stem}.yaml" for p in nodes.iterdir() if p.is_file())
