@@ -279,3 +279,20 @@ def test_generate_refuses_a_profile_name_with_a_newline(make_rpms, tmp_path, cli
     r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261201\n", root=tmp_path)
     assert r.exit_code == 1
     assert not (tmp_path / "errata").exists()
+
+
+def test_generate_stdout_and_o_exclude_each_other(make_rpms, tmp_path, cli):
+    make_rpms(["a 1-1 x86_64"])
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", "-o", tmp_path / "p.yaml", root=tmp_path)
+    assert r.exit_code == 2 and "--stdout and -o exclude each other" in r.stderr
+    assert not (tmp_path / "p.yaml").exists() and r.stdout == ""
+
+
+def test_a_mirror_of_only_source_rpms_is_an_error(make_rpms, tmp_path, cli):
+    make_rpms(["a 1-1 src", "b 2-1 src"])
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261121", root=tmp_path)
+    assert r.exit_code == 1
+    assert r.stderr.endswith(
+        f"error: {tmp_path / 'mirror'}: only source RPMs (2), no binary package; no profile written\n"
+    )
+    assert not (tmp_path / "errata").exists()
