@@ -296,3 +296,10 @@ def test_a_mirror_of_only_source_rpms_is_an_error(make_rpms, tmp_path, cli):
         f"error: {tmp_path / 'mirror'}: only source RPMs (2), no binary package; no profile written\n"
     )
     assert not (tmp_path / "errata").exists()
+
+
+def test_generate_leaves_only_the_profile(make_rpms, tmp_path, cli):
+    make_rpms(["a 1-1 x86_64"])
+    for p in ("20261121", "20261122"):
+        assert cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", p, root=tmp_path).exit_code == 0
+    assert sorted(os.listdir(tmp_path / "errata/el9-x86_64")) == ["20261121.yaml", "20261122.yaml"]

@@ -6,8 +6,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic
@@ -66,3 +68,37 @@ def test_output_to_a_pipe_is_written_into_not_replaced(tmp_path):
     assert not fifo.is_file() and fifo.exists()  # still a pipe
     with pytest.raises(UserError, match="is a directory"):
         atomic.write_text(tmp_path, "x")
+
+
+HOLD_A_TEMP = """
+import sys, time
+from pathlib import Path
+from errata_tpl.fileio import atomic
+fd, tmp = atomic._locked_temp(Path(sys.argv[1]), "profile.yaml")
+print(tmp, flush=True)
+time.sleep(600)
+"""
+
+
+def writer(d: Path) -> tuple[subprocess.Popen, Path]:
+    p = subprocess.Popen([sys.executable, "-c", HOLD_A_TEMP, str(d)], stdout=subprocess.PIPE, text=True)
+    return p, Path(p.stdout.readline().strip())
+
+
+def test_a_killed_writers_temp_file_is_swept_a_live_ones_is_not(tmp_path):
+    dead, dead_tmp = writer(tmp_path)
+    live, live_tmp = writer(tmp_path)
+    try:
+        dead.send_signal(signal.SIGKILL)
+        dead.wait()
+        (tmp_path / ".notes.tmp").write_text("a user's file that looks temporary\n")
+        atomic.write_text(tmp_path / "other.yaml", "x\n")
+        assert not dead_tmp.exists() and live_tmp.exists()
+        assert sorted(os.listdir(tmp_path)) == sorted([".notes.tmp", live_tmp.name, "other.yaml"])
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_no_lock_files_in_the_example_tree():
+    assert not [p for p in (REPO / "errata").rglob(".*")], "lock or temp files committed in errata/"
