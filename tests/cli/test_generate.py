@@ -303,3 +303,22 @@ def test_generate_leaves_only_the_profile(make_rpms, tmp_path, cli):
     for p in ("20261121", "20261122"):
         assert cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", p, root=tmp_path).exit_code == 0
     assert sorted(os.listdir(tmp_path / "errata/el9-x86_64")) == ["20261121.yaml", "20261122.yaml"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["20261121-fix", "20261001-init", "20261301", "99999999", "20260230", "", "2026112", "202611210", "2026-11-21"],
+)
+def test_profile_name_is_a_calendar_date_never_a_hook(make_rpms, example_root, cli, tmp_path, name):
+    make_rpms(["a 1-1 x86_64"])
+    d = example_root / "errata/el9-x86_64"
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", name, "--force", root=example_root)
+    assert r.exit_code == 1 and f"bad profile name {name!r}: expected a calendar date YYYYMMDD" in r.stderr
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before
+
+
+def test_a_real_date_is_a_profile(make_rpms, example_root, cli, tmp_path):
+    make_rpms(["a 1-1 x86_64"])
+    r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20280229", root=example_root)
+    assert r.exit_code == 0 and (example_root / "errata/el9-x86_64/20280229.yaml").is_file()

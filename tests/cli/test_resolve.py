@@ -182,3 +182,61 @@ def test_out_dir_failure_leaves_earlier_files(example_root, cli, tmp_path):
     (example_root / "site/nodes/zz-broken.yaml").write_text("os: el9-x86_64\npackages: [{name: a, version: 1.5}]\n")
     assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 1
     assert {p.name: p.read_text() for p in out.iterdir()} == before
+
+
+MANIFEST = ".errata-tpl-manifest"
+
+
+def test_manifest_cannot_make_resolve_delete_what_it_did_not_write(example_root, cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 0
+    victim = tmp_path / "victim.yaml"
+    victim.write_text("precious\n")
+    site = example_root / "site/site.yaml"
+    site_text = site.read_text()
+    (out / "linked.yaml").symlink_to(victim)  # a name the tool writes, but a symlink
+    (out / "adir.yaml").mkdir()  # a name the tool writes, but a directory
+    (out / "gone.example.org.yaml").write_text("a file an earlier run wrote\n")
+    hostile = [
+        os.path.relpath(site, out),  # ../root/site/site.yaml
+        str(victim),  # an absolute path
+        "../victim.yaml",
+        "sub/../../victim.yaml",
+        ".hidden",
+        "..",
+        MANIFEST,
+        "linked.yaml",
+        "adir.yaml",
+        "gone.example.org.yaml",
+    ]
+    (out / ".hidden").write_text("a user's dot file\n")
+    (out / MANIFEST).write_text("".join(f"{h}\n" for h in hostile) + (out / MANIFEST).read_text())
+    r = cli("resolve", "--all", "--out-dir", out, root=example_root)
+    assert r.exit_code == 0, r.stderr
+    assert "ignored 7 entries no run of errata-tpl writes" in r.stderr
+    assert site.read_text() == site_text and victim.read_text() == "precious\n"
+    assert (out / ".hidden").is_file() and (out / "linked.yaml").is_symlink() and (out / "adir.yaml").is_dir()
+    assert not (out / "gone.example.org.yaml").exists()  # a plain file of a name it writes, listed: removed
+    listed = (out / MANIFEST).read_text().split()
+    assert len(listed) == 12 and all(n.endswith(".example.org.yaml") for n in listed)
+
+
+def test_out_dir_file_names_from_a_template_are_checked(example_root, cli, tmp_path):
+    t = tmp_path / "odd.a b.j2"  # the extension would be 'a b'
+    t.write_text("{{ node }}\n")
+    r = cli("resolve", "--all", "--template", t, "--out-dir", tmp_path / "out", root=example_root)
+    assert r.exit_code == 1 and "bad file extension 'a b'" in r.stderr
+    assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+
+
+def test_a_directory_where_a_node_file_goes_fails_the_run_before_anything_changes(example_root, cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("resolve", "--all", "--out-dir", out, root=example_root).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "wn-001.example.org.yaml").unlink()
+    (out / "wn-001.example.org.yaml").mkdir()
+    r = cli("resolve", "--all", "--out-dir", out, root=example_root)
+    assert r.exit_code == 1 and "wn-001.example.org.yaml: a directory where this run writes a file" in r.stderr
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == {k: v for k, v in before.items() if k != "wn-001.example.org.yaml"}
+    assert not [n for n in os.listdir(out) if n.startswith(".errata-tpl-staging-")]

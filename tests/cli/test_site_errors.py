@@ -166,3 +166,24 @@ def test_a_kernel_version_that_is_not_v_r_is_an_error(example_root, cli, rel, te
 def test_a_missing_os_cluster_or_clone_names_the_node_file_and_key(example_root, cli, text, message):
     (example_root / NODE).write_text(text)
     assert resolve_error(cli, example_root) == message
+
+
+@pytest.mark.parametrize("where", ["site/errata-overrides.yaml", "site/site.yaml"])
+def test_a_profile_choice_that_is_a_hook_name_is_refused(example_root, cli, where):
+    if where == "site/site.yaml":
+        p = example_root / where
+        p.write_text(p.read_text().replace('el9: "20261001"', 'el9: "20261001-init"'))
+        assert "20261001-init" in p.read_text()
+        node = "wn-051.example.org"
+    else:
+        (example_root / where).write_text('wn-001.example.org: "20261001-init"\n')
+        node = "wn-001.example.org"
+    r = cli("resolve", node, root=example_root)
+    assert r.exit_code == 1 and "bad profile name '20261001-init'" in r.stderr, r.stderr
+
+
+def test_an_empty_hook_suffix_is_refused(example_root, cli):
+    site = example_root / "site/site.yaml"
+    site.write_text(site.read_text() + 'hook_suffix: {init: "", fix: "-fix"}\n')
+    r = cli("resolve", "wn-001.example.org", root=example_root)
+    assert r.exit_code == 1 and "key 'hook_suffix': bad hook suffix ''" in r.stderr

@@ -102,3 +102,23 @@ def test_a_killed_writers_temp_file_is_swept_a_live_ones_is_not(tmp_path):
 
 def test_no_lock_files_in_the_example_tree():
     assert not [p for p in (REPO / "errata").rglob(".*")], "lock or temp files committed in errata/"
+
+
+def test_a_text_written_in_chunks_is_whole_or_not_at_all(tmp_path):
+    """A report is written chunk by chunk (never one string); a failure while making
+    the chunks leaves the old file as it was, and no temporary file."""
+    from errata_tpl.errors import UserError
+    from errata_tpl.fileio import atomic
+
+    out = tmp_path / "report.json"
+    out.write_text("old\n")
+
+    def chunks():
+        yield "new, part 1\n"
+        raise UserError("the report could not be made")
+
+    with pytest.raises(UserError):
+        atomic.write_chunks(out, chunks())
+    assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    atomic.write_chunks(out, (f"line {i}\n" for i in range(100_000)))
+    assert out.read_text() == "".join(f"line {i}\n" for i in range(100_000))
