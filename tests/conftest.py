@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -119,3 +120,21 @@ def cli():
         return runner.invoke(main, argv, input=input, catch_exceptions=False)
 
     return run
+
+
+def errata_tpl(root, *args, stdout=subprocess.PIPE):
+    """The tool as a process (what a user's shell runs): exit status, stdout, stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), *map(str, args)],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+
+
+def one_line(r, message: str) -> None:
+    """A user error, as errata_tpl() ran it: exit 1, the message on the last line, no traceback."""
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.splitlines()[-1] == f"errata-tpl: error: {message}", r.stderr
+    assert "Traceback" not in r.stderr and "CRITICAL" not in r.stderr

@@ -5,7 +5,7 @@ import json
 
 import pytest
 import rpmfactory
-from conftest import spec
+from conftest import errata_tpl, spec
 
 REPO = [
     spec("libx 1.0-1.el9 x86_64", provides=("libx(abi) = 1",)),
@@ -116,3 +116,18 @@ def test_usage(site, cli, tmp_path):
     node(root, "a", "")
     r = cli("check", "a", "--repo", tmp_path, root=root)
     assert r.exit_code == 1 and "no repodata/repomd.xml" in r.stderr
+
+
+THREE_BUILDS = ["bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64", "zsh 5.8-9.el9 x86_64"]
+
+
+def test_no_createrepo_critical_line_before_our_message(example_root, make_rpms, tmp_path):
+    make_rpms(THREE_BUILDS)
+    (tmp_path / "mirror/repodata").mkdir()
+    (tmp_path / "mirror/repodata/repomd.xml").write_text("<repomd><data type=\n")
+    repomd = tmp_path / "mirror/repodata/repomd.xml"
+    r = errata_tpl(example_root, "check", "wn-001.example.org", "--repo", tmp_path / "mirror")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"errata-tpl: error: {repomd}: unreadable repository metadata: Parse error")
+    r = errata_tpl(example_root, "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and f"error: {repomd}: " in r.stderr, r.stderr

@@ -10,7 +10,7 @@ import time
 import pytest
 import rpmfactory
 import yaml
-from conftest import minimal_site
+from conftest import errata_tpl, minimal_site
 
 from errata_tpl.fileio import atomic
 from errata_tpl.profile import profile as profilemod
@@ -322,3 +322,34 @@ def test_a_real_date_is_a_profile(make_rpms, example_root, cli, tmp_path):
     make_rpms(["a 1-1 x86_64"])
     r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20280229", root=example_root)
     assert r.exit_code == 0 and (example_root / "errata/el9-x86_64/20280229.yaml").is_file()
+
+
+THREE_BUILDS = ["bash 5.1.8-6.el9_1 x86_64", "bash 5.1.8-9.el9 x86_64", "zsh 5.8-9.el9 x86_64"]
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_file_name_that_is_not_utf8_is_an_ordinary_file(make_rpms, tmp_path, cache):
+    paths = make_rpms(THREE_BUILDS)
+    newest = paths[1]
+    os.rename(newest, os.fsencode(newest.parent) + b"/\xff" + os.fsencode(newest.name))
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", *(() if cache else ("--no-cache",)))
+    minimal_site(tmp_path / "root", "el9-x86_64")
+    for _ in range(2):  # the second run reads the header cache (and reuses the result)
+        r = errata_tpl(tmp_path / "root", *args)
+        assert r.returncode == 0 and "skipped:" not in r.stderr, r.stderr
+        assert "{name: bash, version: 5.1.8-9.el9, arch: x86_64}" in r.stdout
+
+
+def test_header_cache_sees_a_rewrite_that_kept_size_and_mtime(make_rpms, tmp_path):
+    paths = make_rpms(THREE_BUILDS)
+    newest = paths[1]
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    minimal_site(tmp_path / "root", "el9-x86_64")
+    assert "version: 5.1.8-9.el9" in errata_tpl(tmp_path / "root", *args).stdout
+    st = newest.stat()
+    rpmfactory.flip_payload_byte(newest)
+    os.utime(newest, ns=(st.st_atime_ns, st.st_mtime_ns))  # touch -r: size and mtime as before
+    assert newest.stat().st_size == st.st_size and newest.stat().st_mtime_ns == st.st_mtime_ns
+    r = errata_tpl(tmp_path / "root", *args)
+    assert r.returncode == 0 and f"{newest.name}: skipped: " in r.stderr, r.stderr
+    assert "{name: bash, version: 5.1.8-6.el9_1, arch: x86_64}" in r.stdout
