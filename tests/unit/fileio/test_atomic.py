@@ -63,8 +63,18 @@ def test_output_to_a_pipe_is_written_into_not_replaced(tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
-    atomic.write_text(fifo, "through the pipe\n")
-    assert reader.communicate(timeout=10)[0] == "through the pipe\n"
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # a FIFO no process reads yet is refused: wait until cat has opened it
+            try:
+                atomic.write_text(fifo, "through the pipe\n")
+                break
+            except UserError as e:
+                assert "a FIFO no process reads" in str(e) and time.monotonic() < deadline, e
+                time.sleep(0.01)
+        assert reader.communicate(timeout=10)[0] == "through the pipe\n"
+    finally:
+        reader.kill()
     assert not fifo.is_file() and fifo.exists()  # still a pipe
     with pytest.raises(UserError, match="is a directory"):
         atomic.write_text(tmp_path, "x")
