@@ -18,6 +18,7 @@ os.environ.setdefault("ERRATA_TPL_CHECK_CACHES", "1")
 sys.path.insert(0, str(REPO / "tools"))
 
 import rpmfactory  # noqa: E402
+from sitebuilder import SiteBuilder  # noqa: E402
 
 from errata_tpl.cli import main  # noqa: E402
 from errata_tpl.values import names  # noqa: E402
@@ -102,6 +103,12 @@ def minimal_site(root: Path, *os_ids: str) -> Path:
         if not (d / "os.yaml").exists():
             (d / "os.yaml").write_text(f"version: {version}\narch: {arch}\n")
     return root
+
+
+@pytest.fixture
+def site_builder(tmp_path: Path) -> SiteBuilder:
+    """A site of the test's own, written file by file under tmp/root (tests/sitebuilder.py)."""
+    return SiteBuilder(tmp_path / "root")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import pytest
 import rpmfactory
 from conftest import errata_tpl, spec
+from sitebuilder import SiteBuilder
 
 REPO = [
     spec("libx 1.0-1.el9 x86_64", provides=("libx(abi) = 1",)),
@@ -33,22 +34,19 @@ packages:
 
 
 @pytest.fixture
-def site(make_rpms, tmp_path, cli, monkeypatch):
+def site(make_rpms, tmp_path, cli, monkeypatch, site_builder):
     repo = tmp_path / "repo"
     make_rpms(REPO, dest=repo)
     rpmfactory.createrepo(repo)
-    root = tmp_path / "root"
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el9: "20261121"}\n')
+    root = site_builder.root
+    site_builder.os("el9-x86_64", OS).site('deploy_errata: true\nerrata_defaults: {el9: "20261121"}\n')
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
     assert cli("generate", repo, "--os", "el9-x86_64", "--profile", "20261121", root=root).exit_code == 0
     return root, repo
 
 
 def node(root, name, text):
-    (root / "site/nodes" / f"{name}.yaml").write_text("os: el9-x86_64\n" + text)
+    SiteBuilder(root).node(name, "os: el9-x86_64\n" + text)
 
 
 def check(cli, root, repo, *nodes):

@@ -18,21 +18,21 @@ OLD = {"nodejs-18.1-1.module_el8+181.x86_64.rpm", "nodejs-20.1-1.module_el8+201.
 
 
 @pytest.fixture
-def site(rpm_cache, tmp_path, cli, monkeypatch):
+def site(rpm_cache, tmp_path, cli, monkeypatch, site_builder):
     """A profile of the older builds (18.1, 20.1, the OS's 10.0); a mirror with the newer."""
     old, full = tmp_path / "old", tmp_path / "full"
     rpm_cache([b for b in BUILDS if b.filename in OLD or "module" not in b.release], old)
     rpmfactory.createrepo(old, modules=[N18_1, N20_1], module_defaults={"nodejs": "18"})
     rpm_cache(BUILDS, full)
     rpmfactory.createrepo(full, modules=MODULES, module_defaults={"nodejs": "18"})
-    root = tmp_path / "root"
-    (root / "os/el8-x86_64").mkdir(parents=True)
-    (root / "os/el8-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el8: "20261121"}\nhotfixes: [node]\n')
-    (root / "site/nodes/web01.yaml").write_text("os: el8-x86_64\n")  # nodejs:18, the default
-    (root / "site/nodes/api01.yaml").write_text('os: el8-x86_64\nmodules: {nodejs: "20"}\n')
-    (root / "site/nodes/old01.yaml").write_text("os: el8-x86_64\nmodules: {nodejs: null}\n")  # the OS's nodejs
+    root = site_builder.root
+    (
+        site_builder.os("el8-x86_64", OS)
+        .site('deploy_errata: true\nerrata_defaults: {el8: "20261121"}\nhotfixes: [node]\n')
+        .node("web01", "os: el8-x86_64\n")  # nodejs:18, the default
+        .node("api01", 'os: el8-x86_64\nmodules: {nodejs: "20"}\n')
+        .node("old01", "os: el8-x86_64\nmodules: {nodejs: null}\n")  # the OS's nodejs
+    )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
     r = cli("generate", old, "--os", "el8-x86_64", "--profile", "20261121", root=root)
     assert r.exit_code == 0, r.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from sitebuilder import SiteBuilder
 
 from errata_tpl.fileio import outdir
 
@@ -26,10 +27,12 @@ def write_tree(root: Path, first: int, extra_package: bool) -> None:
         shutil.copytree(REPO / d, root / d)
     for p in (root / "site/nodes").iterdir():
         p.unlink()
+    builder = SiteBuilder(root)
     for i in range(first, first + NODES):
         el8 = i % 3 == 0
-        (root / f"site/nodes/n{i:04d}.example.org.yaml").write_text(
-            f"os: {'el8' if el8 else 'el9'}-x86_64\ncluster: {'storage' if el8 else 'compute'}\n"
+        builder.node(
+            f"n{i:04d}.example.org",
+            f"os: {'el8' if el8 else 'el9'}-x86_64\ncluster: {'storage' if el8 else 'compute'}\n",
         )
     if extra_package:  # every file of the new set differs from the old one
         site = root / "site/site.yaml"

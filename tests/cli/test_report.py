@@ -90,17 +90,17 @@ NODES = {
 
 
 @pytest.fixture
-def site(make_rpms, tmp_path, cli, monkeypatch):
+def site(make_rpms, tmp_path, cli, monkeypatch, site_builder):
     make_rpms(BUILDS)
     rpmfactory.createrepo(tmp_path / "mirror", ADVISORIES)
-    root = tmp_path / "root"
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(OS_YAML)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el9: "20261120"}\n')
-    (root / "site/errata-overrides.yaml").write_text('held: null\nbroken: "20990101"\n')
+    root = site_builder.root
+    builder = (
+        site_builder.os("el9-x86_64", OS_YAML)
+        .site('deploy_errata: true\nerrata_defaults: {el9: "20261120"}\n')
+        .overrides('held: null\nbroken: "20990101"\n')
+    )
     for name, text in NODES.items():
-        (root / f"site/nodes/{name}.yaml").write_text(text)
+        builder.node(name, text)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795176000")  # 2026-11-20 12:00 UTC
     r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261120", root=root)
     assert r.exit_code == 0, r.stderr

@@ -23,6 +23,7 @@ import rpmfactory
 import yaml
 from click.testing import CliRunner
 from consumers import ansible_recipe, body, dnf, header_block, installed, installed_packages, run, same_set, tool
+from sitebuilder import SiteBuilder
 
 from errata_tpl.cli import main
 from errata_tpl.values import ref
@@ -123,12 +124,9 @@ def site(rpm_cache, tmp_path_factory) -> Site:
     rpmfactory.createrepo(s.base_repo)
     rpm_cache(LATER, s.later)
     rpmfactory.createrepo(s.later)
-    (s.root / "os/el9-x86_64").mkdir(parents=True)
-    (s.root / "os/el9-x86_64/os.yaml").write_text(OS)
-    (s.root / "site/nodes").mkdir(parents=True)
-    (s.root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el9: "20261121"}\n')
+    tree = SiteBuilder(s.root).os("el9-x86_64", OS).site('deploy_errata: true\nerrata_defaults: {el9: "20261121"}\n')
     for node, text in NODES.items():
-        (s.root / f"site/nodes/{node}.yaml").write_text("os: el9-x86_64\n" + text)
+        tree.node(node, "os: el9-x86_64\n" + text)
     env = dict(os.environ, SOURCE_DATE_EPOCH="1795240800")
     r = CliRunner(env=env).invoke(
         main, ["--root", str(s.root), "-q", "generate", str(s.repo), "--os", "el9-x86_64", "--profile", "20261121"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from conftest import spec
 from consumers import dnf, installed, installed_packages, same_set
+from sitebuilder import SiteBuilder
 
 from errata_tpl.values import ref
 
@@ -68,11 +69,12 @@ def test_dnf_installs_exactly_the_resolved_lists(make_rpms, tmp_path, cli, monke
     subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
 
     root = tmp_path / "tree"
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: false\nerrata_defaults: {el9: "20261121"}\n')
-    (root / "site/nodes/n1.yaml").write_text("os: el9-x86_64\n")
+    (
+        SiteBuilder(root)
+        .os("el9-x86_64", OS)
+        .site('deploy_errata: false\nerrata_defaults: {el9: "20261121"}\n')
+        .node("n1", "os: el9-x86_64\n")
+    )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
     assert cli("generate", repo, "--os", "el9-x86_64", "--profile", "20261121", root=root).exit_code == 0
     (root / "errata/el9-x86_64/20261121-init.yaml").write_text("kernel_version: 5.14.0-362.13.1.el9_3\n")

@@ -14,6 +14,7 @@ import subprocess
 import pytest
 import rpmfactory
 from consumers import dnf_args, installed
+from sitebuilder import SiteBuilder
 
 OLD, NEW = "5.14.0-362.8.1.el9_3", "5.14.0-362.13.1.el9_3"
 
@@ -27,15 +28,17 @@ def kernels(provides: bool) -> list[rpmfactory.Spec]:
 
 
 def tree(root, installonly: list[str]) -> None:
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(
-        f"version: el9\narch: x86_64\nkernel: {{version: {NEW}, packages: [kernel, kernel-core]}}\n"
-        f"installonly: {json.dumps(installonly)}\npackages: []\n"
+    (
+        SiteBuilder(root)
+        .os(
+            "el9-x86_64",
+            f"version: el9\narch: x86_64\nkernel: {{version: {NEW}, packages: [kernel, kernel-core]}}\n"
+            f"installonly: {json.dumps(installonly)}\npackages: []\n",
+        )
+        .site("deploy_errata: false\n")
+        # a node still running the old kernel: both kernels side by side
+        .node("two", f"os: el9-x86_64\nrunning_kernel: {OLD}\n")
     )
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text("deploy_errata: false\n")
-    # a node still running the old kernel: both kernels side by side
-    (root / "site/nodes/two.yaml").write_text(f"os: el9-x86_64\nrunning_kernel: {OLD}\n")
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ import rpmfactory
 import yaml
 from conftest import spec
 from consumers import dnf, run, tool
+from sitebuilder import SiteBuilder
 
 K1, K2 = "5.14.0-1.el9", "5.14.0-2.el9"
 
@@ -188,13 +189,14 @@ def site(rpm_cache, tmp_path_factory):
     repo, root, inv = base / "repo", base / "tree", base / "installed"
     rpm_cache(BUILDS, repo)
     rpmfactory.createrepo(repo, ADVISORIES)
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el9: "20261121"}\n')
-    (root / "site/errata-overrides.yaml").write_text('drifted: "20261001"\n')
+    builder = (
+        SiteBuilder(root)
+        .os("el9-x86_64", OS)
+        .site('deploy_errata: true\nerrata_defaults: {el9: "20261121"}\n')
+        .overrides('drifted: "20261001"\n')
+    )
     for name, text in NODES.items():
-        (root / f"site/nodes/{name}.yaml").write_text("os: el9-x86_64\n" + text)
+        builder.node(name, "os: el9-x86_64\n" + text)
     from click.testing import CliRunner
 
     from errata_tpl.cli import main

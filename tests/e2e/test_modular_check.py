@@ -121,16 +121,17 @@ def test_pulled_in_dependency_comes_from_the_enabled_stream(repo):
     assert N18_2.stream == "18" and N20_3.stream == "20"
 
 
-def test_check_command_on_a_modular_site(repo, tmp_path, cli):
-    root = tmp_path / "root"
-    (root / "os/el8-x86_64").mkdir(parents=True)
-    (root / "os/el8-x86_64/os.yaml").write_text(
-        "version: el8\narch: x86_64\nkernel: {version: 4.18.0-1.el8, packages: []}\npackages: [bash]\n"
+def test_check_command_on_a_modular_site(repo, tmp_path, cli, site_builder):
+    root = site_builder.root
+    (
+        site_builder.os(
+            "el8-x86_64",
+            "version: el8\narch: x86_64\nkernel: {version: 4.18.0-1.el8, packages: []}\npackages: [bash]\n",
+        )
+        .site("deploy_errata: false\n")
+        .node("web", "os: el8-x86_64\npackages: [nodejs-18.1-1.module_el8+181.x86_64]\n")
+        .node("api", "os: el8-x86_64\npackages: [nodejs-20.3-1.module_el8+203.x86_64]\n")
     )
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text("deploy_errata: false\n")
-    (root / "site/nodes/web.yaml").write_text("os: el8-x86_64\npackages: [nodejs-18.1-1.module_el8+181.x86_64]\n")
-    (root / "site/nodes/api.yaml").write_text("os: el8-x86_64\npackages: [nodejs-20.3-1.module_el8+203.x86_64]\n")
     r = cli("check", "--all", "--repo", repo, root=root)
     assert r.exit_code == 1
     lines = r.stdout.splitlines()

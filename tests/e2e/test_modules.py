@@ -8,6 +8,7 @@ import consumers
 import pytest
 import rpmfactory
 import yaml
+from sitebuilder import SiteBuilder
 from unit.mirror.test_modules import MODULES
 
 from e2e.test_modular_check import BUILDS, dnf
@@ -21,20 +22,19 @@ packages: [bash, nodejs, npm]
 
 
 @pytest.fixture
-def site(rpm_cache, tmp_path, cli, monkeypatch):
+def site(rpm_cache, tmp_path, cli, monkeypatch, site_builder):
     repo = tmp_path / "repo"
     rpm_cache(BUILDS, repo)
     rpmfactory.createrepo(repo, modules=MODULES, module_defaults={"nodejs": "18"})
-    root = tmp_path / "root"
-    (root / "os/el8-x86_64").mkdir(parents=True)
-    (root / "os/el8-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/clusters").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el8: "20261121"}\n')
-    (root / "site/clusters/api.yaml").write_text('modules: {nodejs: "20"}\n')
-    (root / "site/nodes/web01.yaml").write_text("os: el8-x86_64\n")  # the default stream
-    (root / "site/nodes/api01.yaml").write_text("os: el8-x86_64\ncluster: api\n")  # the cluster's stream
-    (root / "site/nodes/api02.yaml").write_text('os: el8-x86_64\ncluster: api\nmodules: {nodejs: "18"}\n')  # node wins
+    root = site_builder.root
+    (
+        site_builder.os("el8-x86_64", OS)
+        .site('deploy_errata: true\nerrata_defaults: {el8: "20261121"}\n')
+        .cluster("api", 'modules: {nodejs: "20"}\n')
+        .node("web01", "os: el8-x86_64\n")  # the default stream
+        .node("api01", "os: el8-x86_64\ncluster: api\n")  # the cluster's stream
+        .node("api02", 'os: el8-x86_64\ncluster: api\nmodules: {nodejs: "18"}\n')  # node wins
+    )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795240800")
     r = cli("generate", repo, "--os", "el8-x86_64", "--profile", "20261121", root=root)
     assert r.exit_code == 0, r.stderr
@@ -141,12 +141,13 @@ def test_ansible_recipe_enables_the_streams(site, cli, tmp_path):
 
 def test_missing_cves_follow_the_node_streams(tmp_path, cli):
     root = tmp_path / "tree"
-    (root / "os/el8-x86_64").mkdir(parents=True)
-    (root / "os/el8-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text('deploy_errata: true\nerrata_defaults: {el8: "20261001"}\n')
-    (root / "site/nodes/web01.yaml").write_text("os: el8-x86_64\n")
-    (root / "site/nodes/api01.yaml").write_text('os: el8-x86_64\nmodules: {nodejs: "20"}\n')
+    (
+        SiteBuilder(root)
+        .os("el8-x86_64", OS)
+        .site('deploy_errata: true\nerrata_defaults: {el8: "20261001"}\n')
+        .node("web01", "os: el8-x86_64\n")
+        .node("api01", 'os: el8-x86_64\nmodules: {nodejs: "20"}\n')
+    )
     head = 'os: el8-x86_64\ngenerated: "2026-10-01T00:00:00Z"\nsource: m\n'
     head += 'modules:\n  nodejs: {default: "18", streams: {"18": [nodejs], "20": [nodejs]}}\n'
     head += "packages: []\nkernels: []\nkernel_named: []\n"

@@ -12,6 +12,7 @@ import rpmfactory
 import yaml
 from conftest import spec
 from consumers import dnf_args, installed
+from sitebuilder import SiteBuilder
 from unit.mirror.test_modules import MODULES
 
 from e2e.test_modular_check import BUILDS as MODULAR_BUILDS
@@ -83,11 +84,7 @@ def make_mirror(rpm_cache, d: Path) -> Path:
 
 
 def site(root: Path, os_id: str = "el9-x86_64", os_yaml: str = OS) -> Path:
-    (root / "os" / os_id).mkdir(parents=True)
-    (root / "os" / os_id / "os.yaml").write_text(os_yaml)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text("deploy_errata: true\n")
-    return root
+    return SiteBuilder(root).os(os_id, os_yaml).site("deploy_errata: true\n").root
 
 
 def errata(root: Path, *args: object, env: dict[str, str] | None = None) -> None:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-import yaml
+from sitebuilder import SiteBuilder
 
 from errata_tpl.errors import UserError
 from errata_tpl.resolve.resolver import Resolver
@@ -39,9 +39,9 @@ def profile(name: str, *entries: str) -> dict:
     }
 
 
-class Site:
+class Site(SiteBuilder):
     def __init__(self, root: Path) -> None:
-        self.root = root
+        super().__init__(root)
         self.write("os/el9-x86_64/os.yaml", OS)
         self.write("errata/el9-x86_64/20261001.yaml", profile("20261001", "bash 5.1-2.el9 x86_64"))
         self.write(
@@ -57,16 +57,9 @@ class Site:
         self.write("site/site.yaml", {"deploy_errata": True, "errata_defaults": {"el9": "20261001"}})
         self.node("n1")
 
-    def write(self, rel: str, data) -> None:
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
-
-    def node(self, name: str, **settings) -> None:
-        self.write(f"site/nodes/{name}.yaml", {"os": "el9-x86_64", **settings})
-
-    def site(self, **settings) -> None:
-        self.write("site/site.yaml", settings)
+    def node(self, name: str, text: str | None = None, **settings) -> SiteBuilder:
+        """A node of el9-x86_64 unless it says otherwise."""
+        return super().node(name, text, **({"os": "el9-x86_64", **settings} if text is None else {}))
 
     def resolve(self, node: str = "n1", trace: bool = False):
         r = Resolver(Tree(self.root), trace=trace)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sitebuilder import SiteBuilder
 
 from errata_tpl.errors import UserError
 from errata_tpl.resolve import cache
@@ -170,9 +171,9 @@ def write_site(root: Path, site: dict) -> list[str]:
         **{f"site/clusters/c{i}.yaml": c for i, c in enumerate(site["clusters"])},
         **{f"site/nodes/n{i}.yaml": {"os": "el9-x86_64", **n} for i, n in enumerate(site["nodes"])},
     }
+    builder = SiteBuilder(root)
     for rel, data in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(yaml.safe_dump(data, sort_keys=False))
+        builder.write(rel, data)
     return [f"n{i}" for i in range(len(site["nodes"]))]
 
 
@@ -271,9 +272,12 @@ def test_without_check_mode_such_a_key_would_share_a_wrong_list(two_kernels):
 def test_a_profile_forgotten_in_step_6_fails_in_check_mode(two_kernels):
     """The errata step's key without the profile: two profiles' results would be one
     (nodes without a kernel to choose reach step 6 with the very same set)."""
-    (two_kernels / "os/el9-x86_64/os.yaml").write_text(yaml.safe_dump(os_file(templated=False, kernel=False)))
-    (two_kernels / "site/nodes/n0.yaml").write_text("os: el9-x86_64\nerrata: '20261001'\n")
-    (two_kernels / "site/nodes/n1.yaml").write_text("os: el9-x86_64\nerrata: '20261121'\n")
+    (
+        SiteBuilder(two_kernels)
+        .os("el9-x86_64", yaml.safe_dump(os_file(templated=False, kernel=False)))
+        .node("n0", "os: el9-x86_64\nerrata: '20261001'\n")
+        .node("n1", "os: el9-x86_64\nerrata: '20261121'\n")
+    )
     r = Resolver(Tree(two_kernels), check=True)
     r.cache.errata = Forgetting(r.cache.errata, 1)
     r.resolve("n0")

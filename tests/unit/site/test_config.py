@@ -6,6 +6,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from sitebuilder import SiteBuilder
 
 from errata_tpl.errors import UserError
 from errata_tpl.site import schema
@@ -80,21 +81,16 @@ def test_tree_gives_typed_values_that_know_their_file(example_root):
 
 
 def _site(tmp_path: Path, fix: dict) -> Path:
-    root = tmp_path / "root"
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(
-        yaml.safe_dump({"version": "el9", "arch": "x86_64", "packages": ["bash-1-1.el9.x86_64"]})
-    )
-    (root / "errata/el9-x86_64").mkdir(parents=True)
     prof = {"profile": "20261121", "os": "el9-x86_64", "generated": "x", "source": "m", "packages": []}
-    (root / "errata/el9-x86_64/20261121.yaml").write_text(yaml.safe_dump(prof))
-    (root / "errata/el9-x86_64/20261121-fix.yaml").write_text(yaml.safe_dump(fix))
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text(
-        yaml.safe_dump({"deploy_errata": True, "errata_defaults": {"el9": "20261121"}})
+    return (
+        SiteBuilder(tmp_path / "root")
+        .os("el9-x86_64", packages=["bash-1-1.el9.x86_64"])
+        .errata("el9-x86_64", "20261121", prof)
+        .errata("el9-x86_64", "20261121-fix", fix)
+        .site(deploy_errata=True, errata_defaults={"el9": "20261121"})
+        .node("n1", os="el9-x86_64")
+        .root
     )
-    (root / "site/nodes/n1.yaml").write_text(yaml.safe_dump({"os": "el9-x86_64"}))
-    return root
 
 
 def test_add_with_multi_inside_the_reference_as_the_spec_writes_it(tmp_path, cli):
