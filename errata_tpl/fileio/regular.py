@@ -54,6 +54,27 @@ def _os_reason(e: OSError) -> str:
     return f"cannot read: {(e.strerror or str(e)).lower()}"
 
 
+def present(path: Path | str, where: str | None = None) -> bool:
+    """Whether an optional file (site.yaml, a hook, a profile) is there to be read.
+    False only when nothing at all is at ``path``; anything there that is not a
+    regular file (a directory, a FIFO, a dangling link) is an ``Unreadable`` naming
+    it: read as absent, it would silently change every node's list."""
+    where = str(path) if where is None else where
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise Unreadable(where, "not a regular file (a symbolic link to nothing)") from None
+        return False
+    except NotADirectoryError:
+        return False  # a file where a folder of the path should be: nothing there either
+    except OSError as e:
+        raise Unreadable(where, _os_reason(e)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Unreadable(where, f"not a regular file ({kind(st.st_mode)})")
+    return True
+
+
 @contextlib.contextmanager
 def opened(
     path: Path | str, where: str | None = None, *, follow_symlinks: bool = True

@@ -63,6 +63,13 @@ def _loader() -> type:
                     seen[key] = line
             return super().construct_mapping(node, deep=deep)
 
+        def construct_yaml_int(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_int(node)
+            except ValueError:  # Python refuses int() of more than 4,300 digits
+                line = node.start_mark.line + 1
+                raise _Refused(f"line {line}: an integer of {len(node.value):,} characters; refused") from None
+
         def flatten_mapping(self, node: Any) -> None:
             self.own.setdefault(id(node), [p for p in node.value if p[0].tag != merge_tag])
             before = len(node.value)
@@ -71,6 +78,7 @@ def _loader() -> type:
             if self.merged > MAX_ALIAS_GROWTH:
                 raise _Refused(f"merge keys (<<) expand past {MAX_ALIAS_GROWTH:,} entries; refused")
 
+    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
     return Loader
 
 

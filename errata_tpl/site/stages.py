@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import yamlio
+from errata_tpl.fileio import regular, yamlio
 from errata_tpl.site import schema
 from errata_tpl.values import names
 
@@ -161,7 +161,7 @@ def stages_from_data(data: Any, line_of: schema.LineOf | None = None) -> Stages:
 def load_stages(root: Path) -> Stages | None:
     """None when the site has no stages.yaml (no stage decides anything)."""
     path = root / yamlio.spelt(root, STAGES)
-    if not path.is_file():
+    if not regular.present(path, STAGES):
         return None
     return stages_from_data(yamlio.load_file(path, STAGES), functools.partial(yamlio.line_of, path))
 

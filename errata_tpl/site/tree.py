@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import yamlio
+from errata_tpl.fileio import regular, yamlio
 from errata_tpl.fileio.parsedfiles import ParsedFiles, load_copied
 from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.mirror.caches import cache_dir
@@ -77,7 +77,7 @@ class Tree:
     def _load(self, rel: str, kind: str | None, required: bool = True) -> Any:
         rel = self._spelt(rel, yml_ok=kind in ("node", "cluster"))
         path = self.root / rel
-        if kind != "node" and not path.is_file():
+        if kind != "node" and not regular.present(path, rel):
             if required:
                 raise UserError(f"{rel}: no such file")
             return None
@@ -197,7 +197,7 @@ class Tree:
     @functools.cache  # noqa: B019
     def os(self, os_id: str) -> OsConfig:
         rel = self.rel("os", names.os_id(os_id), "os.yaml")
-        if not (self.root / rel).is_file():
+        if not regular.present(self.root / rel, rel):
             raise UserError(f"unknown os {os_id!r}: no {rel}")
         data = self._load(rel, "os")
         for key, want in zip(("version", "arch"), names.os_id_parts(os_id)):
@@ -233,7 +233,7 @@ class Tree:
     @functools.cache  # noqa: B019
     def profile(self, os_id: str, profile: str) -> Profile | None:
         rel = self.profile_rel(os_id, profile)
-        if not (self.root / rel).is_file():
+        if not regular.present(self.root / rel, rel):
             return None
         data = load_copied(self.root / rel, rel, cache_dir(self.root, "parsed"), self.warn)
         prof = profile_from_data(data, rel, self._line_of(rel))
@@ -257,7 +257,7 @@ class Tree:
     def hotfix(self, os_id: str, name: str) -> Hotfix | None:
         """``errata/<os-id>/hotfix-<name>.yaml``, None when there is none."""
         rel = hotfix_rel(os_id, name)
-        return load_hotfix(self.root / rel, rel) if (self.root / rel).is_file() else None
+        return load_hotfix(self.root / rel, rel) if regular.present(self.root / rel, rel) else None
 
     def source_entry(self, os_id: str, source: str, errata: str | None, p: Package) -> Entry | None:
         """The profile or hotfix entry a resolved version came from (``from``), for its advisories."""

@@ -216,3 +216,45 @@ def test_a_wide_format_field_is_still_refused(example_root, cli, tmp_path):
     t.write_text("{{ '%999999999s'|format('x') }}\n")
     r = cli("resolve", NODE_NAME, "--template", t, root=example_root)
     assert r.exit_code == 1 and "a format field wider than 8 digits" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "site/site.yaml",
+        "site/errata-overrides.yaml",
+        "site/stages.yaml",
+        "errata/el9-x86_64/20261121-fix.yaml",
+        "errata/el9-x86_64/20261121-init.yaml",
+        "errata/el9-x86_64/20261121.yaml",
+        "errata/el9-x86_64/hotfix-openssl-urgent.yaml",
+    ],
+)
+@pytest.mark.parametrize("what", ["a FIFO", "a directory", "a symbolic link to nothing"])
+def test_an_optional_site_file_that_is_not_a_regular_file_is_refused_never_read_as_absent(example_root, rel, what):
+    """Read as absent, a site.yaml, a hook or a profile that is a FIFO would change
+    every list with exit 0 (the Ansible recipe then removes packages)."""
+    path = example_root / rel
+    path.unlink(missing_ok=True)
+    {"a FIFO": os.mkfifo, "a directory": os.mkdir, "a symbolic link to nothing": lambda p: os.symlink("gone", p)}[what](
+        path
+    )
+    r = errata_tpl(example_root, "resolve", "--all", timeout=60)
+    why = (
+        "not a regular file (a symbolic link to nothing)"
+        if what.startswith("a symbolic")
+        else f"not a regular file ({what})"
+    )
+    assert r.returncode == 1 and r.stderr == f"errata-tpl: error: {rel}: {why}\n", r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("rel", ["site/site.yaml", "site/nodes/wn-001.example.org.yaml", "site/stages.yaml"])
+def test_an_integer_python_cannot_read_is_one_line(example_root, rel):
+    """int() refuses more than 4,300 digits: a ValueError deep in the YAML loader."""
+    path = example_root / rel
+    path.write_text(path.read_text() + f"x-big: {'7' * 4400}\n")
+    r = errata_tpl(example_root, "resolve", "--all", timeout=60)
+    line = path.read_text().count("\n")
+    assert r.returncode == 1, r.stderr
+    assert r.stderr == f"errata-tpl: error: {rel}: line {line}: an integer of 4,400 characters; refused\n"
