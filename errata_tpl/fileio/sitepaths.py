@@ -10,6 +10,7 @@ sides: a link to ``site/nodes`` is ``site/nodes``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -22,12 +23,26 @@ SITE_FOLDERS = ("os", "site", "errata", CACHE_DIR)
 
 def site_folder_of(root: Path, path: Path) -> PurePosixPath | None:
     """``path`` relative to the root (``site/nodes/x``) when it is, or is inside, one of
-    the site's folders, symlinks resolved; else None."""
+    the site's folders, symlinks resolved; else None. A folder is also known by its
+    device and inode: a bind mount (or an NFS double mount) of ``site/`` elsewhere is
+    ``site/`` too."""
     real = Path(os.path.realpath(path))
+    tops: dict[tuple[int, int], str] = {}
     for folder in SITE_FOLDERS:
         top = Path(os.path.realpath(root / folder))
         if real == top or top in real.parents:
             return PurePosixPath(folder, *real.relative_to(top).parts)
+        with contextlib.suppress(OSError):
+            st = os.stat(top)
+            tops[(st.st_dev, st.st_ino)] = folder
+    for above in (real, *real.parents) if tops else ():
+        try:
+            st = os.stat(above)
+        except OSError:
+            continue  # not made yet: its parents decide
+        known = tops.get((st.st_dev, st.st_ino))
+        if known is not None:
+            return PurePosixPath(known, *real.relative_to(above).parts)
     return None
 
 

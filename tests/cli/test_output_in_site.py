@@ -4,6 +4,7 @@ exit 1, and nothing is written anywhere."""
 
 import importlib
 import os
+import subprocess
 
 import pytest
 from conftest import REPO
@@ -107,6 +108,25 @@ def test_symlinks_are_resolved_on_both_sides(cli, example_root, tmp_path):
     r = cli("resolve", "--all", "--out-dir", example_root / "hostvars", root=example_root)
     assert r.exit_code == 0, r.output
     assert (tmp_path / "out/wn-001.example.org.yaml").is_file()
+
+
+def test_a_bind_mount_of_a_site_folder_is_that_folder(cli, example_root, tmp_path):
+    """Symlinks resolved do not see a bind mount (or an NFS double mount): the
+    folder's device and inode do."""
+    alias = tmp_path / "hostvars"
+    alias.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(example_root / "site"), str(alias)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"no bind mount here: {mounted.stderr.decode().strip()}")
+    try:
+        before = snapshot(example_root)
+        r = cli("resolve", "--all", "--out-dir", alias / "nodes", root=example_root)
+        assert r.exit_code == 1 and "lands in the site's own folder site/ (site/nodes)" in r.output
+        r = cli("resolve", "wn-001.example.org", "-o", alias / "x.yaml", root=example_root)
+        assert r.exit_code == 1 and "(site/x.yaml)" in r.output
+        assert snapshot(example_root) == before
+    finally:
+        subprocess.run(["umount", str(alias)], check=True)
 
 
 def test_generate_o_may_write_a_profile_in_its_place_and_nowhere_else_in_the_site(cli, example_root):
