@@ -211,7 +211,7 @@ def solve(
     active = repos.modules.active(modules or {}) if repos.modules is not None else None
     hidden = repos.hide_for(arch, active) if active is not None else {}
     for p in packages:
-        hit = exact.get(p.package()) if p.evr is not None and p.arch is not None else None
+        hit = exact.get(p.package) if p.evr is not None and p.arch is not None else None
         if hit is not None and hit.id in hidden:
             # dnf: "All matches were filtered out by modular filtering for argument"
             assert active is not None

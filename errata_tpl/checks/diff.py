@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
+from errata_tpl.values.source import Source
 
 if TYPE_CHECKING:  # jinja2 comes with these
     from errata_tpl.resolve.resolver import Resolved
@@ -200,7 +201,7 @@ def text(d: Diff) -> str:
 Side = tuple[list[Package], dict[Package, tuple[Advisory, ...]]]
 
 
-def resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[tuple[Package, str]]) -> Side:
+def resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[tuple[Package, Source | None]]) -> Side:
     """A resolved list's packages; advisories from the profile each version came from."""
     advs = {}
     for p, source in packages:
@@ -211,4 +212,4 @@ def resolved_items(tree: Tree, os_id: str, errata: str | None, packages: list[tu
 
 
 def items_of_resolved(tree: Tree, r: Resolved) -> Side:
-    return resolved_items(tree, r.os, r.errata, [(p, p.source) for p in r.packages])
+    return resolved_items(tree, r.os, r.errata, [(p.package, p.source) for p in r.packages])

@@ -14,7 +14,7 @@ from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory
 from errata_tpl.profile.profile import Profile
 from errata_tpl.profile.profile import from_data as profile_from_data
-from errata_tpl.values import names, ref
+from errata_tpl.values import names, ref, source
 from errata_tpl.values.package import Package
 
 if TYPE_CHECKING:  # jinja2 comes with it
@@ -40,7 +40,7 @@ def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex
                 pkg = ref.parse({k: p[k] for k in ("name", "version", "arch") if p[k] is not None})
             except UserError as e:
                 raise e.located(f"{path}: packages[{i}]") from None
-            packages.append((pkg, str(p.get("from") or "")))
+            packages.append((pkg, source.parse(str(p.get("from") or ""))))
         errata = data.get("errata") if isinstance(data.get("errata"), str) else None
         return (*diffmod.resolved_items(tree, str(data.get("os")), errata, packages), None)
     prof = profile_from_data(data, str(path))

@@ -15,11 +15,11 @@ from errata_tpl.fleet.observed import Drift, Observed
 from errata_tpl.inventory.model import Inventory
 from errata_tpl.mirror.advisories import Advisory, cves, unique
 from errata_tpl.resolve import streams
-from errata_tpl.resolve.kernelonly import BASE_SOURCES
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import names
 from errata_tpl.values.kernel import is_kernel_name
 from errata_tpl.values.package import nevra
+from errata_tpl.values.source import BASE_LIST
 
 if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
     from errata_tpl.resolve.resolver import Resolved
@@ -62,7 +62,7 @@ def explain(tree: Tree, node: str, package: str, installed: Path | None, warn: C
     else:
         lines.append(f"  result: {package} is not in the list of {r.node}")
     for p in final:
-        entry = tree.source_entry(r.os, p.source, r.errata, p)
+        entry = tree.source_entry(r.os, p.source, r.errata, p.package)
         if entry is not None and entry.advisories:
             lines.append(f"  advisories: {_describe(entry.advisories)}")
     lines += _kernel_build(tree, r, package, final)
@@ -139,7 +139,7 @@ def _kernel_build(tree: Tree, r: Resolved, package: str, final: list[Pkg]) -> li
         ]
     profile = tree.profile(r.os, r.errata) if r.errata else None
     where = f"profile {profile.profile}" if profile is not None else "a profile"
-    base = [p for p in final if p.source in BASE_SOURCES]
+    base = [p for p in final if p.source.kind in BASE_LIST]
     lines = [
         f"  kernel build: {where} lists {package} only under 'kernels:' (the kernel-* rule): a kernel build "
         "that follows kernel selection, never a replace-only entry"

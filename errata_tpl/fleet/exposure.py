@@ -12,13 +12,14 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from errata_tpl.mirror.advisories import Advisory, unique
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.resolve import streams
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import PackageLike
 
 SEVERITIES = ("Critical", "Important", "Moderate", "Low")  # worst first
 UNRATED = "unrated"  # bugfix, enhancement, or a security advisory without a severity
@@ -26,15 +27,6 @@ LEVELS = (*SEVERITIES, UNRATED)
 CURRENT = "current"  # a node that lacks nothing
 UNKNOWN = "unknown"  # the newest profile of the node's OS records no advisories (or there is none)
 WORST = (*LEVELS, CURRENT, UNKNOWN)
-
-
-class PkgLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def arch(self) -> str | None: ...
-    @property
-    def evr(self) -> EVR | None: ...
 
 
 @dataclass(frozen=True)
@@ -121,7 +113,7 @@ class Newest:
                     self.by_name.setdefault(e.name, []).append((e.arch, evr, tuple(a.id for a in advs)))
         # Verdicts, worked out once per run: lists differ in a few packages and share the rest.
         # A name the list has once: by that package (id, checked by identity); else by its versions.
-        self._one: dict[tuple[int, str], tuple[PkgLike, _Verdict]] = {}
+        self._one: dict[tuple[int, str], tuple[PackageLike, _Verdict]] = {}
         self._many: dict[tuple[object, ...], _Verdict] = {}
 
     @functools.cached_property
@@ -129,7 +121,7 @@ class Newest:
         """name -> a build of it (for its epoch: an inventory without epochs borrows it)."""
         return {name: builds[0][1] for name, builds in self.by_name.items()}
 
-    def exposure(self, packages: Iterable[PkgLike], arch: str) -> Exposure:
+    def exposure(self, packages: Iterable[PackageLike], arch: str) -> Exposure:
         by_name = self.by_name
         mine: dict[str, Any] = {}  # name -> its one package, or a list of them
         for p in packages:
@@ -163,7 +155,7 @@ class Newest:
         lacks = tuple(Lack(self.infos[i], tuple(lacking[i])) for i in sorted(lacking))
         return Exposure(lacks, frozenset(applies))
 
-    def _verdict_many(self, name: str, pkgs: list[PkgLike], native: tuple[str, str]) -> _Verdict:
+    def _verdict_many(self, name: str, pkgs: list[PackageLike], native: tuple[str, str]) -> _Verdict:
         """A name the list has in several versions or arches (kernels, multilib): the newest per arch counts."""
         tops: dict[str | None, EVR] = {}
         for p in pkgs:

@@ -14,7 +14,6 @@ from errata_tpl.fleet.exposure import (
     AdvisoryInfo,
     Exposure,
     Newest,
-    PkgLike,
     days_between,
     merge_info,
 )
@@ -22,6 +21,7 @@ from errata_tpl.fleet.observed import UNKNOWN as UNKNOWN_STATE
 from errata_tpl.fleet.observed import Listed, Observed
 from errata_tpl.fleet.observing import Item, Observing, Result
 from errata_tpl.profile.profile import Profile
+from errata_tpl.values.package import PackageLike
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def compute(
 ) -> Fleet:
     """The fleet's facts. Nodes that share a package list (the resolver shares them) are computed once."""
     indexes: dict[tuple[str, tuple[tuple[str, str], ...]], Newest] = {}  # per os (and streams, if modular)
-    shared: dict[tuple[int, int], tuple[Sequence[PkgLike], Exposure]] = {}
+    shared: dict[tuple[int, int], tuple[Sequence[PackageLike], Exposure]] = {}
     judged: list[tuple[NodeState, Profile | None, Newest | None, Exposure]] = []
     for s in states:
         index = None

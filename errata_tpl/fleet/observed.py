@@ -27,17 +27,17 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from errata_tpl.errors import UserError
-from errata_tpl.fleet.exposure import Exposure, PkgLike
+from errata_tpl.fleet.exposure import Exposure
 from errata_tpl.inventory.model import Installed, Inventory, Key, kernel_vr, key_of
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.evr import EVR
-from errata_tpl.values.package import Package
+from errata_tpl.values.package import Package, PackageLike
 
 APPLIED, PENDING, DRIFTED, STALE, UNKNOWN = "applied", "pending", "drifted", "stale", "unknown"
 STATES = (APPLIED, PENDING, DRIFTED, STALE, UNKNOWN)
 
 
-class Listed(PkgLike, Protocol):
+class Listed(PackageLike, Protocol):
     """An entry of a resolved list, as far as the comparison reads it."""
 
     @property

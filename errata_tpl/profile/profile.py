@@ -17,6 +17,7 @@ from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
+from errata_tpl.values.readonly import setter
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Entry(Package):
     __slots__ = ("advisories", "earlier", "module", "module_context", "module_version")
     evr: EVR
     arch: str
+    advisories: tuple[Advisory, ...]  # the advisories that ship this build
+    earlier: tuple[Earlier, ...]  # older builds with advisories, oldest first
     module: str | None  # NAME:STREAM of a modular build: it applies only where that stream is enabled
     module_version: str | None  # the newest module build of that stream that ships it
     module_context: str | None
@@ -59,11 +62,17 @@ class Entry(Package):
         earlier: tuple[Earlier, ...] = (),
     ) -> None:
         super().__init__(name, evr, arch)
-        self.advisories = advisories  # the advisories that ship this build
-        self.earlier = earlier  # older builds with advisories, oldest first
-        self.module = module
-        self.module_version = module_version
-        self.module_context = module_context
+        _set_advisories(self, advisories)
+        _set_earlier(self, earlier)
+        _set_module(self, module)
+        _set_module_version(self, module_version)
+        _set_module_context(self, module_context)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Entry, (self.name, self.evr, self.arch, self.advisories, *self.module_fields(), self.earlier))
+
+    def module_fields(self) -> tuple[str | None, str | None, str | None]:
+        return (self.module, self.module_version, self.module_context)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Entry):
@@ -72,8 +81,7 @@ class Entry(Package):
             self.same_package(other)
             and self.advisories == other.advisories
             and self.earlier == other.earlier
-            and (self.module, self.module_version, self.module_context)
-            == (other.module, other.module_version, other.module_context)
+            and self.module_fields() == other.module_fields()
         )
 
     __hash__ = Package.__hash__
@@ -151,12 +159,9 @@ class Profile:
         return self._by_package.get(Package(p.name, p.evr, p.arch))
 
 
-def source_profile(source: str, errata: str | None) -> str | None:
-    """The profile a resolved version came from: ``errata:P``/``fix:P``, or the node's
-    profile for a kernel (its ``kernels`` list names the versions)."""
-    if source.startswith(("errata:", "fix:")):
-        return source.split(":", 1)[1]
-    return errata if source in ("kernel", "keep-kernel") else None
+_set_advisories, _set_earlier, _set_module, _set_module_version, _set_module_context = (
+    setter(Entry, n) for n in ("advisories", "earlier", "module", "module_version", "module_context")
+)
 
 
 HEADER_KEYS = ("profile", "os", "generated", "source")

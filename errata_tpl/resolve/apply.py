@@ -13,13 +13,16 @@ from errata_tpl.resolve.pkgset import PackageSet, Pkg
 from errata_tpl.site import templating
 from errata_tpl.site.config import FixHook, NodeConfig, OsConfig, PackageEntry
 from errata_tpl.values import evr as evrmod
+from errata_tpl.values.source import Source, source
 
 
-def put_layer(pl: PackageSet, items: tuple[PackageEntry, ...], variables: Mapping[str, Any], label: str) -> PackageSet:
+def put_layer(
+    pl: PackageSet, items: tuple[PackageEntry, ...], variables: Mapping[str, Any], layer: Source
+) -> PackageSet:
     out = pl.copy()
     for item in items:
         r = item.render(variables)
-        out.put(Pkg(r.name, r.evr, r.arch, label))
+        out.put(Pkg.of(r, layer))
     return out
 
 
@@ -28,40 +31,39 @@ def put_installed(pl: PackageSet, inv: Inventory, osc: OsConfig, profile: Profil
     inventory without epochs takes each name's from ``profile``, as observation does."""
     out = pl.copy()
     epochs = {e.name: e.evr.epoch for e in profile.packages} if profile is not None else {}
+    installed = source("installed")
     for p in inv.base(osc.kernel.packages, osc.arch, epochs):
-        out.put(Pkg(p.name, p.evr, p.arch, "installed"))
+        out.put(Pkg(p.name, p.evr, p.arch, installed))
     return out
 
 
-def kernel_packages(
-    pl: PackageSet, osc: OsConfig, variables: Mapping[str, Any], version: str, source: str
-) -> PackageSet:
+def kernel_packages(pl: PackageSet, osc: OsConfig, variables: Mapping[str, Any], version: str) -> PackageSet:
     out = pl.copy()
-    _add_kernel(out, osc, variables, version, source)
+    _add_kernel(out, osc, variables, version, source("kernel"))
     return out
 
 
-def _add_kernel(out: PackageSet, osc: OsConfig, variables: Mapping[str, Any], version: str, source: str) -> None:
+def _add_kernel(out: PackageSet, osc: OsConfig, variables: Mapping[str, Any], version: str, by: Source) -> None:
     k = osc.kernel
     try:
         kevr = evrmod.parse(version)
     except UserError as e:
         raise UserError(f"kernel version for {osc.os_id}: {e}") from None
     for name in k.packages:
-        if source == "kernel":
-            out.repl(name, kevr, k.arch, source, multi=True)
+        if by.kind == "kernel":
+            out.repl(name, kevr, k.arch, by, multi=True)
         else:
-            out.add(name, kevr, k.arch, source, multi=True)
+            out.add(name, kevr, k.arch, by, multi=True)
     mvars = {**variables, "kernel_version": version}
     for item in k.modules:
         r = item.render(mvars)
-        out.add(r.name, r.evr, r.arch or k.arch, source, multi=True)
+        out.add(r.name, r.evr, r.arch or k.arch, by, multi=True)
 
 
 def keep_kernels(pl: PackageSet, osc: OsConfig, variables: Mapping[str, Any], kept: tuple[str, ...]) -> PackageSet:
     out = pl.copy()
     for v in kept:
-        _add_kernel(out, osc, variables, v, "keep-kernel")
+        _add_kernel(out, osc, variables, v, source("keep-kernel"))
     return out
 
 
@@ -93,26 +95,26 @@ def said(text: str) -> Callable[[], str]:
 
 def fix_actions(pl: PackageSet, hook: FixHook, variables: Mapping[str, Any]) -> PackageSet:
     out = pl.copy()
-    source = f"fix:{hook.profile}"
+    by = source("fix", hook.profile)
     for a in hook.actions:
         if a.when is not None and not templating.evaluate(a.when, variables, f"{a.where}: key 'when'"):
-            out.note(a.name, source, said(f"{source}: {a.verb} skipped: when {a.when!r} is false"))
+            out.note(a.name, by, said(f"{by}: {a.verb} skipped: when {a.when!r} is false"))
             continue
         if a.if_present is not None and a.if_present not in out:
-            out.note(a.if_present, source, said(f"{source}: {a.verb} skipped: {a.if_present} is not present"))
+            out.note(a.if_present, by, said(f"{by}: {a.verb} skipped: {a.if_present} is not present"))
             continue
         r = a.target.render(variables)
         try:
             if a.verb == "ronly":
                 if r.evr is None or r.arch is None:
                     raise UserError("ronly needs name, version and arch")
-                out.ronly(r.name, r.evr, r.arch, source)
+                out.ronly(r.name, r.evr, r.arch, by)
             elif a.verb == "repl":
-                out.repl(r.name, r.evr, r.arch, source)
+                out.repl(r.name, r.evr, r.arch, by)
             elif a.verb == "add":
-                out.add(r.name, r.evr, r.arch, source, multi=a.multi)
+                out.add(r.name, r.evr, r.arch, by, multi=a.multi)
             else:
-                out.delete(r.name, r.evr, r.arch, source)
+                out.delete(r.name, r.evr, r.arch, by)
         except UserError as e:
             raise e.located(f"{a.where}: key '{a.verb}'") from None
     return out

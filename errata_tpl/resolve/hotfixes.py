@@ -22,6 +22,7 @@ from errata_tpl.resolve import streams
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import package as notation
+from errata_tpl.values.source import source
 
 KEY = "hotfixes"
 
@@ -72,7 +73,7 @@ class Outcome:
 def apply(pset: PackageSet, hotfix: hf.Hotfix, offered: Offered | None = None) -> Outcome:
     """Each entry replace-only, as a profile's; same-or-newer already there: superseded.
     ``offered`` (the node's module streams) says which entries dnf would offer it."""
-    tag = f"hotfix:{hotfix.name}"
+    tag = source("hotfix", hotfix.name)
     applied: list[str] = []
     superseded: list[tuple[str, str]] = []
     not_offered: list[tuple[str, str]] = []

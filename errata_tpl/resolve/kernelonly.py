@@ -12,15 +12,14 @@ from collections.abc import Iterable
 
 from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve.pkgset import PackageSet
-
-BASE_SOURCES = frozenset({"os", "site", "cluster", "node"})
+from errata_tpl.values.source import BASE_LIST
 
 
 def left_behind(profile: Profile, kernel_packages: Iterable[str], pset: PackageSet) -> list[str]:
     """Names the base list holds that ``profile`` lists only under ``kernels:`` and that
     ``kernel.packages`` does not name: no errata reach them."""
     names = profile.kernel_only - set(kernel_packages)
-    return sorted(n for n in names if n in pset and any(p.source in BASE_SOURCES for p in pset.get(n)))
+    return sorted(n for n in names if n in pset and any(p.source.kind in BASE_LIST for p in pset.get(n)))
 
 
 def warning(os_where: str, profile: str, names: Iterable[str]) -> str:

@@ -16,6 +16,7 @@ from errata_tpl.resolve.cache import VariablesKey
 from errata_tpl.resolve.pkgset import Event, Pkg
 from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Overrides, Settings
 from errata_tpl.site.stages import Rollout
+from errata_tpl.values.source import Source, source
 
 
 class Config(Protocol):
@@ -41,7 +42,7 @@ class Config(Protocol):
 @dataclass(frozen=True)
 class KernelChoice:
     version: str | None
-    source: str  # node | cluster | site | errata-init | os | none
+    source: Source  # node, cluster, site, errata-init, os, none
     kept: tuple[str, ...] = ()
 
 
@@ -50,7 +51,7 @@ class Resolved:
     node: str
     os: str
     errata: str | None
-    errata_from: str
+    errata_from: Source
     kernel: KernelChoice
     packages: tuple[Pkg, ...]
     changed_by_errata: int = 0
@@ -105,7 +106,7 @@ class ErrataChoice:
     """Step 2: the profile (or none), how it was chosen (``errata_from``) and where."""
 
     profile: str | None
-    errata_from: str
+    errata_from: Source
     chosen_by: str
 
 
@@ -131,13 +132,13 @@ class Context:
 def kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice:
     """Step 5's version: node > cluster > site (by os-id, then os-version) > init hook > os."""
     if layers.node.kernel_pin is not None:
-        return KernelChoice(layers.node.kernel_pin, "node")
-    for layer, label in ((layers.cluster, "cluster"), (layers.site, "site")):
+        return KernelChoice(layers.node.kernel_pin, source("node"))
+    for layer, label in ((layers.cluster, source("cluster")), (layers.site, source("site"))):
         for key in (osc.os_id, osc.version):
             if layer is not None and layer.kernel_version.get(key) is not None:
                 return KernelChoice(layer.kernel_version[key], label)
     if init is not None and init.kernel_version is not None:
-        return KernelChoice(init.kernel_version, "errata-init")
+        return KernelChoice(init.kernel_version, source("errata-init"))
     if osc.kernel.version is not None:
-        return KernelChoice(osc.kernel.version, "os")
-    return KernelChoice(None, "none")
+        return KernelChoice(osc.kernel.version, source("os"))
+    return KernelChoice(None, source("none"))

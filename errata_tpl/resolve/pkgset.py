@@ -14,34 +14,71 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package, nevra
+from errata_tpl.values.readonly import ReadOnly, setter
+from errata_tpl.values.source import Source
 
 
-class Pkg(Package):
-    """A package in a node's list, with the layer that set its version."""
+class Pkg(ReadOnly):
+    """A package on a node's list: the package (its value) and the layer that set its
+    version. Two are equal when all three are; a Pkg never equals a bare Package. The
+    package's fields are kept at hand too (read in every step: a property would cost
+    twice a slot), never set apart from it."""
 
-    __slots__ = ("multi", "source")
+    __slots__ = ("arch", "evr", "multi", "name", "package", "source")
+    package: Package
+    source: Source
+    multi: bool
+    name: str
+    evr: EVR | None
+    arch: str | None
 
-    def __init__(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
-        super().__init__(name, evr, arch)
-        self.source = source  # os, site, cluster, node, errata:<p>, fix:<p>, kernel, keep-kernel, clone:<ref>
-        self.multi = multi
+    def __init__(self, name: str, evr: EVR | None, arch: str | None, source: Source, multi: bool = False) -> None:
+        _init(self, Package(name, evr, arch), source, multi)
 
-    def but(self, *, source: str | None = None, multi: bool | None = None) -> Pkg:
+    @staticmethod
+    def of(package: Package, source: Source, multi: bool = False) -> Pkg:
+        """``package`` (a plain Package: a profile entry's ``package()``) set by ``source``."""
+        new: Pkg = object.__new__(Pkg)
+        _init(new, package, source, multi)
+        return new
+
+    def but(self, *, source: Source | None = None, multi: bool | None = None) -> Pkg:
         """The same package with another source or multi flag."""
-        return Pkg(
-            self.name,
-            self.evr,
-            self.arch,
-            self.source if source is None else source,
-            self.multi if multi is None else multi,
-        )
+        return Pkg.of(self.package, self.source if source is None else source, self.multi if multi is None else multi)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return self.package.sort_key()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Pkg):
             return NotImplemented
-        return self.same_package(other) and self.source == other.source and self.multi == other.multi
+        return self.package == other.package and self.source == other.source and self.multi == other.multi
 
-    __hash__ = Package.__hash__
+    def __hash__(self) -> int:
+        return hash(self.package)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Pkg.of, (self.package, self.source, self.multi))
+
+    def __str__(self) -> str:
+        return nevra(self.package)
+
+    def __repr__(self) -> str:
+        return f"Pkg({nevra(self.package)!r}, {self.source!r}{', multi' if self.multi else ''})"
+
+
+_SET = {n: setter(Pkg, n) for n in Pkg.__slots__}
+_set_package, _set_source, _set_multi = _SET["package"], _SET["source"], _SET["multi"]
+_set_name, _set_evr, _set_arch = _SET["name"], _SET["evr"], _SET["arch"]
+
+
+def _init(p: Pkg, package: Package, source: Source, multi: bool) -> None:
+    _set_package(p, package)
+    _set_source(p, source)
+    _set_multi(p, multi)
+    _set_name(p, package.name)
+    _set_evr(p, package.evr)
+    _set_arch(p, package.arch)
 
 
 @dataclass(frozen=True)
@@ -140,7 +177,7 @@ class PackageSet:
 
     def _entries(self, name: str) -> list[Pkg]:
         entries = self._by_name.get(name, [])
-        return entries if len(entries) < 2 else sorted(entries, key=Package.sort_key)
+        return entries if len(entries) < 2 else sorted(entries, key=Pkg.sort_key)
 
     def frozen(self) -> tuple[Pkg, ...]:
         """``freeze()``, made once while the set does not change."""
@@ -196,7 +233,7 @@ class PackageSet:
 
     # --- the four actions -------------------------------------------------------------
 
-    def ronly(self, name: str, evr: EVR, arch: str, source: str) -> bool:
+    def ronly(self, name: str, evr: EVR, arch: str, source: Source) -> bool:
         """pkg_ronly: only if present at that arch; all its versions collapse to ``evr``;
         never lowers. True when the set changed."""
         old = self._by_name.get(name)
@@ -227,7 +264,7 @@ class PackageSet:
         self.note(name, source, lambda: f"{source}: {', '.join(nevra(h) for h in hit)} -> {nevra(new)} (replace-only)")
         return True
 
-    def repl(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
+    def repl(self, name: str, evr: EVR | None, arch: str | None, source: Source, multi: bool = False) -> None:
         """pkg_repl: ``name``/``arch`` becomes exactly ``evr``, added if absent;
         without arch, every other version of the name goes."""
         old = self._by_name.get(name, [])
@@ -237,7 +274,7 @@ class PackageSet:
         was = f" (was {', '.join(nevra(g) for g in gone)})" if gone else " (added)"
         self.note(name, source, lambda: f"{source}: repl {nevra(new)}{was}")
 
-    def add(self, name: str, evr: EVR | None, arch: str | None, source: str, multi: bool = False) -> None:
+    def add(self, name: str, evr: EVR | None, arch: str | None, source: Source, multi: bool = False) -> None:
         """pkg_add: a different version already there is an error unless ``multi``."""
         old = self._by_name.get(name, [])
         same_arch = [o for o in old if arch is None or o.arch is None or o.arch == arch]
@@ -261,7 +298,7 @@ class PackageSet:
         self._set(name, [*keep, new])
         self.note(name, source, lambda: f"{source}: add {nevra(new)}{' (multi)' if multi else ''}")
 
-    def delete(self, name: str, evr: EVR | None, arch: str | None, source: str) -> None:
+    def delete(self, name: str, evr: EVR | None, arch: str | None, source: Source) -> None:
         """pkg_del: the package, that version, or that arch; absent is a no-op."""
         old = self._by_name.get(name, [])
         gone = [o for o in old if (evr is None or o.evr == evr) and (arch is None or o.arch == arch)]

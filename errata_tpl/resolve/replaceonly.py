@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from errata_tpl.profile.profile import Entry
 from errata_tpl.resolve.pkgset import Event, PackageSet
+from errata_tpl.values.source import Source
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Applied:
         return sum(self.changes.values())
 
 
-def apply(pl: PackageSet, offered: Mapping[str, tuple[Entry, ...]], tag: str) -> Applied:
+def apply(pl: PackageSet, offered: Mapping[str, tuple[Entry, ...]], tag: Source) -> Applied:
     """Every name of ``pl`` the profile offers entries for."""
     out = pl.copy()
     changes: dict[str, int] = {}
@@ -43,7 +44,7 @@ def apply(pl: PackageSet, offered: Mapping[str, tuple[Entry, ...]], tag: str) ->
 
 
 def again(
-    done: Applied, names: frozenset[str], pl: PackageSet, offered: Mapping[str, tuple[Entry, ...]], tag: str
+    done: Applied, names: frozenset[str], pl: PackageSet, offered: Mapping[str, tuple[Entry, ...]], tag: Source
 ) -> Applied:
     """``apply(pl)``, given ``done`` for a set that differs from ``pl`` only in ``names``."""
     out = done.pl.copy()
@@ -65,7 +66,7 @@ def _name(
     out: PackageSet,
     name: str,
     entries: tuple[Entry, ...],
-    tag: str,
+    tag: Source,
     changes: dict[str, int],
     events: dict[str, tuple[Event, ...]],
 ) -> None:

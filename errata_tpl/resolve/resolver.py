@@ -55,6 +55,7 @@ from errata_tpl.site.config import (
 )
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
+from errata_tpl.values.source import Source, source
 
 
 class Resolver:
@@ -152,34 +153,33 @@ class Resolver:
         """2. Errata choice: deploy flag, node, override file, errata_defaults by os-id, os-version."""
         nd, s = layers.node, layers.merged
         if nd.name in self.preview:
-            return ErrataChoice(self.preview[nd.name], "preview", "diff --profile")
+            return ErrataChoice(self.preview[nd.name], source("preview"), "diff --profile")
         if not s.deploy_errata:
             if nd.errata is not None:
                 self.notices.warn(f"{nd.where}: key 'errata' ignored: deploy_errata is not true for {nd.name}")
-            return ErrataChoice(None, "deploy-off", "deploy_errata is not true")
+            return ErrataChoice(None, source("deploy-off"), "deploy_errata is not true")
         if nd.errata_set:
             self.notices.warn(
                 f"{nd.where}: key 'errata': choosing a profile in the node file is discouraged; "
                 "use site/errata-overrides.yaml"
             )
-            return ErrataChoice(nd.errata, "node", f"{nd.where} key 'errata'")
+            return ErrataChoice(nd.errata, source("node"), f"{nd.where} key 'errata'")
         overrides = self.tree.overrides
         found, value, key = overrides.lookup(nd.name)
         if found:
-            return ErrataChoice(value, "override", f"{overrides.where} key '{key}'")
+            return ErrataChoice(value, source("override"), f"{overrides.where} key '{key}'")
         staged = self.rollout.choice(nd.name, nd.os)
         if staged is not None:
             stage, rec = staged
-            return ErrataChoice(
-                rec.profile, f"stage:{stage}", f"site/promotions.yaml: {stage} for {nd.os} since {rec.time} by {rec.by}"
-            )
+            by = f"site/promotions.yaml: {stage} for {nd.os} since {rec.time} by {rec.by}"
+            return ErrataChoice(rec.profile, source("stage", stage), by)
         osc = layers.os
         defaults = s.errata_defaults
         if defaults.get(osc.os_id) is not None:
-            return ErrataChoice(defaults[osc.os_id], "os-id", f"errata_defaults['{osc.os_id}']")
+            return ErrataChoice(defaults[osc.os_id], source("os-id"), f"errata_defaults['{osc.os_id}']")
         if defaults.get(osc.version) is not None:
-            return ErrataChoice(defaults[osc.version], "os-version", f"errata_defaults['{osc.version}']")
-        return ErrataChoice(None, "none", "no errata_defaults entry for this os")
+            return ErrataChoice(defaults[osc.version], source("os-version"), f"errata_defaults['{osc.version}']")
+        return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
 
     def init_hook(self, layers: Layers, choice: ErrataChoice) -> Context:
         """3. Init hook: the profile's init hook joins the settings below site, cluster and
@@ -223,14 +223,14 @@ class Resolver:
         node's inventory takes the os's place."""
         osc = ctx.os
         pl = self.cache.empty.get((osc,), lambda: PackageSet((osc.arch, "noarch"), trace=self.trace))
-        first: tuple[str, Any, tuple[PackageEntry, ...]] = ("os", osc, osc.packages)
+        first: tuple[Source, Any, tuple[PackageEntry, ...]] = (source("os"), osc, osc.packages)
         if layers.merged.base == BASE_INSTALLED:
-            pl, first = self.installed(pl, layers, ctx), ("os", osc, ())
+            pl, first = self.installed(pl, layers, ctx), (source("os"), osc, ())
         for label, owner, items in (
             first,
-            ("site", layers.site, layers.site.packages),
-            ("cluster", layers.cluster, layers.cluster.packages if layers.cluster else ()),
-            ("node", layers.node, layers.node.packages),
+            (source("site"), layers.site, layers.site.packages),
+            (source("cluster"), layers.cluster, layers.cluster.packages if layers.cluster else ()),
+            (source("node"), layers.node, layers.node.packages),
         ):
             if items and owner is not None:
                 per_node = self.cache.templated.get((owner,), functools.partial(templated, items))
@@ -262,7 +262,7 @@ class Resolver:
             return pl
         return self.cache.kernel.get(
             (pl, ctx.os, version, ctx.variables.key),
-            lambda: apply.kernel_packages(pl, ctx.os, ctx.variables.values, version, "kernel"),
+            lambda: apply.kernel_packages(pl, ctx.os, ctx.variables.values, version),
         )
 
     def module_streams(self, layers: Layers, ctx: Context) -> cache.Streams:
@@ -297,7 +297,7 @@ class Resolver:
         (or from the set it descends from, done first) is that one's result redone in them."""
         pid, sid = _profile_id(profile), streams.key(active)
         offered = self.cache.offered.get((pid, sid), lambda: streams.offered(profile, active))
-        tag = f"errata:{profile.profile}"
+        tag = source("errata", profile.profile)
         key: cache.ErrataKey = (pl, pid, sid)
         hit = self.cache.errata.peek(key)
         if hit is None:
@@ -409,7 +409,7 @@ class Resolver:
                 f"{nd.where}: key 'clone': {ref} is a node of {base.os} ({self.tree.node(ref).where}), "
                 f"this node of {nd.os}; a clone copies a node of its own os"
             )
-        tag = f"clone:{ref}"
+        tag = source("clone", ref)
         return replace(
             base,
             node=nd.name,

@@ -22,7 +22,7 @@ from errata_tpl.profile.hotfix import PREFIX as HOTFIX_PREFIX
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
 from errata_tpl.profile.hotfix import rel as hotfix_rel
-from errata_tpl.profile.profile import Entry, Profile, source_profile
+from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.profile.profile import rel as profile_rel
 from errata_tpl.promotions.store import load_rollout
@@ -42,6 +42,7 @@ from errata_tpl.site.config import (
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
+from errata_tpl.values.source import Source
 
 
 def _is_glob(key: str) -> bool:
@@ -259,15 +260,17 @@ class Tree:
         rel = hotfix_rel(os_id, name)
         return load_hotfix(self.root / rel, rel) if regular.present(self.root / rel, rel) else None
 
-    def source_entry(self, os_id: str, source: str, errata: str | None, p: Package) -> Entry | None:
+    def source_entry(self, os_id: str, source: Source | None, errata: str | None, p: Package) -> Entry | None:
         """The profile or hotfix entry a resolved version came from (``from``), for its advisories."""
-        if source.startswith("hotfix:"):
+        if source is None:
+            return None
+        if source.kind == "hotfix" and source.ref is not None:
             try:
-                found = self.hotfix(os_id, source.split(":", 1)[1])
+                found = self.hotfix(os_id, source.ref)
             except UserError:
                 return None
             return next((e for e in found.entries() if e.same_package(p)), None) if found is not None else None
-        return self.entry(os_id, source_profile(source, errata), p)
+        return self.entry(os_id, source.profile(errata), p)
 
     @functools.cached_property
     def rollout(self) -> Rollout:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from errata_tpl.errors import UserError
+from errata_tpl.values.readonly import ReadOnly, setter
 
 # rpm allows almost anything in a version; we refuse only what cannot be one:
 # whitespace, '-' inside V or R (it separates them) and an empty part.
@@ -40,23 +41,32 @@ def label_compare() -> Callable[[Label, Label], int]:
 
 
 @functools.total_ordering
-class EVR:
-    """One ``[E:]V[-R]``; it prints as written (an ``0:`` given stays), compares as rpm."""
+class EVR(ReadOnly):
+    """One ``[E:]V[-R]``; it prints as written (an ``0:`` given stays), compares as rpm.
+    Read-only (it keeps its comparison key)."""
 
     __slots__ = ("_key", "epoch", "release", "version")
+    epoch: str | None
+    version: str
+    release: str | None
+    _key: tuple[Any, ...] | None  # made on first hash or comparison
 
     def __init__(self, epoch: str | None, version: str, release: str | None = None) -> None:
-        self.epoch = epoch
-        self.version = version
-        self.release = release
-        self._key: tuple[Any, ...] | None = None  # made on first hash or comparison
+        _set_epoch(self, epoch)
+        _set_version(self, version)
+        _set_release(self, release)
+        _set_key(self, None)
+
+    def __reduce__(self) -> tuple[type[EVR], tuple[str | None, str, str | None]]:
+        return (EVR, (self.epoch, self.version, self.release))
 
     def key(self) -> tuple[Any, ...]:
         """What rpm-equal versions share: the pieces rpm compares, epoch 0 as none."""
         k = self._key
         if k is None:
             rel = None if self.release is None else _pieces(self.release)
-            k = self._key = ((self.epoch or "0").lstrip("0"), _pieces(self.version), rel)
+            k = ((self.epoch or "0").lstrip("0"), _pieces(self.version), rel)
+            _set_key(self, k)
         return k
 
     def label(self) -> Label:
@@ -86,6 +96,9 @@ class EVR:
         if not isinstance(other, EVR):
             return NotImplemented
         return compare(self, other) < 0
+
+
+_set_epoch, _set_version, _set_release, _set_key = (setter(EVR, n) for n in ("epoch", "version", "release", "_key"))
 
 
 def compare(a: EVR, b: EVR) -> int:
