@@ -6,11 +6,13 @@ import datetime as dt
 import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import ref
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
+from errata_tpl.values.readonly import setter
 
 RPM, ANSIBLE, SALT = "rpm", "ansible", "salt"
 
@@ -35,10 +37,17 @@ class Installed(Package):
 
     __slots__ = ("key",)
     evr: EVR
+    key: Key
 
     def __init__(self, name: str, evr: EVR, arch: str | None) -> None:
         super().__init__(name, evr, arch)
-        self.key = key_of(name, evr, arch)
+        _set_key(self, key_of(name, evr, arch))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Installed, (self.name, self.evr, self.arch))
+
+
+_set_key = setter(Installed, "key")
 
 
 class NotAnInventory(Exception):

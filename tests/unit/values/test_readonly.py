@@ -9,7 +9,8 @@ import pickle
 
 import pytest
 
-from errata_tpl.profile.profile import Entry
+from errata_tpl.inventory.model import Installed
+from errata_tpl.profile.profile import Earlier, Entry
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values.evr import EVR, parse
 from errata_tpl.values.package import Package
@@ -21,7 +22,8 @@ def values() -> list[object]:
     return [
         v,
         Package("bash", v, "x86_64"),
-        Entry("bash", v, "x86_64", module="m:1"),
+        Entry("bash", v, "x86_64", module="m:1", earlier=(Earlier(parse("1:2.0-2.el9"), ()),)),
+        Installed("bash", v, None),
         Pkg("bash", v, "x86_64", source("os"), multi=True),
     ]
 
