@@ -4,10 +4,10 @@
 ``write_out_dir`` splits the nodes over forked workers (``parallel.map_shares``), each
 resolving and writing its share into the staging folder with its own copy of the
 run's resolver. A worker sends back, per node, a ``_Done``: the first error of its
-share, else what the node's resolving said (the tree's warnings and the resolver's
-notices), whether it shared earlier work, and the node files it parsed; the parent
-puts them together in node order, as one resolver over every node would have said
-them (``resolve.notices``), and keeps the parsed files for the next run.
+share, else what the node's resolving said (the changes to the tree's and the
+resolver's warnings), whether it shared earlier work, and the node files it parsed;
+the parent puts them together in node order, as one resolver over every node would
+have said them (``errata_tpl.notices``), and keeps the parsed files for the next run.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from errata_tpl import parallel
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import outdir
 from errata_tpl.fileio.parsedfiles import Entry as ParsedEntry
+from errata_tpl.notices import Change, Notices
 from errata_tpl.report import Reporter
 from errata_tpl.resolve.model import Resolved
-from errata_tpl.resolve.notices import Change, Notices
 from errata_tpl.resolve.resolver import Resolver
 from errata_tpl.values import names
 
@@ -81,7 +81,7 @@ def write_out_dir(
 
     def write_all(staging: outdir.Staging) -> None:
         resolver = Resolver(tree)
-        said = len(tree.warnings)  # what loading said before the workers part
+        said = len(tree.notices.log)  # what loading said before the workers part
         parent = os.getpid()
 
         def share(chunks: Iterable[range]) -> list[list[_Done | None]]:
@@ -110,7 +110,7 @@ class _Done(NamedTuple):
 
     error: str | None = None
     os_error: tuple[int, str, str] | None = None  # errno, strerror, file
-    tree_warnings: tuple[str, ...] = ()
+    tree_notices: tuple[Change, ...] = ()
     notices: tuple[Change, ...] = ()
     shared: bool = False
     packages: int = 0  # the hash of its package list: nodes sharing a list share it
@@ -146,14 +146,14 @@ def _write_share(
             h = hashes[id(r.packages)] = hash(r.packages)
         out.append(
             _Done(
-                tree_warnings=tuple(tree.warnings[said:]),
+                tree_notices=tuple(tree.notices.log[said:]),
                 notices=tuple(resolver.notices.log[heard:]),
                 shared=resolver.stats["shared"] > shared,
                 packages=h,
                 parsed=tuple(tree.node_files.fresh[parsed:]),
             )
         )
-        said = len(tree.warnings)
+        said = len(tree.notices.log)
     return out + [None] * (len(todo) - len(out))
 
 
@@ -172,19 +172,20 @@ def _write(path: Path, parts: list[bytes]) -> None:
 
 def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter) -> None:
     """The workers' words in node order, as one resolver would have said them: the
-    first error, else every warning once (see resolve.notices)."""
-    warnings = dict.fromkeys(tree.warnings[:said])
-    notices = Notices()
+    first error, else every warning once (see errata_tpl.notices)."""
+    loading, notices = Notices(), Notices()
+    loading.replay(tree.notices.log[:said])
     for d in done:
         assert d is not None  # a share stops at its first error, which comes first in node order
         if d.error is not None:
             raise UserError(d.error)
         if d.os_error is not None:
             raise OSError(*d.os_error)
-        warnings.update(dict.fromkeys(d.tree_warnings))
+        loading.replay(d.tree_notices)
         tree.node_files.adopt(list(d.parsed))
         notices.replay(d.notices)
-    _say(rep, [*warnings, *notices.lines], len(done), sum(d.shared for d in done if d), {d.packages for d in done if d})
+    shared = sum(d.shared for d in done if d)
+    _say(rep, [*loading.lines, *notices.lines], len(done), shared, {d.packages for d in done if d})
 
 
 def _say(rep: Reporter, warnings: list[str], nodes: int, shared: int, lists: set[int]) -> None:

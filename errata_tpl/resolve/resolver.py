@@ -33,6 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.notices import Notices
 from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import apply, cache, kernelonly, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
@@ -40,7 +41,6 @@ from errata_tpl.resolve.cache import StepCaches
 from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice, present
 from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
 from errata_tpl.resolve.model import Resolved as Resolved
-from errata_tpl.resolve.notices import Notices
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.resolve.replaceonly import Applied
 from errata_tpl.site.config import (
@@ -386,7 +386,7 @@ class Resolver:
             (pl, osc, _profile_id(prof)),
             lambda: kernelonly.left_behind(prof, osc.kernel.packages, pl),
         )
-        self.notices.kernel_only(osc.where, prof.profile, left)
+        self.notices.grow((osc.where, prof.profile), left, kernelonly.warning)
 
     def clone_source(self, layers: Layers) -> str | None:
         """Step 9's question: the node whose list this one takes, if cloning applies."""

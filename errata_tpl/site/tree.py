@@ -18,6 +18,7 @@ from errata_tpl.fileio import regular, yamlio
 from errata_tpl.fileio.parsedfiles import ParsedFiles, load_copied
 from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.mirror.caches import cache_dir
+from errata_tpl.notices import Notices
 from errata_tpl.profile.hotfix import PREFIX as HOTFIX_PREFIX
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
@@ -52,18 +53,19 @@ def _is_glob(key: str) -> bool:
 class Tree:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.warnings: list[str] = []
+        self.notices = Notices()  # what reading the tree said (a resolver has its own)
         self.node_files = ParsedFiles(root, cache_dir(root, "parsed") / "nodes.json", self.warn)
-        self._seen_warnings: set[str] = set()
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.notices.lines
+
+    def warn(self, msg: str) -> None:
+        self.notices.warn(msg)
 
     def _warn(self, msgs: list[str]) -> None:
         for m in msgs:
-            if m not in self._seen_warnings:
-                self._seen_warnings.add(m)
-                self.warnings.append(m)
-
-    def warn(self, msg: str) -> None:
-        self._warn([msg])
+            self.notices.warn(m)
 
     def rel(self, *parts: str) -> str:
         return "/".join(parts)
