@@ -31,9 +31,9 @@ def _profile_items(p: Profile) -> Side:
 def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex, list[Package] | None]:
     """A file's packages, advisories and (for a profile) its kernels."""
     data = yamlio.load_file(path)  # JSON is YAML too
-    if isinstance(data, dict) and "node" in data and isinstance(data.get("packages"), list):
+    if isinstance(data, dict) and "node" in data and isinstance(listed := data.get("packages"), list):
         packages = []
-        for i, p in enumerate(data["packages"]):
+        for i, p in enumerate(listed):
             if not (isinstance(p, dict) and {"name", "version", "arch"} <= set(p)):
                 raise UserError(f"{path}: packages[{i}]: expected name, version and arch")
             try:
@@ -41,8 +41,9 @@ def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex
             except UserError as e:
                 raise e.located(f"{path}: packages[{i}]") from None
             packages.append((pkg, source.parse(str(p.get("from") or ""))))
-        errata = data.get("errata") if isinstance(data.get("errata"), str) else None
-        return (*diffmod.resolved_items(tree, str(data.get("os")), errata, packages), None)
+        errata = data.get("errata")
+        side = diffmod.resolved_items(tree, str(data.get("os")), errata if isinstance(errata, str) else None, packages)
+        return (*side, None)
     prof = profile_from_data(data, str(path))
     return (*_profile_items(prof), list(prof.kernels))
 

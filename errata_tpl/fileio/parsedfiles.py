@@ -26,16 +26,16 @@ from errata_tpl.fileio import regular, sealed, sitepaths, yamlio
 from errata_tpl.fileio.atomic import wait_lock
 from errata_tpl.fileio.stamp import stat_of
 
-Entry = tuple[str, list[int], Any]  # (file as named in messages, its stamp, its data)
+Entry = tuple[str, list[int], yamlio.Data]  # (file as named in messages, its stamp, its data)
 Warn = Callable[[str], None]
 NODES_SOURCE = "site/nodes/*.yaml"  # what the node cache stands for (its seal's name)
 
 
-def _unseal(path: Path, source: str, warn: Warn) -> Any:
+def _unseal(path: Path, source: str, warn: Warn) -> dict[str, yamlio.Data] | None:
     """The payload of a sealed cache file written by this version, or None."""
     text = sealed.read(path, source, warn)
     with contextlib.suppress(ValueError):
-        got = json.loads(text) if text is not None else None
+        got: yamlio.Data = json.loads(text) if text is not None else None
         if isinstance(got, dict) and got.get("version") == __version__:
             return got
     return None
@@ -54,18 +54,18 @@ class ParsedFiles:
         self.root = root  # the files are named relative to it
         self.path = path
         self.warn = warn
-        self._kept: dict[str, list[Any]] | None = None  # what the last run saved, read when first needed
+        self._kept: dict[str, yamlio.Data] | None = None  # what the last run saved, read when first needed
         self._used: dict[str, list[Any]] = {}  # the entries of this run: what the next one gets
         self.fresh: list[Entry] = []  # parsed by this run (a forked worker sends these back)
 
-    def _last(self) -> dict[str, list[Any]]:
+    def _last(self) -> dict[str, yamlio.Data]:
         if self._kept is None:
             got = _unseal(self.path, NODES_SOURCE, self.warn)
             files = got.get("data") if got is not None else None
             self._kept = files if isinstance(files, dict) else {}
         return self._kept
 
-    def load(self, where: str) -> Any:
+    def load(self, where: str) -> yamlio.Data:
         """``yamlio.load_file`` of ``root/where``, from the cache while the file is
         unchanged (the caller must not change what it is given)."""
         path = self.root / where
@@ -101,7 +101,7 @@ class ParsedFiles:
         self.fresh = []
 
 
-def load_copied(path: Path, where: str, cache_dir: Path, warn: Warn, min_size: int = 64 * 1024) -> Any:
+def load_copied(path: Path, where: str, cache_dir: Path, warn: Warn, min_size: int = 64 * 1024) -> yamlio.Data:
     """``yamlio.load_file`` for large files (generated profiles, os.yaml) through a JSON
     copy of the parsed data: one copy per file, used only while the file is unchanged."""
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular
@@ -16,6 +17,12 @@ from errata_tpl.fileio.atomic import write_text
 MAX_BYTES = 32 * 1024 * 1024  # a generated profile of 100,000 entries is ~8 MB
 MAX_DEPTH = 32
 MAX_ALIAS_GROWTH = 1_000_000  # values that aliases (and merge keys) may add to what a file spells out
+
+
+# What a YAML (or JSON) file reads as: JSON's values, and what YAML adds to them (an
+# unquoted timestamp reads as a date, a key may be a number). Nothing read is trusted
+# to have the shape meant: a reader checks each value's type (``from_data`` functions).
+Data = Union[None, bool, int, float, str, dt.date, list["Data"], dict[Any, "Data"]]
 
 
 class _Refused(Exception):
@@ -125,13 +132,13 @@ def _malformed(e: Exception, where: str) -> UserError:
     return UserError(f"{where}: malformed YAML{at}: {problem}")
 
 
-def load_text(text: str, where: str) -> Any:
+def load_text(text: str, where: str) -> Data:
     import yaml  # on first use, as in _loader
 
     if len(text) > MAX_BYTES:
         raise UserError(f"{where}: file is larger than {MAX_BYTES // (1024 * 1024)} MB; refused")
     try:
-        data = yaml.load(text, Loader=_loader())
+        data: Data = yaml.load(text, Loader=_loader())
         _bounded(data, where)
     except _Refused as e:
         raise UserError(f"{where}: {e}") from None
@@ -142,7 +149,7 @@ def load_text(text: str, where: str) -> Any:
     return data
 
 
-def _bounded(data: Any, where: str) -> None:
+def _bounded(data: Data, where: str) -> None:
     """Refuse data nested too deep, or that aliases make too large once expanded."""
     written, expanded, depth = _measure(data)
     if depth > MAX_DEPTH:
@@ -154,7 +161,7 @@ def _bounded(data: Any, where: str) -> None:
         )
 
 
-def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) -> list[Any]:
+def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) -> list[Data]:
     """Every document of a YAML stream, every scalar kept as the text it is (libyaml's
     base loader): metadata such as modulemd writes ``stream: 1.10`` unquoted, and
     that stream is "1.10", not the number 1.1."""
@@ -164,7 +171,7 @@ def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) ->
         raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        docs = list(yaml.load_all(text, Loader=loader))
+        docs: list[Data] = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as e:
         raise _malformed(e, where) from None
     except RecursionError:
@@ -196,7 +203,7 @@ def spelt(root: Path, rel: str, yml_ok: bool = False) -> str:
     raise UserError(f"{yml}: not read: errata-tpl reads {rel}; rename it")
 
 
-def load_file(path: Path, where: str | None = None) -> Any:
+def load_file(path: Path, where: str | None = None) -> Data:
     where = where or str(path)
     return load_text(read_text(path, where), where)
 
@@ -293,8 +300,8 @@ _UNSET: Any = object()
 
 
 def write_record(
-    path: Path, text: str, read: Callable[[Any, str], object], *, expect: Any = _UNSET, overwrite: bool = True
-) -> Any:
+    path: Path, text: str, read: Callable[[Data, str], object], *, expect: Any = _UNSET, overwrite: bool = True
+) -> Data:
     """Write a file the tool reads again (a profile, a hotfix, the promotion record)
     only once its text reads back: parsed by the loader that will read it, accepted
     by its reader ``read(data, where)``, and, given ``expect``, equal to the data

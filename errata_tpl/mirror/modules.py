@@ -198,9 +198,9 @@ def parse(text: str, where: str) -> Modules:
         if doc is None:
             continue
         at = f"{where}: document {i + 1}"
-        if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
+        if not isinstance(doc, dict) or not isinstance(data := doc.get("data"), dict):
             raise UserError(f"{at}: not a modulemd document (a mapping with 'document' and 'data')")
-        kind, data = doc.get("document"), doc["data"]
+        kind = doc.get("document")
         if kind == "modulemd":
             builds.append(_build(data, at))
         elif kind == "modulemd-defaults":

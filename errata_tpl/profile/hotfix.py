@@ -148,19 +148,21 @@ def dump_yaml(h: Hotfix) -> str:
 HEADER = ("name", "os", "generated", "source", "selection")
 
 
-def from_data(data: Any, where: str) -> Hotfix:
+def from_data(data: yamlio.Data, where: str) -> Hotfix:
     if not isinstance(data, dict):
         raise UserError(f"{where}: a hotfix must be a mapping")
     schema.check("hotfix", data, where)  # a key no errata-tpl writes: named
-    for k in ("name", "os"):
-        if not isinstance(data.get(k), str):
+    name, os_id, selection = data.get("name"), data.get("os"), data.get("selection")
+    for k, v in (("name", name), ("os", os_id)):
+        if not isinstance(v, str):
             raise UserError(f"{where}: key '{k}' is missing or not a string")
+    assert isinstance(name, str) and isinstance(os_id, str)  # for mypy: checked above
     return Hotfix(
-        name=data["name"],
-        os=data["os"],
+        name=name,
+        os=os_id,
         generated=str(data.get("generated", "")),
         source=str(data.get("source", "")),
-        selection=dict(data.get("selection") or {}),
+        selection=dict(selection) if isinstance(selection, dict) else {},  # a mapping or none (schema.check)
         packages=_items(data, "packages", where),
         kernels=entries(data, "kernels", where),
         extra={k: v for k, v in data.items() if k not in HEADER and k not in LISTS},

@@ -118,7 +118,8 @@ def generate(
         if built is not None:  # the profile as built, named and dated
             prof = dataclasses.replace(built, profile=profile, generated=stamp["generated"])
         else:  # reused: the memo keeps the yaml only, read back here
-            prof = profile_from_data({**load_text(text, str(req.mirror)), **stamp}, str(req.mirror))
+            data = load_text(text, str(req.mirror))
+            prof = profile_from_data({**data, **stamp} if isinstance(data, dict) else data, str(req.mirror))
         text = render.profile_text(prof, req.fmt)
     return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
 

@@ -294,17 +294,19 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def from_data(data: Any, where: str, line_of: schema.LineOf | None = None) -> Profile:
+def from_data(data: yamlio.Data, where: str, line_of: schema.LineOf | None = None) -> Profile:
     if not isinstance(data, dict):
         raise UserError(f"{where}: a profile must be a mapping")
     schema.check("profile", data, where, line_of)  # a key no errata-tpl writes: named, with its line
-    for k in ("profile", "os"):
-        if not isinstance(data.get(k), str):
+    profile, os_id = data.get("profile"), data.get("os")
+    for k, v in (("profile", profile), ("os", os_id)):
+        if not isinstance(v, str):
             raise UserError(f"{where}: '{k}' is missing or not a string")
+    assert isinstance(profile, str) and isinstance(os_id, str)  # for mypy: checked above
     extra = {k: v for k, v in data.items() if k not in HEADER_KEYS and k not in LIST_KEYS}
     return Profile(
-        profile=data["profile"],
-        os=data["os"],
+        profile=profile,
+        os=os_id,
         generated=str(data.get("generated", "")),
         source=str(data.get("source", "")),
         packages=entries(data, "packages", where),

@@ -206,7 +206,7 @@ def record_of(i: int, item: Any) -> Record:
     )
 
 
-def records_from_data(data: Any) -> tuple[Record, ...]:
+def records_from_data(data: yamlio.Data) -> tuple[Record, ...]:
     """The records of the file's data (None: an empty file); a UserError names the first
     record that is not one."""
     if data is None:

@@ -127,14 +127,15 @@ def _approvers(item: dict[str, Any], where: str) -> tuple[tuple[str, ...], int]:
     return tuple(approvers), count
 
 
-def stages_from_data(data: Any, line_of: schema.LineOf | None = None) -> Stages:
+def stages_from_data(data: yamlio.Data, line_of: schema.LineOf | None = None) -> Stages:
     if data is None:
         data = {}
-    if not isinstance(data, dict) or not isinstance(data.get("stages", []), list):
+    listed = data.get("stages", []) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(listed, list):
         raise UserError(f"{STAGES}: key 'stages': expected a list of {{name, nodes, soak}}")
     schema.check("stages", data, STAGES, line_of)  # unknown keys: file, line and the near key
     out: list[Stage] = []
-    for i, item in enumerate(data.get("stages") or []):
+    for i, item in enumerate(listed):
         where = f"{STAGES}: key 'stages[{i}]'"
         if not isinstance(item, dict) or set(item) - set(_STAGE_KEYS):
             raise UserError(f"{where}: expected a mapping of {', '.join(_STAGE_KEYS)}")
@@ -148,14 +149,14 @@ def stages_from_data(data: Any, line_of: schema.LineOf | None = None) -> Stages:
         if not isinstance(globs, list) or not globs or not all(isinstance(g, str) for g in globs):
             raise UserError(f"{where}: key 'nodes': expected a list of node names or globs")
         soak = duration(item["soak"], f"{where}: key 'soak'") if "soak" in item else 0
-        out.append(Stage(name, tuple(globs), soak, *_approvers(item, where)))
+        out.append(Stage(name, tuple(str(g) for g in globs), soak, *_approvers(item, where)))
     repos = data.get("repos") or {}
     if not (
         isinstance(repos, dict)
         and all(isinstance(v, list) and all(isinstance(d, str) for d in v) for v in repos.values())
     ):
         raise UserError(f"{STAGES}: key 'repos': expected a mapping of os-id to a list of directories")
-    return Stages(tuple(out), {str(k): tuple(v) for k, v in repos.items()})
+    return Stages(tuple(out), {str(k): tuple(str(d) for d in v) for k, v in repos.items() if isinstance(v, list)})
 
 
 def load_stages(root: Path) -> Stages | None:
