@@ -19,7 +19,7 @@ import click
 
 from errata_tpl import __version__
 from errata_tpl.commands import _click
-from errata_tpl.commands._click import Context
+from errata_tpl.commands._click import Run
 from errata_tpl.errors import UserError
 from errata_tpl.terminal import printable
 
@@ -151,7 +151,7 @@ def _fail(ctx: click.Context, message: str) -> None:
 
 
 def _done(ctx: click.Context) -> None:
-    if isinstance(ctx.obj, Context):
+    if isinstance(ctx.obj, Run):
         ctx.obj.done()
 
 
@@ -175,7 +175,7 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool, debu
     _terminate_cleanly()
     if root is None:
         root = Path(os.environ.get("ERRATA_TPL_ROOT") or ".")
-    ctx.obj = Context(root, 1 if verbose else -1 if quiet else 0, debug)
+    ctx.obj = Run(root, 1 if verbose else -1 if quiet else 0, debug)
 
 
 # `python -m errata_tpl.cli` runs this file as __main__, a copy apart from the

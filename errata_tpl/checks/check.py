@@ -33,7 +33,7 @@ from errata_tpl.values import evr as evrmod
 from errata_tpl.values.package import Package, nevra
 
 if TYPE_CHECKING:  # jinja2 comes with these
-    from errata_tpl.report import Reporter
+    from errata_tpl.messages import Reporter
     from errata_tpl.resolve.model import Resolved
     from errata_tpl.site.tree import Tree
 

@@ -13,7 +13,7 @@ from errata_tpl.values.package import Package
 from errata_tpl.values.source import Source
 
 if TYPE_CHECKING:  # jinja2 comes with these
-    from errata_tpl.resolve.resolver import Resolved
+    from errata_tpl.resolve.model import Resolved
     from errata_tpl.site.tree import Tree
 
 KINDS = ("upgraded", "downgraded", "added", "removed")

@@ -1,10 +1,10 @@
-"""What the commands share: the run's Context and clock, the conventions every
+"""What the commands share: the run (``Run``, click's ``obj``) and its clock, the conventions every
 command gets from the group (``--root``, ``-v``/``-q``, ``--debug`` after the
 command too, the refusal of a folder that is not a site), the options several
 commands take alike, node-name completion, and the text tables of status and stages.
 
 A new command gets the conventions for free: the group adds them when it loads
-the command (``conventions``). Its work asks the Context for what it reads:
+the command (``conventions``). Its work asks the Run for what it reads:
 ``obj.tree()`` or ``obj.site()`` (both refuse a folder that is not a site),
 ``obj.os_id(X)`` (refuses an os-id the site has no ``os/X/os.yaml`` for);
 ``obj.root`` alone is for commands that read no site (verify, schema)."""
@@ -23,7 +23,7 @@ from click.shell_completion import CompletionItem
 from errata_tpl import clock
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import sitepaths
-from errata_tpl.report import Reporter
+from errata_tpl.messages import Reporter
 from errata_tpl.terminal import printable
 from errata_tpl.values import names
 
@@ -34,7 +34,10 @@ ROOT_HELP = "The configuration tree (os/, site/, errata/). Default: $ERRATA_TPL_
 WHERE_THE_ROOT_IS = "the root is --root DIR, else $ERRATA_TPL_ROOT, else the current directory"
 
 
-class Context:
+class Run:
+    """One run of a command: the root it works on, how much it says, the trees it read.
+    (click's own ``click.Context`` is the other context a command sees.)"""
+
     def __init__(self, root: Path, verbosity: int, debug: bool = False) -> None:
         self.root = root
         self.rep = Reporter(verbosity)
@@ -76,7 +79,7 @@ class Context:
 
 
 def debugging(ctx: click.Context) -> bool:
-    obj = ctx.find_object(Context)
+    obj = ctx.find_object(Run)
     return (obj is not None and obj.debug) or os.environ.get("ERRATA_TPL_DEBUG", "") not in ("", "0")
 
 
@@ -89,14 +92,14 @@ def _set_root(ctx: click.Context, param: click.Parameter, value: Path | None) ->
     if value is None:
         return
     ctx.meta[_ROOT_KEY] = value
-    obj = ctx.find_object(Context)
+    obj = ctx.find_object(Run)
     if obj is not None:
         obj.root = value
 
 
 def _set_verbosity(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
     def set_it(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-        obj = ctx.find_object(Context)
+        obj = ctx.find_object(Run)
         if value and obj is not None:
             obj.rep.verbosity = level
 
@@ -104,7 +107,7 @@ def _set_verbosity(level: int) -> Callable[[click.Context, click.Parameter, bool
 
 
 def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    obj = ctx.find_object(Context)
+    obj = ctx.find_object(Run)
     if value and obj is not None:
         obj.debug = True
 
@@ -218,7 +221,7 @@ def output(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def outside_site(
-    obj: Context, path: Path | None, option: str, allowed: Callable[[PurePosixPath], bool] | None = None
+    obj: Run, path: Path | None, option: str, allowed: Callable[[PurePosixPath], bool] | None = None
 ) -> None:
     """Every path a command is told to write to (``-o``, ``--out-dir``: a WritePath)
     goes through here first: one in the site's own folders is refused (exit 1)."""

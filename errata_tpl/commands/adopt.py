@@ -17,7 +17,7 @@ from errata_tpl.commands import _click
 @click.option("--force", is_flag=True, help="Rewrite node files that exist (their comments are not kept).")
 @click.pass_obj
 def command(
-    obj: _click.Context, directory: Path, nodes: tuple[str, ...], os_id: str | None, cluster: str | None, force: bool
+    obj: _click.Run, directory: Path, nodes: tuple[str, ...], os_id: str | None, cluster: str | None, force: bool
 ) -> None:
     """Write site/nodes/NODE.yaml with the packages the inventories in DIRECTORY say are installed.
 

@@ -34,7 +34,7 @@ from errata_tpl.fileio import atomic
 @_click.output("Write to FILE, not stdout.")
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     os_id: str,
     stage: str,
     number: int | None,

@@ -18,7 +18,7 @@ from errata_tpl.commands import _click
 @click.option("--note", help="A note for the record.")
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     profile: str,
     os_id: str,
     stage: str,

@@ -21,7 +21,7 @@ from errata_tpl.fileio import yamlio
 @_click.repos("A repository (a directory with repodata/); repeatable.", required=True)
 @_click.text_or_json
 @click.pass_obj
-def command(obj: _click.Context, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Path, ...], fmt: str) -> None:
+def command(obj: _click.Run, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Path, ...], fmt: str) -> None:
     """Solve each node's list with libsolv against the repositories (rc 1 if any fails).
 
     \b

@@ -28,7 +28,7 @@ from errata_tpl.commands import _click
 @_click.text_or_json
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     a: str | None,
     b: str | None,
     nodes: tuple[str, ...],

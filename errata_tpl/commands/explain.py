@@ -22,7 +22,7 @@ from errata_tpl.values.package import nevra
 from errata_tpl.values.source import BASE_LIST
 
 if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
-    from errata_tpl.resolve.resolver import Resolved
+    from errata_tpl.resolve.model import Resolved
     from errata_tpl.site.tree import Tree
 
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # jinja2 comes with these: see commands/__init__
 @click.argument("package")
 @_click.installed
 @click.pass_obj
-def command(obj: _click.Context, node: str, package: str, installed: Path | None) -> None:
+def command(obj: _click.Run, node: str, package: str, installed: Path | None) -> None:
     """Print every step that touched PACKAGE on NODE.
 
     \b

@@ -13,10 +13,10 @@ from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
 from errata_tpl.fileio.parsedfiles import keep_copied
+from errata_tpl.messages import Reporter
 from errata_tpl.profile import pipeline
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.profile.selection import Selection
-from errata_tpl.report import Reporter
 from errata_tpl.values import names
 
 PROGRESS_MIN_FILES = 2000
@@ -60,7 +60,7 @@ PROGRESS_MIN_FILES = 2000
 )
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     errata_dir: Path,
     os_id: str,
     profile: str | None,

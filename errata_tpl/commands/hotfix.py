@@ -13,13 +13,13 @@ from errata_tpl.checks.requires import unmet
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
+from errata_tpl.messages import Reporter
 from errata_tpl.mirror import reader
 from errata_tpl.mirror.advisories import nevra_key
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.profile import hotfix as hf
 from errata_tpl.profile.generate import build_profile, modular_entry
 from errata_tpl.profile.profile import Entry, newest_first
-from errata_tpl.report import Reporter
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values.kernel import is_kernel_name
@@ -37,7 +37,7 @@ from errata_tpl.values.kernel import is_kernel_name
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the hotfix instead of writing it.")
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     errata_dir: Path,
     os_id: str,
     name: str,

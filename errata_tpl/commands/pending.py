@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
-from typing import Any
 
 import click
 
@@ -19,7 +19,7 @@ from errata_tpl.fileio import yamlio
 )
 @_click.today
 @click.pass_obj
-def command(obj: _click.Context, fmt: str, max_wait: str, today: Any) -> None:
+def command(obj: _click.Run, fmt: str, max_wait: str, today: dt.datetime | None) -> None:
     """Security advisories the newest profile fixes and the last stage lacks (rc 1 if one is overdue).
 
     \b

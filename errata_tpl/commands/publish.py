@@ -32,7 +32,7 @@ from errata_tpl.commands import _click
 @click.option("--force", is_flag=True, help="Replace a folder published from another version of the record.")
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     errata_dir: Path,
     os_id: str,
     profile: str | None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -22,7 +21,12 @@ from errata_tpl.fleet.render import FORMATS, render
 @_click.max_age
 @click.pass_obj
 def command(
-    obj: _click.Context, fmt: str, output: Path | None, today: Any, installed: Path | None, max_age: dt.timedelta
+    obj: _click.Run,
+    fmt: str,
+    output: Path | None,
+    today: dt.datetime | None,
+    installed: Path | None,
+    max_age: dt.timedelta,
 ) -> None:
     """Who lacks which advisories of the newest profiles, how severe, since when (rc 1 if a node fails).
 

@@ -34,7 +34,7 @@ from errata_tpl.output import formats
 )
 @click.pass_obj
 def command(
-    obj: _click.Context,
+    obj: _click.Run,
     nodes: tuple[str, ...],
     all_nodes: bool,
     fmt: str,

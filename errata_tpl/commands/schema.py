@@ -21,7 +21,7 @@ from errata_tpl.site import schema
     help="Write <kind>.schema.json of every file kind here.",
 )
 @click.pass_obj
-def command(obj: _click.Context, kind: str | None, out_dir: Path | None) -> None:
+def command(obj: _click.Run, kind: str | None, out_dir: Path | None) -> None:
     """The JSON Schema of a file KIND (for an editor's YAML language server), or all with --out-dir.
 
     \b

@@ -12,7 +12,7 @@ from errata_tpl.commands import _click
     "--verify", is_flag=True, help="Only check site/promotions.yaml: chain, signatures, approvals (rc 0 or 1)."
 )
 @click.pass_obj
-def command(obj: _click.Context, verify: bool) -> None:
+def command(obj: _click.Run, verify: bool) -> None:
     """Where each profile stands: per os-id and stage, the current profile and what waits.
 
     \b

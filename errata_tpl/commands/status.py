@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -20,7 +19,9 @@ from errata_tpl.fleet import as_json, as_text
 @_click.installed
 @_click.max_age
 @click.pass_obj
-def command(obj: _click.Context, fmt: str, today: Any, installed: Path | None, max_age: dt.timedelta) -> None:
+def command(
+    obj: _click.Run, fmt: str, today: dt.datetime | None, installed: Path | None, max_age: dt.timedelta
+) -> None:
     """A table of every node: errata profile and where it came from, kernel, changes, exposure.
 
     \b

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 @_click.keyring("An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to trust; repeatable.", required=True)
 @_click.text_or_json
 @click.pass_obj
-def command(obj: _click.Context, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
+def command(obj: _click.Run, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
     """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok).
 
     A folder `errata-tpl publish` made is also checked to hold exactly what its

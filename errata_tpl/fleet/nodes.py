@@ -18,7 +18,8 @@ from errata_tpl.fleet.facts import Fleet, NodeState, compute
 from errata_tpl.fleet.observing import Observing
 from errata_tpl.inventory.load import load as load_inventories
 from errata_tpl.profile.profile import Profile
-from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.resolve.model import Resolved
+from errata_tpl.resolve.resolver import Resolver
 from errata_tpl.site.tree import Tree
 
 

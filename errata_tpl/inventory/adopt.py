@@ -102,7 +102,8 @@ def run(
         if inv is None:
             raise UserError(f"{directory}: no inventory of {node}; nothing written")
         rel = tree.node(node).where if node in site else f"site/nodes/{node}.yaml"
-        existing = yamlio.load_file(tree.root / rel, rel) if node in site else None
+        loaded = yamlio.load_file(tree.root / rel, rel) if node in site else None
+        existing = loaded if isinstance(loaded, dict) else None  # the tree read it: a mapping, or empty
         os_of = (existing or {}).get("os") or os_id
         if os_of is None:
             raise UserError(f"{node}: no node file: --os OS_ID is needed for it; nothing written")

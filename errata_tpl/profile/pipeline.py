@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.fileio.yamlio import load_text
+from errata_tpl.messages import Reporter
 from errata_tpl.mirror import memo, reader
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.mirror.rpminfo import BadFile
@@ -27,7 +28,6 @@ from errata_tpl.profile.generate import build_profile
 from errata_tpl.profile.profile import Profile, yaml_body, yaml_mirror_lines, yaml_name_lines
 from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.profile.selection import Selection
-from errata_tpl.report import Reporter
 from errata_tpl.values import names
 
 if TYPE_CHECKING:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from errata_tpl.errors import UserError
+from errata_tpl.messages import Reporter
 from errata_tpl.promotions import announce_formats as formats
 from errata_tpl.promotions import announcement
 from errata_tpl.promotions import record as rec
-from errata_tpl.report import Reporter
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
 from errata_tpl.values import names

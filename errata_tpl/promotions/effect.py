@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from errata_tpl.checks import diff as diffmod
 from errata_tpl.mirror.advisories import Advisory, cves, unique
-from errata_tpl.resolve.resolver import Resolved, Resolver
+from errata_tpl.resolve.model import Resolved
+from errata_tpl.resolve.resolver import Resolver
 from errata_tpl.site.stages import Rollout, Stages
 from errata_tpl.site.tree import Tree
 

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from errata_tpl import clock
 from errata_tpl.checks.check import solve_lists
 from errata_tpl.errors import UserError
+from errata_tpl.messages import Reporter
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
 from errata_tpl.promotions.chain import Effect, History
 from errata_tpl.promotions.effect import StageEffect, effect, stage_nodes, text
-from errata_tpl.report import Reporter
-from errata_tpl.resolve.resolver import Resolved
+from errata_tpl.resolve.model import Resolved
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
 from errata_tpl.values import names

@@ -15,6 +15,7 @@ from pathlib import Path
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
+from errata_tpl.messages import Reporter
 from errata_tpl.publish import content as ct
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish import repodata
@@ -25,7 +26,6 @@ from errata_tpl.publish.memo import repodata_hashes
 from errata_tpl.publish.modulemd import document
 from errata_tpl.publish.sign import ASC, KEY, sign, verified
 from errata_tpl.publish.updateinfo import updateinfo
-from errata_tpl.report import Reporter
 from errata_tpl.values import names
 
 FORMAT = 1

@@ -18,13 +18,13 @@ from typing import NamedTuple
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, regular, yamlio
+from errata_tpl.messages import Reporter
 from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile import hotfix as hf
 from errata_tpl.profile import profile as pr
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import Entry, Memo, fingerprint, repodata_hashes
-from errata_tpl.report import Reporter
 from errata_tpl.values import names
 
 FORMAT = 1

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
+from errata_tpl.messages import Reporter
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.mirror.hdrcache import HeaderCache
 from errata_tpl.mirror.scan import ScanResult, check_whole, scan
 from errata_tpl.publish.content import Build, Content
-from errata_tpl.report import Reporter
 
 MAX_NAMED = 10  # builds named in one refusal; the rest counted
 

@@ -21,8 +21,8 @@ from errata_tpl import parallel
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import outdir
 from errata_tpl.fileio.parsedfiles import Entry as ParsedEntry
+from errata_tpl.messages import Reporter
 from errata_tpl.notices import Change, Notices
-from errata_tpl.report import Reporter
 from errata_tpl.resolve.model import Resolved
 from errata_tpl.resolve.resolver import Resolver
 from errata_tpl.values import names

@@ -120,8 +120,9 @@ class Variables:
 
 
 @dataclass(frozen=True)
-class Context:
-    """Step 3: the profile and its init hook joined to the settings."""
+class StepInputs:
+    """Step 3: what steps 4 to 8 read besides the layers: the os, the profile (its init
+    hook joined to the settings), the variables and the kernel chosen."""
 
     os: OsConfig
     profile: Profile | None

@@ -38,9 +38,16 @@ from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import apply, cache, kernelonly, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve.cache import StepCaches
-from errata_tpl.resolve.model import Config, Context, ErrataChoice, Layers, Variables, kernel_choice, present
-from errata_tpl.resolve.model import KernelChoice as KernelChoice  # the resolver's results, imported from here
-from errata_tpl.resolve.model import Resolved as Resolved
+from errata_tpl.resolve.model import (
+    Config,
+    ErrataChoice,
+    Layers,
+    Resolved,
+    StepInputs,
+    Variables,
+    kernel_choice,
+    present,
+)
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.resolve.replaceonly import Applied
 from errata_tpl.site.config import (
@@ -97,20 +104,20 @@ class Resolver:
         if ref is not None:
             return self.cloning(nd, ref, stack)
         choice = self.errata_choice(layers)  # 2
-        ctx = self.init_hook(layers, choice)  # 3
-        pl = self.base_list(layers, ctx)  # 4
-        pl = self.kernel(pl, ctx)  # 5
-        active, enabled = self.module_streams(layers, ctx)  # 6a
-        pl, changed = self.errata(pl, ctx.profile, active)  # 6b
-        pl, fixes = self.hotfixes(pl, layers, ctx, active)  # 6c: hotfix overlays, before the fix hook
-        pl = self.fix_hook(pl, layers, ctx)  # 7
-        pl, kept = self.keep_kernels(pl, layers, ctx)  # 8
-        self.kernel_only(pl, ctx)
+        inputs = self.init_hook(layers, choice)  # 3
+        pl = self.base_list(layers, inputs)  # 4
+        pl = self.kernel(pl, inputs)  # 5
+        active, enabled = self.module_streams(layers, inputs)  # 6a
+        pl, changed = self.errata(pl, inputs.profile, active)  # 6b
+        pl, fixes = self.hotfixes(pl, layers, inputs, active)  # 6c: hotfix overlays, before the fix hook
+        pl = self.fix_hook(pl, layers, inputs)  # 7
+        pl, kept = self.keep_kernels(pl, layers, inputs)  # 8
+        self.kernel_only(pl, inputs)
         self.stats["nodes"] += 1
         if pl in self._results:
             self.stats["shared"] += 1  # another node's list, made once
         self._results.add(pl)
-        kernel = replace(ctx.kernel, kept=kept)
+        kernel = replace(inputs.kernel, kept=kept)
         kept_note = f", kept {', '.join(kept)}" if kept else ""
         return Resolved(
             node=nd.name,
@@ -181,7 +188,7 @@ class Resolver:
             return ErrataChoice(defaults[osc.version], source("os-version"), f"errata_defaults['{osc.version}']")
         return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
 
-    def init_hook(self, layers: Layers, choice: ErrataChoice) -> Context:
+    def init_hook(self, layers: Layers, choice: ErrataChoice) -> StepInputs:
         """3. Init hook: the profile's init hook joins the settings below site, cluster and
         node: its variables, and its kernel_version in the kernel's order of choice."""
         nd, osc = layers.node, layers.os
@@ -215,17 +222,17 @@ class Resolver:
             }
             return Variables({**builtin, **merged}, key)
 
-        return Context(osc, profile, self.cache.variables.get(key, variables), kernel)
+        return StepInputs(osc, profile, self.cache.variables.get(key, variables), kernel)
 
-    def base_list(self, layers: Layers, ctx: Context) -> PackageSet:
+    def base_list(self, layers: Layers, inputs: StepInputs) -> PackageSet:
         """4. Base list: os + site + cluster + node packages; a later layer's entry
         replaces an earlier one of the same name and arch. With ``base: installed`` the
         node's inventory takes the os's place."""
-        osc = ctx.os
+        osc = inputs.os
         pl = self.cache.empty.get((osc,), lambda: PackageSet((osc.arch, "noarch"), trace=self.trace))
         first: tuple[Source, Any, tuple[PackageEntry, ...]] = (source("os"), osc, osc.packages)
         if layers.merged.base == BASE_INSTALLED:
-            pl, first = self.installed(pl, layers, ctx), (source("os"), osc, ())
+            pl, first = self.installed(pl, layers, inputs), (source("os"), osc, ())
         for label, owner, items in (
             first,
             (source("site"), layers.site, layers.site.packages),
@@ -234,16 +241,16 @@ class Resolver:
         ):
             if items and owner is not None:
                 per_node = self.cache.templated.get((owner,), functools.partial(templated, items))
-                vkey = ctx.variables.key if per_node else None
+                vkey = inputs.variables.key if per_node else None
                 # a node's own entries are few: nodes that write the same ones share the result
                 what = tuple(e.key for e in items) if owner is layers.node else owner
                 pl = self.cache.layer.get(
                     (pl, label, what, vkey),
-                    functools.partial(apply.put_layer, pl, items, ctx.variables.values, label),
+                    functools.partial(apply.put_layer, pl, items, inputs.variables.values, label),
                 )
         return pl
 
-    def installed(self, pl: PackageSet, layers: Layers, ctx: Context) -> PackageSet:
+    def installed(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> PackageSet:
         """4. ``base: installed``: the node's inventory (what its name finds; the key is
         what the inventory holds, so nodes with the same one share the result)."""
         inv = self.tree.inventory(layers.node.name)
@@ -251,21 +258,21 @@ class Resolver:
             raise UserError(
                 f"{layers.said('base')}: key 'base': installed, but node {layers.node.name} has no inventory"
             )
-        p = None if inv.epochs else ctx.profile  # an inventory without epochs takes the profile's
-        key = (pl, ctx.os, inv.keys, inv.epochs, None if p is None else (p.os, p.profile))
-        return self.cache.installed.get(key, lambda: apply.put_installed(pl, inv, ctx.os, p))
+        p = None if inv.epochs else inputs.profile  # an inventory without epochs takes the profile's
+        key = (pl, inputs.os, inv.keys, inv.epochs, None if p is None else (p.os, p.profile))
+        return self.cache.installed.get(key, lambda: apply.put_installed(pl, inv, inputs.os, p))
 
-    def kernel(self, pl: PackageSet, ctx: Context) -> PackageSet:
+    def kernel(self, pl: PackageSet, inputs: StepInputs) -> PackageSet:
         """5. Kernel: every kernel package at the chosen version, its modules named for it; multi."""
-        version = ctx.kernel.version
+        version = inputs.kernel.version
         if version is None:
             return pl
         return self.cache.kernel.get(
-            (pl, ctx.os, version, ctx.variables.key),
-            lambda: apply.kernel_packages(pl, ctx.os, ctx.variables.values, version),
+            (pl, inputs.os, version, inputs.variables.key),
+            lambda: apply.kernel_packages(pl, inputs.os, inputs.variables.values, version),
         )
 
-    def module_streams(self, layers: Layers, ctx: Context) -> cache.Streams:
+    def module_streams(self, layers: Layers, inputs: StepInputs) -> cache.Streams:
         """6a. The node's active module streams: its ``modules`` (os < site < cluster < node),
         and for the other modules the default stream the profile recorded; and what its
         package tool is told to enable or disable."""
@@ -273,11 +280,11 @@ class Resolver:
 
         def make() -> cache.Streams:
             chosen = layers.chosen_streams()
-            active = streams.active(chosen, ctx.profile)
+            active = streams.active(chosen, inputs.profile)
             return active, streams.enabled(active, chosen)
 
-        pid = None if ctx.profile is None else _profile_id(ctx.profile)
-        key: cache.StreamsKey = (ctx.os, layers.site, layers.cluster, own, pid)
+        pid = None if inputs.profile is None else _profile_id(inputs.profile)
+        key: cache.StreamsKey = (inputs.os, layers.site, layers.cluster, own, pid)
         return self.cache.streams.get(key, make)
 
     def errata(
@@ -315,7 +322,7 @@ class Resolver:
         return hit
 
     def hotfixes(
-        self, pl: PackageSet, layers: Layers, ctx: Context, active: Mapping[str, streams.Stream]
+        self, pl: PackageSet, layers: Layers, inputs: StepInputs, active: Mapping[str, streams.Stream]
     ) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
         """6c. Hotfixes: each one the settings name (site, cluster and node lists add up),
         replace-only like a profile, when errata are deployed, whatever the profile
@@ -336,8 +343,8 @@ class Resolver:
                     f"{where}: key 'hotfixes': node {nd.name}: hotfix {name!r} does not exist "
                     f"(no errata/{nd.os}/hotfix-{name}.yaml)"
                 )
-            offered = overlay.offered_with(active, streams.shipped(ctx.profile, active, hf.modular_entries()))
-            pid = _profile_id(ctx.profile) if ctx.profile is not None else None
+            offered = overlay.offered_with(active, streams.shipped(inputs.profile, active, hf.modular_entries()))
+            pid = _profile_id(inputs.profile) if inputs.profile is not None else None
             key: cache.HotfixKey = (pl, hf, streams.key(active), pid)
             pl, outcome = self.cache.hotfix.get(key, functools.partial(overlay.applied, pl, hf, offered))
             outcomes.append(outcome)
@@ -347,39 +354,39 @@ class Resolver:
         stage = self.rollout.stage_of(nd.name)
         return stage.name if stage is not None else None
 
-    def fix_hook(self, pl: PackageSet, layers: Layers, ctx: Context) -> PackageSet:
+    def fix_hook(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> PackageSet:
         """7. Fix hook: its actions in order."""
-        if ctx.profile is None:
+        if inputs.profile is None:
             return pl
-        hook = self.tree.fix_hook(ctx.os.os_id, ctx.profile.profile, layers.merged.hook_suffix["fix"])
+        hook = self.tree.fix_hook(inputs.os.os_id, inputs.profile.profile, layers.merged.hook_suffix["fix"])
         if hook is None or not hook.actions:
             return pl
         return self.cache.fix.get(
-            (pl, hook, ctx.variables.key), lambda: apply.fix_actions(pl, hook, ctx.variables.values)
+            (pl, hook, inputs.variables.key), lambda: apply.fix_actions(pl, hook, inputs.variables.values)
         )
 
-    def keep_kernels(self, pl: PackageSet, layers: Layers, ctx: Context) -> tuple[PackageSet, tuple[str, ...]]:
+    def keep_kernels(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> tuple[PackageSet, tuple[str, ...]]:
         """8. Keep old kernels: the running one and keep_kernels, multi; more versions of an
         installonly package than installonly_limit is an error."""
         nd = layers.node
         versions = (nd.running_kernel, *nd.keep_kernels)
-        kept = tuple(dict.fromkeys(v for v in versions if v is not None and v != ctx.kernel.version))
+        kept = tuple(dict.fromkeys(v for v in versions if v is not None and v != inputs.kernel.version))
         if kept:
             pl.frozen()  # the set a kept kernel adds to: its copies freeze by splicing into it
             pl = self.cache.keep.get(
-                (pl, ctx.os, kept, ctx.variables.key),
-                lambda: apply.keep_kernels(pl, ctx.os, ctx.variables.values, kept),
+                (pl, inputs.os, kept, inputs.variables.key),
+                lambda: apply.keep_kernels(pl, inputs.os, inputs.variables.values, kept),
             )
         limit = layers.merged.installonly_limit
-        over = self.cache.limit.get((pl, ctx.os, limit), lambda: apply.over_limit(pl, ctx.os, limit))
+        over = self.cache.limit.get((pl, inputs.os, limit), lambda: apply.over_limit(pl, inputs.os, limit))
         if over:
-            raise apply.too_many(nd, *over[0], limit, ctx.kernel.version)
+            raise apply.too_many(nd, *over[0], limit, inputs.kernel.version)
         return pl, kept
 
-    def kernel_only(self, pl: PackageSet, ctx: Context) -> None:
+    def kernel_only(self, pl: PackageSet, inputs: StepInputs) -> None:
         """After 8: base-list names the profile lists only as kernel builds, said once per
         OS and profile (see ``kernelonly``)."""
-        prof, osc = ctx.profile, ctx.os
+        prof, osc = inputs.profile, inputs.os
         if prof is None:
             return
         left = self.cache.kernel_only.get(

@@ -181,7 +181,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_only_on_a_terminal_and_a_large_mirror():
     from errata_tpl.commands.generate import PROGRESS_MIN_FILES, _progress_bar
-    from errata_tpl.report import Reporter
+    from errata_tpl.messages import Reporter
 
     items = [f"f{i}.rpm" for i in range(PROGRESS_MIN_FILES)]
     tty = _Terminal()

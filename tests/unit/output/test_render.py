@@ -7,8 +7,8 @@ import yaml
 
 from errata_tpl.output.formats import FORMATS
 from errata_tpl.output.render import Renderer, data
+from errata_tpl.resolve.model import KernelChoice, Resolved
 from errata_tpl.resolve.pkgset import Pkg
-from errata_tpl.resolve.resolver import KernelChoice, Resolved
 from errata_tpl.values.evr import parse
 
 PKGS = (
