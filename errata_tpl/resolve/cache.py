@@ -121,39 +121,39 @@ StreamsId = tuple[tuple[str, str], ...]  # (module, stream) of every active stre
 
 # 1. Settings merged: (site, cluster, the node, or None when it sets nothing ``merge`` combines)
 MergedKey = tuple[Settings, Optional[Settings], Optional[NodeConfig]]
-# 3. The node's template variables: (os, init hook, site, cluster, the node or None when it has
+# 4. The node's template variables: (os, init hook, site, cluster, the node or None when it has
 # no variables, profile, kernel version)
 VariablesKey = tuple[
     OsConfig, Optional[InitHook], Settings, Optional[Settings], Optional[NodeConfig], Optional[str], Optional[str]
 ]
-# 4. The set a base list starts from: (its OS)
+# 5. The set a base list starts from: (its OS)
 EmptyKey = tuple[OsConfig]
-# 4. base: installed, the node's inventory as the first layer: (set, os, its packages' keys as
+# 5. base: installed, the node's inventory as the first layer: (set, os, its packages' keys as
 # read (nodes with the same inventory share it), whether it has epochs, and when it has none
 # the profile whose epochs it takes)
 InstalledKey = tuple[PackageSet, OsConfig, tuple[str, ...], bool, Optional[ProfileId]]
-# 4. Whether a layer's entries have templates: (the file's object)
+# 5. Whether a layer's entries have templates: (the file's object)
 TemplatedKey = tuple[Union[OsConfig, Settings]]
-# 4. A layer's entries put on a set: (set, layer, the file's object or for a node's own entries
+# 5. A layer's entries put on a set: (set, layer, the file's object or for a node's own entries
 # their text, variables or None when no entry is templated)
 LayerKey = tuple[PackageSet, str, Hashable, Optional[VariablesKey]]
-# 5. The kernel packages at the chosen version: (set, os, version, variables for the module names)
+# 6. The kernel packages at the chosen version: (set, os, version, variables for the module names)
 KernelKey = tuple[PackageSet, OsConfig, str, VariablesKey]
-# 6a. Active module streams: (os, site, cluster, the node or None when it names no module, profile)
+# 7a. Active module streams: (os, site, cluster, the node or None when it names no module, profile)
 StreamsKey = tuple[OsConfig, Settings, Optional[Settings], Optional[NodeConfig], Optional[ProfileId]]
-# 6b. The profile's entries a node with these streams is offered: (profile, streams)
+# 7b. The profile's entries a node with these streams is offered: (profile, streams)
 OfferedKey = tuple[ProfileId, StreamsId]
-# 6b. Those entries applied replace-only: (set, profile, streams)
+# 7b. Those entries applied replace-only: (set, profile, streams)
 ErrataKey = tuple[PackageSet, ProfileId, StreamsId]
-# 6c. One hotfix applied replace-only: (set, hotfix, streams, profile: what an active stream ships)
+# 7c. One hotfix applied replace-only: (set, hotfix, streams, profile: what an active stream ships)
 HotfixKey = tuple[PackageSet, Hotfix, StreamsId, Optional[ProfileId]]
-# 7. The fix hook's actions: (set, hook, variables for their templates and ``when:``)
+# 8. The fix hook's actions: (set, hook, variables for their templates and ``when:``)
 FixKey = tuple[PackageSet, FixHook, VariablesKey]
-# 8. Kept kernels added side by side: (set, os, versions, variables for the module names)
+# 9. Kept kernels added side by side: (set, os, versions, variables for the module names)
 KeepKey = tuple[PackageSet, OsConfig, tuple[str, ...], VariablesKey]
-# 8. The installonly packages over the limit: (set, os, limit)
+# 9. The installonly packages over the limit: (set, os, limit)
 LimitKey = tuple[PackageSet, OsConfig, int]
-# After 8, base-list names the profile lists only as kernel builds: (set, os, profile)
+# 9, last: base-list names the profile lists only as kernel builds: (set, os, profile)
 KernelOnlyKey = tuple[PackageSet, OsConfig, ProfileId]
 
 
@@ -162,17 +162,17 @@ class StepCaches:
 
     def __init__(self, check: bool) -> None:
         self.merged: StepCache[MergedKey, Merged] = StepCache("1 settings", check)
-        self.variables: StepCache[VariablesKey, Variables] = StepCache("3 variables", check, same_variables)
-        self.empty: StepCache[EmptyKey, PackageSet] = StepCache("4 base list (empty set)", check, same_set)
-        self.installed: StepCache[InstalledKey, PackageSet] = StepCache("4 base list (installed)", check, same_set)
-        self.templated: StepCache[TemplatedKey, bool] = StepCache("4 base list (templated)", check)
-        self.layer: StepCache[LayerKey, PackageSet] = StepCache("4 base list", check, same_set)
-        self.kernel: StepCache[KernelKey, PackageSet] = StepCache("5 kernel", check, same_set)
-        self.streams: StepCache[StreamsKey, Streams] = StepCache("6a module streams", check)
-        self.offered: StepCache[OfferedKey, Mapping[str, tuple[Entry, ...]]] = StepCache("6b offered", check)
-        self.errata: StepCache[ErrataKey, Applied] = StepCache("6b errata", check, same_applied)
-        self.hotfix: StepCache[HotfixKey, tuple[PackageSet, Outcome]] = StepCache("6c hotfixes", check, same_first)
-        self.fix: StepCache[FixKey, PackageSet] = StepCache("7 fix hook", check, same_set)
-        self.keep: StepCache[KeepKey, PackageSet] = StepCache("8 keep kernels", check, same_set)
-        self.limit: StepCache[LimitKey, list[tuple[str, list[str]]]] = StepCache("8 installonly_limit", check)
-        self.kernel_only: StepCache[KernelOnlyKey, list[str]] = StepCache("kernel-only notice", check)
+        self.variables: StepCache[VariablesKey, Variables] = StepCache("4 variables", check, same_variables)
+        self.empty: StepCache[EmptyKey, PackageSet] = StepCache("5 base list (empty set)", check, same_set)
+        self.installed: StepCache[InstalledKey, PackageSet] = StepCache("5 base list (installed)", check, same_set)
+        self.templated: StepCache[TemplatedKey, bool] = StepCache("5 base list (templated)", check)
+        self.layer: StepCache[LayerKey, PackageSet] = StepCache("5 base list", check, same_set)
+        self.kernel: StepCache[KernelKey, PackageSet] = StepCache("6 kernel", check, same_set)
+        self.streams: StepCache[StreamsKey, Streams] = StepCache("7a module streams", check)
+        self.offered: StepCache[OfferedKey, Mapping[str, tuple[Entry, ...]]] = StepCache("7b offered", check)
+        self.errata: StepCache[ErrataKey, Applied] = StepCache("7b errata", check, same_applied)
+        self.hotfix: StepCache[HotfixKey, tuple[PackageSet, Outcome]] = StepCache("7c hotfixes", check, same_first)
+        self.fix: StepCache[FixKey, PackageSet] = StepCache("8 fix hook", check, same_set)
+        self.keep: StepCache[KeepKey, PackageSet] = StepCache("9 keep kernels", check, same_set)
+        self.limit: StepCache[LimitKey, list[tuple[str, list[str]]]] = StepCache("9 installonly_limit", check)
+        self.kernel_only: StepCache[KernelOnlyKey, list[str]] = StepCache("9 kernel-only notice", check)

@@ -1,5 +1,5 @@
 """Hotfix overlays in the resolver: chosen by the ``hotfixes`` setting (the lists of
-site, cluster and node add up), applied right after the dated profile (step 6)
+site, cluster and node add up), applied right after the dated profile (step 7c)
 and before the fix hook, replace-only, never lowering a version.
 
 Where the node already has the same or a newer build (from its dated profile, or

@@ -103,7 +103,7 @@ def present(site: Settings, cluster: Settings | None, nd: NodeConfig) -> tuple[S
 
 @dataclass(frozen=True)
 class ErrataChoice:
-    """Step 2: the profile (or none), how it was chosen (``errata_from``) and where."""
+    """Step 3: the profile (or none), how it was chosen (``errata_from``) and where."""
 
     profile: str | None
     errata_from: Source
@@ -121,7 +121,7 @@ class Variables:
 
 @dataclass(frozen=True)
 class StepInputs:
-    """Step 3: what steps 4 to 8 read besides the layers: the os, the profile (its init
+    """Step 4: what steps 5 to 9 read besides the layers: the os, the profile (its init
     hook joined to the settings), the variables and the kernel chosen."""
 
     os: OsConfig
@@ -131,7 +131,7 @@ class StepInputs:
 
 
 def kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice:
-    """Step 5's version: node > cluster > site (by os-id, then os-version) > init hook > os."""
+    """Step 6's version: node > cluster > site (by os-id, then os-version) > init hook > os."""
     if layers.node.kernel_pin is not None:
         return KernelChoice(layers.node.kernel_pin, source("node"))
     for layer, label in ((layers.cluster, source("cluster")), (layers.site, source("site"))):

@@ -1,4 +1,4 @@
-"""Step 6's work on a package set: a profile's entries applied replace-only, name by name.
+"""Step 7b's work on a package set: a profile's entries applied replace-only, name by name.
 
 What replace-only does to a name depends only on the set's entries of that name,
 the profile's entries offered for it and the set's native arches. So a set that
@@ -19,7 +19,7 @@ from errata_tpl.values.source import Source
 
 @dataclass(frozen=True)
 class Applied:
-    """The set after step 6, with what each name changed and (tracing) recorded."""
+    """The set after step 7b, with what each name changed and (tracing) recorded."""
 
     pl: PackageSet
     changes: Mapping[str, int]  # name -> entries it changed (names that changed nothing are absent)

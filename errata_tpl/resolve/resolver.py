@@ -1,25 +1,32 @@
-"""One node's concrete package list: the spec's nine steps, in its order, with provenance.
+"""One node's concrete package list: nine steps, numbered as they run, with provenance.
 
-``Resolver.resolve_node`` reads as the steps, numbered as the spec numbers them and
-run in that order; cloning (9) is decided from step 1's settings, so a clone's own
-list is never made. Nodes share work through one cache per step: nodes with the
-same os, site, cluster, profile, kernel and variables get the very same package
-sets from steps 4 to 8, and a node whose own packages differ shares, in step 6,
-the replace-only result of every name it did not change. There is no second path:
-``explain`` runs these functions with tracing on and reads the events they record.
+``Resolver.resolve_node`` reads as the steps, in their order (docs/resolution.md
+numbers them alike), and the methods below come in it: 1 settings, 2 cloning
+(decided by the settings: a clone's own list is never made), 3 errata choice, 4 init
+hook, 5 base list, 6 kernel, 7 errata (7a module streams, 7b the profile, 7c
+hotfixes), 8 fix hook, 9 keep old kernels, then the kernel-only notice. Nodes share
+work through one cache per step: nodes with the same os, site, cluster, profile,
+kernel and variables get the very same sets from steps 5 to 9, and a node whose own
+packages differ shares, in step 7b, the replace-only result of every name it did not
+change. There is no second path: ``explain`` runs these functions with tracing on
+and reads the events they record.
 
-The contract of a step (how to add one):
+The contract of a step, and how to add one:
 
 - Its work is a function of typed inputs: ``site.config`` values, a profile, the
   node's variables, the package set of the step before. It reads no file (the tree
   hands it loaded values) and never the node's name: nodes with the same inputs
   must get the same result. It copies the set it is given and returns the copy
   (``apply.py``): a set a step returned is shared and never changed.
-- Its key (``resolve/cache.py``) is a NamedTuple of exactly those inputs, and its
-  ``StepCache`` is made in ``__init__`` below; the step asks its cache with the key
-  and a function making the result.
-- Choices made by the node's name (the override file, stages, previews: step 2,
+- Its key (``resolve/cache.py``) is a tuple type of exactly those inputs, beside the
+  others in the order the steps run, and its ``StepCache``, named by the step's
+  number, is made in ``StepCaches``; the step asks it with the key and a function
+  making the result.
+- Choices made by the node's name (the override file, stages, previews: step 3,
   the hotfixes chosen) are made before, uncached, and handed on as values.
+- It is called in ``resolve_node`` where it runs, its number beside it and first in
+  its docstring; the steps after it are renumbered here, in ``cache.py`` and in
+  docs/resolution.md.
 - The tests run every resolver in check mode (``cache.CHECK_ENV``): each cache hit
   is made again from the node's own inputs and must be equal, so a key that forgets
   an input fails a test instead of sharing a wrong list (tests/unit/resolve/).
@@ -100,19 +107,19 @@ class Resolver:
 
     def resolve_node(self, nd: NodeConfig, stack: tuple[str, ...] = ()) -> Resolved:
         layers = self.settings(nd)  # 1
-        ref = self.clone_source(layers)  # 9, decided by the settings: a clone's own list is never made
+        ref = self.clone_source(layers)  # 2: a clone's own list is never made
         if ref is not None:
             return self.cloning(nd, ref, stack)
-        choice = self.errata_choice(layers)  # 2
-        inputs = self.init_hook(layers, choice)  # 3
-        pl = self.base_list(layers, inputs)  # 4
-        pl = self.kernel(pl, inputs)  # 5
-        active, enabled = self.module_streams(layers, inputs)  # 6a
-        pl, changed = self.errata(pl, inputs.profile, active)  # 6b
-        pl, fixes = self.hotfixes(pl, layers, inputs, active)  # 6c: hotfix overlays, before the fix hook
-        pl = self.fix_hook(pl, layers, inputs)  # 7
-        pl, kept = self.keep_kernels(pl, layers, inputs)  # 8
-        self.kernel_only(pl, inputs)
+        choice = self.errata_choice(layers)  # 3
+        inputs = self.init_hook(layers, choice)  # 4
+        pl = self.base_list(layers, inputs)  # 5
+        pl = self.kernel(pl, inputs)  # 6
+        active, enabled = self.module_streams(layers, inputs)  # 7a
+        pl, changed = self.errata(pl, inputs.profile, active)  # 7b
+        pl, fixes = self.hotfixes(pl, layers, inputs, active)  # 7c: hotfix overlays, before the fix hook
+        pl = self.fix_hook(pl, layers, inputs)  # 8
+        pl, kept = self.keep_kernels(pl, layers, inputs)  # 9
+        self.kernel_only(pl, inputs)  # 9, last: a notice, no change
         self.stats["nodes"] += 1
         if pl in self._results:
             self.stats["shared"] += 1  # another node's list, made once
@@ -142,7 +149,7 @@ class Resolver:
         )
 
     def settings(self, nd: NodeConfig) -> Layers:
-        """1. Settings: site < cluster < node (the os and the init hook join in step 3)."""
+        """1. Settings: site < cluster < node (the os and the init hook join in step 4)."""
         try:
             osc = self.tree.os(nd.os)
         except UserError as e:  # a missing or inconsistent os.yaml: name the node file that chose it, too
@@ -156,8 +163,39 @@ class Resolver:
         merged = self.cache.merged.get((site, cluster, own), lambda: merge(*present(site, cluster, nd)))
         return Layers(nd, osc, site, cluster, merged)
 
+    def clone_source(self, layers: Layers) -> str | None:
+        """2. Cloning, asked: the node whose list this one takes, if cloning applies."""
+        nd = layers.node
+        if nd.clone is None or layers.merged.profile_cloning_disabled.get(nd.name, False):
+            return None
+        try:
+            self.tree.node(names.node(nd.clone))
+        except UserError as e:
+            raise e.located(f"{nd.where}: key 'clone'") from None
+        return nd.clone
+
+    def cloning(self, nd: NodeConfig, ref: str, stack: tuple[str, ...]) -> Resolved:
+        """2. Cloning, done: the reference node's whole result, ``from: clone:<ref>``."""
+        if ref in (*stack, nd.name):
+            raise UserError(f"{nd.where}: key 'clone': cloning loop {' -> '.join((*stack, nd.name, ref))}")
+        base = self.resolve(ref, (*stack, nd.name))
+        if base.os != nd.os:  # a list of another OS's packages would install nothing right
+            raise UserError(
+                f"{nd.where}: key 'clone': {ref} is a node of {base.os} ({self.tree.node(ref).where}), "
+                f"this node of {nd.os}; a clone copies a node of its own os"
+            )
+        tag = source("clone", ref)
+        return replace(
+            base,
+            node=nd.name,
+            clone=ref,
+            stage=self._stage(nd),
+            packages=tuple(p.but(source=tag) for p in base.packages),
+            notes=(f"packages cloned from {ref} ({nd.where} key 'clone')", *base.notes),
+        )
+
     def errata_choice(self, layers: Layers) -> ErrataChoice:
-        """2. Errata choice: deploy flag, node, override file, errata_defaults by os-id, os-version."""
+        """3. Errata choice: deploy flag, node, override file, errata_defaults by os-id, os-version."""
         nd, s = layers.node, layers.merged
         if nd.name in self.preview:
             return ErrataChoice(self.preview[nd.name], source("preview"), "diff --profile")
@@ -189,7 +227,7 @@ class Resolver:
         return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
 
     def init_hook(self, layers: Layers, choice: ErrataChoice) -> StepInputs:
-        """3. Init hook: the profile's init hook joins the settings below site, cluster and
+        """4. Init hook: the profile's init hook joins the settings below site, cluster and
         node: its variables, and its kernel_version in the kernel's order of choice."""
         nd, osc = layers.node, layers.os
         profile: Profile | None = None
@@ -225,7 +263,7 @@ class Resolver:
         return StepInputs(osc, profile, self.cache.variables.get(key, variables), kernel)
 
     def base_list(self, layers: Layers, inputs: StepInputs) -> PackageSet:
-        """4. Base list: os + site + cluster + node packages; a later layer's entry
+        """5. Base list: os + site + cluster + node packages; a later layer's entry
         replaces an earlier one of the same name and arch. With ``base: installed`` the
         node's inventory takes the os's place."""
         osc = inputs.os
@@ -251,7 +289,7 @@ class Resolver:
         return pl
 
     def installed(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> PackageSet:
-        """4. ``base: installed``: the node's inventory (what its name finds; the key is
+        """5. ``base: installed``: the node's inventory (what its name finds; the key is
         what the inventory holds, so nodes with the same one share the result)."""
         inv = self.tree.inventory(layers.node.name)
         if inv is None:
@@ -263,7 +301,7 @@ class Resolver:
         return self.cache.installed.get(key, lambda: apply.put_installed(pl, inv, inputs.os, p))
 
     def kernel(self, pl: PackageSet, inputs: StepInputs) -> PackageSet:
-        """5. Kernel: every kernel package at the chosen version, its modules named for it; multi."""
+        """6. Kernel: every kernel package at the chosen version, its modules named for it; multi."""
         version = inputs.kernel.version
         if version is None:
             return pl
@@ -273,7 +311,7 @@ class Resolver:
         )
 
     def module_streams(self, layers: Layers, inputs: StepInputs) -> cache.Streams:
-        """6a. The node's active module streams: its ``modules`` (os < site < cluster < node),
+        """7a. The node's active module streams: its ``modules`` (os < site < cluster < node),
         and for the other modules the default stream the profile recorded; and what its
         package tool is told to enable or disable."""
         own = layers.node if layers.node.modules else None
@@ -290,7 +328,7 @@ class Resolver:
     def errata(
         self, pl: PackageSet, profile: Profile | None, active: Mapping[str, streams.Stream] | None = None
     ) -> tuple[PackageSet, int]:
-        """6b. Errata: the profile's entries, replace-only; (the set, how many (name, arch) changed).
+        """7b. Errata: the profile's entries, replace-only; (the set, how many (name, arch) changed).
 
         ``_offered`` gives the entries that may apply with the node's module streams: a
         modular entry only where its stream is active, never across streams."""
@@ -324,7 +362,7 @@ class Resolver:
     def hotfixes(
         self, pl: PackageSet, layers: Layers, inputs: StepInputs, active: Mapping[str, streams.Stream]
     ) -> tuple[PackageSet, tuple[overlay.Outcome, ...]]:
-        """6c. Hotfixes: each one the settings name (site, cluster and node lists add up),
+        """7c. Hotfixes: each one the settings name (site, cluster and node lists add up),
         replace-only like a profile, when errata are deployed, whatever the profile
         (none too: a held-back node gets its urgent fix); a build of a module stream
         only where that stream is active, as in 6b."""
@@ -355,7 +393,7 @@ class Resolver:
         return stage.name if stage is not None else None
 
     def fix_hook(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> PackageSet:
-        """7. Fix hook: its actions in order."""
+        """8. Fix hook: its actions in order."""
         if inputs.profile is None:
             return pl
         hook = self.tree.fix_hook(inputs.os.os_id, inputs.profile.profile, layers.merged.hook_suffix["fix"])
@@ -366,7 +404,7 @@ class Resolver:
         )
 
     def keep_kernels(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> tuple[PackageSet, tuple[str, ...]]:
-        """8. Keep old kernels: the running one and keep_kernels, multi; more versions of an
+        """9. Keep old kernels: the running one and keep_kernels, multi; more versions of an
         installonly package than installonly_limit is an error."""
         nd = layers.node
         versions = (nd.running_kernel, *nd.keep_kernels)
@@ -384,7 +422,7 @@ class Resolver:
         return pl, kept
 
     def kernel_only(self, pl: PackageSet, inputs: StepInputs) -> None:
-        """After 8: base-list names the profile lists only as kernel builds, said once per
+        """9, last: base-list names the profile lists only as kernel builds, said once per
         OS and profile (see ``kernelonly``)."""
         prof, osc = inputs.profile, inputs.os
         if prof is None:
@@ -394,37 +432,6 @@ class Resolver:
             lambda: kernelonly.left_behind(prof, osc.kernel.packages, pl),
         )
         self.notices.grow((osc.where, prof.profile), left, kernelonly.warning)
-
-    def clone_source(self, layers: Layers) -> str | None:
-        """Step 9's question: the node whose list this one takes, if cloning applies."""
-        nd = layers.node
-        if nd.clone is None or layers.merged.profile_cloning_disabled.get(nd.name, False):
-            return None
-        try:
-            self.tree.node(names.node(nd.clone))
-        except UserError as e:
-            raise e.located(f"{nd.where}: key 'clone'") from None
-        return nd.clone
-
-    def cloning(self, nd: NodeConfig, ref: str, stack: tuple[str, ...]) -> Resolved:
-        """9. Cloning: the reference node's whole result, ``from: clone:<ref>``."""
-        if ref in (*stack, nd.name):
-            raise UserError(f"{nd.where}: key 'clone': cloning loop {' -> '.join((*stack, nd.name, ref))}")
-        base = self.resolve(ref, (*stack, nd.name))
-        if base.os != nd.os:  # a list of another OS's packages would install nothing right
-            raise UserError(
-                f"{nd.where}: key 'clone': {ref} is a node of {base.os} ({self.tree.node(ref).where}), "
-                f"this node of {nd.os}; a clone copies a node of its own os"
-            )
-        tag = source("clone", ref)
-        return replace(
-            base,
-            node=nd.name,
-            clone=ref,
-            stage=self._stage(nd),
-            packages=tuple(p.but(source=tag) for p in base.packages),
-            notes=(f"packages cloned from {ref} ({nd.where} key 'clone')", *base.notes),
-        )
 
 
 def _profile_id(p: Profile) -> cache.ProfileId:

@@ -24,13 +24,13 @@ Kind = Literal[
     "cluster",
     "node",
     "installed",  # base: installed: the node's inventory in the os list's place
-    "kernel",  # the chosen kernel version (step 5)
-    "keep-kernel",  # a kernel kept beside it (step 8)
-    "errata",  # ref: the profile (step 6)
-    "hotfix",  # ref: the hotfix
-    "fix",  # ref: the profile whose fix hook set it (step 7)
-    "clone",  # ref: the node whose list this one takes (step 9)
-    # how the profile was chosen (step 2)
+    "kernel",  # the chosen kernel version (step 6)
+    "keep-kernel",  # a kernel kept beside it (step 9)
+    "errata",  # ref: the profile (step 7b)
+    "hotfix",  # ref: the hotfix (step 7c)
+    "fix",  # ref: the profile whose fix hook set it (step 8)
+    "clone",  # ref: the node whose list this one takes (step 2)
+    # how the profile was chosen (step 3)
     "preview",  # diff --profile
     "deploy-off",
     "override",
@@ -43,7 +43,7 @@ Kind = Literal[
 ]
 KINDS: frozenset[str] = frozenset(get_args(Kind))
 WITH_REF = frozenset({"errata", "hotfix", "fix", "clone", "stage"})
-BASE_LIST = frozenset({"os", "site", "cluster", "node"})  # the layers of step 4
+BASE_LIST = frozenset({"os", "site", "cluster", "node"})  # the layers of step 5
 
 
 class Source(ReadOnly, str):

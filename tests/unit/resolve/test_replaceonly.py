@@ -1,4 +1,4 @@
-"""Step 6 shares work by redoing only the names a set changed since a set already done;
+"""Step 7b shares work by redoing only the names a set changed since a set already done;
 whatever the sets, that must give exactly what doing every name gives: the same
 list, the same count of changes, the same trace for explain, in the same order."""
 

@@ -243,7 +243,7 @@ class Forgetting(cache.StepCache):
 
 
 def forgetting_kept_kernels(r: Resolver) -> Resolver:
-    """Step 8's key without the kept versions: nodes running different kernels would share a set."""
+    """Step 9's key without the kept versions: nodes running different kernels would share a set."""
     r.cache.keep = Forgetting(r.cache.keep, 2)
     return r
 
@@ -255,7 +255,7 @@ def kernels(r: Resolved) -> set[str]:
 def test_a_key_that_forgets_an_input_fails_in_check_mode(two_kernels):
     r = forgetting_kept_kernels(Resolver(Tree(two_kernels), check=True))
     assert kernels(r.resolve("n0")) == {KERNELS[0], KERNELS[1]}
-    with pytest.raises(cache.StaleHit, match="step 8 keep kernels"):
+    with pytest.raises(cache.StaleHit, match="step 9 keep kernels"):
         r.resolve("n1")
 
 
@@ -269,9 +269,9 @@ def test_without_check_mode_such_a_key_would_share_a_wrong_list(two_kernels):
     assert kernels(Resolver(Tree(two_kernels), check=False).resolve("n1")) == {KERNELS[0], KERNELS[2]}  # alone
 
 
-def test_a_profile_forgotten_in_step_6_fails_in_check_mode(two_kernels):
+def test_a_profile_forgotten_in_step_7b_fails_in_check_mode(two_kernels):
     """The errata step's key without the profile: two profiles' results would be one
-    (nodes without a kernel to choose reach step 6 with the very same set)."""
+    (nodes without a kernel to choose reach step 7b with the very same set)."""
     (
         SiteBuilder(two_kernels)
         .os("el9-x86_64", yaml.safe_dump(os_file(templated=False, kernel=False)))
@@ -281,5 +281,5 @@ def test_a_profile_forgotten_in_step_6_fails_in_check_mode(two_kernels):
     r = Resolver(Tree(two_kernels), check=True)
     r.cache.errata = Forgetting(r.cache.errata, 1)
     r.resolve("n0")
-    with pytest.raises(cache.StaleHit, match="step 6b errata"):
+    with pytest.raises(cache.StaleHit, match="step 7b errata"):
         r.resolve("n1")
