@@ -12,6 +12,7 @@ from unit.mirror.test_modules import MODULES, N18_2, N20_3, _modular
 from errata_tpl.checks.check import Repositories, solve
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import ref
+from errata_tpl.values.source import source
 
 REQUIRES = {"npm": ("nodejs",)}  # as the real npm does
 BUILDS = [
@@ -34,7 +35,7 @@ def pkgs(*nevras):
     out = []
     for n in nevras:
         r = ref.parse_string(n)
-        out.append(Pkg(r.name, r.evr, r.arch, "os"))
+        out.append(Pkg(r.name, r.evr, r.arch, source("os")))
     return out
 
 

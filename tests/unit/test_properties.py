@@ -15,6 +15,7 @@ from errata_tpl.site import schema
 from errata_tpl.site.tree import Tree
 from errata_tpl.values import evr, ref
 from errata_tpl.values.package import Package
+from errata_tpl.values.source import source
 
 # version parts as rpm sees them: digits, letters, '.', '_', '+', '~' (pre-release), '^' (post-release)
 segment = st.one_of(st.integers(0, 300).map(str), st.text("abcxyzAZ", min_size=1, max_size=3))
@@ -48,7 +49,7 @@ def test_sorting_agrees_with_rpm(vs):
 
 names = st.sampled_from(["bash", "glibc", "nss", "zsh", "kernel"])
 arches = st.sampled_from(["x86_64", "i686", "noarch", None])
-pkgs = st.builds(lambda n, v, a: Pkg(n, v, a, "os"), names, st.one_of(st.none(), evrs), arches)
+pkgs = st.builds(lambda n, v, a: Pkg(n, v, a, source("os")), names, st.one_of(st.none(), evrs), arches)
 
 
 def make(entries):
@@ -63,7 +64,7 @@ def test_ronly_never_adds_a_name_and_never_lowers(entries, name, v, arch):
     s = make(entries)
     before = {p.name for p in s.freeze()}
     old = [p for p in s.get(name) if p.arch == arch and p.evr is not None]
-    s.ronly(name, v, arch, "errata:p")
+    s.ronly(name, v, arch, source("errata", "p"))
     after = s.freeze()
     assert {p.name for p in after} == before
     for o in old:  # every version that was there at that arch: it stays, or something not older replaced it
@@ -170,7 +171,7 @@ actions = st.lists(
 def test_freeze_of_a_changed_copy_equals_a_fresh_sort(entries, acts):
     """A copy freezes by splicing its changed names into the original's result: the
     same order as sorting every entry afresh."""
-    filler = [Pkg(f"f{i:02d}", evr.EVR(None, "1", "1"), "x86_64", "os") for i in range(60)]
+    filler = [Pkg(f"f{i:02d}", evr.EVR(None, "1", "1"), "x86_64", source("os")) for i in range(60)]
     s = make(filler + entries)  # large enough that a few changed names are spliced, not re-sorted
     s.freeze()
     c = s.copy()

@@ -10,14 +10,15 @@ from errata_tpl.output.render import Renderer, data
 from errata_tpl.resolve.model import KernelChoice, Resolved
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values.evr import parse
+from errata_tpl.values.source import source
 
 PKGS = (
-    Pkg("bash", parse("5.1.8-9.el9"), "x86_64", "errata:20261121"),
-    Pkg("kernel", parse("5.14.0-362.8.1.el9_3"), "x86_64", "keep-kernel", multi=True),
-    Pkg("kernel", parse("5.14.0-362.13.1.el9_3"), "x86_64", "kernel", multi=True),
-    Pkg("openssl-libs", parse("1:3.0.7-24.el9"), "x86_64", "errata:20261121"),
-    Pkg("tzdata", None, None, "os"),
-    Pkg("vim", None, "x86_64", "os"),
+    Pkg("bash", parse("5.1.8-9.el9"), "x86_64", source("errata", "20261121")),
+    Pkg(source("kernel"), parse("5.14.0-362.8.1.el9_3"), "x86_64", source("keep-kernel"), multi=True),
+    Pkg(source("kernel"), parse("5.14.0-362.13.1.el9_3"), "x86_64", source("kernel"), multi=True),
+    Pkg("openssl-libs", parse("1:3.0.7-24.el9"), "x86_64", source("errata", "20261121")),
+    Pkg("tzdata", None, None, source("os")),
+    Pkg("vim", None, "x86_64", source("os")),
 )
 
 

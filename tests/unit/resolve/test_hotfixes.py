@@ -6,6 +6,7 @@ from errata_tpl.profile.profile import Entry
 from errata_tpl.resolve import hotfixes
 from errata_tpl.resolve.pkgset import PackageSet, Pkg
 from errata_tpl.values.evr import parse
+from errata_tpl.values.source import source
 
 
 def entry(name, version, arch="x86_64"):
@@ -28,9 +29,9 @@ HF = Hotfix(
 
 def test_applies_where_older_and_supersedes_where_same_or_newer():
     s = PackageSet(("x86_64", "noarch"), trace=True)
-    s.put(Pkg("openssl-libs", parse("1:3.0.7-18.el9_2"), "x86_64", "errata:20261001"))
-    s.put(Pkg("libx", parse("3.0-1"), "x86_64", "errata:20261121"))
-    s.put(Pkg("bash", None, None, "os"))
+    s.put(Pkg("openssl-libs", parse("1:3.0.7-18.el9_2"), "x86_64", source("errata", "20261001")))
+    s.put(Pkg("libx", parse("3.0-1"), "x86_64", source("errata", "20261121")))
+    s.put(Pkg("bash", None, None, source("os")))
     out = hotfixes.apply(s, HF)
     assert out.applied == ("openssl-libs-1:3.0.7-24.el9.x86_64",)
     assert out.superseded == (("libx-2.0-1.x86_64", "errata:20261121"),)
@@ -46,7 +47,7 @@ def test_applies_where_older_and_supersedes_where_same_or_newer():
 
 def test_an_entry_without_version_or_arch_takes_it():
     s = PackageSet(("x86_64", "noarch"))
-    s.put(Pkg("openssl-libs", None, None, "os"))
+    s.put(Pkg("openssl-libs", None, None, source("os")))
     assert hotfixes.apply(s, HF).applied == ("openssl-libs-1:3.0.7-24.el9.x86_64",)
 
 

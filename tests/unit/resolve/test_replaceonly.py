@@ -9,6 +9,7 @@ from errata_tpl.profile.profile import Entry
 from errata_tpl.resolve import replaceonly
 from errata_tpl.resolve.pkgset import PackageSet, Pkg
 from errata_tpl.values.evr import parse
+from errata_tpl.values.source import source
 
 NAMES = [f"p{i}" for i in range(8)]
 VERSIONS = ["1-1", "1-2", "2-1", "1:0.5-1"]
@@ -26,7 +27,7 @@ change = st.one_of(
 def build(base: list, trace: bool) -> PackageSet:
     pl = PackageSet(("x86_64", "noarch"), trace=trace)
     for name, v, arch in base:
-        pl.put(Pkg(name, None if v is None else parse(v), arch, "os"))
+        pl.put(Pkg(name, None if v is None else parse(v), arch, source("os")))
     return pl
 
 
@@ -35,11 +36,11 @@ def changed(pl: PackageSet, changes: list) -> PackageSet:
     for verb, (name, v, arch) in changes:
         evr = None if v is None else parse(v)
         if verb == "put":
-            out.put(Pkg(name, evr, arch, "node"))
+            out.put(Pkg(name, evr, arch, source("node")))
         elif verb == "repl":
-            out.repl(name, evr, arch, "node")
+            out.repl(name, evr, arch, source("node"))
         else:
-            out.delete(name, None, None, "node")
+            out.delete(name, None, None, source("node"))
     return out
 
 
