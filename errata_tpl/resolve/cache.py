@@ -22,7 +22,7 @@ from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Settings
 
 if TYPE_CHECKING:  # they hold these keys
-    from errata_tpl.profile.profile import Entry
+    from errata_tpl.profile.profile import Entry, Profile
     from errata_tpl.resolve.hotfixes import Outcome
     from errata_tpl.resolve.model import Variables
     from errata_tpl.resolve.replaceonly import Applied
@@ -118,6 +118,11 @@ def same_applied(a: Applied, b: Applied) -> bool:
 Streams = tuple[dict[str, streams.Stream], dict[str, Optional[str]]]  # active, and what is enabled
 ProfileId = tuple[str, str]  # (os-id, profile): one Profile object per tree
 StreamsId = tuple[tuple[str, str], ...]  # (module, stream) of every active stream, sorted
+
+
+def profile_id(p: Profile) -> ProfileId:
+    return (p.os, p.profile)
+
 
 # 1. Settings merged: (site, cluster, the node, or None when it sets nothing ``merge`` combines)
 MergedKey = tuple[Settings, Optional[Settings], Optional[NodeConfig]]

@@ -321,7 +321,7 @@ class Resolver:
             active = streams.active(chosen, inputs.profile)
             return active, streams.enabled(active, chosen)
 
-        pid = None if inputs.profile is None else _profile_id(inputs.profile)
+        pid = None if inputs.profile is None else cache.profile_id(inputs.profile)
         key: cache.StreamsKey = (inputs.os, layers.site, layers.cluster, own, pid)
         return self.cache.streams.get(key, make)
 
@@ -340,7 +340,7 @@ class Resolver:
     def _replace_only(self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]) -> Applied:
         """Made once per set; a set that differs in a few names from one done already
         (or from the set it descends from, done first) is that one's result redone in them."""
-        pid, sid = _profile_id(profile), streams.key(active)
+        pid, sid = cache.profile_id(profile), streams.key(active)
         offered = self.cache.offered.get((pid, sid), lambda: streams.offered(profile, active))
         tag = source("errata", profile.profile)
         key: cache.ErrataKey = (pl, pid, sid)
@@ -382,7 +382,7 @@ class Resolver:
                     f"(no errata/{nd.os}/hotfix-{name}.yaml)"
                 )
             offered = overlay.offered_with(active, streams.shipped(inputs.profile, active, hf.modular_entries()))
-            pid = _profile_id(inputs.profile) if inputs.profile is not None else None
+            pid = cache.profile_id(inputs.profile) if inputs.profile is not None else None
             key: cache.HotfixKey = (pl, hf, streams.key(active), pid)
             pl, outcome = self.cache.hotfix.get(key, functools.partial(overlay.applied, pl, hf, offered))
             outcomes.append(outcome)
@@ -428,11 +428,7 @@ class Resolver:
         if prof is None:
             return
         left = self.cache.kernel_only.get(
-            (pl, osc, _profile_id(prof)),
+            (pl, osc, cache.profile_id(prof)),
             lambda: kernelonly.left_behind(prof, osc.kernel.packages, pl),
         )
         self.notices.grow((osc.where, prof.profile), left, kernelonly.warning)
-
-
-def _profile_id(p: Profile) -> cache.ProfileId:
-    return (p.os, p.profile)
