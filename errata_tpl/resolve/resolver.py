@@ -297,7 +297,7 @@ class Resolver:
                 f"{layers.said('base')}: key 'base': installed, but node {layers.node.name} has no inventory"
             )
         p = None if inv.epochs else inputs.profile  # an inventory without epochs takes the profile's
-        key = (pl, inputs.os, inv.keys, inv.epochs, None if p is None else (p.os, p.profile))
+        key = (pl, inputs.os, inv.keys, inv.epochs, None if p is None else cache.profile_id(p))
         return self.cache.installed.get(key, lambda: apply.put_installed(pl, inv, inputs.os, p))
 
     def kernel(self, pl: PackageSet, inputs: StepInputs) -> PackageSet:
