@@ -3,7 +3,7 @@ step's typed result, and the resolved list."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -128,6 +128,42 @@ class StepInputs:
     profile: Profile | None
     variables: Variables
     kernel: KernelChoice
+
+
+def errata_choice(
+    layers: Layers, tree: Config, rollout: Rollout, preview: Mapping[str, str], warn: Callable[[str], None]
+) -> ErrataChoice:
+    """Step 3: the deploy flag, a preview, the node file, the override file, the stage,
+    errata_defaults by os-id, then by os-version."""
+    nd, s = layers.node, layers.merged
+    if nd.name in preview:
+        return ErrataChoice(preview[nd.name], source("preview"), "diff --profile")
+    if not s.deploy_errata:
+        if nd.errata is not None:
+            warn(f"{nd.where}: key 'errata' ignored: deploy_errata is not true for {nd.name}")
+        return ErrataChoice(None, source("deploy-off"), "deploy_errata is not true")
+    if nd.errata_set:
+        warn(
+            f"{nd.where}: key 'errata': choosing a profile in the node file is discouraged; "
+            "use site/errata-overrides.yaml"
+        )
+        return ErrataChoice(nd.errata, source("node"), f"{nd.where} key 'errata'")
+    overrides = tree.overrides
+    found, value, key = overrides.lookup(nd.name)
+    if found:
+        return ErrataChoice(value, source("override"), f"{overrides.where} key '{key}'")
+    staged = rollout.choice(nd.name, nd.os)
+    if staged is not None:
+        stage, rec = staged
+        by = f"site/promotions.yaml: {stage} for {nd.os} since {rec.time} by {rec.by}"
+        return ErrataChoice(rec.profile, source("stage", stage), by)
+    osc = layers.os
+    defaults = s.errata_defaults
+    if defaults.get(osc.os_id) is not None:
+        return ErrataChoice(defaults[osc.os_id], source("os-id"), f"errata_defaults['{osc.os_id}']")
+    if defaults.get(osc.version) is not None:
+        return ErrataChoice(defaults[osc.version], source("os-version"), f"errata_defaults['{osc.version}']")
+    return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
 
 
 def kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice:

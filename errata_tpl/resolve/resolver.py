@@ -52,6 +52,7 @@ from errata_tpl.resolve.model import (
     Resolved,
     StepInputs,
     Variables,
+    errata_choice,
     kernel_choice,
     present,
 )
@@ -195,36 +196,8 @@ class Resolver:
         )
 
     def errata_choice(self, layers: Layers) -> ErrataChoice:
-        """3. Errata choice: deploy flag, node, override file, errata_defaults by os-id, os-version."""
-        nd, s = layers.node, layers.merged
-        if nd.name in self.preview:
-            return ErrataChoice(self.preview[nd.name], source("preview"), "diff --profile")
-        if not s.deploy_errata:
-            if nd.errata is not None:
-                self.notices.warn(f"{nd.where}: key 'errata' ignored: deploy_errata is not true for {nd.name}")
-            return ErrataChoice(None, source("deploy-off"), "deploy_errata is not true")
-        if nd.errata_set:
-            self.notices.warn(
-                f"{nd.where}: key 'errata': choosing a profile in the node file is discouraged; "
-                "use site/errata-overrides.yaml"
-            )
-            return ErrataChoice(nd.errata, source("node"), f"{nd.where} key 'errata'")
-        overrides = self.tree.overrides
-        found, value, key = overrides.lookup(nd.name)
-        if found:
-            return ErrataChoice(value, source("override"), f"{overrides.where} key '{key}'")
-        staged = self.rollout.choice(nd.name, nd.os)
-        if staged is not None:
-            stage, rec = staged
-            by = f"site/promotions.yaml: {stage} for {nd.os} since {rec.time} by {rec.by}"
-            return ErrataChoice(rec.profile, source("stage", stage), by)
-        osc = layers.os
-        defaults = s.errata_defaults
-        if defaults.get(osc.os_id) is not None:
-            return ErrataChoice(defaults[osc.os_id], source("os-id"), f"errata_defaults['{osc.os_id}']")
-        if defaults.get(osc.version) is not None:
-            return ErrataChoice(defaults[osc.version], source("os-version"), f"errata_defaults['{osc.version}']")
-        return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
+        """3. Errata choice (``model.errata_choice``): by the node's name, so uncached."""
+        return errata_choice(layers, self.tree, self.rollout, self.preview, self.notices.warn)
 
     def init_hook(self, layers: Layers, choice: ErrataChoice) -> StepInputs:
         """4. Init hook: the profile's init hook joins the settings below site, cluster and
