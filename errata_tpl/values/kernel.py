@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from errata_tpl.errors import UserError
 
@@ -27,12 +26,12 @@ VERSION_PATTERN = r"^(?:[0-9]+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$"  # also f
 _VR = re.compile(VERSION_PATTERN)
 
 
-def is_version(value: Any) -> bool:
+def is_version(value: object) -> bool:
     """A kernel version ``V-R`` written as a string (``abc``, ``7``, ``5.14.0`` are not)."""
     return isinstance(value, str) and bool(_VR.fullmatch(value))
 
 
-def version(value: Any) -> str:
+def version(value: object) -> str:
     """``value`` if it is a kernel version ``V-R`` (e.g. 5.14.0-362.8.1.el9_3);
     else a UserError saying so (the caller adds the file and key)."""
     text = str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None

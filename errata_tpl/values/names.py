@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
 
 from errata_tpl.errors import UserError
 
@@ -21,17 +20,17 @@ _SUFFIX = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _EXT = re.compile(r"^[A-Za-z0-9_+\-]{1,32}$")
 
 
-def _check(kind: str, value: Any, pattern: re.Pattern[str], hint: str) -> str:
+def _check(kind: str, value: object, pattern: re.Pattern[str], hint: str) -> str:
     if not isinstance(value, str) or not pattern.fullmatch(value) or ".." in value:
         raise UserError(f"bad {kind} {value!r}: {hint}")
     return value
 
 
-def os_id(value: Any) -> str:
+def os_id(value: object) -> str:
     return _check("os-id", value, _OS_ID, "expected <os-version>-<arch>, e.g. el9-x86_64")
 
 
-def is_os_id(value: Any) -> bool:
+def is_os_id(value: object) -> bool:
     return _valid(os_id, value)
 
 
@@ -41,23 +40,23 @@ def os_id_parts(value: str) -> tuple[str, str]:
     return version, arch
 
 
-def profile(value: Any) -> str:
+def profile(value: object) -> str:
     """A dated profile: exactly a real calendar date YYYYMMDD. Nothing else, so a
     profile name can never be the name of a hook file (``<profile>-fix``)."""
     hint = "expected a calendar date YYYYMMDD"
-    _check("profile name", value, _PROFILE, hint)
+    text = _check("profile name", value, _PROFILE, hint)
     try:
-        dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise UserError(f"bad profile name {value!r}: {hint}") from None
-    return str(value)
+    return text
 
 
 def is_profile(value: str) -> bool:
     return _valid(profile, value)
 
 
-def _valid(check: Callable[[Any], str], value: Any) -> bool:
+def _valid(check: Callable[[object], str], value: object) -> bool:
     try:
         check(value)
     except UserError:
@@ -65,32 +64,32 @@ def _valid(check: Callable[[Any], str], value: Any) -> bool:
     return True
 
 
-def hook_suffix(value: Any) -> str:
+def hook_suffix(value: object) -> str:
     """A hook suffix is never empty: ``<profile><suffix>.yaml`` must not be a profile."""
     return _check("hook suffix", value, _SUFFIX, "a non-empty suffix of letters, digits, '.', '_' and '-', e.g. -fix")
 
 
-def node(value: Any) -> str:
+def node(value: object) -> str:
     return _check("node name", value, _NODE, "letters, digits, '.', '_' and '-' only")
 
 
-def cluster(value: Any) -> str:
+def cluster(value: object) -> str:
     return _check("cluster name", value, _NODE, "letters, digits, '.', '_' and '-' only")
 
 
 _HOTFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
 
-def hotfix(value: Any) -> str:
+def hotfix(value: object) -> str:
     """A hotfix name: it becomes errata/<os-id>/hotfix-<name>.yaml."""
     return _check("hotfix name", value, _HOTFIX, "letters, digits, '.', '_' and '-' only, at most 100")
 
 
-def extension(value: Any) -> str:
+def extension(value: object) -> str:
     return _check("file extension", value, _EXT, "letters, digits, '_', '+' and '-' only")
 
 
-def is_node_file(value: Any) -> bool:
+def is_node_file(value: object) -> bool:
     """Is ``value`` a name ``resolve --out-dir`` writes: ``<node>.<ext>``, one plain
     name (no '/', no leading dot, no '..')?"""
     if not isinstance(value, str) or "." not in value:
