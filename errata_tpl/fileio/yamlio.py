@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Union
 
@@ -165,23 +165,32 @@ def load_documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) ->
     """Every document of a YAML stream, every scalar kept as the text it is (libyaml's
     base loader): metadata such as modulemd writes ``stream: 1.10`` unquoted, and
     that stream is "1.10", not the number 1.1."""
+    return list(documents_as_text(text, where, max_bytes))
+
+
+def documents_as_text(text: str, where: str, max_bytes: int = MAX_BYTES) -> Iterator[Data]:
+    """``load_documents_as_text`` one document at a time: memory holds one document
+    (and the text), never all of them."""
     import yaml  # on first use, as in _loader
 
     if len(text) > max_bytes:
         raise UserError(f"{where}: file is larger than {max_bytes // (1024 * 1024)} MB; refused")
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-    try:
-        docs: list[Data] = list(yaml.load_all(text, Loader=loader))
-    except yaml.YAMLError as e:
-        raise _malformed(e, where) from None
-    except RecursionError:
-        raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
-    try:
-        for d in docs:
-            _bounded(d, where)
-    except _Refused as e:
-        raise UserError(f"{where}: {e}") from None
-    return docs
+    docs = yaml.load_all(text, Loader=loader)
+    while True:
+        try:
+            doc: Data = next(docs)
+        except StopIteration:
+            return
+        except yaml.YAMLError as e:
+            raise _malformed(e, where) from None
+        except RecursionError:
+            raise UserError(f"{where}: nesting deeper than {MAX_DEPTH} levels; refused") from None
+        try:
+            _bounded(doc, where)
+        except _Refused as e:
+            raise UserError(f"{where}: {e}") from None
+        yield doc
 
 
 def read_text(path: Path, where: str, max_bytes: int = MAX_BYTES) -> str:

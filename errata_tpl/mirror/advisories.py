@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio.atomic import signals_immediate
+from errata_tpl.fileio.xmlsplit import Bounds
 from errata_tpl.mirror.repomd import Record, Repodata, gc_paused, in_memory, quiet_stderr
 
 SEVERITIES = ("Low", "Moderate", "Important", "Critical")
@@ -126,22 +128,38 @@ def _merged(a: Advisory, b: Advisory) -> Advisory:
     )
 
 
-UPDATES_PER_PARSE = 500  # createrepo_c's updateinfo parser slows down more than linearly with the file
-MAX_UPDATEINFO_BYTES = 2 * 1024 * 1024 * 1024
+MAX_UPDATEINFO_BYTES = 512 * 1024 * 1024  # decompressed; real ones (RHEL, Fedora, SUSE) are tens of MB
+MAX_ADVISORY_BYTES = 16 * 1024 * 1024  # one <update>; the largest real ones (texlive) are a few MB
+MAX_COLLECTIONS = 1000  # <collection>s in one advisory: real ones have one per module stream, a few
+MAX_REFERENCES = 5000  # <reference>s in one advisory: a large kernel advisory has a few hundred
+PACKAGES_PER_COLLECTION = 1000  # a longer <collection> is handed to createrepo_c as several
+# createrepo_c's parser appends each advisory, collection, package and reference to a linked list
+# (time quadratic in a list's length: 10,000 advisories 4 s, 20,000 40 s; one collection of
+# 20,000 packages 2.3 s, 30,000 80 s): it is given a few hundred advisories at a time, at most
+# 4 MB, long collections in pieces, and refuses what no real advisory holds.
+BOUNDS = Bounds(
+    per=500,
+    piece_bytes=4 * 1024 * 1024,
+    child_bytes=MAX_ADVISORY_BYTES,
+    counted={"collection": MAX_COLLECTIONS, "reference": MAX_REFERENCES},
+    split=("collection", "package", PACKAGES_PER_COLLECTION),
+    label="id",
+)
 
 
 def _records(repodata: Repodata, rec: Record) -> Iterator[Any]:
-    """createrepo_c's records of the updateinfo, parsed a few hundred advisories at a time:
-    its parser takes 4 s for 10,000 advisories and 40 s for 20,000; in pieces, the time
-    is linear. The pieces are cut between the root's children, found by expat."""
+    """createrepo_c's records of the updateinfo, parsed a piece at a time (``BOUNDS``): in
+    pieces, the time is linear. The pieces are cut between the root's children, found by
+    expat. A collection cut in pieces is several collections of one advisory: the same
+    packages. SIGTERM ends the run at once while createrepo_c parses (nothing to clean)."""
     import createrepo_c as cr  # its C library: loaded when updateinfo is read
 
     from errata_tpl.fileio import xmlsplit  # expat: only when updateinfo is read
 
     path = repodata.path(rec)
-    for doc in xmlsplit.documents(repodata.content(rec, MAX_UPDATEINFO_BYTES), str(path), UPDATES_PER_PARSE):
+    for doc in xmlsplit.documents(repodata.content(rec, MAX_UPDATEINFO_BYTES), str(path), BOUNDS):
         try:
-            with quiet_stderr(), in_memory(doc, "updateinfo.xml") as name:
+            with quiet_stderr(), in_memory(doc, "updateinfo.xml") as name, signals_immediate():
                 info = cr.UpdateInfo(name)
         except Exception as e:
             raise UserError(f"{path}: createrepo_c cannot read this updateinfo: {_one_line(e)}") from None

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio.yamlio import load_documents_as_text
+from errata_tpl.fileio.yamlio import documents_as_text, load_documents_as_text
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
 from errata_tpl.mirror.repomd import Repodata, gc_paused
 
 # RHEL 8 AppStream's modules.yaml is some megabytes; leave room for bigger ones
-MAX_BYTES = 512 * 1024 * 1024
+MAX_BYTES = 32 * 1024 * 1024  # decompressed; RHEL 8's AppStream modules.yaml is a few MB
 PLATFORM = "platform"  # the pseudo-module of the OS itself: not in any repository
 
 Requires = tuple[tuple[str, tuple[str, ...]], ...]  # module -> acceptable streams ("-s": all but s; none: any)
@@ -194,7 +194,7 @@ def parse(text: str, where: str) -> Modules:
     builds: list[ModuleBuild] = []
     defaults: dict[str, tuple[int, str | None]] = {}
     warnings: list[str] = []
-    for i, doc in enumerate(load_documents_as_text(text, where, MAX_BYTES)):
+    for i, doc in enumerate(documents_as_text(text, where, MAX_BYTES)):  # one at a time: bounded memory
         if doc is None:
             continue
         at = f"{where}: document {i + 1}"

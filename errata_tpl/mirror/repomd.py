@@ -1,7 +1,9 @@
 """A repository's ``repodata/repomd.xml`` and the files it names, checked as dnf checks them.
 
-- repomd.xml is a regular file of at most 16 MB, read once (the bytes a detached
-  signature is checked over are the bytes parsed), parsed by createrepo_c;
+- repomd.xml is a regular file of at most 16 MB and 256 ``<data>`` records (real ones
+  hold fewer than 20; createrepo_c's parser takes time quadratic in the records),
+  read once (the bytes a detached signature is checked over are the bytes parsed),
+  parsed by createrepo_c;
 - a record's ``location href`` names a file inside the repository: an absolute
   path, a URL, an ``xml:base``, a ``..`` or a symbolic link leading out is refused;
 - the file has the size and checksum repomd.xml records, and decompressed, its
@@ -26,9 +28,12 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular
+from errata_tpl.fileio.atomic import signals_immediate
 
 REPOMD = "repodata/repomd.xml"
 MAX_REPOMD_BYTES = 16 * 1024 * 1024  # a repomd.xml names a few files: some kB
+MAX_RECORDS = 256  # real repomd.xml files hold fewer than 20 <data> records
+MAX_ELEMENTS = 8192  # all its elements (records, tags): real ones hold a few hundred
 MAX_OPEN_BYTES = 4 * 1024 * 1024 * 1024  # what any one file may decompress to
 BOMB_RATIO = 200  # real metadata compresses 8-20 times; a bomb a thousand times and more
 BOMB_FLOOR = 16 * 1024 * 1024  # a small file may decompress to this much whatever its ratio
@@ -115,9 +120,10 @@ class Repodata:
         self.repo = repo
         self.repomd = repo / REPOMD
         self.data = data
+        _bounded(data, self.repomd)
         with in_memory(data, "repomd.xml") as path:  # the bytes read, never the file again
             try:
-                with quiet_stderr():
+                with quiet_stderr(), signals_immediate():
                     parsed = cr.Repomd(path)
             except Exception as e:  # createrepo_c raises its own error types
                 why = (" ".join(str(e).split()) or type(e).__name__).replace(path, "repomd.xml")
@@ -235,6 +241,33 @@ class Repodata:
         return fd
 
 
+def _bounded(data: bytes, where: Path) -> None:
+    """At most MAX_RECORDS ``<data>`` records and MAX_ELEMENTS elements, counted by expat
+    (linear) before createrepo_c parses it (quadratic in its lists: 35,000 records took
+    90 s). XML expat cannot read is left to createrepo_c, whose words name the fault."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    counts = [0, 0, 0]  # depth, records, elements
+
+    def on_start(name: str, _attrs: object) -> None:
+        counts[1] += counts[0] == 1 and name.rpartition(":")[2] == "data"
+        counts[2] += 1
+        counts[0] += 1
+        if counts[1] > MAX_RECORDS:
+            raise UserError(f"{where}: more than {MAX_RECORDS} <data> records (a real one has fewer than 20); refused")
+        if counts[2] > MAX_ELEMENTS:
+            raise UserError(f"{where}: more than {MAX_ELEMENTS:,} XML elements (a real one has a few hundred); refused")
+
+    def on_end(_name: str) -> None:
+        counts[0] -= 1
+
+    parser.StartElementHandler = on_start
+    parser.EndElementHandler = on_end
+    with contextlib.suppress(expat.ExpatError):
+        parser.Parse(data, True)
+
+
 _CHANGED = "the file changed after repomd.xml was written; refused"
 Check = tuple[Any, tuple[str, str] | None, str]  # (a hash being computed, what repomd.xml records, its name)
 
@@ -261,7 +294,8 @@ def _counted(
         if rec.open_size is not None and n > rec.open_size:
             raise UserError(f"{where}: more than the {rec.open_size:,} bytes repomd.xml says it holds; refused")
         if n > bound:
-            why = f" ({BOMB_RATIO} times its size): a decompression bomb" if limit is not None and bound < limit else ""
+            bomb = limit is not None and bound < limit
+            why = f" ({BOMB_RATIO} times its size): a decompression bomb" if bomb else ", the most errata-tpl reads of it"
             raise UserError(f"{where}: more than {bound:,} bytes{why}; refused")
         for h, _, _ in checks:
             h.update(piece)
