@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import io
 import os
 import signal
 import sys
@@ -33,6 +34,27 @@ def _terminate_cleanly() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_term)
+
+
+class _NoStdout(io.TextIOBase):
+    """stdout when the process started without a descriptor 1 (``>&-``): what is written
+    there is an error (Python's own ``None`` would lose it without a word)."""
+
+    def write(self, s: str) -> int:
+        raise OSError(errno.EBADF, "bad file descriptor (fd 1 is not open)")
+
+
+def _refuse_lost_stdout() -> None:
+    """With descriptor 1 closed, a file errata-tpl or a child (gpg, rpmkeys) opens would
+    become stdout: /dev/null, read-only, holds the place, and writing stdout fails."""
+    if sys.stdout is not None:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(os.devnull, os.O_RDONLY)
+        if fd != 1:
+            os.dup2(fd, 1)
+            os.close(fd)
+    sys.stdout = _NoStdout()
 
 
 def _stdout_to_devnull() -> None:
@@ -173,6 +195,7 @@ def main(ctx: click.Context, root: Path | None, verbose: bool, quiet: bool, debu
     Every option above is also accepted after the command (errata-tpl status --root
     /srv/site -q). Shell completion (bash; also zsh, fish): eval "$(_ERRATA_TPL_COMPLETE=bash_source errata-tpl)"."""
     _terminate_cleanly()
+    _refuse_lost_stdout()
     if root is None:
         root = Path(os.environ.get("ERRATA_TPL_ROOT") or ".")
     ctx.obj = Run(root, 1 if verbose else -1 if quiet else 0, debug)

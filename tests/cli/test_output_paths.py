@@ -170,6 +170,32 @@ def test_dev_full(example_root, make_rpms, tmp_path):
     assert r.stderr.count("\n") == 1
 
 
+def test_closed_stdout_is_an_error_not_a_silent_loss(example_root, make_rpms, tmp_path):
+    """Started with descriptor 1 closed (``>&-``: a daemon, a cron wrapper): what goes to
+    stdout is one error line, exit 1; what goes to a file still does."""
+    make_rpms(MIRROR)
+
+    def closed(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "errata_tpl.cli", "--root", str(example_root), *map(str, args)],
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            preexec_fn=lambda: os.close(1),
+        )
+
+    lost = "<stdout>: bad file descriptor (fd 1 is not open)"
+    one_line(closed("resolve", "wn-001.example.org"), lost)
+    one_line(closed("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", "-q"), lost)
+    out = tmp_path / "out.yaml"
+    r = closed("resolve", "--all", "-o", out)  # nothing for stdout: the file is written, nothing into fd 1
+    assert r.returncode == 0, r.stderr
+    assert out.read_text() == errata_tpl(example_root, "resolve", "--all").stdout
+
+
+# --- a full filesystem ----------------------------------------------------------------------
+
+
 def test_full_filesystem_for_o(example_root, tmpfs):
     fs = tmpfs("1m")
     target = fs / "all.yaml"
