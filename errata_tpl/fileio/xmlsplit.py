@@ -52,7 +52,8 @@ class _Splitter:
         self.starts: list[int] = []  # stream offsets of the root's children not handed out yet
         self.end: list[int] = []  # the stream offset of the root's end tag, once seen
         self.root = ""
-        self.inserts: collections.deque[tuple[int, bytes]] = collections.deque()  # (stream offset, bytes handed on before it)
+        # (stream offset, bytes handed on before it)
+        self.inserts: collections.deque[tuple[int, bytes]] = collections.deque()
         self.counts: dict[str, int] = {}  # in the current child
         self.inserted = 0  # bytes inserted in the current child
         self.label: list[str] = []  # the current child's label text
@@ -103,7 +104,8 @@ class _Splitter:
         self.items[-1] += 1
 
     def _end(self, name: str) -> None:
-        if len(self.stack) == 2 and self._at() - self.starts[-1] > self.b.child_bytes:  # a child read whole in one piece
+        # a child read whole in one piece of input
+        if len(self.stack) == 2 and self._at() - self.starts[-1] > self.b.child_bytes:
             raise self._refuse(f"more than {self.b.child_bytes:,} bytes")
         self.stack.pop()
         depth = len(self.stack)
@@ -164,7 +166,7 @@ class _Splitter:
 
     def _cut(self, head: bytes | None, a: int, b: int) -> bytes:
         assert head is not None
-        out = [head]
+        out: list[bytes | bytearray] = [head]
         at = a
         while self.inserts and self.inserts[0][0] < b:
             off, extra = self.inserts.popleft()

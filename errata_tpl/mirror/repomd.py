@@ -295,7 +295,9 @@ def _counted(
             raise UserError(f"{where}: more than the {rec.open_size:,} bytes repomd.xml says it holds; refused")
         if n > bound:
             bomb = limit is not None and bound < limit
-            why = f" ({BOMB_RATIO} times its size): a decompression bomb" if bomb else ", the most errata-tpl reads of it"
+            why = ", the most errata-tpl reads of it"
+            if bomb:
+                why = f" ({BOMB_RATIO} times its size): a decompression bomb"
             raise UserError(f"{where}: more than {bound:,} bytes{why}; refused")
         for h, _, _ in checks:
             h.update(piece)

@@ -12,7 +12,6 @@ import sys
 import time
 
 from cli.test_repodata_trust import OS, _memory_bound, errata_tpl, keys, mirror, one_line, put_record, record_file
-
 from errata_tpl.mirror import advisories, modules, repomd
 
 __all__ = ["keys", "mirror"]  # fixtures, used by name
@@ -25,7 +24,8 @@ def test_a_repomd_with_more_records_than_any_real_one_is_refused(mirror, example
     extra = "".join(block.replace('type="other"', f'type="x{k}"') for k in range(repomd.MAX_RECORDS))
     path.write_text(text.replace(block, block + extra))
     said = f"{path}: more than {repomd.MAX_RECORDS} <data> records (a real one has fewer than 20); refused"
-    for cmd in (["generate", mirror, *OS], ["verify", mirror, "--keyring", keys.public], ["check", "--all", "--repo", mirror]):
+    verify = ["verify", mirror, "--keyring", keys.public]
+    for cmd in (["generate", mirror, *OS], verify, ["check", "--all", "--repo", mirror]):
         rc, _, err = errata_tpl(example_root, *cmd)
         one_line(rc, err, said)
 
@@ -45,9 +45,9 @@ def _record(repo, kind, name, raw):
 
 def test_modules_larger_than_the_bound_are_refused(mirror, example_root):
     doc = (
-        "---\ndocument: modulemd\nversion: 2\ndata:\n  name: m\n  stream: '1'\n  version: 1\n  context: c\n"
-        "  arch: x86_64\n  summary: s\n  description: d\n  license:\n    module: [MIT]\n...\n"
-    ).encode()
+        b"---\ndocument: modulemd\nversion: 2\ndata:\n  name: m\n  stream: '1'\n  version: 1\n  context: c\n"
+        b"  arch: x86_64\n  summary: s\n  description: d\n  license:\n    module: [MIT]\n...\n"
+    )
     raw = doc * (modules.MAX_BYTES // len(doc) + 1)
     text = (mirror / "repodata/repomd.xml").read_text()
     (mirror / "repodata/repomd.xml").write_text(text.replace("</repomd>", '<data type="modules"></data></repomd>'))
@@ -103,7 +103,8 @@ def test_sigterm_ends_a_run_reading_a_large_updateinfo(mirror, example_root):
         "<filename>p.rpm</filename></package></collection></pkglist></update>\n"
         for i in range(200_000)
     )
-    _record(mirror, "updateinfo", "many-updateinfo.xml.gz", f'<?xml version="1.0"?>\n<updates>\n{ups}</updates>\n'.encode())
+    raw = f'<?xml version="1.0"?>\n<updates>\n{ups}</updates>\n'.encode()
+    _record(mirror, "updateinfo", "many-updateinfo.xml.gz", raw)
     proc = subprocess.Popen(
         [sys.executable, "-m", "errata_tpl.cli", "--root", str(example_root), "generate", str(mirror), *OS, "--stdout"],
         stdout=subprocess.DEVNULL,
