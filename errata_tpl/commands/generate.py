@@ -13,6 +13,7 @@ from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
 from errata_tpl.fileio.parsedfiles import keep_copied
+from errata_tpl.fileio.sitepaths import site_folder_of
 from errata_tpl.messages import Reporter
 from errata_tpl.profile import pipeline
 from errata_tpl.profile.profile import from_data as profile_from_data
@@ -109,6 +110,7 @@ def command(
         click.echo(result.text, nl=False)
         return
     path = output or result.default_path
+    own_place(obj.root, path, result.default_path)
     write_profile(path, result.text, force, fmt, obj.root)
     obj.rep.info(f"wrote {path}")
 
@@ -141,6 +143,25 @@ def profile_place(rel: PurePosixPath) -> bool:
         and rel.parts[0] == "errata"
         and rel.suffix in (".yaml", ".pan")
         and names.is_profile(rel.stem)
+    )
+
+
+def own_place(root: Path, path: Path, place: Path) -> None:
+    """``-o`` inside ``errata/`` is the profile's own place (``place``: its os-id's folder,
+    its name, its format's suffix), or the site would hold a file it cannot read; refused
+    naming what differs, before anything is written."""
+    inside, own = site_folder_of(root, path), site_folder_of(root, place)
+    if inside is None or inside == own or own is None:
+        return
+    differs = []
+    if inside.parent != own.parent:
+        differs.append(f"folder {inside.parent.name} is not --os {own.parent.name}")
+    if inside.stem != own.stem:
+        differs.append(f"name {inside.stem} is not the profile's, {own.stem} (--profile names it)")
+    if inside.suffix != own.suffix:
+        differs.append(f"{inside.suffix} is not the suffix of --format {own.suffix.lstrip('.')}")
+    raise UserError(
+        f"{path}: -o inside errata/ must be the profile's own place, {own} ({'; '.join(differs)}); nothing written"
     )
 
 

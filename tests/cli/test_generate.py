@@ -353,3 +353,33 @@ def test_header_cache_sees_a_rewrite_that_kept_size_and_mtime(make_rpms, tmp_pat
     r = errata_tpl(tmp_path / "root", *args)
     assert r.returncode == 0 and f"{newest.name}: skipped: " in r.stderr, r.stderr
     assert "{name: bash, version: 5.1.8-6.el9_1, arch: x86_64}" in r.stdout
+
+
+def test_o_inside_errata_must_be_the_profiles_own_place(make_rpms, tmp_path, cli, example_root):
+    """-o into errata/ writes a file the site reads: its os-id's folder, its profile name,
+    its format's suffix; anything else is refused before writing, naming what differs."""
+    make_rpms(MIRROR)
+    errata = example_root / "errata"
+    before = sorted(str(p.relative_to(errata)) for p in errata.rglob("*"))
+    cases = [
+        ("el8-x86_64/20261130.yaml", ["--profile", "20261130"], "folder el8-x86_64 is not --os el9-x86_64"),
+        ("el9-x86_64/20261130.yaml", ["--profile", "20261129"], "name 20261130 is not the profile's, 20261129"),
+        (
+            "el9-x86_64/20261130.yaml",
+            ["--profile", "20261130", "--format", "pan"],
+            ".yaml is not the suffix of --format pan",
+        ),
+    ]
+    for rel, args, why in cases:
+        out = errata / rel
+        r = cli("generate", tmp_path / "mirror", "--os", "el9-x86_64", "-o", out, *args, root=example_root)
+        assert r.exit_code == 1, r.stderr
+        assert r.stderr.splitlines()[-1].startswith(f"errata-tpl: error: {out}: -o inside errata/ must be ")
+        assert why in r.stderr and r.stderr.rstrip().endswith("; nothing written"), r.stderr
+    assert sorted(str(p.relative_to(errata)) for p in errata.rglob("*")) == before
+    own = errata / "el9-x86_64/20261130.yaml"
+    r = cli(
+        "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--profile", "20261130", "-o", own, root=example_root
+    )
+    assert r.exit_code == 0, r.stderr
+    assert own.is_file() and cli("status", root=example_root).exit_code == 0  # the site reads it
