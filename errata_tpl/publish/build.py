@@ -87,7 +87,8 @@ def publish_folder(
         repo.mkdir()
         info = updateinfo(root, req.mirror, content, sources.files, rep.warn)
         modules = document(req.mirror, content, rep.warn)
-        repodata.write(repo, [made[r] for r in sorted(made)], info, modules, _epoch(content.generated), rev)
+        made_chunks = [made[r] for r in sorted(made)]
+        repodata.write(repo, made_chunks, info, modules, _epoch(content.generated), rev, final / "repodata")
         advisories = len(info)
         wanted = repodata_hashes(new)
         signed = req.sign_key is not None

@@ -15,8 +15,11 @@ import rpmfactory
 from conftest import REPO
 from inotify import IN_CREATE, IN_MOVED_TO, Watch
 
+from cli.test_output_errors import fill, tmpfs
+
 ERRATA = str(Path(sys.executable).parent / "errata-tpl")
 OS = "el9-x86_64"
+__all__ = ["tmpfs"]  # the fixture, used by name
 
 
 @pytest.fixture
@@ -398,3 +401,36 @@ def test_signing_refusals(cli, ex, tmp_path, monkeypatch):
     finally:
         rpmfactory.stop_agent(key)
         rpmfactory.stop_agent(other)
+
+
+def test_a_full_file_system_is_one_line_naming_the_file(ex, tmpfs):
+    """createrepo_c's own error (``gzclose() file operation error``) carries no errno: the
+    file system says why, one line naming the file as the folder publish makes would hold it."""
+    root, mirror, _ = ex
+    fs = tmpfs("1m")
+    fill(fs)
+    r = subprocess.run(
+        [
+            ERRATA,
+            "--root",
+            str(root),
+            "publish",
+            str(mirror),
+            "--os",
+            OS,
+            "--profile",
+            "20261121",
+            "--to",
+            str(fs / "pub"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    folder = fs / "pub" / OS / "20261121"
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and "CRITICAL" not in r.stderr, r.stderr
+    assert r.stderr.startswith(f"errata-tpl: error: {folder}/repodata/") and r.stderr.endswith(
+        ": no space left on device\n"
+    ), r.stderr
+    assert os.listdir(fs / "pub" / OS) == []  # no staging folder left
