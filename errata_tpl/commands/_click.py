@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -240,6 +240,20 @@ def keyring(help: str, required: bool = False) -> Callable[[Callable[..., Any]],
     """``--keyring FILE``, repeatable: generate and verify check signatures."""
     path = click.Path(exists=True, dir_okay=False, path_type=Path)
     return click.option("--keyring", "keyring", multiple=True, required=required, type=path, help=help)
+
+
+require_repomd_signature = click.option(
+    "--require-repomd-signature",
+    is_flag=True,
+    help="Refuse a repository whose repomd.xml has no good signature (repomd.xml.asc) by a key of the "
+    "keyring, as dnf's repo_gpgcheck=1 does (needs --keyring).",
+)
+
+
+def keyring_for_repomd(required: bool, keyring: Sequence[Path] | Path | None) -> None:
+    """``--require-repomd-signature`` checks against ``--keyring``: without one, a usage error."""
+    if required and not keyring:
+        raise click.UsageError("--require-repomd-signature needs at least one --keyring KEY")
 
 
 def signing(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -13,15 +13,26 @@ from errata_tpl.checks.check import Outcome, check_nodes
 from errata_tpl.checks.modular import streams_text
 from errata_tpl.commands import _click
 from errata_tpl.fileio import yamlio
+from errata_tpl.mirror import repomdsig
 
 
 @click.command("check")
 @click.argument("nodes", nargs=-1, shell_complete=_click.complete_nodes)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
 @_click.repos("A repository (a directory with repodata/); repeatable.", required=True)
+@_click.keyring("An OpenPGP public key file to check each repository's repomd.xml.asc against; repeatable.")
+@_click.require_repomd_signature
 @_click.text_or_json
 @click.pass_obj
-def command(obj: _click.Run, nodes: tuple[str, ...], all_nodes: bool, repos: tuple[Path, ...], fmt: str) -> None:
+def command(
+    obj: _click.Run,
+    nodes: tuple[str, ...],
+    all_nodes: bool,
+    repos: tuple[Path, ...],
+    keyring: tuple[Path, ...],
+    require_repomd_signature: bool,
+    fmt: str,
+) -> None:
     """Solve each node's list with libsolv against the repositories (rc 1 if any fails).
 
     \b
@@ -31,10 +42,12 @@ def command(obj: _click.Run, nodes: tuple[str, ...], all_nodes: bool, repos: tup
     """
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
+    _click.keyring_for_repomd(require_repomd_signature, keyring)
     tree = obj.tree()
     from errata_tpl.resolve import batch  # jinja2 comes with it: see commands/__init__
 
-    outcomes = check_nodes(tree, batch.select(tree, nodes, all_nodes), repos, obj.rep)
+    with repomdsig.checking(keyring, require_repomd_signature, obj.rep.warn):  # each --repo's repomd.xml.asc
+        outcomes = check_nodes(tree, batch.select(tree, nodes, all_nodes), repos, obj.rep)
     if fmt == "json":
         click.echo(json.dumps(check_json(outcomes), indent=2))
     else:

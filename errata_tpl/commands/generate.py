@@ -41,6 +41,7 @@ PROGRESS_MIN_FILES = 2000
     "An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to check signatures against; repeatable."
 )
 @click.option("--require-signature", is_flag=True, help="Leave out every package not signed by a key of the keyring.")
+@_click.require_repomd_signature
 @click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
 @click.option(
     "--min-severity",
@@ -73,6 +74,7 @@ def command(
     check_all: bool,
     keyring: tuple[Path, ...],
     require_signature: bool,
+    require_repomd_signature: bool,
     security_only: bool,
     min_severity: str | None,
     until: Any,
@@ -91,6 +93,7 @@ def command(
         raise click.UsageError("--stdout and -o exclude each other")
     if require_signature and not keyring:
         raise click.UsageError("--require-signature needs at least one --keyring KEY")
+    _click.keyring_for_repomd(require_repomd_signature, keyring)
     _click.outside_site(obj, output, "-o", allowed=profile_place)
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = pipeline.GenerateRequest(
@@ -103,6 +106,7 @@ def command(
         check_all=check_all,
         keyring=keyring,
         require_signature=require_signature,
+        require_repomd_signature=require_repomd_signature,
         selection=selection,
     )
     result = pipeline.generate(obj.site(), req, obj.rep, _click.now_utc(), _progress_bar(obj.rep))

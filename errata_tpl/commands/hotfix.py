@@ -14,7 +14,7 @@ from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, yamlio
 from errata_tpl.messages import Reporter
-from errata_tpl.mirror import reader
+from errata_tpl.mirror import reader, repomdsig
 from errata_tpl.mirror.advisories import nevra_key
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.profile import hotfix as hf
@@ -35,6 +35,8 @@ from errata_tpl.values.kernel import is_kernel_name
 @_click.repos("A further repository (with repodata/) that requirements may be met from; repeatable.")
 @click.option("--force", is_flag=True, help="Replace an existing hotfix (a hotfix is a record).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the hotfix instead of writing it.")
+@_click.keyring("An OpenPGP public key file to check each repository's repomd.xml.asc against; repeatable.")
+@_click.require_repomd_signature
 @click.pass_obj
 def command(
     obj: _click.Run,
@@ -47,6 +49,8 @@ def command(
     repos: tuple[Path, ...],
     force: bool,
     to_stdout: bool,
+    keyring: tuple[Path, ...],
+    require_repomd_signature: bool,
 ) -> None:
     """Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS.
 
@@ -59,7 +63,9 @@ def command(
     req = HotfixRequest(
         errata_dir, str(errata_dir), obj.os_id(os_id), name, hf.Selection(advisories, cves, packages), repos
     )
-    made = make(obj.site(), req, obj.rep)
+    _click.keyring_for_repomd(require_repomd_signature, keyring)
+    with repomdsig.checking(keyring, require_repomd_signature, obj.rep.warn):  # the mirror's and each --repo's
+        made = make(obj.site(), req, obj.rep)
     if to_stdout:
         click.echo(made.text, nl=False)
         return

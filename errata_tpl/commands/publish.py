@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from errata_tpl.commands import _click
+from errata_tpl.mirror import repomdsig
+from errata_tpl.mirror.repomd import Repodata
 
 
 @click.command("publish")
@@ -29,6 +31,14 @@ from errata_tpl.commands import _click
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="With --sign-key: the public key file the nodes check the signature with (checked before publishing).",
 )
+@click.option(
+    "--mirror-keyring",
+    "mirror_keyring",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A public key file to check ERRATA_DIR's repomd.xml.asc against before its metadata is used; repeatable.",
+)
+@_click.require_repomd_signature
 @click.option("--force", is_flag=True, help="Replace a folder published from another version of the record.")
 @click.pass_obj
 def command(
@@ -41,6 +51,8 @@ def command(
     to: Path,
     sign_key: str | None,
     keyring: Path | None,
+    mirror_keyring: tuple[Path, ...],
+    require_repomd_signature: bool,
     force: bool,
 ) -> None:
     """Publish a profile, a stage or a hotfix of OS as a dnf repository under DIR.
@@ -53,11 +65,16 @@ def command(
         raise click.UsageError("name exactly one of --profile, --stage and --hotfix")
     if keyring is not None and sign_key is None:
         raise click.UsageError("--keyring goes with --sign-key")
+    if require_repomd_signature and not mirror_keyring:
+        raise click.UsageError("--require-repomd-signature needs at least one --mirror-keyring KEY")
     _click.outside_site(obj, to, "--to")
     from errata_tpl.publish.engine import Request, publish, said  # createrepo_c, rpm: see commands/__init__
 
     root = obj.site()
     req = Request(errata_dir, str(errata_dir), obj.os_id(os_id), to, profile, stage, hotfix, sign_key, keyring, force)
-    done = publish(root, req, obj.rep)
+    with repomdsig.checking(mirror_keyring, require_repomd_signature, obj.rep.warn):  # ERRATA_DIR's repomd.xml.asc
+        if mirror_keyring:  # checked before anything is made under --to (and again at each later read)
+            Repodata.read(errata_dir)
+        done = publish(root, req, obj.rep)
     for line in said(done):
         obj.rep.info(line)

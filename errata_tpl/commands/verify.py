@@ -13,9 +13,8 @@ import click
 from errata_tpl.checks.verify import Status, Verdict, classify, summary
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import regular
-from errata_tpl.mirror import rpmcheck
-from errata_tpl.mirror.repomd import MAX_REPOMD_BYTES, REPOMD, Repodata
+from errata_tpl.mirror import repomdsig, rpmcheck
+from errata_tpl.mirror.repomd import REPOMD, Repodata
 from errata_tpl.mirror.walk import find_rpms
 
 if TYPE_CHECKING:
@@ -25,9 +24,12 @@ if TYPE_CHECKING:
 @click.command("verify")
 @click.argument("errata_dir", type=click.Path(path_type=Path))
 @_click.keyring("An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to trust; repeatable.", required=True)
+@_click.require_repomd_signature
 @_click.text_or_json
 @click.pass_obj
-def command(obj: _click.Run, errata_dir: Path, keyring: tuple[Path, ...], fmt: str) -> None:
+def command(
+    obj: _click.Run, errata_dir: Path, keyring: tuple[Path, ...], require_repomd_signature: bool, fmt: str
+) -> None:
     """Check every RPM's digests and signature against the keyring (rc 0 only if all are ok).
 
     A folder `errata-tpl publish` made is also checked to hold exactly what its
@@ -37,7 +39,7 @@ def command(obj: _click.Run, errata_dir: Path, keyring: tuple[Path, ...], fmt: s
     Example:
       errata-tpl verify /mirror/el9/updates --keyring /etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release
     """
-    report = verify(errata_dir, keyring)
+    report = verify(errata_dir, keyring, require_repomd_signature)
     from errata_tpl.publish.check import check, text  # createrepo_c: see commands/__init__
 
     published = check(obj.site, errata_dir)  # a folder publish made: exactly what its record names?
@@ -53,8 +55,9 @@ def command(obj: _click.Run, errata_dir: Path, keyring: tuple[Path, ...], fmt: s
     sys.exit(0 if report["ok"] else 1)
 
 
-def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
-    """Every package file's trust verdict, the keys, and repomd.xml's signature."""
+def verify(mirror: Path, key_files: tuple[Path, ...], repomd_signed: bool = False) -> dict[str, object]:
+    """Every package file's trust verdict, the keys, and repomd.xml's signature (with
+    ``repomd_signed``, only a good one is ok: dnf's repo_gpgcheck)."""
     from errata_tpl.mirror.keyring import Keyring  # python-gnupg comes with it: see commands/__init__
 
     if not mirror.is_dir():
@@ -87,20 +90,15 @@ def verify(mirror: Path, key_files: tuple[Path, ...]) -> dict[str, object]:
         for v in sorted(verdicts, key=lambda v: v.path)
     ]
     counts = summary(verdicts)
-    ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] in ("ok", "unsigned"))
+    good = ("ok",) if repomd_signed else ("ok", "unsigned")
+    ok = counts["ok"] == len(verdicts) and len(verdicts) > 0 and (repo is None or repo["status"] in good)
     ok = ok and all(m["status"] == "ok" for m in metadata)
     return {"keys": key_list, "files": files, "summary": counts, "repomd": repo, "repodata": metadata, "ok": ok}
 
 
 def _repomd_signature(mirror: Path, repodata: Repodata, keys: Keyring) -> dict[str, str]:
     """repomd.xml.asc's verdict over the very bytes of repomd.xml that name the files checked."""
-    try:
-        asc = regular.read_bytes(mirror / "repodata" / "repomd.xml.asc", MAX_REPOMD_BYTES)
-    except regular.Unreadable as e:
-        if not e.missing:
-            raise
-        return {"path": REPOMD, "status": "unsigned", "detail": "no repomd.xml.asc"}
-    status, detail = keys.verify_detached(asc, repodata.data)
+    status, detail = repomdsig.verdict(mirror, repodata.data, keys)
     return {"path": REPOMD, "status": status, "detail": detail}
 
 

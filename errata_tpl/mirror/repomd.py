@@ -152,6 +152,9 @@ class Repodata:
             if e.missing:
                 return None
             raise
+        from errata_tpl.mirror import repomdsig
+
+        repomdsig.enforce(repo, data)  # a command's signature policy, over the bytes then parsed
         return cls(repo, data)
 
     def record(self, kind: str) -> Record | None:

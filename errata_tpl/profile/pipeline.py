@@ -21,7 +21,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.fileio.yamlio import load_text
 from errata_tpl.messages import Reporter
-from errata_tpl.mirror import memo, reader
+from errata_tpl.mirror import memo, reader, repomdsig
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.mirror.rpminfo import BadFile
 from errata_tpl.profile.generate import build_profile
@@ -44,6 +44,7 @@ class GenerateRequest(NamedTuple):
     use_cache: bool = True
     keyring: tuple[Path, ...] = ()
     require_signature: bool = False
+    require_repomd_signature: bool = False  # dnf's repo_gpgcheck: repomd.xml.asc by a key of the keyring
     check_all: bool = False  # rpm's whole-file check of every file, not only of the builds named
 
 
@@ -140,16 +141,6 @@ def _build(
     def warn(text: str) -> None:
         log.append(("warn", text))
 
-    # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
-    advisories, modules = reader.metadata(req.mirror, warn)
-    sel = req.selection
-    if sel.security_only and advisories is None:
-        raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
-    if preloading is not None:
-        preloading()
-    # rpm's bindings: imported once the preload has them (and before the scan forks)
-    from errata_tpl.mirror.scan import check_whole
-
     extra: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
         keys = None
@@ -157,6 +148,17 @@ def _build(
             from errata_tpl.mirror.keyring import Keyring  # python-gnupg: only when keys are given
 
             keys = stack.enter_context(Keyring(req.keyring))
+        # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
+        with repomdsig.checked(keys, req.require_repomd_signature, warn):  # repomd.xml.asc, with a keyring
+            advisories, modules = reader.metadata(req.mirror, warn)
+        sel = req.selection
+        if sel.security_only and advisories is None:
+            raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
+        if preloading is not None:
+            preloading()
+        # rpm's bindings: imported once the preload has them (and before the scan forks)
+        from errata_tpl.mirror.scan import check_whole
+
         result, cache = reader.headers(root, req.mirror, files, req.use_cache, rep.warn, progress)
         if keys is not None:
             from errata_tpl.mirror import signing  # the verifier: only when keys are given

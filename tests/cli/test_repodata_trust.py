@@ -354,3 +354,77 @@ def test_sigterm_ends_a_run_inside_libsolv(example_root, tmp_path):
     assert time.monotonic() - sent < 2  # at once, not when libsolv is done
     assert proc.returncode == -signal.SIGTERM
     assert os.listdir(tmp) == []
+
+
+def _sign_repomd(mirror: Path, key) -> None:
+    subprocess.run(
+        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", key.email, str(mirror / "repodata/repomd.xml")],
+        env={**os.environ, "GNUPGHOME": str(key.home)},
+        check=True,
+        capture_output=True,
+    )
+
+
+def _changed_and_rerecorded(mirror: Path) -> None:
+    """What an attacker with write access does: updateinfo changed, repomd.xml rewritten to
+    record the new file (every checksum true), so only a signature can tell."""
+    info = record_file(mirror, "updateinfo")
+    raw = gzip.decompress(info.read_bytes()).replace(b"Critical", b"Low").replace(b"Important", b"Low")
+    stored = gzip.compress(raw, mtime=0)
+    put_record(mirror, "updateinfo", "changed-updateinfo.xml.gz", stored, hashlib.sha256(raw).hexdigest(), len(raw))
+    info.unlink()
+
+
+def test_require_repomd_signature_refuses_a_stripped_signature(mirror, example_root, keys, tmp_path):
+    """dnf's repo_gpgcheck: with --require-repomd-signature, a repomd.xml without a good
+    repomd.xml.asc by a key of the keyring is refused by every command that reads it."""
+    _sign_repomd(mirror, keys)
+    need = ("--require-repomd-signature",)
+    rc, out, err = errata_tpl(example_root, "generate", mirror, *OS, "--stdout", "--keyring", keys.public, *need)
+    assert rc == 0, err
+    assert "severity: Critical" in out
+    rc, out, _ = errata_tpl(example_root, "verify", mirror, "--keyring", keys.public, *need, "--format", "json")
+    assert json.loads(out)["repomd"]["status"] == "ok"
+    _changed_and_rerecorded(mirror)
+    (mirror / "repodata/repomd.xml.asc").unlink()  # the signature stripped
+    repomd = mirror / "repodata/repomd.xml"
+    refused = f"{repomd}: unsigned (no repomd.xml.asc); --require-repomd-signature (dnf's repo_gpgcheck) refuses it"
+    runs = [
+        ("generate", mirror, *OS, "--stdout", "--keyring", keys.public, "--require-signature"),
+        ("hotfix", mirror, *OS, "--name", "x", "--package", "bash", "--stdout", "--keyring", keys.public),
+        ("check", "--all", "--repo", mirror, "--keyring", keys.public),
+        ("publish", mirror, *OS, "--profile", "20261121", "--to", tmp_path / "pub", "--mirror-keyring", keys.public),
+    ]
+    for args in runs:
+        rc, _, err = errata_tpl(example_root, *args, *need)
+        one_line(rc, err, refused)
+    assert not (tmp_path / "pub").exists()
+    # verify says so and fails; without the option an unsigned repomd.xml is what it was (RHEL's CDN signs none)
+    rc, out, _ = errata_tpl(example_root, "verify", mirror, "--keyring", keys.public, *need, "--format", "json")
+    report = json.loads(out)
+    assert rc == 1 and not report["ok"] and report["repomd"]["status"] == "unsigned"
+    rc, out, err = errata_tpl(example_root, "generate", mirror, *OS, "--stdout", "--keyring", keys.public)
+    assert rc == 0 and "severity: Critical" not in out, err
+    # a usage error without a keyring to check against
+    rc, _, err = errata_tpl(example_root, "generate", mirror, *OS, "--stdout", *need)
+    assert rc == 2 and "--require-repomd-signature needs at least one --keyring KEY" in err
+
+
+def test_a_bad_repomd_signature_is_always_refused_and_an_untrusted_one_said(mirror, example_root, keys, tmp_path):
+    _sign_repomd(mirror, keys)
+    _changed_and_rerecorded(mirror)  # the old signature kept: it no longer matches
+    rc, _, err = errata_tpl(example_root, "generate", mirror, *OS, "--stdout", "--keyring", keys.public)
+    one_line(
+        rc, err, f"{mirror / 'repodata/repomd.xml'}: bad signature (", "repomd.xml is not the file that was signed"
+    )
+    other = rpmfactory.make_key(tmp_path / "other", "Someone Else", "else@example.org")
+    try:
+        _sign_repomd(mirror, other)  # a good signature, by a key not in the keyring
+        rc, _, err = errata_tpl(example_root, "generate", mirror, *OS, "--stdout", "--keyring", keys.public)
+        assert rc == 0 and f"warning: {mirror / 'repodata/repomd.xml'}: untrusted key (signed by a key not" in err
+        rc, _, err = errata_tpl(
+            example_root, "generate", mirror, *OS, "--stdout", "--keyring", keys.public, "--require-repomd-signature"
+        )
+        one_line(rc, err, ": untrusted key (signed by a key not in the keyring", "--require-repomd-signature")
+    finally:
+        rpmfactory.stop_agent(other)
