@@ -5,8 +5,8 @@ passed on as they are, so a parser of the small documents reads what it would
 have read in the large one. Streamed: memory holds one piece, never the document.
 
 Bounded whatever the input (``Bounds``): a piece holds at most ``per`` children and,
-past its first, ``piece_bytes``; one child (and what precedes the first) is at most
-``child_bytes``; in one child, an element named in ``counted`` appears at most so
+past its first, ``piece_bytes``; one child is at most ``child_bytes`` (what
+precedes the first, twice that); in one child, an element named in ``counted`` appears at most so
 many times. A list element (``split``) with more than ``n`` items is handed on as
 several, each with a copy of its start (what precedes its first item): a parser
 that appends items one at a time to a linked list (createrepo_c: quadratic) gets
@@ -159,8 +159,10 @@ class _Splitter:
     def _check_size(self, head: bytes | None) -> None:
         """The open child (or, before the first, the prolog) within ``child_bytes``."""
         top = self.base + len(self.buf)
-        if head is None and top > self.b.child_bytes:
-            raise UserError(f"{self.where}: more than {self.b.child_bytes:,} bytes before its first element; refused")
+        if head is None and top > 2 * self.b.child_bytes:  # twice: a decompression bomb is named as one first
+            raise UserError(
+                f"{self.where}: more than {2 * self.b.child_bytes:,} bytes before its first element; refused"
+            )
         if self.starts and len(self.stack) >= 2 and top - self.starts[-1] > self.b.child_bytes:
             raise self._refuse(f"more than {self.b.child_bytes:,} bytes")
 
