@@ -15,7 +15,7 @@ import rpmfactory
 from conftest import REPO
 from inotify import IN_CREATE, IN_MOVED_TO, Watch
 
-from cli.test_output_errors import fill, tmpfs
+from cli.test_output_paths import fill, tmpfs
 
 ERRATA = str(Path(sys.executable).parent / "errata-tpl")
 OS = "el9-x86_64"
