@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from typing import Any
 import gnupg
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
 from errata_tpl.promotions.record import PROMOTIONS, Record, signed_part
 
 
@@ -56,13 +58,58 @@ def verify(records: Sequence[Record]) -> dict[int, str]:
                 raise UserError(f"{where}: key 'key': not the key of its signer {r.signer} (it holds {held})")
             sig_path.write_bytes(_b64(r.raw["signature"], where, "signature"))
             v = gpg.verify_data(str(sig_path), signed_part(r.raw))
-            if not v.valid or v.problems or v.pubkey_fingerprint != r.signer:
-                raise UserError(
-                    f"{where}: bad signature ({v.status or 'no signature gpg can read'}): the record was changed "
-                    f"after it was signed, or {r.signer} did not sign it"
-                )
+            _judge(gpg, v, r.signer, where)
             out[r.number] = r.signer
     return out
+
+
+def _expiry(gpg: Any, signer: str, signing: str) -> int | None:
+    """When the key that made a signature expires (seconds since 1970): the primary key's
+    expiry, or the signing subkey's if that is earlier; None when neither expires."""
+    ends = []
+    for k in gpg.list_keys(keys=[signer]):
+        if k.get("fingerprint") != signer:
+            continue
+        ends.append(k.get("expires"))
+        ends += [i.get("expires") for i in (k.get("subkey_info") or {}).values() if i.get("fingerprint") == signing]
+    found = [int(e) for e in ends if e and str(e).isdigit()]
+    return min(found) if found else None
+
+
+def _judge(gpg: Any, v: Any, signer: str, where: str) -> None:
+    """A good signature by ``signer``, or a UserError saying why not. A key that expired
+    since does not make a good signature bad: gpg says EXPKEYSIG and VALIDSIG (the
+    signature matches), and the signature counts when it was made before the key's
+    expiry. A revoked key's signatures count for nothing: its owner said it may be
+    someone else's now."""
+    matches = v.status == "signature valid" and v.pubkey_fingerprint == signer
+    expired = [p for p in v.problems if p.get("status") == "signing key has expired"]
+    if matches and v.valid and not v.problems:
+        return
+    if matches and expired and len(expired) == len(v.problems):
+        ends = _expiry(gpg, signer, v.fingerprint or signer)
+        made = int(v.sig_timestamp) if str(v.sig_timestamp or "").isdigit() else None
+        if ends is not None and made is not None and made < ends:
+            return
+        raise UserError(
+            f"{where}: signed by {signer} at {_show(made)}, after its key expired ({_show(ends)}): "
+            "a signature made after its key's expiry counts for nothing"
+        )
+    if v.key_status == "signing key was revoked":
+        raise UserError(
+            f"{where}: signed by {signer}, whose key in the record is revoked: a revoked key's "
+            "signatures count for nothing"
+        )
+    raise UserError(
+        f"{where}: bad signature (gpg: {v.status or 'no signature gpg can read'}): the record was changed "
+        f"after it was signed, or {signer} did not sign it"
+    )
+
+
+def _show(seconds: int | None) -> str:
+    if seconds is None:
+        return "an unknown time"
+    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Signer:
@@ -72,6 +119,12 @@ class Signer:
     def __init__(self, keyid: str, keyring: Path | None = None) -> None:
         # the home pinned now: the key found is the key that signs
         home = os.environ.get("GNUPGHOME") or None
+        if keyring is not None:
+            # gpg opens it: a FIFO would block it; and it takes a relative path inside
+            # its home, so the path is made absolute against ours first
+            keyring = Path(os.path.abspath(keyring))
+            with regular.opened(keyring, f"--keyring {keyring}"):
+                pass
         self.gpg = _gpg(gnupghome=home, keyring=str(keyring) if keyring is not None else None)
         found = self.gpg.list_keys(secret=True, keys=[keyid])
         if not found:
