@@ -7,7 +7,6 @@ import getpass
 from pathlib import Path
 from typing import NamedTuple
 
-from errata_tpl import clock
 from errata_tpl.errors import UserError
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
@@ -59,15 +58,11 @@ def approve(root: Path, req: Request) -> Outcome:
             raise UserError(f"{where}: {signer.fingerprint} is not an approver of stage {stage.name}")
         if signer.fingerprint in waiting.approvals:
             raise UserError(f"{signer.fingerprint} already approved {profile} at {stage.name} for {os_id}")
-        when = rec.show_time(clock.now())
-        if history.records and when < history.records[-1].time:
-            raise UserError(
-                f"{rec.PROMOTIONS}: the clock says {when}, before the latest record's time "
-                f"{history.records[-1].time}: records are in time order (is SOURCE_DATE_EPOCH set?)"
-            )
+        when, pinned = rec.stamp(history.records[-1] if history.records else None)
         approvals = (*waiting.approvals, signer.fingerprint)
         done = approvals if len(approvals) >= waiting.needed else ()
-        raw = rec.new("approval", profile, os_id, stage.name, when, req.by or getpass.getuser(), req.note)
+        by = req.by or getpass.getuser()
+        raw = rec.new("approval", profile, os_id, stage.name, when, by, req.note, pinned=pinned)
         if done:
             raw["approved_by"] = sorted(done)
         store.add(root, history, stages, raw, signer)

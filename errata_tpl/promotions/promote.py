@@ -2,8 +2,9 @@
 add one record to site/promotions.yaml, all under the record's lock.
 
 The refusals are decided on the record as read under the lock, so two promotions at
-once never both pass one. A pinned clock (SOURCE_DATE_EPOCH) ahead of the real one
-never counts towards a soak; records are in time order.
+once never both pass one. Records are in time order; a record's time is the real
+clock's, or SOURCE_DATE_EPOCH's (never ahead of the real clock; the record says
+``clock: pinned``), and a soak is measured on one clock.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from errata_tpl import clock
 from errata_tpl.checks.check import solve_lists
 from errata_tpl.errors import UserError
 from errata_tpl.messages import Reporter
@@ -60,6 +60,7 @@ class Plan(NamedTuple):
     signer: str | None = None  # the signing key's fingerprint
     waits: tuple[int, int] | None = None  # (approvals given, needed) when it waits for approvals
     approved_by: tuple[str, ...] = ()  # when it is in effect at once at a stage with approvers
+    pinned: bool = False  # its time is SOURCE_DATE_EPOCH's
 
 
 def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> list[str]:
@@ -67,24 +68,29 @@ def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -
     return [f"{node}: {p.text}" for node, o in solve_lists(tree, results, repo_dirs).items() for p in o.problems]
 
 
-def _soak(history: Any, stages: st.Stages, i: int, profile: str, os_id: str, now: dt.datetime) -> list[str]:
-    """The soak refusal, if any: ``now`` is the earlier of the pinned and the real clock."""
+def _soak(history: History, stages: st.Stages, i: int, profile: str, os_id: str, now: str, pinned: bool) -> list[str]:
+    """The soak refusal, if any, at ``now`` (``pinned``: SOURCE_DATE_EPOCH's time). A soak is
+    measured on one clock: from a record whose time was pinned, only a pinned clock counts
+    (a backdated record measured on the real clock would make any soak pass)."""
     if i == 0:
         return []
     stage, prev = stages.stages[i], stages.stages[i - 1]
     came = history.latest(profile, os_id, prev.name)
     if came is None:
         return [f"{profile} has never been promoted to {prev.name}, the stage before {stage.name}"]
-    since = rec.parse_time(came.time)
-    held = now - since
+    if 0 <= came.at < len(history.records) and history.records[came.at].pinned and not pinned and stage.soak:
+        return [
+            f"{profile} came to {prev.name} at {came.time} on a pinned clock (SOURCE_DATE_EPOCH, "
+            f"{history.records[came.at].label()}): the {st.show_duration(stage.soak)} soak {stage.name} asks "
+            "is never measured from a pinned time on the real clock"
+        ]
+    held = rec.parse_time(now) - rec.parse_time(came.time)
     if held >= dt.timedelta(seconds=stage.soak):
         return []
-    ready = rec.show_time(since + dt.timedelta(seconds=stage.soak))
-    ahead = clock.pinned()
-    note = "; SOURCE_DATE_EPOCH ahead of the clock never shortens a soak" if ahead and ahead > now else ""
+    ready = rec.later(came.time, stage.soak) or "never (past 9999-12-31)"
     return [
         f"{profile} has been at {prev.name} for {st.show_duration(max(0, int(held.total_seconds())))} "
-        f"of the {st.show_duration(stage.soak)} soak {stage.name} asks (since {came.time}; ready at {ready}{note})"
+        f"of the {st.show_duration(stage.soak)} soak {stage.name} asks (since {came.time}; ready at {ready})"
     ]
 
 
@@ -127,18 +133,12 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
     i = stages.index(req.stage)
     stage = stages.stages[i]
     history = rollout.history
-    when, real = clock.now(), clock.real()
-    last = history.records[-1].time if history.records else None
-    if last is not None and rec.show_time(when) < last:
-        raise UserError(
-            f"{rec.PROMOTIONS}: the clock says {rec.show_time(when)}, before the latest record's time {last}: "
-            "records are in time order (is SOURCE_DATE_EPOCH set?)"
-        )
+    when, pinned = rec.stamp(history.records[-1] if history.records else None)
     refusals: list[str] = []
     current = history.current(stage.name, os_id)
     if current is not None and current.profile == profile:
         refusals.append(f"{profile} is already the current profile of {stage.name} for {os_id} (since {current.time})")
-    refusals += _soak(history, stages, i, profile, os_id, min(when, real))
+    refusals += _soak(history, stages, i, profile, os_id, when, pinned)
     approval_refusals, waits, approved_by = _approvals(stage, signer, history, profile, os_id, req.force)
     refusals += approval_refusals
     waiting = history.waiting.get((stage.name, os_id))
@@ -152,9 +152,7 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
             "a stage without nodes tests nothing"
         )
     by = req.by or getpass.getuser()
-    pending = rec.Record(
-        -1, {}, "promotion", profile, os_id, stage.name, rec.show_time(when), by, req.note, (), False, (), None, None
-    )
+    pending = rec.Record(-1, {}, "promotion", profile, os_id, stage.name, when, by, req.note, (), False, (), None, None)
     fx = effect(tree, rollout, rollout.with_effect(Effect(pending, -1, pending.time)), nodes)
 
     repo_dirs = list(req.repos) or [tree.root / d for d in stages.repos.get(os_id, ())]
@@ -189,6 +187,7 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
         signer,
         waits,
         approved_by,
+        pinned,
     )
 
 
@@ -227,6 +226,7 @@ def promote(root: Path, req: Request, rep: Reporter) -> tuple[Plan, dict[str, An
             rollback=p.rollback,
             summary={**p.effect.summary(), "check": p.check},
             approved_by=p.approved_by,
+            pinned=p.pinned,
         )
         if history.chain.unchained and history.chain.unchained == len(history.records):
             rep.warn(

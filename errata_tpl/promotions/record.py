@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from errata_tpl import clock
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.values import names
@@ -32,6 +33,7 @@ KEYS = (
     "os",
     "stage",
     "time",
+    "clock",
     "by",
     "note",
     "forced",
@@ -65,6 +67,33 @@ def show_time(t: dt.datetime) -> str:
     return t.astimezone(dt.timezone.utc).strftime(TIME_FORMAT)
 
 
+def later(text: str, seconds: int) -> str | None:
+    """The time ``seconds`` after ``text``; None past 9999-12-31 (no later time exists)."""
+    try:
+        return show_time(parse_time(text) + dt.timedelta(seconds=seconds))
+    except OverflowError:
+        return None
+
+
+def stamp(last: Record | None) -> tuple[str, bool]:
+    """A new record's time and whether SOURCE_DATE_EPOCH pinned it. Refused: a time before
+    the latest record's (records are in time order), and a pinned time ahead of the real
+    clock (a record dated in the future would refuse every record after it until then)."""
+    pinned, real = clock.pinned(), clock.real()
+    when = show_time(pinned or real)
+    if pinned is not None and pinned > real:
+        raise UserError(
+            f"SOURCE_DATE_EPOCH: {when} is ahead of the real clock ({show_time(real)}): a record dated in the "
+            "future would refuse every record after it until then; refused"
+        )
+    if last is not None and when < last.time:
+        raise UserError(
+            f"{PROMOTIONS}: the clock says {when}, before the latest record's time {last.time}: records are "
+            "in time order (is SOURCE_DATE_EPOCH set?)"
+        )
+    return when, pinned is not None
+
+
 def fingerprint(value: Any) -> str | None:
     """An OpenPGP fingerprint as gpg prints it (40 or 64 hex digits, upper case), or None."""
     if not isinstance(value, str):
@@ -95,6 +124,11 @@ class Record(NamedTuple):
     @property
     def summary(self) -> dict[str, Any]:
         return {k: self.raw[k] for k in SUMMARY_KEYS if k in self.raw}
+
+    @property
+    def pinned(self) -> bool:
+        """Its time was SOURCE_DATE_EPOCH's, not the real clock's."""
+        return self.raw.get("clock") == "pinned"
 
     def when(self) -> dt.datetime:
         return parse_time(self.time)
@@ -133,6 +167,7 @@ def _strings(v: Any) -> bool:
 
 _TYPES: dict[str, tuple[Any, str]] = {
     "type": (lambda v: v in ("promotion", "approval"), "promotion or approval"),
+    "clock": (lambda v: v == "pinned", "pinned (the time is SOURCE_DATE_EPOCH's), or no key"),
     "by": (lambda v: isinstance(v, str), "a string"),
     "note": (lambda v: v is None or isinstance(v, str), "a string or null"),
     "forced": (lambda v: isinstance(v, bool) or _strings(v), "a list of what --force overrode, or false"),
@@ -232,9 +267,13 @@ def new(
     rollback: bool = False,
     summary: Mapping[str, Any] | None = None,
     approved_by: Iterable[str] = (),
+    pinned: bool = False,
 ) -> dict[str, Any]:
-    """A new record's mapping, without prev and signature (added when it is written)."""
+    """A new record's mapping, without prev and signature (added when it is written);
+    ``pinned``: its time is SOURCE_DATE_EPOCH's (``clock: pinned``)."""
     raw: dict[str, Any] = {"type": kind, "profile": profile, "os": os_id, "stage": stage, "time": time, "by": by}
+    if pinned:
+        raw["clock"] = "pinned"
     raw["note"] = note
     if kind == "promotion":
         raw["forced"] = list(forced) or False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from errata_tpl import clock
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import stages as st
@@ -35,8 +36,14 @@ def table(tree: Tree, now: dt.datetime) -> list[tuple[str, ...]]:
             elif i > 0:
                 prev = history.current(stages.stages[i - 1].name, os_id)
                 if prev is not None and (cur is None or cur.profile != prev.profile):
-                    ready = rec.parse_time(prev.time) + dt.timedelta(seconds=s.soak)
-                    waiting = f"{prev.profile} " + ("ready" if ready <= now else f"at {rec.show_time(ready)}")
+                    ready = rec.later(prev.time, s.soak)
+                    when = "never (past 9999-12-31)" if ready is None else f"at {ready}"
+                    done = ready is not None and ready <= rec.show_time(now)
+                    if s.soak and 0 <= prev.at < len(history.records) and history.records[prev.at].pinned:
+                        # as promote measures it: from a pinned time, only on a pinned clock
+                        done = done and clock.pinned() is not None
+                        when = when if clock.pinned() is not None else "on a pinned clock only (SOURCE_DATE_EPOCH)"
+                    waiting = f"{prev.profile} " + ("ready" if done else when)
             rows.append(
                 (
                     os_id,

@@ -238,8 +238,8 @@ def test_source_date_epoch_never_shortens_a_soak(cli, site, monkeypatch):
     assert promote(cli, site, monkeypatch, None, *CANARY).exit_code == 0  # now, on the real clock
     ahead = int(time.time()) + 30 * DAY
     r = promote(cli, site, monkeypatch, ahead, "20261121", "--os", "el9-x86_64", "--stage", "compute")
-    one_line_error(r, "20261121 has been at canary for 0m of the 2d soak compute asks")
-    assert "SOURCE_DATE_EPOCH ahead of the clock never shortens a soak" in r.stderr
+    # a clock ahead of the real one dates no record (tests/cli/test_promote_clock.py: and behind it)
+    one_line_error(r, "is ahead of the real clock")
     # and a clock behind the latest record would put records out of time order
     r = promote(cli, site, monkeypatch, T0, "20261001", "--os", "el9-x86_64", "--stage", "canary")
     one_line_error(r, "before the latest record's time")

@@ -40,6 +40,7 @@ def test_through_canary_to_all_with_soak_refusals_and_records(cli, site, monkeyp
         "os": "el9-x86_64",
         "stage": "canary",
         "time": "2026-11-24T06:00:00Z",
+        "clock": "pinned",  # SOURCE_DATE_EPOCH's time
         "by": "carol",  # the login name
         "note": "go",
         "forced": False,
