@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls, DEL, lone surrogates (bytes of a name in another encoding),
-# U+FFFE/U+FFFF, line and paragraph separators, and the bidirectional controls
-# (marks, embeddings, overrides, isolates) that reorder what a line shows.
-_CONTROL = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+# U+FFFE/U+FFFF, line and paragraph separators, the bidirectional controls (marks,
+# embeddings, overrides, isolates) that reorder what a line shows, and U+FEFF (a byte
+# order mark, invisible: two ids that show alike would differ).
+_CONTROL = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufffe\uffff"
 _IN_TEXT = re.compile(f"[{_CONTROL}]")  # tabs and line ends kept: the text's own layout
 _IN_LINE = re.compile(f"[{_CONTROL}\\t\\n]")  # one value on one line: nothing kept
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}

@@ -29,7 +29,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 def title(a: dict[str, Any]) -> str:
     what = "rolled back to" if a["rollback"] else "now at"
     sec = ", ".join(f"{n} {k}" for k, n in counts(a["advisories"]))
-    return f"{a['os']} {a['stage']}: {what} {a['profile']}" + (f" ({sec})" if sec else "")
+    # one line whatever the mirror's severities hold: it is the e-mail's Subject too
+    return printable(f"{a['os']} {a['stage']}: {what} {a['profile']}" + (f" ({sec})" if sec else ""), one_line=True)
 
 
 def _lines(a: dict[str, Any], md: bool) -> list[str]:
@@ -74,7 +75,9 @@ def _lines(a: dict[str, Any], md: bool) -> list[str]:
         out += [(sub, f"{h['hotfix']}: {', '.join(h['nodes'])}") for h in a["hotfixes_superseded"]]
         out.append(("", ""))
     out.append(("", f"{a['packages_changed']} packages change. Record [{a['record']}], {a['hash']}."))
-    return [prefix + (_md(t) if md else t) for prefix, t in out]
+    # each line one line: a line feed or tab in data (an advisory id, a note) shows escaped,
+    # so data never adds a line of its own to an announcement
+    return [prefix + (_md(printable(t, one_line=True)) if md else printable(t, one_line=True)) for prefix, t in out]
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")  # what makes markup inside a line (links need [)

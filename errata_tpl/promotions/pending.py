@@ -16,6 +16,7 @@ from errata_tpl.mirror.advisories import Advisory
 from errata_tpl.profile.profile import Profile
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
+from errata_tpl.terminal import printable
 
 URGENT = ("Critical", "Important")
 
@@ -104,4 +105,5 @@ def text(data: dict[str, Any]) -> str:
             )
     if data["overdue"]:
         lines.append(f"{data['overdue']} Critical or Important advisories have waited longer than {data['max_wait']}")
-    return "\n".join(lines) + "\n"
+    # one line per advisory whatever its fields hold (a mirror's id may carry a line feed)
+    return "".join(printable(line, one_line=True) + "\n" for line in lines)
