@@ -46,6 +46,11 @@ class Waiting(NamedTuple):
 class Chain(NamedTuple):
     head: str  # the hash of the last record (ZERO: no record)
     unchained: int  # how many records at the start were written before records were chained
+    hashes: frozenset[str] = frozenset()  # every record's hash: the heads the file has had
+
+
+# keys only versions that chain records write: a record holding one had a prev
+_CHAINED_ONLY = ("type", "rollback", "approved_by", "clock", "signer", "key", "signature")
 
 
 def check_chain(records: Sequence[Record]) -> Chain:
@@ -53,6 +58,7 @@ def check_chain(records: Sequence[Record]) -> Chain:
     the chain (no prev) are accepted only at the start. Times never go back."""
     before = ZERO
     unchained = 0
+    hashes = set()
     for i, rec in enumerate(records):
         where = f"{PROMOTIONS}: {rec.label()}"
         if rec.prev is None:
@@ -60,6 +66,12 @@ def check_chain(records: Sequence[Record]) -> Chain:
                 raise UserError(
                     f"{where}: no prev (the hash of the record before it), though records before it have one: "
                     "records are added only by errata-tpl promote and approve"
+                )
+            later = next((k for k in _CHAINED_ONLY if k in rec.raw), None)
+            if later is not None:
+                raise UserError(
+                    f"{where}: no prev (the hash of the record before it), but key '{later}', which only "
+                    "versions of errata-tpl that chain records write: its prev was removed"
                 )
             unchained += 1
         elif rec.prev != before:
@@ -70,7 +82,8 @@ def check_chain(records: Sequence[Record]) -> Chain:
         if i and rec.time < records[i - 1].time:
             raise UserError(f"{where}: time {rec.time} is before record [{i - 1}]'s ({records[i - 1].time})")
         before = record_hash(rec.raw, before)
-    return Chain(before, unchained)
+        hashes.add(before)
+    return Chain(before, unchained, frozenset(hashes))
 
 
 def _stage(stages: Stages | None, rec: Record) -> Stage:

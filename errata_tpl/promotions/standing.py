@@ -7,6 +7,7 @@ import datetime as dt
 
 from errata_tpl import clock
 from errata_tpl.promotions import record as rec
+from errata_tpl.promotions.chain import History
 from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
@@ -78,7 +79,42 @@ def verify(tree: Tree) -> list[str]:
         )
     for r in history.unsigned_before_signing:
         lines.append(f"{r.label()}: not signed, written before the first signed record of stage {r.stage}: accepted")
+    for r, why in unforced_past_refusals(history, st.required(tree.rollout.stages)):
+        tree.warn(
+            f"{rec.PROMOTIONS}: {r.label()}: says forced: false, but {why}: added by hand, or the soak was "
+            "raised since (only signed records at stages with approvers keep records from being added by hand)"
+        )
     for w in history.waiting.values():
         signed = ", ".join(w.approvals)
         lines.append(f"{w.record.label()}: waits for approvals ({len(w.approvals)} of {w.needed}: {signed})")
     return lines
+
+
+def unforced_past_refusals(history: History, stages: st.Stages) -> list[tuple[rec.Record, str]]:
+    """Promotions that say forced: false though the stage's soak (as site/stages.yaml
+    says now) had not passed at their time, or the profile never reached the stage
+    before: what promote would have refused."""
+    out = []
+    for r in history.records:
+        if r.kind != "promotion" or r.forced or r.stage not in {x.name for x in stages.stages}:
+            continue
+        i = stages.index(r.stage)
+        if i == 0:
+            continue
+        prev, soak = stages.stages[i - 1].name, stages.stages[i].soak
+        came = next(
+            (
+                e
+                for e in reversed(history.effects)
+                if e.at < r.number and (e.profile, e.record.os, e.record.stage) == (r.profile, r.os, prev)
+            ),
+            None,
+        )
+        if came is None:
+            out.append((r, f"{r.profile} had never been promoted to {prev} before it"))
+            continue
+        held = int((r.when() - rec.parse_time(came.time)).total_seconds())
+        if held < soak:
+            was = f"{st.show_duration(max(held, 0))} of the {st.show_duration(soak)} soak {r.stage} asks"
+            out.append((r, f"{r.profile} had been at {prev} for {was}"))
+    return out

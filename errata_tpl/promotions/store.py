@@ -90,12 +90,35 @@ def _signers(root: Path, records: Sequence[rec.Record], warn: sealed.Warn, afres
     return out
 
 
+def _head(root: Path) -> Path:
+    return cache_dir(root, "promotions") / "head"
+
+
+def _seen(root: Path, history: History, warn: sealed.Warn) -> None:
+    """The head errata-tpl last saw here (kept sealed in the cache) must be one the file
+    has had: a warning when it is not (a record edited or removed since, the newest
+    included, which the chain cannot show), never an error (a cache changes no answer);
+    the head moves on when the file only grew. Removing the cache removes the warning."""
+    path = _head(root)
+    seen = (sealed.read(path, rec.PROMOTIONS, warn) or "").strip()
+    if seen and seen != rec.ZERO and seen not in history.chain.hashes:
+        warn(
+            f"{rec.PROMOTIONS}: the record errata-tpl last saw here (head {seen[:16]}...) is not in the file: "
+            "records were edited or removed since (compare it with your version control); said until "
+            "the next promote or approve"
+        )
+    elif seen != history.chain.head and history.records:  # no cache made for a site without records
+        sealed.write(path, rec.PROMOTIONS, history.chain.head + "\n")
+
+
 def history(
     root: Path, stages: Stages | None, records: Sequence[rec.Record], warn: sealed.Warn, afresh: bool = False
 ) -> History:
     _known(root, records)
     signers = _signers(root, records, warn, afresh) if any(r.signer for r in records) else {}
-    return History(records, stages, signers)
+    out = History(records, stages, signers)
+    _seen(root, out, warn)
+    return out
 
 
 def load_rollout(root: Path, warn: sealed.Warn = lambda _: None, *, afresh: bool = False) -> Rollout:
@@ -140,4 +163,5 @@ def add(root: Path, history: History, stages: Stages, raw: dict[str, Any], signe
         added = rec.record_of(len(history.records), raw)
     after = History([*history.records, added], stages, signers)
     write(root, history.records, [raw])
+    sealed.write(_head(root), rec.PROMOTIONS, after.chain.head + "\n")
     return after
