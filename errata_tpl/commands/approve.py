@@ -35,5 +35,5 @@ def command(
     """
     from errata_tpl.promotions import approve as engine  # python-gnupg comes with it: see commands/__init__
 
-    outcome = engine.approve(obj.site(), engine.Request(profile, os_id, stage, sign, keyring, by, note))
+    outcome = engine.approve(obj.site(), engine.Request(profile, os_id, stage, sign, keyring, by, note), obj.rep.warn)
     _click.echo(outcome.text(), one_line=True)

@@ -4,6 +4,7 @@ the promotion takes effect with the one that completes the stage's ``approvals``
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,11 +40,12 @@ class Outcome(NamedTuple):
         return f"approved: {self.profile} -> {self.stage} ({self.os}) by {self.signer}: {given}, {what}"
 
 
-def approve(root: Path, req: Request) -> Outcome:
+def approve(root: Path, req: Request, warn: Callable[[str], None] = lambda _: None) -> Outcome:
+    """Add the approval record; ``warn``: what reading the record warns about."""
     os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
     signer = Signer(req.sign, req.keyring)
     with store.locked(root):
-        rollout = store.load_rollout(root)
+        rollout = store.load_rollout(root, warn)
         stages = st.required(rollout.stages)
         stage = stages.stages[stages.index(req.stage)]
         history = rollout.history
