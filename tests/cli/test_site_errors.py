@@ -2,8 +2,13 @@
 file of os/, site/ and errata/ they cannot use."""
 
 import os
+from pathlib import Path
 
+import jsonschema
 import pytest
+from sitebuilder import SiteBuilder
+
+from errata_tpl.site import schema
 
 
 def run(cli, root, *args):
@@ -187,3 +192,32 @@ def test_an_empty_hook_suffix_is_refused(example_root, cli):
     site.write_text(site.read_text() + 'hook_suffix: {init: "", fix: "-fix"}\n')
     r = cli("resolve", "wn-001.example.org", root=example_root)
     assert r.exit_code == 1 and "key 'hook_suffix': bad hook suffix ''" in r.stderr
+
+
+def _site(tmp_path: Path, fix: dict) -> Path:
+    prof = {"profile": "20261121", "os": "el9-x86_64", "generated": "x", "source": "m", "packages": []}
+    return (
+        SiteBuilder(tmp_path / "root")
+        .os("el9-x86_64", packages=["bash-1-1.el9.x86_64"])
+        .errata("el9-x86_64", "20261121", prof)
+        .errata("el9-x86_64", "20261121-fix", fix)
+        .site(deploy_errata=True, errata_defaults={"el9": "20261121"})
+        .node("n1", os="el9-x86_64")
+        .root
+    )
+
+
+def test_add_with_multi_inside_the_reference_as_the_spec_writes_it(tmp_path, cli):
+    add = {"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64", "multi": True}}
+    root = _site(tmp_path, {"actions": [add]})
+    jsonschema.validate({"actions": [add]}, schema.json_schema("fix-hook"))
+    r = cli("resolve", "n1", "--format", "dnf", root=root)
+    assert r.exit_code == 0, r.stderr
+    assert "bash-1-1.el9.x86_64" in r.stdout and "bash-2-1.el9.x86_64" in r.stdout
+
+
+def test_an_actions_error_names_the_file_and_key(tmp_path, cli):
+    root = _site(tmp_path, {"actions": [{"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64"}}]})
+    r = cli("resolve", "n1", root=root)
+    assert r.exit_code == 1
+    assert "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add" in r.stderr

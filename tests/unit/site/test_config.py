@@ -6,23 +6,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from sitebuilder import SiteBuilder
 
 from errata_tpl.errors import UserError
 from errata_tpl.site import schema
 from errata_tpl.site.tree import Tree
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def test_shipped_schemas_are_the_generated_ones(cli, tmp_path):
-    r = cli("schema", "--out-dir", tmp_path)
-    assert r.exit_code == 0, r.stderr
-    for kind in schema.FILES:
-        assert (tmp_path / f"{kind}.schema.json").read_text() == (REPO / "schemas" / f"{kind}.schema.json").read_text()
-    one = cli("schema", "node")
-    assert json.loads(one.stdout)["required"] == ["os"]
-    assert cli("schema").exit_code == 2
 
 
 def _files(root: Path) -> list[tuple[str, Path]]:
@@ -78,32 +67,3 @@ def test_tree_gives_typed_values_that_know_their_file(example_root):
     hook = tree.fix_hook("el9-x86_64", "20261121", "-fix")
     assert hook is not None and hook.where == "errata/el9-x86_64/20261121-fix.yaml"
     assert [a.where for a in hook.actions][:1] == [f"{hook.where}: actions[0]"]
-
-
-def _site(tmp_path: Path, fix: dict) -> Path:
-    prof = {"profile": "20261121", "os": "el9-x86_64", "generated": "x", "source": "m", "packages": []}
-    return (
-        SiteBuilder(tmp_path / "root")
-        .os("el9-x86_64", packages=["bash-1-1.el9.x86_64"])
-        .errata("el9-x86_64", "20261121", prof)
-        .errata("el9-x86_64", "20261121-fix", fix)
-        .site(deploy_errata=True, errata_defaults={"el9": "20261121"})
-        .node("n1", os="el9-x86_64")
-        .root
-    )
-
-
-def test_add_with_multi_inside_the_reference_as_the_spec_writes_it(tmp_path, cli):
-    add = {"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64", "multi": True}}
-    root = _site(tmp_path, {"actions": [add]})
-    jsonschema.validate({"actions": [add]}, schema.json_schema("fix-hook"))
-    r = cli("resolve", "n1", "--format", "dnf", root=root)
-    assert r.exit_code == 0, r.stderr
-    assert "bash-1-1.el9.x86_64" in r.stdout and "bash-2-1.el9.x86_64" in r.stdout
-
-
-def test_an_actions_error_names_the_file_and_key(tmp_path, cli):
-    root = _site(tmp_path, {"actions": [{"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64"}}]})
-    r = cli("resolve", "n1", root=root)
-    assert r.exit_code == 1
-    assert "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add" in r.stderr
