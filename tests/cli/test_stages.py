@@ -5,9 +5,6 @@ import pytest
 import yaml
 from conftest import REPO
 
-from errata_tpl.errors import UserError
-from errata_tpl.site import stages as st
-
 DAY = 86400
 T0 = 1795500000  # 2026-11-24T06:00:00Z
 EL9 = str(REPO / "examples/mirror/el9")
@@ -143,35 +140,6 @@ def test_a_damaged_record_is_an_error_not_overwritten(cli, site, monkeypatch):
     r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary")
     assert r.exit_code == 1 and "site/promotions.yaml: record [0]: key 'stage': bad node name None" in r.stderr
     assert (site / "site/promotions.yaml").read_text() == "- {profile: '20261121', os: el9-x86_64}\n"
-
-
-@pytest.mark.parametrize(
-    "text, seconds", [("2d", 2 * DAY), ("12h", 43200), ("1d12h", DAY + 43200), ("1w", 7 * DAY), ("30m", 1800), ("0", 0)]
-)
-def test_durations(text, seconds):
-    assert st.duration(text, "x") == seconds
-
-
-@pytest.mark.parametrize(
-    "data, words",
-    [
-        ({"stages": [{"name": "a", "nodes": ["*"], "soak": "2 days"}]}, "key 'soak': expected a duration"),
-        ({"stages": [{"name": "a", "nodes": []}]}, "key 'nodes': expected a list"),
-        ({"stages": [{"name": "a", "nodes": ["x"]}, {"name": "a", "nodes": ["*"]}]}, "named twice"),
-        ({"stages": [{"name": "../a", "nodes": ["x"]}]}, "key 'name': bad"),
-        ({"stage": []}, "unknown key 'stage'"),
-    ],
-)
-def test_stages_file_errors(data, words):
-    with pytest.raises(UserError, match=words.replace("(", r"\(")):
-        st.stages_from_data(data)
-
-
-def test_first_matching_stage_wins():
-    s = st.stages_from_data(
-        {"stages": [{"name": "a", "nodes": ["wn-00[1-2]*"]}, {"name": "b", "nodes": ["wn-*", "x"]}]}
-    )
-    assert [getattr(s.of_node(n), "name", None) for n in ("wn-001", "wn-003", "x", "db")] == ["a", "b", "b", None]
 
 
 # --- promote --dry-run, rollbacks, stages without nodes (issue 20) ----------------------------

@@ -18,13 +18,6 @@ CSI = "\x9b2J\x9b31m"  # C1's CSI: XML (and so an updateinfo) may carry it
 ODD = f"{CSI}\x7f\u202eevil\u2066"
 
 
-def test_printable_escapes_controls_and_keeps_text():
-    assert printable("a\x1b[2J\x9b\u202e\udcff\ufffe\r é 😀") == "a\\x1b[2J\\x9b\\u202e\\udcff\\ufffe\\r é 😀"
-    assert printable("one\ttwo\nthree") == "one\ttwo\nthree"
-    assert printable("one\ttwo\nthree", one_line=True) == "one\\ttwo\\nthree"
-    assert printable(printable(ODD)) == printable(ODD)  # escaping twice changes nothing
-
-
 @pytest.fixture
 def odd_site(make_rpms, tmp_path, example_root, cli):
     """The example site with a profile generated from a mirror whose advisory carries

@@ -16,7 +16,6 @@ import yaml
 from conftest import spec
 
 from errata_tpl.mirror import advisories
-from errata_tpl.profile import profile as profmod
 
 
 def ts(day: str) -> int:
@@ -163,31 +162,6 @@ def entry(p, name):
     return next(e for e in p["packages"] if e["name"] == name)
 
 
-@pytest.mark.parametrize(
-    "value, day",
-    [
-        ("2026-03-05", "2026-03-05"),
-        ("2026-03-05 23:59:59", "2026-03-05"),
-        ("2026-03-05 23:59:59.987654", "2026-03-05"),
-        ("2026-03-05 04:10:31 UTC", "2026-03-05"),
-        ("2026-03-05T04:10:31Z", "2026-03-05"),
-        ("1593505741", "2020-06-30"),  # SUSE's epoch seconds, as text
-        (1593505741, "2020-06-30"),  # ... as createrepo_c gives them
-        (0, None),  # createrepo_c's value for date=""
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_day(value, day):
-    assert advisories.parse_day(value) == day
-
-
-@pytest.mark.parametrize("value", ["the 10th of February", "2026/03/05", "2026-13-45", 10**20, 1.5])
-def test_parse_day_refuses(value):
-    with pytest.raises(ValueError):
-        advisories.parse_day(value)
-
-
 def test_load_reads_each_form(repo):
     warnings = []
     by = advisories.load(repo, warnings.append)
@@ -308,20 +282,6 @@ def test_diff_lists_each_advisory_once(repo, cli, tmp_path):
     r = cli("diff", d / "20260301.yaml", d / "20260601.yaml", root=root)
     line = next(x for x in r.stdout.splitlines() if "hello.x86_64" in x)
     assert line.endswith("[openSUSE-SU-2026:0002-1 (security, Critical, retracted)]")  # and no CVE
-
-
-def test_profile_written_with_repeats_reads_back_once(tmp_path):
-    """Profiles written before the de-duplication repeat an id per listing: read once."""
-    text = (
-        'profile: "20260101"\nos: el9-x86_64\ngenerated: ""\nsource: m\npackages:\n'
-        "  - {name: openssl, version: 3-1, arch: x86_64, advisories: ["
-        + ", ".join(['{id: "FEDORA-2006-0007", type: Security, severity: important, issued: "2026-01-22"}'] * 6)
-        + "], cves: [CVE-2026-0707]}\n"
-    )
-    path = tmp_path / "p.yaml"
-    path.write_text(text)
-    (e,) = profmod.load(path).packages
-    assert [(a.id, a.type, a.severity) for a in e.advisories] == [("FEDORA-2006-0007", "security", "Important")]
 
 
 def test_unreadable_updateinfo_is_one_line(make_rpms, cli, tmp_path, capfd):

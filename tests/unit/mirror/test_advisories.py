@@ -83,3 +83,28 @@ def test_many_small_advisories_are_cut_by_bytes_too(tmp_path, monkeypatch):
     found = advisories.load(repo)
     assert found is not None
     assert sorted(a.id for v in found.values() for a in v) == [f"EX-2026:{i:04d}" for i in range(300)]
+
+
+@pytest.mark.parametrize(
+    "value, day",
+    [
+        ("2026-03-05", "2026-03-05"),
+        ("2026-03-05 23:59:59", "2026-03-05"),
+        ("2026-03-05 23:59:59.987654", "2026-03-05"),
+        ("2026-03-05 04:10:31 UTC", "2026-03-05"),
+        ("2026-03-05T04:10:31Z", "2026-03-05"),
+        ("1593505741", "2020-06-30"),  # SUSE's epoch seconds, as text
+        (1593505741, "2020-06-30"),  # ... as createrepo_c gives them
+        (0, None),  # createrepo_c's value for date=""
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_day(value, day):
+    assert advisories.parse_day(value) == day
+
+
+@pytest.mark.parametrize("value", ["the 10th of February", "2026/03/05", "2026-13-45", 10**20, 1.5])
+def test_parse_day_refuses(value):
+    with pytest.raises(ValueError):
+        advisories.parse_day(value)
