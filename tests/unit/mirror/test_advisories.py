@@ -1,5 +1,6 @@
 """advisories.load and advisories.read over updateinfo files made at test time (createrepo_c
-and modifyrepo_c): the bounds that keep createrepo_c's parser linear (issue 19)."""
+and modifyrepo_c): the bounds that keep createrepo_c's parser linear (issue 19); the dates an
+updateinfo may carry (parse_day)."""
 
 import dataclasses
 
