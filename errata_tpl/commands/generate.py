@@ -11,12 +11,9 @@ import click
 
 from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, yamlio
-from errata_tpl.fileio.parsedfiles import keep_copied
 from errata_tpl.fileio.sitepaths import site_folder_of
 from errata_tpl.messages import Reporter
 from errata_tpl.profile import pipeline
-from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.profile.selection import Selection
 from errata_tpl.values import names
 
@@ -174,6 +171,12 @@ def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml", root: P
     (yaml, which the tool reads again) written only once it reads back.
     The check and the write hold the directory's lock (flock on the directory: no
     lock file beside the profiles). A device or a pipe (-o /dev/stdout) is written into."""
+    # the writers and the profile's reader: not for --stdout (a run over an unchanged
+    # mirror then imports neither)
+    from errata_tpl.fileio import atomic, yamlio
+    from errata_tpl.fileio.parsedfiles import keep_copied
+    from errata_tpl.profile.profile import from_data as profile_from_data
+
     if path.exists() and not path.is_file():
         atomic.write_text(path, text)
         return

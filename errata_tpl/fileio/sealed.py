@@ -23,13 +23,12 @@ import contextlib
 import hashlib
 import hmac
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import atomic, regular
+from errata_tpl.fileio import regular
 
 KEY = ".seal-key"
 MAGIC = "errata-tpl-cache/1 "
@@ -60,6 +59,11 @@ def _key(folder: Path) -> bytes | None:
         with contextlib.suppress(OSError):
             if os.path.lexists(path):
                 os.unlink(path)  # not one to trust (another owner, readable by others, damaged)
+        # making a secret loads the writer (tempfile, shutil...): a run that only reads caches never does
+        import secrets
+
+        from errata_tpl.fileio import atomic
+
         try:
             atomic.make_dir(folder)
             atomic.write_text(path, secrets.token_hex(32), overwrite=False, mode=0o600, durable=False)
@@ -112,5 +116,7 @@ def write(path: Path, source: str, body: str, max_bytes: int | None = None) -> N
     key = _key(path.parent)
     if key is None:
         return
+    from errata_tpl.fileio import atomic  # as in _key
+
     with contextlib.suppress(OSError, UserError):
         atomic.write_text(path, f"{MAGIC}{_mac(key, source, data)}\n{body}", durable=False, into_special=False)

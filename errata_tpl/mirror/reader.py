@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from errata_tpl.fileio.stamp import Stat
-from errata_tpl.mirror import advisories, modules
-from errata_tpl.mirror.advisories import Advisory, NevraKey
 from errata_tpl.mirror.caches import header_cache_path
-from errata_tpl.mirror.modules import Modules
-from errata_tpl.mirror.repomd import Repodata
 from errata_tpl.mirror.rpminfo import BadFile
 from errata_tpl.mirror.walk import find_rpms, stat_all
 
-if TYPE_CHECKING:  # rpm's bindings come with these: imported where the headers are read
+if TYPE_CHECKING:  # imported where the headers (rpm's bindings) and the metadata are read:
+    # a run over an unchanged mirror only lists it
+    from errata_tpl.mirror.advisories import Advisory, NevraKey
     from errata_tpl.mirror.hdrcache import HeaderCache
+    from errata_tpl.mirror.modules import Modules
     from errata_tpl.mirror.scan import Progress, ScanResult
 
 
@@ -43,6 +42,9 @@ def listing(mirror: Path, stat_up_front: bool) -> Listing:
 
 def metadata(mirror: Path, warn: Callable[[str], None]) -> Metadata:
     """The mirror's advisories and module metadata, from one reading of its repomd.xml."""
+    from errata_tpl.mirror import advisories, modules
+    from errata_tpl.mirror.repomd import Repodata
+
     repodata = Repodata.read(mirror)
     return Metadata(advisories.load(repodata, warn), modules.load(repodata))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
 from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical_type, cves, unique
+from errata_tpl.profile.head import yaml_name_lines
 from errata_tpl.site import schema
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
@@ -193,11 +193,6 @@ def yaml_head(profile: str, os: str, generated: str, source: str) -> str:
 
 def yaml_mirror_lines(os: str, source: str) -> tuple[str, str]:
     return f"os: {yamlio.value(os)}\n", f"source: {yamlio.value(source)}\n"
-
-
-def yaml_name_lines(profile: str, generated: str, mirror_lines: tuple[str, str]) -> str:
-    # always quoted (a JSON string is a YAML one): a date or a time stamp must not read back as one
-    return f"profile: {json.dumps(profile)}\n{mirror_lines[0]}generated: {json.dumps(generated)}\n{mirror_lines[1]}"
 
 
 def yaml_body(p: Profile) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import minimal_site
 
 from errata_tpl import cli
 
@@ -71,3 +72,20 @@ def test_the_entry_point_and_python_m_agree(example_root):
     by_entry = subprocess.run([Path(sys.executable).parent / "errata-tpl", *args], capture_output=True, timeout=60)
     by_m = subprocess.run([sys.executable, "-m", "errata_tpl.cli", *args], capture_output=True, timeout=60)
     assert by_entry.returncode == by_m.returncode == 0 and by_entry.stdout == by_m.stdout and by_m.stdout
+
+
+def test_generate_over_an_unchanged_mirror_loads_nothing_that_reads_or_builds(tmp_path, make_rpms):
+    """The second run reuses the last result: it lists and stats the mirror, and loads
+    neither rpm, pyyaml, createrepo_c nor the modules that read headers and metadata,
+    choose builds or write files (a tenth of that run went to importing them)."""
+    make_rpms(["bash 5.1.8-9.el9 x86_64", "zlib 1.2.11-40.el9 x86_64"])
+    root = minimal_site(tmp_path / "root", "el9-x86_64")
+    args = ("--root", str(root), "generate", str(tmp_path / "mirror"), "--os", "el9-x86_64", "--stdout")
+    first = loaded(tmp_path, *args)
+    assert {"rpm", "errata_tpl.profile.generate", "errata_tpl.mirror.repomd"} <= first  # read and built
+    again = loaded(tmp_path, *args)
+    builders = {"errata_tpl.profile.generate", "errata_tpl.profile.profile", "errata_tpl.mirror.scan"}
+    readers = {"errata_tpl.mirror.repomd", "errata_tpl.mirror.advisories", "errata_tpl.mirror.modules"}
+    writers = {"errata_tpl.fileio.atomic", "errata_tpl.fileio.yamlio", "tempfile"}
+    assert not (HEAVY | builders | readers | writers) & again, (HEAVY | builders | readers | writers) & again
+    assert "errata_tpl.mirror.memo" in again
