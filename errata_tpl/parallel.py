@@ -68,6 +68,28 @@ def map_shares(
     return out
 
 
+def background(fn: Callable[[], object]) -> Callable[[], bool]:
+    """``fn()`` in a forked child while this process goes on; the returned join waits
+    for it and tells whether it ended well. For work whose result is a file (a cache
+    written aside), not a value: the child dies with this process, as ``map_shares``'s do."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
+        code = 1
+        try:
+            _die_with(parent)
+            fn()
+            code = 0
+        finally:
+            os._exit(code)  # as in _fork: never back into the parent's code
+
+    def join() -> bool:
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+    return join
+
+
 def _die_with(parent: int) -> None:
     """A child is killed when this process dies, even by SIGKILL (Linux's
     PR_SET_PDEATHSIG): it must not go on writing after its run is gone."""

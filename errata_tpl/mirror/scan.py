@@ -33,6 +33,9 @@ _SHA256_ONLY = ("--define", f"_pkgverify_flags {rpm.RPMVSF_NOSHA1HEADER | rpm.RP
 
 # Below this many files, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 400
+# From this many files, the header cache is written by a forked child (its JSON and
+# seal take tens of ms) while the run builds its output.
+ASIDE_MIN_FILES = 4000
 
 Progress = Callable[[list[str], int], Iterable[str]]
 
@@ -52,6 +55,14 @@ class ScanResult:
         """Write what this scan learnt to ``cache`` (nothing when it learnt nothing)."""
         if self.changed:
             cache.save(self.stats, self.packages, self.bad, self.checked)
+
+    def remember_aside(self, cache: HeaderCache) -> Callable[[], bool]:
+        """``remember``, in a forked child for a large mirror; returns the wait for it,
+        to call before the run ends (a cache not written is only a slower next run)."""
+        if not self.changed or len(self.stats) < ASIDE_MIN_FILES:
+            self.remember(cache)
+            return lambda: True
+        return parallel.background(lambda: self.remember(cache))
 
 
 def _facts(h: rpm.hdr) -> tuple[Any, ...]:

@@ -107,11 +107,14 @@ def generate(
         # The scan and the choice make one object per file and no cycle: Python's cycle
         # collector, passing over all of them again and again, cost a tenth of the run.
         with gc_paused():
-            built, stats = _build(root, req, os_id, files, log, rep, preloading, progress)
-            found = memo.Memo(log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
-        if use_memo:
-            memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
-            rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
+            built, stats, cache_written = _build(root, req, os_id, files, log, rep, preloading, progress)
+            try:
+                found = memo.Memo(log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
+                if use_memo:
+                    memo.save(root, req.mirror, key or memo.fingerprint(req.mirror, stats, options), found)
+                    rep.detail(f"result kept for the next run over an unchanged mirror ({memo.path(root, req.mirror)})")
+            finally:
+                cache_written()
         reused = ""
     for level, text in found.messages:
         if level == "warn":
@@ -144,9 +147,10 @@ def _build(
     rep: Reporter,
     preloading: Callable[[], None] | None,
     progress: Progress | None,
-) -> tuple[Profile, dict[str, Stat | None]]:
+) -> tuple[Profile, dict[str, Stat | None], Callable[[], bool]]:
     """Scan, check, select and build: the profile (its name and time still to be
-    set), and every file's stat as the scan saw it."""
+    set), every file's stat as the scan saw it, and the wait for the header cache's
+    writing (``ScanResult.remember_aside``), to call before the run ends."""
 
     def warn(text: str) -> None:
         log.append(("warn", text))
@@ -208,7 +212,6 @@ def _build(
         for w in modules.warnings:
             warn(w)
     if cache is not None:
-        result.remember(cache)
         rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
     rep.detail(
         f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
@@ -236,7 +239,8 @@ def _build(
             + (f"; {built.left_out} builds left out by the selection" if sel.active() else ""),
         )
     )
-    return p, result.stats
+    # last: the header cache is written aside while the caller makes the output
+    return p, result.stats, result.remember_aside(cache) if cache is not None else lambda: True
 
 
 def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) -> None:

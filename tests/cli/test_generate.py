@@ -12,6 +12,7 @@ import yaml
 from conftest import errata_tpl, minimal_site
 
 from errata_tpl.fileio import atomic
+from errata_tpl.mirror import scan
 from errata_tpl.profile import profile as profilemod
 
 MIRROR = [
@@ -360,3 +361,19 @@ def test_o_inside_errata_must_be_the_profiles_own_place(make_rpms, tmp_path, cli
     )
     assert r.exit_code == 0, r.stderr
     assert own.is_file() and cli("status", root=example_root).exit_code == 0  # the site reads it
+
+
+def test_a_large_mirrors_header_cache_is_written_aside(make_rpms, tmp_path, cli, monkeypatch):
+    """From ASIDE_MIN_FILES files a forked child writes the header cache while the run
+    makes its output: the run waits for it, and the next run reads it."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    monkeypatch.setattr(scan, "ASIDE_MIN_FILES", 1)
+    paths = make_rpms(MIRROR)
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")
+    first = cli(*args, root=tmp_path)
+    (cache,) = (tmp_path / ".errata-tpl-cache" / "headers").glob("*.json")
+    assert first.exit_code == 0 and cache.read_text().startswith("errata-tpl-cache/1 ")
+    assert [p.name for p in cache.parent.iterdir() if p.name.startswith(".") and p.name != ".seal-key"] == []
+    os.utime(paths[0], ns=(1, 1))  # one file changed: the others' headers come from the cache written aside
+    again = cli(*args, root=tmp_path)
+    assert "(4 from cache)" in again.stderr and again.stdout == first.stdout and "warning" not in again.stderr
