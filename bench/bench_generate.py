@@ -24,9 +24,14 @@ median of those runs for the two ratios.
 
 The two bounds only, on a shared machine: N rounds, each running back to back the bare
 loop, generate's first run (a new root), its rescan (the same root again) and the stat
-floor; the ratios first/bare and rescan/stat of each round, then their median, least
-and greatest. ``--against TREE`` runs another checkout's code (PYTHONPATH) in the same
-rounds, for before/after figures measured side by side.
+floor; the ratios first/bare and rescan/stat of each round, of wall time (the bounds)
+and of CPU time (user + system of every process of a run: steadier when other work
+shares the cores, though it cannot show what the second core saves), then their
+median, least and greatest. ``--against TREE`` runs another checkout's code
+(PYTHONPATH) in the same rounds, for before/after figures measured side by side. Each
+tree's code runs once before the rounds with bytecode writing on: a user's install has
+its .pyc files, and a checkout run under PYTHONDONTWRITEBYTECODE would compile every
+module of ours on every run.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import measure
+from _child import measure, run
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_TOOL = REPO.parent / "shared" / "tools" / "make-errata-corpus"
@@ -221,23 +226,35 @@ def ratios(mirror: Path, rounds: int, against: Path | None) -> None:
         trees.append((f"{against}", {**os.environ, "PYTHONPATH": str(against.resolve())}))
     tmp = Path(tempfile.mkdtemp(prefix="bench-ratios-"))
     got: dict[str, list[float]] = {}
+
+    def generate(root: Path) -> list[str]:
+        cmd = [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), "-q", "generate", str(mirror)]
+        return [*cmd, "--os", "el9-x86_64", "--stdout"]
+
     subprocess.run([sys.executable, "-c", BARE_LOOP, str(mirror)], check=True)  # page cache warm
+    for i, (_, env) in enumerate(trees):  # each tree's bytecode written
+        writing = {k: v for k, v in (env or {}).items() if k != "PYTHONDONTWRITEBYTECODE"}
+        subprocess.run(generate(make_site(tmp / f"warm-{i}")), env=writing, cwd=str(tmp), capture_output=True)
     for r in range(rounds):
-        bare = measure([sys.executable, "-c", BARE_LOOP, str(mirror)])[0]
-        floor = measure([sys.executable, "-c", STAT_FLOOR, str(mirror)])[0]
+        bare = run([sys.executable, "-c", BARE_LOOP, str(mirror)])
+        floor = run([sys.executable, "-c", STAT_FLOOR, str(mirror)])
         for i, (name, env) in enumerate(trees if r % 2 == 0 else trees[::-1]):
             root = make_site(tmp / f"{r}-{i}")  # a new root: no cache
-            cmd = [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), "-q", "generate", str(mirror)]
-            cmd += ["--os", "el9-x86_64", "--stdout"]
-            first, _, rc = measure(cmd, env=env, cwd=str(tmp))
-            rescan, _, rc2 = measure(cmd, env=env, cwd=str(tmp))
-            assert rc == rc2 == 0, f"generate failed (rc {rc}, {rc2})"
-            got.setdefault(f"{name}: first / bare loop", []).append(first / bare)
-            got.setdefault(f"{name}: rescan / stat floor", []).append(rescan / floor)
-            got.setdefault(f"{name}: first run s", []).append(first)
-            got.setdefault(f"{name}: rescan s", []).append(rescan)
-        got.setdefault("bare loop s", []).append(bare)
-        got.setdefault("stat floor s", []).append(floor)
+            first = run(generate(root), env=env, cwd=str(tmp))
+            rescan = run(generate(root), env=env, cwd=str(tmp))
+            assert first.rc == rescan.rc == 0, f"generate failed (rc {first.rc}, {rescan.rc})"
+            got.setdefault(f"{name}: first / bare loop", []).append(first.wall / bare.wall)
+            got.setdefault(f"{name}: rescan / stat floor", []).append(rescan.wall / floor.wall)
+            got.setdefault(f"{name}: first / bare loop, CPU", []).append(first.cpu / bare.cpu)
+            got.setdefault(f"{name}: rescan / stat floor, CPU", []).append(rescan.cpu / floor.cpu)
+            got.setdefault(f"{name}: first run s", []).append(first.wall)
+            got.setdefault(f"{name}: rescan s", []).append(rescan.wall)
+            got.setdefault(f"{name}: first run CPU s", []).append(first.cpu)
+            got.setdefault(f"{name}: rescan CPU s", []).append(rescan.cpu)
+        got.setdefault("bare loop s", []).append(bare.wall)
+        got.setdefault("stat floor s", []).append(floor.wall)
+        got.setdefault("bare loop CPU s", []).append(bare.cpu)
+        got.setdefault("stat floor CPU s", []).append(floor.cpu)
     print(f"mirror: {mirror}, {rounds} rounds, runs interleaved")
     print(f"{'':54} {'median':>7} {'least':>7} {'most':>7}")
     for label, values in got.items():
