@@ -19,6 +19,7 @@ from errata_tpl.parallel import cores
 
 NO_SIGNATURE = ("--nosignature",)  # digests only: trust is checked against a chosen keyring
 BATCH = 4000  # most files per rpmkeys call
+MIN_BATCH = 256  # fewer files than this are not worth another rpmkeys process (each start costs ms)
 ARG_BYTES = 512 * 1024  # most bytes of paths per rpmkeys call: far below Linux's ARG_MAX (2 MB)
 
 
@@ -137,9 +138,10 @@ def _reasons(stderr: str, paths: set[str]) -> dict[str, str]:
 
 
 def _batches(paths: list[str], workers: int) -> list[list[str]]:
-    """One batch per worker (each rpmkeys start costs a few ms), none over BATCH files
-    nor ARG_BYTES of arguments."""
-    size = max(1, min(BATCH, -(-len(paths) // max(1, workers))))
+    """One batch per worker (each rpmkeys start costs a few ms), none under MIN_BATCH
+    files unless there are no more, none over BATCH files nor ARG_BYTES of arguments."""
+    workers = max(1, min(workers, len(paths) // MIN_BATCH))
+    size = max(1, min(BATCH, -(-len(paths) // workers)))
     out: list[list[str]] = []
     for i in range(0, len(paths), size):
         batch: list[str] = []

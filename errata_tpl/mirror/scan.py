@@ -73,8 +73,7 @@ def _facts(h: rpm.hdr) -> tuple[Any, ...]:
     # The header digest names the build: the header holds the digests of the payload
     # and of every file (64 bits suffice: only builds of one version are compared).
     # Without one (very old packages): the MD5 over header and payload.
-    md5 = h[rpm.RPMTAG_SIGMD5]
-    build = (sha256 or h[rpm.RPMTAG_SHA1HEADER] or (md5.hex() if md5 else ""))[:16]
+    build = (sha256 or h[rpm.RPMTAG_SHA1HEADER] or _md5(h))[:16]
     return (
         h[rpm.RPMTAG_NAME],
         # "Epoch: 0" and no epoch are one version to rpm; write it one way so that a
@@ -89,6 +88,11 @@ def _facts(h: rpm.hdr) -> tuple[Any, ...]:
         bool(sha256 and payload),
         tuple(h[rpm.RPMTAG_OBSOLETENEVRS]),
     )
+
+
+def _md5(h: rpm.hdr) -> str:
+    md5 = h[rpm.RPMTAG_SIGMD5]
+    return md5.hex() if md5 else ""
 
 
 def _transaction_set() -> rpm.TransactionSet:
@@ -111,17 +115,19 @@ def read_header(ts: rpm.TransactionSet, path: str) -> Row:
     Read only if it is a regular file (``regular.opened``): a FIFO put there after
     the walk listed the mirror cannot block the run."""
     try:
-        with regular.opened(path) as (fd, st):
-            try:
-                h = ts.hdrFromFdno(fd)
-            except rpm.error as e:
-                return stat_of(st), f"not a readable rpm: {e}"
-            except OSError as e:
-                return None, f"cannot read: {e.strerror}"
+        fd, st = regular.open_fd(path)
     except regular.Unreadable as e:
         if e.reason == "not a regular file":
             return None, "not a regular file, not a package file; skipped without reading it"
         return None, "cannot open: no such file" if e.missing else e.reason
+    try:
+        h = ts.hdrFromFdno(fd)
+    except rpm.error as e:
+        return stat_of(st), f"not a readable rpm: {e}"
+    except OSError as e:
+        return None, f"cannot read: {e.strerror}"
+    finally:
+        os.close(fd)
     return stat_of(st), _facts(h)
 
 
