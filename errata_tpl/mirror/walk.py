@@ -38,6 +38,10 @@ def find_rpms(top: Path) -> tuple[list[str], list[BadFile]]:
         for entry in entries:
             rel = prefix + entry.name
             try:
+                # most entries: a regular *.rpm file, as the listing tells (d_type): no syscall
+                if rel.endswith(".rpm") and "\n" not in rel and entry.is_file(follow_symlinks=False):
+                    found.append(rel)
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name not in SKIP_DIRS:
                         todo.append(rel + "/")
