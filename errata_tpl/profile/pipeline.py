@@ -30,7 +30,7 @@ from errata_tpl.values import names
 # headers and metadata, choose and write the profile's YAML: they are imported where
 # the mirror is read (a tenth of that run's time went to importing them).
 if TYPE_CHECKING:
-    from errata_tpl.mirror.rpminfo import BadFile
+    from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
     from errata_tpl.mirror.scan import Progress  # rpm's bindings come with it
     from errata_tpl.profile.profile import Profile
 
@@ -194,20 +194,36 @@ def _build(
         )
     if sel.until is not None and advisories is None and sel.date_field != "buildtime":
         warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
+    # The header cache is written aside (``remember_aside``) as soon as what it holds is
+    # final: after a round of rpm's check that failed no build (choose checks again only
+    # the groups whose pick failed), while the profile is built and written out.
+    aside: list[Callable[[], bool]] = []
+
+    def check(builds: list[RpmInfo]) -> set[str]:
+        failed = check_whole(req.mirror, result, [b.path for b in builds])
+        if not failed and cache is not None and not aside:
+            aside.append(result.remember_aside(cache))
+        return failed
+
     # Only the builds the profile names need rpm's whole-file check (a damaged one
     # gives way to the next newest): older builds are read up to their header.
-    built = build_profile(
-        result.packages,
-        os_id=os_id,
-        profile="00000000",
-        source=req.source,
-        generated="",
-        extra=extra,
-        advisories=advisories,
-        selection=sel,
-        check=lambda builds: check_whole(req.mirror, result, [b.path for b in builds]),
-        modules=modules,
-    )
+    try:
+        built = build_profile(
+            result.packages,
+            os_id=os_id,
+            profile="00000000",
+            source=req.source,
+            generated="",
+            extra=extra,
+            advisories=advisories,
+            selection=sel,
+            check=check,
+            modules=modules,
+        )
+    except BaseException:
+        for wait in aside:
+            wait()
+        raise
     if modules is not None:
         for w in modules.warnings:
             warn(w)
@@ -239,8 +255,9 @@ def _build(
             + (f"; {built.left_out} builds left out by the selection" if sel.active() else ""),
         )
     )
-    # last: the header cache is written aside while the caller makes the output
-    return p, result.stats, result.remember_aside(cache) if cache is not None else lambda: True
+    if not aside:  # no check round passed every build (or none ran): written aside from here
+        aside.append(result.remember_aside(cache) if cache is not None else lambda: True)
+    return p, result.stats, aside[0]
 
 
 def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) -> None:

@@ -377,3 +377,29 @@ def test_a_large_mirrors_header_cache_is_written_aside(make_rpms, tmp_path, cli,
     os.utime(paths[0], ns=(1, 1))  # one file changed: the others' headers come from the cache written aside
     again = cli(*args, root=tmp_path)
     assert "(4 from cache)" in again.stderr and again.stdout == first.stdout and "warning" not in again.stderr
+
+
+def test_the_cache_written_aside_holds_what_rpms_check_found(make_rpms, tmp_path, cli, monkeypatch):
+    """Written aside after the check round that failed nothing: the damaged newest
+    build (found in the first round) is in it as bad, the builds named as checked."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    monkeypatch.setattr(scan, "ASIDE_MIN_FILES", 1)
+    paths = make_rpms([*MIRROR, "bash 5.1.8-20.el9 x86_64"])
+    rpmfactory.flip_payload_byte(paths[-1])  # the newest bash: fails rpm's check, the older one is named
+    args = ("generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout", "-v")
+    first = cli(*args, root=tmp_path)
+    assert "bash-5.1.8-20.el9.x86_64.rpm: skipped: Payload" in first.stderr
+    (cache,) = (tmp_path / ".errata-tpl-cache" / "headers").glob("*.json")
+    states = {rel: entry[4] for rel, entry in json.loads(cache.read_text().partition("\n")[2])["files"].items()}
+    assert states == {
+        "bash-5.1.8-20.el9.x86_64.rpm": "bad",
+        "bash-5.1.8-9.el9.x86_64.rpm": "ok",  # named after the second round: checked
+        "bash-5.1.8-6.el9_1.x86_64.rpm": "hdr",
+        "bash-5.1.8-9.el9.src.rpm": "hdr",
+        "kernel-5.14.0-362.13.1.el9_3.x86_64.rpm": "ok",
+        "openssl-libs-3.0.7-24.el9.x86_64.rpm": "ok",
+    }
+    os.utime(paths[0], ns=(1, 1))  # the memo is stale; every other file comes from the header cache
+    again = cli(*args, root=tmp_path)
+    assert "(5 from cache)" in again.stderr and again.stdout == first.stdout
+    assert "bash-5.1.8-20.el9.x86_64.rpm: skipped: Payload" in again.stderr
