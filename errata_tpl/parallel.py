@@ -72,16 +72,7 @@ def background(fn: Callable[[], object]) -> Callable[[], bool]:
     """``fn()`` in a forked child while this process goes on; the returned join waits
     for it and tells whether it ended well. For work whose result is a file (a cache
     written aside), not a value: the child dies with this process, as ``map_shares``'s do."""
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
-        code = 1
-        try:
-            _die_with(parent)
-            fn()
-            code = 0
-        finally:
-            os._exit(code)  # as in _fork: never back into the parent's code
+    pid = _forked(fn)
 
     def join() -> bool:
         _, status = os.waitpid(pid, 0)
@@ -99,23 +90,33 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _fork(fn: Callable[[Iterable[T]], list[R]], share: list[T]) -> tuple[int, int]:
-    r, w = os.pipe()
+def _forked(body: Callable[[], object]) -> int:
+    """A forked child that runs ``body`` and exits (0 if it returned); its pid."""
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
         code = 1
         try:
             _die_with(parent)
-            os.close(r)
-            data = pickle.dumps(fn(share), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(w, "wb") as f:
-                f.write(data)
+            body()
             code = 0
         finally:
             # never return into the parent's code: no atexit, no finally blocks, no
             # flushing of buffers the parent also holds
             os._exit(code)
+    return pid
+
+
+def _fork(fn: Callable[[Iterable[T]], list[R]], share: list[T]) -> tuple[int, int]:
+    r, w = os.pipe()
+
+    def send() -> None:  # pragma: no cover - runs in the child
+        os.close(r)
+        data = pickle.dumps(fn(share), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(w, "wb") as f:
+            f.write(data)
+
+    pid = _forked(send)
     os.close(w)
     return pid, r
 
