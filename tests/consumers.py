@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pytest
@@ -53,6 +53,26 @@ def dnf_args(installroot: Path, repos: Sequence[Path], cache: Path, plugins: Pat
 
 def dnf(installroot: Path, repos: Sequence[Path], cache: Path, *cmd: str, plugins: Path | None = None) -> str:
     return run([*dnf_args(installroot, repos, cache, plugins), *cmd]).stdout
+
+
+def dnf_apply(
+    installroot: Path, repos: Sequence[Path], cache: Path, installonly: Collection[str], specs: list[str]
+) -> None:
+    """The dnf format's header: install the list, then remove what is not on it (of the
+    ``installonly`` names, the versions it does not name)."""
+    from errata_tpl.values import ref
+
+    dnf(installroot, repos, cache, "install", *specs)
+    wanted = set(specs)
+    names = {ref.parse_string(s).name for s in specs}
+    multi = names & set(installonly)
+    extra = sorted(
+        nevra
+        for nevra, name in installed_packages(installroot).items()
+        if name not in names or (name in multi and nevra not in wanted)
+    )
+    if extra:
+        dnf(installroot, repos, cache, "remove", *extra)
 
 
 def installed_packages(installroot: Path) -> dict[str, str]:

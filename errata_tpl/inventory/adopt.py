@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import yamlio
-from errata_tpl.inventory.model import Deferred, Inventory, kernel_vr
+from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.site import schema
-from errata_tpl.values import kernel, names
+from errata_tpl.values import names
 from errata_tpl.values.package import nevra
 
 if TYPE_CHECKING:  # jinja2 comes with it
+    from errata_tpl.site.config import OsConfig
     from errata_tpl.site.tree import Tree
 
 
@@ -37,13 +38,22 @@ def node_text(inv: Inventory, keep: Mapping[str, Any], packages: list[str]) -> s
     when = f", collected {inv.collected:%Y-%m-%d %H:%M} UTC" if inv.collected else ""
     lines = [f"# written by errata-tpl adopt from {inv.file} ({inv.source}{when})\n"]
     lines += [f"{k}: {yamlio.value(v)}\n" for k, v in keep.items()]
-    if inv.running_kernel is not None:
-        running = kernel_vr(inv.running_kernel)[0]
-        if kernel.is_version(running) and "running_kernel" not in keep:
-            lines.append(f"running_kernel: {yamlio.value(running)}  # when adopted: kept until it is not\n")
+    if inv.running_version is not None and "running_kernel" not in keep:
+        lines.append(f"running_kernel: {yamlio.value(inv.running_version)}  # when adopted: kept until it is not\n")
     lines.append("packages:\n" if packages else "packages: []\n")
     lines += [f"  - {yamlio.value(p)}\n" for p in packages]
     return "".join(lines)
+
+
+def refuse(rel: str, inv: Inventory, existing: Mapping[str, Any] | None, force: bool) -> None:
+    """Why ``inv`` may not be adopted into ``rel`` (checked for every node before any is written)."""
+    if existing is not None and not force:
+        raise UserError(f"{rel}: exists; adopt rewrites it from {inv.file} (its comments are not kept): --force")
+    if not inv.epochs:
+        raise UserError(
+            f"{inv.file}: an inventory without epochs (rpm -qa's default): a package's epoch would be lost; "
+            "collect it with --qf '%{NEVRA}\\n'"
+        )
 
 
 def adopt(
@@ -55,17 +65,8 @@ def adopt(
     kernels: tuple[str, ...],
     os_arch: str,
     new_keys: Mapping[str, Any],
-    force: bool,
 ) -> Adopted:
-    """Write the node file ``rel`` from ``inv``; ``existing``: its data, if there is one
-    (replaced only with ``force``)."""
-    if existing is not None and not force:
-        raise UserError(f"{rel}: exists; adopt rewrites it from {inv.file} (its comments are not kept): --force")
-    if not inv.epochs:
-        raise UserError(
-            f"{inv.file}: an inventory without epochs (rpm -qa's default): a package's epoch would be lost; "
-            "collect it with --qf '%{NEVRA}\\n'"
-        )
+    """Write the node file ``rel`` from ``inv``; ``existing``: its data, if there is one."""
     keep = {k: v for k, v in (existing or new_keys).items() if k not in ("packages", "base")}
     packages = sorted(nevra(p) for p in inv.base(kernels, os_arch, {}))
     text = node_text(inv, keep, packages)
@@ -92,7 +93,7 @@ def run(
 
     site = tree.node_names()
     found, reader = load(directory, {*site, *nodes}, warn, str(directory), only=nodes or None)
-    todo: list[tuple[str, str, Inventory, dict[str, Any] | None, str]] = []
+    todo: list[tuple[str, str, Inventory, dict[str, Any] | None, OsConfig]] = []
     for node in nodes or tuple(n for n in site if n in found):
         names.node(node)
         got = found.get(node)
@@ -107,10 +108,10 @@ def run(
         os_of = (existing or {}).get("os") or os_id
         if os_of is None:
             raise UserError(f"{node}: no node file: --os OS_ID is needed for it; nothing written")
-        todo.append((rel, node, inv, existing, str(os_of)))
+        refuse(rel, inv, existing, force)
+        todo.append((rel, node, inv, existing, tree.os(str(os_of))))
     new_keys = {"os": os_id, **({"cluster": cluster} if cluster else {})}
-    out = []
-    for rel, node, inv, existing, os_of in todo:
-        osc = tree.os(os_of)
-        out.append(adopt(tree.root, rel, node, inv, existing, osc.kernel.packages, osc.arch, new_keys, force))
-    return out
+    return [
+        adopt(tree.root, rel, node, inv, existing, osc.kernel.packages, osc.arch, new_keys)
+        for rel, node, inv, existing, osc in todo
+    ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from errata_tpl.values import evr as evrmod
-from errata_tpl.values import ref
+from errata_tpl.values import kernel, ref
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
 from errata_tpl.values.readonly import setter
@@ -93,6 +93,14 @@ class Inventory:
     def packages(self) -> tuple[Installed, ...]:
         table = self.table
         return tuple(sorted(table[k] for k in self.keys))
+
+    @property
+    def running_version(self) -> str | None:
+        """The running kernel as a kernel version (``uname -r`` without its arch), if it says one."""
+        if self.running_kernel is None:
+            return None
+        version = kernel_vr(self.running_kernel)[0]
+        return version if kernel.is_version(version) else None
 
     def base(self, kernels: Collection[str], os_arch: str, epochs: Mapping[str, str | None]) -> list[Package]:
         """What is installed, at its version and arch, as a base list (``base: installed``,

@@ -377,10 +377,15 @@ class Resolver:
         )
 
     def keep_kernels(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> tuple[PackageSet, tuple[str, ...]]:
-        """9. Keep old kernels: the running one and keep_kernels, multi; more versions of an
-        installonly package than installonly_limit is an error."""
+        """9. Keep old kernels: the running one (with ``base: installed`` and no running_kernel,
+        the inventory's) and keep_kernels, multi; more versions of an installonly package than
+        installonly_limit is an error."""
         nd = layers.node
-        versions = (nd.running_kernel, *nd.keep_kernels)
+        running = nd.running_kernel
+        if running is None and layers.merged.base == BASE_INSTALLED:  # the kernel its inventory says it runs
+            inv = self.tree.inventory(nd.name)
+            running = inv.running_version if inv is not None else None
+        versions = (running, *nd.keep_kernels)
         kept = tuple(dict.fromkeys(v for v in versions if v is not None and v != inputs.kernel.version))
         if kept:
             pl.frozen()  # the set a kept kernel adds to: its copies freeze by splicing into it

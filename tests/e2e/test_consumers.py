@@ -22,11 +22,10 @@ import pytest
 import rpmfactory
 import yaml
 from click.testing import CliRunner
-from consumers import ansible_recipe, body, dnf, header_block, installed, installed_packages, run, same_set, tool
+from consumers import ansible_recipe, body, dnf, dnf_apply, header_block, installed, run, same_set, tool
 from sitebuilder import SiteBuilder
 
 from errata_tpl.cli import main
-from errata_tpl.values import ref
 
 K1, K2, K3, K4 = (f"5.14.0-362.{n}.el9_3" for n in ("8.1", "13.1", "18.1", "24.1"))
 KERNEL_NAMES = ("kernel", "kernel-core", "kernel-modules")
@@ -168,25 +167,10 @@ def check_result(site: Site, installroot: Path, node: str) -> None:
 # --- dnf and versionlock ---------------------------------------------------------------------
 
 
-def dnf_apply(installroot: Path, repos: list[Path], cache: Path, specs: list[str]) -> None:
-    """The dnf format's header: install the list, then remove what is not on it."""
-    dnf(installroot, repos, cache, "install", *specs)
-    wanted = set(specs)
-    names = {ref.parse_string(s).name for s in specs}
-    multi = {ref.parse_string(s).name for s in specs if ref.parse_string(s).name in KERNEL_NAMES}
-    extra = sorted(
-        nevra
-        for nevra, name in installed_packages(installroot).items()
-        if name not in names or (name in multi and nevra not in wanted)
-    )
-    if extra:
-        dnf(installroot, repos, cache, "remove", *extra)
-
-
 def test_dnf_and_versionlock(site, tmp_path):
     installroot, cache = fresh_node(site, tmp_path)
     for node in NODES:
-        dnf_apply(installroot, site.repos, cache, body(site.resolve(node, "dnf")))
+        dnf_apply(installroot, site.repos, cache, KERNEL_NAMES, body(site.resolve(node, "dnf")))
         check_result(site, installroot, node)
     assert {f"{n}-{K3}.x86_64" for n in KERNEL_NAMES} <= installed(installroot)
 
@@ -345,7 +329,7 @@ def test_salt_renders_the_pillar_and_compiles_the_state(site, salt, tmp_path):
         assert len(kernels) == len([p for p in site.data(node)["packages"] if p["name"] == "kernel"])
         assert removals == removed[node]
         # the node then as the list says (salt's pkg module needs an EL host: dnf applies it here)
-        dnf_apply(installroot, site.repos, cache, body(site.resolve(node, "dnf")))
+        dnf_apply(installroot, site.repos, cache, KERNEL_NAMES, body(site.resolve(node, "dnf")))
 
 
 def test_salt_refuses_two_versions_of_a_name_in_one_state(salt):

@@ -30,7 +30,7 @@ import pytest
 import rpmfactory
 import yaml
 from conftest import spec
-from consumers import dnf, run, tool
+from consumers import ansible_recipe, body, dnf, dnf_apply, installed, run, tool
 from sitebuilder import SiteBuilder
 
 K1, K2 = "5.14.0-1.el9", "5.14.0-2.el9"
@@ -621,6 +621,9 @@ def test_base_installed_starts_from_the_inventory(site, tmp_path):
         ("kernel", "x86_64"): (K2, "kernel"),
         ("kernel-core", "x86_64"): (K2, "kernel"),
     }
+    # the kernel its inventory says it runs (ansible_kernel, K1) is kept beside the selected one, as running_kernel
+    kernels = sorted((p["version"], p["from"]) for p in resolved(mine, "pending")["packages"] if p["name"] == "kernel")
+    assert kernels == [(K1, "keep-kernel"), (K2, "kernel")]
     drifted = {(p["name"], p["arch"]): (p["version"], p["from"]) for p in resolved(mine, "drifted")["packages"]}
     assert drifted[("bash", "x86_64")] == ("5.1-3.el9", "installed")  # above its profile's 5.1-2: never lowered
     assert drifted[("extra-tool", "x86_64")] == ("1.0-1.el9", "installed")
@@ -691,8 +694,11 @@ def test_adopt_writes_node_files_from_inventories(site, tmp_path):
     }
     assert {p["name"] for p in resolved(mine, "fresh.example.org")["packages"]} >= {"bash", "kernel", "kernel-core"}
     # a node file there already: rewritten only when asked, its other keys kept
-    r = cli(mine, "adopt", str(mine / "inventories"), "reboot")
+    shutil.copy(inv / "applied.txt", mine / "inventories" / "second.example.org")
+    r = cli(mine, "adopt", str(mine / "inventories"), "second.example.org", "reboot", "--os", "el9-x86_64")
     assert r.exit_code == 1 and "site/nodes/reboot.yaml: exists; adopt rewrites it" in r.stderr
+    assert not (mine / "site/nodes/second.example.org.yaml").exists()  # every node checked before any is written
+    (mine / "inventories" / "second.example.org").unlink()
     r = cli(mine, "adopt", str(mine / "inventories"), "reboot", "--force")
     assert r.exit_code == 0, r.output
     adopted = yaml.safe_load((mine / "site/nodes/reboot.yaml").read_text())
@@ -706,3 +712,55 @@ def test_adopt_writes_node_files_from_inventories(site, tmp_path):
         r.exit_code == 1
         and r.stderr == f"errata-tpl: error: {mine}/inventories: no inventory of unknown; nothing written\n"
     )
+
+
+def test_adopted_and_inventory_based_lists_applied_by_the_consumers(site, tmp_path):
+    """What adopt writes and what base: installed resolves, applied by the real consumers (the
+    ansible recipe, the dnf header's install-then-remove) on the node the inventory came from:
+    the errata arrive, nothing the node had is removed (extra-tool is on no os list, and the
+    kernel it runs is kept), and the node's next inventory says applied."""
+    root, inv = site
+    repo = root.parent / "repo"
+    mine = site_with(root, inv, tmp_path, {"based": "base: installed\n"})
+    nodes = {n: Node(tmp_path / n, repo) for n in ("adopted", "based")}
+    for name, node in nodes.items():
+        node.dnf("install", "extra-tool")
+        (mine / "inventories" / f"{name}.txt").write_text(node.rpm_qa("--qf", "%{NEVRA}\\n"))
+        (mine / "inventories" / f"{name}.uname").write_text(f"{K1}.x86_64\n")  # runs the only kernel it has
+    had = {name: {p.rsplit("-", 2)[0] for p in installed(node.root)} for name, node in nodes.items()}
+    assert "extra-tool" in had["adopted"] and had["adopted"] == had["based"]
+    r = cli(mine, "adopt", str(mine / "inventories"), "adopted", "--os", "el9-x86_64")
+    assert r.exit_code == 0, r.output
+    adopted = yaml.safe_load((mine / "site/nodes/adopted.yaml").read_text())
+    assert adopted["running_kernel"] == K1 and "extra-tool-1.0-1.el9.x86_64" in adopted["packages"]
+
+    (tmp_path / "ansible").mkdir()
+    ansible_recipe(
+        tmp_path / "ansible",
+        [repo],
+        nodes["adopted"].root,
+        cli(mine, "resolve", "adopted", "--format", "ansible").stdout,
+        "9",
+    )
+    based = cli(mine, "resolve", "based", "--format", "dnf")
+    assert based.exit_code == 0, based.output
+    dnf_apply(nodes["based"].root, [repo], nodes["based"].cache, ("kernel", "kernel-core"), body(based.stdout))
+
+    for name, node in nodes.items():
+        have = installed(node.root)
+        assert {p.rsplit("-", 2)[0] for p in have} == had[name], name  # nothing removed
+        assert {
+            "bash-5.1-3.el9.x86_64",
+            "openssl-libs-1:3.0-2.el9.x86_64",
+            f"kernel-{K1}.x86_64",
+            f"kernel-{K2}.x86_64",
+        } <= have, name
+        again = mine / "inventories" / f"{name}.txt"
+        again.write_text(node.rpm_qa("--qf", "%{NEVRA}\\n"))
+        os.utime(again, (0, dt.datetime(2026, 12, 1, 6, tzinfo=dt.timezone.utc).timestamp()))
+    data, _ = report(mine)
+    seen = {n["node"]: n["observed"] for n in data["nodes"]}
+    for name in nodes:
+        assert (seen[name]["state"], seen[name]["applicable"], seen[name]["reboot_needed"]) == ("applied", [], True), (
+            name
+        )
