@@ -14,7 +14,7 @@ from errata_tpl.site import schema
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
-PAGES = ("files.md", "hooks.md", "resolution.md", "first-site.md")
+PAGES = ("files.md", "hooks.md", "resolution.md", "first-site.md", "inventories.md")
 
 
 def shell_blocks(page: Path) -> list[str]:
