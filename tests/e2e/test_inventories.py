@@ -712,6 +712,13 @@ def test_adopt_writes_node_files_from_inventories(site, tmp_path):
         r.exit_code == 1
         and r.stderr == f"errata-tpl: error: {mine}/inventories: no inventory of unknown; nothing written\n"
     )
+    # a node without a node file needs its OS
+    shutil.copy(inv / "applied.txt", mine / "inventories" / "osless.example.org")
+    r = cli(mine, "adopt", str(mine / "inventories"), "osless.example.org")
+    assert r.exit_code == 1 and r.stderr.endswith(
+        "errata-tpl: error: osless.example.org: no node file: --os OS_ID is needed for it; nothing written\n"
+    )
+    assert not (mine / "site/nodes/osless.example.org.yaml").exists()
 
 
 def test_adopted_and_inventory_based_lists_applied_by_the_consumers(site, tmp_path):
