@@ -90,7 +90,9 @@ def main() -> None:
     out = tmp / "check.json"
     os.sync()
     with open(out, "w") as f:
-        cmd = ["sh", "-c", f'exec "{exe}" --root "{root}" -q check --all --repo "{repo}" --format json > "{out}"']
+        # every OS variant's builds are in the one corpus repository: each OS is given it
+        repos = " ".join(f'--repo "{ver}-{arch}={repo}"' for ver, arch, _ in OSES)
+        cmd = ["sh", "-c", f'exec "{exe}" --root "{root}" -q check --all {repos} --format json > "{out}"']
         wall, rss, rc = measure(cmd, quiet=True)
     del f
     result = json.loads(out.read_text())

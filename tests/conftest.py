@@ -88,6 +88,7 @@ def example_root(tmp_path: Path) -> Path:
     root = tmp_path / "root"
     for d in ("os", "site", "errata"):
         shutil.copytree(REPO / d, root / d)
+    (root / "examples").symlink_to(REPO / "examples")  # its mirrors, which repos: name relative to the root
     return root
 
 

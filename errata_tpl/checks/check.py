@@ -75,6 +75,42 @@ def _primary(repo_dir: Path) -> tuple[Repodata, Record]:
     return repodata, primary
 
 
+Given = tuple["str | None", Path]  # from the command line: (the os-id of OS_ID=DIR, or None for a plain DIR; DIR)
+
+
+def repositories_by_os(
+    given: Sequence[Given],
+    configured: Mapping[str, Sequence[str]],
+    root: Path,
+    nodes_by_os: Mapping[str, Sequence[str]],
+    site_os_ids: Sequence[str],
+) -> dict[str, list[Path]]:
+    """The folders each OS's nodes are solved against, and only they: the command line's
+    ``OS_ID=DIR`` (they replace the site's ``repos:`` for that os-id), else the site's
+    (relative to the root). A plain DIR is for the site's one OS; where the site has
+    several, which one is not said, and guessing would solve el8 lists with el9 builds."""
+    cli: dict[str, list[Path]] = {}
+    for os_id, d in given:
+        if os_id is None:
+            if len(site_os_ids) != 1:
+                example = next(iter(nodes_by_os), site_os_ids[0] if site_os_ids else "el9-x86_64")
+                raise UserError(
+                    f"--repo {d}: which OS are its packages for? this site has {', '.join(site_os_ids)}: "
+                    f"write --repo OS_ID={d} (e.g. --repo {example}={d})"
+                )
+            os_id = site_os_ids[0]
+        cli.setdefault(os_id, []).append(d)
+    out = {os_id: [root / d for d in dirs] for os_id, dirs in configured.items()} | cli
+    for os_id, nodes in nodes_by_os.items():
+        if not out.get(os_id):
+            shown = ", ".join(nodes[:3]) + (f" and {len(nodes) - 3} more" if len(nodes) > 3 else "")
+            raise UserError(
+                f"no repository for {os_id} (nodes {shown}): give --repo {os_id}=DIR, "
+                f"or repos: {{{os_id}: [DIR, ...]}} in site/site.yaml"
+            )
+    return out
+
+
 class Repositories:
     """The repositories, loaded once per architecture into a libsolv pool."""
 
@@ -257,12 +293,23 @@ def solve(
     return Outcome(not problems, tuple(problems), pulled, active)
 
 
-def check_nodes(tree: Tree, nodes: Sequence[str], repo_dirs: Sequence[Path], rep: Reporter) -> dict[str, Outcome]:
-    """Resolve the nodes (their warnings said) and solve each one's list."""
+def check_nodes(tree: Tree, nodes: Sequence[str], given: Sequence[Given], rep: Reporter) -> dict[str, Outcome]:
+    """Resolve the nodes (their warnings said) and solve each one's list against its own
+    OS's repositories (``repositories_by_os``); OSes given the same folders share them."""
     from errata_tpl.resolve import batch  # jinja2 comes with the resolver: only when nodes are checked
 
+    by_os: dict[str, list[str]] = {}
+    for n in nodes:
+        by_os.setdefault(tree.node(n).os, []).append(n)
+    dirs = repositories_by_os(given, tree.site.repos, tree.root, by_os, tree.os_ids())
     _, results = batch.resolve_all(tree, list(nodes), rep)
-    return solve_lists(tree, results, repo_dirs)
+    groups: dict[tuple[Path, ...], list[Resolved]] = {}
+    for r in results:
+        groups.setdefault(tuple(dirs[r.os]), []).append(r)
+    out: dict[str, Outcome] = {}
+    for paths, members in groups.items():
+        out.update(solve_lists(tree, members, paths))
+    return {r.node: out[r.node] for r in results}
 
 
 def solve_lists(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> dict[str, Outcome]:

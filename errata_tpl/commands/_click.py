@@ -236,6 +236,29 @@ def repos(help: str, required: bool = False) -> Callable[[Callable[..., Any]], C
     )
 
 
+class OsRepo(click.ParamType["tuple[str | None, Path]"]):
+    """``OS_ID=DIR`` (a repository of that OS's packages) or a plain ``DIR`` (os-id None)."""
+
+    name = "OS_ID=DIR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        os_id, eq, path = str(value).partition("=")
+        if eq and names.is_os_id(os_id):
+            if not path:
+                self.fail(f"{value!r}: no folder after '='", param, ctx)
+            return os_id, Path(path)
+        if not value:
+            self.fail("an empty path", param, ctx)
+        return None, Path(value)
+
+
+def os_repos(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--repo OS_ID=DIR`` (or ``DIR``), repeatable."""
+    return click.option("--repo", "repos", multiple=True, type=OsRepo(), help=help)
+
+
 def keyring(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--keyring FILE``, repeatable: generate and verify check signatures."""
     path = click.Path(exists=True, dir_okay=False, path_type=Path)

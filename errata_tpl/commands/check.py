@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from errata_tpl.checks.check import Outcome, check_nodes
+from errata_tpl.checks.check import Given, Outcome, check_nodes
 from errata_tpl.checks.modular import streams_text
 from errata_tpl.commands import _click
 from errata_tpl.fileio import yamlio
@@ -19,7 +19,10 @@ from errata_tpl.mirror import repomdsig
 @click.command("check")
 @click.argument("nodes", nargs=-1, shell_complete=_click.complete_nodes)
 @click.option("--all", "all_nodes", is_flag=True, help="Every node in site/nodes/.")
-@_click.repos("A repository (a directory with repodata/); repeatable.", required=True)
+@_click.os_repos(
+    "A repository (a folder with repodata/) of that OS's packages; repeatable. The OS's repos: in "
+    "site/site.yaml otherwise. A plain DIR is for the site's only OS."
+)
 @_click.keyring("An OpenPGP public key file to check each repository's repomd.xml.asc against; repeatable.")
 @_click.require_repomd_signature
 @_click.text_or_json
@@ -28,17 +31,18 @@ def command(
     obj: _click.Run,
     nodes: tuple[str, ...],
     all_nodes: bool,
-    repos: tuple[Path, ...],
+    repos: tuple[Given, ...],
     keyring: tuple[Path, ...],
     require_repomd_signature: bool,
     fmt: str,
 ) -> None:
-    """Solve each node's list with libsolv against the repositories (rc 1 if any fails).
+    """Solve each node's list with libsolv against its OS's repositories (rc 1 if any fails).
 
     \b
     Examples:
-      errata-tpl check --all --repo /mirror/el9/base --repo /mirror/el9/updates
-      errata-tpl check wn-001.example.org --repo /mirror/el9/base --format json
+      errata-tpl check --all                  # repos: of site/site.yaml
+      errata-tpl check --all --repo el9-x86_64=/mirror/el9/base --repo el9-x86_64=/mirror/el9/updates
+      errata-tpl check wn-001.example.org --format json
     """
     if bool(nodes) == all_nodes:
         raise click.UsageError("name one or more nodes, or --all")
@@ -46,8 +50,9 @@ def command(
     tree = obj.tree()
     from errata_tpl.resolve import batch  # jinja2 comes with it: see commands/__init__
 
-    with repomdsig.checking(keyring, require_repomd_signature, obj.rep.warn):  # each --repo's repomd.xml.asc
-        outcomes = check_nodes(tree, batch.select(tree, nodes, all_nodes), repos, obj.rep)
+    given = [(None if os_id is None else obj.os_id(os_id), d) for os_id, d in repos]
+    with repomdsig.checking(keyring, require_repomd_signature, obj.rep.warn):  # each repository's repomd.xml.asc
+        outcomes = check_nodes(tree, batch.select(tree, nodes, all_nodes), given, obj.rep)
     if fmt == "json":
         click.echo(json.dumps(check_json(outcomes), indent=2))
     else:

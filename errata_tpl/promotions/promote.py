@@ -155,13 +155,20 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
     pending = rec.Record(-1, {}, "promotion", profile, os_id, stage.name, when, by, req.note, (), False, (), None, None)
     fx = effect(tree, rollout, rollout.with_effect(Effect(pending, -1, pending.time)), nodes)
 
-    repo_dirs = list(req.repos) or [tree.root / d for d in stages.repos.get(os_id, ())]
+    repo_dirs = (
+        list(req.repos)
+        or [tree.root / d for d in stages.repos.get(os_id, ())]
+        or [tree.root / d for d in tree.site.repos.get(os_id, ())]  # what check solves the OS against
+    )
     problems: list[str] = []
     if not nodes:
         check = "no nodes"
     elif not repo_dirs:
         check = "skipped"
-        refusals.append(f"no repositories to check against: --repo DIR, or repos: {{{os_id}: [...]}} in {st.STAGES}")
+        refusals.append(
+            f"no repositories to check against: --repo DIR, or repos: {{{os_id}: [...]}} in {st.STAGES} "
+            "or site/site.yaml"
+        )
     else:
         problems = _check(tree, fx.after, repo_dirs)
         for line in problems:

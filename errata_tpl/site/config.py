@@ -222,6 +222,15 @@ class Announce:
     to: tuple[str, ...] = ()
 
 
+def _repos(value: Any, where: str, key: str) -> dict[str, tuple[str, ...]]:
+    for os_id in value:
+        try:
+            names.os_id(os_id)
+        except UserError as e:
+            raise e.located(f"{where}: key '{key}'") from None
+    return {os_id: tuple(dirs) for os_id, dirs in value.items()}
+
+
 def _announce(value: Any, where: str, key: str) -> Announce:
     return Announce(where, value.get("from"), tuple(value.get("to") or ()))
 
@@ -230,6 +239,8 @@ def _announce(value: Any, where: str, key: str) -> Announce:
 class SiteConfig(Settings):
     """site.yaml: the keys every layer has, and the site's own."""
 
+    # os-id -> the repositories (folders with repodata/, relative to the root) check solves its nodes against
+    repos: Mapping[str, tuple[str, ...]] = key_field(schema.DIRS, read=_repos, default=dict)
     announce: Announce | None = key_field(  # noqa: RUF009 (a dataclasses.field, as the other keys')
         schema.closed("announce", "a mapping with from (an e-mail address) and to (a list of them)"), read=_announce
     )

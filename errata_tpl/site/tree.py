@@ -317,6 +317,11 @@ class Tree:
                 stray.append(f"{rel}: a hook of profile {stem[:8]}, which {os_id} does not have; no node reads it")
         self._warn(stray)
 
+    def os_ids(self) -> list[str]:
+        """The OSes of the site: os/<os-id>/os.yaml."""
+        d = self.root / "os"
+        return sorted(p.name for p in d.iterdir() if (p / "os.yaml").is_file()) if d.is_dir() else []
+
     def cluster_names(self) -> list[str]:
         d = self.root / "site" / "clusters"
         found = (

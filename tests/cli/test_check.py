@@ -124,7 +124,7 @@ def test_no_createrepo_critical_line_before_our_message(example_root, make_rpms,
     (tmp_path / "mirror/repodata").mkdir()
     (tmp_path / "mirror/repodata/repomd.xml").write_text("<repomd><data type=\n")
     repomd = tmp_path / "mirror/repodata/repomd.xml"
-    r = errata_tpl(example_root, "check", "wn-001.example.org", "--repo", tmp_path / "mirror")
+    r = errata_tpl(example_root, "check", "wn-001.example.org", "--repo", f"el9-x86_64={tmp_path / 'mirror'}")
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert r.stderr.startswith(f"errata-tpl: error: {repomd}: unreadable repository metadata: Parse error")
     r = errata_tpl(example_root, "generate", tmp_path / "mirror", "--os", "el9-x86_64", "--stdout")

@@ -116,7 +116,7 @@ def test_a_changed_primary_is_refused_by_check_and_promote(mirror, example_root,
     primary = record_file(mirror, "primary")
     regzip(primary, lambda t: t.replace("<summary>", "<summary>x", 1))
     said = f"{primary} (record 'primary' of repodata/repomd.xml): "
-    rc, _, err = errata_tpl(example_root, "check", "--all", "--repo", mirror)
+    rc, _, err = errata_tpl(example_root, "check", "--all", "--repo", f"el9-x86_64={mirror}")
     one_line(rc, err, said, "the file changed after repomd.xml was written; refused")
     rc, _, err = errata_tpl(
         example_root,
@@ -196,7 +196,7 @@ def test_an_xml_base_is_refused_naming_the_record(mirror, example_root):
     text = repomd.read_text()
     primary = str(record_file(mirror, "primary").relative_to(mirror))
     repomd.write_text(text.replace(f'href="{primary}"', f'xml:base="https://example.org/" href="{primary}"'))
-    rc, _, err = errata_tpl(example_root, "check", "--all", "--repo", mirror)
+    rc, _, err = errata_tpl(example_root, "check", "--all", "--repo", f"el9-x86_64={mirror}")
     one_line(rc, err, f"{repomd}: record 'primary': xml:base 'https://example.org/'", "refused")
 
 
@@ -297,7 +297,11 @@ def test_a_fifo_in_repodata_is_refused_unread(mirror, example_root, kind):
     path = mirror / "repodata/repomd.xml" if kind == "repomd" else record_file(mirror, kind)
     path.unlink()
     os.mkfifo(path)
-    cmd = ["check", "--all", "--repo", mirror] if kind == "primary" else ["generate", mirror, "--os", "el9-x86_64"]
+    cmd = (
+        ["check", "--all", "--repo", f"el9-x86_64={mirror}"]
+        if kind == "primary"
+        else ["generate", mirror, "--os", "el9-x86_64"]
+    )
     rc, _, err = errata_tpl(example_root, *cmd, timeout=60)
     one_line(rc, err, f"{path}: not a regular file")
 
@@ -343,7 +347,17 @@ def test_sigterm_ends_a_run_inside_libsolv(example_root, tmp_path):
     tmp = tmp_path / "tmpdir"
     tmp.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "errata_tpl.cli", "--root", str(example_root), "check", "--all", "--repo", str(repo)],
+        [
+            sys.executable,
+            "-m",
+            "errata_tpl.cli",
+            "--root",
+            str(example_root),
+            "check",
+            "--all",
+            "--repo",
+            f"el9-x86_64={repo}",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "TMPDIR": str(tmp)},

@@ -114,8 +114,16 @@ def test_check_problems_refuse_unless_forced(cli, site, monkeypatch):
 def test_repos_from_stages_yaml_or_refused(cli, site, monkeypatch):
     text = (site / "site/stages.yaml").read_text()
     (site / "site/stages.yaml").write_text(text.split("repos:")[0])
+    site_yaml = (site / "site/site.yaml").read_text()
+    (site / "site/site.yaml").write_text(site_yaml.split("repos:")[0])
     r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", repo=None)
     assert r.exit_code == 1 and "no repositories to check against" in r.stderr
+    # site.yaml's repos (what check uses) when stages.yaml has none
+    (site / "site/site.yaml").write_text(site_yaml.split("repos:")[0] + f"repos: {{el9-x86_64: [{EL9}]}}\n")
+    r = promote(
+        cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", "--dry-run", repo=None
+    )
+    assert "no repositories to check against" not in r.output, r.output
     (site / "site/stages.yaml").write_text(text.split("repos:")[0] + f"repos: {{el9-x86_64: [{EL9}]}}\n")
     r = promote(cli, site, monkeypatch, T0, "20261121", "--os", "el9-x86_64", "--stage", "canary", repo=None)
     assert r.exit_code == 0, r.output

@@ -182,6 +182,7 @@ EVERY_SETTING = {
 }
 EVERY_SITE_KEY = {
     **EVERY_SETTING,
+    "repos": {"el9-x86_64": ["examples/mirror/el9"]},
     "announce": {"from": "errata@example.org", "to": ["ops@example.org"]},
     "installed": "inventories",
 }
