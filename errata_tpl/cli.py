@@ -73,7 +73,7 @@ SHORT_HELP = {
     "adopt": "Write site/nodes/NODE.yaml with the packages the inventories in DIRECTORY say are installed.",
     "announce": "What a promotion brought STAGE's nodes: profiles, advisories, CVEs, kernels, who and why.",
     "approve": "Approve the promotion of PROFILE waiting at STAGE: a signed record in site/promotions.yaml.",
-    "check": "Solve each node's list with libsolv against the repositories (rc 1 if any fails).",
+    "check": "Solve each node's list with libsolv against its OS's repositories (rc 1 if any fails).",
     "diff": "Added, removed, upgraded and downgraded packages between A and B.",
     "explain": "Print every step that touched PACKAGE on NODE.",
     "generate": "Scan ERRATA_DIR and write the dated errata profile of OS.",
