@@ -264,6 +264,7 @@ def test_a_publish_that_fails_refuses_the_promotion(cli, ex, tmp_path):
     root, _, to = ex
     copy = tmp_path / "mirrors"
     shutil.copytree(REPO / "examples/mirror", copy)
+    (root / "examples").unlink()  # the example root's link to the repository's examples/
     (root / "examples").mkdir()
     (root / "examples/mirror").symlink_to(copy)
     bash = copy / "el9/Packages/b/bash-5.1.8-9.el9.x86_64.rpm"
