@@ -4,11 +4,12 @@ step's typed result, and the resolved list."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from errata_tpl.inventory.model import Inventory
 from errata_tpl.profile.hotfix import Hotfix
+from errata_tpl.profile.hotfix import rel as hotfix_rel
 from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve import streams
@@ -16,6 +17,9 @@ from errata_tpl.resolve.cache import VariablesKey
 from errata_tpl.resolve.pkgset import Event, Pkg
 from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Overrides, Settings
 from errata_tpl.site.stages import Rollout
+from errata_tpl.values import evr as evrmod
+from errata_tpl.values.evr import EVR
+from errata_tpl.values.package import Package
 from errata_tpl.values.source import Source, source
 
 
@@ -42,8 +46,9 @@ class Config(Protocol):
 @dataclass(frozen=True)
 class KernelChoice:
     version: str | None
-    source: Source  # node, cluster, site, errata-init, os, none
+    source: Source  # node, cluster, site, errata-init, errata:<profile> or hotfix:<name> (kernel.follow), os, none
     kept: tuple[str, ...] = ()
+    why: str = field(default="", compare=False)  # the rule and the file that chose it (explain)
 
 
 @dataclass(frozen=True)
@@ -166,16 +171,88 @@ def errata_choice(
     return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
 
 
-def kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice:
-    """Step 6's version: node > cluster > site (by os-id, then os-version) > init hook > os."""
-    if layers.node.kernel_pin is not None:
-        return KernelChoice(layers.node.kernel_pin, source("node"))
+def chosen_hotfixes(
+    layers: Layers, preview: Mapping[str, str], preview_hotfixes: Mapping[str, tuple[str, ...]]
+) -> tuple[tuple[str, str], ...]:
+    """(name, where) of the hotfixes a node gets (those diff --hotfix previews too):
+    none unless errata are deployed."""
+    nd = layers.node
+    if not (layers.merged.deploy_errata or nd.name in preview):
+        return ()
+    return overlay.chosen(
+        [(s.where, s.hotfixes) for s in present(layers.site, layers.cluster, nd)]
+        + [("diff --hotfix", preview_hotfixes.get(nd.name, ()))]
+    )
+
+
+# (source, the file, its kernel builds): where kernel.follow looks, in order
+KernelBuilds = tuple[tuple[Source, str, tuple[Package, ...]], ...]
+
+
+def kernel_builds(
+    tree: Config, layers: Layers, profile: Profile | None, hotfixes: tuple[tuple[str, str], ...]
+) -> KernelBuilds:
+    """Where kernel: {follow: profile} looks: the profile's kernels, then each chosen
+    hotfix's (read only when the node follows)."""
+    if layers.merged.kernel.get("follow") != "profile":
+        return ()
+    os_id = layers.os.os_id
+    out: KernelBuilds = ()
+    if profile is not None:
+        out += ((source("errata", profile.profile), tree.profile_rel(os_id, profile.profile), profile.kernels),)
+    for name, _where in hotfixes:
+        hf = tree.hotfix(os_id, name)
+        if hf is not None:  # a missing one is step 7c's error
+            out += ((source("hotfix", name), hotfix_rel(os_id, name), hf.kernels),)
+    return out
+
+
+def newest_kernel(osc: OsConfig, builds: KernelBuilds) -> tuple[Source, str, EVR] | None:
+    """(source, file, version) of the newest build of the OS's kernel (``kernel.name`` at
+    ``kernel.arch``) the sources have; the first source of an equal version."""
+    best: tuple[Source, str, EVR] | None = None
+    for src, where, packages in builds:
+        for p in packages:
+            evr = p.evr if p.name == osc.kernel.name and p.arch == osc.kernel.arch else None
+            if evr is not None and (best is None or evr > best[2]):
+                best = (src, where, evr)
+    return best
+
+
+def kernel_choice(layers: Layers, init: InitHook | None, osc: OsConfig, builds: KernelBuilds = ()) -> KernelChoice:
+    """Step 6's version: node > cluster > site (by os-id, then os-version) > init hook >
+    kernel: {follow: profile} (the newest kernel build of ``builds``: the profile's and
+    the hotfixes', never older than the OS's) > os."""
+    follow = layers.merged.kernel.get("follow") == "profile"
+    said = next((s.where for s in reversed(present(layers.site, layers.cluster, layers.node)) if s.kernel), "")
+    pinned = _pinned(layers, init, osc)
+    if pinned is not None:  # a pin wins over follow, and explain says so
+        return replace(pinned, why=f"{pinned.why}, before kernel: {{follow: profile}} in {said}") if follow else pinned
+    os_version = None if osc.kernel.version is None else evrmod.parse(osc.kernel.version)
+    found = newest_kernel(osc, builds) if follow else None
+    if found is not None and (os_version is None or found[2] >= os_version):
+        src, where, version = found
+        why = f"the newest {osc.kernel.name} build of {where}, by kernel: {{follow: profile}} in {said}"
+        return KernelChoice(str(version), src, why=why)
+    missed = ""
+    if follow:
+        older = f"only {found[2]}, older than the OS's" if found else "no kernel build in a profile or hotfix"
+        missed = f"; kernel: {{follow: profile}} in {said} found {older}"
+    if osc.kernel.version is not None:
+        return KernelChoice(osc.kernel.version, source("os"), why=f"{osc.where} key 'kernel.version'{missed}")
+    return KernelChoice(None, source("none"), why=f"no rule gives a kernel version{missed}")
+
+
+def _pinned(layers: Layers, init: InitHook | None, osc: OsConfig) -> KernelChoice | None:
+    """A version a file names for the node: its pin, its cluster's or site's, the init hook's."""
+    nd = layers.node
+    if nd.kernel_pin is not None:
+        return KernelChoice(nd.kernel_pin, source("node"), why=f"{nd.where} key 'kernel_version'")
     for layer, label in ((layers.cluster, source("cluster")), (layers.site, source("site"))):
         for key in (osc.os_id, osc.version):
             if layer is not None and layer.kernel_version.get(key) is not None:
-                return KernelChoice(layer.kernel_version[key], label)
+                why = f"{layer.where} key 'kernel_version.{key}'"
+                return KernelChoice(layer.kernel_version[key], label, why=why)
     if init is not None and init.kernel_version is not None:
-        return KernelChoice(init.kernel_version, source("errata-init"))
-    if osc.kernel.version is not None:
-        return KernelChoice(osc.kernel.version, source("os"))
-    return KernelChoice(None, source("none"))
+        return KernelChoice(init.kernel_version, source("errata-init"), why=f"{init.where} key 'kernel_version'")
+    return None

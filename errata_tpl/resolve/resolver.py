@@ -42,7 +42,7 @@ from typing import Any
 from errata_tpl.errors import UserError
 from errata_tpl.notices import Notices
 from errata_tpl.profile.profile import Profile
-from errata_tpl.resolve import apply, cache, kernelonly, replaceonly, streams
+from errata_tpl.resolve import apply, cache, kernelonly, model, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve.cache import StepCaches
 from errata_tpl.resolve.model import (
@@ -138,7 +138,7 @@ class Resolver:
             events=tuple(pl.events or ()),
             notes=(
                 f"errata: {choice.profile or 'none'} ({choice.errata_from}: {choice.chosen_by})",
-                f"kernel: {kernel.version or 'none'} (from {kernel.source}){kept_note}",
+                f"kernel: {kernel.version or 'none'} (from {kernel.source}: {kernel.why}){kept_note}",
                 *((f"module streams: {streams.describe(active)}",) if active else ()),
                 *(f"hotfix: {o.describe()}" for o in fixes),
             ),
@@ -217,7 +217,10 @@ class Resolver:
                     f"(no {self.tree.profile_rel(osc.os_id, choice.profile)})"
                 )
             init = self.tree.init_hook(osc.os_id, choice.profile, layers.merged.hook_suffix["init"])
-        kernel = kernel_choice(layers, init, osc)
+        builds = model.kernel_builds(
+            self.tree, layers, profile, model.chosen_hotfixes(layers, self.preview, self.preview_hotfixes)
+        )  # kernel.follow's
+        kernel = kernel_choice(layers, init, osc, builds)
         own = nd if nd.variables else None  # a node without variables shares its cluster's
         key: cache.VariablesKey = (osc, init, layers.site, layers.cluster, own, choice.profile, kernel.version)
 
@@ -340,11 +343,8 @@ class Resolver:
         (none too: a held-back node gets its urgent fix); a build of a module stream
         only where that stream is active, as in 6b."""
         nd = layers.node
-        chosen = overlay.chosen(
-            [(s.where, s.hotfixes) for s in present(layers.site, layers.cluster, nd)]
-            + [("diff --hotfix", self.preview_hotfixes.get(nd.name, ()))]
-        )
-        if not chosen or not (layers.merged.deploy_errata or nd.name in self.preview):
+        chosen = model.chosen_hotfixes(layers, self.preview, self.preview_hotfixes)
+        if not chosen:
             return pl, ()
         outcomes = []
         for name, where in chosen:

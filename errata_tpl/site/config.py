@@ -211,6 +211,10 @@ class Settings:
     base: str | None = key_field(schema.one_of(BASE_LISTS, BASE_INSTALLED), REPLACE)
     # what the outputs do with a package not on the list: remove it (the whole set), or leave it alone
     manage: str | None = key_field(schema.one_of(MANAGE_ALL, MANAGE_LISTED), REPLACE)
+    # {follow: profile | none}: the last layer that says it wins (see model.kernel_choice)
+    kernel: Mapping[str, str] = key_field(
+        schema.closed("kernel setting", "a mapping with follow: profile or none"), UPDATE, _mapping, dict
+    )
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,7 @@ class Merged:
     variables: Mapping[str, Any]
     base: str = BASE_LISTS
     manage: str = MANAGE_ALL
+    kernel: Mapping[str, str] = field(default_factory=dict)  # {follow: ...}
 
 
 def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
@@ -327,6 +332,7 @@ def merge(*layers: Settings, variables_below: Mapping[str, Any] = {}) -> Merged:
         variables=values["variables"],
         base=values["base"] or BASE_LISTS,
         manage=values["manage"] or MANAGE_ALL,
+        kernel=values["kernel"],
     )
 
 

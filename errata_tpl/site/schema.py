@@ -148,6 +148,16 @@ HOOK_SUFFIX: Spec = {
     "fix": said(STR, "a suffix such as -fix"),
 }
 
+# site, cluster and node files' ``kernel:``: how the node's kernel moves with its errata
+KERNEL_FOLLOW = ("profile", "none")
+KERNEL_SETTING: Spec = {
+    "follow": Type(
+        lambda v: v in KERNEL_FOLLOW,
+        "profile (the newest kernel build of the node's profile and hotfixes) or none",
+        {"enum": list(KERNEL_FOLLOW)},
+    ),
+}
+
 KERNEL: Spec = {
     "name": said(STR, "a package name"),
     "arch": said(STR, "an arch"),
@@ -291,6 +301,7 @@ STATIC: dict[str, Spec] = {
     "os": OS,
     "kernel": KERNEL,
     "hook suffix": HOOK_SUFFIX,
+    "kernel setting": KERNEL_SETTING,
     "announce": ANNOUNCE,
     "init hook": INIT_HOOK,
     "fix hook": FIX_HOOK,

@@ -60,6 +60,7 @@ DOCUMENTED = {
     "stages": "files.md",
     "stage": "files.md",
     "hook suffix": "files.md",
+    "kernel setting": "files.md",
     "package reference": "files.md",
     "init hook": "hooks.md",
     "fix hook": "hooks.md",

@@ -179,6 +179,7 @@ EVERY_SETTING = {
     "hotfixes": ["urgent"],
     "base": "installed",
     "manage": "listed",
+    "kernel": {"follow": "profile"},
 }
 EVERY_SITE_KEY = {
     **EVERY_SETTING,
