@@ -74,7 +74,7 @@ SHORT_HELP = {
     "announce": "What a promotion brought STAGE's nodes: profiles, advisories, CVEs, kernels, who and why.",
     "approve": "Approve the promotion of PROFILE waiting at STAGE: a signed record in site/promotions.yaml.",
     "check": "Solve each node's list with libsolv against its OS's repositories (rc 1 if any fails).",
-    "diff": "Added, removed, upgraded and downgraded packages between A and B.",
+    "diff": "Added, removed, upgraded, downgraded and pinned packages between A and B.",
     "explain": "Print every step that touched PACKAGE on NODE.",
     "generate": "Scan ERRATA_DIR and write the dated errata profile of OS.",
     "hotfix": "Freeze the builds some advisories, CVEs or packages ship into a hotfix for OS.",

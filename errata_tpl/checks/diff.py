@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # jinja2 comes with these
     from errata_tpl.resolve.model import Resolved
     from errata_tpl.site.tree import Tree
 
-KINDS = ("upgraded", "downgraded", "added", "removed")
+KINDS = ("upgraded", "downgraded", "pinned", "unpinned", "added", "removed")
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,8 @@ def compare(
     advisories: AdvisoryMap | None = None,
     kernels: tuple[Iterable[Package], Iterable[Package]] | None = None,
 ) -> Diff:
-    """Per (name, arch): one version each side is an upgrade or a downgrade; other
+    """Per (name, arch): one version each side is an upgrade or a downgrade (``pinned``
+    from any version to one, ``unpinned`` back); other
     differences (versions of a multi package, a name on one side only) are added or removed.
     ``kernels``: two profiles' kernels: lists, compared version by version. Versions
     are equal as rpm says (``0:1-1`` is ``1-1``)."""
@@ -148,7 +149,7 @@ def compare(
         if len(old) == 1 and len(new) == 1:
             (o,), (n,) = old, new
             if o is None or n is None:  # "any version" pinned, or a pin let go: not an order
-                kind = "upgraded" if o is None else "downgraded"
+                kind = "pinned" if o is None else "unpinned"
             else:
                 kind = "upgraded" if n > o else "downgraded"
             changes.append(Change(kind, name, arch, o, n, unique(adv.get(Package(name, n, arch), ()))))
@@ -177,6 +178,8 @@ def text(d: Diff) -> str:
         versions = {
             "upgraded": f"{c.old or '(any version)'} -> {c.new or '(any version)'}",
             "downgraded": f"{c.old or '(any version)'} -> {c.new or '(any version)'}",
+            "pinned": f"(any version) -> {c.new}",
+            "unpinned": f"{c.old} -> (any version)",
             "added": c.new or "(any version)",
             "removed": c.old or "(any version)",
         }[c.kind]

@@ -37,7 +37,7 @@ def command(
     os_id: str | None,
     fmt: str,
 ) -> None:
-    """Added, removed, upgraded and downgraded packages between A and B.
+    """Added, removed, upgraded, downgraded and pinned packages between A and B.
 
     A and B are two profile files or resolved lists (yaml or json), or two profile
     names with --os; or --node N1 --node N2; or NODE --profile P; or NODE --hotfix NAME.

@@ -49,8 +49,8 @@ class StageEffect(NamedTuple):
         return len({(c.name, c.arch) for c in self.changes})
 
     def advisories(self) -> tuple[Advisory, ...]:
-        """The advisories of the versions nodes move to (upgraded or added)."""
-        return unique(a for c in self.changes if c.kind in ("upgraded", "added") for a in c.advisories)
+        """The advisories of the versions nodes move to (upgraded, pinned or added)."""
+        return unique(a for c in self.changes if c.kind in ("upgraded", "pinned", "added") for a in c.advisories)
 
     def cves_fixed(self) -> list[str]:
         return sorted(cves(self.advisories()))

@@ -1,6 +1,6 @@
 """checks.diff: what changed between two lists, kernels newest first."""
 
-from errata_tpl.checks.diff import compare
+from errata_tpl.checks.diff import compare, text
 from errata_tpl.values.evr import parse
 from errata_tpl.values.package import Package
 
@@ -33,9 +33,13 @@ def test_compare_kinds():
         ("added", "kernel", None, "5.14-2"),
         ("added", "new", None, "1-1"),
         ("downgraded", "nss", "3.101-7", "3.90-3"),
-        ("upgraded", "tzdata", None, "2024a-1"),
+        ("pinned", "tzdata", None, "2024a-1"),
     ]
-    assert d.counts() == {"upgraded": 2, "downgraded": 1, "added": 2, "removed": 1}
+    assert d.counts() == {"upgraded": 1, "downgraded": 1, "pinned": 1, "unpinned": 0, "added": 2, "removed": 1}
+    assert "pinned      tzdata  (any version) -> 2024a-1" in text(d)
+    back = compare("b", b, "a", a)
+    assert [(c.kind, str(c.old)) for c in back.changes if c.name == "tzdata"] == [("unpinned", "2024a-1")]
+    assert "unpinned    tzdata  2024a-1 -> (any version)" in text(back)
     assert compare("a", a, "a", a).changes == ()
 
 
