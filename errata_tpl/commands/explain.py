@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from errata_tpl.fleet.facts import compute
 from errata_tpl.fleet.observed import Drift, Observed
 from errata_tpl.inventory.model import Inventory
 from errata_tpl.mirror.advisories import Advisory, cves, unique
+from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.pkgset import Pkg
 from errata_tpl.values import names
@@ -60,7 +62,7 @@ def explain(tree: Tree, node: str, package: str, installed: Path | None, warn: C
     if final:
         lines += [f"  result: {nevra(p)} (from {p.source}{', multi' if p.multi else ''})" for p in final]
     else:
-        lines.append(f"  result: {package} is not in the list of {r.node}")
+        lines.append(f"  result: {package} is not in the list of {r.node}{_near(package, r, profile)}")
     for p in final:
         entry = tree.source_entry(r.os, p.source, r.errata, p.package)
         if entry is not None and entry.advisories:
@@ -86,6 +88,16 @@ def explain(tree: Tree, node: str, package: str, installed: Path | None, warn: C
                     build = f"{e.name}-{evr}.{e.arch}"
                     lines.append(f"  missing: profile {newest.profile} {had} {build} ({_describe(advs)}){whose}")
     return lines
+
+
+def _near(package: str, r: Resolved, profile: Profile | None) -> str:
+    """A misspelt name: the nearest one of the node's list or its profile, as the hint."""
+    if any(e.name == package for e in r.events):
+        return ""
+    known = {p.name for p in r.packages}
+    known |= {e.name for e in (*profile.packages, *profile.kernels, *profile.modular)} if profile else set()
+    near = difflib.get_close_matches(package, sorted(known), n=1)
+    return f" (did you mean {near[0]}?)" if near else ""
 
 
 def _lacking(exp: Exposure, package: str) -> set[tuple[str, str, str]]:

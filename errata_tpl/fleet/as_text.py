@@ -176,14 +176,18 @@ def report(f: Fleet) -> str:
         lines += table(
             ("advisory", "severity", "issued", "lacking", "have", "CVEs (else packages)"), rows, frozenset({3, 4})
         )
-    failed = f.errors
-    if failed:
-        lines += ["", f"Nodes that failed to resolve ({len(failed)}):"]
-        for n in failed:
-            lines += textwrap.wrap(
-                f"{n.state.node}: {n.state.error}", 100, initial_indent="  ", subsequent_indent="    "
-            )
+    lines += failed_lines(f)
     return "\n".join(lines) + "\n"
+
+
+def failed_lines(f: Fleet) -> list[str]:
+    """The nodes that failed to resolve, each with its error, wrapped at 100 columns."""
+    if not f.errors:
+        return []
+    lines = ["", f"Nodes that failed to resolve ({len(f.errors)}):"]
+    for n in f.errors:
+        lines += textwrap.wrap(f"{n.state.node}: {n.state.error}", 100, initial_indent="  ", subsequent_indent="    ")
+    return lines
 
 
 STATUS_COLUMNS = (
@@ -235,8 +239,18 @@ def status_rows(fleet: Fleet) -> list[tuple[str, ...]]:
     return rows
 
 
+# status without --wide: the example site's table fits 100 columns, inventories' state too
+NARROW = ("node", "errata", "kernel", "reboot", "worst", "missing CVEs", "state")
+
+
 def status_columns(fleet: Fleet) -> tuple[str, ...]:
     return (*STATUS_COLUMNS, "state") if fleet.observing else STATUS_COLUMNS
+
+
+def narrow(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The NARROW columns of a status table (a failed node shows ERROR; failed_lines says why)."""
+    keep = [i for i, h in enumerate(header) if h in NARROW]
+    return tuple(header[i] for i in keep), [tuple(row[i] for i in keep) for row in rows]
 
 
 def status_counts(fleet: Fleet) -> str:

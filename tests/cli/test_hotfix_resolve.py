@@ -55,7 +55,7 @@ def test_superseded_where_the_profile_has_it(cli, site):
     assert resolve(cli, site, "wn-001.example.org") == before
     text = cli("explain", "wn-001.example.org", "openssl-libs", root=site).stdout
     assert "hotfix:openssl-urgent: openssl-libs-1:3.0.7-24.el9.x86_64 superseded by errata:20261121" in text
-    rows = {line.split()[0]: line.split() for line in cli("status", root=site).stdout.splitlines()[1:]}
+    rows = {line.split()[0]: line.split() for line in cli("status", "--wide", root=site).stdout.splitlines()[1:]}
     assert rows["wn-001.example.org"][10] == "openssl-urgent(superseded)"
     assert rows["wn-051.example.org"][10] == "-"
 
@@ -102,7 +102,7 @@ def test_layers_add_up(cli, site):
     got = pkgs(resolve(cli, site, "wn-051.example.org"))
     assert got[("openssl-libs", "x86_64")] == (NEW, "hotfix:openssl-urgent")
     assert got[("tzdata", "noarch")] == ("2024a-1.el9", "hotfix:tz")
-    rows = {line.split()[0]: line.split() for line in cli("status", root=site).stdout.splitlines()[1:]}
+    rows = {line.split()[0]: line.split() for line in cli("status", "--wide", root=site).stdout.splitlines()[1:]}
     assert rows["wn-051.example.org"][10] == "tz,openssl-urgent"  # cluster's list first, each once
     assert rows["wn-052.example.org"][10] == "tz"
 

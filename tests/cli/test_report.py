@@ -201,7 +201,7 @@ def test_status_and_explain_agree_with_report(site, cli):
     assert r.exit_code == 1
     status = json.loads(r.stdout)
     assert status["nodes"] == d["nodes"] and "advisories" not in status
-    lines = cli("status", "--today", "2026-11-30", root=site).stdout.splitlines()
+    lines = cli("status", "--wide", "--today", "2026-11-30", root=site).stdout.splitlines()
     header = lines[0].split()
     assert header[-4:] == ["reboot", "worst", "missing", "CVEs"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}

@@ -81,7 +81,7 @@ def test_user_template(example_root, cli, tmp_path):
 
 
 def test_status_table(example_root, cli):
-    r = cli("status", root=example_root)
+    r = cli("status", "--wide", root=example_root)
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split()[:5] == ["node", "os", "deploy", "errata", "from"]
@@ -93,7 +93,35 @@ def test_status_table(example_root, cli):
     assert rows["wn-061.example.org"][4] == "clone:wn-001.example.org"
     assert int(rows["wn-001.example.org"][8]) > 0  # changed by errata
     assert rows["wn-051.example.org"][-3:] == ["-", "Critical", "6"]  # reboot, worst, missing CVEs
+    assert max(map(len, lines)) > 100
     assert rows["wn-051.example.org"][9:11] == ["canary", "-"]  # stage, hotfixes
+
+
+def test_status_fits_100_columns_without_wide(example_root, cli):
+    wide = cli("status", "--wide", root=example_root).stdout.splitlines()
+    lines = cli("status", root=example_root).stdout.splitlines()
+    assert max(map(len, lines)) <= 100
+    assert lines[0].split() == ["node", "errata", "kernel", "reboot", "worst", "missing", "CVEs"]
+    full = {line.split()[0]: line.split() for line in wide[1:]}
+    for line in lines[1:]:  # the same cells, fewer columns
+        node, errata, kernel, *rest = line.split()
+        assert [errata, kernel] == [full[node][3], full[node][5]] and rest == full[node][-3:]
+    # a node that fails: ERROR in its row, its error under the table
+    node = example_root / "site/nodes/wn-002.example.org.yaml"
+    node.write_text(node.read_text() + "clustr: compute\n")
+    r = cli("status", root=example_root)
+    assert r.exit_code == 1 and max(map(len, r.stdout.splitlines())) <= 100
+    assert next(row for row in r.stdout.splitlines() if row.startswith("wn-002")).split()[1] == "ERROR"
+    assert "Nodes that failed to resolve (1):\n  wn-002.example.org: site/nodes/wn-002.example.org.yaml:" in r.stdout
+
+
+def test_explain_suggests_a_near_name(example_root, cli):
+    text = cli("explain", "wn-001.example.org", "opensl-libs", root=example_root).stdout
+    assert "result: opensl-libs is not in the list of wn-001.example.org (did you mean openssl-libs?)" in text
+    text = cli("explain", "wn-001.example.org", "kernel-tool", root=example_root).stdout  # a profile's name too
+    assert "(did you mean kernel-tools?)" in text
+    text = cli("explain", "wn-001.example.org", "zzzz", root=example_root).stdout
+    assert text.rstrip().endswith("result: zzzz is not in the list of wn-001.example.org")
 
 
 def test_explain(example_root, cli):
