@@ -33,7 +33,7 @@ class NodeState:
     arch: str  # the OS's arch: an entry without arch is of this arch or noarch
     profile: str | None
     profile_from: str
-    profile_date: str | None  # YYYY-MM-DD: the profile's `generated` day, else its name
+    profile_date: str | None  # YYYY-MM-DD: the profile's --until, else its name (nodes.profile_date)
     clone: str | None
     kernel: str | None
     kernel_from: str

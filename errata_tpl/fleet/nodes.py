@@ -39,13 +39,18 @@ def instant(option: dt.date | None = None) -> dt.datetime:
 
 
 def profile_date(p: Profile | None) -> str | None:
-    """The day a profile was made: its `generated` stamp, else its name (YYYYMMDD)."""
+    """The day a profile's errata stop at: its selection's `until` (generate --until), else
+    the day its name says (YYYYMMDD), else its `generated` stamp. Not the stamp first: a
+    profile made today of the mirror as it was a month ago is a month old."""
     if p is None:
         return None
-    if p.generated[:4].isdigit() and len(p.generated) >= 10:
-        return p.generated[:10]
+    until = (p.extra.get("selection") or {}).get("until")
+    if isinstance(until, str) and len(until) == 10:
+        return until
     name = p.profile
-    return f"{name[:4]}-{name[4:6]}-{name[6:8]}" if len(name) == 8 and name.isdigit() else None
+    if len(name) == 8 and name.isdigit():
+        return f"{name[:4]}-{name[4:6]}-{name[6:8]}"
+    return p.generated[:10] if p.generated[:4].isdigit() and len(p.generated) >= 10 else None
 
 
 def newest_profile(tree: Tree, os_id: str) -> Profile | None:

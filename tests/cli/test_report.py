@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 import rpmfactory
+from conftest import REPO
 
 NODE_KEYS = {
     "node",
@@ -245,6 +246,22 @@ def test_outputs_are_deterministic(example_root, cli, tmp_path, monkeypatch):
     assert d["today"] == "2026-12-01"
     wn051 = next(n for n in d["nodes"] if n["node"] == "wn-051.example.org")
     assert wn051["profile_age_days"] == 61  # 20261001, generated 2026-10-01
+
+
+def test_profile_age_counts_from_the_profiles_own_date(example_root, cli, monkeypatch):
+    """Not the generation stamp: a profile made today of the mirror as it was (--until) is as old
+    as that day; without --until, as old as the day its name says."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # made on 2026-12-01
+    mirror = str(REPO / "examples/mirror/el9")
+    for args in (("--profile", "20261002", "--until", "2026-09-21"), ("--profile", "20261003")):
+        r = cli("-q", "generate", mirror, "--os", "el9-x86_64", *args, root=example_root)
+        assert r.exit_code == 0, r.output
+    overrides = example_root / "site/errata-overrides.yaml"
+    overrides.write_text(overrides.read_text() + 'wn-051.example.org: "20261002"\nwn-052.example.org: "20261003"\n')
+    r = cli("status", "--format", "json", "--today", "2026-12-01", root=example_root)
+    ages = {n["node"]: (n["profile_date"], n["profile_age_days"]) for n in json.loads(r.stdout)["nodes"]}
+    assert ages["wn-051.example.org"] == ("2026-09-21", 71)  # its --until
+    assert ages["wn-052.example.org"] == ("2026-10-03", 59)  # its name
 
 
 def test_example_numbers_match_status(example_root, cli):
