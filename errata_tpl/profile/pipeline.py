@@ -241,6 +241,8 @@ def _build(
     for w in built.warnings:
         warn(w)
     p = built.profile
+    if sel.active() and not (p.packages or p.kernels or p.modular):  # a date or severity off by a year
+        warn(f"{req.source}: {sel.options()} selects none of the {built.left_out} builds: the profile lists nothing")
     log.append(
         (
             "info",

@@ -18,6 +18,12 @@ class Selection:
     def active(self) -> bool:
         return self.security_only or self.until is not None
 
+    def options(self) -> str:
+        """The options that made this selection, as typed: for messages."""
+        said = ["--security-only"] if self.security_only else []
+        said += [f"--min-severity {self.min_severity}"] if self.min_severity else []
+        return " ".join(said + ([f"--until {self.until}"] if self.until is not None else []))
+
     def rule(self, have_updateinfo: bool, undated: Iterable[str] = ()) -> dict[str, object]:
         """The rule as recorded in the profile header; ``undated``: the advisories
         (of builds considered) without a readable date, whose builds count as undated."""

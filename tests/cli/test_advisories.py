@@ -124,6 +124,21 @@ def test_until(repo, cli, tmp_path, until, field, expected):
     assert rule["until"] == until and rule["date"] == field
 
 
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (("--until", "2025-01-01"), "--until 2025-01-01"),
+        (("--security-only", "--min-severity", "Critical"), "--security-only --min-severity Critical"),
+    ],
+)
+def test_a_selection_that_selects_nothing_says_so(repo, cli, tmp_path, args, said):
+    p, err = gen(cli, repo, tmp_path, *args)
+    assert p["packages"] == [] and p["kernels"] == []
+    assert f"warning: {repo}: {said} selects none of the " in err and ": the profile lists nothing" in err
+    _, err = gen(cli, repo, tmp_path, "--until", "2026-03-05")
+    assert "selects none" not in err
+
+
 def test_until_without_updateinfo_uses_build_time_and_says_so(make_rpms, cli, tmp_path):
     make_rpms(BUILDS)
     p, err = gen(cli, tmp_path / "mirror", tmp_path, "--until", "2026-03-01")
