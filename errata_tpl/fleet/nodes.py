@@ -166,6 +166,6 @@ def of_site(
         raise UserError("site/nodes: no node files (*.yaml): no node to report on")
     resolver = Resolver(tree)
     f = fleet(tree, names, today(day), resolver, observing(tree, names, installed, warn, day, max_age))
-    for w in (*f.warnings, *tree.warnings, *resolver.warnings):
+    for w in (*f.warnings, *tree.warnings, *resolver.warnings, *resolver.hook_use.idle()):
         warn(w)
     return f

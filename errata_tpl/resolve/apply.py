@@ -93,10 +93,14 @@ def said(text: str) -> Callable[[], str]:
     return lambda: text
 
 
-def fix_actions(pl: PackageSet, hook: FixHook, variables: Mapping[str, Any]) -> PackageSet:
+def fix_actions(
+    pl: PackageSet, hook: FixHook, variables: Mapping[str, Any], hits: set[int] | None = None
+) -> PackageSet:
+    """The hook's actions in order; ``hits`` gets the index of each that ran and found its
+    package (del, ronly) or put one (repl, add)."""
     out = pl.copy()
     by = source("fix", hook.profile)
-    for a in hook.actions:
+    for i, a in enumerate(hook.actions):
         if a.when is not None and not templating.evaluate(a.when, variables, f"{a.where}: key 'when'"):
             out.note(a.name, by, said(f"{by}: {a.verb} skipped: when {a.when!r} is false"))
             continue
@@ -104,6 +108,8 @@ def fix_actions(pl: PackageSet, hook: FixHook, variables: Mapping[str, Any]) -> 
             out.note(a.if_present, by, said(f"{by}: {a.verb} skipped: {a.if_present} is not present"))
             continue
         r = a.target.render(variables)
+        if hits is not None and (a.verb in ("repl", "add") or r.name in out):
+            hits.add(i)
         try:
             if a.verb == "ronly":
                 if r.evr is None or r.arch is None:

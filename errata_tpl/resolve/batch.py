@@ -23,6 +23,7 @@ from errata_tpl.fileio import outdir
 from errata_tpl.fileio.parsedfiles import Entry as ParsedEntry
 from errata_tpl.messages import Reporter
 from errata_tpl.notices import Change, Notices
+from errata_tpl.resolve.hookuse import HookState, HookUse
 from errata_tpl.resolve.model import Resolved
 from errata_tpl.resolve.resolver import Resolver
 from errata_tpl.values import names
@@ -46,9 +47,10 @@ def resolve_all(tree: Tree, nodes: list[str], rep: Reporter, trace: bool = False
     """Resolve every node before anything is written: one failure, nothing written."""
     resolver = Resolver(tree, trace=trace)
     results = [resolver.resolve(n) for n in nodes]
+    every = sorted(nodes) == tree.node_names()  # a fix-hook action idle on every node is said then
     _say(
         rep,
-        tree.warnings + resolver.warnings,
+        tree.warnings + resolver.warnings + (resolver.hook_use.idle() if every else []),
         len(results),
         resolver.stats["shared"],
         {id(r.packages) for r in results},
@@ -96,7 +98,7 @@ def write_out_dir(
         # node list (nodes named alike are often alike), yet neighbours share their work.
         chunks = [range(k, min(k + CHUNK, len(nodes))) for k in range(0, len(nodes), CHUNK)]
         per_chunk: list[list[_Done | None]] = parallel.map_shares(share, chunks, workers)
-        _put_together(tree, said, [d for c in per_chunk for d in c], rep)
+        _put_together(tree, said, [d for c in per_chunk for d in c], rep, complete)
 
     outdir.replace_set(out_dir, files, write_all, complete, rep.warn)
     return len(files)
@@ -115,6 +117,7 @@ class _Done(NamedTuple):
     shared: bool = False
     packages: int = 0  # the hash of its package list: nodes sharing a list share it
     parsed: tuple[ParsedEntry, ...] = ()  # node files it parsed: kept for the next run by the parent
+    hooks: HookState = ()  # the worker's fix-hook actions that found something so far
 
 
 def _write_share(
@@ -151,6 +154,7 @@ def _write_share(
                 shared=resolver.stats["shared"] > shared,
                 packages=h,
                 parsed=tuple(tree.node_files.fresh[parsed:]),
+                hooks=resolver.hook_use.state() if (node, name) == todo[-1] else (),
             )
         )
         said = len(tree.notices.log)
@@ -170,10 +174,11 @@ def _write(path: Path, parts: list[bytes]) -> None:
         os.close(fd)
 
 
-def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter) -> None:
+def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter, complete: bool) -> None:
     """The workers' words in node order, as one resolver would have said them: the
-    first error, else every warning once (see errata_tpl.notices)."""
-    loading, notices = Notices(), Notices()
+    first error, else every warning once (see errata_tpl.notices); with ``complete``, the
+    fix-hook actions no node's list found anything for."""
+    loading, notices, hooks = Notices(), Notices(), HookUse()
     loading.replay(tree.notices.log[:said])
     for d in done:
         assert d is not None  # a share stops at its first error, which comes first in node order
@@ -184,8 +189,10 @@ def _put_together(tree: Tree, said: int, done: list[_Done | None], rep: Reporter
         loading.replay(d.tree_notices)
         tree.node_files.adopt(list(d.parsed))
         notices.replay(d.notices)
+        hooks.merge(d.hooks)
+    idle = hooks.idle() if complete else []
     shared = sum(d.shared for d in done if d)
-    _say(rep, [*loading.lines, *notices.lines], len(done), shared, {d.packages for d in done if d})
+    _say(rep, [*loading.lines, *notices.lines, *idle], len(done), shared, {d.packages for d in done if d})
 
 
 def _say(rep: Reporter, warnings: list[str], nodes: int, shared: int, lists: set[int]) -> None:

@@ -45,6 +45,7 @@ from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve import apply, cache, kernelonly, model, replaceonly, streams
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve.cache import StepCaches
+from errata_tpl.resolve.hookuse import HookUse
 from errata_tpl.resolve.model import (
     Config,
     ErrataChoice,
@@ -93,6 +94,7 @@ class Resolver:
         self._results: set[PackageSet] = set()  # every list made: a node whose list is one of them shared work
         self._done: dict[str, Resolved] = {}
         self.notices = Notices()
+        self.hook_use = HookUse()  # which fix-hook actions found something: resolve.hookuse
         self.stats = {"nodes": 0, "shared": 0}
 
     @property
@@ -372,8 +374,9 @@ class Resolver:
         hook = self.tree.fix_hook(inputs.os.os_id, inputs.profile.profile, layers.merged.hook_suffix["fix"])
         if hook is None or not hook.actions:
             return pl
+        hits = self.hook_use.used(hook)  # the actions that find something on some node
         return self.cache.fix.get(
-            (pl, hook, inputs.variables.key), lambda: apply.fix_actions(pl, hook, inputs.variables.values)
+            (pl, hook, inputs.variables.key), lambda: apply.fix_actions(pl, hook, inputs.variables.values, hits)
         )
 
     def keep_kernels(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> tuple[PackageSet, tuple[str, ...]]:

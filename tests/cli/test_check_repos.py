@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EL9, EL8 = REPO / "examples/mirror/el9", REPO / "examples/mirror/el8"
 EL9_NODE, EL8_NODE = "wn-001.example.org", "st-01.example.org"
 

@@ -35,6 +35,9 @@ def many(example_root: Path) -> Path:
     # a glob that matches no node: the tree's warning, whichever process loads the overrides
     overrides = '"n0[0-2]*": "20261121"\n"n04*": "20261121"\n"zz-*": null\n'
     (example_root / "site/errata-overrides.yaml").write_text(overrides)
+    # a fix-hook action no node's list has the package of: said once every share is in
+    with (example_root / "errata/el9-x86_64/20261121-fix.yaml").open("a") as hook:
+        hook.write("  - del: not-a-package\n")
     for i in range(NODES):
         (example_root / f"site/nodes/n{i:03d}.example.org.yaml").write_text(node_text(i))
     return example_root
@@ -58,6 +61,7 @@ def test_workers_write_what_one_process_writes_and_say_the_same(many, tmp_path):
     assert any("choosing a profile" in w for w in warnings)
     (kernel_only,) = [w for w in warnings if "only under 'kernels:'" in w]
     assert "kernel-devel, kernel-tools" in kernel_only  # grown by node 40, said where node 9 first said it
+    assert [w for w in warnings if "del not-a-package finds nothing on any node" in w] != []
     for jobs in (2, 3, 5):
         got = run(many, tmp_path / f"j{jobs}", jobs)
         assert got.returncode == 0, got.stderr

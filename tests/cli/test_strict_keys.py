@@ -266,6 +266,31 @@ def test_hook_files_no_node_can_read_are_named(cli, example_root):
     ) in r.stderr
 
 
+def test_fix_hook_actions_that_find_nothing_on_any_node_are_named(cli, example_root):
+    _append(
+        example_root / "errata/el9-x86_64/20261121-fix.yaml",
+        '  - del: seamonkey-nsss\n  - repl: {name: jdk, version: 1-1, arch: x86_64}\n    when: "NOPE is defined"\n'
+        "  - ronly: {name: firefox, version: 1-1, arch: x86_64}\n    if_present: no-such\n",
+    )
+    rel = "errata/el9-x86_64/20261121-fix.yaml"
+    said = [
+        f"warning: {rel}: actions[{i}]: {what} finds nothing on any node of its profile "
+        "(check the name, 'when' and 'if_present'); the action changes nothing\n"
+        for i, what in ((4, "del seamonkey-nsss"), (5, "repl jdk"), (6, "ronly firefox"))
+    ]
+    for args in (
+        ("resolve", "--all", "-o", "/dev/null"),
+        ("status",),
+        ("report", "--format", "json", "-o", "/dev/null"),
+    ):
+        r = cli(*args, root=example_root)
+        assert r.exit_code == 0 and all(s in r.stderr for s in said), (args, r.stderr)
+        assert "del seamonkey-nss " not in r.stderr  # wn-002 has it: that action finds something
+    r = cli("resolve", "wn-001.example.org", root=example_root)  # one node says nothing of the others
+    assert r.exit_code == 0 and "finds nothing" not in r.stderr
+
+
 def test_the_example_site_says_nothing_of_the_kind(cli, example_root):
     r = cli("resolve", "--all", "-o", "/dev/null", root=example_root)
     assert "decides nothing" not in r.stderr and "no node reads it" not in r.stderr
+    assert "finds nothing" not in r.stderr
