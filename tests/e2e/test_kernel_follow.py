@@ -13,6 +13,7 @@ import pytest
 import rpmfactory
 from click.testing import CliRunner
 from consumers import body, dnf, installed
+from sitebuilder import SiteBuilder
 
 from errata_tpl.cli import main
 
@@ -65,13 +66,9 @@ def made(rpm_cache, tmp_path_factory) -> Path:
         rpm_cache(specs, base / name)
         rpmfactory.createrepo(base / name)
     root = base / "site"
-    (root / "os/el9-x86_64").mkdir(parents=True)
-    (root / "os/el9-x86_64/os.yaml").write_text(OS)
-    (root / "site/nodes").mkdir(parents=True)
-    (root / "site/site.yaml").write_text(SITE)
-    (root / "site/errata-overrides.yaml").write_text(OVERRIDES)
+    site = SiteBuilder(root).os("el9-x86_64", OS).site(SITE).overrides(OVERRIDES)
     for node, text in NODES.items():
-        (root / f"site/nodes/{node}.yaml").write_text("os: el9-x86_64\n" + text)
+        site.node(node, "os: el9-x86_64\n" + text)
     for profile, mirror in (("20261001", "old"), ("20261121", "new")):
         invoke(root, "generate", str(base / mirror), "--os", "el9-x86_64", "--profile", profile)
     packages = [a for n in NAMES for a in ("--package", n)]
