@@ -412,7 +412,7 @@ def test_require_repomd_signature_refuses_a_stripped_signature(mirror, example_r
     runs = [
         ("generate", mirror, *OS, "--stdout", "--keyring", keys.public, "--require-signature"),
         ("hotfix", mirror, *OS, "--name", "x", "--package", "bash", "--stdout", "--keyring", keys.public),
-        ("check", "--all", "--repo", mirror, "--keyring", keys.public),
+        ("check", "wn-001.example.org", "--repo", f"el9-x86_64={mirror}", "--keyring", keys.public),
         ("publish", mirror, *OS, "--profile", "20261121", "--to", tmp_path / "pub", "--mirror-keyring", keys.public),
     ]
     for args in runs:
