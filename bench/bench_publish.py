@@ -15,8 +15,11 @@ fresh process (wall time includes interpreter start):
   + modifyrepo_c    and then the corpus' updateinfo added with modifyrepo_c (publish writes one too)
   createrepo_c dflt the same with createrepo_c's defaults (1.x: zstd, no databases; 0.x: gzip
                     and sqlite databases)
-  publish, first    publish into a new DIR with no checksum cache: createrepo_c reads every
-                    file once (the first publish of new builds)
+  generate, first   generate's first run over the corpus (no cache: every header read, every
+                    build checked whole by rpm and its SHA256 made), written outside the site
+  publish, first    publish into a new DIR, nothing published before (no publish cache): each
+                    build's metadata made by createrepo_c from its headers and the SHA256 the
+                    generate before it kept (the first publish of new builds)
   publish, known    publish into a new DIR, the builds published before (the next day's
                     profile, a stage, a second DIR: what a daily run mostly is)
   republish         publish again, unchanged
@@ -111,9 +114,12 @@ def main() -> None:
     d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
         corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
-        for old in ("crepo", "warmup", "warmup2", "first-*", "known-*"):
+        for old in ("crepo", "warmup", "warmup2", "first-*", "known-*", "gen-*"):
             for p in d.glob(old):
-                shutil.rmtree(p, ignore_errors=True)
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink()
         publish = [ERRATA, "--root", str(root), "-q", "publish", str(corpus), "--os", OS, "--profile", PROFILE]
         measure([*publish, "--to", str(d / "warmup")])
         updateinfo = next((corpus / "repodata").glob("*updateinfo.xml*"))
@@ -135,7 +141,10 @@ def main() -> None:
             got["+ modifyrepo_c"] = (got["createrepo_c"][0] + mod[0], got["createrepo_c"][1] + mod[1])
             shutil.rmtree(d / "crepo" / "repodata")
             got["createrepo_c dflt"] = measure([CREATEREPO, "-q", str(d / "crepo")])
-            shutil.rmtree(root / ".errata-tpl-cache" / "publish", ignore_errors=True)
+            for cache in ("headers", "profiles", "publish"):
+                shutil.rmtree(root / ".errata-tpl-cache" / cache, ignore_errors=True)
+            generate = [ERRATA, "--root", str(root), "-q", "generate", str(corpus), "--os", OS]
+            got["generate, first"] = measure([*generate, "--profile", PROFILE, "-o", str(d / f"gen-{r}.yaml")])
             got["publish, first"] = measure([*publish, "--to", str(d / f"first-{r}")])
             got["publish, known"] = measure([*publish, "--to", str(d / f"known-{r}")])
             got["republish"] = measure([*publish, "--to", str(d / f"known-{r}")])

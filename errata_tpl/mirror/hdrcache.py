@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,16 @@ from errata_tpl.fileio import sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 
-FORMAT = 7
+FORMAT = 8
 MAX_BYTES = 1024 * 1024 * 1024  # a million files' entries; a larger file is no cache we wrote
 
-# An entry: [size, mtime_ns, inode, ctime_ns, state, ...]; state "ok" (header read, whole file
-# checked) or "hdr" (header read, payload not checked yet), then the RpmInfo
+# An entry: [size, mtime_ns, inode, ctime_ns, state, ...]; state "sha256:<hex>" (header read, whole
+# file checked, its SHA256), "ok" (the same, no SHA256 made) or "hdr" (header read, payload not
+# checked yet), then the RpmInfo
 # fields after its path, obsoletes last and spread (a flat list is the quickest
 # to write); or "bad", then why.
-_OK, _HEADER, _BAD = "ok", "hdr", "bad"
+_OK, _HEADER, _BAD, _SHA256 = "ok", "hdr", "bad", "sha256:"
+_SHA256_STATE = len(_SHA256) + 64
 _FIELDS = len(RpmInfo._fields) - 1  # without the path
 
 
@@ -47,18 +49,23 @@ class HeaderCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, rel: str, st: Stat) -> tuple[RpmInfo | BadFile, bool] | None:
-        """What was learnt of the file when it had this size and mtime, and whether
-        its whole file passed rpm's check; None when it must be read again."""
+    def get(self, rel: str, st: Stat) -> tuple[RpmInfo | BadFile, bool, str | None] | None:
+        """What was learnt of the file when it had this stat, whether its whole
+        file passed rpm's check, and its SHA256 if one was made; None when it must
+        be read again."""
         e = self._entries.get(rel)
         try:
             if e is None or e[0] != st[0] or e[1] != st[1] or e[2] != st[2] or e[3] != st[3]:
                 return None
-            if e[4] == _BAD:
-                return BadFile(rel, str(e[5])), False
+            state = e[4]
+            if state == _BAD:
+                return BadFile(rel, str(e[5])), False, None
             if len(e) < 5 + _FIELDS - 1:  # obsoletes may be none
                 return None
-            return RpmInfo.of(rel, (*e[5 : 5 + _FIELDS - 1], tuple(e[5 + _FIELDS - 1 :]))), e[4] == _OK
+            info = RpmInfo.of(rel, (*e[5 : 5 + _FIELDS - 1], tuple(e[5 + _FIELDS - 1 :])))
+            if state.startswith(_SHA256) and len(state) == _SHA256_STATE:
+                return info, True, state[len(_SHA256) :]
+            return info, state == _OK, None
         except (ValueError, TypeError, IndexError, KeyError):
             return None  # a hand-edited or damaged entry: read the file again
 
@@ -67,7 +74,7 @@ class HeaderCache:
         stats: Mapping[str, Stat | None],
         packages: Iterable[RpmInfo],
         bad: Iterable[BadFile],
-        checked: Collection[str],
+        checked: Mapping[str, str | None],
     ) -> None:
         """Replace the cache with what one run learnt: every file it read or reused
         (files gone from the mirror drop out). Bad files are kept, except for OS
@@ -76,10 +83,17 @@ class HeaderCache:
         for p in packages:
             st = stats.get(p.path)
             if st is not None:
-                files[p.path] = (*st, _OK if p.path in checked else _HEADER, *p[1:-1], *p.obsoletes)
+                files[p.path] = (*st, _state(p.path, checked), *p[1:-1], *p.obsoletes)
         for b in bad:
             st = stats.get(b.path)
             if st is not None and not b.os_error:
                 files[b.path] = (*st, _BAD, b.reason)
         text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"), check_circular=False)
         sealed.write(self.path, self.path.name, text, MAX_BYTES)  # a cache that cannot be written is only slower
+
+
+def _state(rel: str, checked: Mapping[str, str | None]) -> str:
+    if rel not in checked:
+        return _HEADER
+    digest = checked[rel]
+    return _OK if digest is None else _SHA256 + digest

@@ -24,7 +24,7 @@ import rpm
 from errata_tpl import parallel
 from errata_tpl.fileio import regular
 from errata_tpl.fileio.stamp import Stat, stat_of
-from errata_tpl.mirror import rpmcheck
+from errata_tpl.mirror import filedigest, rpmcheck
 from errata_tpl.mirror.hdrcache import HeaderCache
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 
@@ -47,7 +47,8 @@ class ScanResult:
     files: int = 0
     from_cache: int = 0
     stats: dict[str, Stat | None] = field(default_factory=dict)  # every file's, as read
-    checked: set[str] = field(default_factory=set)  # files rpm's whole-file check passed
+    # files rpm's whole-file check passed -> their whole-file SHA256 (None: not made)
+    checked: dict[str, str | None] = field(default_factory=dict)
     checks: dict[str, rpmcheck.Check] = field(default_factory=dict)  # with signatures: rpm's verdict per file
     changed: bool = True  # learnt something the header cache does not hold yet
 
@@ -95,7 +96,7 @@ def _md5(h: rpm.hdr) -> str:
     return md5.hex() if md5 else ""
 
 
-def _transaction_set() -> rpm.TransactionSet:
+def transaction_set() -> rpm.TransactionSet:
     rpm.setVerbosity(rpm.RPMLOG_CRIT)  # rpm's own "error:" lines: we report each file once
     ts = rpm.TransactionSet()
     # Signatures and digests are checked by check_whole, for the files that matter
@@ -140,7 +141,7 @@ def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo 
 
 def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
     def read(items: Iterable[str]) -> list[Row]:
-        ts = _transaction_set()
+        ts = transaction_set()
         rels = list(items)
         rows = [read_header(ts, base + rel) for rel in rels]
         # rpm's verifier says best what is wrong with a file the bindings cannot read
@@ -179,13 +180,13 @@ def scan(
         if hit is None:
             todo.append(rel)
             continue
-        got, checked = hit
+        got, checked, digest = hit
         result.from_cache += 1
         result.stats[rel] = st
         if isinstance(got, RpmInfo):
             result.packages.append(got)
             if checked:
-                result.checked.add(rel)
+                result.checked[rel] = digest
         else:
             result.bad.append(got)
 
@@ -224,6 +225,8 @@ def check_whole(
     if not todo:
         return set()
     base = os.path.join(str(top), "")
+    # what publish needs of a build's file besides its header: made while rpm reads it too
+    hashing = filedigest.Background({base + r: result.stats.get(r) for r in todo if result.checked.get(r) is None})
     if signatures is None:
         # SHA256 header and payload digests cover every byte SHA1 and MD5 cover:
         # rpm checks the legacy two only for builds without them.
@@ -238,11 +241,12 @@ def check_whole(
     else:
         checks = rpmcheck.Background([base + r for r in todo], signatures, verbose=True).result()
         result.checks.update({r: checks[base + r] for r in todo})
+    digests = hashing.result()
     failed: dict[str, BadFile] = {}
     for rel in todo:
         check = checks[base + rel]
         if check.ok or (signatures is not None and _signature_only(check)):
-            result.checked.add(rel)
+            result.checked[rel] = result.checked.get(rel) or digests.get(base + rel)
         else:
             failed[rel] = BadFile(rel, check.detail)
     if failed:

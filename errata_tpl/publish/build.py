@@ -80,7 +80,7 @@ def publish_folder(
     sources = locate(root, req.mirror, req.source, content, rep, stats)
     files = {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
     cache = ChunkCache(root, req.mirror, rep.warn)
-    made = chunks(req.mirror, files, cache)
+    made = chunks(req.mirror, files, cache, sources.result.checked)
     rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
     with fo.staging(final.parent, rec.folder) as new:
         repo = new / "repodata"

@@ -2,12 +2,17 @@
 createrepo_c from the file, whole-file SHA256 included), computed once per file
 and kept in ``<root>/.errata-tpl-cache/publish/``.
 
-The scan reads headers only: the checksum dnf checks a package against is of
-the whole file, so createrepo_c reads each file once, in one process per core,
-and every later publish of the same file (another profile, a stage, a hotfix)
-takes it from here. An entry is keyed by the file's path in ERRATA_DIR and its
-size, mtime, inode and ctime, and tied to this tool's and createrepo_c's
-versions: a file that changed in any way is read again. Safe to delete.
+The checksum dnf checks a package against is of the whole file. The scan that
+chose the build made it while rpm's whole-file check read the file (the header
+cache keeps it); so createrepo_c is given only the file's lead and headers (what
+rpm reads as the header), and the whole file's checksum, size and mtime are put
+in its place: the same XML as createrepo_c makes from the whole file, without
+reading the payload again. A file without a kept checksum is read whole by
+createrepo_c, in one process per core. Every later publish of the same file
+(another profile, a stage, a hotfix) takes its chunk from here. An entry is
+keyed by the file's path in ERRATA_DIR and its size, mtime, inode and ctime, and
+tied to this tool's and createrepo_c's versions: a file that changed in any way
+is read again. Safe to delete.
 """
 
 from __future__ import annotations
@@ -87,17 +92,52 @@ class ChunkCache:
         sealed.write(self.path, self.path.name, text, MAX_BYTES)  # one that cannot be written is only slower
 
 
-def _read_share(base: str) -> Callable[[Iterable[str]], list[tuple[Stat, Chunk] | str]]:
-    def read(rels: Iterable[str]) -> list[tuple[Stat, Chunk] | str]:
+def _from_headers(path: str, rel: str, digest: str) -> Any:
+    """createrepo_c's package of the file, read from its lead and headers alone (in
+    memory), with the whole file's ``digest``, size and mtime; None when that
+    cannot be done here (the caller then has createrepo_c read the whole file)."""
+    import createrepo_c as cr
+
+    from errata_tpl.mirror.scan import transaction_set
+
+    try:
+        fd, st = regular.open_fd(path)
+        try:
+            transaction_set().hdrFromFdno(fd)
+            end = os.lseek(fd, 0, os.SEEK_CUR)  # rpm stops reading where the payload starts
+            head = os.pread(fd, end, 0)
+        finally:
+            os.close(fd)
+        mem = os.memfd_create("rpm-headers", os.MFD_CLOEXEC)
+        try:
+            with os.fdopen(os.dup(mem), "wb") as f:
+                f.write(head)
+            pkg = cr.package_from_rpm(f"/proc/self/fd/{mem}", cr.SHA256, rel, None, CHANGELOG_LIMIT)
+        finally:
+            os.close(mem)
+    except Exception:  # rpm's, createrepo_c's and OS errors: the whole file is read instead
+        return None
+    if len(head) != end or pkg.rpm_header_end != end:
+        return None
+    pkg.pkgId = digest
+    pkg.size_package = st.st_size
+    pkg.time_file = int(st.st_mtime)
+    return pkg
+
+
+def _read_share(base: str) -> Callable[[Iterable[tuple[str, str | None]]], list[tuple[Stat, Chunk] | str]]:
+    def read(items: Iterable[tuple[str, str | None]]) -> list[tuple[Stat, Chunk] | str]:
         """Per file, its stat and chunk, or why createrepo_c could not read it."""
         import createrepo_c as cr
 
         out: list[tuple[Stat, Chunk] | str] = []
-        for rel in rels:
+        for rel, digest in items:
             path = base + rel
             try:
                 before = stat_of(os.stat(path))
-                pkg = cr.package_from_rpm(path, cr.SHA256, rel, None, CHANGELOG_LIMIT)
+                pkg = _from_headers(path, rel, digest) if digest is not None else None
+                if pkg is None:
+                    pkg = cr.package_from_rpm(path, cr.SHA256, rel, None, CHANGELOG_LIMIT)
                 chunk = Chunk(pkg.pkgId, cr.xml_dump_primary(pkg), cr.xml_dump_filelists(pkg), cr.xml_dump_other(pkg))
                 after = stat_of(os.stat(path))
             except Exception as e:  # createrepo_c's own error types, OS errors
@@ -109,9 +149,12 @@ def _read_share(base: str) -> Callable[[Iterable[str]], list[tuple[Stat, Chunk] 
     return read
 
 
-def chunks(mirror: Path, files: Mapping[str, Stat], cache: ChunkCache) -> dict[str, Chunk]:
-    """Every file's chunk (``files``: path -> the stat its build was checked at),
-    from the cache or made now; a file that changed since is an error."""
+def chunks(
+    mirror: Path, files: Mapping[str, Stat], cache: ChunkCache, digests: Mapping[str, str | None]
+) -> dict[str, Chunk]:
+    """Every file's chunk (``files``: path -> the stat its build was checked at;
+    ``digests``: path -> its whole-file SHA256 made at that stat, if one was), from
+    the cache or made now; a file that changed since is an error."""
     got: dict[str, Chunk] = {}
     todo: list[str] = []
     for rel, st in files.items():
@@ -122,7 +165,7 @@ def chunks(mirror: Path, files: Mapping[str, Stat], cache: ChunkCache) -> dict[s
             got[rel] = hit
     workers = parallel.cores() if len(todo) >= PARALLEL_MIN_FILES else 1
     made: list[tuple[Stat, Chunk] | str] = parallel.map_shares(
-        _read_share(os.path.join(str(mirror), "")), todo, workers
+        _read_share(os.path.join(str(mirror), "")), [(rel, digests.get(rel)) for rel in todo], workers
     )
     for rel, m in zip(todo, made):
         if isinstance(m, str):

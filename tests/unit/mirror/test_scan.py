@@ -1,6 +1,7 @@
 """The scanner on real RPM files, good and damaged: headers read by the bindings,
 whole files checked by rpm's verifier where asked."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_each_kind_of_bad_file_is_reported_and_skipped(kind, make_rpms, tmp_path
     reasons = bad_reasons(result)
     assert list(reasons) == ["victim-2-1.x86_64.rpm"]
     assert reasons["victim-2-1.x86_64.rpm"]
-    assert result.checked == {"good-1-1.x86_64.rpm"}
+    assert set(result.checked) == {"good-1-1.x86_64.rpm"}
 
 
 def test_damage_is_named_in_rpms_words(make_rpms, tmp_path):
@@ -102,7 +103,8 @@ def test_check_whole_checks_only_what_is_asked_and_not_yet_checked(make_rpms, tm
     rpmfactory.flip_payload_byte(old)
     result = scan_dir(mirror)
     assert check_whole(mirror, result, [new.name]) == set()
-    assert result.checked == {new.name} and len(result.packages) == 2  # the damaged old build is not read
+    assert set(result.checked) == {new.name} and len(result.packages) == 2  # the damaged old build is not read
+    assert result.checked[new.name] == hashlib.sha256(new.read_bytes()).hexdigest()  # made while rpm read it
     rpmfactory.flip_payload_byte(new)  # checked once: not checked again
     assert check_whole(mirror, result, [new.name]) == set()
     assert check_whole(mirror, result, [old.name]) == {old.name}
@@ -153,7 +155,8 @@ def test_cache_is_used_and_invalidated(make_rpms, tmp_path):
     assert first.from_cache == 0
     second = scan_dir(mirror, HeaderCache(cache_file, _no_warning))
     assert second.from_cache == 2 and second.packages == first.packages
-    assert second.checked == {"a-1-1.x86_64.rpm", "b-1-1.x86_64.rpm"}  # the whole-file verdicts are kept too
+    assert second.checked == first.checked  # the whole-file verdicts are kept too, with each file's SHA256
+    assert second.checked["b-1-1.x86_64.rpm"] == hashlib.sha256(b.read_bytes()).hexdigest()
     rpmfactory.flip_payload_byte(b)  # same size, new mtime: read again, checked again, now bad
     os.utime(b, ns=(1, 1))
     third = scan_and_check(mirror, HeaderCache(cache_file, _no_warning))

@@ -1,0 +1,66 @@
+"""Whole-file SHA256 of the files rpm's check reads whole anyway.
+
+It is the checksum dnf checks a downloaded package against (createrepo_c's
+``pkgid``). Made beside ``rpmkeys --checksig``, while the files are in the page
+cache, and kept in the header cache with the check's verdict, so that
+``publish`` never reads a build whole again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import os
+from collections.abc import Mapping
+
+from errata_tpl.errors import UserError
+from errata_tpl.fileio import regular
+from errata_tpl.fileio.stamp import Stat, stat_of
+from errata_tpl.parallel import cores
+
+
+CHUNK = regular.MB  # hashlib lets other threads run while it hashes a buffer this large
+
+
+def sha256_file(path: str, expected: Stat | None, buf: bytearray | None = None) -> str | None:
+    """The file's SHA256, if it is still the file of stat ``expected`` before and
+    after it is read; None otherwise (a file that changes is read again later).
+    ``buf``: the buffer to read into (one per thread, reused from file to file)."""
+    buf = buf if buf is not None else bytearray(CHUNK)
+    view = memoryview(buf)
+    h = hashlib.sha256()
+    try:
+        with regular.opened(path) as (fd, st):
+            if stat_of(st) != expected:
+                return None
+            while n := os.readv(fd, [buf]):
+                h.update(view[:n])
+            if stat_of(os.fstat(fd)) != expected:
+                return None
+    except (OSError, UserError):
+        return None
+    return h.hexdigest()
+
+
+def _share(items: list[tuple[str, Stat | None]]) -> dict[str, str | None]:
+    buf = bytearray(CHUNK)
+    return {p: sha256_file(p, st, buf) for p, st in items}
+
+
+class Background:
+    """``sha256_file`` of every path in worker threads, one share per core; ``result()`` waits."""
+
+    def __init__(self, expected: Mapping[str, Stat | None], workers: int | None = None) -> None:
+        items = list(expected.items())
+        n = max(1, min(workers or cores(), len(items)))
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=n)
+        self._futures = [self._pool.submit(_share, items[i::n]) for i in range(n)] if items else []
+
+    def result(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        try:
+            for f in self._futures:
+                out.update(f.result())
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        return out
