@@ -23,22 +23,28 @@ CHUNK = regular.MB  # hashlib lets other threads run while it hashes a buffer th
 
 
 def sha256_file(path: str, expected: Stat | None, buf: bytearray | None = None) -> str | None:
-    """The file's SHA256, if it is still the file of stat ``expected`` before and
-    after it is read; None otherwise (a file that changes is read again later).
+    """The file's SHA256 if it is a regular file of stat ``expected`` when opened,
+    else None. The caller keeps it under ``expected``: a file that changes while it
+    is read gets a new stat (its ctime moves), which this SHA256 is never taken for.
     ``buf``: the buffer to read into (one per thread, reused from file to file)."""
     buf = buf if buf is not None else bytearray(CHUNK)
     view = memoryview(buf)
     h = hashlib.sha256()
     try:
-        with regular.opened(path) as (fd, st):
-            if stat_of(st) != expected:
-                return None
-            while n := os.readv(fd, [buf]):
-                h.update(view[:n])
-            if stat_of(os.fstat(fd)) != expected:
-                return None
-    except (OSError, UserError):
+        fd, st = regular.open_fd(path)  # a FIFO put there since is never read
+    except UserError:
         return None
+    try:
+        if stat_of(st) != expected:
+            return None
+        left = st.st_size
+        while left > 0 and (n := os.readv(fd, [buf])):  # one read for most files: this runs per build
+            h.update(view[:n])
+            left -= n
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     return h.hexdigest()
 
 
