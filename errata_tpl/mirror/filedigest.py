@@ -18,7 +18,6 @@ from errata_tpl.fileio import regular
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.parallel import cores
 
-
 CHUNK = regular.MB  # hashlib lets other threads run while it hashes a buffer this large
 
 
