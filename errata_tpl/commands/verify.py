@@ -138,5 +138,12 @@ def verify_text(report: dict[str, Any]) -> str:
     for m in report["repodata"]:
         out.append(f"{m['path']}: {m['status']} ({m['detail']})" if m["status"] != "ok" else f"{m['path']}: ok")
     counts = report["summary"]
-    out.append(f"{sum(counts.values())} files: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    line = f"{sum(counts.values())} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    # what is wrong besides the package files: the summary line alone must not read as all well
+    if report["repomd"] is not None and report["repomd"]["status"] != "ok":
+        line += f"; {report['repomd']['path']}: {report['repomd']['status']}"
+    bad_metadata = sum(m["status"] != "ok" for m in report["repodata"])
+    if bad_metadata:
+        line += f"; {bad_metadata} repodata file{'s' if bad_metadata != 1 else ''} bad"
+    out.append(line)
     return "\n".join(out) + "\n"

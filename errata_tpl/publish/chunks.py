@@ -92,18 +92,16 @@ class ChunkCache:
         sealed.write(self.path, self.path.name, text, MAX_BYTES)  # one that cannot be written is only slower
 
 
-def _from_headers(path: str, rel: str, digest: str) -> Any:
+def _from_headers(ts: Any, path: str, rel: str, digest: str) -> Any:
     """createrepo_c's package of the file, read from its lead and headers alone (in
     memory), with the whole file's ``digest``, size and mtime; None when that
     cannot be done here (the caller then has createrepo_c read the whole file)."""
     import createrepo_c as cr
 
-    from errata_tpl.mirror.scan import transaction_set
-
     try:
         fd, st = regular.open_fd(path)
         try:
-            transaction_set().hdrFromFdno(fd)
+            ts.hdrFromFdno(fd)
             end = os.lseek(fd, 0, os.SEEK_CUR)  # rpm stops reading where the payload starts
             head = os.pread(fd, end, 0)
         finally:
@@ -130,12 +128,15 @@ def _read_share(base: str) -> Callable[[Iterable[tuple[str, str | None]]], list[
         """Per file, its stat and chunk, or why createrepo_c could not read it."""
         import createrepo_c as cr
 
+        from errata_tpl.mirror.scan import transaction_set
+
+        ts = transaction_set()
         out: list[tuple[Stat, Chunk] | str] = []
         for rel, digest in items:
             path = base + rel
             try:
                 before = stat_of(os.stat(path))
-                pkg = _from_headers(path, rel, digest) if digest is not None else None
+                pkg = _from_headers(ts, path, rel, digest) if digest is not None else None
                 if pkg is None:
                     pkg = cr.package_from_rpm(path, cr.SHA256, rel, None, CHANGELOG_LIMIT)
                 chunk = Chunk(pkg.pkgId, cr.xml_dump_primary(pkg), cr.xml_dump_filelists(pkg), cr.xml_dump_other(pkg))
