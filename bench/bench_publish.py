@@ -111,6 +111,9 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the corpus")
     ap.add_argument("--reuse", type=Path, help="a folder --keep kept: its corpus and site, not made again")
     args = ap.parse_args()
+    # a user's install has its .pyc files; a checkout run under PYTHONDONTWRITEBYTECODE would
+    # compile every module on every run (60 ms of a 0.2 s republish): the warm-up runs write them
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
         corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
