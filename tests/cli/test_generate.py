@@ -1,5 +1,6 @@
 """`errata-tpl generate` end to end, on real RPMs."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -391,13 +392,17 @@ def test_the_cache_written_aside_holds_what_rpms_check_found(make_rpms, tmp_path
     assert "bash-5.1.8-20.el9.x86_64.rpm: skipped: Payload" in first.stderr
     (cache,) = (tmp_path / ".errata-tpl-cache" / "headers").glob("*.json")
     states = {rel: entry[4] for rel, entry in json.loads(cache.read_text().partition("\n")[2])["files"].items()}
+
+    def checked(name: str) -> str:  # rpm's verdict kept with the file's SHA256, for publish
+        return f"sha256:{hashlib.sha256((tmp_path / 'mirror' / name).read_bytes()).hexdigest()}"
+
     assert states == {
         "bash-5.1.8-20.el9.x86_64.rpm": "bad",
-        "bash-5.1.8-9.el9.x86_64.rpm": "ok",  # named after the second round: checked
+        "bash-5.1.8-9.el9.x86_64.rpm": checked("bash-5.1.8-9.el9.x86_64.rpm"),  # named after the second round
         "bash-5.1.8-6.el9_1.x86_64.rpm": "hdr",
         "bash-5.1.8-9.el9.src.rpm": "hdr",
-        "kernel-5.14.0-362.13.1.el9_3.x86_64.rpm": "ok",
-        "openssl-libs-3.0.7-24.el9.x86_64.rpm": "ok",
+        "kernel-5.14.0-362.13.1.el9_3.x86_64.rpm": checked("kernel-5.14.0-362.13.1.el9_3.x86_64.rpm"),
+        "openssl-libs-3.0.7-24.el9.x86_64.rpm": checked("openssl-libs-3.0.7-24.el9.x86_64.rpm"),
     }
     os.utime(paths[0], ns=(1, 1))  # the memo is stale; every other file comes from the header cache
     again = cli(*args, root=tmp_path)

@@ -122,9 +122,7 @@ def test_signed_repomd(make_rpms, keys, cli, tmp_path):
     assert json.loads(r.stdout)["repomd"]["status"] == "bad signature" and r.exit_code == 1
     summary = cli("verify", repo, "--keyring", trusted.public).stdout.splitlines()[-1]
     # the last line alone must not read as all well when only repomd.xml's signature is bad
-    assert summary.startswith("1 files: 0 unreadable") and summary.endswith(
-        "; repodata/repomd.xml: bad signature"
-    )
+    assert summary.startswith("1 files: 0 unreadable") and summary.endswith("; repodata/repomd.xml: bad signature")
 
 
 def test_generate_require_signature(mirror, keys, cli, tmp_path):
