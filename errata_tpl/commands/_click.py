@@ -12,10 +12,11 @@ the command (``conventions``). Its work asks the Run for what it reads:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 from click.shell_completion import CompletionItem
@@ -29,6 +30,8 @@ from errata_tpl.values import names
 
 if TYPE_CHECKING:
     from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]  # what click.option(...) gives
 
 ROOT_HELP = "The configuration tree (os/, site/, errata/). Default: $ERRATA_TPL_ROOT, else the current directory."
 WHERE_THE_ROOT_IS = "the root is --root DIR, else $ERRATA_TPL_ROOT, else the current directory"
@@ -214,7 +217,7 @@ class WritePath(click.Path):
         return super().convert(value, param, ctx)
 
 
-def output(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def output(help: str) -> Decorator:
     """``-o FILE``: resolve, report and generate write there; ``-o -`` is stdout. A
     command checks it with ``outside_site`` before it writes anything."""
     return click.option("-o", "--output", type=WritePath(dir_okay=False, allow_dash=True, path_type=Path), help=help)
@@ -229,7 +232,7 @@ def outside_site(
         sitepaths.refuse_in_site(obj.root, path, option, allowed)
 
 
-def repos(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def repos(help: str, required: bool = False) -> Decorator:
     """``--repo DIR``, repeatable: check, hotfix and promote read repositories."""
     return click.option(
         "--repo", "repos", multiple=True, required=required, type=click.Path(file_okay=False, path_type=Path), help=help
@@ -254,12 +257,12 @@ class OsRepo(click.ParamType["tuple[str | None, Path]"]):
         return None, Path(value)
 
 
-def os_repos(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def os_repos(help: str) -> Decorator:
     """``--repo OS_ID=DIR`` (or ``DIR``), repeatable."""
     return click.option("--repo", "repos", multiple=True, type=OsRepo(), help=help)
 
 
-def keyring(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def keyring(help: str, required: bool = False) -> Decorator:
     """``--keyring FILE``, repeatable: generate and verify check signatures."""
     path = click.Path(exists=True, dir_okay=False, path_type=Path)
     return click.option("--keyring", "keyring", multiple=True, required=required, type=path, help=help)
@@ -279,7 +282,7 @@ def keyring_for_repomd(required: bool, keyring: Sequence[Path] | Path | None) ->
         raise click.UsageError("--require-repomd-signature needs at least one --keyring KEY")
 
 
-def signing(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def signing(required: bool) -> Decorator:
     """``--sign KEYID [--keyring FILE]``: promote and approve sign their records with gpg."""
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -290,6 +293,63 @@ def signing(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return click.option("--sign", metavar="KEYID", required=required, help=mine)(f)
 
     return decorate
+
+
+def _as_one(into: str, record: Callable[..., object], fields: Sequence[str], *options: Decorator) -> Decorator:
+    """``options`` (as if written one above the other) given to the command as one value,
+    its parameter ``into``: the ``record`` of their values (``fields``: their names, in its order)."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def gathered(*args: Any, **kwargs: Any) -> Any:
+            kwargs[into] = record(*(kwargs.pop(name) for name in fields))
+            return f(*args, **kwargs)
+
+        command: Callable[..., Any] = gathered
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+class Promotion(NamedTuple):
+    """``PROFILE --os OS_ID --stage STAGE``: the promotion promote makes and approve signs."""
+
+    profile: str
+    os_id: str
+    stage: str
+
+
+def promotion(stage_help: str) -> Decorator:
+    """PROFILE, ``--os`` and ``--stage``, given to the command as one ``promotion``."""
+    os_id = click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
+    stage = click.option("--stage", required=True, help=stage_help)
+    return _as_one("promotion", Promotion, Promotion._fields, click.argument("profile"), os_id, stage)
+
+
+def for_the_record(does: str) -> Decorator:
+    """``--by`` and ``--note``: who ``does`` it and why, in a record of site/promotions.yaml."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--note", help="A note for the record.")(f)
+        return click.option("--by", help=f"Who {does} (recorded). Default: the login name.")(f)
+
+    return decorate
+
+
+class MirrorOf(NamedTuple):
+    """``ERRATA_DIR --os OS_ID``: a mirror and the OS its packages are for."""
+
+    errata_dir: Path
+    os_id: str
+
+
+def mirror_of(os_help: str) -> Decorator:
+    """ERRATA_DIR and ``--os`` (generate, hotfix, publish), given to the command as one ``mirror``."""
+    errata_dir = click.argument("errata_dir", type=click.Path(path_type=Path))
+    os_id = click.option("--os", "os_id", required=True, help=os_help)
+    return _as_one("mirror", MirrorOf, MirrorOf._fields, errata_dir, os_id)
 
 
 installed = click.option(

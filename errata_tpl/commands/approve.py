@@ -10,18 +10,13 @@ from errata_tpl.commands import _click
 
 
 @click.command("approve")
-@click.argument("profile")
-@click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
-@click.option("--stage", required=True, help="The stage the promotion waits at.")
+@_click.promotion("The stage the promotion waits at.")
 @_click.signing(required=True)
-@click.option("--by", help="Who approves (recorded). Default: the login name.")
-@click.option("--note", help="A note for the record.")
+@_click.for_the_record("approves")
 @click.pass_obj
 def command(
     obj: _click.Run,
-    profile: str,
-    os_id: str,
-    stage: str,
+    promotion: _click.Promotion,
     sign: str,
     keyring: Path | None,
     by: str | None,
@@ -35,5 +30,5 @@ def command(
     """
     from errata_tpl.promotions import approve as engine  # python-gnupg comes with it: see commands/__init__
 
-    outcome = engine.approve(obj.site(), engine.Request(profile, os_id, stage, sign, keyring, by, note), obj.rep.warn)
+    outcome = engine.approve(obj.site(), engine.Request(*promotion, sign, keyring, by, note), obj.rep.warn)
     _click.echo(outcome.text(), one_line=True)

@@ -21,8 +21,7 @@ PROGRESS_MIN_FILES = 2000
 
 
 @click.command("generate")
-@click.argument("errata_dir", type=click.Path(path_type=Path))
-@click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
+@_click.mirror_of("The os-id of the profile, e.g. el9-x86_64.")
 @click.option("--profile", help="The profile name, YYYYMMDD. Default: today (UTC).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the profile instead of writing it.")
 @_click.output("Write to FILE instead.")
@@ -60,8 +59,7 @@ PROGRESS_MIN_FILES = 2000
 @click.pass_obj
 def command(
     obj: _click.Run,
-    errata_dir: Path,
-    os_id: str,
+    mirror: _click.MirrorOf,
     profile: str | None,
     to_stdout: bool,
     output: Path | None,
@@ -94,9 +92,9 @@ def command(
     _click.outside_site(obj, output, "-o", allowed=profile_place)
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = pipeline.GenerateRequest(
-        mirror=errata_dir,
-        source=str(errata_dir),
-        os_id=obj.os_id(os_id),  # a profile of an OS the site has
+        mirror=mirror.errata_dir,
+        source=str(mirror.errata_dir),
+        os_id=obj.os_id(mirror.os_id),  # a profile of an OS the site has
         profile=profile,
         fmt=fmt,
         use_cache=not no_cache,

@@ -26,8 +26,7 @@ from errata_tpl.values.kernel import is_kernel_name
 
 
 @click.command("hotfix")
-@click.argument("errata_dir", type=click.Path(path_type=Path))
-@click.option("--os", "os_id", required=True, help="The os-id of the hotfix, e.g. el9-x86_64.")
+@_click.mirror_of("The os-id of the hotfix, e.g. el9-x86_64.")
 @click.option("--name", required=True, help="The hotfix name: errata/<os-id>/hotfix-<NAME>.yaml.")
 @click.option("--advisory", "advisories", multiple=True, help="An advisory id whose builds to ship; repeatable.")
 @click.option("--cve", "cves", multiple=True, help="A CVE: the builds of every advisory that fixes it; repeatable.")
@@ -40,8 +39,7 @@ from errata_tpl.values.kernel import is_kernel_name
 @click.pass_obj
 def command(
     obj: _click.Run,
-    errata_dir: Path,
-    os_id: str,
+    mirror: _click.MirrorOf,
     name: str,
     advisories: tuple[str, ...],
     cves: tuple[str, ...],
@@ -60,8 +58,9 @@ def command(
     """
     if not (advisories or cves or packages):
         raise click.UsageError("name at least one --advisory, --cve or --package")
+    where = mirror.errata_dir
     req = HotfixRequest(
-        errata_dir, str(errata_dir), obj.os_id(os_id), name, hf.Selection(advisories, cves, packages), repos
+        where, str(where), obj.os_id(mirror.os_id), name, hf.Selection(advisories, cves, packages), repos
     )
     _click.keyring_for_repomd(require_repomd_signature, keyring)
     with repomdsig.checking(keyring, require_repomd_signature, obj.rep.warn):  # the mirror's and each --repo's

@@ -12,11 +12,8 @@ from errata_tpl.commands import _click
 
 
 @click.command("promote")
-@click.argument("profile")
-@click.option("--os", "os_id", required=True, help="The os-id of the profile, e.g. el9-x86_64.")
-@click.option("--stage", required=True, help="The stage of site/stages.yaml to promote the profile to.")
-@click.option("--by", help="Who promotes (recorded). Default: the login name.")
-@click.option("--note", help="A note for the record.")
+@_click.promotion("The stage of site/stages.yaml to promote the profile to.")
+@_click.for_the_record("promotes")
 @click.option(
     "--force",
     is_flag=True,
@@ -34,9 +31,7 @@ from errata_tpl.commands import _click
 @click.pass_obj
 def command(
     obj: _click.Run,
-    profile: str,
-    os_id: str,
-    stage: str,
+    promotion: _click.Promotion,
     by: str | None,
     note: str | None,
     force: bool,
@@ -57,7 +52,7 @@ def command(
     """
     from errata_tpl.promotions import promote as engine  # jinja2 comes with it: see commands/__init__
 
-    req = engine.Request(profile, os_id, stage, by, note, force, repos, sign, keyring)
+    req = engine.Request(*promotion, by, note, force, repos, sign, keyring)
     if dry_run:
         p = engine.dry_run(obj.site(), req, obj.rep)
         _click.echo("\n".join(engine.dry_run_text(p, force)))
@@ -69,9 +64,9 @@ def command(
     if publish_to is not None:  # the profile's folder first: a failure refuses the promotion
         from errata_tpl.publish import engine as publishing  # createrepo_c, rpm: see commands/__init__
 
-        site, os_name = obj.site(), obj.os_id(os_id)
-        mirror = publishing.errata_dir(site, os_name, profile)
-        published = publishing.Request(mirror, str(mirror), os_name, publish_to, profile=profile)
+        site, os_name = obj.site(), obj.os_id(promotion.os_id)
+        mirror = publishing.errata_dir(site, os_name, promotion.profile)
+        published = publishing.Request(mirror, str(mirror), os_name, publish_to, profile=promotion.profile)
         for line in publishing.said(publishing.publish(site, published, obj.rep)):
             obj.rep.info(line)
     p, raw = engine.promote(obj.site(), req, obj.rep)
@@ -79,5 +74,5 @@ def command(
         obj.rep.warn(f"forced: {reason}")
     _click.echo(engine.done_text(p, raw), one_line=True)
     if published is not None:  # the stage's link, to its profile in effect now
-        done = publishing.publish(obj.site(), published._replace(profile=None, stage=stage), obj.rep)
+        done = publishing.publish(obj.site(), published._replace(profile=None, stage=promotion.stage), obj.rep)
         obj.rep.info(publishing.said(done)[-1])

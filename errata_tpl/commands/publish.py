@@ -13,8 +13,7 @@ from errata_tpl.mirror.repomd import Repodata
 
 
 @click.command("publish")
-@click.argument("errata_dir", type=click.Path(path_type=Path))
-@click.option("--os", "os_id", required=True, help="The os-id, e.g. el9-x86_64.")
+@_click.mirror_of("The os-id, e.g. el9-x86_64.")
 @click.option("--profile", help="Publish this dated profile (YYYYMMDD): DIR/<os-id>/<profile>/.")
 @click.option("--stage", help="Publish the stage's current profile and point DIR/<os-id>/<stage> at it.")
 @click.option("--hotfix", help="Publish this hotfix: DIR/<os-id>/hotfix-<NAME>/.")
@@ -43,8 +42,7 @@ from errata_tpl.mirror.repomd import Repodata
 @click.pass_obj
 def command(
     obj: _click.Run,
-    errata_dir: Path,
-    os_id: str,
+    mirror: _click.MirrorOf,
     profile: str | None,
     stage: str | None,
     hotfix: str | None,
@@ -71,7 +69,10 @@ def command(
     from errata_tpl.publish.engine import Request, publish, said  # createrepo_c, rpm: see commands/__init__
 
     root = obj.site()
-    req = Request(errata_dir, str(errata_dir), obj.os_id(os_id), to, profile, stage, hotfix, sign_key, keyring, force)
+    errata_dir = mirror.errata_dir
+    req = Request(
+        errata_dir, str(errata_dir), obj.os_id(mirror.os_id), to, profile, stage, hotfix, sign_key, keyring, force
+    )
     with repomdsig.checking(mirror_keyring, require_repomd_signature, obj.rep.warn):  # ERRATA_DIR's repomd.xml.asc
         if mirror_keyring:  # checked before anything is made under --to (and again at each later read)
             Repodata.read(errata_dir)
