@@ -21,14 +21,22 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular
 
-_TEMP_MARK = ".errata-tpl-"
-_TEMP = re.compile(r"^\..*\.errata-tpl-[A-Za-z0-9_]{8}\.tmp$")
+TEMP_MARK = ".errata-tpl-"  # in the name of every temporary file or folder made beside its target
+
+
+def temp_names(before_tmp: str = "") -> re.Pattern[str]:
+    """The names writers give what they make beside a target, ``.<name>.errata-tpl-XXXXXXXX.tmp``
+    (``before_tmp``: a pattern of what may come before ``.tmp``)."""
+    return re.compile(rf"^\..*{re.escape(TEMP_MARK)}[A-Za-z0-9_]{{8}}{before_tmp}\.tmp$")
+
+
+_TEMP = temp_names()
 
 
 def os_error(path: Path | str, e: OSError) -> UserError:
@@ -37,26 +45,36 @@ def os_error(path: Path | str, e: OSError) -> UserError:
     return UserError(f"{path}: {reason[0].lower() + reason[1:] if reason else 'error'}")
 
 
-def sweep_temps(directory: Path) -> None:
-    """Remove temporary files of writers that are gone (their lock is free)."""
+def sweep_leftovers(directory: Path, names: re.Pattern[str], remove: Callable[[Path], None]) -> None:
+    """``remove`` each entry of ``directory`` whose name ``names`` matches: a temporary
+    file or folder, maybe of a writer that is gone. ``remove`` takes the entry's lock
+    first (its writer holds it while alive); an OS error leaves the entry for the next sweep."""
     try:
         entries = os.listdir(directory)
     except OSError:
         return
     for name in entries:
-        if not _TEMP.match(name):
-            continue
-        p = directory / name
-        with contextlib.suppress(OSError, UserError), regular.opened(p, follow_symlinks=False) as (fd, _):
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's file
-            if os.fstat(fd).st_nlink > 0:
-                os.unlink(p)
+        if names.match(name):
+            with contextlib.suppress(OSError, UserError):
+                remove(directory / name)
+
+
+def sweep_temps(directory: Path) -> None:
+    """Remove temporary files of writers that are gone (their lock is free)."""
+    sweep_leftovers(directory, _TEMP, _remove_unlocked)
+
+
+def _remove_unlocked(p: Path) -> None:
+    with regular.opened(p, follow_symlinks=False) as (fd, _):
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's file
+        if os.fstat(fd).st_nlink > 0:
+            os.unlink(p)
 
 
 def _locked_temp(directory: Path, name: str) -> tuple[int, str]:
     """A new temporary file beside ``name``, locked by this process."""
     while True:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}{_TEMP_MARK}", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=".tmp", dir=directory)
         fcntl.flock(fd, fcntl.LOCK_EX)
         if os.fstat(fd).st_nlink > 0:
             return fd, tmp

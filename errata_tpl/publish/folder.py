@@ -32,8 +32,8 @@ from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic
 from errata_tpl.fileio.stamp import Stat, stat_of
 
-_MARK = ".errata-tpl-"
-_STAGING = re.compile(r"^\..*\.errata-tpl-[A-Za-z0-9_]{8}(\.old)?\.tmp$")
+_MARK = atomic.TEMP_MARK
+_STAGING = atomic.temp_names(r"(\.old)?")
 _METADATA = re.compile(r"^[0-9a-f]{64}-[A-Za-z0-9_]+\.[A-Za-z0-9.]+$")  # createrepo_c's checksum-named files
 FICLONE = 0x40049409  # ioctl: share the source's blocks (btrfs, xfs)
 RENAME_EXCHANGE = 2
@@ -42,24 +42,19 @@ RENAME_EXCHANGE = 2
 def sweep(parent: Path) -> None:
     """Remove staging directories and symlinks of runs that are gone (a directory's
     lock is free; a symlink lives only while its writer holds the folder's lock)."""
-    try:
-        names = os.listdir(parent)
-    except OSError:
+    atomic.sweep_leftovers(parent, _STAGING, _remove_unlocked)
+
+
+def _remove_unlocked(path: Path) -> None:
+    if path.is_symlink():
+        path.unlink()
         return
-    for name in names:
-        if not _STAGING.match(name):
-            continue
-        path = parent / name
-        with contextlib.suppress(OSError):
-            if path.is_symlink():
-                path.unlink()
-                continue
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-            try:
-                if atomic.try_lock(fd):
-                    shutil.rmtree(path)
-            finally:
-                os.close(fd)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        if atomic.try_lock(fd):
+            shutil.rmtree(path)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
