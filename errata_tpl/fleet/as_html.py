@@ -115,27 +115,34 @@ def page_data(f: Fleet) -> dict[str, Any]:
     }
 
 
+# The page's names of an inventory's facts (report.js reads them), by their names in the JSON.
+_SEEN = {
+    "file": "file",
+    "source": "source",
+    "collected": "collected",
+    "age": "age_days",
+    "running": "running_kernel",
+    "reboot": "reboot_needed",
+    "epochs": "epochs",
+}
+
+
 def _observed(o: Observed | None, adv_index: dict[str, int]) -> dict[str, Any] | None:
     """A node's inventory for the page: what differs from its list, package by package."""
     if o is None:
         return None
-    inv, c = o.inventory, o.compared
+    facts = o.facts("%Y-%m-%d %H:%M UTC")
+    said = facts._asdict()
 
     def show(d: Drift) -> str:
         arch = f".{d.arch}" if d.arch else ""
         return f"{d.name}{arch} {d.installed or 'absent'} \u2192 {d.wanted or 'not on the list'}"
 
     return {
-        "file": inv.file,
-        "source": inv.source,
-        "collected": None if inv.collected is None else inv.collected.strftime("%Y-%m-%d %H:%M UTC"),
-        "age": o.age_days,
-        "running": inv.running_kernel,
-        "reboot": o.reboot_needed,
-        "epochs": inv.epochs,
-        "diff": [[kind, [show(d) for d in ds]] for kind, ds in c.by_kind() if ds],
-        "applicable": [adv_index[x.advisory.id] for x in o.applicable.lacks],
-        "installable": [adv_index[i] for i in o.installable],
+        **{key: said[fact] for key, fact in _SEEN.items()},
+        "diff": [[kind, [show(d) for d in ds]] for kind, ds in o.compared.by_kind() if ds],
+        "applicable": [adv_index[i] for i in facts.applicable],
+        "installable": [adv_index[i] for i in facts.installable],
     }
 
 

@@ -58,21 +58,14 @@ def observed(o: Observed | None) -> dict[str, Any] | None:
     """The node as its inventory shows it (README, "report --format json")."""
     if o is None:
         return None
-    inv, c = o.inventory, o.compared
+    said, c = o.facts("%Y-%m-%dT%H:%M:%SZ")._asdict(), o.compared
     return {
-        "source": inv.source,
-        "file": inv.file,
-        "collected": None if inv.collected is None else inv.collected.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "age_days": o.age_days,
-        "state": o.state,
+        **{k: said[k] for k in ("source", "file", "collected", "age_days", "state")},
         "pending": _drifts(c.pending, "installed", "wanted"),
         "drifted": _drifts(c.drifted, "installed", "wanted"),
         "extra": _drifts(c.extra, "installed"),
         "missing": _drifts(c.missing, "wanted"),
-        "running_kernel": inv.running_kernel,
-        "reboot_needed": o.reboot_needed,
-        "applicable": [x.advisory.id for x in o.applicable.lacks],
-        "installable": list(o.installable),
+        **{k: said[k] for k in ("running_kernel", "reboot_needed", "applicable", "installable")},
     }
 
 

@@ -24,7 +24,7 @@ import itertools
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from errata_tpl.errors import UserError
 from errata_tpl.fleet.exposure import Exposure
@@ -337,3 +337,36 @@ class Observed:
     @property
     def state(self) -> str:
         return STALE if self.stale else self.compared.state
+
+    def facts(self, stamp: str) -> Facts:
+        """What the reports say of the inventory (``stamp``: how its time is written)."""
+        inv = self.inventory
+        return Facts(
+            source=inv.source,
+            file=inv.file,
+            collected=None if inv.collected is None else inv.collected.strftime(stamp),
+            age_days=self.age_days,
+            state=self.state,
+            epochs=inv.epochs,
+            running_kernel=inv.running_kernel,
+            reboot_needed=self.reboot_needed,
+            applicable=[x.advisory.id for x in self.applicable.lacks],
+            installable=list(self.installable),
+        )
+
+
+class Facts(NamedTuple):
+    """A node's inventory as the reports show it, by the JSON report's names (its schema,
+    README): each format takes them in its own order and words (the page's are shorter),
+    beside what it alone shows (the drift, package by package)."""
+
+    source: str  # rpm, ansible, salt
+    file: str
+    collected: str | None
+    age_days: int | None
+    state: str
+    epochs: bool  # the inventory has epochs (else versions matched on version-release)
+    running_kernel: str | None
+    reboot_needed: bool | None
+    applicable: list[str]  # advisory ids: what the installed set lacks
+    installable: list[str]  # of those, what the node's own list fixes
