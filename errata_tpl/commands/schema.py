@@ -10,11 +10,11 @@ import click
 
 from errata_tpl.commands import _click
 from errata_tpl.fileio import atomic
-from errata_tpl.site import schema
+from errata_tpl.site import schema_json
 
 
 @click.command("schema")
-@click.argument("kind", required=False, type=click.Choice(list(schema.FILES)))
+@click.argument("kind", required=False, type=click.Choice(list(schema_json.FILES)))
 @click.option(
     "--out-dir",
     type=_click.WritePath(file_okay=False, path_type=Path),
@@ -40,14 +40,14 @@ def command(obj: _click.Run, kind: str | None, out_dir: Path | None) -> None:
 
 
 def text(file_kind: str) -> str:
-    return json.dumps(schema.json_schema(file_kind), indent=2, sort_keys=False) + "\n"
+    return json.dumps(schema_json.json_schema(file_kind), indent=2, sort_keys=False) + "\n"
 
 
 def write_all(out_dir: Path) -> list[Path]:
     """``<kind>.schema.json`` for every file kind; the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in schema.FILES:
+    for kind in schema_json.FILES:
         path = out_dir / f"{kind}.schema.json"
         atomic.write_text(path, text(kind))
         written.append(path)

@@ -11,7 +11,9 @@ from errata_tpl.inventory.model import Inventory
 from errata_tpl.profile.profile import Profile
 from errata_tpl.resolve.pkgset import PackageSet, Pkg
 from errata_tpl.site import templating
-from errata_tpl.site.config import FixHook, NodeConfig, OsConfig, PackageEntry
+from errata_tpl.site.config import NodeConfig, OsConfig
+from errata_tpl.site.entries import PackageEntry
+from errata_tpl.site.hooks import FixHook
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.source import Source, source
 

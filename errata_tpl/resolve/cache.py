@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.pkgset import PackageSet
-from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Settings
+from errata_tpl.site.config import Merged, NodeConfig, OsConfig, Settings
+from errata_tpl.site.hooks import FixHook, InitHook
 
 if TYPE_CHECKING:  # they hold these keys
     from errata_tpl.profile.profile import Entry, Profile

@@ -4,7 +4,7 @@ no node)."""
 
 from __future__ import annotations
 
-from errata_tpl.site.config import FixHook
+from errata_tpl.site.hooks import FixHook
 
 HookState = tuple[tuple[str, tuple[str, ...], frozenset[int]], ...]  # (hook file, its actions, those that found)
 

@@ -15,7 +15,8 @@ from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.cache import VariablesKey
 from errata_tpl.resolve.pkgset import Event, Pkg
-from errata_tpl.site.config import FixHook, InitHook, Merged, NodeConfig, OsConfig, Overrides, Settings
+from errata_tpl.site.config import Merged, NodeConfig, OsConfig, Overrides, Settings
+from errata_tpl.site.hooks import FixHook, InitHook
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values.evr import EVR

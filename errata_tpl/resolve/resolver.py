@@ -59,16 +59,9 @@ from errata_tpl.resolve.model import (
 )
 from errata_tpl.resolve.pkgset import PackageSet
 from errata_tpl.resolve.replaceonly import Applied
-from errata_tpl.site.config import (
-    BASE_INSTALLED,
-    InitHook,
-    NodeConfig,
-    PackageEntry,
-    deep_merge,
-    merge,
-    merges_nothing,
-    templated,
-)
+from errata_tpl.site.config import BASE_INSTALLED, NodeConfig, deep_merge, merge, merges_nothing
+from errata_tpl.site.entries import PackageEntry, templated
+from errata_tpl.site.hooks import InitHook
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 from errata_tpl.values.source import Source, source

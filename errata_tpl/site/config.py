@@ -3,11 +3,13 @@
 Each object is built once from one file by ``site.tree`` (the only part that
 reads the disk) and knows where it came from (``where``: the file, relative to
 the root) for error messages. Objects compare and hash by identity: one per
-file, so they key the resolver's caches cheaply.
+file, so they key the resolver's caches cheaply. Here: the settings of site, cluster
+and node files and how their layers merge, an OS, the override file; the entries of
+a ``packages`` list are ``site.entries``', a profile's hooks ``site.hooks``'.
 
 A new key of site, cluster and node files is one field of ``Settings`` (or of
 ``NodeConfig`` for a node's own): ``key_field(type, merge, read)`` says its type (from
-``site.schema``), how layers merge it and how its value is read; the schema, the
+``site.keytypes``), how layers merge it and how its value is read; the schema, the
 JSON Schemas and the tree's reading follow from it.
 """
 
@@ -16,15 +18,14 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import functools
-import json
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from errata_tpl.errors import UserError
-from errata_tpl.site import schema, templating
-from errata_tpl.values import names, ref
-from errata_tpl.values.package import Package
+from errata_tpl.site import keytypes
+from errata_tpl.site.entries import PackageEntry, entries
+from errata_tpl.values import names
 
 BASE_LISTS, BASE_INSTALLED = "lists", "installed"  # base:
 MANAGE_ALL, MANAGE_LISTED = "all", "listed"  # manage:
@@ -51,7 +52,7 @@ def _text(value: Any, where: str, key: str) -> str:
 
 
 def key_field(
-    t: schema.Type, merge: str | None = None, read: Reader = _same, default: Any = None, name: str = ""
+    t: keytypes.Type, merge: str | None = None, read: Reader = _same, default: Any = None, name: str = ""
 ) -> Any:
     """A field that is a key of the file (``name``, default: the field's name): its type
     (checked by site.schema, shown in the JSON Schemas), how later layers merge it
@@ -63,7 +64,7 @@ def key_field(
     return field(default=default, metadata=meta)
 
 
-def file_keys(cls: type) -> dict[str, schema.Type]:
+def file_keys(cls: type) -> dict[str, keytypes.Type]:
     """The keys of a file read into ``cls``, and their types."""
     return {k: f.metadata["type"] for k, f in _by_key(cls).items()}
 
@@ -90,63 +91,9 @@ def read(cls: type, data: Mapping[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class PackageEntry:
-    """One entry of a ``packages`` list (or kernel modules, or an action's reference):
-    parsed once when it has no template, else rendered per node."""
-
-    raw: Any
-    where: str  # "site/site.yaml: packages[3]"
-    parsed: Package | None  # None: templated
-    key: Hashable = None  # equal for entries written alike (the text, not rpm's equality)
-
-    @staticmethod
-    def of(raw: Any, where: str) -> PackageEntry:
-        key = json.dumps(raw, sort_keys=True, default=str)
-        if is_templated(raw):
-            return PackageEntry(raw, where, None, key)
-        try:
-            return PackageEntry(raw, where, ref.parse(raw), key)
-        except UserError as e:
-            raise e.located(where) from None
-
-    def render(self, variables: Mapping[str, Any]) -> Package:
-        if self.parsed is not None:
-            return self.parsed
-        try:
-            return ref.parse(templating.render_value(self.raw, variables, self.where))
-        except UserError as e:
-            raise e.located(self.where) from None
-
-    @property
-    def name(self) -> str | None:
-        """The package's name when it is known before rendering."""
-        if self.parsed is not None:
-            return self.parsed.name
-        name = self.raw.get("name") if isinstance(self.raw, Mapping) else None
-        return name if isinstance(name, str) and not templating.is_template(name) else None
-
-
-def is_templated(item: Any) -> bool:
-    if isinstance(item, str):
-        return templating.is_template(item)
-    if isinstance(item, Mapping):
-        return any(isinstance(v, str) and templating.is_template(v) for v in item.values())
-    return False
-
-
-def templated(items: tuple[PackageEntry, ...]) -> bool:
-    """Has any entry a template, to be rendered per node?"""
-    return any(e.parsed is None for e in items)
-
-
 def streams(data: Any) -> dict[str, str | None]:
     """A ``modules`` mapping (checked by site.schema) with its streams as text."""
     return {str(m): None if s is None else str(s) for m, s in sorted((data or {}).items())}
-
-
-def entries(items: Any, where: str, key: str = "packages") -> tuple[PackageEntry, ...]:
-    return tuple(PackageEntry.of(item, f"{where}: {key}[{i}]") for i, item in enumerate(items or ()))
 
 
 def _entries(value: Any, where: str, key: str) -> tuple[PackageEntry, ...]:
@@ -187,33 +134,33 @@ class Settings:
     ``key`` is one (a new key is one field here)."""
 
     where: str
-    deploy_errata: bool | None = key_field(schema.BOOL, REPLACE)
-    errata_defaults: Mapping[str, str | None] = key_field(schema.PROFILE_MAP, UPDATE, _mapping, dict)
+    deploy_errata: bool | None = key_field(keytypes.BOOL, REPLACE)
+    errata_defaults: Mapping[str, str | None] = key_field(keytypes.PROFILE_MAP, UPDATE, _mapping, dict)
     kernel_version: Mapping[str, str] = key_field(
-        schema.KERNEL_PINS, OWN, _versions, dict
+        keytypes.KERNEL_PINS, OWN, _versions, dict
     )  # pins by os-id / os-version
     hook_suffix: Mapping[str, str] = key_field(
-        schema.closed("hook suffix", "a mapping with 'init' and 'fix' strings"), UPDATE, _mapping, dict
+        keytypes.closed("hook suffix", "a mapping with 'init' and 'fix' strings"), UPDATE, _mapping, dict
     )
-    installonly_limit: int | None = key_field(schema.LIMIT, REPLACE)
+    installonly_limit: int | None = key_field(keytypes.LIMIT, REPLACE)
     profile_cloning_disabled: Mapping[str, bool] = key_field(
-        schema.map_of(schema.BOOL, "a mapping of node name to true or false", schema.NODE_PATTERN),
+        keytypes.map_of(keytypes.BOOL, "a mapping of node name to true or false", keytypes.NODE_PATTERN),
         UPDATE,
         _mapping,
         dict,
     )
-    variables: Mapping[str, Any] = key_field(schema.MAP, UPDATE, _mapping, dict)
-    packages: tuple[PackageEntry, ...] = key_field(schema.PACKAGES, OWN, _entries, ())
+    variables: Mapping[str, Any] = key_field(keytypes.MAP, UPDATE, _mapping, dict)
+    packages: tuple[PackageEntry, ...] = key_field(keytypes.PACKAGES, OWN, _entries, ())
     # module -> stream (None: disabled); read per layer (os < site < cluster < node), see resolve.streams
-    modules: Mapping[str, str | None] = key_field(schema.MODULES, OWN, _streams, dict)
-    hotfixes: tuple[str, ...] = key_field(schema.HOTFIXES, OWN, _hotfixes, ())  # the lists of all layers add up
+    modules: Mapping[str, str | None] = key_field(keytypes.MODULES, OWN, _streams, dict)
+    hotfixes: tuple[str, ...] = key_field(keytypes.HOTFIXES, OWN, _hotfixes, ())  # the lists of all layers add up
     # where step 4 starts: the hand-written lists (os < site < cluster < node), or the node's inventory
-    base: str | None = key_field(schema.one_of(BASE_LISTS, BASE_INSTALLED), REPLACE)
+    base: str | None = key_field(keytypes.one_of(BASE_LISTS, BASE_INSTALLED), REPLACE)
     # what the outputs do with a package not on the list: remove it (the whole set), or leave it alone
-    manage: str | None = key_field(schema.one_of(MANAGE_ALL, MANAGE_LISTED), REPLACE)
+    manage: str | None = key_field(keytypes.one_of(MANAGE_ALL, MANAGE_LISTED), REPLACE)
     # {follow: profile | none}: the last layer that says it wins (see model.kernel_choice)
     kernel: Mapping[str, str] = key_field(
-        schema.closed("kernel setting", "a mapping with follow: profile or none"), UPDATE, _mapping, dict
+        keytypes.closed("kernel setting", "a mapping with follow: profile or none"), UPDATE, _mapping, dict
     )
 
 
@@ -244,29 +191,31 @@ class SiteConfig(Settings):
     """site.yaml: the keys every layer has, and the site's own."""
 
     # os-id -> the repositories (folders with repodata/, relative to the root) check solves its nodes against
-    repos: Mapping[str, tuple[str, ...]] = key_field(schema.DIRS, read=_repos, default=dict)
+    repos: Mapping[str, tuple[str, ...]] = key_field(keytypes.DIRS, read=_repos, default=dict)
     announce: Announce | None = key_field(  # noqa: RUF009 (a dataclasses.field, as the other keys')
-        schema.closed("announce", "a mapping with from (an e-mail address) and to (a list of them)"), read=_announce
+        keytypes.closed("announce", "a mapping with from (an e-mail address) and to (a list of them)"), read=_announce
     )
     # the nodes' inventories (status, report, explain read them), relative to the root
-    installed: str | None = key_field(schema.said(schema.STR, "a directory of inventories, relative to the root"))
+    installed: str | None = key_field(keytypes.said(keytypes.STR, "a directory of inventories, relative to the root"))
 
 
 @dataclass(frozen=True, eq=False)
 class NodeConfig(Settings):
     name: str = ""
-    os: str = key_field(schema.OS_ID, read=_os_id, default="")
-    cluster: str | None = key_field(schema.said(schema.STR, "a cluster name"))
-    errata: str | None = key_field(schema.said(schema.OPT_STR, "a profile name or null"))
+    os: str = key_field(keytypes.OS_ID, read=_os_id, default="")
+    cluster: str | None = key_field(keytypes.said(keytypes.STR, "a cluster name"))
+    errata: str | None = key_field(keytypes.said(keytypes.OPT_STR, "a profile name or null"))
     errata_set: bool = False  # the node file has 'errata' (null included)
     kernel_pin: str | None = key_field(  # the node's kernel_version
-        schema.said(schema.VERSION, "a kernel version string 'V-R' (the node's pin)"), read=_text, name="kernel_version"
+        keytypes.said(keytypes.VERSION, "a kernel version string 'V-R' (the node's pin)"),
+        read=_text,
+        name="kernel_version",
     )
-    running_kernel: str | None = key_field(schema.said(schema.VERSION, "a kernel version string 'V-R'"), read=_text)
+    running_kernel: str | None = key_field(keytypes.said(keytypes.VERSION, "a kernel version string 'V-R'"), read=_text)
     keep_kernels: tuple[str, ...] = key_field(
-        schema.list_of(schema.VERSION, "a list of kernel versions"), read=_texts, default=()
+        keytypes.list_of(keytypes.VERSION, "a list of kernel versions"), read=_texts, default=()
     )
-    clone: str | None = key_field(schema.said(schema.NODE_NAME, "a node name"))
+    clone: str | None = key_field(keytypes.said(keytypes.NODE_NAME, "a node name"))
 
 
 DEFAULT_SUFFIX = {"init": "-init", "fix": "-fix"}
@@ -356,41 +305,6 @@ class OsConfig:
     packages: tuple[PackageEntry, ...]
     where: str
     modules: Mapping[str, str | None] = field(default_factory=dict)  # the OS's module streams (lowest layer)
-
-
-@dataclass(frozen=True, eq=False)
-class InitHook:
-    kernel_version: str | None
-    variables: Mapping[str, Any]
-    where: str
-
-
-@dataclass(frozen=True, eq=False)
-class Action:
-    """One fix-hook action: a verb (ronly, repl, add, del) on a package, maybe conditional."""
-
-    verb: str
-    target: PackageEntry
-    multi: bool
-    when: str | None
-    if_present: str | None
-    where: str  # "errata/os/p-fix.yaml: actions[2]"
-
-    @property
-    def name(self) -> str:
-        """The package it is about, for explain (an unrendered template as written)."""
-        known = self.target.name
-        if known is not None:
-            return known
-        raw = self.target.raw
-        return str(raw.get("name", "")) if isinstance(raw, Mapping) else str(raw)
-
-
-@dataclass(frozen=True, eq=False)
-class FixHook:
-    actions: tuple[Action, ...]
-    profile: str
-    where: str
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,10 +29,7 @@ from errata_tpl.profile.profile import rel as profile_rel
 from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (
-    Action,
     Announce,
-    FixHook,
-    InitHook,
     KernelConfig,
     NodeConfig,
     OsConfig,
@@ -40,6 +37,8 @@ from errata_tpl.site.config import (
     Settings,
     SiteConfig,
 )
+from errata_tpl.site.entries import PackageEntry, entries
+from errata_tpl.site.hooks import Action, FixHook, InitHook
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
@@ -214,7 +213,7 @@ class Tree:
             arch=kdata.get("arch", data["arch"]),
             version=None if kversion is None else str(kversion),
             packages=tuple(kdata.get("packages", [kname])),
-            modules=config.entries(kdata.get("modules"), rel, "kernel.modules"),
+            modules=entries(kdata.get("modules"), rel, "kernel.modules"),
         )
         return OsConfig(
             os_id=os_id,
@@ -223,7 +222,7 @@ class Tree:
             kernel=kernel,
             installonly=tuple(data.get("installonly", [])),
             variables=dict(data.get("variables") or {}),
-            packages=config.entries(data.get("packages"), rel),
+            packages=entries(data.get("packages"), rel),
             where=rel,
             modules=config.streams(data.get("modules")),
         )
@@ -369,7 +368,7 @@ class Tree:
             target = {k: v for k, v in target.items() if k != "multi"}
         return Action(
             verb=verb,
-            target=config.PackageEntry.of(target, f"{where}: key '{verb}'"),
+            target=PackageEntry.of(target, f"{where}: key '{verb}'"),
             multi=bool(multi),
             when=action.get("when"),
             if_present=action.get("if_present"),

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from sitebuilder import SiteBuilder
 
-from errata_tpl.site import schema
+from errata_tpl.site import schema_json
 
 
 def run(cli, root, *args):
@@ -210,7 +210,7 @@ def _site(tmp_path: Path, fix: dict) -> Path:
 def test_add_with_multi_inside_the_reference_as_the_spec_writes_it(tmp_path, cli):
     add = {"add": {"name": "bash", "version": "2-1.el9", "arch": "x86_64", "multi": True}}
     root = _site(tmp_path, {"actions": [add]})
-    jsonschema.validate({"actions": [add]}, schema.json_schema("fix-hook"))
+    jsonschema.validate({"actions": [add]}, schema_json.json_schema("fix-hook"))
     r = cli("resolve", "n1", "--format", "dnf", root=root)
     assert r.exit_code == 0, r.stderr
     assert "bash-1-1.el9.x86_64" in r.stdout and "bash-2-1.el9.x86_64" in r.stdout

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from errata_tpl.site import config, schema
+from errata_tpl.site import config, schema, schema_json
 from errata_tpl.site.tree import Tree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,7 +159,7 @@ def test_unknown_keys_of_stages_and_profiles(cli, example_root):
 )
 def test_the_json_schemas_reject_unknown_keys_and_bad_names(kind, data):
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(data, schema.json_schema(kind))
+        jsonschema.validate(data, schema_json.json_schema(kind))
 
 
 def _non_default(f: dataclasses.Field) -> object:
@@ -223,7 +223,7 @@ def test_a_file_that_sets_every_key_sets_every_field(example_root):
     nd = tree.node(NODE)
     assert nd.kernel_pin == "5.14.0-2.el9" and nd.kernel_version == {}  # a node's kernel_version is its pin
     for path, kind in ((example_root / "site/site.yaml", "site"), (example_root / NODE_FILE, "node")):
-        jsonschema.validate(yaml.safe_load(path.read_text()), schema.json_schema(kind))
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema_json.json_schema(kind))
 
 
 def test_every_settings_field_is_a_key():

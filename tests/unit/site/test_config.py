@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from errata_tpl.errors import UserError
-from errata_tpl.site import schema
+from errata_tpl.site import schema, schema_json
 from errata_tpl.site.tree import Tree
 
 REPO = Path(__file__).resolve().parents[3]
@@ -30,7 +30,7 @@ def _files(root: Path) -> list[tuple[str, Path]]:
 def test_the_example_site_validates_against_the_schemas():
     """What a YAML language server does with the shipped files: the example tree is valid."""
     files = _files(REPO)
-    assert {k for k, _ in files} == set(schema.FILES) - {"promotions"}  # the example has no promotion yet
+    assert {k for k, _ in files} == set(schema_json.FILES) - {"promotions"}  # the example has no promotion yet
     for kind, path in files:
         s = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
         jsonschema.validate(yaml.safe_load(path.read_text()) or {}, s)
@@ -48,9 +48,9 @@ def test_the_example_site_validates_against_the_schemas():
 )
 def test_schema_and_checker_refuse_the_same(kind, data):
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(data, schema.json_schema(kind))
+        jsonschema.validate(data, schema_json.json_schema(kind))
     with pytest.raises(UserError):
-        schema.check(schema.FILES[kind], data, "f.yaml")
+        schema.check(schema_json.FILES[kind], data, "f.yaml")
         if kind == "fix-hook":
             for a in data["actions"]:
                 schema.check("action", a, "f.yaml")
