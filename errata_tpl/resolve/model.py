@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from errata_tpl.errors import UserError
 from errata_tpl.inventory.model import Inventory
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import rel as hotfix_rel
@@ -19,6 +20,7 @@ from errata_tpl.site.config import Merged, NodeConfig, OsConfig, Overrides, Sett
 from errata_tpl.site.hooks import FixHook, InitHook
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import evr as evrmod
+from errata_tpl.values import names
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package
 from errata_tpl.values.source import Source, source
@@ -170,6 +172,39 @@ def errata_choice(
     if defaults.get(osc.version) is not None:
         return ErrataChoice(defaults[osc.version], source("os-version"), f"errata_defaults['{osc.version}']")
     return ErrataChoice(None, source("none"), "no errata_defaults entry for this os")
+
+
+def chosen_profile(tree: Config, layers: Layers, choice: ErrataChoice) -> Profile | None:
+    """The profile step 3 chose, read (None: no errata); a name that is no profile's, or
+    a profile the OS does not have, is an error naming what chose it."""
+    if choice.profile is None:
+        return None
+    nd, os_id = layers.node, layers.os.os_id
+    try:
+        names.profile(choice.profile)
+    except UserError as e:
+        raise UserError(f"node {nd.name}: {e} (chosen by {choice.chosen_by})") from None
+    profile = tree.profile(os_id, choice.profile)
+    if profile is None:
+        raise UserError(
+            f"node {nd.name}: errata profile {choice.profile!r} chosen by {choice.chosen_by} does not exist "
+            f"(no {tree.profile_rel(os_id, choice.profile)})"
+        )
+    return profile
+
+
+def notes(
+    choice: ErrataChoice, kernel: KernelChoice, active: Mapping[str, streams.Stream], fixes: tuple[overlay.Outcome, ...]
+) -> tuple[str, ...]:
+    """What a resolved list says of how it was made: its profile, its kernel, its module
+    streams and hotfixes (``resolve --format yaml``'s notes, explain)."""
+    kept = f", kept {', '.join(kernel.kept)}" if kernel.kept else ""
+    return (
+        f"errata: {choice.profile or 'none'} ({choice.errata_from}: {choice.chosen_by})",
+        f"kernel: {kernel.version or 'none'} (from {kernel.source}: {kernel.why}){kept}",
+        *((f"module streams: {streams.describe(active)}",) if active else ()),
+        *(f"hotfix: {o.describe()}" for o in fixes),
+    )
 
 
 def chosen_hotfixes(

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from errata_tpl.profile.profile import Entry
+from errata_tpl.profile.profile import Entry, Profile
+from errata_tpl.resolve import cache, streams
 from errata_tpl.resolve.pkgset import Event, PackageSet
-from errata_tpl.values.source import Source
+from errata_tpl.values.source import Source, source
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,30 @@ def again(
     if pl.events is not None:  # in the order apply() would have recorded them
         out.events = [*pl.events, *(e for n in pl.names() for e in events.get(n, ()))]
     return Applied(out, changes, events)
+
+
+def cached(steps: cache.StepCaches, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]) -> Applied:
+    """Step 7b through its cache: made once per set; a set that differs in a few names
+    from one done already (or from the set it descends from, done first) is that one's
+    result redone in them (``again``)."""
+    pid, sid = cache.profile_id(profile), streams.key(active)
+    offered = steps.offered.get((pid, sid), lambda: streams.offered(profile, active))
+    tag = source("errata", profile.profile)
+    key: cache.ErrataKey = (pl, pid, sid)
+    hit = steps.errata.peek(key)
+    if hit is None:
+        near = list(pl.lineage(limit=max(16, pl.name_count() // 8)))[1:]
+        found = ((steps.errata.peek((s, pid, sid)), names) for s, names in near)
+        done = next(((d, names) for d, names in found if d is not None), None)
+        if done is None and near:
+            furthest, names = near[-1]
+            done = (cached(steps, furthest, profile, active), names)
+        hit = apply(pl, offered, tag) if done is None else again(*done, pl, offered, tag)
+        steps.errata.put(key, hit)
+    # check mode: every result (a hit, or one redone from a near set) against a fresh one
+    if steps.errata.check:
+        steps.errata.verify(key, hit, lambda: apply(pl, streams.offered(profile, active), tag))
+    return hit
 
 
 def _name(

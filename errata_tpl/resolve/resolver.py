@@ -58,7 +58,6 @@ from errata_tpl.resolve.model import (
     present,
 )
 from errata_tpl.resolve.pkgset import PackageSet
-from errata_tpl.resolve.replaceonly import Applied
 from errata_tpl.site.config import BASE_INSTALLED, NodeConfig, deep_merge, merge, merges_nothing
 from errata_tpl.site.entries import PackageEntry, templated
 from errata_tpl.site.hooks import InitHook
@@ -121,7 +120,6 @@ class Resolver:
             self.stats["shared"] += 1  # another node's list, made once
         self._results.add(pl)
         kernel = replace(inputs.kernel, kept=kept)
-        kept_note = f", kept {', '.join(kept)}" if kept else ""
         return Resolved(
             node=nd.name,
             os=nd.os,
@@ -131,12 +129,7 @@ class Resolver:
             packages=pl.frozen(),
             changed_by_errata=changed,
             events=tuple(pl.events or ()),
-            notes=(
-                f"errata: {choice.profile or 'none'} ({choice.errata_from}: {choice.chosen_by})",
-                f"kernel: {kernel.version or 'none'} (from {kernel.source}: {kernel.why}){kept_note}",
-                *((f"module streams: {streams.describe(active)}",) if active else ()),
-                *(f"hotfix: {o.describe()}" for o in fixes),
-            ),
+            notes=model.notes(choice, kernel, active, fixes),
             modules=enabled,
             active_streams=active,
             stage=self._stage(nd),
@@ -198,19 +191,9 @@ class Resolver:
         """4. Init hook: the profile's init hook joins the settings below site, cluster and
         node: its variables, and its kernel_version in the kernel's order of choice."""
         nd, osc = layers.node, layers.os
-        profile: Profile | None = None
+        profile = model.chosen_profile(self.tree, layers, choice)
         init: InitHook | None = None
         if choice.profile is not None:
-            try:
-                names.profile(choice.profile)
-            except UserError as e:
-                raise UserError(f"node {nd.name}: {e} (chosen by {choice.chosen_by})") from None
-            profile = self.tree.profile(osc.os_id, choice.profile)
-            if profile is None:
-                raise UserError(
-                    f"node {nd.name}: errata profile {choice.profile!r} chosen by {choice.chosen_by} does not exist "
-                    f"(no {self.tree.profile_rel(osc.os_id, choice.profile)})"
-                )
             init = self.tree.init_hook(osc.os_id, choice.profile, layers.merged.hook_suffix["init"])
         builds = model.kernel_builds(
             self.tree, layers, profile, model.chosen_hotfixes(layers, self.preview, self.preview_hotfixes)
@@ -305,30 +288,8 @@ class Resolver:
         modular entry only where its stream is active, never across streams."""
         if profile is None:
             return pl, 0
-        done = self._replace_only(pl, profile, active or {})
+        done = replaceonly.cached(self.cache, pl, profile, active or {})
         return done.pl, done.changed
-
-    def _replace_only(self, pl: PackageSet, profile: Profile, active: Mapping[str, streams.Stream]) -> Applied:
-        """Made once per set; a set that differs in a few names from one done already
-        (or from the set it descends from, done first) is that one's result redone in them."""
-        pid, sid = cache.profile_id(profile), streams.key(active)
-        offered = self.cache.offered.get((pid, sid), lambda: streams.offered(profile, active))
-        tag = source("errata", profile.profile)
-        key: cache.ErrataKey = (pl, pid, sid)
-        hit = self.cache.errata.peek(key)
-        if hit is None:
-            near = list(pl.lineage(limit=max(16, pl.name_count() // 8)))[1:]
-            found = ((self.cache.errata.peek((s, pid, sid)), names) for s, names in near)
-            done = next(((d, names) for d, names in found if d is not None), None)
-            if done is None and near:
-                furthest, names = near[-1]
-                done = (self._replace_only(furthest, profile, active), names)
-            hit = replaceonly.apply(pl, offered, tag) if done is None else replaceonly.again(*done, pl, offered, tag)
-            self.cache.errata.put(key, hit)
-        # check mode: every result (a hit, or one redone from a near set) against a fresh one
-        if self.cache.errata.check:
-            self.cache.errata.verify(key, hit, lambda: replaceonly.apply(pl, streams.offered(profile, active), tag))
-        return hit
 
     def hotfixes(
         self, pl: PackageSet, layers: Layers, inputs: StepInputs, active: Mapping[str, streams.Stream]
