@@ -6,11 +6,12 @@ import datetime as dt
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from errata_tpl.mirror.advisories import SEVERITIES, Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.modules import ModuleBuild, Modules
 from errata_tpl.mirror.rpminfo import RpmInfo
+from errata_tpl.profile import renames
 from errata_tpl.profile.profile import Earlier, Entry, Profile, newest_first
 from errata_tpl.profile.selection import Selection
 from errata_tpl.values import evr as evrmod
@@ -61,66 +62,6 @@ def selected(p: RpmInfo, sel: Selection, advisories: Mapping[NevraKey, tuple[Adv
         if _published(p, advs, field) > sel.until:
             return False
     return True
-
-
-_SENSE = {"<": "LESS", "<=": "LESS EQUAL", "=": "EQUAL", "==": "EQUAL", ">=": "GREATER EQUAL", ">": "GREATER"}
-
-
-def _still_shipped(obsoletes: str, builds: list[RpmInfo]) -> bool:
-    """Does a build of the obsoleted name lie outside the versioned range
-    (``foo < 2`` while foo-3 ships)? rpm's own range check decides."""
-    import rpm  # librpm: loaded only when a build obsoletes a versioned range
-
-    old, op, evr = obsoletes.split()
-    flags = 0
-    for word in _SENSE.get(op, "").split():
-        flags |= getattr(rpm, f"RPMSENSE_{word}")
-    if not flags:
-        return True  # an operator rpm does not write: not taken for a rename
-    rng = rpm.ds((old, flags, evr), rpm.RPMTAG_OBSOLETENAME)
-    for b in builds:
-        version = f"{b.epoch}:" if b.epoch else ""
-        build = rpm.ds((old, rpm.RPMSENSE_EQUAL, f"{version}{b.version}-{b.release}"), rpm.RPMTAG_PROVIDENAME)
-        if not rng.Compare(build):
-            return True
-    return False
-
-
-def renames(entries: list[RpmInfo]) -> list[dict[str, Any]]:
-    """Builds whose header obsoletes another name: the package was renamed, and the
-    fix hook needs the new name in (repl) and the old one out (del).
-
-    A rename is an unversioned ``Obsoletes: old``, or a versioned one that covers
-    every build of ``old`` among ``entries`` (none left, or only older ones). A
-    versioned ``Obsoletes: foo < 2`` while foo-3 ships is no rename: it only
-    replaces old builds of a package that lives on."""
-    by_name: dict[str, list[RpmInfo]] = {}
-    for p in entries:
-        by_name.setdefault(p.name, []).append(p)
-    found = []
-    for p in entries:
-        for ob in p.obsoletes:
-            parts = ob.split()
-            old = parts[0]
-            if old == p.name:
-                continue
-            if len(parts) == 3 and old in by_name and _still_shipped(ob, by_name[old]):
-                continue
-            evr = f"{p.epoch}:" if p.epoch else ""
-            found.append(
-                {
-                    "name": p.name,
-                    "obsoletes": ob,
-                    "actions": [
-                        {
-                            "repl": {"name": p.name, "version": f"{evr}{p.version}-{p.release}", "arch": p.arch},
-                            "if_present": old,
-                        },
-                        {"del": old},
-                    ],
-                }
-            )
-    return found
 
 
 # The paths, among the builds given, whose whole file fails rpm's check (payload
@@ -234,85 +175,20 @@ def build_profile(
     then ``choose`` (with ``check``; per module stream with ``modules``),
     kernel-named entries and renames flagged."""
     selection = selection or Selection()
-    binaries: list[RpmInfo] = []
-    sources = left_out = 0
-    undated: set[str] = set()  # advisories that could have dated a build, but have no date
-    field = selection.date_field if selection.until is not None and advisories is not None else "buildtime"
-    for p in packages:
-        if p.is_source:
-            sources += 1
-            continue
-        if field != "buildtime":
-            undated.update(
-                a.id
-                for a in _advisories_of(p, advisories)
-                if not a.retracted and (a.issued if field == "issued" else a.updated) is None
-            )
-        if selection.active() and not selected(p, selection, advisories):
-            left_out += 1
-        else:
-            binaries.append(p)
-
+    kept = _selected(packages, selection, advisories)
     streams_of = _streams_of(modules) if modules is not None else None
-    chosen = choose(binaries, check, streams_of)
+    chosen = choose(kept.binaries, check, streams_of)
+    entries, modular, kernel_entries = _entries(chosen, kept.binaries, advisories, modules, streams_of)
     warnings = chosen.warnings
-    best = chosen.newest
-    older = _older(binaries, advisories, streams_of)
-    entries = [
-        Entry(
-            p.name,
-            EVR(p.epoch, p.version, p.release),
-            p.arch,
-            _advisories_of(p, advisories),
-            earlier=superseded(older[key], p, advisories) if (key := (p.name, p.arch, "")) in older else (),
-        )
-        for p in best.values()
-    ]
-    modular = [
-        modular_entry(
-            p.name, EVR(p.epoch, p.version, p.release), p.arch, stream, modules, _advisories_of(p, advisories)
-        ).but_earlier(superseded(older.get((p.name, p.arch, stream), ()), p, advisories))
-        for (_, _, stream), p in chosen.modular.items()
-        if modules is not None
-    ]
-    kernel_entries = newest_first(
-        [
-            Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, _advisories_of(p, advisories))
-            for p in chosen.kernels
-        ]
-    )
-
-    # A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is
-    # only right for that kernel: it stays replace-only, and is flagged for a fix hook.
-    versions = sorted({e.evr.vr for e in kernel_entries}, key=len, reverse=True)
-    kernel_named = []
-    for e in entries:
-        hit = next((v for v in versions if v in e.name), None)
-        if hit is not None:
-            kernel_named.append(e)
-            warnings.append(
-                f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
-            )
-
-    for e in (*entries, *modular, *kernel_entries):
-        for a in e.advisories:
-            if a.retracted:
-                warnings.append(
-                    f"{e.name}-{e.evr}.{e.arch}: advisory {a.id} is retracted: it fixes and dates nothing here; "
-                    "the build is still the newest of its name (a fix hook can pin an earlier one)"
-                )
-
-    renamed = renames(list(best.values()) + list(dict.fromkeys(chosen.modular.values())))
-    for r in renamed:
-        warnings.append(
-            f"{r['name']} obsoletes {r['obsoletes']}: a renamed package; the fix hook needs "
-            f"repl {r['actions'][0]['repl']} and del {r['actions'][1]['del']}"
-        )
+    kernel_named = _kernel_named(entries, kernel_entries, warnings)
+    warnings += _retracted(entries, modular, kernel_entries)
+    renamed = renames.found(list(chosen.newest.values()) + list(dict.fromkeys(chosen.modular.values())))
+    warnings += [renames.warning(r) for r in renamed]
     header = dict(extra or {})
     if advisories is not None:
         header["advisories"] = "updateinfo"
     if selection.active():
-        header["selection"] = selection.rule(advisories is not None, undated)
+        header["selection"] = selection.rule(advisories is not None, kept.undated)
     if renamed:
         header["renamed"] = renamed
     if modules is not None:
@@ -328,7 +204,102 @@ def build_profile(
         extra=header,
         modular=tuple(modular),
     )
-    return Built(prof, tuple(warnings), sources, left_out, tuple(renamed))
+    return Built(prof, tuple(warnings), kept.sources, kept.left_out, tuple(renamed))
+
+
+class _Selected(NamedTuple):
+    binaries: list[RpmInfo]  # the builds the selection keeps, sources apart
+    sources: int  # source packages, left out
+    left_out: int  # builds the selection refused
+    undated: set[str]  # advisories that could have dated a build, but have no date
+
+
+def _selected(
+    packages: Iterable[RpmInfo], selection: Selection, advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None
+) -> _Selected:
+    """The binary builds ``selection`` keeps (all of them when it is not active)."""
+    binaries: list[RpmInfo] = []
+    sources = left_out = 0
+    undated: set[str] = set()
+    field = selection.date_field if selection.until is not None and advisories is not None else "buildtime"
+    for p in packages:
+        if p.is_source:
+            sources += 1
+            continue
+        if field != "buildtime":
+            undated.update(
+                a.id
+                for a in _advisories_of(p, advisories)
+                if not a.retracted and (a.issued if field == "issued" else a.updated) is None
+            )
+        if selection.active() and not selected(p, selection, advisories):
+            left_out += 1
+        else:
+            binaries.append(p)
+    return _Selected(binaries, sources, left_out, undated)
+
+
+def _entries(
+    chosen: Chosen,
+    binaries: list[RpmInfo],
+    advisories: Mapping[NevraKey, tuple[Advisory, ...]] | None,
+    modules: Modules | None,
+    streams_of: StreamsOf | None,
+) -> tuple[list[Entry], list[Entry], list[Entry]]:
+    """The profile's entries of the chosen builds: packages and modular builds (with the
+    earlier builds whose advisories a node below them lacks), kernels newest first."""
+    older = _older(binaries, advisories, streams_of)
+    entries = [
+        Entry(
+            p.name,
+            EVR(p.epoch, p.version, p.release),
+            p.arch,
+            _advisories_of(p, advisories),
+            earlier=superseded(older[key], p, advisories) if (key := (p.name, p.arch, "")) in older else (),
+        )
+        for p in chosen.newest.values()
+    ]
+    modular = [
+        modular_entry(
+            p.name, EVR(p.epoch, p.version, p.release), p.arch, stream, modules, _advisories_of(p, advisories)
+        ).but_earlier(superseded(older.get((p.name, p.arch, stream), ()), p, advisories))
+        for (_, _, stream), p in chosen.modular.items()
+        if modules is not None
+    ]
+    kernel_entries = newest_first(
+        [
+            Entry(p.name, EVR(p.epoch, p.version, p.release), p.arch, _advisories_of(p, advisories))
+            for p in chosen.kernels
+        ]
+    )
+    return entries, modular, kernel_entries
+
+
+def _kernel_named(entries: list[Entry], kernel_entries: list[Entry], warnings: list[str]) -> list[Entry]:
+    """A name that embeds a kernel version found here (kmod-foo-5.14.0-362.el9) is only
+    right for that kernel: it stays replace-only, and is flagged for a fix hook."""
+    versions = sorted({e.evr.vr for e in kernel_entries}, key=len, reverse=True)
+    kernel_named = []
+    for e in entries:
+        hit = next((v for v in versions if v in e.name), None)
+        if hit is not None:
+            kernel_named.append(e)
+            warnings.append(
+                f"{e.name}-{e.evr}.{e.arch}: name embeds kernel version {hit}; it usually needs a fix-hook entry"
+            )
+    return kernel_named
+
+
+def _retracted(*kinds: list[Entry]) -> list[str]:
+    """A warning for each entry an advisory ships that was retracted."""
+    return [
+        f"{e.name}-{e.evr}.{e.arch}: advisory {a.id} is retracted: it fixes and dates nothing here; "
+        "the build is still the newest of its name (a fix hook can pin an earlier one)"
+        for entries in kinds
+        for e in entries
+        for a in e.advisories
+        if a.retracted
+    ]
 
 
 def _older(

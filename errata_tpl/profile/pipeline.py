@@ -30,8 +30,10 @@ from errata_tpl.values import names
 # headers and metadata, choose and write the profile's YAML: they are imported where
 # the mirror is read (a tenth of that run's time went to importing them).
 if TYPE_CHECKING:
+    from errata_tpl.mirror.hdrcache import HeaderCache
     from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
-    from errata_tpl.mirror.scan import Progress  # rpm's bindings come with it
+    from errata_tpl.mirror.scan import Progress, ScanResult  # rpm's bindings come with them
+    from errata_tpl.profile.generate import Built
     from errata_tpl.profile.profile import Profile
 
 
@@ -155,6 +157,38 @@ def _build(
     def warn(text: str) -> None:
         log.append(("warn", text))
 
+    read = _read(root, req, files, rep, warn, preloading, progress)
+    _refuse_empty(req.source, files, read.result, warn)
+    sel = req.selection
+    if sel.until is not None and read.metadata.advisories is None and sel.date_field != "buildtime":
+        warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
+    built, aside = _choose(req, os_id, read)
+    log.append(("info", _tell(req, files, read, built, rep, warn)))
+    if not aside:  # no check round passed every build (or none ran): written aside from here
+        aside.append(read.result.remember_aside(read.cache) if read.cache is not None else lambda: True)
+    return built.profile, read.result.stats, aside[0]
+
+
+class _Read(NamedTuple):
+    """The mirror as read: its metadata, every file's header, what trust recorded."""
+
+    metadata: reader.Metadata
+    result: ScanResult
+    cache: HeaderCache | None
+    extra: dict[str, object]  # the profile header's record of the signature check
+
+
+def _read(
+    root: Path,
+    req: GenerateRequest,
+    files: reader.Listing,
+    rep: Reporter,
+    warn: Callable[[str], None],
+    preloading: Callable[[], None] | None,
+    progress: Progress | None,
+) -> _Read:
+    """The metadata (repomd.xml.asc checked, with a keyring), every header, then trust:
+    with a keyring every file's signature and digests, with --check-all its digests."""
     extra: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
         keys = None
@@ -164,15 +198,13 @@ def _build(
             keys = stack.enter_context(Keyring(req.keyring))
         # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
         with repomdsig.checked(keys, req.require_repomd_signature, warn):  # repomd.xml.asc, with a keyring
-            advisories, modules = reader.metadata(req.mirror, warn)
-        sel = req.selection
-        if sel.security_only and advisories is None:
+            metadata = reader.metadata(req.mirror, warn)
+        if req.selection.security_only and metadata.advisories is None:
             raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
         if preloading is not None:
             preloading()
         # rpm's bindings: imported once the preload has them (and before the scan forks)
         from errata_tpl.mirror.scan import check_whole
-        from errata_tpl.profile.generate import build_profile
 
         result, cache = reader.headers(root, req.mirror, files, req.use_cache, rep.warn, progress)
         if keys is not None:
@@ -181,22 +213,30 @@ def _build(
             extra = signing.check(req.mirror, req.source, result, keys, req.require_signature, warn)
         elif req.check_all:
             check_whole(req.mirror, result, [p.path for p in result.packages])
+    return _Read(metadata, result, cache, extra)
 
+
+def _refuse_empty(source: str, files: reader.Listing, result: ScanResult, warn: Callable[[str], None]) -> None:
+    """No readable package, or only source packages: an error (what was skipped said first)."""
     if not result.packages:
-        _report_bad(req.source, files.errors + result.bad, warn)
-        raise UserError(
-            f"{req.source}: no readable RPM packages found ({result.files} *.rpm files); no profile written"
-        )
+        _report_bad(source, files.errors + result.bad, warn)
+        raise UserError(f"{source}: no readable RPM packages found ({result.files} *.rpm files); no profile written")
     if all(p.is_source for p in result.packages):
-        _report_bad(req.source, files.errors + result.bad, warn)
-        raise UserError(
-            f"{req.source}: only source RPMs ({len(result.packages)}), no binary package; no profile written"
-        )
-    if sel.until is not None and advisories is None and sel.date_field != "buildtime":
-        warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
-    # The header cache is written aside (``remember_aside``) as soon as what it holds is
-    # final: after a round of rpm's check that failed no build (choose checks again only
-    # the groups whose pick failed), while the profile is built and written out.
+        _report_bad(source, files.errors + result.bad, warn)
+        raise UserError(f"{source}: only source RPMs ({len(result.packages)}), no binary package; no profile written")
+
+
+def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, list[Callable[[], bool]]]:
+    """``build_profile``, rpm's whole-file check on the builds it names (a damaged one gives
+    way to the next newest: older builds are read up to their header only); and the wait
+    for the header cache's writing, if it began. The cache is written aside
+    (``remember_aside``) as soon as what it holds is final: after a round of rpm's check
+    that failed no build (choose checks again only the groups whose pick failed), while
+    the profile is built and written out."""
+    from errata_tpl.mirror.scan import check_whole
+    from errata_tpl.profile.generate import build_profile
+
+    result, cache = read.result, read.cache
     aside: list[Callable[[], bool]] = []
 
     def check(builds: list[RpmInfo]) -> set[str]:
@@ -205,8 +245,6 @@ def _build(
             aside.append(result.remember_aside(cache))
         return failed
 
-    # Only the builds the profile names need rpm's whole-file check (a damaged one
-    # gives way to the next newest): older builds are read up to their header.
     try:
         built = build_profile(
             result.packages,
@@ -214,21 +252,31 @@ def _build(
             profile="00000000",
             source=req.source,
             generated="",
-            extra=extra,
-            advisories=advisories,
-            selection=sel,
+            extra=read.extra,
+            advisories=read.metadata.advisories,
+            selection=req.selection,
             check=check,
-            modules=modules,
+            modules=read.metadata.modules,
         )
     except BaseException:
         for wait in aside:
             wait()
         raise
+    return built, aside
+
+
+def _tell(
+    req: GenerateRequest, files: reader.Listing, read: _Read, built: Built, rep: Reporter, warn: Callable[[str], None]
+) -> str:
+    """What the run says once the profile is built: the metadata's warnings, what the
+    caches and rpm's check did (-v), what was skipped, the choice's warnings; the
+    summary line returned."""
+    result, modules, sel = read.result, read.metadata.modules, req.selection
     if modules is not None:
         for w in modules.warnings:
             warn(w)
-    if cache is not None:
-        rep.detail(f"header cache: {cache.path} ({result.from_cache} of {result.files} files reused)")
+    if read.cache is not None:
+        rep.detail(f"header cache: {read.cache.path} ({result.from_cache} of {result.files} files reused)")
     rep.detail(
         f"rpm's whole-file check (payload digests): {len(result.checked)} files passed "
         + (
@@ -243,23 +291,17 @@ def _build(
     p = built.profile
     if sel.active() and not (p.packages or p.kernels or p.modular):  # a date or severity off by a year
         warn(f"{req.source}: {sel.options()} selects none of the {built.left_out} builds: the profile lists nothing")
-    log.append(
-        (
-            "info",
-            f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
-            f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
-            f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
-            + (
-                f", {len(p.modular)} modular in {len({e.module for e in p.modular})} module streams"
-                if modules is not None
-                else ""
-            )
-            + (f"; {built.left_out} builds left out by the selection" if sel.active() else ""),
+    return (
+        f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
+        f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
+        f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
+        + (
+            f", {len(p.modular)} modular in {len({e.module for e in p.modular})} module streams"
+            if modules is not None
+            else ""
         )
+        + (f"; {built.left_out} builds left out by the selection" if sel.active() else "")
     )
-    if not aside:  # no check round passed every build (or none ran): written aside from here
-        aside.append(result.remember_aside(cache) if cache is not None else lambda: True)
-    return p, result.stats, aside[0]
 
 
 def _report_bad(source: str, files: list[BadFile], warn: Callable[[str], None]) -> None:

@@ -154,28 +154,7 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
     by = req.by or getpass.getuser()
     pending = rec.Record(-1, {}, "promotion", profile, os_id, stage.name, when, by, req.note, (), False, (), None, None)
     fx = effect(tree, rollout, rollout.with_effect(Effect(pending, -1, pending.time)), nodes)
-
-    repo_dirs = (
-        list(req.repos)
-        or [tree.root / d for d in stages.repos.get(os_id, ())]
-        or [tree.root / d for d in tree.site.repos.get(os_id, ())]  # what check solves the OS against
-    )
-    problems: list[str] = []
-    if not nodes:
-        check = "no nodes"
-    elif not repo_dirs:
-        check = "skipped"
-        refusals.append(
-            f"no repositories to check against: --repo DIR, or repos: {{{os_id}: [...]}} in {st.STAGES} "
-            "or site/site.yaml"
-        )
-    else:
-        problems = _check(tree, fx.after, repo_dirs)
-        for line in problems:
-            rep.warn(f"check: {line}")
-        check = f"{len(problems)} problems" if problems else "ok"
-        if problems:
-            refusals.append(f"check: {len(problems)} problems on the stage's nodes (shown above)")
+    check, problems = _checked(tree, req, stages, os_id, fx, rep, refusals)
     for w in tree.warnings:
         rep.warn(w)
     rollback = current is not None and profile < current.profile
@@ -196,6 +175,32 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
         approved_by,
         pinned,
     )
+
+
+def _checked(
+    tree: Tree, req: Request, stages: st.Stages, os_id: str, fx: StageEffect, rep: Reporter, refusals: list[str]
+) -> tuple[str, list[str]]:
+    """check run on the stage's nodes with the profile (ok, N problems, skipped, no nodes)
+    and its problems, said as warnings; what refuses the promotion added to ``refusals``."""
+    repo_dirs = (
+        list(req.repos)
+        or [tree.root / d for d in stages.repos.get(os_id, ())]
+        or [tree.root / d for d in tree.site.repos.get(os_id, ())]  # what check solves the OS against
+    )
+    if not fx.nodes:
+        return "no nodes", []
+    if not repo_dirs:
+        refusals.append(
+            f"no repositories to check against: --repo DIR, or repos: {{{os_id}: [...]}} in {st.STAGES} "
+            "or site/site.yaml"
+        )
+        return "skipped", []
+    problems = _check(tree, fx.after, repo_dirs)
+    for line in problems:
+        rep.warn(f"check: {line}")
+    if problems:
+        refusals.append(f"check: {len(problems)} problems on the stage's nodes (shown above)")
+    return (f"{len(problems)} problems" if problems else "ok"), problems
 
 
 def _signer(req: Request) -> Signer | None:
