@@ -25,7 +25,7 @@ Side = diffmod.Side
 
 
 def _profile_items(p: Profile) -> Side:
-    return list(p.packages), {e.package(): e.advisories for e in (*p.packages, *p.kernels) if e.advisories}
+    return [e.package for e in p.packages], {e.package: e.advisories for e in (*p.packages, *p.kernels) if e.advisories}
 
 
 def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex, list[Package] | None]:
@@ -45,7 +45,7 @@ def _items_of_file(tree: Tree, path: Path) -> tuple[list[Package], AdvisoryIndex
         side = diffmod.resolved_items(tree, str(data.get("os")), errata if isinstance(errata, str) else None, packages)
         return (*side, None)
     prof = profile_from_data(data, str(path))
-    return (*_profile_items(prof), list(prof.kernels))
+    return (*_profile_items(prof), [e.package for e in prof.kernels])
 
 
 def diff(
@@ -91,7 +91,7 @@ def diff(
             prof = tree.profile(names.os_id(os_id), names.profile(arg))
             if prof is None:
                 raise UserError(f"no profile {arg} for {os_id} ({tree.profile_rel(os_id, arg)})")
-            sides.append((*_profile_items(prof), list(prof.kernels)))
+            sides.append((*_profile_items(prof), [e.package for e in prof.kernels]))
         else:
             raise UserError(f"{arg}: no such file (for a profile name, give --os)")
     (ia, aa, ka), (ib, ab, kb) = sides

@@ -16,8 +16,8 @@ from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
-from errata_tpl.values.package import Package
-from errata_tpl.values.readonly import setter
+from errata_tpl.values.package import Package, nevra
+from errata_tpl.values.readonly import ReadOnly, setter
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,27 @@ class Earlier:
         return d
 
 
-class Entry(Package):
-    """A profile entry: a package of known version and arch, the advisories that ship it,
-    and those that shipped its earlier builds."""
+class Entry(ReadOnly):
+    """A profile entry: a package of known version and arch (``package``), the advisories
+    that ship it, and those that shipped its earlier builds. Two are equal when all of
+    that is; an entry never equals a bare Package (its ``package`` may), so equality is
+    transitive and a set of entries and packages holds each once. The package's fields
+    are kept at hand too (read in every step: a property would cost twice a slot),
+    never set apart from it."""
 
-    __slots__ = ("advisories", "earlier", "module", "module_context", "module_version")
+    __slots__ = (
+        "advisories",
+        "arch",
+        "earlier",
+        "evr",
+        "module",
+        "module_context",
+        "module_version",
+        "name",
+        "package",
+    )
+    package: Package
+    name: str
     evr: EVR
     arch: str
     advisories: tuple[Advisory, ...]  # the advisories that ship this build
@@ -61,7 +77,10 @@ class Entry(Package):
         module_context: str | None = None,
         earlier: tuple[Earlier, ...] = (),
     ) -> None:
-        super().__init__(name, evr, arch)
+        _set_package(self, Package(name, evr, arch))
+        _set_name(self, name)
+        _set_evr(self, evr)
+        _set_arch(self, arch)
         _set_advisories(self, advisories)
         _set_earlier(self, earlier)
         _set_module(self, module)
@@ -74,17 +93,28 @@ class Entry(Package):
     def module_fields(self) -> tuple[str | None, str | None, str | None]:
         return (self.module, self.module_version, self.module_context)
 
+    def same_package(self, other: Package) -> bool:
+        """Name, arch and version equal to ``other``'s (rpm's equality), whatever else differs."""
+        return self.package.same_package(other)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Entry):
             return NotImplemented
         return (
-            self.same_package(other)
+            self.package == other.package
             and self.advisories == other.advisories
             and self.earlier == other.earlier
             and self.module_fields() == other.module_fields()
         )
 
-    __hash__ = Package.__hash__
+    def __hash__(self) -> int:
+        return hash(self.package)
+
+    def __str__(self) -> str:
+        return nevra(self.package)
+
+    def __repr__(self) -> str:
+        return f"Entry({nevra(self.package)!r})"
 
     def but_earlier(self, earlier: tuple[Earlier, ...]) -> Entry:
         """The same entry with these earlier builds."""
@@ -131,7 +161,7 @@ class Profile:
 
     @functools.cached_property
     def _by_package(self) -> dict[Package, Entry]:
-        return {Package(e.name, e.evr, e.arch): e for e in (*self.modular, *self.packages, *self.kernels)}
+        return {e.package: e for e in (*self.modular, *self.packages, *self.kernels)}
 
     def module_defaults(self) -> dict[str, str]:
         """module -> the default stream the mirror's metadata gives it."""
@@ -159,9 +189,10 @@ class Profile:
         return self._by_package.get(Package(p.name, p.evr, p.arch))
 
 
-_set_advisories, _set_earlier, _set_module, _set_module_version, _set_module_context = (
-    setter(Entry, n) for n in ("advisories", "earlier", "module", "module_version", "module_context")
-)
+_SET = {n: setter(Entry, n) for n in Entry.__slots__}
+_set_package, _set_name, _set_evr, _set_arch = _SET["package"], _SET["name"], _SET["evr"], _SET["arch"]
+_set_advisories, _set_earlier = _SET["advisories"], _SET["earlier"]
+_set_module, _set_module_version, _set_module_context = _SET["module"], _SET["module_version"], _SET["module_context"]
 
 
 HEADER_KEYS = ("profile", "os", "generated", "source")

@@ -11,7 +11,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.inventory.model import Inventory
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import rel as hotfix_rel
-from errata_tpl.profile.profile import Profile
+from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve import streams
 from errata_tpl.resolve.cache import VariablesKey
@@ -22,7 +22,6 @@ from errata_tpl.site.stages import Rollout
 from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values.evr import EVR
-from errata_tpl.values.package import Package
 from errata_tpl.values.source import Source, source
 
 
@@ -222,7 +221,7 @@ def chosen_hotfixes(
 
 
 # (source, the file, its kernel builds): where kernel.follow looks, in order
-KernelBuilds = tuple[tuple[Source, str, tuple[Package, ...]], ...]
+KernelBuilds = tuple[tuple[Source, str, tuple[Entry, ...]], ...]
 
 
 def kernel_builds(

@@ -75,3 +75,28 @@ def test_equality_is_transitive_across_a_package_and_list_entries_holding_it():
     pkg, os_entry, site_entry = three
     assert os_entry.package == pkg and site_entry.package == pkg and os_entry != pkg
     assert os_entry == Pkg.of(pkg, source("os")) and os_entry != os_entry.but(multi=True)
+
+
+def test_equality_is_transitive_across_a_package_and_profile_entries_holding_it():
+    """Two entries of one build that differ only in their module fields (or in their
+    advisories) are two values, and neither equals the bare Package: a set of the three
+    has three members whatever the order they meet in (it had 1 or 2 when an entry was a
+    Package with its own __eq__)."""
+    v = parse("1.20-1.module+el9")
+    pkg = Package("nginx", v, "x86_64")
+    three = [
+        pkg,
+        Entry("nginx", v, "x86_64", module="nginx:1.20", module_version="1", module_context="a"),
+        Entry("nginx", v, "x86_64", module="nginx:1.22", module_version="1", module_context="a"),
+    ]
+    for order in itertools.permutations(three):
+        assert len(set(order)) == 3
+        assert len(dict.fromkeys(order)) == 3
+    for x, y, z in itertools.product(three, repeat=3):
+        if x == y and y == z:
+            assert x == z
+        assert (x == y) == (y == x)
+    _, a, b = three
+    assert a.package == pkg and b.package == pkg and a != pkg and a != b and hash(a) == hash(pkg)
+    assert a == Entry("nginx", parse("0:1.20-1.module+el9"), "x86_64", (), *a.module_fields())  # rpm's equality
+    assert a.same_package(pkg) and a.but_earlier(()) == a
