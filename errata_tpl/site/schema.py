@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio.yamlio import Data
 from errata_tpl.site.keytypes import (
     ANY,
     BOOL,
@@ -267,9 +268,10 @@ def unknown_key(key: str, known: list[str], where: str, path: KeyPath, line_of: 
     return UserError(f"{at}:{inside} unknown key '{key}'{hint}", where=where)
 
 
-def check(kind: str, data: Any, where: str, line_of: LineOf | None = None, path: KeyPath = ()) -> None:
-    """Validate one file (``where``, relative to the root), or the part of it at ``path``.
-    ``line_of`` finds the line of a key for the message."""
+def check(kind: str, data: Data, where: str, line_of: LineOf | None = None, path: KeyPath = ()) -> dict[str, Data]:
+    """Validate one file (``where``, relative to the root), or the part of it at ``path``:
+    the mapping it is (``{}`` for an empty file), its keys known and their values of
+    their types. ``line_of`` finds the line of a key for the message."""
     spec = kinds()[kind]
     inside = f": {_path_text(path)}" if path else ""
     if data is None:
@@ -294,3 +296,4 @@ def check(kind: str, data: Any, where: str, line_of: LineOf | None = None, path:
     for key in REQUIRED.get(kind, ()):
         if key not in data:
             raise UserError(f"{where}{inside}: key '{key}' is required")
+    return data

@@ -11,11 +11,12 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import overload
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, yamlio
 from errata_tpl.fileio.parsedfiles import ParsedFiles, load_copied
+from errata_tpl.fileio.yamlio import Data
 from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.notices import Notices
@@ -49,6 +50,39 @@ def _is_glob(key: str) -> bool:
     return any(c in key for c in "*?[")
 
 
+# A file's keys once site.schema has checked them: each value of its key's type. The
+# readers below take a value as that type (absent: the default), never as Any.
+Keys = dict[str, Data]
+
+
+def _mapping(data: Keys, key: str) -> dict[str, Data]:
+    """A mapping key's value (a copy), ``{}`` when absent."""
+    value = data.get(key)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _mappings(data: Keys, key: str) -> list[Keys]:
+    """A list of mappings (a fix hook's actions), ``[]`` when absent."""
+    value = data.get(key)
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+@overload
+def _text(data: Keys, key: str) -> str | None: ...
+@overload
+def _text(data: Keys, key: str, default: str) -> str: ...
+def _text(data: Keys, key: str, default: str | None = None) -> str | None:
+    """A string key's value, ``default`` when absent."""
+    value = data.get(key)
+    return value if isinstance(value, str) else default
+
+
+def _texts(data: Keys, key: str) -> tuple[str, ...]:
+    """A list of strings, ``()`` when absent."""
+    value = data.get(key)
+    return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
+
+
 class Tree:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -76,7 +110,9 @@ class Tree:
     def _spelt(self, rel: str, yml_ok: bool = False) -> str:
         return yamlio.spelt(self.root, rel, yml_ok)
 
-    def _load(self, rel: str, kind: str | None, required: bool = True) -> Any:
+    def _read(self, rel: str, kind: str | None, required: bool) -> tuple[str, Data] | None:
+        """The file ``rel`` as read (its spelling, and what it holds); None when it is
+        absent and not ``required``."""
         rel = self._spelt(rel, yml_ok=kind in ("node", "cluster"))
         path = self.root / rel
         if kind != "node" and not regular.present(path, rel):
@@ -89,9 +125,18 @@ class Tree:
             data = load_copied(path, rel, cache_dir(self.root, "parsed"), self.warn)
         else:
             data = yamlio.load_file(path, rel)
-        if kind is not None:
-            schema.check(kind, data, rel, self._line_of(rel))
-        return data if data is not None else {}
+        return rel, data
+
+    def _load(self, rel: str, kind: str) -> Keys:
+        """The file of that ``kind``, its keys checked (site.schema): a mapping, ``{}`` when empty."""
+        read = self._read(rel, kind, required=True)
+        assert read is not None  # required: an absent file is an error
+        return schema.check(kind, read[1], read[0], self._line_of(read[0]))
+
+    def _load_present(self, rel: str, kind: str) -> Keys | None:
+        """``_load``, or None when there is no such file."""
+        read = self._read(rel, kind, required=False)
+        return None if read is None else schema.check(kind, read[1], read[0], self._line_of(read[0]))
 
     def _line_of(self, rel: str) -> schema.LineOf:
         """The line of a key in ``rel``, for an error's message (the file is read again)."""
@@ -102,7 +147,7 @@ class Tree:
     @functools.cached_property
     def site(self) -> SiteConfig:
         rel = "site/site.yaml"
-        return SiteConfig(where=rel, **config.read(SiteConfig, self._load(rel, "site", required=False) or {}, rel))
+        return SiteConfig(where=rel, **config.read(SiteConfig, self._load_present(rel, "site") or {}, rel))
 
     @property
     def announce(self) -> Announce:
@@ -119,7 +164,9 @@ class Tree:
         return got
 
     @functools.cached_property
-    def _inventories(self) -> tuple[Mapping[str, Inventory | Deferred], Callable[[Deferred], Any]]:
+    def _inventories(
+        self,
+    ) -> tuple[Mapping[str, Inventory | Deferred], Callable[[Deferred], tuple[Inventory | None, list[str]]]]:
         from errata_tpl.inventory.load import load  # only a site with base: installed reads inventories
 
         rel = self.site.installed
@@ -174,7 +221,8 @@ class Tree:
     @functools.cached_property
     def overrides(self) -> Overrides:
         rel = "site/errata-overrides.yaml"
-        data = self._load(rel, None, required=False) or {}
+        read = self._read(rel, None, required=False)  # no schema: its keys are node names and globs
+        data = (read[1] if read is not None else None) or {}
         if not isinstance(data, dict):
             raise UserError(f"{rel}: must be a mapping of node name or glob to a profile name or null")
         exact: dict[str, str | None] = {}
@@ -184,12 +232,13 @@ class Tree:
                 raise UserError(f"{rel}: key {key!r}: a node name or glob must be a string")
             if isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # an unquoted 20261121 is meant as the profile name
+            profile = None
             if value is not None:
                 try:
-                    names.profile(value)
+                    profile = names.profile(value)
                 except UserError as e:
                     raise UserError(f"{rel}: key '{key}': {e}") from None
-            (globs.append((key, value)) if _is_glob(key) else exact.__setitem__(key, value))
+            (globs.append((key, profile)) if _is_glob(key) else exact.__setitem__(key, profile))
         found = Overrides(exact, tuple(globs), rel)
         self._warn(found.unmatched(self.node_names()))
         return found
@@ -202,26 +251,27 @@ class Tree:
         if not regular.present(self.root / rel, rel):
             raise UserError(f"unknown os {os_id!r}: no {rel}")
         data = self._load(rel, "os")
-        for key, want in zip(("version", "arch"), names.os_id_parts(os_id)):
+        version, arch = names.os_id_parts(os_id)
+        for key, want in (("version", version), ("arch", arch)):
             if str(data[key]) != want:  # else a node of el9-x86_64 silently gets another OS's lists
                 raise UserError(f"{rel}: key '{key}': {data[key]!r} disagrees with the os-id of its directory, {os_id}")
-        kdata = data.get("kernel") or {}
-        kname = kdata.get("name", "kernel")
+        kdata = _mapping(data, "kernel")
+        kname = _text(kdata, "name", "kernel")
         kversion = kdata.get("version")
         kernel = KernelConfig(
             name=kname,
-            arch=kdata.get("arch", data["arch"]),
+            arch=_text(kdata, "arch", arch),
             version=None if kversion is None else str(kversion),
-            packages=tuple(kdata.get("packages", [kname])),
+            packages=_texts(kdata, "packages") if "packages" in kdata else (kname,),
             modules=entries(kdata.get("modules"), rel, "kernel.modules"),
         )
         return OsConfig(
             os_id=os_id,
-            version=data["version"],
-            arch=data["arch"],
+            version=version,
+            arch=arch,
             kernel=kernel,
-            installonly=tuple(data.get("installonly", [])),
-            variables=dict(data.get("variables") or {}),
+            installonly=_texts(data, "installonly"),
+            variables=_mapping(data, "variables"),
             packages=entries(data.get("packages"), rel),
             where=rel,
             modules=config.streams(data.get("modules")),
@@ -328,14 +378,14 @@ class Tree:
         )
         return sorted(found)
 
-    def _hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[Any, str]:
+    def _hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[Keys | None, str]:
         self._stray_hooks(os_id)
         try:
             names.hook_suffix(suffix)
         except UserError as e:
             raise UserError(f"key 'hook_suffix': {e}") from None
         rel = self.rel("errata", names.os_id(os_id), f"{names.profile(profile)}{suffix}.yaml")
-        return self._load(rel, kind, required=False), rel
+        return self._load_present(rel, kind), rel
 
     @functools.cache  # noqa: B019
     def init_hook(self, os_id: str, profile: str, suffix: str) -> InitHook | None:
@@ -343,17 +393,17 @@ class Tree:
         if data is None:
             return None
         kver = data.get("kernel_version")
-        return InitHook(None if kver is None else str(kver), dict(data.get("variables") or {}), rel)
+        return InitHook(None if kver is None else str(kver), _mapping(data, "variables"), rel)
 
     @functools.cache  # noqa: B019
     def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None:
         data, rel = self._hook(os_id, profile, suffix, "fix hook")
         if data is None:
             return None
-        actions = tuple(self._action(a, f"{rel}: actions[{i}]") for i, a in enumerate(data.get("actions") or ()))
+        actions = tuple(self._action(a, f"{rel}: actions[{i}]") for i, a in enumerate(_mappings(data, "actions")))
         return FixHook(actions, profile, rel)
 
-    def _action(self, action: Any, where: str) -> Action:
+    def _action(self, action: Keys, where: str) -> Action:
         verbs = [v for v in schema.ACTION_VERBS if v in action]
         if len(verbs) != 1:
             raise UserError(f"{where}: an action needs exactly one of ronly, repl, add, del")
@@ -370,7 +420,7 @@ class Tree:
             verb=verb,
             target=PackageEntry.of(target, f"{where}: key '{verb}'"),
             multi=bool(multi),
-            when=action.get("when"),
-            if_present=action.get("if_present"),
+            when=_text(action, "when"),
+            if_present=_text(action, "if_present"),
             where=where,
         )
