@@ -93,7 +93,6 @@ def command(
     selection = Selection(security_only, min_severity, until.date().isoformat() if until else None, date_field)
     req = pipeline.GenerateRequest(
         mirror=mirror.errata_dir,
-        source=str(mirror.errata_dir),
         os_id=obj.os_id(mirror.os_id),  # a profile of an OS the site has
         profile=profile,
         fmt=fmt,

@@ -49,9 +49,8 @@ def command(
     """
     if not (advisories or cves or packages):
         raise click.UsageError("name at least one --advisory, --cve or --package")
-    where = mirror.errata_dir
     req = HotfixRequest(
-        where, str(where), obj.os_id(mirror.os_id), name, hf.Selection(advisories, cves, packages), repos
+        mirror.errata_dir, obj.os_id(mirror.os_id), name, hf.Selection(advisories, cves, packages), repos
     )
     _click.keyring_for_repomd(require_repomd_signature, keyring)
     with repomdsig.checking(keyring, require_repomd_signature, obj.rep.warn):  # the mirror's and each --repo's

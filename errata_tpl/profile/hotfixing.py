@@ -30,12 +30,16 @@ if TYPE_CHECKING:
 
 class HotfixRequest(NamedTuple):
     mirror: Path
-    source: str  # the mirror as given on the command line
     os_id: str
     name: str
     selection: hf.Selection
     repos: tuple[Path, ...] = ()
     use_cache: bool = True
+
+    @property
+    def source(self) -> str:
+        """The mirror as given on the command line (messages, the hotfix's ``source``)."""
+        return str(self.mirror)
 
 
 class Made(NamedTuple):

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 class GenerateRequest(NamedTuple):
     mirror: Path
-    source: str  # the mirror as given on the command line
     os_id: str
     selection: Selection
     profile: str | None = None
@@ -49,6 +48,11 @@ class GenerateRequest(NamedTuple):
     require_signature: bool = False
     require_repomd_signature: bool = False  # dnf's repo_gpgcheck: repomd.xml.asc by a key of the keyring
     check_all: bool = False  # rpm's whole-file check of every file, not only of the builds named
+
+    @property
+    def source(self) -> str:
+        """The mirror as given on the command line (messages, the profile's ``source``)."""
+        return str(self.mirror)
 
 
 class Generated(NamedTuple):
