@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from errata_tpl.errors import UserError
 from errata_tpl.site.entries import PackageEntry
+from errata_tpl.site.schema import ACTION_VERBS, Keys, text
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,3 +45,27 @@ class FixHook:
     actions: tuple[Action, ...]
     profile: str
     where: str
+
+
+def action(raw: Keys, where: str) -> Action:
+    """A fix hook's action as written (its keys checked): one verb, its target, its conditions."""
+    verbs = [v for v in ACTION_VERBS if v in raw]
+    if len(verbs) != 1:
+        raise UserError(f"{where}: an action needs exactly one of ronly, repl, add, del")
+    verb = verbs[0]
+    target = raw[verb]
+    multi = raw.get("multi", False)
+    if verb == "add" and isinstance(target, Mapping) and "multi" in target:
+        # the spec's form: add: {name, version, arch, multi: true}
+        if not isinstance(target["multi"], bool):
+            raise UserError(f"{where}: key 'add': 'multi' must be true or false")
+        multi = multi or target["multi"]
+        target = {k: v for k, v in target.items() if k != "multi"}
+    return Action(
+        verb=verb,
+        target=PackageEntry.of(target, f"{where}: key '{verb}'"),
+        multi=bool(multi),
+        when=text(raw, "when"),
+        if_present=text(raw, "if_present"),
+        where=where,
+    )

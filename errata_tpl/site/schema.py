@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.yamlio import Data
@@ -246,6 +246,39 @@ def kinds() -> dict[str, Spec]:
     }
 
 
+# A file's keys once ``check`` has checked them: each value of its key's type. Its
+# readers take a value as that type (absent: the default) with these, never as Any.
+Keys = dict[str, Data]
+
+
+def mapping(data: Keys, key: str) -> dict[str, Data]:
+    """A mapping key's value (a copy), ``{}`` when absent."""
+    value = data.get(key)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def mappings(data: Keys, key: str) -> list[Keys]:
+    """A list of mappings (a fix hook's actions), ``[]`` when absent."""
+    value = data.get(key)
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+@overload
+def text(data: Keys, key: str) -> str | None: ...
+@overload
+def text(data: Keys, key: str, default: str) -> str: ...
+def text(data: Keys, key: str, default: str | None = None) -> str | None:
+    """A string key's value, ``default`` when absent."""
+    value = data.get(key)
+    return value if isinstance(value, str) else default
+
+
+def texts(data: Keys, key: str) -> tuple[str, ...]:
+    """A list of strings, ``()`` when absent."""
+    value = data.get(key)
+    return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
+
+
 def _describe(v: Any) -> str:
     text = repr(v)
     return f"{type(v).__name__} {text if len(text) < 40 else text[:37] + '...'}"
@@ -268,7 +301,7 @@ def unknown_key(key: str, known: list[str], where: str, path: KeyPath, line_of: 
     return UserError(f"{at}:{inside} unknown key '{key}'{hint}", where=where)
 
 
-def check(kind: str, data: Data, where: str, line_of: LineOf | None = None, path: KeyPath = ()) -> dict[str, Data]:
+def check(kind: str, data: Data, where: str, line_of: LineOf | None = None, path: KeyPath = ()) -> Keys:
     """Validate one file (``where``, relative to the root), or the part of it at ``path``:
     the mapping it is (``{}`` for an empty file), its keys known and their values of
     their types. ``line_of`` finds the line of a key for the message."""

@@ -11,7 +11,6 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import overload
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, yamlio
@@ -38,8 +37,8 @@ from errata_tpl.site.config import (
     Settings,
     SiteConfig,
 )
-from errata_tpl.site.entries import PackageEntry, entries
-from errata_tpl.site.hooks import Action, FixHook, InitHook
+from errata_tpl.site.entries import entries
+from errata_tpl.site.hooks import FixHook, InitHook, action
 from errata_tpl.site.stages import Rollout
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
@@ -48,39 +47,6 @@ from errata_tpl.values.source import Source
 
 def _is_glob(key: str) -> bool:
     return any(c in key for c in "*?[")
-
-
-# A file's keys once site.schema has checked them: each value of its key's type. The
-# readers below take a value as that type (absent: the default), never as Any.
-Keys = dict[str, Data]
-
-
-def _mapping(data: Keys, key: str) -> dict[str, Data]:
-    """A mapping key's value (a copy), ``{}`` when absent."""
-    value = data.get(key)
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _mappings(data: Keys, key: str) -> list[Keys]:
-    """A list of mappings (a fix hook's actions), ``[]`` when absent."""
-    value = data.get(key)
-    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
-
-
-@overload
-def _text(data: Keys, key: str) -> str | None: ...
-@overload
-def _text(data: Keys, key: str, default: str) -> str: ...
-def _text(data: Keys, key: str, default: str | None = None) -> str | None:
-    """A string key's value, ``default`` when absent."""
-    value = data.get(key)
-    return value if isinstance(value, str) else default
-
-
-def _texts(data: Keys, key: str) -> tuple[str, ...]:
-    """A list of strings, ``()`` when absent."""
-    value = data.get(key)
-    return tuple(x for x in value if isinstance(x, str)) if isinstance(value, list) else ()
 
 
 class Tree:
@@ -127,13 +93,13 @@ class Tree:
             data = yamlio.load_file(path, rel)
         return rel, data
 
-    def _load(self, rel: str, kind: str) -> Keys:
+    def _load(self, rel: str, kind: str) -> schema.Keys:
         """The file of that ``kind``, its keys checked (site.schema): a mapping, ``{}`` when empty."""
         read = self._read(rel, kind, required=True)
         assert read is not None  # required: an absent file is an error
         return schema.check(kind, read[1], read[0], self._line_of(read[0]))
 
-    def _load_present(self, rel: str, kind: str) -> Keys | None:
+    def _load_present(self, rel: str, kind: str) -> schema.Keys | None:
         """``_load``, or None when there is no such file."""
         read = self._read(rel, kind, required=False)
         return None if read is None else schema.check(kind, read[1], read[0], self._line_of(read[0]))
@@ -255,14 +221,14 @@ class Tree:
         for key, want in (("version", version), ("arch", arch)):
             if str(data[key]) != want:  # else a node of el9-x86_64 silently gets another OS's lists
                 raise UserError(f"{rel}: key '{key}': {data[key]!r} disagrees with the os-id of its directory, {os_id}")
-        kdata = _mapping(data, "kernel")
-        kname = _text(kdata, "name", "kernel")
+        kdata = schema.mapping(data, "kernel")
+        kname = schema.text(kdata, "name", "kernel")
         kversion = kdata.get("version")
         kernel = KernelConfig(
             name=kname,
-            arch=_text(kdata, "arch", arch),
+            arch=schema.text(kdata, "arch", arch),
             version=None if kversion is None else str(kversion),
-            packages=_texts(kdata, "packages") if "packages" in kdata else (kname,),
+            packages=schema.texts(kdata, "packages") if "packages" in kdata else (kname,),
             modules=entries(kdata.get("modules"), rel, "kernel.modules"),
         )
         return OsConfig(
@@ -270,8 +236,8 @@ class Tree:
             version=version,
             arch=arch,
             kernel=kernel,
-            installonly=_texts(data, "installonly"),
-            variables=_mapping(data, "variables"),
+            installonly=schema.texts(data, "installonly"),
+            variables=schema.mapping(data, "variables"),
             packages=entries(data.get("packages"), rel),
             where=rel,
             modules=config.streams(data.get("modules")),
@@ -378,7 +344,7 @@ class Tree:
         )
         return sorted(found)
 
-    def _hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[Keys | None, str]:
+    def _hook(self, os_id: str, profile: str, suffix: str, kind: str) -> tuple[schema.Keys | None, str]:
         self._stray_hooks(os_id)
         try:
             names.hook_suffix(suffix)
@@ -393,34 +359,12 @@ class Tree:
         if data is None:
             return None
         kver = data.get("kernel_version")
-        return InitHook(None if kver is None else str(kver), _mapping(data, "variables"), rel)
+        return InitHook(None if kver is None else str(kver), schema.mapping(data, "variables"), rel)
 
     @functools.cache  # noqa: B019
     def fix_hook(self, os_id: str, profile: str, suffix: str) -> FixHook | None:
         data, rel = self._hook(os_id, profile, suffix, "fix hook")
         if data is None:
             return None
-        actions = tuple(self._action(a, f"{rel}: actions[{i}]") for i, a in enumerate(_mappings(data, "actions")))
+        actions = tuple(action(a, f"{rel}: actions[{i}]") for i, a in enumerate(schema.mappings(data, "actions")))
         return FixHook(actions, profile, rel)
-
-    def _action(self, action: Keys, where: str) -> Action:
-        verbs = [v for v in schema.ACTION_VERBS if v in action]
-        if len(verbs) != 1:
-            raise UserError(f"{where}: an action needs exactly one of ronly, repl, add, del")
-        verb = verbs[0]
-        target = action[verb]
-        multi = action.get("multi", False)
-        if verb == "add" and isinstance(target, Mapping) and "multi" in target:
-            # the spec's form: add: {name, version, arch, multi: true}
-            if not isinstance(target["multi"], bool):
-                raise UserError(f"{where}: key 'add': 'multi' must be true or false")
-            multi = multi or target["multi"]
-            target = {k: v for k, v in target.items() if k != "multi"}
-        return Action(
-            verb=verb,
-            target=PackageEntry.of(target, f"{where}: key '{verb}'"),
-            multi=bool(multi),
-            when=_text(action, "when"),
-            if_present=_text(action, "if_present"),
-            where=where,
-        )
