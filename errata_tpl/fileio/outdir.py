@@ -71,7 +71,10 @@ def _new_staging(out_dir: Path) -> tuple[Path, int]:
     """A new staging folder, locked by this run."""
     while True:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
-        fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:
+            continue  # another run's recover() swept it before we could lock it: make another
         if atomic.try_lock(fd) and os.fstat(fd).st_nlink > 0:
             return staging, fd
         os.close(fd)  # a sweeper took it between its creation and our lock: make another
