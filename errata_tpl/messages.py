@@ -9,6 +9,11 @@ from typing import TextIO
 from errata_tpl.terminal import printable
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``1 build``, ``27 builds``, ``1 advisory``, ``8 advisories``."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 @dataclass
 class Reporter:
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose

@@ -17,6 +17,7 @@ from errata_tpl.fleet.exposure import (
 )
 from errata_tpl.fleet.facts import Fleet, NodeReport, oldest
 from errata_tpl.fleet.observed import APPLIED, STATES
+from errata_tpl.messages import counted
 from errata_tpl.terminal import printable
 
 LABELS = {**{s: s for s in SEVERITIES}, UNRATED: "unrated", CURRENT: "up to date", UNKNOWN: "no data"}
@@ -33,14 +34,10 @@ def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: froze
     ]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def summary_lines(f: Fleet) -> list[str]:
     ok = [n for n in f.nodes if n.state.error is None]
     newest = ", ".join(f"{o} {p or '(none)'}" for o, p in f.newest.items()) or "none"
-    lines = [f"Fleet report, {f.today.isoformat()}: {_plural(len(f.nodes), 'node')}", f"Newest profiles: {newest}", ""]
+    lines = [f"Fleet report, {f.today.isoformat()}: {counted(len(f.nodes), 'node')}", f"Newest profiles: {newest}", ""]
     lines.append("Nodes by the worst advisory they lack:")
     top = max(f.by_worst.values(), default=0) or 1
     for lv in WORST:
@@ -51,8 +48,8 @@ def summary_lines(f: Fleet) -> list[str]:
     failed = len(f.nodes) - len(ok)
     why = "by inventories, else the selected kernel not running" if f.observing else "selected kernel not running"
     lines.append(
-        f"{_plural(reboot, 'node')} need{'s' if reboot == 1 else ''} a reboot ({why})."
-        + (f" {_plural(failed, 'node')} failed to resolve." if failed else "")
+        f"{counted(reboot, 'node')} need{'s' if reboot == 1 else ''} a reboot ({why})."
+        + (f" {counted(failed, 'node')} failed to resolve." if failed else "")
     )
     if f.observing:
         lines += observed_lines(f)
@@ -61,7 +58,7 @@ def summary_lines(f: Fleet) -> list[str]:
         i = old.info
         lines.append(
             f"Oldest exposure: {i.id} ({i.severity or 'no severity'}), issued {i.issued}, "
-            f"{days_between(i.issued, f.today)} days ago, lacked by {_plural(len(old.lacking), 'node')}."
+            f"{days_between(i.issued, f.today)} days ago, lacked by {counted(len(old.lacking), 'node')}."
         )
     return lines
 
@@ -76,8 +73,8 @@ def observed_lines(f: Fleet) -> list[str]:
     worst = {lv: sum(1 for n in real if n.real_worst == lv) for lv in LEVELS}
     spread = ", ".join(f"{c} {LABELS[lv]}" for lv, c in worst.items() if c)
     return [
-        f"Observed (inventories of {_plural(len(seen), 'node')}): {states} (no inventory).",
-        f"As installed, {_plural(len(real), 'node')} lack advisories"
+        f"Observed (inventories of {counted(len(seen), 'node')}): {states} (no inventory).",
+        f"As installed, {counted(len(real), 'node')} lack advisories"
         + (f" (worst: {spread})" if spread else "")
         + f"; the own lists of {len(fixable)} of them fix some of it (installable).",
     ]

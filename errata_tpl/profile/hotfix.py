@@ -21,14 +21,6 @@ from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.rpminfo import RpmInfo
 from errata_tpl.profile.profile import Entry, entries
 from errata_tpl.site import schema
-from errata_tpl.values import names
-
-PREFIX = "hotfix-"
-
-
-def rel(os_id: str, name: str) -> str:
-    """Where a hotfix lives, relative to the root."""
-    return f"errata/{names.os_id(os_id)}/{PREFIX}{names.hotfix(name)}.yaml"
 
 
 @dataclass(frozen=True)

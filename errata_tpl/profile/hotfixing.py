@@ -17,6 +17,7 @@ from errata_tpl.mirror import reader
 from errata_tpl.mirror.advisories import nevra_key
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.profile import hotfix as hf
+from errata_tpl.profile import paths
 from errata_tpl.profile.generate import build_profile, modular_entry
 from errata_tpl.profile.profile import Entry, Profile, newest_first
 from errata_tpl.values import evr as evrmod
@@ -59,7 +60,7 @@ class _Shipped(NamedTuple):
 def make(root: Path, req: HotfixRequest, rep: Reporter, clock: dt.datetime) -> Made:
     """The hotfix ``req`` asks for, dated by ``clock`` (not written: ``Made.path`` is its place)."""
     os_id = names.os_id(req.os_id)
-    path = root / hf.rel(os_id, req.name)
+    path = root / paths.hotfix_rel(os_id, req.name)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
     shipped = _shipped(root, req, os_id, rep)

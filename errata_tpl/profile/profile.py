@@ -13,7 +13,6 @@ from errata_tpl.mirror.advisories import Advisory, canonical_severity, canonical
 from errata_tpl.profile.head import yaml_name_lines
 from errata_tpl.site import schema
 from errata_tpl.values import evr as evrmod
-from errata_tpl.values import names
 from errata_tpl.values import ref as refmod
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.package import Package, nevra
@@ -346,11 +345,6 @@ def from_data(data: yamlio.Data, where: str, line_of: schema.LineOf | None = Non
 def load(path: Path, where: str | None = None) -> Profile:
     where = where or str(path)
     return from_data(yamlio.load_file(path, where), where)
-
-
-def rel(os_id: str, profile: str) -> str:
-    """Where a dated profile lives, relative to the root."""
-    return f"errata/{names.os_id(os_id)}/{names.profile(profile)}.yaml"
 
 
 def newest_first(entries: list[Entry]) -> list[Entry]:

@@ -19,13 +19,13 @@ from typing import Any
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, yamlio
+from errata_tpl.messages import counted
 from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror import modules as modmod
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
 from errata_tpl.mirror.repomd import Repodata, quiet_stderr
 from errata_tpl.mirror.walk import find_rpms
-from errata_tpl.profile import hotfix as hf
-from errata_tpl.profile import profile as pr
+from errata_tpl.profile import paths
 from errata_tpl.publish import content as ct
 from errata_tpl.publish.memo import file_sha256
 from errata_tpl.publish.repodata import revision_of
@@ -37,10 +37,10 @@ MAX_NAMED = 20  # problems listed; the rest counted
 def _record(folder: Path) -> tuple[str, str, str | None, str | None]:
     """(os-id, record path, hotfix, profile) of a published folder, by its place."""
     os_id, name = names.os_id(folder.parent.name), folder.name
-    if name.startswith(hf.PREFIX):
-        hotfix = names.hotfix(name[len(hf.PREFIX) :])
-        return os_id, hf.rel(os_id, hotfix), hotfix, None
-    return os_id, pr.rel(os_id, name), None, names.profile(name)
+    if name.startswith(paths.HOTFIX_PREFIX):
+        hotfix = names.hotfix(name[len(paths.HOTFIX_PREFIX) :])
+        return os_id, paths.hotfix_rel(os_id, hotfix), hotfix, None
+    return os_id, paths.profile_rel(os_id, name), None, names.profile(name)
 
 
 def _nevra(key: NevraKey) -> str:
@@ -202,9 +202,9 @@ def _result(rel: str, content: ct.Content, problems: list[str], notes: list[str]
 
 def text(part: Mapping[str, Any]) -> list[str]:
     counts = (
-        ct.counted(part["builds"], "build"),
-        ct.counted(part["advisories"], "advisory", "advisories"),
-        ct.counted(part["module_streams"], "module stream"),
+        counted(part["builds"], "build"),
+        counted(part["advisories"], "advisory", "advisories"),
+        counted(part["module_streams"], "module stream"),
     )
     head = f"published folder of {part['record']}: {', '.join(counts)}"
     if part["ok"]:

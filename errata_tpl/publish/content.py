@@ -9,8 +9,8 @@ from pathlib import Path
 
 from errata_tpl.errors import UserError
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
-from errata_tpl.profile.hotfix import PREFIX as HOTFIX_PREFIX
 from errata_tpl.profile.hotfix import Hotfix
+from errata_tpl.profile.paths import HOTFIX_PREFIX
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.values.package import nevra
 
@@ -47,11 +47,6 @@ class Content:
 
     def advisory_ids(self) -> set[str]:
         return {a.id for b in self.builds for a in b.advisories}
-
-
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """``1 build``, ``27 builds``, ``1 advisory``, ``8 advisories``."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _key(e: Entry) -> NevraKey:

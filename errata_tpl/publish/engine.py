@@ -18,10 +18,9 @@ from typing import NamedTuple
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, regular, yamlio
-from errata_tpl.messages import Reporter
+from errata_tpl.messages import Reporter, counted
 from errata_tpl.mirror.walk import find_rpms, stat_all
-from errata_tpl.profile import hotfix as hf
-from errata_tpl.profile import profile as pr
+from errata_tpl.profile import paths
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import Entry, Memo, fingerprint, repodata_hashes
@@ -55,8 +54,6 @@ class Published(NamedTuple):
 
 def said(done: Published) -> list[str]:
     """What a publish tells its user: the folder, and the stage's link."""
-    from errata_tpl.publish.content import counted
-
     what = f"{counted(done.builds, 'build')}, {counted(done.advisories, 'advisory', 'advisories')}"
     if done.changed:
         out = [f"published {done.folder}: {what} ({', '.join(f'{n} {how}' for how, n in done.counts.items() if n)})"]
@@ -86,7 +83,7 @@ def stage_profile(root: Path, stage: str, os_id: str) -> str:
     if rollout.stages is None:
         raise UserError(f"{st.STAGES}: no such file (--stage needs the site's stages)")
     rollout.stages.index(stage)
-    if names.is_profile(stage) or stage.startswith(hf.PREFIX):
+    if names.is_profile(stage) or stage.startswith(paths.HOTFIX_PREFIX):
         raise UserError(
             f"{st.STAGES}: key 'stages': stage {stage!r} cannot be published: DIR/{os_id}/{stage} "
             "would be the folder of a profile or a hotfix"
@@ -99,10 +96,10 @@ def stage_profile(root: Path, stage: str, os_id: str) -> str:
 
 def record_of(root: Path, os_id: str, profile: str | None, hotfix: str | None) -> Record:
     if hotfix is not None:
-        rel, folder = hf.rel(os_id, hotfix), f"{hf.PREFIX}{names.hotfix(hotfix)}"
+        rel, folder = paths.hotfix_rel(os_id, hotfix), f"{paths.HOTFIX_PREFIX}{names.hotfix(hotfix)}"
     else:
         assert profile is not None
-        rel, folder = pr.rel(os_id, profile), names.profile(profile)
+        rel, folder = paths.profile_rel(os_id, profile), names.profile(profile)
     data = regular.read_bytes(root / rel, yamlio.MAX_BYTES, rel)
     return Record(rel, folder, hashlib.sha256(data).hexdigest())
 
@@ -114,10 +111,11 @@ def errata_dir(root: Path, os_id: str, profile: str) -> Path:
 
     p = Tree(root).profile(os_id, profile)
     if p is None:
-        raise UserError(f"{pr.rel(os_id, profile)}: no such file")
+        raise UserError(f"{paths.profile_rel(os_id, profile)}: no such file")
     found = root / p.source
     if not p.source or not found.is_dir():
-        raise UserError(f"{pr.rel(os_id, profile)}: key 'source': {p.source!r} is not a directory (relative to {root})")
+        where = paths.profile_rel(os_id, profile)
+        raise UserError(f"{where}: key 'source': {p.source!r} is not a directory (relative to {root})")
     return found
 
 

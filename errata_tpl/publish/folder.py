@@ -147,16 +147,24 @@ def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
 def files_in(folder: Path) -> Iterator[tuple[str, str]]:
     """(path relative to the folder, full path) of every file below it but in repodata/
     (the packages); a link to a directory is not followed."""
+    for rel, e, _ in entries_in(folder):
+        yield rel, e.path
+
+
+def entries_in(folder: Path) -> Iterator[tuple[str, os.DirEntry[str], int]]:
+    """``files_in`` as directory entries (their inode and type known without a stat),
+    each with the device of the directory that lists it."""
     todo = [("", os.path.join(str(folder), ""))]
     while todo:
         rel, path = todo.pop()
+        dev = os.stat(path).st_dev
         with os.scandir(path) as it:
             for e in it:
                 if e.is_dir(follow_symlinks=False):
                     if rel or e.name != "repodata":
                         todo.append((f"{rel}{e.name}/", f"{e.path}/"))
                 else:
-                    yield rel + e.name, e.path
+                    yield rel + e.name, e, dev
 
 
 def links_to(folder: Path, mirror: Path) -> dict[str, os.stat_result]:

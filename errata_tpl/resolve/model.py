@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from errata_tpl.errors import UserError
 from errata_tpl.inventory.model import Inventory
 from errata_tpl.profile.hotfix import Hotfix
-from errata_tpl.profile.hotfix import rel as hotfix_rel
+from errata_tpl.profile.paths import hotfix_rel
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.resolve import hotfixes as overlay
 from errata_tpl.resolve import streams

@@ -19,13 +19,11 @@ from errata_tpl.fileio.yamlio import Data
 from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.notices import Notices
-from errata_tpl.profile.hotfix import PREFIX as HOTFIX_PREFIX
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
-from errata_tpl.profile.hotfix import rel as hotfix_rel
+from errata_tpl.profile.paths import HOTFIX_PREFIX, hotfix_rel, profile_rel
 from errata_tpl.profile.profile import Entry, Profile
 from errata_tpl.profile.profile import from_data as profile_from_data
-from errata_tpl.profile.profile import rel as profile_rel
 from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (

@@ -79,6 +79,29 @@ def test_publishing_an_unchanged_profile_again_writes_nothing(cli, ex):
     assert sorted(os.listdir(to / OS)) == ["20261121"]
 
 
+@pytest.mark.parametrize("how", ["replaced", "removed", "symlinked"])
+def test_a_package_changed_in_the_folder_is_found_and_put_back(cli, ex, how):
+    """The memo of the last publish spares the reading, never the check that the folder
+    holds the very files: a hard link found by the inode its directory lists, anything
+    else by its stat."""
+    _, mirror, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    folder = to / OS / "20261121"
+    rel = "Packages/b/bash-5.1.8-9.el9.x86_64.rpm"
+    (folder / rel).unlink()
+    if how == "replaced":  # the same bytes, another file (a new inode, a new mtime)
+        shutil.copyfile(mirror / rel, folder / rel)
+    elif how == "symlinked":  # the mirror's file through a link: held, as a stat of it says
+        (folder / rel).symlink_to(mirror / rel)
+    r = publish(cli, ex, "--profile", "20261121")
+    assert r.exit_code == 0, r.stderr
+    if how == "symlinked":
+        assert "unchanged" in r.stderr
+        return
+    assert f"published {folder}" in r.stderr
+    assert (folder / rel).stat().st_ino == (mirror / rel).stat().st_ino
+
+
 def test_the_same_inputs_give_the_same_bytes(cli, ex, tmp_path):
     root, mirror, _ = ex
     for to in ("a", "b"):
