@@ -11,6 +11,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from errata_tpl import __version__
 from errata_tpl.errors import UserError
@@ -27,6 +28,9 @@ from errata_tpl.publish.modulemd import document
 from errata_tpl.publish.sign import ASC, KEY, sign, verified
 from errata_tpl.publish.updateinfo import updateinfo
 from errata_tpl.values import names
+
+if TYPE_CHECKING:
+    from errata_tpl.publish.sources import Sources  # rpm's bindings: imported when there is work
 
 FORMAT = 1
 
@@ -57,6 +61,54 @@ def _ours(final: Path, to: Path) -> bool:
     return True
 
 
+def _read(
+    root: Path, req: Request, profile: str | None, rec: Record, stats: dict[str, Stat | None], rep: Reporter
+) -> tuple[ct.Content, Sources, dict[str, Stat]]:
+    """The record's content, the file of each of its builds (checked whole by rpm) and
+    those files' stats."""
+    # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
+    loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
+    loading.start()
+    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
+    loading.join()
+    from errata_tpl.publish.sources import locate
+
+    sources = locate(root, req.mirror, req.source, content, rep, stats)
+    return content, sources, {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
+
+
+def _held(existing: bool, final: Path, new: Path, files: dict[str, Stat], req: Request) -> bool:
+    """Does the folder in place hold what was just made beside it (signed, if asked)?"""
+    signed = req.sign_key is not None
+    return (
+        existing
+        and holds(final, files, repodata_hashes(new), req.mirror, files, (ASC, KEY) if signed else ())
+        and (not signed or verified(final / "repodata", req.sign_key or "", req.keyring))
+    )
+
+
+def _swap(
+    existing: bool, final: Path, new: Path, files: dict[str, Stat], req: Request, rep: Reporter
+) -> tuple[fo.Placed, dict[str, os.stat_result]]:
+    """Link the builds into the folder made beside ``final``, sign it, and put it in
+    place. Returns what was placed, and the old folder's links to ERRATA_DIR's files
+    (their ctimes move when it goes, as the staging block ends)."""
+    placed = fo.place(req.mirror, new, files)
+    if placed.why_copied is not None:
+        rep.info(
+            f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
+            "reflinked where the file system can"
+        )
+    if req.sign_key is not None:
+        rep.detail(f"repomd.xml signed: {sign(new / 'repodata', req.sign_key, req.keyring)}")
+    shared: dict[str, os.stat_result] = {}
+    if existing:
+        fo.keep_for_readers(final, new)
+        shared = fo.links_to(final, req.mirror)
+    fo.put_in_place(new, final)
+    return placed, shared
+
+
 def publish_folder(
     root: Path,
     req: Request,
@@ -70,56 +122,28 @@ def publish_folder(
     it in place unless ``final`` holds the same. Returns ERRATA_DIR's stats as they
     are after (hard links move ctimes)."""
     existing = _ours(final, req.to)
-    # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
-    loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
-    loading.start()
-    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
-    loading.join()
-    from errata_tpl.publish.sources import locate
-
-    sources = locate(root, req.mirror, req.source, content, rep, stats)
-    files = {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
+    content, sources, files = _read(root, req, profile, rec, stats, rep)
     cache = ChunkCache(root, req.mirror, rep.warn)
     made = chunks(req.mirror, files, cache, sources.result.checked)
     rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
     with fo.staging(final.parent, rec.folder) as new:
-        repo = new / "repodata"
-        repo.mkdir()
+        (new / "repodata").mkdir()
         info = updateinfo(root, req.mirror, content, sources.files, rep.warn)
         modules = document(req.mirror, content, rep.warn)
         made_chunks = [made[r] for r in sorted(made)]
-        repodata.write(repo, made_chunks, info, modules, _epoch(content.generated), rev, final / "repodata")
-        advisories = len(info)
-        wanted = repodata_hashes(new)
-        signed = req.sign_key is not None
-        if (
-            existing
-            and holds(final, files, wanted, req.mirror, files, (ASC, KEY) if signed else ())
-            and (not signed or verified(final / "repodata", req.sign_key or "", req.keyring))
-        ):
+        repodata.write(new / "repodata", made_chunks, info, modules, _epoch(content.generated), rev, final / "repodata")
+        if _held(existing, final, new, files, req):
             cache.save(stats)
-            return Published(final, False, len(content.builds), advisories, {}), stats
+            return Published(final, False, len(content.builds), len(info), {}), stats
         if existing and repodata.revision_of(final) != rev and not req.force:
             raise UserError(
                 f"{final}: published from another version of {rec.rel} or of its builds' files; --force replaces it"
             )
-        placed = fo.place(req.mirror, new, files)
-        if placed.why_copied is not None:
-            rep.info(
-                f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
-                "reflinked where the file system can"
-            )
-        if req.sign_key is not None:
-            rep.detail(f"repomd.xml signed: {sign(repo, req.sign_key, req.keyring)}")
-        shared: dict[str, os.stat_result] = {}
-        if existing:
-            fo.keep_for_readers(final, new)
-            shared = fo.links_to(final, req.mirror)
-        fo.put_in_place(new, final)
+        placed, shared = _swap(existing, final, new, files, req, rep)
     # the new links, and the old folder's removed: the files' ctimes moved, nothing else
     moved = {**placed.moved, **fo.unlinked(req.mirror, shared)}
     stats = {**stats, **moved}
     sources.restamp(moved)
     cache.restamp(moved)
     cache.save(stats)
-    return Published(final, True, len(content.builds), advisories, placed.counts), stats
+    return Published(final, True, len(content.builds), len(info), placed.counts), stats
