@@ -14,7 +14,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -142,3 +142,28 @@ def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
     except Exception:
         return None
     return got if isinstance(got, list) and len(got) == expected else None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class InThreads(Generic[T, K, V]):
+    """``fn`` over each share in a thread of its own, for work that lets other threads
+    run (waiting on a child process such as rpmkeys, hashlib over large buffers);
+    ``result()`` waits for every share and merges what they give."""
+
+    def __init__(self, fn: Callable[[list[T]], dict[K, V]], shares: list[list[T]]) -> None:
+        import concurrent.futures  # only where threads are used
+
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(shares)))
+        self._futures = [self._pool.submit(fn, s) for s in shares]
+
+    def result(self) -> dict[K, V]:
+        out: dict[K, V] = {}
+        try:
+            for f in self._futures:
+                out.update(f.result())
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        return out

@@ -8,7 +8,6 @@ cache, and kept in the header cache with the check's verdict, so that
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import os
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from collections.abc import Mapping
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular
 from errata_tpl.fileio.stamp import Stat, stat_of
-from errata_tpl.parallel import cores
+from errata_tpl.parallel import InThreads, cores
 
 CHUNK = regular.MB  # hashlib lets other threads run while it hashes a buffer this large
 
@@ -52,20 +51,10 @@ def _share(items: list[tuple[str, Stat | None]]) -> dict[str, str | None]:
     return {p: sha256_file(p, st, buf) for p, st in items}
 
 
-class Background:
+class Background(InThreads[tuple[str, Stat | None], str, str | None]):
     """``sha256_file`` of every path in worker threads, one share per core; ``result()`` waits."""
 
     def __init__(self, expected: Mapping[str, Stat | None], workers: int | None = None) -> None:
         items = list(expected.items())
         n = max(1, min(workers or cores(), len(items)))
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=n)
-        self._futures = [self._pool.submit(_share, items[i::n]) for i in range(n)] if items else []
-
-    def result(self) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        try:
-            for f in self._futures:
-                out.update(f.result())
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        return out
+        super().__init__(_share, [items[i::n] for i in range(n)] if items else [])

@@ -8,14 +8,13 @@ process per batch of files.
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from errata_tpl.parallel import cores
+from errata_tpl.parallel import InThreads, cores
 
 NO_SIGNATURE = ("--nosignature",)  # digests only: trust is checked against a chosen keyring
 BATCH = 4000  # most files per rpmkeys call
@@ -157,7 +156,7 @@ def _batches(paths: list[str], workers: int) -> list[list[str]]:
     return out
 
 
-class Background:
+class Background(InThreads[str, str, Check]):
     """``check_files`` in worker threads, one rpmkeys process each; ``result()`` waits.
 
     One worker per core: rpmkeys reads every byte of the files it checks, and each
@@ -171,16 +170,5 @@ class Background:
         verbose: bool = False,
         workers: int | None = None,
     ) -> None:
-        workers = workers or cores()
-        batches = _batches(list(paths), workers)
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-        self._futures = [self._pool.submit(check_files, b, extra_args, verbose) for b in batches]
-
-    def result(self) -> dict[str, Check]:
-        out: dict[str, Check] = {}
-        try:
-            for f in self._futures:
-                out.update(f.result())
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        return out
+        batches = _batches(list(paths), workers or cores())
+        super().__init__(lambda batch: check_files(batch, extra_args, verbose), batches)
