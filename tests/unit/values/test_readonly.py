@@ -56,6 +56,18 @@ def test_an_evr_keeps_rpms_equality_with_its_key_made_once():
     assert a == b and hash(a) == hash(b) and a.key() is a.key()
 
 
+def three_values(three: list[object]) -> None:
+    """Three values, whatever the order they meet in (a set, a dict), and equality
+    symmetric and transitive among them."""
+    for order in itertools.permutations(three):
+        assert len(set(order)) == 3
+        assert len(dict.fromkeys(order)) == 3
+    for x, y, z in itertools.product(three, repeat=3):
+        if x == y and y == z:
+            assert x == z
+        assert (x == y) == (y == x)
+
+
 def test_equality_is_transitive_across_a_package_and_list_entries_holding_it():
     """The same NEVRA as a Package, and on two lists from two layers: three values, never
     one or two depending on the order they meet in."""
@@ -65,13 +77,7 @@ def test_equality_is_transitive_across_a_package_and_list_entries_holding_it():
         Pkg("bash", v, "x86_64", source("os")),
         Pkg("bash", v, "x86_64", source("site")),
     ]
-    for order in itertools.permutations(three):
-        assert len(set(order)) == 3
-        assert len(dict.fromkeys(order)) == 3
-    for x, y, z in itertools.product(three, repeat=3):
-        if x == y and y == z:
-            assert x == z
-        assert (x == y) == (y == x)
+    three_values(three)
     pkg, os_entry, site_entry = three
     assert os_entry.package == pkg and site_entry.package == pkg and os_entry != pkg
     assert os_entry == Pkg.of(pkg, source("os")) and os_entry != os_entry.but(multi=True)
@@ -89,13 +95,7 @@ def test_equality_is_transitive_across_a_package_and_profile_entries_holding_it(
         Entry("nginx", v, "x86_64", module="nginx:1.20", module_version="1", module_context="a"),
         Entry("nginx", v, "x86_64", module="nginx:1.22", module_version="1", module_context="a"),
     ]
-    for order in itertools.permutations(three):
-        assert len(set(order)) == 3
-        assert len(dict.fromkeys(order)) == 3
-    for x, y, z in itertools.product(three, repeat=3):
-        if x == y and y == z:
-            assert x == z
-        assert (x == y) == (y == x)
+    three_values(three)
     _, a, b = three
     assert a.package == pkg and b.package == pkg and a != pkg and a != b and hash(a) == hash(pkg)
     assert a == Entry("nginx", parse("0:1.20-1.module+el9"), "x86_64", (), *a.module_fields())  # rpm's equality
