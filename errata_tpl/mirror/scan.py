@@ -66,28 +66,40 @@ class ScanResult:
         return parallel.background(lambda: self.remember(cache))
 
 
+# rpm's tag numbers, bound once: a scan reads ten tags of every header
+_NAME, _EPOCH, _VERSION, _RELEASE, _ARCH = (
+    rpm.RPMTAG_NAME,
+    rpm.RPMTAG_EPOCH,
+    rpm.RPMTAG_VERSION,
+    rpm.RPMTAG_RELEASE,
+    rpm.RPMTAG_ARCH,
+)
+_BUILDTIME, _OBSOLETENEVRS = rpm.RPMTAG_BUILDTIME, rpm.RPMTAG_OBSOLETENEVRS
+_SHA256HEADER, _SHA1HEADER, _PAYLOADDIGEST = rpm.RPMTAG_SHA256HEADER, rpm.RPMTAG_SHA1HEADER, rpm.RPMTAG_PAYLOADDIGEST
+
+
 def _facts(h: rpm.hdr) -> tuple[Any, ...]:
     """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes)."""
-    epoch = h[rpm.RPMTAG_EPOCH]
-    sha256 = h[rpm.RPMTAG_SHA256HEADER]
-    payload = h[rpm.RPMTAG_PAYLOADDIGEST]
+    epoch = h[_EPOCH]
+    sha256 = h[_SHA256HEADER]
     # The header digest names the build: the header holds the digests of the payload
     # and of every file (64 bits suffice: only builds of one version are compared).
     # Without one (very old packages): the MD5 over header and payload.
-    build = (sha256 or h[rpm.RPMTAG_SHA1HEADER] or _md5(h))[:16]
+    build = (sha256 or h[_SHA1HEADER] or _md5(h))[:16]
     return (
-        h[rpm.RPMTAG_NAME],
+        h[_NAME],
         # "Epoch: 0" and no epoch are one version to rpm; write it one way so that a
         # rebuild which adds the tag does not show up as a change in the profile.
         str(epoch) if epoch else None,
-        h[rpm.RPMTAG_VERSION],
-        h[rpm.RPMTAG_RELEASE],
-        h[rpm.RPMTAG_ARCH] or "noarch",
+        h[_VERSION],
+        h[_RELEASE],
+        h[_ARCH] or "noarch",
         h.isSource(),
-        int(h[rpm.RPMTAG_BUILDTIME] or 0),
+        int(h[_BUILDTIME] or 0),
         build,
-        bool(sha256 and payload),
-        tuple(h[rpm.RPMTAG_OBSOLETENEVRS]),
+        # whether the payload digest is there, not its value (a tag read less per file)
+        bool(sha256) and _PAYLOADDIGEST in h,
+        tuple(h[_OBSOLETENEVRS]),
     )
 
 
@@ -225,21 +237,27 @@ def check_whole(
     if not todo:
         return set()
     base = os.path.join(str(top), "")
-    # what publish needs of a build's file besides its header: made while rpm reads it too
-    hashing = filedigest.Background({base + r: result.stats.get(r) for r in todo if result.checked.get(r) is None})
+    # rpmkeys first: its processes run beside this one's threads, which then hash
     if signatures is None:
         # SHA256 header and payload digests cover every byte SHA1 and MD5 cover:
         # rpm checks the legacy two only for builds without them.
         strong = {p.path for p in result.packages if p.sha256}
-        checks = {}
-        for paths, args in (
-            ([r for r in todo if r in strong], (*rpmcheck.NO_SIGNATURE, *_SHA256_ONLY)),
-            ([r for r in todo if r not in strong], rpmcheck.NO_SIGNATURE),
-        ):
-            if paths:
-                checks.update(rpmcheck.Background([base + r for r in paths], args).result())
+        running = [
+            rpmcheck.Background([base + r for r in paths], args)
+            for paths, args in (
+                ([r for r in todo if r in strong], (*rpmcheck.NO_SIGNATURE, *_SHA256_ONLY)),
+                ([r for r in todo if r not in strong], rpmcheck.NO_SIGNATURE),
+            )
+            if paths
+        ]
     else:
-        checks = rpmcheck.Background([base + r for r in todo], signatures, verbose=True).result()
+        running = [rpmcheck.Background([base + r for r in todo], signatures, verbose=True)]
+    # what publish needs of a build's file besides its header: made while rpm reads it too
+    hashing = filedigest.Background({base + r: result.stats.get(r) for r in todo if result.checked.get(r) is None})
+    checks: dict[str, rpmcheck.Check] = {}
+    for job in running:
+        checks.update(job.result())
+    if signatures is not None:
         result.checks.update({r: checks[base + r] for r in todo})
     digests = hashing.result()
     failed: dict[str, BadFile] = {}
