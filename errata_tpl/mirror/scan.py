@@ -13,7 +13,10 @@ A bad file is reported and skipped, never fatal.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pickle
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +37,10 @@ _SHA256_ONLY = ("--define", f"_pkgverify_flags {rpm.RPMVSF_NOSHA1HEADER | rpm.RP
 # Below this many files, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 400
 # From this many files, the header cache is written by a forked child (its JSON and
-# seal take tens of ms) while the run builds its output.
+# seal take tens of ms) while the run checks and builds its output.
 ASIDE_MIN_FILES = 4000
+# Room in the pipe for rpm's verdicts (7,600 builds: 0.6 MB): sent without waiting for the child.
+VERDICTS_PIPE_BYTES = 1024 * 1024
 
 Progress = Callable[[list[str], int], Iterable[str]]
 
@@ -64,6 +69,81 @@ class ScanResult:
             self.remember(cache)
             return lambda: True
         return parallel.background(lambda: self.remember(cache))
+
+
+class CacheWriter:
+    """A large mirror's header cache, written by a forked child started when the scan
+    ends: it makes the entries (most of the file) while rpm checks the builds, then
+    writes the file once ``finish`` sends rpm's verdicts. ``wait``, before the run
+    ends, waits for it; a run that never finishes has no cache written. Otherwise
+    (a small mirror, or a scan that learnt nothing) ``finish`` writes the cache
+    (``remember_aside``). A cache not written is only a slower next run."""
+
+    def __init__(self, result: ScanResult, cache: HeaderCache | None) -> None:
+        self._cache = cache
+        self._finished = False
+        self._pipe: int | None = None  # to the child, until the verdicts are sent
+        self._wait: Callable[[], bool] = lambda: True
+        self._bad = {b.path for b in result.bad}  # known now: the child has them
+        if cache is not None and result.changed and len(result.stats) >= ASIDE_MIN_FILES:
+            self._start(result, cache)
+
+    def _start(self, result: ScanResult, cache: HeaderCache) -> None:
+        read, send = os.pipe()
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(send, fcntl.F_SETPIPE_SZ, VERDICTS_PIPE_BYTES)
+        stats, packages, bad = result.stats, result.packages, result.bad  # as they are now: the child's copy
+
+        def write() -> None:  # pragma: no cover - runs in the child
+            os.close(send)
+            entries = cache.entries_text(stats, packages, bad)
+            with os.fdopen(read, "rb") as f:
+                data = f.read()
+            if data:  # nothing: the run ended without a result
+                checked, failed = pickle.loads(data)
+                cache.write(entries, checked, failed)
+
+        try:
+            self._wait = parallel.background(write)
+        except BaseException:
+            os.close(send)
+            raise
+        finally:
+            os.close(read)
+        self._pipe = send
+
+    def finish(self, result: ScanResult) -> None:
+        """rpm's verdicts are final: the cache is written (the first call only)."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._pipe is None:
+            if self._cache is not None:
+                self._wait = result.remember_aside(self._cache)
+            return
+        failed = [b for b in result.bad if b.path not in self._bad]
+        self._close(pickle.dumps((result.checked, failed), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def wait(self) -> bool:
+        """Wait for the cache file (written only if ``finish`` was called before); whether it went well."""
+        self._finished = True
+        if self._pipe is not None:
+            self._close(b"")
+        ok = self._wait()
+        self._wait = lambda: ok  # waited for once
+        return ok
+
+    def _close(self, data: bytes) -> None:
+        fd, self._pipe = self._pipe, None
+        assert fd is not None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:
+            pass  # the child is gone: no cache written
+        finally:
+            os.close(fd)
 
 
 # rpm's tag numbers, bound once: a scan reads ten tags of every header

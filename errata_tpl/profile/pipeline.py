@@ -32,7 +32,7 @@ from errata_tpl.values import names
 if TYPE_CHECKING:
     from errata_tpl.mirror.hdrcache import HeaderCache
     from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
-    from errata_tpl.mirror.scan import Progress, ScanResult  # rpm's bindings come with them
+    from errata_tpl.mirror.scan import CacheWriter, Progress, ScanResult  # rpm's bindings come with them
     from errata_tpl.profile.generate import Built
     from errata_tpl.profile.profile import Profile
 
@@ -156,7 +156,7 @@ def _build(
 ) -> tuple[Profile, dict[str, Stat | None], Callable[[], bool]]:
     """Scan, check, select and build: the profile (its name and time still to be
     set), every file's stat as the scan saw it, and the wait for the header cache's
-    writing (``ScanResult.remember_aside``), to call before the run ends."""
+    writing (``CacheWriter.wait``), to call before the run ends."""
 
     def warn(text: str) -> None:
         log.append(("warn", text))
@@ -166,11 +166,10 @@ def _build(
     sel = req.selection
     if sel.until is not None and read.metadata.advisories is None and sel.date_field != "buildtime":
         warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
-    built, aside = _choose(req, os_id, read)
+    built, writer = _choose(req, os_id, read)
     log.append(("info", _tell(req, files, read, built, rep, warn)))
-    if not aside:  # no check round passed every build (or none ran): written aside from here
-        aside.append(read.result.remember_aside(read.cache) if read.cache is not None else lambda: True)
-    return built.profile, read.result.stats, aside[0]
+    writer.finish(read.result)  # when no check round passed every build (or none ran)
+    return built.profile, read.result.stats, writer.wait
 
 
 class _Read(NamedTuple):
@@ -230,23 +229,23 @@ def _refuse_empty(source: str, files: reader.Listing, result: ScanResult, warn: 
         raise UserError(f"{source}: only source RPMs ({len(result.packages)}), no binary package; no profile written")
 
 
-def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, list[Callable[[], bool]]]:
+def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, CacheWriter]:
     """``build_profile``, rpm's whole-file check on the builds it names (a damaged one gives
-    way to the next newest: older builds are read up to their header only); and the wait
-    for the header cache's writing, if it began. The cache is written aside
-    (``remember_aside``) as soon as what it holds is final: after a round of rpm's check
-    that failed no build (choose checks again only the groups whose pick failed), while
-    the profile is built and written out."""
-    from errata_tpl.mirror.scan import check_whole
+    way to the next newest: older builds are read up to their header only); and the header
+    cache's writer. The cache is written by a forked child (``CacheWriter``) that makes its
+    entries while rpm checks, and writes it once rpm's verdicts are final: after a round of
+    rpm's check that failed no build (choose checks again only the groups whose pick
+    failed), while the profile is built and written out."""
+    from errata_tpl.mirror.scan import CacheWriter, check_whole
     from errata_tpl.profile.generate import build_profile
 
-    result, cache = read.result, read.cache
-    aside: list[Callable[[], bool]] = []
+    result = read.result
+    writer = CacheWriter(result, read.cache)
 
     def check(builds: list[RpmInfo]) -> set[str]:
         failed = check_whole(req.mirror, result, [b.path for b in builds])
-        if not failed and cache is not None and not aside:
-            aside.append(result.remember_aside(cache))
+        if not failed:
+            writer.finish(result)
         return failed
 
     try:
@@ -263,10 +262,9 @@ def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, list[
             modules=read.metadata.modules,
         )
     except BaseException:
-        for wait in aside:
-            wait()
+        writer.wait()
         raise
-    return built, aside
+    return built, writer
 
 
 def _tell(

@@ -184,6 +184,38 @@ def test_damaged_cache_is_ignored(make_rpms, tmp_path):
     ]
 
 
+def test_a_cache_started_at_the_scans_end_holds_rpms_verdicts_sent_later(make_rpms, tmp_path, monkeypatch):
+    """A large mirror's header cache: a forked child makes the entries when the scan
+    ends and writes the file once rpm's verdicts follow; read back, it gives what the
+    scan and the check found."""
+    monkeypatch.setattr(scanmod, "ASIDE_MIN_FILES", 1)
+    mirror = tmp_path / "mirror"
+    good, damaged, empty = make_rpms(["good 1-1 x86_64", "damaged 1-1 x86_64", "empty 1-1 x86_64"])
+    rpmfactory.flip_payload_byte(damaged)
+    empty.write_bytes(b"")
+    cache_file = tmp_path / "cache.json"
+    result = scan_dir(mirror, HeaderCache(cache_file, _no_warning))
+    writer = scanmod.CacheWriter(result, HeaderCache(cache_file, _no_warning))
+    assert check_whole(mirror, result, [good.name, damaged.name]) == {damaged.name}  # while the child makes entries
+    writer.finish(result)
+    assert writer.wait() and cache_file.is_file()
+    again = scan_dir(mirror, HeaderCache(cache_file, _no_warning))
+    assert again.from_cache == 3 and again.packages == result.packages and again.bad == result.bad
+    assert again.checked == {good.name: hashlib.sha256(good.read_bytes()).hexdigest()}
+    assert "Payload" in bad_reasons(again)[damaged.name]
+
+
+def test_a_cache_writer_never_finished_writes_nothing(make_rpms, tmp_path, monkeypatch):
+    monkeypatch.setattr(scanmod, "ASIDE_MIN_FILES", 1)
+    make_rpms(["a 1-1 x86_64"])
+    cache_file = tmp_path / "cache.json"
+    result = scan_dir(tmp_path / "mirror", HeaderCache(cache_file, _no_warning))
+    writer = scanmod.CacheWriter(result, HeaderCache(cache_file, _no_warning))
+    assert writer.wait() and not cache_file.exists()  # the run ended without a result (an error)
+    writer.finish(result)  # too late: nothing written, no child left waiting
+    assert writer.wait() and not cache_file.exists()
+
+
 def test_empty_directory(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     result = scan_dir(tmp_path / "empty")
