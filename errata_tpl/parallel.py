@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import pickle
 import signal
-from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Share(Protocol[T_co]):
+    """A worker's items as ``map_claimed`` gives them: iterable once, and sized (for a bar)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[T_co]: ...
 
 
 def cores() -> int:
@@ -51,7 +61,7 @@ def map_shares(
     results: list[list[Any] | None] = [None] * workers
     try:
         for i in range(1, workers):
-            children.append((*_fork(fn, shares[i]), i))
+            children.append((*_fork(functools.partial(fn, shares[i])), i))
         results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
         while children:
             pid, fd, i = children[0]
@@ -66,6 +76,108 @@ def map_shares(
     for i in range(workers):
         out[i::workers] = results[i]  # type: ignore[assignment]
     return out
+
+
+def map_claimed(
+    fn: Callable[[Iterable[T]], list[R]],
+    items: list[T],
+    workers: int,
+    chunk: int,
+    wrap: Callable[[Share[T], int], Iterable[T]] | None = None,
+    then: Callable[[list[T], list[R]], list[S]] | None = None,
+) -> list[S]:
+    """``map_shares`` with shares made as the work goes: ``items`` are dealt in chunks
+    of ``chunk``, each worker claiming the next when done with its last, so that a
+    worker slowed by other work on its core (or by pickling what it found) does less,
+    and all end together. ``fn(share)`` takes its share lazily (each chunk is claimed
+    when it asks for the next item) and returns one result per item. ``wrap`` sees
+    this process's share, sized as an even one would be. ``then`` runs on each
+    worker's items and results, this process's first. A child that fails has its
+    chunks done again here.
+    """
+    finish = then if then is not None else (lambda _share, got: got)
+    chunks = -(-len(items) // chunk) if items else 0
+    workers = max(1, min(workers, chunks, MAX_CLAIMS))
+    if workers == 1:
+        return finish(items, fn(wrap(items, 1) if wrap is not None else items))
+    chunk = max(chunk, -(-len(items) // MAX_CLAIMS))  # every claim fits the pipe: written before any worker starts
+    chunks = -(-len(items) // chunk)
+    r, w = os.pipe()
+    try:
+        os.write(w, b"".join(i.to_bytes(_CLAIM, "little") for i in range(chunks)))
+    finally:
+        os.close(w)  # read to its end: no chunk left
+    children: list[tuple[int, int]] = []
+    done: dict[int, list[S]] = {}  # chunk -> its results
+    try:
+        for _ in range(1, workers):
+            claims = _Claims(r, items, chunk, len(items) // workers)
+            children.append(_fork(functools.partial(_claimed, fn, claims)))
+        mine = _Claims(r, items, chunk, len(items) // workers)
+        got = fn(wrap(mine, workers) if wrap is not None else mine)
+        _deal(done, mine.taken, items, chunk, finish, got)
+        while children:
+            pid, fd = children[0]
+            sent: list[Any] | None = _collect(pid, fd, 2)
+            children.pop(0)
+            if sent is not None:
+                _deal(done, sent[0], items, chunk, finish, sent[1])
+    finally:
+        os.close(r)
+        for pid, fd in children:  # only left when this process is unwinding
+            _abandon(pid, fd)
+    for i in range(chunks):
+        if i not in done:  # a child that failed: its chunks are done here
+            share = items[i * chunk : (i + 1) * chunk]
+            done[i] = finish(share, fn(share))
+    return [x for i in range(chunks) for x in done[i]]
+
+
+MAX_CLAIMS = 4096  # chunks at most: their numbers (4 bytes each) fit a pipe's 64 kB
+_CLAIM = 4
+
+
+class _Claims(Generic[T]):
+    """A worker's share: chunks of ``items`` claimed from the pipe ``fd`` as it is
+    iterated (a pipe's reads are atomic: each chunk goes to one worker); ``taken``
+    lists them in order. Its length is what an even share would be (for a bar)."""
+
+    def __init__(self, fd: int, items: list[T], chunk: int, even: int) -> None:
+        self.taken: list[int] = []
+        self._fd, self._items, self._chunk, self._even = fd, items, chunk, even
+
+    def __len__(self) -> int:
+        return self._even
+
+    def __iter__(self) -> Iterator[T]:
+        while claim := os.read(self._fd, _CLAIM):
+            i = int.from_bytes(claim, "little")
+            self.taken.append(i)
+            yield from self._items[i * self._chunk : (i + 1) * self._chunk]
+
+
+def _claimed(fn: Callable[[Iterable[T]], list[R]], claims: _Claims[T]) -> list[Any]:  # pragma: no cover - in a child
+    got = fn(claims)
+    return [claims.taken, got]
+
+
+def _deal(
+    done: dict[int, list[S]],
+    taken: list[int],
+    items: list[T],
+    chunk: int,
+    finish: Callable[[list[T], list[R]], list[S]],
+    got: list[R],
+) -> None:
+    """One worker's results, split back into its chunks (none if their count is wrong)."""
+    shares = [items[i * chunk : (i + 1) * chunk] for i in taken]
+    if len(got) != sum(map(len, shares)):
+        return  # not trusted: done again here
+    results = finish([x for share in shares for x in share], got)
+    at = 0
+    for i, share in zip(taken, shares):
+        done[i] = results[at : at + len(share)]
+        at += len(share)
 
 
 def background(fn: Callable[[], object]) -> Callable[[], bool]:
@@ -107,12 +219,13 @@ def _forked(body: Callable[[], object]) -> int:
     return pid
 
 
-def _fork(fn: Callable[[Iterable[T]], list[R]], share: list[T]) -> tuple[int, int]:
+def _fork(produce: Callable[[], list[Any]]) -> tuple[int, int]:
+    """A child that sends back what ``produce()`` returns: (its pid, the pipe to read)."""
     r, w = os.pipe()
 
     def send() -> None:  # pragma: no cover - runs in the child
         os.close(r)
-        data = pickle.dumps(fn(share), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(produce(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(w, "wb") as f:
             f.write(data)
 

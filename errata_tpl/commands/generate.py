@@ -13,6 +13,7 @@ from errata_tpl.commands import _click
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.sitepaths import site_folder_of
 from errata_tpl.messages import Reporter
+from errata_tpl.parallel import Share
 from errata_tpl.profile import pipeline
 from errata_tpl.profile.selection import Selection
 from errata_tpl.values import names
@@ -113,13 +114,13 @@ def command(
     obj.rep.info(f"wrote {path}")
 
 
-def _progress_bar(rep: Reporter) -> Callable[[list[str], int], Iterator[str]]:
+def _progress_bar(rep: Reporter) -> Callable[[Share[str], int], Iterator[str]]:
     """A bar on stderr for a long scan at a terminal; otherwise the items as they are.
 
     ``scale``: each item stands for that many files (this process reads one share
     of them; worker processes read the others at the same pace)."""
 
-    def wrap(items: list[str], scale: int = 1) -> Iterator[str]:
+    def wrap(items: Share[str], scale: int = 1) -> Iterator[str]:
         if len(items) * scale < PROGRESS_MIN_FILES or not rep.is_terminal():
             yield from items
             return

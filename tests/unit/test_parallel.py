@@ -1,10 +1,11 @@
-"""map_shares: work split over forked processes, results in order, failures redone."""
+"""map_shares and map_claimed: work split over forked processes, results in order, failures redone."""
 
 import os
+import time
 
 import pytest
 
-from errata_tpl.parallel import map_shares
+from errata_tpl.parallel import map_claimed, map_shares
 
 
 def square(items):
@@ -59,7 +60,10 @@ def test_wrap_sees_this_process_share_and_the_scale():
     assert seen == [([0, 3], 3)]
 
 
-def test_an_error_here_leaves_no_child_behind():
+@pytest.mark.parametrize(
+    "mapper", [lambda fn, items: map_shares(fn, items, 3), lambda fn, items: map_claimed(fn, items, 3, 1)]
+)
+def test_an_error_here_leaves_no_child_behind(mapper):
     parent = os.getpid()
 
     def fails_here(items):
@@ -68,6 +72,73 @@ def test_an_error_here_leaves_no_child_behind():
         return square(items)
 
     with pytest.raises(RuntimeError):
-        map_shares(fails_here, list(range(10)), 3)
+        mapper(fails_here, list(range(10)))
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every child was reaped
+
+
+# --- map_claimed: shares taken chunk by chunk as the work goes ------------------------
+
+
+@pytest.mark.parametrize(("workers", "chunk"), [(1, 4), (2, 1), (2, 4), (3, 7), (4, 100)])
+def test_claimed_results_come_back_in_order(workers, chunk):
+    items = list(range(25))
+    got = map_claimed(square, items, workers, chunk)
+    assert [v for v, _ in got] == [i * i for i in items]
+    assert map_claimed(square, [], workers, chunk) == []
+
+
+def test_a_worker_held_up_does_less_and_the_others_take_the_rest(tmp_path):
+    """This process is held up after its first item until the child is done: the
+    child has claimed every other chunk meanwhile."""
+    parent, done = os.getpid(), tmp_path / "child-done"
+
+    def held_up_here(items):
+        out = []
+        for i in items:
+            if os.getpid() == parent and not out:
+                for _ in range(3000):  # at most 30 s
+                    if done.exists():
+                        break
+                    time.sleep(0.01)
+            out.append((i * i, os.getpid()))
+        if os.getpid() != parent:
+            done.touch()
+        return out
+
+    got = map_claimed(held_up_here, list(range(40)), 2, 4)
+    assert [v for v, _ in got] == [i * i for i in range(40)]
+    assert sum(pid == parent for _, pid in got) == 4  # one chunk
+
+
+def test_a_claiming_child_that_dies_or_miscounts_has_its_chunks_redone_here():
+    parent = os.getpid()
+
+    def dies_in_children(items):
+        if os.getpid() != parent:
+            os._exit(3)
+        return square(items)
+
+    def short_in_children(items):
+        out = square(items)
+        return out[:-1] if os.getpid() != parent else out
+
+    for fn in (dies_in_children, short_in_children):
+        got = map_claimed(fn, list(range(30)), 3, 2)
+        assert [v for v, _ in got] == [i * i for i in range(30)]
+
+
+def test_claimed_wrap_and_then_see_each_share():
+    seen, finished = [], []
+
+    def wrap(items, scale):
+        seen.append((len(items), scale))
+        return items
+
+    def then(share, got):
+        finished.append(list(share))
+        return [v for v, _ in got]
+
+    assert map_claimed(square, list(range(12)), 3, 2, wrap, then) == [i * i for i in range(12)]
+    assert seen == [(4, 3)]  # sized as an even share
+    assert sorted(x for share in finished for x in share) == list(range(12))
