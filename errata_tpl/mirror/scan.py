@@ -317,6 +317,19 @@ def check_whole(
     ``result.checks`` holds rpm's verdict lines, and a failure of trust alone
     (unknown key, bad signature) is left to the caller's policy.
     """
+    strong = {p.path for p in result.packages if p.sha256} if signatures is None else set()
+    return _check(top, result, rels, strong, signatures)
+
+
+def check_builds(top: Path, result: ScanResult, builds: Collection[RpmInfo]) -> set[str]:
+    """``check_whole`` of these builds of ``result.packages``, by path."""
+    return _check(top, result, [b.path for b in builds], {b.path for b in builds if b.sha256}, None)
+
+
+def _check(
+    top: Path, result: ScanResult, rels: Collection[str], strong: set[str], signatures: Sequence[str] | None
+) -> set[str]:
+    """``check_whole``; ``strong``: the files of ``rels`` whose headers carry SHA256 digests."""
     todo = sorted(rels) if signatures is not None else sorted(r for r in rels if r not in result.checked)
     if not todo:
         return set()
@@ -325,7 +338,6 @@ def check_whole(
     if signatures is None:
         # SHA256 header and payload digests cover every byte SHA1 and MD5 cover:
         # rpm checks the legacy two only for builds without them.
-        strong = {p.path for p in result.packages if p.sha256}
         running = [
             rpmcheck.Background([base + r for r in paths], args)
             for paths, args in (

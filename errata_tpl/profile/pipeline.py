@@ -236,14 +236,14 @@ def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, Cache
     entries while rpm checks, and writes it once rpm's verdicts are final: after a round of
     rpm's check that failed no build (choose checks again only the groups whose pick
     failed), while the profile is built and written out."""
-    from errata_tpl.mirror.scan import CacheWriter, check_whole
+    from errata_tpl.mirror.scan import CacheWriter, check_builds
     from errata_tpl.profile.generate import build_profile
 
     result = read.result
     writer = CacheWriter(result, read.cache)
 
     def check(builds: list[RpmInfo]) -> set[str]:
-        failed = check_whole(req.mirror, result, [b.path for b in builds])
+        failed = check_builds(req.mirror, result, builds)
         if not failed:
             writer.finish(result)
         return failed

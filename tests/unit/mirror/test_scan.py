@@ -248,6 +248,11 @@ def test_builds_of_rpm_4_14_and_later_are_checked_by_their_sha256_digests(make_r
     assert check_whole(mirror, result, [strong.name, legacy.name]) == {strong.name, legacy.name}
     reasons = bad_reasons(result)
     assert "Payload SHA256" in reasons[strong.name] and "Payload SHA256" in reasons[legacy.name]
+    # the same by the builds themselves (generate's check: their headers say which digests)
+    result = scan_dir(mirror)
+    builds = [p._replace(sha256=False) if p.name == "legacy" else p for p in result.packages]
+    assert scanmod.check_builds(mirror, result, builds) == {strong.name, legacy.name}
+    assert bad_reasons(result) == reasons
 
 
 @pytest.mark.parametrize(
