@@ -73,6 +73,11 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was:
+            # What the block made joins the oldest generation, as if it had lived through
+            # the passes it missed: else the first young pass after it goes over all of it
+            # at once (12 ms at the end of a generate of 20,000 files, finding nothing).
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
