@@ -79,7 +79,7 @@ def map_shares(
 
 
 def map_claimed(
-    fn: Callable[[Iterable[T]], list[R]],
+    fn: Callable[[Iterable[T]], Iterable[R]],
     items: list[T],
     workers: int,
     chunk: int,
@@ -88,18 +88,21 @@ def map_claimed(
 ) -> list[S]:
     """``map_shares`` with shares made as the work goes: ``items`` are dealt in chunks
     of ``chunk``, each worker claiming the next when done with its last, so that a
-    worker slowed by other work on its core (or by pickling what it found) does less,
-    and all end together. ``fn(share)`` takes its share lazily (each chunk is claimed
-    when it asks for the next item) and returns one result per item. ``wrap`` sees
-    this process's share, sized as an even one would be. ``then`` runs on each
-    worker's items and results, this process's first. A child that fails has its
-    chunks done again here.
+    worker slowed by other work on its core does less, and all end together.
+
+    ``fn(share)`` takes its share lazily (a chunk is claimed when its first item is
+    asked for) and yields one result per item, in order. A child sends each chunk's
+    results as soon as it has them; this process takes them in between its own
+    chunks, ``then(chunk's items, its results)`` on each (one result per item too), so
+    that little is left to do when the last chunk is read. ``wrap`` sees this
+    process's share, sized as an even one would be. A child that fails has the chunks
+    it did not send done again here.
     """
-    finish = then if then is not None else (lambda _share, got: got)
+    finish = then if then is not None else (lambda _items, got: got)
     chunks = -(-len(items) // chunk) if items else 0
     workers = max(1, min(workers, chunks, MAX_CLAIMS))
     if workers == 1:
-        return finish(items, fn(wrap(items, 1) if wrap is not None else items))
+        return finish(items, list(fn(wrap(items, 1) if wrap is not None else items)))
     chunk = max(chunk, -(-len(items) // MAX_CLAIMS))  # every claim fits the pipe: written before any worker starts
     chunks = -(-len(items) // chunk)
     r, w = os.pipe()
@@ -107,34 +110,40 @@ def map_claimed(
         os.write(w, b"".join(i.to_bytes(_CLAIM, "little") for i in range(chunks)))
     finally:
         os.close(w)  # read to its end: no chunk left
-    children: list[tuple[int, int]] = []
+    children: list[_Sender] = []
     done: dict[int, list[S]] = {}  # chunk -> its results
+
+    def take(i: int, got: list[R]) -> None:
+        part = items[i * chunk : (i + 1) * chunk]
+        if 0 <= i < chunks and i not in done and len(got) == len(part):  # else not trusted: done again here
+            done[i] = finish(part, got)
+
     try:
         for _ in range(1, workers):
-            claims = _Claims(r, items, chunk, len(items) // workers)
-            children.append(_fork(functools.partial(_claimed, fn, claims)))
+            children.append(_Sender.start(fn, _Claims(r, items, chunk, len(items) // workers)))
         mine = _Claims(r, items, chunk, len(items) // workers)
-        got = fn(wrap(mine, workers) if wrap is not None else mine)
-        _deal(done, mine.taken, items, chunk, finish, got)
-        while children:
-            pid, fd = children[0]
-            sent: list[Any] | None = _collect(pid, fd, 2)
-            children.pop(0)
-            if sent is not None:
-                _deal(done, sent[0], items, chunk, finish, sent[1])
+        for i, got in mine.chunked(fn(wrap(mine, workers) if wrap is not None else mine)):
+            take(i, got)
+            for child in children:
+                for sent in child.received(wait=False):
+                    take(*sent)
+        for child in children:
+            for sent in child.received(wait=True):
+                take(*sent)
     finally:
         os.close(r)
-        for pid, fd in children:  # only left when this process is unwinding
-            _abandon(pid, fd)
+        for child in children:
+            child.end()
     for i in range(chunks):
-        if i not in done:  # a child that failed: its chunks are done here
-            share = items[i * chunk : (i + 1) * chunk]
-            done[i] = finish(share, fn(share))
+        if i not in done:  # a child that failed: the chunks it did not send are done here
+            part = items[i * chunk : (i + 1) * chunk]
+            done[i] = finish(part, list(fn(part)))
     return [x for i in range(chunks) for x in done[i]]
 
 
 MAX_CLAIMS = 4096  # chunks at most: their numbers (4 bytes each) fit a pipe's 64 kB
 _CLAIM = 4
+_FRAME = 4  # bytes of the length before each chunk's pickled results
 
 
 class _Claims(Generic[T]):
@@ -155,29 +164,85 @@ class _Claims(Generic[T]):
             self.taken.append(i)
             yield from self._items[i * self._chunk : (i + 1) * self._chunk]
 
+    def chunked(self, results: Iterable[R]) -> Iterator[tuple[int, list[R]]]:
+        """``results`` (one per item of this share, in order) by chunk, each as soon as
+        its last item's result comes."""
+        got: list[R] = []
+        at = 0
+        for result in results:
+            got.append(result)
+            i = self.taken[at]
+            if len(got) == len(self._items[i * self._chunk : (i + 1) * self._chunk]):
+                yield i, got
+                got, at = [], at + 1
 
-def _claimed(fn: Callable[[Iterable[T]], list[R]], claims: _Claims[T]) -> list[Any]:  # pragma: no cover - in a child
-    got = fn(claims)
-    return [claims.taken, got]
 
+class _Sender:
+    """A forked worker that sends each chunk's results as it has them, pickled, each
+    after its length; ``received`` gives what came so far (or, with ``wait``,
+    everything to the child's end)."""
 
-def _deal(
-    done: dict[int, list[S]],
-    taken: list[int],
-    items: list[T],
-    chunk: int,
-    finish: Callable[[list[T], list[R]], list[S]],
-    got: list[R],
-) -> None:
-    """One worker's results, split back into its chunks (none if their count is wrong)."""
-    shares = [items[i * chunk : (i + 1) * chunk] for i in taken]
-    if len(got) != sum(map(len, shares)):
-        return  # not trusted: done again here
-    results = finish([x for share in shares for x in share], got)
-    at = 0
-    for i, share in zip(taken, shares):
-        done[i] = results[at : at + len(share)]
-        at += len(share)
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+        self._buf = bytearray()
+        self._ended = False  # the child closed its end: all it sent is here
+
+    @classmethod
+    def start(cls, fn: Callable[[Iterable[T]], Iterable[R]], claims: _Claims[T]) -> _Sender:
+        r, w = os.pipe()
+
+        def send() -> None:  # pragma: no cover - runs in the child
+            os.close(r)
+            with os.fdopen(w, "wb", buffering=0) as out:
+                for sent in claims.chunked(fn(claims)):
+                    data = pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(len(data).to_bytes(_FRAME, "little") + data)
+
+        try:
+            pid = _forked(send)
+        finally:
+            os.close(w)
+        os.set_blocking(r, False)
+        return cls(pid, r)
+
+    def received(self, wait: bool) -> Iterator[tuple[int, list[Any]]]:
+        if wait:
+            os.set_blocking(self.fd, True)
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                data = None
+            if data:
+                self._buf += data
+            yield from self._frames()
+            if not data:  # nothing more now (or ever: the child's end)
+                self._ended = data is not None
+                return
+
+    def _frames(self) -> Iterator[tuple[int, list[Any]]]:
+        while len(self._buf) >= _FRAME:
+            size = int.from_bytes(self._buf[:_FRAME], "little")
+            if len(self._buf) < _FRAME + size:
+                return
+            frame = bytes(self._buf[_FRAME : _FRAME + size])
+            del self._buf[: _FRAME + size]
+            try:
+                i, got = pickle.loads(frame)
+            except Exception:
+                continue  # not trusted: that chunk is done again
+            if isinstance(i, int) and isinstance(got, list):
+                yield i, got
+
+    def end(self) -> None:
+        """The child reaped; killed first if this process is unwinding before its end."""
+        if not self._ended:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
 def background(fn: Callable[[], object]) -> Callable[[], bool]:

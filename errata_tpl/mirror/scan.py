@@ -17,7 +17,7 @@ import contextlib
 import fcntl
 import os
 import pickle
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,29 +226,17 @@ def read_header(ts: rpm.TransactionSet, path: str) -> Row:
 
 
 def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo | BadFile]]:
-    """A share's rows as stats and RpmInfo or BadFile."""
+    """A chunk's rows as stats and RpmInfo or BadFile."""
     return [
         (st, RpmInfo.of(rel, got) if type(got) is tuple else BadFile(rel, got)) for rel, (st, got) in zip(rels, rows)
     ]
 
 
-def _read_share(base: str) -> Callable[[Iterable[str]], list[Row]]:
-    def read(items: Iterable[str]) -> list[Row]:
+def _reader(base: str) -> Callable[[Iterable[str]], Iterator[Row]]:
+    def read(items: Iterable[str]) -> Iterator[Row]:
         ts = transaction_set()
-        rels: list[str] = []
-        rows: list[Row] = []
-        for rel in items:  # claimed as they go (``parallel.map_claimed``)
-            rels.append(rel)
-            rows.append(read_header(ts, base + rel))
-        # rpm's verifier says best what is wrong with a file the bindings cannot read
-        unreadable = [i for i, row in enumerate(rows) if row[0] is not None and type(row[1]) is str]
-        if unreadable:
-            words = rpmcheck.check_files([base + rels[i] for i in unreadable], verbose=True)
-            for i in unreadable:
-                check = words[base + rels[i]]
-                if not check.ok:
-                    rows[i] = (rows[i][0], check.detail)
-        return rows
+        for rel in items:  # claimed as they go, each row sent on with its chunk (``parallel.map_claimed``)
+            yield read_header(ts, base + rel)
 
     return read
 
@@ -289,12 +277,27 @@ def scan(
     n = workers if workers is not None else parallel.cores()
     if len(todo) < PARALLEL_MIN_FILES:
         n = 1
-    for rel, (st, got) in zip(todo, parallel.map_claimed(_read_share(base), todo, n, CHUNK, progress, _found)):
+    unreadable: list[str] = []  # opened, but not read by the bindings
+
+    def found(chunk: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo | BadFile]]:
+        unreadable.extend(rel for rel, (st, got) in zip(chunk, rows) if st is not None and type(got) is str)
+        return _found(chunk, rows)
+
+    read = parallel.map_claimed(_reader(base), todo, n, CHUNK, progress, found)
+    # rpm's verifier says best what is wrong with a file the bindings cannot read (beside the merge)
+    words = rpmcheck.Background([base + rel for rel in unreadable], verbose=True) if unreadable else None
+    for rel, (st, got) in zip(todo, read):
         result.stats[rel] = st
         if isinstance(got, RpmInfo):
             result.packages.append(got)
         else:
             result.bad.append(got)
+    if words is not None:
+        verdicts = words.result()
+        result.bad = [
+            BadFile(b.path, check.detail) if (check := verdicts.get(base + b.path)) and not check.ok else b
+            for b in result.bad
+        ]
     result.changed = bool(todo) or cache is None or len(cache) != result.from_cache
     if result.from_cache and todo:  # both in path order: merge them
         result.stats = {rel: result.stats[rel] for rel in rels}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from errata_tpl.fileio.regular import kind
@@ -89,16 +89,14 @@ def stat_all(top: Path, rels: list[str]) -> dict[str, Stat | None]:
     """
     base = os.path.join(str(top), "")  # plain strings: pathlib costs more than the syscall here
 
-    def share(items: Iterable[str]) -> list[Stat | None]:
-        out: list[Stat | None] = []
+    def share(items: Iterable[str]) -> Iterator[Stat | None]:
         for rel in items:
             try:
                 st = os.stat(base + rel)
             except OSError:
-                out.append(None)
+                yield None
             else:
-                out.append(stat_of(st))
-        return out
+                yield stat_of(st)
 
     workers = cores() if len(rels) >= PARALLEL_MIN_FILES else 1
     return dict(zip(rels, map_claimed(share, rels, workers, STAT_CHUNK)))

@@ -80,6 +80,14 @@ def test_an_error_here_leaves_no_child_behind(mapper):
 # --- map_claimed: shares taken chunk by chunk as the work goes ------------------------
 
 
+def wait_for(path):
+    """Until another process makes ``path`` (at most 30 s)."""
+    for _ in range(3000):
+        if path.exists():
+            return
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize(("workers", "chunk"), [(1, 4), (2, 1), (2, 4), (3, 7), (4, 100)])
 def test_claimed_results_come_back_in_order(workers, chunk):
     items = list(range(25))
@@ -97,10 +105,7 @@ def test_a_worker_held_up_does_less_and_the_others_take_the_rest(tmp_path):
         out = []
         for i in items:
             if os.getpid() == parent and not out:
-                for _ in range(3000):  # at most 30 s
-                    if done.exists():
-                        break
-                    time.sleep(0.01)
+                wait_for(done)
             out.append((i * i, os.getpid()))
         if os.getpid() != parent:
             done.touch()
@@ -142,3 +147,49 @@ def test_claimed_wrap_and_then_see_each_share():
     assert map_claimed(square, list(range(12)), 3, 2, wrap, then) == [i * i for i in range(12)]
     assert seen == [(4, 3)]  # sized as an even share
     assert sorted(x for share in finished for x in share) == list(range(12))
+
+
+def test_a_claiming_child_that_dies_midway_keeps_the_chunks_it_sent(tmp_path):
+    """A child sends each chunk as it is done: the two it sent before dying are kept,
+    the one it was reading and the rest are read here."""
+    parent, dying = os.getpid(), tmp_path / "child-dying"
+
+    def dies_in_its_third_chunk(items):
+        for n, i in enumerate(items):
+            if os.getpid() == parent and n == 0:
+                wait_for(dying)  # held up until the child is gone
+            elif os.getpid() != parent and n == 8:
+                dying.touch()
+                os._exit(3)
+            yield (i * i, os.getpid())
+
+    got = map_claimed(dies_in_its_third_chunk, list(range(40)), 2, 4)
+    assert [v for v, _ in got] == [i * i for i in range(40)]
+    assert sum(pid != parent for _, pid in got) == 8  # two chunks of 4
+
+
+def test_claimed_results_are_taken_in_as_each_chunk_comes(tmp_path):
+    """``then`` runs on each chunk, this process's and those the child sends, while
+    this process still reads: the child's first chunk is taken in before this
+    process's last one."""
+    parent, sent, taken = os.getpid(), tmp_path / "sent", tmp_path / "taken"
+    order = []
+
+    def child_first(items):
+        for n, _ in enumerate(items):
+            if os.getpid() == parent and n == 4:  # this process's second chunk waits for the child's first
+                wait_for(sent)
+            elif os.getpid() != parent and n == 4:
+                sent.touch()  # its first chunk was sent before it asked for its second
+                wait_for(taken)
+            yield os.getpid()
+
+    def then(chunk, pids):
+        order.append(pids[0] == parent)
+        if pids[0] != parent:
+            taken.touch()
+        return pids
+
+    got = map_claimed(child_first, list(range(24)), 2, 4, then=then)
+    assert len(got) == 24 and len(order) == 6
+    assert order.index(False) == 2  # the child's first chunk, taken in after this process's second
