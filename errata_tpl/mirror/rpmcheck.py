@@ -143,9 +143,13 @@ def _batches(paths: list[str], workers: int) -> list[list[str]]:
     size = max(1, min(BATCH, -(-len(paths) // workers)))
     out: list[list[str]] = []
     for i in range(0, len(paths), size):
+        part = paths[i : i + size]
+        if len(os.fsencode("\0".join(part))) + 1 <= ARG_BYTES:  # most batches: no path counted alone
+            out.append(part)
+            continue
         batch: list[str] = []
         used = 0
-        for p in paths[i : i + size]:
+        for p in part:
             n = len(os.fsencode(p)) + 1
             if batch and used + n > ARG_BYTES:
                 out.append(batch)
