@@ -168,12 +168,13 @@ class _Claims(Generic[T]):
         """``results`` (one per item of this share, in order) by chunk, each as soon as
         its last item's result comes."""
         got: list[R] = []
-        at = 0
+        at = size = 0
         for result in results:
+            if not got:  # the first result of the next chunk taken: its size
+                size = min(self._chunk, len(self._items) - self.taken[at] * self._chunk)
             got.append(result)
-            i = self.taken[at]
-            if len(got) == len(self._items[i * self._chunk : (i + 1) * self._chunk]):
-                yield i, got
+            if len(got) == size:
+                yield self.taken[at], got
                 got, at = [], at + 1
 
 
