@@ -9,7 +9,6 @@ a worker's death costs time, never a result.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import os
 import pickle
@@ -263,6 +262,8 @@ def _die_with(parent: int) -> None:
     """A child is killed when this process dies, even by SIGKILL (Linux's
     PR_SET_PDEATHSIG): it must not go on writing after its run is gone."""
     with contextlib.suppress(Exception):
+        import ctypes  # here, in the child: a run that forks none does not load it (2 ms)
+
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
     if os.getppid() != parent:  # it died before the line above
         os._exit(1)

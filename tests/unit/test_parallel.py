@@ -2,6 +2,7 @@
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,31 @@ def test_claimed_results_are_taken_in_as_each_chunk_comes(tmp_path):
     got = map_claimed(child_first, list(range(24)), 2, 4, then=then)
     assert len(got) == 24 and len(order) == 6
     assert order.index(False) == 2  # the child's first chunk, taken in after this process's second
+
+
+def test_a_forked_child_dies_with_this_process_even_by_sigkill(tmp_path):
+    """A child must not go on writing after its run is gone (Linux's PR_SET_PDEATHSIG)."""
+    import signal
+    import subprocess
+    import sys
+
+    started = tmp_path / "started"
+    script = (
+        "import os, pathlib, sys, time\n"
+        "from errata_tpl.parallel import background\n"
+        f"background(lambda: (pathlib.Path({str(started)!r}).touch(), time.sleep(60)))\n"
+        "print(os.getpid(), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    parent = int(run.stdout.readline())
+    (child,) = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    wait_for(started)  # the child runs its work: past the point where it asks to die with its parent
+    os.kill(parent, signal.SIGKILL)
+    run.wait()
+    for _ in range(500):  # at most 5 s
+        if not Path(f"/proc/{child}").exists() or Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+            return
+        time.sleep(0.01)
+    os.kill(int(child), signal.SIGKILL)
+    raise AssertionError(f"child {child} outlived its parent")
