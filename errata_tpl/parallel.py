@@ -193,10 +193,11 @@ class _Sender:
 
         def send() -> None:  # pragma: no cover - runs in the child
             os.close(r)
-            with os.fdopen(w, "wb", buffering=0) as out:
+            with os.fdopen(w, "wb") as out:
                 for sent in claims.chunked(fn(claims)):
                     data = pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)
                     out.write(len(data).to_bytes(_FRAME, "little") + data)
+                    out.flush()  # each chunk on its way at once (and whole: a buffered write retries a short one)
 
         try:
             pid = _forked(send)
