@@ -207,6 +207,7 @@ def text(part: Mapping[str, Any]) -> list[str]:
         counted(part["module_streams"], "module stream"),
     )
     head = f"published folder of {part['record']}: {', '.join(counts)}"
-    if part["ok"]:
-        return [f"{head}: exactly what it names", *part["notes"]]
-    return [f"{head}: {len(part['problems'])} problems", *(f"  - {p}" for p in part["problems"]), *part["notes"]]
+    if part["ok"]:  # of its packages, advisories and streams; repodata's own checksums are verify's line
+        return [f"{head}: its packages, advisories and module streams are exactly what it names", *part["notes"]]
+    problems = [f"  - {p}" for p in part["problems"]]
+    return [f"{head}: {counted(len(part['problems']), 'problem')}", *problems, *part["notes"]]

@@ -63,6 +63,8 @@ def test_a_published_folder_is_exactly_what_its_profile_names(cli, site):
     assert rc == 0 and out["ok"], out
     r = cli("verify", osdir / "hotfix-openssl-urgent", "--keyring", key.public, root=root)
     assert r.exit_code == 0 and "published folder of errata/el9-x86_64/hotfix-openssl-urgent.yaml: 1 build," in r.stdout
+    # what it says of the folder's contents, not of repodata's checksums (verify's own lines)
+    assert ": its packages, advisories and module streams are exactly what it names" in r.stdout
 
 
 def test_a_stage_link_is_checked_as_its_folder(cli, site):
