@@ -88,11 +88,17 @@ def _held(existing: bool, final: Path, new: Path, files: dict[str, Stat], req: R
 
 
 def _swap(
-    existing: bool, final: Path, new: Path, files: dict[str, Stat], req: Request, rep: Reporter
-) -> tuple[fo.Placed, dict[str, os.stat_result]]:
-    """Link the builds into the folder made beside ``final``, sign it, and put it in
-    place. Returns what was placed, and the old folder's links to ERRATA_DIR's files
-    (their ctimes move when it goes, as the staging block ends)."""
+    existing: bool,
+    final: Path,
+    new: Path,
+    files: dict[str, Stat],
+    stats: dict[str, Stat | None],
+    req: Request,
+    rep: Reporter,
+) -> fo.Placed:
+    """Link the builds into the folder made beside ``final``, sign it, put it in
+    place and remove the old one's packages. Returns what was placed; ``moved``: the
+    files whose ctime only our links made and removed moved, by their stat now."""
     placed = fo.place(req.mirror, new, files)
     if placed.why_copied is not None:
         rep.info(
@@ -101,12 +107,14 @@ def _swap(
         )
     if req.sign_key is not None:
         rep.detail(f"repomd.xml signed: {sign(new / 'repodata', req.sign_key, req.keyring)}")
-    shared: dict[str, os.stat_result] = {}
     if existing:
         fo.keep_for_readers(final, new)
-        shared = fo.links_to(final, req.mirror)
     fo.put_in_place(new, final)
-    return placed, shared
+    if not existing:
+        return placed
+    # the old folder is at ``new`` now; what else it holds goes as the staging block ends
+    expected = {rel: st for rel, st in {**stats, **placed.moved}.items() if st is not None}
+    return placed._replace(moved={**placed.moved, **fo.release(new, req.mirror, expected)})
 
 
 def publish_folder(
@@ -139,9 +147,9 @@ def publish_folder(
             raise UserError(
                 f"{final}: published from another version of {rec.rel} or of its builds' files; --force replaces it"
             )
-        placed, shared = _swap(existing, final, new, files, req, rep)
+        placed = _swap(existing, final, new, files, stats, req, rep)
     # the new links, and the old folder's removed: the files' ctimes moved, nothing else
-    moved = {**placed.moved, **fo.unlinked(req.mirror, shared)}
+    moved = placed.moved
     stats = {**stats, **moved}
     sources.restamp(moved)
     cache.restamp(moved)

@@ -103,10 +103,11 @@ def _copy(src: str, dst: str) -> str:
     return how
 
 
-def _only_linked(before: os.stat_result, after: os.stat_result) -> bool:
-    """Nothing but our link changed the file: same inode, size and mtime, one link more."""
+def _only_linked(before: os.stat_result, after: os.stat_result, links: int = 1) -> bool:
+    """Nothing but our link (``links``: +1 made, -1 removed) changed the file: the
+    same inode, size and mtime, that many links more."""
     same = (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
-    return same and after.st_nlink == before.st_nlink + 1
+    return same and after.st_nlink == before.st_nlink + links
 
 
 def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
@@ -147,49 +148,40 @@ def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
 def files_in(folder: Path) -> Iterator[tuple[str, str]]:
     """(path relative to the folder, full path) of every file below it but in repodata/
     (the packages); a link to a directory is not followed."""
-    for rel, e, _ in entries_in(folder):
-        yield rel, e.path
-
-
-def entries_in(folder: Path) -> Iterator[tuple[str, os.DirEntry[str], int]]:
-    """``files_in`` as directory entries (their inode and type known without a stat),
-    each with the device of the directory that lists it."""
     todo = [("", os.path.join(str(folder), ""))]
     while todo:
         rel, path = todo.pop()
-        dev = os.stat(path).st_dev
         with os.scandir(path) as it:
             for e in it:
                 if e.is_dir(follow_symlinks=False):
                     if rel or e.name != "repodata":
                         todo.append((f"{rel}{e.name}/", f"{e.path}/"))
                 else:
-                    yield rel + e.name, e, dev
+                    yield rel + e.name, e.path
 
 
-def links_to(folder: Path, mirror: Path) -> dict[str, os.stat_result]:
-    """The mirror's files that ``folder`` holds as hard links (at the same path), by
-    their stat now: what removing the folder will change (their link count, their ctime)."""
-    out: dict[str, os.stat_result] = {}
-    base = os.path.join(str(mirror), "")
-    for rel, path in files_in(folder):
-        with contextlib.suppress(OSError):
-            here, there = os.lstat(path), os.stat(base + rel)
-            if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
-                out[rel] = there
-    return out
+def release(old: Path, mirror: Path, expected: Mapping[str, Stat]) -> dict[str, Stat]:
+    """Remove the packages of the folder ``old`` (one put out of place), and return
+    the mirror's files whose only change is the link removed: their stat now.
 
-
-def unlinked(mirror: Path, before: Mapping[str, os.stat_result]) -> dict[str, Stat]:
-    """Of ``links_to``'s files, those whose only change since is one link fewer (the
-    folder was removed): their stat now."""
+    Each is checked around its own unlink: just before, the mirror's file must have
+    exactly the stat it was checked at (``expected``: ctime included, so a rewrite in
+    place since then, even one that kept size and mtime, is seen); just after, the
+    same inode, size and mtime, one link fewer. Anything else is not restamped: the
+    caches then read the file again.
+    """
     out: dict[str, Stat] = {}
-    for rel, was in before.items():
+    base = os.path.join(str(mirror), "")
+    for rel, path in list(files_in(old)):
         with contextlib.suppress(OSError):
-            now = os.stat(mirror / rel)
-            same = (now.st_ino, now.st_size, now.st_mtime_ns) == (was.st_ino, was.st_size, was.st_mtime_ns)
-            if same and now.st_nlink == was.st_nlink - 1:
-                out[rel] = stat_of(now)
+            here, before = os.lstat(path), os.stat(base + rel)
+            linked = (here.st_dev, here.st_ino) == (before.st_dev, before.st_ino)
+            os.unlink(path)
+            if not linked or stat_of(before) != expected.get(rel):
+                continue
+            after = os.stat(base + rel)
+            if _only_linked(before, after, -1):
+                out[rel] = stat_of(after)
     return out
 
 

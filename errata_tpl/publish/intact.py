@@ -1,23 +1,24 @@
-"""Does a published folder hold exactly given files? Cheap: per package, the very file
-ERRATA_DIR has (a hard link: the same inode, as the directory listing gives it,
-without a stat; a copy: the same size and mtime, by a stat) and a hash per
+"""Does a published folder hold exactly given files? Cheap: an lstat per package (the
+very file ERRATA_DIR has: the same inode for a hard link, the same size and mtime
+for a copy; a symbolic link, or a file mounted over one, is neither) and a hash per
 metadata file."""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from errata_tpl.fileio.stamp import Stat
-from errata_tpl.publish.folder import entries_in, is_metadata_name
+from errata_tpl.publish.folder import files_in, is_metadata_name
 from errata_tpl.publish.memo import file_sha256
 
 REPODATA = "repodata"
 
 
 def _same_file(st: os.stat_result, source: Stat | None, mirror_dev: int) -> bool:
-    if source is None:
+    if source is None or not stat.S_ISREG(st.st_mode):
         return False
     size, mtime, ino, _ = source
     if st.st_dev == mirror_dev and st.st_ino == ino:
@@ -47,12 +48,9 @@ def holds(
             return False
         mirror_dev = os.stat(mirror).st_dev
         wanted, seen = set(packages), 0
-        for rel, e, dev in entries_in(folder):
-            source = stats.get(rel)
-            if rel not in wanted or source is None:
-                return False
-            linked = dev == mirror_dev and e.inode() == source[2] and e.is_file(follow_symlinks=False)
-            if not linked and not _same_file(os.stat(e.path), source, mirror_dev):
+        for rel, path in files_in(folder):
+            # lstat: what the path holds, as a reader opening it through a mount gets it
+            if rel not in wanted or not _same_file(os.lstat(path), stats.get(rel), mirror_dev):
                 return False
             seen += 1
     except OSError:

@@ -79,27 +79,37 @@ def test_publishing_an_unchanged_profile_again_writes_nothing(cli, ex):
     assert sorted(os.listdir(to / OS)) == ["20261121"]
 
 
-@pytest.mark.parametrize("how", ["replaced", "removed", "symlinked"])
-def test_a_package_changed_in_the_folder_is_found_and_put_back(cli, ex, how):
+@pytest.mark.parametrize("how", ["replaced", "removed", "symlinked", "mounted over"])
+def test_a_package_changed_in_the_folder_is_found_and_put_back(cli, ex, tmp_path, how):
     """The memo of the last publish spares the reading, never the check that the folder
-    holds the very files: a hard link found by the inode its directory lists, anything
-    else by its stat."""
+    holds the very files: the path's own stat (lstat, through a mount) must be the
+    mirror's file (the same inode for a hard link)."""
     _, mirror, to = ex
     assert publish(cli, ex, "--profile", "20261121").exit_code == 0
     folder = to / OS / "20261121"
-    rel = "Packages/b/bash-5.1.8-9.el9.x86_64.rpm"
-    (folder / rel).unlink()
+    rel, other = "Packages/b/bash-5.1.8-9.el9.x86_64.rpm", "Packages/b/bash-5.1.8-6.el9_1.x86_64.rpm"
+    if how == "mounted over":  # another build's bytes where the path leads; the listing still names the link
+        shutil.copyfile(mirror / other, tmp_path / "other.rpm")
+        mounted = subprocess.run(
+            ["mount", "--bind", str(tmp_path / "other.rpm"), str(folder / rel)], capture_output=True
+        )
+        if mounted.returncode != 0:
+            pytest.skip(f"no bind mount here: {mounted.stderr.decode().strip()}")
+    else:
+        (folder / rel).unlink()
     if how == "replaced":  # the same bytes, another file (a new inode, a new mtime)
         shutil.copyfile(mirror / rel, folder / rel)
-    elif how == "symlinked":  # the mirror's file through a link: held, as a stat of it says
+    elif how == "symlinked":  # the mirror's file, but through a symbolic link: not what publish makes
         (folder / rel).symlink_to(mirror / rel)
-    r = publish(cli, ex, "--profile", "20261121")
+    try:
+        r = publish(cli, ex, "--profile", "20261121")
+    finally:
+        if how == "mounted over":  # the mount went with the old folder, wherever publish put it
+            for path in to.rglob(Path(rel).name):
+                subprocess.run(["umount", str(path)], capture_output=True)
     assert r.exit_code == 0, r.stderr
-    if how == "symlinked":
-        assert "unchanged" in r.stderr
-        return
     assert f"published {folder}" in r.stderr
-    assert (folder / rel).stat().st_ino == (mirror / rel).stat().st_ino
+    assert (folder / rel).lstat().st_ino == (mirror / rel).stat().st_ino
 
 
 def test_the_same_inputs_give_the_same_bytes(cli, ex, tmp_path):
