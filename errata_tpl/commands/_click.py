@@ -23,7 +23,7 @@ from click.shell_completion import CompletionItem
 
 from errata_tpl import clock
 from errata_tpl.errors import UserError
-from errata_tpl.fileio import sitepaths
+from errata_tpl.fileio import regular, sitepaths
 from errata_tpl.messages import Reporter
 from errata_tpl.terminal import printable
 from errata_tpl.values import names
@@ -68,7 +68,8 @@ class Run:
     def os_id(self, value: str) -> str:
         """An os-id of this site: one with an ``os/<os-id>/os.yaml``."""
         os_id = names.os_id(value)
-        if not (self.site() / "os" / os_id / "os.yaml").is_file():
+        # a FIFO or a directory there is named as what it is, not as "unknown os"
+        if not regular.present(self.site() / "os" / os_id / "os.yaml", f"os/{os_id}/os.yaml"):
             known = sorted(p.parent.name for p in (self.root / "os").glob("*/os.yaml"))
             raise UserError(
                 f"unknown os {os_id!r}: no os/{os_id}/os.yaml (this site has: {', '.join(known) or 'none'})"

@@ -333,7 +333,10 @@ class Tree:
     def os_ids(self) -> list[str]:
         """The OSes of the site: os/<os-id>/os.yaml."""
         d = self.root / "os"
-        return sorted(p.name for p in d.iterdir() if (p / "os.yaml").is_file()) if d.is_dir() else []
+        if not d.is_dir():
+            return []
+        # an os.yaml that is a FIFO or a directory is an error naming it: skipped, its OS's nodes would vanish
+        return sorted(p.name for p in d.iterdir() if regular.present(p / "os.yaml", f"os/{p.name}/os.yaml"))
 
     def cluster_names(self) -> list[str]:
         d = self.root / "site" / "clusters"

@@ -105,6 +105,21 @@ def test_a_node_file_that_is_no_file_is_said_not_skipped_silently(example_root, 
     assert written == sorted(f"{p.stem}.yaml" for p in nodes.iterdir() if p.is_file())
 
 
+@pytest.mark.parametrize("kind", ["fifo", "dir"])
+def test_an_os_yaml_that_is_no_file_is_named_as_what_it_is(example_root, cli, kind):
+    """Not "unknown os" (it is there), and not skipped: its OS's nodes would vanish from --all."""
+    os_yaml = example_root / "os/el9-x86_64/os.yaml"
+    os_yaml.unlink()
+    if kind == "fifo":
+        os.mkfifo(os_yaml)
+    else:
+        os_yaml.mkdir()
+    for args in (("resolve", "--all"), ("generate", example_root / "examples", "--os", "el9-x86_64", "--stdout")):
+        rc, err = run(cli, example_root, *args)
+        assert rc == 1 and err.count("\n") == 1, err
+        assert "os/el9-x86_64/os.yaml: not a regular file (a " in err and "unknown os" not in err, err
+
+
 NODE = "site/nodes/wn-001.example.org.yaml"
 
 
