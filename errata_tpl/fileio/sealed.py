@@ -36,6 +36,8 @@ MAX_BYTES = 128 * 1024 * 1024  # a parsed copy of the largest YAML file (32 MB) 
 
 Warn = Callable[[str], None]
 
+_said: set[Path] = set()  # the folders whose secret cannot be made, each said once per run
+
 
 def _read_key(path: Path) -> bytes | None:
     """The secret if it is one to trust: a regular file of this user, 0600, 64 hex digits."""
@@ -72,6 +74,20 @@ def _key(folder: Path) -> bytes | None:
     return None
 
 
+def _unusable_key(folder: Path, warn: Warn) -> None:
+    """Something that is no file where the folder's secret goes (a directory, a FIFO):
+    it is never replaced (not ours to remove), so no cache of the folder is kept; said
+    once, rather than the caches silently off."""
+    path = folder / KEY
+    if folder in _said:
+        return
+    with contextlib.suppress(OSError):
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISREG(mode):
+            _said.add(folder)
+            warn(f"{path}: not a regular file ({regular.kind(mode)}); no cache of {folder} is kept until it is removed")
+
+
 def _mac(key: bytes, source: str, body: bytes | memoryview) -> str:
     h = hmac.new(key, source.encode("utf-8", "surrogateescape") + b"\0", hashlib.sha256)
     h.update(body)
@@ -81,6 +97,7 @@ def _mac(key: bytes, source: str, body: bytes | memoryview) -> str:
 def read(path: Path, source: str, warn: Warn, max_bytes: int | None = None) -> str | None:
     """The text of the cache file at ``path`` if this cache sealed it for ``source``;
     None when there is none (silently) or it does not match (with a warning)."""
+    _unusable_key(path.parent, warn)
     if not os.path.lexists(path):
         return None
     key = _key(path.parent)

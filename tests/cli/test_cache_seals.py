@@ -11,6 +11,7 @@ import shutil
 import stat
 
 import pytest
+from conftest import errata_tpl
 
 from errata_tpl.fileio import sealed
 
@@ -158,6 +159,21 @@ def test_a_secret_not_to_trust_is_replaced(cli, site, how):
     assert again.stderr and all("ignored, made again" in w for w in again.stderr.splitlines())
     assert key.read_text() != old and stat.S_IMODE(key.stat().st_mode) == 0o600
     assert _resolve(cli, site).stderr == ""
+
+
+def test_a_secret_that_is_no_file_is_said_not_silently_off(site):
+    """A directory where the secret goes is never removed (not errata-tpl's to remove):
+    the folder's caches are off, and every run says so, naming it; the answer stands."""
+    first = errata_tpl(site, "resolve", "--all")  # processes: what one run keeps in memory, the next has not
+    key = site / f"{CACHE}/parsed/{sealed.KEY}"
+    key.unlink()
+    key.mkdir()
+    for _ in range(2):
+        again = errata_tpl(site, "resolve", "--all")
+        assert again.returncode == 0 and again.stdout == first.stdout
+        assert again.stderr == (
+            f"warning: {key}: not a regular file (a directory); no cache of {key.parent} is kept until it is removed\n"
+        )
 
 
 def test_a_cache_larger_than_the_bound_is_not_read(cli, site, monkeypatch):
