@@ -294,7 +294,8 @@ def _tell(
     if sel.active() and not (p.packages or p.kernels or p.modular):  # a date or severity off by a year
         warn(f"{req.source}: {sel.options()} selects none of the {built.left_out} builds: the profile lists nothing")
     return (
-        f"{result.files} files: {result.files - len(result.bad)} read ({result.from_cache} from cache), "
+        # from cache: of all the files (a skipped one's verdict may be the cache's too)
+        f"{result.files} files ({result.from_cache} from cache): {result.files - len(result.bad)} read, "
         f"{len(result.bad)} skipped, {built.sources_skipped} source; kept {len(p.packages)} packages, "
         f"{len(p.kernels)} kernel builds, {len(p.kernel_named)} kernel-named"
         + (

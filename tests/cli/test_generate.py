@@ -43,7 +43,7 @@ def test_writes_the_dated_profile(make_rpms, tmp_path, cli, monkeypatch):
     assert data["kernels"] == [{"name": "kernel", "version": "5.14.0-362.13.1.el9_3", "arch": "x86_64"}]
     assert data["kernel_named"] == []
     # the summary line counts files read, skipped and kept
-    assert "5 files: 5 read (0 from cache), 0 skipped, 1 source; kept 2 packages" in r.stderr
+    assert "5 files (0 from cache): 5 read, 0 skipped, 1 source; kept 2 packages" in r.stderr
     # and it reads back as a profile
     assert len(profilemod.load(path).packages) == 2
 
@@ -410,4 +410,6 @@ def test_the_cache_written_aside_holds_what_rpms_check_found(make_rpms, tmp_path
     os.utime(paths[0], ns=(1, 1))  # the memo is stale; every other file comes from the header cache
     again = cli(*args, root=tmp_path)
     assert "(5 from cache)" in again.stderr and again.stdout == first.stdout
+    # the damaged build's verdict came from the cache too: counted of all files, not of those read
+    assert "6 files (5 from cache): 5 read, 1 skipped" in again.stderr
     assert "bash-5.1.8-20.el9.x86_64.rpm: skipped: Payload" in again.stderr
