@@ -193,7 +193,10 @@ def test_claimed_results_are_taken_in_as_each_chunk_comes(tmp_path):
 
     got = map_claimed(child_first, list(range(24)), 2, 4, then=then)
     assert len(got) == 24 and len(order) == 6
-    assert order.index(False) == 2  # the child's first chunk, taken in after this process's second
+    # the child's first chunk taken in before this process's last one (after its first or its
+    # second: the child may send it before this process ends its first chunk)
+    last_own = len(order) - 1 - order[::-1].index(True)
+    assert order.index(False) < last_own
 
 
 def test_a_forked_child_dies_with_this_process_even_by_sigkill(tmp_path):
