@@ -277,6 +277,12 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\u{ord(m.group()):04x}"
 
 
+def shown(v: Any) -> str:
+    """A value read from YAML as a message quotes it: a date or timestamp as the file
+    writes it (2026-11-21), not as Python shows it; anything else as ``repr``."""
+    return v.isoformat() if isinstance(v, dt.date) else repr(v)
+
+
 def value(v: Any) -> str:
     if v is None:
         return "null"

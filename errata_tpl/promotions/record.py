@@ -207,12 +207,14 @@ def record_of(i: int, item: Any) -> Record:
     try:
         parse_time(item["time"])
     except ValueError:
-        raise UserError(f"{where}: key 'time': expected YYYY-MM-DDTHH:MM:SSZ, got {item['time']!r}") from None
+        raise UserError(
+            f"{where}: key 'time': expected YYYY-MM-DDTHH:MM:SSZ, got {yamlio.shown(item['time'])}"
+        ) from None
     if "by" not in item:
         raise UserError(f"{where}: key 'by' is required")
     for key, (ok, text) in _TYPES.items():
         if key in item and not ok(item[key]):
-            raise UserError(f"{where}: key '{key}': expected {text}, got {item[key]!r:.60}")
+            raise UserError(f"{where}: key '{key}': expected {text}, got {yamlio.shown(item[key]):.60}")
     kind = item.get("type", "promotion")
     if kind == "approval":
         extra = sorted(_PROMOTION_ONLY & set(item))

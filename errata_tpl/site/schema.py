@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from errata_tpl.errors import UserError
+from errata_tpl.fileio import yamlio
 from errata_tpl.fileio.yamlio import Data
 from errata_tpl.site.keytypes import (
     ANY,
@@ -280,7 +281,7 @@ def texts(data: Keys, key: str) -> tuple[str, ...]:
 
 
 def _describe(v: Any) -> str:
-    text = repr(v)
+    text = yamlio.shown(v)
     return f"{type(v).__name__} {text if len(text) < 40 else text[:37] + '...'}"
 
 

@@ -37,7 +37,9 @@ def duration(value: Any, where: str, limit: int = MAX_SOAK) -> int:
     if text == "0":
         return 0
     if not text or m is None:
-        raise UserError(f"{where}: expected a duration such as 2d, 12h, 1d12h, 1w or 30m, got {value!r:.40}")
+        raise UserError(
+            f"{where}: expected a duration such as 2d, 12h, 1d12h, 1w or 30m, got {yamlio.shown(value):.40}"
+        )
     seconds = sum(int(n) * unit for n, unit in zip(m.groups(), _UNITS) if n)
     if seconds > limit:
         raise UserError(f"{where}: {text} is longer than {show_duration(limit)}; refused")
@@ -123,7 +125,9 @@ def _approvers(item: dict[str, Any], where: str) -> tuple[tuple[str, ...], int]:
         return (), 0
     count = item.get("approvals", 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= len(approvers):
-        raise UserError(f"{where}: key 'approvals': expected a number from 1 to {len(approvers)}, got {count!r:.40}")
+        raise UserError(
+            f"{where}: key 'approvals': expected a number from 1 to {len(approvers)}, got {yamlio.shown(count):.40}"
+        )
     return tuple(approvers), count
 
 

@@ -31,6 +31,12 @@ def run(cli, root, *args):
             "os/el9-x86_64/os.yaml: kernel: key 'packages': expected a list of package names",
         ),
         ("site/site.yaml", "installonly_limit: 0\n", "key 'installonly_limit': expected a whole number"),
+        # a YAML date quoted as the file writes it, not as Python shows it
+        (
+            "site/site.yaml",
+            "deploy_errata: 2026-11-21\n",
+            "key 'deploy_errata': expected true or false, got date 2026-11-21",
+        ),
         ("site/site.yaml", "errata_defaults: [el9]\n", "key 'errata_defaults': expected a mapping"),
         ("site/site.yaml", "- a list\n", "site/site.yaml: a site file must be a mapping"),
         ("site/nodes/wn-001.example.org.yaml", "cluster: compute\n", "key 'os' is required"),
