@@ -130,14 +130,15 @@ def cli():
     return run
 
 
-def errata_tpl(root, *args, stdout=subprocess.PIPE):
-    """The tool as a process (what a user's shell runs): exit status, stdout, stderr."""
+def errata_tpl(root, *args, stdout=subprocess.PIPE, timeout=120):
+    """The tool as a process (what a user's shell runs): exit status, stdout, stderr; a
+    hang is a timeout here, not a stuck test run."""
     return subprocess.run(
         [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), *map(str, args)],
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import rpmfactory
-from conftest import minimal_site
+from conftest import errata_tpl, minimal_site
 
 from errata_tpl.site import templating
 
@@ -21,16 +21,6 @@ LAUGHS = "\n".join(
         "os: el9-x86_64",
     ]
 )
-
-
-def errata_tpl(root, *args, timeout=120):
-    """The tool as a process (a hang would be a timeout here, not a stuck test run)."""
-    return subprocess.run(
-        [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_billion_laughs_is_refused_quickly(example_root):

@@ -2,25 +2,17 @@
 regular file, up to a bound (fileio.regular), through the commands: FIFOs, devices and
 /dev/zero-like files given as a key, a cache or a manifest are refused unread, never a hang."""
 
+import functools
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+import conftest
 import pytest
 from conftest import minimal_site
 
 from errata_tpl.mirror.caches import header_cache_path, memo_path
 
-
-def errata_tpl(root, *args, timeout=60):
-    """The tool as a process: a hang is a timeout here, not a stuck test run."""
-    return subprocess.run(
-        [sys.executable, "-m", "errata_tpl.cli", "--root", str(root), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+errata_tpl = functools.partial(conftest.errata_tpl, timeout=60)  # a FIFO read would hang: fail fast
 
 
 def undated(profile: str) -> list[str]:
