@@ -44,6 +44,7 @@ def map_shares(
     workers: int,
     wrap: Callable[[list[T], int], Iterable[T]] | None = None,
     then: Callable[[list[T], list[R]], list[S]] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[S]:
     """``fn`` over ``workers`` interleaved shares of ``items``; one result per item, in order.
 
@@ -51,7 +52,9 @@ def map_shares(
     process, passed through ``wrap(share, workers)`` (a progress bar: each item
     stands for ``workers`` items of the whole). ``then(share, results)``, one
     result per item too, runs here on each share's results as they come in: on
-    this process's own share while the children still work.
+    this process's own share while the children still work. ``meanwhile()``: other
+    work of this process, done while the children work; every share then goes to
+    a child (with ``workers`` above 1), this process taking their results after it.
     """
     workers = max(1, min(workers, len(items)))
     shares = [items[i::workers] for i in range(workers)]
@@ -59,9 +62,13 @@ def map_shares(
     children: list[tuple[int, int, int]] = []  # (pid, read end, share index)
     results: list[list[Any] | None] = [None] * workers
     try:
-        for i in range(1, workers):
+        first = 0 if meanwhile is not None and workers > 1 else 1  # the first share a child takes
+        for i in range(first, workers):
             children.append((*_fork(functools.partial(fn, shares[i])), i))
-        results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
+        if meanwhile is not None:
+            meanwhile()
+        if first == 1:
+            results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
         while children:
             pid, fd, i = children[0]
             got: list[Any] | None = _collect(pid, fd, len(shares[i]))

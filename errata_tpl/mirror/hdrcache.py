@@ -22,7 +22,7 @@ from errata_tpl.fileio import sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
 
-FORMAT = 9
+FORMAT = 10
 MAX_BYTES = 1024 * 1024 * 1024  # a million files' entries; a larger file is no cache we wrote
 
 # The file: {"stamp": ..., "files": {rel: entry}, "checked": {rel: verdict}}.

@@ -25,6 +25,9 @@ class RpmInfo(NamedTuple):
     buildtime: int
     digest: str  # of the header (which holds the payload's): equal iff the two files are the same build
     sha256: bool = False  # header and payload carry SHA256 digests (built by rpm >= 4.14)
+    # where the headers end in the file (the payload starts): publish gives createrepo_c
+    # the bytes before it and the whole file's SHA256 (0: not known)
+    header_end: int = 0
     obsoletes: tuple[str, ...] = ()
 
     @classmethod

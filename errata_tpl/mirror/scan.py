@@ -159,8 +159,9 @@ _BUILDTIME, _OBSOLETENEVRS = rpm.RPMTAG_BUILDTIME, rpm.RPMTAG_OBSOLETENEVRS
 _SHA256HEADER, _SHA1HEADER, _PAYLOADDIGEST = rpm.RPMTAG_SHA256HEADER, rpm.RPMTAG_SHA1HEADER, rpm.RPMTAG_PAYLOADDIGEST
 
 
-def _facts(h: rpm.hdr) -> tuple[Any, ...]:
-    """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes)."""
+def _facts(h: rpm.hdr, end: int) -> tuple[Any, ...]:
+    """An RpmInfo's fields after its path (a plain tuple: cheap to send between processes);
+    ``end``: where rpm stopped reading, the end of the headers."""
     epoch = h[_EPOCH]
     sha256 = h[_SHA256HEADER]
     # The header digest names the build: the header holds the digests of the payload
@@ -180,6 +181,7 @@ def _facts(h: rpm.hdr) -> tuple[Any, ...]:
         build,
         # whether the payload digest is there, not its value (a tag read less per file)
         bool(sha256) and _PAYLOADDIGEST in h,
+        end,
         tuple(h[_OBSOLETENEVRS]),
     )
 
@@ -216,13 +218,14 @@ def read_header(ts: rpm.TransactionSet, path: str) -> Row:
         return None, "cannot open: no such file" if e.missing else e.reason
     try:
         h = ts.hdrFromFdno(fd)
+        end = os.lseek(fd, 0, os.SEEK_CUR)  # rpm reads the headers and stops where the payload starts
     except rpm.error as e:
         return stat_of(st), f"not a readable rpm: {e}"
     except OSError as e:
         return None, f"cannot read: {e.strerror}"
     finally:
         os.close(fd)
-    return stat_of(st), _facts(h)
+    return stat_of(st), _facts(h, end)
 
 
 def _found(rels: list[str], rows: list[Row]) -> list[tuple[Stat | None, RpmInfo | BadFile]]:

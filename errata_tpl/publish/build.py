@@ -20,7 +20,7 @@ from errata_tpl.messages import Reporter
 from errata_tpl.publish import content as ct
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish import repodata
-from errata_tpl.publish.chunks import ChunkCache, chunks
+from errata_tpl.publish.chunks import Chunk, ChunkCache, chunks
 from errata_tpl.publish.engine import Published, Record, Request
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import repodata_hashes
@@ -132,16 +132,47 @@ def publish_folder(
     existing = _ours(final, req.to)
     content, sources, files = _read(root, req, profile, rec, stats, rep)
     cache = ChunkCache(root, req.mirror, rep.warn)
-    made = chunks(req.mirror, files, cache, sources.result.checked)
+    ends = {p.path: p.header_end for p in sources.result.packages if p.path in files}
+    known = {rel: (sources.result.checked.get(rel), ends.get(rel, 0)) for rel in files}
+    meta: list[tuple[list[str], str | None]] = []
+
+    def meanwhile() -> None:  # while the builds' metadata is made: what else the folder holds
+        meta.append(
+            (updateinfo(root, req.mirror, content, sources.files, rep.warn), document(req.mirror, content, rep.warn))
+        )
+
+    made = chunks(req.mirror, files, cache, known, meanwhile)
+    info, modules = meta[0]
+    saved = cache.save_aside(stats)  # while the folder is made
+    try:
+        return _made(existing, root, req, rec, final, stats, content, sources, files, made, info, modules, rep)
+    finally:
+        saved()
+
+
+def _made(
+    existing: bool,
+    root: Path,
+    req: Request,
+    rec: Record,
+    final: Path,
+    stats: dict[str, Stat | None],
+    content: ct.Content,
+    sources: Sources,
+    files: dict[str, Stat],
+    made: dict[str, Chunk],
+    info: list[str],
+    modules: str | None,
+    rep: Reporter,
+) -> tuple[Published, dict[str, Stat | None]]:
+    """The folder made beside ``final`` from the builds' chunks, ``info`` (updateinfo)
+    and ``modules``, and put in place unless ``final`` holds the same."""
     rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
     with fo.staging(final.parent, rec.folder) as new:
         (new / "repodata").mkdir()
-        info = updateinfo(root, req.mirror, content, sources.files, rep.warn)
-        modules = document(req.mirror, content, rep.warn)
         made_chunks = [made[r] for r in sorted(made)]
         repodata.write(new / "repodata", made_chunks, info, modules, _epoch(content.generated), rev, final / "repodata")
         if _held(existing, final, new, files, req):
-            cache.save(stats)
             return Published(final, False, len(content.builds), len(info), {}), stats
         if existing and repodata.revision_of(final) != rev and not req.force:
             raise UserError(
@@ -152,6 +183,4 @@ def publish_folder(
     moved = placed.moved
     stats = {**stats, **moved}
     sources.restamp(moved)
-    cache.restamp(moved)
-    cache.save(stats)
     return Published(final, True, len(content.builds), len(info), placed.counts), stats

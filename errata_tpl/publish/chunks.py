@@ -4,15 +4,17 @@ and kept in ``<root>/.errata-tpl-cache/publish/``.
 
 The checksum dnf checks a package against is of the whole file. The scan that
 chose the build made it while rpm's whole-file check read the file (the header
-cache keeps it); so createrepo_c is given only the file's lead and headers (what
-rpm reads as the header), and the whole file's checksum, size and mtime are put
-in its place: the same XML as createrepo_c makes from the whole file, without
-reading the payload again. A file without a kept checksum is read whole by
-createrepo_c, in one process per core. Every later publish of the same file
-(another profile, a stage, a hotfix) takes its chunk from here. An entry is
-keyed by the file's path in ERRATA_DIR and its size, mtime, inode and ctime, and
-tied to this tool's and createrepo_c's versions: a file that changed in any way
-is read again. Safe to delete.
+cache keeps it, and where the file's headers end); so createrepo_c is given only
+the file's lead and headers (the bytes rpm read as the header), and the whole
+file's checksum, size and mtime are put in its place: the same XML as
+createrepo_c makes from the whole file, without reading the payload again. A
+file without a kept checksum is read whole by createrepo_c. Either way in one
+process per core. Every later publish of the same file (another profile, a
+stage, a hotfix) takes its chunk from here. An entry is keyed by the file's path
+in ERRATA_DIR, its size and mtime (the XML holds them) and its whole-file
+SHA256 (what the XML is made from: the header cache holds it only for the file
+as rpm checked it, by its whole stat), and tied to this tool's and
+createrepo_c's versions: other bytes are read again. Safe to delete.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from errata_tpl.fileio import regular, sealed
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.caches import cache_dir, mirror_key
 
-FORMAT = 1
+FORMAT = 2
 MAX_BYTES = 1024 * regular.MB  # ~3 KB a file: far more files than any mirror holds
 CHANGELOG_LIMIT = 10  # createrepo_c's own default
 PARALLEL_MIN_FILES = 8  # below this, forking costs more than it saves
+ASIDE_MIN_FILES = 1000  # from this many entries, the cache is written by a forked child
 
 
 class Chunk(NamedTuple):
@@ -61,26 +64,33 @@ class ChunkCache:
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
-    def get(self, rel: str, st: Stat) -> Chunk | None:
+    def get(self, rel: str, st: Stat, digest: str | None) -> Chunk | None:
+        """The file's chunk if one was made of these bytes (``digest``, the whole file's
+        SHA256 rpm's check made at stat ``st``) at this size and mtime (its XML says both)."""
         e = self._entries.get(rel)
         try:
-            if e is None or tuple(e[:4]) != st or not all(isinstance(x, str) for x in e[4:8]):
+            if digest is None or e is None or e[0] != st[0] or e[1] != st[1] or e[2] != digest:
                 return None
-            return Chunk(*e[4:8])
-        except (TypeError, ValueError):
+            if not all(isinstance(x, str) for x in e[2:6]):
+                return None
+            return Chunk(*e[2:6])
+        except (TypeError, ValueError, IndexError):
             return None  # a damaged entry: read the file again
 
     def put(self, rel: str, st: Stat, chunk: Chunk) -> None:
-        self._entries[rel] = [*st, *chunk]
+        self._entries[rel] = [st[0], st[1], *chunk]
         self._changed = True
 
-    def restamp(self, moved: Mapping[str, Stat]) -> None:
-        """Files whose ctime publishing moved (a hard link made), nothing else."""
-        for rel, st in moved.items():
-            e = self._entries.get(rel)
-            if e is not None:
-                e[:4] = list(st)
-                self._changed = True
+    def save_aside(self, keep: Iterable[str]) -> Callable[[], bool]:
+        """``save``, in a forked child when there are many entries (their JSON and seal
+        take tens of ms); returns the wait for it, to call before the run ends."""
+        wanted = set(keep)
+        if not self._changed and wanted >= set(self._entries):
+            return lambda: True
+        if len(self._entries) < ASIDE_MIN_FILES:
+            self.save(wanted)
+            return lambda: True
+        return parallel.background(lambda: self.save(wanted))
 
     def save(self, keep: Iterable[str]) -> None:
         """Write the entries of ``keep`` (the files ERRATA_DIR still has) when anything changed."""
@@ -92,88 +102,99 @@ class ChunkCache:
         sealed.write(self.path, self.path.name, text, MAX_BYTES)  # one that cannot be written is only slower
 
 
-def _from_headers(ts: Any, path: str, rel: str, digest: str) -> Any:
-    """createrepo_c's package of the file, read from its lead and headers alone (in
-    memory), with the whole file's ``digest``, size and mtime; None when that
-    cannot be done here (the caller then has createrepo_c read the whole file)."""
+def _from_headers(mem: int, path: str, rel: str, digest: str, end: int) -> tuple[Any, Stat] | None:
+    """createrepo_c's package of the file, read from its lead and headers alone (its
+    first ``end`` bytes, put in the memory file ``mem``), with the whole file's
+    ``digest``, size and mtime; and the stat it was read at. None when that cannot
+    be done here (the caller then has createrepo_c read the whole file)."""
     import createrepo_c as cr
 
     try:
         fd, st = regular.open_fd(path)
         try:
-            ts.hdrFromFdno(fd)
-            end = os.lseek(fd, 0, os.SEEK_CUR)  # rpm stops reading where the payload starts
             head = os.pread(fd, end, 0)
         finally:
             os.close(fd)
-        mem = os.memfd_create("rpm-headers", os.MFD_CLOEXEC)
-        try:
-            with os.fdopen(os.dup(mem), "wb") as f:
-                f.write(head)
-            pkg = cr.package_from_rpm(f"/proc/self/fd/{mem}", cr.SHA256, rel, None, CHANGELOG_LIMIT)
-        finally:
-            os.close(mem)
-    except Exception:  # rpm's, createrepo_c's and OS errors: the whole file is read instead
+        os.ftruncate(mem, 0)
+        os.pwrite(mem, head, 0)
+        pkg = cr.package_from_rpm(f"/proc/self/fd/{mem}", cr.SHA256, rel, None, CHANGELOG_LIMIT)
+    except Exception:  # createrepo_c's and OS errors: the whole file is read instead
         return None
+    # createrepo_c says where it found the headers' end: the scan's ``end`` was right
     if len(head) != end or pkg.rpm_header_end != end:
         return None
     pkg.pkgId = digest
     pkg.size_package = st.st_size
     pkg.time_file = int(st.st_mtime)
-    return pkg
+    return pkg, stat_of(st)
 
 
-def _read_share(base: str) -> Callable[[Iterable[tuple[str, str | None]]], list[tuple[Stat, Chunk] | str]]:
-    def read(items: Iterable[tuple[str, str | None]]) -> list[tuple[Stat, Chunk] | str]:
+# What a worker is given per file: its path, the whole file's SHA256 and where its
+# headers end, when the scan knows them (else None and 0: the whole file is read).
+Todo = tuple[str, str | None, int]
+
+
+def _read_share(base: str) -> Callable[[Iterable[Todo]], list[tuple[Stat, Chunk] | str]]:
+    def read(items: Iterable[Todo]) -> list[tuple[Stat, Chunk] | str]:
         """Per file, its stat and chunk, or why createrepo_c could not read it."""
-        import createrepo_c as cr
-
-        from errata_tpl.mirror.scan import transaction_set
-
-        ts = transaction_set()
-        out: list[tuple[Stat, Chunk] | str] = []
-        for rel, digest in items:
-            path = base + rel
-            try:
-                before = stat_of(os.stat(path))
-                pkg = _from_headers(ts, path, rel, digest) if digest is not None else None
-                if pkg is None:
-                    pkg = cr.package_from_rpm(path, cr.SHA256, rel, None, CHANGELOG_LIMIT)
-                chunk = Chunk(pkg.pkgId, cr.xml_dump_primary(pkg), cr.xml_dump_filelists(pkg), cr.xml_dump_other(pkg))
-                after = stat_of(os.stat(path))
-            except Exception as e:  # createrepo_c's own error types, OS errors
-                out.append(f"createrepo_c cannot read it: {' '.join(str(e).split()) or type(e).__name__}")
-                continue
-            out.append((after, chunk) if after == before else "changed while it was read; run again")
-        return out
+        mem = os.memfd_create("rpm-headers", os.MFD_CLOEXEC)  # one for every file: reused
+        try:
+            return [_chunk(mem, base + rel, rel, digest, end) for rel, digest, end in items]
+        finally:
+            os.close(mem)
 
     return read
 
 
+def _chunk(mem: int, path: str, rel: str, digest: str | None, end: int) -> tuple[Stat, Chunk] | str:
+    import createrepo_c as cr
+
+    try:
+        got = _from_headers(mem, path, rel, digest, end) if digest is not None and end else None
+        if got is None:
+            before = stat_of(os.stat(path))
+            pkg = cr.package_from_rpm(path, cr.SHA256, rel, None, CHANGELOG_LIMIT)
+        else:
+            pkg, before = got
+        chunk = Chunk(pkg.pkgId, cr.xml_dump_primary(pkg), cr.xml_dump_filelists(pkg), cr.xml_dump_other(pkg))
+        after = stat_of(os.stat(path))
+    except Exception as e:  # createrepo_c's own error types, OS errors
+        return f"createrepo_c cannot read it: {' '.join(str(e).split()) or type(e).__name__}"
+    return (after, chunk) if after == before else "changed while it was read; run again"
+
+
 def chunks(
-    mirror: Path, files: Mapping[str, Stat], cache: ChunkCache, digests: Mapping[str, str | None]
+    mirror: Path,
+    files: Mapping[str, Stat],
+    cache: ChunkCache,
+    known: Mapping[str, tuple[str | None, int]],
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, Chunk]:
     """Every file's chunk (``files``: path -> the stat its build was checked at;
-    ``digests``: path -> its whole-file SHA256 made at that stat, if one was), from
-    the cache or made now; a file that changed since is an error."""
+    ``known``: path -> its whole-file SHA256 made at that stat, if one was, and where
+    its headers end, if the scan knows), from the cache or made now; a file that
+    changed since is an error. ``meanwhile()``: other work, done while they are made."""
     got: dict[str, Chunk] = {}
-    todo: list[str] = []
+    todo: list[Todo] = []
     for rel, st in files.items():
-        hit = cache.get(rel, st)
+        digest, end = known.get(rel, (None, 0))
+        hit = cache.get(rel, st, digest)
         if hit is None:
-            todo.append(rel)
+            todo.append((rel, digest, end))
         else:
             got[rel] = hit
+
+    def take(part: list[Todo], made: list[tuple[Stat, Chunk] | str]) -> list[None]:
+        for (rel, _, _), m in zip(part, made):
+            if isinstance(m, str):
+                raise UserError(f"{mirror / rel}: {m}")
+            st, chunk = m
+            if st != files[rel]:
+                raise UserError(f"{mirror / rel}: changed while publishing; run again")
+            cache.put(rel, st, chunk)
+            got[rel] = chunk
+        return [None] * len(part)
+
     workers = parallel.cores() if len(todo) >= PARALLEL_MIN_FILES else 1
-    made: list[tuple[Stat, Chunk] | str] = parallel.map_shares(
-        _read_share(os.path.join(str(mirror), "")), [(rel, digests.get(rel)) for rel in todo], workers
-    )
-    for rel, m in zip(todo, made):
-        if isinstance(m, str):
-            raise UserError(f"{mirror / rel}: {m}")
-        st, chunk = m
-        if st != files[rel]:
-            raise UserError(f"{mirror / rel}: changed while publishing; run again")
-        cache.put(rel, st, chunk)
-        got[rel] = chunk
+    parallel.map_shares(_read_share(os.path.join(str(mirror), "")), todo, workers, then=take, meanwhile=meanwhile)
     return got

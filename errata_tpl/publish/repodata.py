@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from errata_tpl import parallel
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.atomic import os_error
 from errata_tpl.publish.chunks import Chunk
@@ -88,6 +89,43 @@ def _why(directory: Path, e: Exception) -> str:
     return f"createrepo_c cannot write it: {' '.join(str(e).split()) or type(e).__name__}"
 
 
+# A record's fields as a child sends them back (the rest createrepo_c leaves unset).
+_FIELDS = (
+    "location_real",
+    "location_href",
+    "checksum",
+    "checksum_type",
+    "checksum_open",
+    "checksum_open_type",
+    "timestamp",
+    "size",
+    "size_open",
+)
+PARALLEL_MIN_BUILDS = 500  # below this, one process writes every file (forking costs more)
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {f: getattr(record, f) for f in _FIELDS}
+
+
+def _record(kind: str, fields: dict[str, Any]) -> Any:
+    import createrepo_c as cr
+
+    record = cr.RepomdRecord(kind, None)
+    for f, value in fields.items():
+        if value is not None:
+            setattr(record, f, value)
+    return record
+
+
+def _start_afresh(repodata: Path, name: str) -> None:
+    """Remove what a worker that died left of ``name`` (also renamed by its checksum):
+    the file is written again here."""
+    for found in os.listdir(repodata):
+        if found == name or found.endswith(f"-{name}"):
+            os.unlink(repodata / found)
+
+
 def write(
     repodata: Path,
     chunks: Sequence[Chunk],
@@ -99,39 +137,48 @@ def write(
 ) -> str:
     """Write the metadata into ``repodata`` (an empty directory): the text of the
     repomd.xml written there. ``updateinfo``: each advisory's XML (none: no record).
-    ``shown``: the folder an error names (default ``repodata``)."""
+    ``shown``: the folder an error names (default ``repodata``). Each file is
+    compressed and checksummed by createrepo_c, which holds the GIL: for many
+    builds, the files are shared between this process and a forked one."""
     import createrepo_c as cr
 
     shown = shown or repodata
-    records = []
-    for kind, cls, field in (
-        ("primary", cr.PrimaryXmlFile, 1),
-        ("filelists", cr.FilelistsXmlFile, 2),
-        ("other", cr.OtherXmlFile, 3),
-    ):
-        with _writing(repodata, shown, f"{kind}.xml.gz") as path:
-            xml = cls(str(path), cr.GZ_COMPRESSION)
-            xml.set_num_of_pkgs(len(chunks))
-            for c in chunks:
-                xml.add_chunk(c[field])
+    xml_files = {
+        "primary": (cr.PrimaryXmlFile, 1),
+        "filelists": (cr.FilelistsXmlFile, 2),
+        "other": (cr.OtherXmlFile, 3),
+    }
+
+    def one(kind: str) -> dict[str, Any]:
+        name = "modules.yaml.gz" if kind == "modules" else f"{kind}.xml.gz"
+        _start_afresh(repodata, name)
+        with _writing(repodata, shown, name) as path:
+            if kind == "modules":
+                plain = path.with_suffix("")
+                plain.write_text(modules or "", encoding="utf-8")
+                return _fields(_compressed(plain, "modules", timestamp))
+            if kind == "updateinfo":
+                xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION)
+                parts: Sequence[str] = updateinfo
+            else:
+                cls, field = xml_files[kind]
+                xml = cls(str(path), cr.GZ_COMPRESSION)
+                xml.set_num_of_pkgs(len(chunks))
+                parts = [c[field] for c in chunks]
+            for part in parts:
+                xml.add_chunk(part)
             xml.close()
-            records.append(_finish(cr.RepomdRecord(kind, str(path)), timestamp))
-    if updateinfo:
-        with _writing(repodata, shown, "updateinfo.xml.gz") as path:
-            xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION)
-            for chunk in updateinfo:
-                xml.add_chunk(chunk)
-            xml.close()
-            records.append(_finish(cr.RepomdRecord("updateinfo", str(path)), timestamp))
-    if modules is not None:
-        with _writing(repodata, shown, "modules.yaml.gz") as path:
-            plain = path.with_suffix("")
-            plain.write_text(modules, encoding="utf-8")
-            records.append(_compressed(plain, "modules", timestamp))
+            return _fields(_finish(cr.RepomdRecord(kind, str(path)), timestamp))
+
+    # the largest first: the two shares (every other one) then take about as long
+    kinds = ["primary", *(["updateinfo"] if updateinfo else []), "filelists", "other"]
+    kinds += ["modules"] if modules is not None else []
+    workers = 2 if len(chunks) >= PARALLEL_MIN_BUILDS and parallel.cores() > 1 else 1
+    made: list[dict[str, Any]] = parallel.map_shares(lambda share: [one(k) for k in share], kinds, workers)
     repomd = cr.Repomd()
     repomd.set_revision(revision)
-    for r in records:
-        repomd.set_record(r)
+    for kind, fields in zip(kinds, made):
+        repomd.set_record(_record(kind, fields))
     repomd.sort_records()
     text = str(repomd.xml_dump())
     with _writing(repodata, shown, REPOMD) as path:

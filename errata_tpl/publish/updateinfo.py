@@ -25,7 +25,7 @@ from errata_tpl.mirror.caches import cache_dir, mirror_key
 from errata_tpl.mirror.repomd import Repodata
 from errata_tpl.publish.content import Build, Content
 
-FORMAT = 1
+FORMAT = 2
 MAX_BYTES = 512 * regular.MB  # RHEL's updateinfo is some tens of MB
 
 # An UpdateRecord's fields besides its references and collections (createrepo_c's names).
@@ -120,7 +120,12 @@ def _from_record(a: Advisory, builds: list[Build], files: Mapping[NevraKey, str]
 
 
 def _record_key(a: Advisory, builds: list[Build]) -> str:
-    """An advisory cut to some builds: what its published XML depends on besides ERRATA_DIR's updateinfo."""
+    """An advisory cut to some builds: what its published XML depends on besides ERRATA_DIR's
+    updateinfo. Fields joined by control characters (a JSON list per advisory cost 40 us),
+    and JSON when a field holds one of them (JSON escapes them: the two never meet)."""
+    key = "\x1e".join([a.id, *sorted("\x1f".join(b.key) for b in builds)])
+    if key.count("\x1e") == len(builds) and key.count("\x1f") == 4 * len(builds):
+        return key
     return json.dumps([a.id, sorted(b.key for b in builds)])
 
 

@@ -225,3 +225,24 @@ def test_a_forked_child_dies_with_this_process_even_by_sigkill(tmp_path):
         time.sleep(0.01)
     os.kill(int(child), signal.SIGKILL)
     raise AssertionError(f"child {child} outlived its parent")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_meanwhile_runs_here_while_every_share_is_a_childs(workers):
+    """``meanwhile`` runs in this process while the children work (every share in a
+    child, results of any size); what it raises comes out of the call."""
+    parent, ran = os.getpid(), []
+
+    def big(items):
+        return [("x" * 100_000, i, os.getpid()) for i in items]  # 2.5 MB in all: more than a pipe holds
+
+    got = map_shares(big, list(range(25)), workers, meanwhile=lambda: ran.append(os.getpid()))
+    assert [i for _, i, _ in got] == list(range(25)) and ran == [parent]
+    pids = {pid for _, _, pid in got}
+    assert (parent not in pids and len(pids) == workers) if workers > 1 else pids == {parent}
+
+    def fails():
+        raise ValueError("from meanwhile")
+
+    with pytest.raises(ValueError, match="from meanwhile"):
+        map_shares(big, list(range(25)), workers, meanwhile=fails)
