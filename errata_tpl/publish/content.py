@@ -88,15 +88,12 @@ def load(
     root: Path, os_id: str, rel: str, sha256: str, hotfix: str | None, profile: str | None, warn: Callable[[str], None]
 ) -> Content:
     """The content of the record at ``rel`` (a hotfix, else a dated profile), read as
-    every command reads it (the site's tree: its checks, its parsed copies)."""
-    from errata_tpl.site.tree import Tree  # jinja2 comes with it: see commands/__init__
+    every command reads it (``profile.records``: its checks, its parsed copy)."""
+    from errata_tpl.profile import records
 
-    tree = Tree(root)
     found: Profile | Hotfix | None = (
-        tree.hotfix(os_id, hotfix) if hotfix is not None else tree.profile(os_id, profile or "")
+        records.hotfix(root, os_id, hotfix) if hotfix is not None else records.profile(root, os_id, profile or "", warn)
     )
-    for w in tree.warnings:
-        warn(w)
     if found is None:
         raise UserError(f"{rel}: no such file")
     return of_hotfix(rel, sha256, found) if isinstance(found, Hotfix) else of_profile(rel, sha256, found)

@@ -19,11 +19,10 @@ from errata_tpl.fileio.yamlio import Data
 from errata_tpl.inventory.model import Deferred, Inventory
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.notices import Notices
+from errata_tpl.profile import records
 from errata_tpl.profile.hotfix import Hotfix
-from errata_tpl.profile.hotfix import load as load_hotfix
-from errata_tpl.profile.paths import HOTFIX_PREFIX, hotfix_rel, profile_rel
+from errata_tpl.profile.paths import HOTFIX_PREFIX, profile_rel
 from errata_tpl.profile.profile import Entry, Profile
-from errata_tpl.profile.profile import from_data as profile_from_data
 from errata_tpl.promotions.store import load_rollout
 from errata_tpl.site import config, schema
 from errata_tpl.site.config import (
@@ -248,16 +247,7 @@ class Tree:
 
     @functools.cache  # noqa: B019
     def profile(self, os_id: str, profile: str) -> Profile | None:
-        rel = self.profile_rel(os_id, profile)
-        if not regular.present(self.root / rel, rel):
-            return None
-        data = load_copied(self.root / rel, rel, cache_dir(self.root, "parsed"), self.warn)
-        prof = profile_from_data(data, rel, self._line_of(rel))
-        # a profile copied or edited under another name would apply, and be named, as the wrong record
-        for key, said, wanted in (("profile", prof.profile, profile), ("os", prof.os, os_id)):
-            if said != wanted:
-                raise UserError(f"{rel}: key '{key}': says {said!r} but the file is the profile {wanted!r} of {os_id}")
-        return prof
+        return records.profile(self.root, os_id, profile, self.warn)
 
     def entry(self, os_id: str, profile: str | None, p: Package) -> Entry | None:
         """The entry of that version in that profile of the os, if both exist."""
@@ -272,8 +262,7 @@ class Tree:
     @functools.cache  # noqa: B019
     def hotfix(self, os_id: str, name: str) -> Hotfix | None:
         """``errata/<os-id>/hotfix-<name>.yaml``, None when there is none."""
-        rel = hotfix_rel(os_id, name)
-        return load_hotfix(self.root / rel, rel) if regular.present(self.root / rel, rel) else None
+        return records.hotfix(self.root, os_id, name)
 
     def source_entry(self, os_id: str, source: Source | None, errata: str | None, p: Package) -> Entry | None:
         """The profile or hotfix entry a resolved version came from (``from``), for its advisories."""

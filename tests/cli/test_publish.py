@@ -237,8 +237,8 @@ def test_the_caches_stay_valid_through_links_made_and_removed(cli, ex):
     for f in files:
         st = stat_of((mirror / f).stat())
         got = headers.get(f, st)
-        assert got is not None and got[1], f  # read, and checked whole by rpm, at the stat it has now
-        assert sums.get(f, st) is not None, f
+        assert got is not None and got[1] and got[2], f  # read, checked whole by rpm, at the stat it has now
+        assert sums.get(f, st, got[2]) is not None, f  # the chunk of these bytes (its SHA256)
     assert not warnings and len(files) == 35  # 26 and 19 builds, 10 in both
 
 
