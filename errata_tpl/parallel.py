@@ -54,7 +54,8 @@ def map_shares(
     result per item too, runs here on each share's results as they come in: on
     this process's own share while the children still work. ``meanwhile()``: other
     work of this process, done while the children work; every share then goes to
-    a child (with ``workers`` above 1), this process taking their results after it.
+    a child (with ``workers`` above 1), this process taking their results after it
+    (with one worker, it runs after the work: errors come in the same order).
     """
     workers = max(1, min(workers, len(items)))
     shares = [items[i::workers] for i in range(workers)]
@@ -65,10 +66,10 @@ def map_shares(
         first = 0 if meanwhile is not None and workers > 1 else 1  # the first share a child takes
         for i in range(first, workers):
             children.append((*_fork(functools.partial(fn, shares[i])), i))
-        if meanwhile is not None:
-            meanwhile()
         if first == 1:
             results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
+        if meanwhile is not None:
+            meanwhile()
         while children:
             pid, fd, i = children[0]
             got: list[Any] | None = _collect(pid, fd, len(shares[i]))

@@ -95,11 +95,13 @@ def _swap(
     stats: dict[str, Stat | None],
     req: Request,
     rep: Reporter,
+    placed: fo.Placed | None,
 ) -> fo.Placed:
-    """Link the builds into the folder made beside ``final``, sign it, put it in
-    place and remove the old one's packages. Returns what was placed; ``moved``: the
-    files whose ctime only our links made and removed moved, by their stat now."""
-    placed = fo.place(req.mirror, new, files)
+    """Link the builds into the folder made beside ``final`` (unless ``placed`` says
+    what was linked there already), sign it, put it in place and remove the old
+    one's packages. Returns what was placed; ``moved``: the files whose ctime only
+    our links made and removed moved, by their stat now."""
+    placed = placed or fo.place(req.mirror, new, files)
     if placed.why_copied is not None:
         rep.info(
             f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
@@ -171,14 +173,24 @@ def _made(
     with fo.staging(final.parent, rec.folder) as new:
         (new / "repodata").mkdir()
         made_chunks = [made[r] for r in sorted(made)]
-        repodata.write(new / "repodata", made_chunks, info, modules, _epoch(content.generated), rev, final / "repodata")
+        linked: list[fo.Placed] = []  # a new folder: its builds are linked while its metadata is written
+        repodata.write(
+            new / "repodata",
+            made_chunks,
+            info,
+            modules,
+            _epoch(content.generated),
+            rev,
+            final / "repodata",
+            None if existing else lambda: linked.append(fo.place(req.mirror, new, files)),
+        )
         if _held(existing, final, new, files, req):
             return Published(final, False, len(content.builds), len(info), {}), stats
         if existing and repodata.revision_of(final) != rev and not req.force:
             raise UserError(
                 f"{final}: published from another version of {rec.rel} or of its builds' files; --force replaces it"
             )
-        placed = _swap(existing, final, new, files, stats, req, rep)
+        placed = _swap(existing, final, new, files, stats, req, rep, linked[0] if linked else None)
     # the new links, and the old folder's removed: the files' ctimes moved, nothing else
     moved = placed.moved
     stats = {**stats, **moved}

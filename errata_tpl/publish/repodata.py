@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +134,14 @@ def write(
     timestamp: int,
     revision: str,
     shown: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> str:
     """Write the metadata into ``repodata`` (an empty directory): the text of the
     repomd.xml written there. ``updateinfo``: each advisory's XML (none: no record).
     ``shown``: the folder an error names (default ``repodata``). Each file is
     compressed and checksummed by createrepo_c, which holds the GIL: for many
-    builds, the files are shared between this process and a forked one."""
+    builds, the files are shared between forked processes. ``meanwhile()``: other
+    work of this process, done while they are written."""
     import createrepo_c as cr
 
     shown = shown or repodata
@@ -174,7 +176,9 @@ def write(
     kinds = ["primary", *(["updateinfo"] if updateinfo else []), "filelists", "other"]
     kinds += ["modules"] if modules is not None else []
     workers = 2 if len(chunks) >= PARALLEL_MIN_BUILDS and parallel.cores() > 1 else 1
-    made: list[dict[str, Any]] = parallel.map_shares(lambda share: [one(k) for k in share], kinds, workers)
+    made: list[dict[str, Any]] = parallel.map_shares(
+        lambda share: [one(k) for k in share], kinds, workers, meanwhile=meanwhile
+    )
     repomd = cr.Repomd()
     repomd.set_revision(revision)
     for kind, fields in zip(kinds, made):
