@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +167,8 @@ def _fail(ctx: click.Context, message: str) -> None:
     """The error as one line, exit 1; with --debug (or ERRATA_TPL_DEBUG=1) its traceback after it."""
     click.echo(f"errata-tpl: error: {printable(message, one_line=True)}", err=True)
     if _click.debugging(ctx):
+        import traceback  # only with --debug: linecache, tokenize
+
         traceback.print_exc()
     sys.exit(1)
 

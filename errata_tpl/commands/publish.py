@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from errata_tpl.commands import _click
-from errata_tpl.mirror import repomdsig
-from errata_tpl.mirror.repomd import Repodata
 
 
 @click.command("publish")
@@ -66,6 +64,7 @@ def command(
     if require_repomd_signature and not mirror_keyring:
         raise click.UsageError("--require-repomd-signature needs at least one --mirror-keyring KEY")
     _click.outside_site(obj, to, "--to")
+    from errata_tpl.mirror import repomdsig
     from errata_tpl.publish.engine import Request, publish, said  # createrepo_c, rpm: see commands/__init__
 
     root = obj.site()
@@ -75,6 +74,8 @@ def command(
     )
     with repomdsig.checking(mirror_keyring, require_repomd_signature, obj.rep.warn):  # ERRATA_DIR's repomd.xml.asc
         if mirror_keyring:  # checked before anything is made under --to (and again at each later read)
+            from errata_tpl.mirror.repomd import Repodata
+
             Repodata.read(errata_dir)
         done = publish(root, req, obj.rep)
     for line in said(done):

@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -73,6 +72,8 @@ def _remove_unlocked(p: Path) -> None:
 
 def _locked_temp(directory: Path, name: str) -> tuple[int, str]:
     """A new temporary file beside ``name``, locked by this process."""
+    import tempfile  # with shutil, random...: 4 ms a run that writes nothing does without
+
     while True:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=".tmp", dir=directory)
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -16,14 +16,11 @@ after). A stage is a relative symlink, switched by renaming a new symlink over i
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import os
 import re
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -52,6 +49,8 @@ def _remove_unlocked(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         if atomic.try_lock(fd):
+            import shutil  # as in staging
+
             shutil.rmtree(path)
     finally:
         os.close(fd)
@@ -62,6 +61,9 @@ def staging(parent: Path, name: str) -> Iterator[Path]:
     """A new staging directory beside ``parent/name``, locked while the block runs
     and removed after it (what it holds then: the old folder, or the new one
     unless the caller renamed it in)."""
+    import shutil  # with tempfile: 4 ms an unchanged folder's publish does without
+    import tempfile
+
     path: Path | None = None
     fd: int | None = None
     try:
@@ -95,6 +97,8 @@ def _copy(src: str, dst: str) -> str:
             fcntl.ioctl(fdst.fileno(), FICLONE, fsrc.fileno())
             how = "reflinked"
         except OSError:
+            import shutil  # as in staging
+
             shutil.copyfileobj(fsrc, fdst, 1024 * 1024)
             how = "copied"
         st = os.fstat(fsrc.fileno())
@@ -226,6 +230,8 @@ def extras(folder: Path) -> set[str]:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one step; False where the file system cannot."""
+    import ctypes  # only when a stage's link is switched
+
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:

@@ -15,7 +15,6 @@ keys are the tables below.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Callable
 from typing import Any, overload
@@ -294,6 +293,8 @@ def _path_text(path: KeyPath) -> str:
 
 def unknown_key(key: str, known: list[str], where: str, path: KeyPath, line_of: LineOf | None) -> UserError:
     """``file:line: [path: ]unknown key 'k' (did you mean 'k2'?)``."""
+    import difflib  # only for a misspelt key
+
     near = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean '{near[0]}'?)" if near else f" (known: {', '.join(known)})"
     line = line_of((*path, key)) if line_of is not None else None
