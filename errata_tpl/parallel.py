@@ -267,6 +267,32 @@ def background(fn: Callable[[], object]) -> Callable[[], bool]:
     return join
 
 
+def aside(produce: Callable[[], R]) -> Aside[R]:
+    """``produce()`` in a forked child while this process goes on (``Aside.result``
+    takes what it returned)."""
+    return Aside(*_fork(produce))
+
+
+class Aside(Generic[R]):
+    """A forked child's work: ``result()`` waits for it and gives what it returned,
+    None when it failed (the caller then does the work itself); ``close()`` ends it
+    unless its result was taken. The child dies with this process."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self._pid, self._fd = pid, fd
+        self._done: list[R | None] = []
+
+    def result(self) -> R | None:
+        if not self._done:
+            self._done.append(_result(self._pid, self._fd))
+        return self._done[0]
+
+    def close(self) -> None:
+        if not self._done:
+            self._done.append(None)
+            _abandon(self._pid, self._fd)
+
+
 def _die_with(parent: int) -> None:
     """A child is killed when this process dies, even by SIGKILL (Linux's
     PR_SET_PDEATHSIG): it must not go on writing after its run is gone."""
@@ -295,7 +321,7 @@ def _forked(body: Callable[[], object]) -> int:
     return pid
 
 
-def _fork(produce: Callable[[], list[Any]]) -> tuple[int, int]:
+def _fork(produce: Callable[[], object]) -> tuple[int, int]:
     """A child that sends back what ``produce()`` returns: (its pid, the pipe to read)."""
     r, w = os.pipe()
 
@@ -319,17 +345,22 @@ def _abandon(pid: int, fd: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
-    """A child's results, or None when it failed (the caller redoes its share)."""
+def _result(pid: int, fd: int) -> Any:
+    """What a child sent back, or None when it failed."""
     with os.fdopen(fd, "rb") as f:
         data = f.read()
     _, status = os.waitpid(pid, 0)
     if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
         return None
     try:
-        got = pickle.loads(data)
+        return pickle.loads(data)
     except Exception:
         return None
+
+
+def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
+    """A child's results, or None when it failed (the caller redoes its share)."""
+    got = _result(pid, fd)
     return got if isinstance(got, list) and len(got) == expected else None
 
 

@@ -26,7 +26,7 @@ from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import repodata_hashes
 from errata_tpl.publish.modulemd import document
 from errata_tpl.publish.sign import ASC, KEY, sign, verified
-from errata_tpl.publish.updateinfo import updateinfo
+from errata_tpl.publish.updateinfo import Reading, updateinfo
 from errata_tpl.values import names
 
 if TYPE_CHECKING:
@@ -132,6 +132,24 @@ def publish_folder(
     it in place unless ``final`` holds the same. Returns ERRATA_DIR's stats as they
     are after (hard links move ctimes)."""
     existing = _ours(final, req.to)
+    reading = Reading(root, req.mirror, rep.warn)  # before _read's thread: a forked child reads ERRATA_DIR's advisories
+    try:
+        return _publish(existing, reading, root, req, profile, rec, final, stats, rep)
+    finally:
+        reading.close()
+
+
+def _publish(
+    existing: bool,
+    reading: Reading,
+    root: Path,
+    req: Request,
+    profile: str | None,
+    rec: Record,
+    final: Path,
+    stats: dict[str, Stat | None],
+    rep: Reporter,
+) -> tuple[Published, dict[str, Stat | None]]:
     content, sources, files = _read(root, req, profile, rec, stats, rep)
     cache = ChunkCache(root, req.mirror, rep.warn)
     ends = {p.path: p.header_end for p in sources.result.packages if p.path in files}
@@ -139,9 +157,7 @@ def publish_folder(
     meta: list[tuple[list[str], str | None]] = []
 
     def meanwhile() -> None:  # while the builds' metadata is made: what else the folder holds
-        meta.append(
-            (updateinfo(root, req.mirror, content, sources.files, rep.warn), document(req.mirror, content, rep.warn))
-        )
+        meta.append((updateinfo(content, sources.files, reading, rep.warn), document(req.mirror, content, rep.warn)))
 
     made = chunks(req.mirror, files, cache, known, meanwhile)
     info, modules = meta[0]

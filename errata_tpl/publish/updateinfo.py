@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from errata_tpl import parallel
 from errata_tpl.fileio import regular, sealed
 from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.caches import cache_dir, mirror_key
-from errata_tpl.mirror.repomd import Repodata
+from errata_tpl.mirror.repomd import Repodata, in_memory, quiet_stderr
 from errata_tpl.publish.content import Build, Content
 
 FORMAT = 2
@@ -129,17 +131,47 @@ def _record_key(a: Advisory, builds: list[Build]) -> str:
     return json.dumps([a.id, sorted(b.key for b in builds)])
 
 
-def _cut_or_whole(records: list[Any], present: set[NevraKey]) -> Any | None:
-    """ERRATA_DIR's record of an advisory as published: itself when it lists only builds
-    present (the common case: no copy), else a copy cut to them; None when it lists none."""
-    if len(records) == 1 and all(
-        nevra_key(p.name, p.epoch, p.version, p.release, p.arch) in present
-        for coll in records[0].collections
-        for p in coll.packages
-    ):
-        return records[0] if records[0].collections else None
-    cut = _cut(records, present)
-    return cut if cut.collections else None
+class Listed(NamedTuple):
+    """One record of an advisory as ERRATA_DIR's updateinfo lists it."""
+
+    xml: str  # as createrepo_c writes it
+    keys: tuple[NevraKey, ...]  # the builds its collections list
+    collections: bool  # it has any
+
+
+def _listed(mirror: Path, ids: Collection[str] | None = None) -> dict[str, list[Listed]]:
+    """ERRATA_DIR's advisories by id (those of ``ids``; None: all), each record listed."""
+    import createrepo_c as cr
+
+    found = advmod.read(mirror)
+    out: dict[str, list[Listed]] = {}
+    for u in found[1] if found is not None else ():
+        if ids is None or u.id in ids:
+            colls = u.collections
+            keys = tuple(nevra_key(p.name, p.epoch, p.version, p.release, p.arch) for c in colls for p in c.packages)
+            out.setdefault(u.id, []).append(Listed(cr.xml_dump_updaterecord(u), keys, bool(colls)))
+    return out
+
+
+def _parsed(listed: Iterable[Listed]) -> list[Any]:
+    """createrepo_c's records of these (read back from the XML it wrote)."""
+    import createrepo_c as cr
+
+    doc = "".join(['<?xml version="1.0" encoding="UTF-8"?>\n<updates>\n', *(x.xml for x in listed), "</updates>\n"])
+    with quiet_stderr(), in_memory(doc.encode(), "updateinfo.xml") as name:
+        return list(cr.UpdateInfo(name).updates)
+
+
+def _published(listed: list[Listed], present: set[NevraKey]) -> str | None:
+    """An advisory's XML as published: ERRATA_DIR's when it is listed once with only
+    builds present (the common case: no copy), else a copy cut to them; None when it
+    lists none."""
+    import createrepo_c as cr
+
+    if len(listed) == 1 and all(k in present for k in listed[0].keys):
+        return listed[0].xml if listed[0].collections else None
+    cut = _cut(_parsed(listed), present)
+    return cr.xml_dump_updaterecord(cut) if cut.collections else None
 
 
 class Chunks:
@@ -171,8 +203,30 @@ def _source(mirror: Path) -> str:
     return "" if rec is None else json.dumps([rec.href, *rec.checksum])
 
 
+class Reading:
+    """ERRATA_DIR's advisories for a publish: the cache of published ones and, when the
+    cache holds none of this updateinfo's, the whole updateinfo read by a forked
+    child meanwhile (made before the record is read: the record and the builds are
+    read on one core). ``close`` when done."""
+
+    def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
+        self.mirror = mirror
+        self.cache = Chunks(root, mirror, warn)
+        fresh = self.cache.source and not self.cache.records
+        self._aside = parallel.aside(functools.partial(_listed, mirror)) if fresh else None
+
+    def listed(self, ids: Collection[str]) -> dict[str, list[Listed]]:
+        """ERRATA_DIR's records of these advisories (read here if the child failed)."""
+        got = self._aside.result() if self._aside is not None else None
+        return got if isinstance(got, dict) else _listed(self.mirror, ids)
+
+    def close(self) -> None:
+        if self._aside is not None:
+            self._aside.close()
+
+
 def updateinfo(
-    root: Path, mirror: Path, content: Content, files: Mapping[NevraKey, str], warn: Callable[[str], None]
+    content: Content, files: Mapping[NevraKey, str], reading: Reading, warn: Callable[[str], None]
 ) -> list[str]:
     """Each published advisory's XML (createrepo_c's), sorted by id; none when the
     record gives its builds no advisory."""
@@ -184,27 +238,21 @@ def updateinfo(
             wanted.setdefault(a.id, (a, []))[1].append(b)
     if not wanted:
         return []
-    cache = Chunks(root, mirror, warn)
+    cache = reading.cache
     keys = {i: _record_key(a, builds) for i, (a, builds) in wanted.items()}
-    if not all(k in cache.records for k in keys.values()):
-        found = advmod.read(mirror)
-        by_id: dict[str, list[Any]] = {}
-        for u in found[1] if found is not None else ():
-            if u.id in wanted:
-                by_id.setdefault(u.id, []).append(u)
-        for i in sorted(wanted):
-            if keys[i] in cache.records:
-                continue
-            a, builds = wanted[i]
-            rec = _cut_or_whole(by_id[i], {b.key for b in builds}) if i in by_id else None
-            if rec is None:
-                where = "has no advisory" if i not in by_id else "lists none of its builds under advisory"
-                warn(
-                    f"{mirror}: updateinfo {where} {i} ({content.record} gives it to {builds[0].nevra}): "
-                    "written from the record (id, type, severity, dates, CVEs)"
-                )
-                rec = _from_record(a, builds, files, content.folder)
-            cache.records[keys[i]] = cr.xml_dump_updaterecord(rec)
-            cache._changed = True
+    missing = sorted(i for i, k in keys.items() if k not in cache.records)
+    listed = reading.listed(missing) if missing else {}
+    for i in missing:
+        a, builds = wanted[i]
+        xml = _published(listed[i], {b.key for b in builds}) if i in listed else None
+        if xml is None:
+            where = "has no advisory" if i not in listed else "lists none of its builds under advisory"
+            warn(
+                f"{reading.mirror}: updateinfo {where} {i} ({content.record} gives it to {builds[0].nevra}): "
+                "written from the record (id, type, severity, dates, CVEs)"
+            )
+            xml = cr.xml_dump_updaterecord(_from_record(a, builds, files, content.folder))
+        cache.records[keys[i]] = xml
+        cache._changed = True
     cache.save(keys.values())
     return [cache.records[keys[i]] for i in sorted(wanted)]

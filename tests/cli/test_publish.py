@@ -470,3 +470,26 @@ def test_a_full_file_system_is_one_line_naming_the_file(ex, tmpfs):
         ": no space left on device\n"
     ), r.stderr
     assert os.listdir(fs / "pub" / OS) == []  # no staging folder left
+
+
+def test_updateinfo_is_the_same_read_by_a_child_or_here(cli, ex, tmp_path):
+    """ERRATA_DIR's advisories are read by a forked child while the record is read when
+    the cache holds none of this updateinfo's, else here (those the cache lacks): the
+    same updateinfo either way."""
+    import gzip
+
+    root, mirror, to = ex
+
+    def updateinfo_of(folder: Path) -> bytes:
+        (found,) = (folder / "repodata").glob("*-updateinfo.xml.gz")
+        return gzip.decompress(found.read_bytes())
+
+    assert publish(cli, ex, "--hotfix", "openssl-urgent").exit_code == 0  # the cache: this updateinfo's, 1 advisory
+    r = publish(cli, ex, "--profile", "20261121")  # 7 more, read here
+    assert r.exit_code == 0 and "8 advisories" in r.stderr, r.stderr
+    here = updateinfo_of(to / OS / "20261121")
+    shutil.rmtree(root / ".errata-tpl-cache/publish")  # no cache: read by the child
+    r = cli("publish", mirror, "--os", OS, "--to", tmp_path / "other", "--profile", "20261121", root=root)
+    assert r.exit_code == 0, r.stderr
+    assert updateinfo_of(tmp_path / "other" / OS / "20261121") == here
+    assert here.count(b"<update ") == 8

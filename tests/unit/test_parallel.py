@@ -246,3 +246,22 @@ def test_meanwhile_runs_here_while_every_share_is_a_childs(workers):
 
     with pytest.raises(ValueError, match="from meanwhile"):
         map_shares(big, list(range(25)), workers, meanwhile=fails)
+
+
+def test_aside_gives_what_the_child_returned_or_none_and_close_ends_it(tmp_path):
+    from errata_tpl.parallel import aside
+
+    parent = os.getpid()
+    assert aside(lambda: {"pid": os.getpid(), "big": "x" * 200_000}).result()["pid"] != parent
+    assert aside(lambda: os._exit(3)).result() is None  # a child that failed: the caller does the work
+
+    def fails():
+        raise ValueError("in the child")
+
+    assert aside(fails).result() is None
+    done = tmp_path / "done"
+    slow = aside(lambda: (time.sleep(5), done.touch()))
+    t0 = time.monotonic()
+    slow.close()  # killed and reaped: its work never ends
+    time.sleep(0.2)
+    assert time.monotonic() - t0 < 4 and not done.exists() and slow.result() is None
