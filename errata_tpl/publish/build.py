@@ -10,10 +10,12 @@ import importlib
 import json
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from errata_tpl import __version__
+from errata_tpl import __version__, parallel
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.messages import Reporter
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from errata_tpl.publish.sources import Sources  # rpm's bindings: imported when there is work
 
 FORMAT = 1
+ASIDE_MIN_BUILDS = 1000  # from this many, the caches are written by a forked child
 
 
 def _epoch(generated: str) -> int:
@@ -61,62 +64,95 @@ def _ours(final: Path, to: Path) -> bool:
     return True
 
 
-def _read(
-    root: Path, req: Request, profile: str | None, rec: Record, stats: dict[str, Stat | None], rep: Reporter
-) -> tuple[ct.Content, Sources, dict[str, Stat]]:
-    """The record's content, the file of each of its builds (checked whole by rpm) and
-    those files' stats."""
-    # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
-    loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
-    loading.start()
-    content = ct.load(root, names.os_id(req.os_id), rec.rel, rec.sha256, req.hotfix, profile, rep.warn)
-    loading.join()
-    from errata_tpl.publish.sources import locate
+@dataclass
+class _Job:
+    """One folder's publish: where it goes, and what it learnt on the way."""
 
-    sources = locate(root, req.mirror, req.source, content, rep, stats)
-    return content, sources, {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
+    root: Path
+    req: Request
+    rec: Record
+    final: Path
+    stats: dict[str, Stat | None]  # ERRATA_DIR's files, as they are now
+    rep: Reporter
+    existing: bool  # a folder errata-tpl published is at ``final``
 
-
-def _held(existing: bool, final: Path, new: Path, files: dict[str, Stat], req: Request) -> bool:
-    """Does the folder in place hold what was just made beside it (signed, if asked)?"""
-    signed = req.sign_key is not None
-    return (
-        existing
-        and holds(final, files, repodata_hashes(new), req.mirror, files, (ASC, KEY) if signed else ())
-        and (not signed or verified(final / "repodata", req.sign_key or "", req.keyring))
-    )
-
-
-def _swap(
-    existing: bool,
-    final: Path,
-    new: Path,
-    files: dict[str, Stat],
-    stats: dict[str, Stat | None],
-    req: Request,
-    rep: Reporter,
-    placed: fo.Placed | None,
-) -> fo.Placed:
-    """Link the builds into the folder made beside ``final`` (unless ``placed`` says
-    what was linked there already), sign it, put it in place and remove the old
-    one's packages. Returns what was placed; ``moved``: the files whose ctime only
-    our links made and removed moved, by their stat now."""
-    placed = placed or fo.place(req.mirror, new, files)
-    if placed.why_copied is not None:
-        rep.info(
-            f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
-            "reflinked where the file system can"
+    def read(self, profile: str | None) -> tuple[ct.Content, Sources, dict[str, Stat]]:
+        """The record's content, the file of each of its builds (checked whole by rpm)
+        and those files' stats."""
+        # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
+        loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
+        loading.start()
+        req = self.req
+        content = ct.load(
+            self.root, names.os_id(req.os_id), self.rec.rel, self.rec.sha256, req.hotfix, profile, self.rep.warn
         )
-    if req.sign_key is not None:
-        rep.detail(f"repomd.xml signed: {sign(new / 'repodata', req.sign_key, req.keyring)}")
-    if existing:
-        fo.keep_for_readers(final, new)
-    fo.put_in_place(new, final)
-    if not existing:
-        return placed
-    # the old folder is at ``new`` now; what else it holds goes as the staging block ends
-    expected = {rel: st for rel, st in {**stats, **placed.moved}.items() if st is not None}
-    return placed._replace(moved={**placed.moved, **fo.release(new, req.mirror, expected)})
+        loading.join()
+        from errata_tpl.publish.sources import locate
+
+        sources = locate(self.root, req.mirror, req.source, content, self.rep, self.stats)
+        return content, sources, {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
+
+    def held(self, new: Path, files: dict[str, Stat]) -> bool:
+        """Does the folder in place hold what was just made beside it (signed, if asked)?"""
+        req, signed = self.req, self.req.sign_key is not None
+        return (
+            self.existing
+            and holds(self.final, files, repodata_hashes(new), req.mirror, files, (ASC, KEY) if signed else ())
+            and (not signed or verified(self.final / "repodata", req.sign_key or "", req.keyring))
+        )
+
+    def swap(self, new: Path, files: dict[str, Stat], placed: fo.Placed | None) -> fo.Placed:
+        """Link the builds into the folder made beside ``final`` (unless ``placed`` says
+        what was linked there already), sign it, put it in place and remove the old
+        one's packages. Returns what was placed; ``moved``: the files whose ctime only
+        our links made and removed moved, by their stat now."""
+        req, final = self.req, self.final
+        placed = placed or fo.place(req.mirror, new, files)
+        if placed.why_copied is not None:
+            self.rep.info(
+                f"{final.parent}: files are copied, not hard-linked ({placed.why_copied}); "
+                "reflinked where the file system can"
+            )
+        if req.sign_key is not None:
+            self.rep.detail(f"repomd.xml signed: {sign(new / 'repodata', req.sign_key, req.keyring)}")
+        if self.existing:
+            fo.keep_for_readers(final, new)
+        fo.put_in_place(new, final)
+        if not self.existing:
+            return placed
+        # the old folder is at ``new`` now; what else it holds goes as the staging block ends
+        expected = {rel: st for rel, st in {**self.stats, **placed.moved}.items() if st is not None}
+        return placed._replace(moved={**placed.moved, **fo.release(new, req.mirror, expected)})
+
+    def make(
+        self, content: ct.Content, files: dict[str, Stat], made: dict[str, Chunk], info: list[str], modules: str | None
+    ) -> fo.Placed | None:
+        """The folder made beside ``final`` from the builds' chunks, ``info`` (updateinfo)
+        and ``modules``, and put in place unless ``final`` holds the same: what was
+        placed (None: nothing)."""
+        req, final = self.req, self.final
+        rev = revision(self.rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
+        with fo.staging(final.parent, self.rec.folder) as new:
+            (new / "repodata").mkdir()
+            linked: list[fo.Placed] = []  # a new folder: its builds are linked while its metadata is written
+            repodata.write(
+                new / "repodata",
+                [made[r] for r in sorted(made)],
+                info,
+                modules,
+                _epoch(content.generated),
+                rev,
+                final / "repodata",
+                None if self.existing else lambda: linked.append(fo.place(req.mirror, new, files)),
+            )
+            if self.held(new, files):
+                return None
+            if self.existing and repodata.revision_of(final) != rev and not req.force:
+                raise UserError(
+                    f"{final}: published from another version of {self.rec.rel} or of its builds' files; "
+                    "--force replaces it"
+                )
+            return self.swap(new, files, linked[0] if linked else None)
 
 
 def publish_folder(
@@ -131,84 +167,46 @@ def publish_folder(
     """Read the record and the builds' files, make the folder beside ``final`` and put
     it in place unless ``final`` holds the same. Returns ERRATA_DIR's stats as they
     are after (hard links move ctimes)."""
-    existing = _ours(final, req.to)
-    reading = Reading(root, req.mirror, rep.warn)  # before _read's thread: a forked child reads ERRATA_DIR's advisories
+    job = _Job(root, req, rec, final, stats, rep, _ours(final, req.to))
+    reading = Reading(root, req.mirror, rep.warn)  # before read's thread: a forked child reads ERRATA_DIR's advisories
     try:
-        return _publish(existing, reading, root, req, profile, rec, final, stats, rep)
+        content, sources, files = job.read(profile)
+        cache = ChunkCache(root, req.mirror, rep.warn)
+        ends = {p.path: p.header_end for p in sources.result.packages if p.path in files}
+        known = {rel: (sources.result.checked.get(rel), ends.get(rel, 0)) for rel in files}
+        meta: list[tuple[list[str], str | None]] = []
+
+        def meanwhile() -> None:  # while the builds' metadata is made: what else the folder holds
+            meta.append(
+                (updateinfo(content, sources.files, reading, rep.warn), document(req.mirror, content, rep.warn))
+            )
+
+        made = chunks(req.mirror, files, cache, known, meanwhile)
     finally:
         reading.close()
-
-
-def _publish(
-    existing: bool,
-    reading: Reading,
-    root: Path,
-    req: Request,
-    profile: str | None,
-    rec: Record,
-    final: Path,
-    stats: dict[str, Stat | None],
-    rep: Reporter,
-) -> tuple[Published, dict[str, Stat | None]]:
-    content, sources, files = _read(root, req, profile, rec, stats, rep)
-    cache = ChunkCache(root, req.mirror, rep.warn)
-    ends = {p.path: p.header_end for p in sources.result.packages if p.path in files}
-    known = {rel: (sources.result.checked.get(rel), ends.get(rel, 0)) for rel in files}
-    meta: list[tuple[list[str], str | None]] = []
-
-    def meanwhile() -> None:  # while the builds' metadata is made: what else the folder holds
-        meta.append((updateinfo(content, sources.files, reading, rep.warn), document(req.mirror, content, rep.warn)))
-
-    made = chunks(req.mirror, files, cache, known, meanwhile)
     info, modules = meta[0]
-    saved = cache.save_aside(stats)  # while the folder is made
+
+    # the caches, written aside while the folder is made (their JSON and seals take tens of ms)
+    def save() -> None:
+        cache.save(stats)
+        reading.save()
+
+    saved = _aside(len(made) >= ASIDE_MIN_BUILDS, save)
     try:
-        return _made(existing, root, req, rec, final, stats, content, sources, files, made, info, modules, rep)
+        placed = job.make(content, files, made, info, modules)
     finally:
         saved()
-
-
-def _made(
-    existing: bool,
-    root: Path,
-    req: Request,
-    rec: Record,
-    final: Path,
-    stats: dict[str, Stat | None],
-    content: ct.Content,
-    sources: Sources,
-    files: dict[str, Stat],
-    made: dict[str, Chunk],
-    info: list[str],
-    modules: str | None,
-    rep: Reporter,
-) -> tuple[Published, dict[str, Stat | None]]:
-    """The folder made beside ``final`` from the builds' chunks, ``info`` (updateinfo)
-    and ``modules``, and put in place unless ``final`` holds the same."""
-    rev = revision(rec, content.os_id, {rel: c.pkgid for rel, c in made.items()})
-    with fo.staging(final.parent, rec.folder) as new:
-        (new / "repodata").mkdir()
-        made_chunks = [made[r] for r in sorted(made)]
-        linked: list[fo.Placed] = []  # a new folder: its builds are linked while its metadata is written
-        repodata.write(
-            new / "repodata",
-            made_chunks,
-            info,
-            modules,
-            _epoch(content.generated),
-            rev,
-            final / "repodata",
-            None if existing else lambda: linked.append(fo.place(req.mirror, new, files)),
-        )
-        if _held(existing, final, new, files, req):
-            return Published(final, False, len(content.builds), len(info), {}), stats
-        if existing and repodata.revision_of(final) != rev and not req.force:
-            raise UserError(
-                f"{final}: published from another version of {rec.rel} or of its builds' files; --force replaces it"
-            )
-        placed = _swap(existing, final, new, files, stats, req, rep, linked[0] if linked else None)
+    if placed is None:
+        return Published(final, False, len(content.builds), len(info), {}), stats
     # the new links, and the old folder's removed: the files' ctimes moved, nothing else
-    moved = placed.moved
-    stats = {**stats, **moved}
-    sources.restamp(moved)
+    stats = {**stats, **placed.moved}
+    sources.restamp(placed.moved)
     return Published(final, True, len(content.builds), len(info), placed.counts), stats
+
+
+def _aside(fork: bool, work: Callable[[], object]) -> Callable[[], object]:
+    """``work()`` in a forked child (``fork``), else now; returns the wait for it."""
+    if fork:
+        return parallel.background(work)
+    work()
+    return lambda: True

@@ -36,7 +36,6 @@ FORMAT = 2
 MAX_BYTES = 1024 * regular.MB  # ~3 KB a file: far more files than any mirror holds
 CHANGELOG_LIMIT = 10  # createrepo_c's own default
 PARALLEL_MIN_FILES = 8  # below this, forking costs more than it saves
-ASIDE_MIN_FILES = 1000  # from this many entries, the cache is written by a forked child
 
 
 class Chunk(NamedTuple):
@@ -80,17 +79,6 @@ class ChunkCache:
     def put(self, rel: str, st: Stat, chunk: Chunk) -> None:
         self._entries[rel] = [st[0], st[1], *chunk]
         self._changed = True
-
-    def save_aside(self, keep: Iterable[str]) -> Callable[[], bool]:
-        """``save``, in a forked child when there are many entries (their JSON and seal
-        take tens of ms); returns the wait for it, to call before the run ends."""
-        wanted = set(keep)
-        if not self._changed and wanted >= set(self._entries):
-            return lambda: True
-        if len(self._entries) < ASIDE_MIN_FILES:
-            self.save(wanted)
-            return lambda: True
-        return parallel.background(lambda: self.save(wanted))
 
     def save(self, keep: Iterable[str]) -> None:
         """Write the entries of ``keep`` (the files ERRATA_DIR still has) when anything changed."""

@@ -214,6 +214,11 @@ class Reading:
         self.cache = Chunks(root, mirror, warn)
         fresh = self.cache.source and not self.cache.records
         self._aside = parallel.aside(functools.partial(_listed, mirror)) if fresh else None
+        self.used: list[str] = []  # the cache's entries the publish used
+
+    def save(self) -> None:
+        """Keep the cache's entries the publish used (when anything changed)."""
+        self.cache.save(self.used)
 
     def listed(self, ids: Collection[str]) -> dict[str, list[Listed]]:
         """ERRATA_DIR's records of these advisories (read here if the child failed)."""
@@ -254,5 +259,5 @@ def updateinfo(
             xml = cr.xml_dump_updaterecord(_from_record(a, builds, files, content.folder))
         cache.records[keys[i]] = xml
         cache._changed = True
-    cache.save(keys.values())
+    reading.used = list(keys.values())
     return [cache.records[keys[i]] for i in sorted(wanted)]
