@@ -493,3 +493,18 @@ def test_updateinfo_is_the_same_read_by_a_child_or_here(cli, ex, tmp_path):
     assert r.exit_code == 0, r.stderr
     assert updateinfo_of(tmp_path / "other" / OS / "20261121") == here
     assert here.count(b"<update ") == 8
+
+
+def test_the_same_bytes_on_one_core_as_on_several(ex, tmp_path):
+    """The work shared between processes (the builds' metadata, updateinfo, the
+    metadata files) gives the bytes one process gives (taskset: util-linux)."""
+    root, mirror, _ = ex
+
+    def published(to: Path, *prefix: str) -> dict[str, bytes]:
+        cmd = [*prefix, ERRATA, "--root", str(root), "-q", "publish", str(mirror), "--os", OS, "--profile", "20261121"]
+        r = subprocess.run([*cmd, "--to", str(to)], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        shutil.rmtree(root / ".errata-tpl-cache")  # each run makes everything
+        return {p.name: p.read_bytes() for p in (to / OS / "20261121" / "repodata").iterdir()}
+
+    assert published(tmp_path / "one", "taskset", "-c", "0") == published(tmp_path / "all")
