@@ -126,16 +126,16 @@ def write_text(
 
 def write_chunks(
     path: Path,
-    chunks: Iterable[str],
+    chunks: Iterable[str | bytes],
     *,
     overwrite: bool = True,
     mode: int = 0o644,
     durable: bool = True,
     into_special: bool = True,
 ) -> None:
-    """``write_text`` of the text the chunks make, never held whole in memory (a
-    fleet report's JSON is hundreds of MB). An error while making them leaves the
-    old file untouched."""
+    """``write_text`` of the text the chunks make (bytes as they are), never held whole
+    in memory (a fleet report's JSON is hundreds of MB). An error while making them
+    leaves the old file untouched."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -158,7 +158,7 @@ def write_chunks(
         fd, tmp = _locked_temp(path.parent, path.name)
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
-                f.write(chunk.encode("utf-8"))
+                f.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
             f.flush()
             if durable:
                 os.fsync(f.fileno())
@@ -180,7 +180,7 @@ def write_chunks(
                 os.unlink(tmp)
 
 
-def _write_into(path: Path, chunks: Iterable[str]) -> None:
+def _write_into(path: Path, chunks: Iterable[str | bytes]) -> None:
     try:
         # Opened without blocking: a FIFO no process reads would wait forever (ENXIO says so).
         fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
@@ -191,7 +191,7 @@ def _write_into(path: Path, chunks: Iterable[str]) -> None:
     try:
         os.set_blocking(fd, True)  # a reader is there: its pace, as a shell redirection's
         for chunk in chunks:
-            view = memoryview(chunk.encode("utf-8"))
+            view = memoryview(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
             while view:
                 view = view[os.write(fd, view) :]
     except OSError as e:

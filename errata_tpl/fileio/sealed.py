@@ -2,8 +2,8 @@
 
 Each cache folder (``.errata-tpl-cache/<kind>/``) has its own secret, ``.seal-key``
 (32 random bytes, mode 0600, made on first use). A cache file is one line
-``errata-tpl-cache/1 <HMAC-SHA256>`` and its text; the HMAC is over the name of what
-the file stands for (a source file, a mirror) and the text. A file edited, cut short,
+``errata-tpl-cache/1 <HMAC-SHA256>`` and its body (text, or ``marshal``'s bytes); the HMAC is
+over the name of what the file stands for (a source file, a mirror) and the body. A file edited, cut short,
 copied from another cache or another site, or written by anyone without the secret,
 does not match: it is ignored with one warning naming it, and made again. Entries
 inside stay keyed by their source's stat (size, mtime, inode, ctime), so the seal
@@ -97,6 +97,12 @@ def _mac(key: bytes, source: str, body: bytes | memoryview) -> str:
 def read(path: Path, source: str, warn: Warn, max_bytes: int | None = None) -> str | None:
     """The text of the cache file at ``path`` if this cache sealed it for ``source``;
     None when there is none (silently) or it does not match (with a warning)."""
+    body = read_data(path, source, warn, max_bytes)
+    return None if body is None else str(body, "utf-8")  # what this cache sealed: UTF-8, as written
+
+
+def read_data(path: Path, source: str, warn: Warn, max_bytes: int | None = None) -> memoryview | None:
+    """``read``'s bytes (a cache of another form than text: ``marshal``'s)."""
     _unusable_key(path.parent, warn)
     if not os.path.lexists(path):
         return None
@@ -116,14 +122,18 @@ def read(path: Path, source: str, warn: Warn, max_bytes: int | None = None) -> s
     if end < 0 or not (seal.startswith(MAGIC) and hmac.compare_digest(seal[len(MAGIC) :], _mac(key, source, body))):
         warn(f"{path}: not as errata-tpl wrote this cache (edited, cut short or copied); ignored, made again")
         return None
-    return str(body, "utf-8")  # what this cache sealed: UTF-8, as written
+    return body
 
 
 def write(path: Path, source: str, body: str, max_bytes: int | None = None) -> None:
     """Seal ``body`` for ``source`` and write it at ``path``. A cache that cannot be
     written (a read-only site, a full disk, something else at ``path``) is only slower;
     one larger than the bound is not written (it would not be read)."""
-    data = body.encode()
+    write_data(path, source, body.encode(), max_bytes)
+
+
+def write_data(path: Path, source: str, data: bytes, max_bytes: int | None = None) -> None:
+    """``write``, of bytes."""
     if len(data) + 100 > (max_bytes or MAX_BYTES):  # the seal line and the text
         return
     with contextlib.suppress(OSError):
@@ -136,4 +146,5 @@ def write(path: Path, source: str, body: str, max_bytes: int | None = None) -> N
     from errata_tpl.fileio import atomic  # as in _key
 
     with contextlib.suppress(OSError, UserError):
-        atomic.write_text(path, f"{MAGIC}{_mac(key, source, data)}\n{body}", durable=False, into_special=False)
+        seal = f"{MAGIC}{_mac(key, source, data)}\n".encode("ascii")
+        atomic.write_chunks(path, (seal, data), durable=False, into_special=False)

@@ -20,7 +20,7 @@ createrepo_c's versions: other bytes are read again. Safe to delete.
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -32,7 +32,7 @@ from errata_tpl.fileio import regular, sealed
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.caches import cache_dir, mirror_key
 
-FORMAT = 2
+FORMAT = 3
 MAX_BYTES = 1024 * regular.MB  # ~3 KB a file: far more files than any mirror holds
 CHANGELOG_LIMIT = 10  # createrepo_c's own default
 PARALLEL_MIN_FILES = 8  # below this, forking costs more than it saves
@@ -48,18 +48,19 @@ class Chunk(NamedTuple):
 def _stamp() -> str:
     import createrepo_c as cr  # its C library: loaded when metadata is made
 
-    return f"{FORMAT}/{__version__}/{cr.VERSION}"
+    return f"{FORMAT}/{__version__}/{cr.VERSION}/{marshal.version}"
 
 
 class ChunkCache:
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
-        self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}.json"
+        self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}.marshal"
         self._stamp = _stamp()
         self._entries: dict[str, list[Any]] = {}
         self._changed = False
-        text = sealed.read(self.path, self.path.name, warn, MAX_BYTES)  # named for its mirror
-        with contextlib.suppress(ValueError):
-            data = json.loads(text) if text is not None else None
+        # marshal: a fifth of JSON's time for megabytes of XML (what is read is only what this cache sealed)
+        body = sealed.read_data(self.path, self.path.name, warn, MAX_BYTES)  # named for its mirror
+        with contextlib.suppress(ValueError, EOFError, TypeError):
+            data = marshal.loads(body) if body is not None else None
             if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
@@ -86,8 +87,8 @@ class ChunkCache:
         if not self._changed and wanted >= set(self._entries):
             return
         files = {rel: e for rel, e in self._entries.items() if rel in wanted}
-        text = json.dumps({"stamp": self._stamp, "files": files}, separators=(",", ":"))
-        sealed.write(self.path, self.path.name, text, MAX_BYTES)  # one that cannot be written is only slower
+        data = marshal.dumps({"stamp": self._stamp, "files": files})
+        sealed.write_data(self.path, self.path.name, data, MAX_BYTES)  # one that cannot be written is only slower
 
 
 def _from_headers(mem: int, path: str, rel: str, digest: str, end: int) -> tuple[Any, Stat] | None:

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import marshal
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
@@ -27,7 +28,8 @@ from errata_tpl.mirror.caches import cache_dir, mirror_key
 from errata_tpl.mirror.repomd import Repodata, in_memory, quiet_stderr
 from errata_tpl.publish.content import Build, Content
 
-FORMAT = 2
+FORMAT = 3
+_FORMAT = f"{FORMAT}/{marshal.version}"
 MAX_BYTES = 512 * regular.MB  # RHEL's updateinfo is some tens of MB
 
 # An UpdateRecord's fields besides its references and collections (createrepo_c's names).
@@ -179,21 +181,21 @@ class Chunks:
     (its checksum in repomd.xml): another publish of those advisories does not read it."""
 
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
-        self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}-updateinfo.json"
+        self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}-updateinfo.marshal"
         self.source = _source(mirror)
         self.records: dict[str, str] = {}
         self._changed = False
-        text = sealed.read(self.path, self.path.name, warn, MAX_BYTES)
-        with contextlib.suppress(ValueError, TypeError):
-            data = json.loads(text) if text is not None else None
-            if isinstance(data, dict) and data.get("source") == self.source and data.get("format") == FORMAT:
+        body = sealed.read_data(self.path, self.path.name, warn, MAX_BYTES)  # marshal: as the chunks' cache
+        with contextlib.suppress(ValueError, EOFError, TypeError, AttributeError):
+            data = marshal.loads(body) if body is not None else None
+            if isinstance(data, dict) and data.get("source") == self.source and data.get("format") == _FORMAT:
                 self.records = {str(k): str(v) for k, v in data["records"].items()}
 
     def save(self, used: Iterable[str]) -> None:
         if self._changed:
             keep = {k: self.records[k] for k in used}
-            text = json.dumps({"format": FORMAT, "source": self.source, "records": keep}, separators=(",", ":"))
-            sealed.write(self.path, self.path.name, text, MAX_BYTES)
+            data = marshal.dumps({"format": _FORMAT, "source": self.source, "records": keep})
+            sealed.write_data(self.path, self.path.name, data, MAX_BYTES)
 
 
 def _source(mirror: Path) -> str:

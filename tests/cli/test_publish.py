@@ -508,3 +508,25 @@ def test_the_same_bytes_on_one_core_as_on_several(ex, tmp_path):
         return {p.name: p.read_bytes() for p in (to / OS / "20261121" / "repodata").iterdir()}
 
     assert published(tmp_path / "one", "taskset", "-c", "0") == published(tmp_path / "all")
+
+
+def test_an_edited_publish_cache_is_said_and_made_again(cli, ex, tmp_path):
+    """The builds' metadata and the advisories kept in the publish cache (marshal's
+    bytes, sealed): one changed byte and the file is refused with a warning, the
+    metadata made again, the same."""
+    root, mirror, to = ex
+    assert publish(cli, ex, "--profile", "20261121").exit_code == 0
+    kept = sorted((root / ".errata-tpl-cache/publish").glob("*.marshal"))
+    assert sorted(p.name.endswith("-updateinfo.marshal") for p in kept) == [False, True]
+    for p in kept:
+        data = bytearray(p.read_bytes())
+        data[-20] ^= 1
+        p.write_bytes(bytes(data))
+    r = cli("publish", mirror, "--os", OS, "--to", tmp_path / "again", "--profile", "20261121", root=root)
+    assert r.exit_code == 0, r.stderr
+    for p in kept:
+        assert f"{p}: not as errata-tpl wrote this cache (edited, cut short or copied); ignored, made again" in r.stderr
+    for name in os.listdir(to / OS / "20261121" / "repodata"):
+        assert (tmp_path / "again" / OS / "20261121" / "repodata" / name).read_bytes() == (
+            to / OS / "20261121" / "repodata" / name
+        ).read_bytes()
