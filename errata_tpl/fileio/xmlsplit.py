@@ -47,7 +47,8 @@ class _Splitter:
         self.parser = expat.ParserCreate()
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
-        self.parser.CharacterDataHandler = self._text
+        # text is only wanted inside a child's label (set there): expat calls no handler for the rest
+        self.parser.buffer_text = True
         self.stack: list[str] = []
         self.starts: list[int] = []  # stream offsets of the root's children not handed out yet
         self.end: list[int] = []  # the stream offset of the root's end tag, once seen
@@ -74,6 +75,7 @@ class _Splitter:
             self.counts, self.inserted, self.label = {}, 0, []
         if depth == 2 and name == self.b.label:
             self.in_label = True
+            self.parser.CharacterDataHandler = self._text
         limit = self.b.counted.get(name)
         if limit is not None and depth >= 2:
             n = self.counts[name] = self.counts.get(name, 0) + 1
@@ -111,8 +113,9 @@ class _Splitter:
         depth = len(self.stack)
         if depth == 0:
             self.end.append(self._at())
-        if depth == 2:
+        if depth == 2 and self.in_label:
             self.in_label = False
+            self.parser.CharacterDataHandler = None
         if self.lists and self.lists[-1][0] == depth and name == (self.b.split or ("",))[0]:
             self.lists.pop()
             self.items.pop()
