@@ -15,6 +15,8 @@ fresh process (wall time includes interpreter start):
   + modifyrepo_c    and then the corpus' updateinfo added with modifyrepo_c (publish writes one too)
   createrepo_c dflt the same with createrepo_c's defaults (1.x: zstd, no databases; 0.x: gzip
                     and sqlite databases)
+  createrepo_c sums createrepo_c (gzip) with every file's SHA256 in its --cachedir (made by an
+                    untimed run first): its own work besides reading the files, for reference
   generate, first   generate's first run over the corpus (no cache: every header read, every
                     build checked whole by rpm and its SHA256 made), written outside the site
   publish, first    publish into a new DIR, nothing published before (no publish cache): each
@@ -117,7 +119,7 @@ def main() -> None:
     d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
         corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
-        for old in ("crepo", "warmup", "warmup2", "first-*", "known-*", "gen-*"):
+        for old in ("crepo", "crepo-sums", "warmup", "warmup2", "first-*", "known-*", "gen-*"):
             for p in d.glob(old):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
@@ -130,12 +132,16 @@ def main() -> None:
         # those links moved the files' ctimes: one more publish has rpm check them again (untimed),
         # as any run after someone else linked or removed files would
         measure([*publish, "--to", str(d / "warmup2")])
+        sums = d / "crepo-sums"
+        shutil.rmtree(sums, ignore_errors=True)
+        same = ["--no-database", "--general-compress-type", "gz"]
+        measure([CREATEREPO, "-q", *same, "--cachedir", str(sums), str(d / "crepo")])
+        shutil.rmtree(d / "crepo" / "repodata")
         size = sum(p.stat().st_size for p in (d / "crepo").rglob("*.rpm")) / 1e9
         version = subprocess.run([CREATEREPO, "--version"], capture_output=True, text=True).stdout.split("(")[0]
         load = os.getloadavg()[0]
         print(f"{builds} builds, {size:.2f} GB; createrepo_c {version.strip()}; load {load:.1f} at the start")
         rows: dict[str, list[tuple[float, float]]] = {}
-        same = ["--no-database", "--general-compress-type", "gz"]
         for r in range(args.rounds):
             got: dict[str, tuple[float, float]] = {}
             shutil.rmtree(d / "crepo" / "repodata", ignore_errors=True)
@@ -144,6 +150,8 @@ def main() -> None:
             got["+ modifyrepo_c"] = (got["createrepo_c"][0] + mod[0], got["createrepo_c"][1] + mod[1])
             shutil.rmtree(d / "crepo" / "repodata")
             got["createrepo_c dflt"] = measure([CREATEREPO, "-q", str(d / "crepo")])
+            shutil.rmtree(d / "crepo" / "repodata")
+            got["createrepo_c sums"] = measure([CREATEREPO, "-q", *same, "--cachedir", str(sums), str(d / "crepo")])
             for cache in ("headers", "profiles", "publish"):
                 shutil.rmtree(root / ".errata-tpl-cache" / cache, ignore_errors=True)
             generate = [ERRATA, "--root", str(root), "-q", "generate", str(corpus), "--os", OS]
