@@ -216,6 +216,10 @@ def test_full_filesystem_for_out_dir(example_root, tmpfs):
     r = errata_tpl(example_root, "resolve", "--all", "--out-dir", out)
     assert r.returncode == 1 and "no space left on device" in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert snapshot(out) == before  # the old set, whole; no staging folder
+    # a folder this run made, and its parents, are not left behind empty
+    r = errata_tpl(example_root, "resolve", "--all", "--out-dir", fs / "new" / "nodes")
+    assert r.returncode == 1 and "no space left on device" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert sorted(os.listdir(fs)) == ["filler", "nodes"]
     os.unlink(fs / "filler")
     assert errata_tpl(example_root, "resolve", "--all", "--out-dir", out).returncode == 0
     assert all(b"newpkg" in v for k, v in snapshot(out).items() if not k.startswith("."))
