@@ -40,7 +40,8 @@ def sniff(head: bytes) -> str | None:
 def inflate(fmt: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The decompressed data of ``chunks`` in ``fmt``, in pieces of at most PIECE
     bytes. Concatenated streams (``cat a.gz b.gz``) are read as one, as the tools
-    read them. Corrupt or cut input raises Corrupt."""
+    read them, and zero bytes after a gzip member as padding. Corrupt or cut input
+    raises Corrupt."""
     if fmt == "zstd":
         yield from _zstd(chunks)
         return
@@ -48,9 +49,10 @@ def inflate(fmt: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
         raise Corrupt(f"{fmt}-compressed: errata-tpl reads gzip, bzip2, xz and zstd")
     make = _STDLIB[fmt]
     d, done = make(), False
+    pad = fmt == "gzip"  # zero bytes after a member: padding, as gzip and zlib (dnf) read them
     try:
         for chunk in chunks:
-            data = chunk
+            data = chunk.lstrip(b"\0") if done and pad else chunk
             while data or not (done or d.needs_input):
                 if done:  # a further stream after the end of one
                     d, done = make(), False
@@ -59,6 +61,8 @@ def inflate(fmt: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
                     yield out
                 done = d.eof
                 data = d.unused_data if done else b""
+                if done and pad:
+                    data = data.lstrip(b"\0")
         if not done:
             raise Corrupt("compressed data ends before its end")
     except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as e:
