@@ -269,18 +269,20 @@ def keyring(help: str, required: bool = False) -> Decorator:
     return click.option("--keyring", "keyring", multiple=True, required=required, type=path, help=help)
 
 
-require_repomd_signature = click.option(
-    "--require-repomd-signature",
-    is_flag=True,
-    help="Refuse a repository whose repomd.xml has no good signature (repomd.xml.asc) by a key of the "
-    "keyring, as dnf's repo_gpgcheck=1 does (needs --keyring).",
-)
+def require_repomd_signature(keyring: str = "--keyring") -> Decorator:
+    """``--require-repomd-signature``, checked against the keys of the option ``keyring``."""
+    return click.option(
+        "--require-repomd-signature",
+        is_flag=True,
+        help="Refuse a repository whose repomd.xml has no good signature (repomd.xml.asc) by a key of the "
+        f"keyring, as dnf's repo_gpgcheck=1 does (needs {keyring}).",
+    )
 
 
-def keyring_for_repomd(required: bool, keyring: Sequence[Path] | Path | None) -> None:
-    """``--require-repomd-signature`` checks against ``--keyring``: without one, a usage error."""
+def keyring_for_repomd(required: bool, keyring: Sequence[Path] | Path | None, option: str = "--keyring") -> None:
+    """``--require-repomd-signature`` checks against ``option``'s keys: without one, a usage error."""
     if required and not keyring:
-        raise click.UsageError("--require-repomd-signature needs at least one --keyring KEY")
+        raise click.UsageError(f"--require-repomd-signature needs at least one {option} KEY")
 
 
 def signing(required: bool) -> Decorator:

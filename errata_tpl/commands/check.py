@@ -24,7 +24,7 @@ from errata_tpl.mirror import repomdsig
     "site/site.yaml otherwise. A plain DIR is for the site's only OS."
 )
 @_click.keyring("An OpenPGP public key file to check each repository's repomd.xml.asc against; repeatable.")
-@_click.require_repomd_signature
+@_click.require_repomd_signature()
 @_click.text_or_json
 @click.pass_obj
 def command(

@@ -38,7 +38,7 @@ PROGRESS_MIN_FILES = 2000
     "An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to check signatures against; repeatable."
 )
 @click.option("--require-signature", is_flag=True, help="Leave out every package not signed by a key of the keyring.")
-@_click.require_repomd_signature
+@_click.require_repomd_signature()
 @click.option("--security-only", is_flag=True, help="Only builds a security advisory ships (needs updateinfo).")
 @click.option(
     "--min-severity",

@@ -26,7 +26,7 @@ from errata_tpl.profile.hotfixing import HotfixRequest, Made, make
 @click.option("--force", is_flag=True, help="Replace an existing hotfix (a hotfix is a record).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the hotfix instead of writing it.")
 @_click.keyring("An OpenPGP public key file to check each repository's repomd.xml.asc against; repeatable.")
-@_click.require_repomd_signature
+@_click.require_repomd_signature()
 @click.pass_obj
 def command(
     obj: _click.Run,

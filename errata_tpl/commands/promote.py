@@ -23,6 +23,14 @@ from errata_tpl.commands import _click
 @_click.signing(required=False)
 @_click.repos("A repository to check the stage's nodes against; repeatable. Default: repos: in site/stages.yaml.")
 @click.option(
+    "--repo-keyring",
+    "repo_keyring",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A public key file to check each repository's repomd.xml.asc against; repeatable.",
+)
+@_click.require_repomd_signature("--repo-keyring")
+@click.option(
     "--publish",
     "publish_to",
     type=_click.WritePath(file_okay=False, path_type=Path),
@@ -39,6 +47,8 @@ def command(
     sign: str | None,
     keyring: Path | None,
     repos: tuple[Path, ...],
+    repo_keyring: tuple[Path, ...],
+    require_repomd_signature: bool,
     publish_to: Path | None,
 ) -> None:
     """Promote PROFILE of OS to STAGE: soak and check first, then a record in site/promotions.yaml.
@@ -50,11 +60,16 @@ def command(
       errata-tpl promote 20261121 --os el9-x86_64 --stage all --sign alice@example.org
       errata-tpl promote 20261121 --os el9-x86_64 --stage canary --publish /srv/repos
     """
+    _click.keyring_for_repomd(require_repomd_signature, repo_keyring, "--repo-keyring")
+    from errata_tpl.mirror import repomdsig
     from errata_tpl.promotions import promote as engine  # jinja2 comes with it: see commands/__init__
 
     req = engine.Request(*promotion, by, note, force, repos, sign, keyring)
+    # each repository the stage's nodes are checked against: its repomd.xml.asc, as check does
+    signatures = repomdsig.checking(repo_keyring, require_repomd_signature, obj.rep.warn)
     if dry_run:
-        p = engine.dry_run(obj.site(), req, obj.rep)
+        with signatures:
+            p = engine.dry_run(obj.site(), req, obj.rep)
         _click.echo("\n".join(engine.dry_run_text(p, force)))
         if p.refusals and not force:
             sys.exit(1)
@@ -69,7 +84,8 @@ def command(
         published = publishing.Request(mirror, str(mirror), os_name, publish_to, profile=promotion.profile)
         for line in publishing.said(publishing.publish(site, published, obj.rep)):
             obj.rep.info(line)
-    p, raw = engine.promote(obj.site(), req, obj.rep)
+    with signatures:
+        p, raw = engine.promote(obj.site(), req, obj.rep)
     for reason in p.refusals:
         obj.rep.warn(f"forced: {reason}")
     _click.echo(engine.done_text(p, raw), one_line=True)

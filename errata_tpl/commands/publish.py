@@ -35,7 +35,7 @@ from errata_tpl.commands import _click
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A public key file to check ERRATA_DIR's repomd.xml.asc against before its metadata is used; repeatable.",
 )
-@_click.require_repomd_signature
+@_click.require_repomd_signature("--mirror-keyring")
 @click.option("--force", is_flag=True, help="Replace a folder published from another version of the record.")
 @click.pass_obj
 def command(
@@ -61,8 +61,7 @@ def command(
         raise click.UsageError("name exactly one of --profile, --stage and --hotfix")
     if keyring is not None and sign_key is None:
         raise click.UsageError("--keyring goes with --sign-key")
-    if require_repomd_signature and not mirror_keyring:
-        raise click.UsageError("--require-repomd-signature needs at least one --mirror-keyring KEY")
+    _click.keyring_for_repomd(require_repomd_signature, mirror_keyring, "--mirror-keyring")
     _click.outside_site(obj, to, "--to")
     from errata_tpl.mirror import repomdsig
     from errata_tpl.publish.engine import Request, publish, said  # createrepo_c, rpm: see commands/__init__

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @click.command("verify")
 @click.argument("errata_dir", type=click.Path(path_type=Path))
 @_click.keyring("An OpenPGP public key file (RPM-GPG-KEY-*, armoured or binary) to trust; repeatable.", required=True)
-@_click.require_repomd_signature
+@_click.require_repomd_signature()
 @_click.text_or_json
 @click.pass_obj
 def command(

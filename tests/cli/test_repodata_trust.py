@@ -419,6 +419,14 @@ def test_require_repomd_signature_refuses_a_stripped_signature(mirror, example_r
         rc, _, err = errata_tpl(example_root, *args, *need)
         one_line(rc, err, refused)
     assert not (tmp_path / "pub").exists()
+    # promote checks the stage's nodes against the repositories as check does
+    stage = ("promote", "20261121", *OS, "--stage", "canary", "--repo", mirror, "--repo-keyring", keys.public)
+    for dry in ((), ("--dry-run",)):
+        rc, _, err = errata_tpl(example_root, *stage, *dry, *need, env={"SOURCE_DATE_EPOCH": str(T0)})
+        one_line(rc, err, refused)
+    assert not (example_root / "site/promotions.yaml").exists()
+    rc, _, err = errata_tpl(example_root, "promote", "20261121", *OS, "--stage", "canary", *need)
+    assert rc == 2 and "--require-repomd-signature needs at least one --repo-keyring KEY" in err
     # verify says so and fails; without the option an unsigned repomd.xml is what it was (RHEL's CDN signs none)
     rc, out, _ = errata_tpl(example_root, "verify", mirror, "--keyring", keys.public, *need, "--format", "json")
     report = json.loads(out)
