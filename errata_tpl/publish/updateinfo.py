@@ -191,6 +191,10 @@ class Chunks:
             if isinstance(data, dict) and data.get("source") == self.source and data.get("format") == _FORMAT:
                 self.records = {str(k): str(v) for k, v in data["records"].items()}
 
+    def put(self, key: str, xml: str) -> None:
+        self.records[key] = xml
+        self._changed = True
+
     def save(self, used: Iterable[str]) -> None:
         if self._changed:
             keep = {k: self.records[k] for k in used}
@@ -259,7 +263,6 @@ def updateinfo(
                 "written from the record (id, type, severity, dates, CVEs)"
             )
             xml = cr.xml_dump_updaterecord(_from_record(a, builds, files, content.folder))
-        cache.records[keys[i]] = xml
-        cache._changed = True
+        cache.put(keys[i], xml)
     reading.used = list(keys.values())
     return [cache.records[keys[i]] for i in sorted(wanted)]
