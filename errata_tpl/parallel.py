@@ -16,6 +16,8 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
+from errata_tpl.forking import abandon, received, spawn, spawn_sending
+
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
@@ -65,7 +67,7 @@ def map_shares(
     try:
         first = 0 if meanwhile is not None and workers > 1 else 1  # the first share a child takes
         for i in range(first, workers):
-            children.append((*_fork(functools.partial(fn, shares[i])), i))
+            children.append((*spawn_sending(functools.partial(fn, shares[i])), i))
         if first == 1:
             results[0] = finish(shares[0], fn(wrap(shares[0], workers) if wrap is not None else shares[0]))
         if meanwhile is not None:
@@ -78,7 +80,7 @@ def map_shares(
             results[i] = finish(shares[i], got if got is not None else fn(shares[i]))
     finally:
         for pid, fd, _ in children:  # only left when this process is unwinding
-            _abandon(pid, fd)
+            abandon(pid, fd)
     out: list[S] = [None] * len(items)  # type: ignore[list-item]
     for i in range(workers):
         out[i::workers] = results[i]  # type: ignore[assignment]
@@ -208,7 +210,7 @@ class _Sender:
                     out.flush()  # each chunk on its way at once (and whole: a buffered write retries a short one)
 
         try:
-            pid = _forked(send)
+            pid = spawn(send)
         finally:
             os.close(w)
         os.set_blocking(r, False)
@@ -254,113 +256,9 @@ class _Sender:
             os.waitpid(self.pid, 0)
 
 
-def background(fn: Callable[[], object]) -> Callable[[], bool]:
-    """``fn()`` in a forked child while this process goes on; the returned join waits
-    for it and tells whether it ended well. For work whose result is a file (a cache
-    written aside), not a value: the child dies with this process, as ``map_shares``'s do."""
-    pid = _forked(fn)
-
-    def join() -> bool:
-        _, status = os.waitpid(pid, 0)
-        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-
-    return join
-
-
-def aside(produce: Callable[[], R]) -> Aside[R]:
-    """``produce()`` in a forked child while this process goes on (``Aside.result``
-    takes what it returned)."""
-    return Aside(*_fork(produce))
-
-
-class Aside(Generic[R]):
-    """A forked child's work: ``result()`` waits for it and gives what it returned,
-    None when it failed (the caller then does the work itself); ``close()`` ends it
-    unless its result was taken. The child dies with this process."""
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self._pid, self._fd = pid, fd
-        self._done: list[R | None] = []
-
-    def result(self) -> R | None:
-        if not self._done:
-            self._done.append(_result(self._pid, self._fd))
-        return self._done[0]
-
-    def close(self) -> None:
-        if not self._done:
-            self._done.append(None)
-            _abandon(self._pid, self._fd)
-
-
-def _die_with(parent: int) -> None:
-    """A child is killed when this process dies, even by SIGKILL (Linux's
-    PR_SET_PDEATHSIG): it must not go on writing after its run is gone."""
-    with contextlib.suppress(Exception):
-        import ctypes  # here, in the child: a run that forks none does not load it (2 ms)
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before the line above
-        os._exit(1)
-
-
-def _forked(body: Callable[[], object]) -> int:
-    """A forked child that runs ``body`` and exits (0 if it returned); its pid."""
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
-        code = 1
-        try:
-            _die_with(parent)
-            body()
-            code = 0
-        finally:
-            # never return into the parent's code: no atexit, no finally blocks, no
-            # flushing of buffers the parent also holds
-            os._exit(code)
-    return pid
-
-
-def _fork(produce: Callable[[], object]) -> tuple[int, int]:
-    """A child that sends back what ``produce()`` returns: (its pid, the pipe to read)."""
-    r, w = os.pipe()
-
-    def send() -> None:  # pragma: no cover - runs in the child
-        os.close(r)
-        data = pickle.dumps(produce(), protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(w, "wb") as f:
-            f.write(data)
-
-    pid = _forked(send)
-    os.close(w)
-    return pid, r
-
-
-def _abandon(pid: int, fd: int) -> None:
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.close(fd)
-    with contextlib.suppress(OSError):
-        os.waitpid(pid, 0)
-
-
-def _result(pid: int, fd: int) -> Any:
-    """What a child sent back, or None when it failed."""
-    with os.fdopen(fd, "rb") as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
-    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-        return None
-    try:
-        return pickle.loads(data)
-    except Exception:
-        return None
-
-
 def _collect(pid: int, fd: int, expected: int) -> list[R] | None:
     """A child's results, or None when it failed (the caller redoes its share)."""
-    got = _result(pid, fd)
+    got = received(pid, fd)
     return got if isinstance(got, list) and len(got) == expected else None
 
 

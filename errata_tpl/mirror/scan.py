@@ -24,7 +24,7 @@ from typing import Any
 
 import rpm
 
-from errata_tpl import parallel
+from errata_tpl import forking, parallel
 from errata_tpl.fileio import regular
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror import filedigest, rpmcheck
@@ -69,7 +69,7 @@ class ScanResult:
         if not self.changed or len(self.stats) < ASIDE_MIN_FILES:
             self.remember(cache)
             return lambda: True
-        return parallel.background(lambda: self.remember(cache))
+        return forking.background(lambda: self.remember(cache))
 
 
 class CacheWriter:
@@ -105,7 +105,7 @@ class CacheWriter:
                 cache.write(entries, checked, failed)
 
         try:
-            self._wait = parallel.background(write)
+            self._wait = forking.background(write)
         except BaseException:
             os.close(send)
             raise

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from errata_tpl import __version__, parallel
+from errata_tpl import __version__, forking
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.messages import Reporter
@@ -207,6 +207,6 @@ def publish_folder(
 def _aside(fork: bool, work: Callable[[], object]) -> Callable[[], object]:
     """``work()`` in a forked child (``fork``), else now; returns the wait for it."""
     if fork:
-        return parallel.background(work)
+        return forking.background(work)
     work()
     return lambda: True

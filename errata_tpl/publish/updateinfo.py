@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from errata_tpl import parallel
+from errata_tpl import forking
 from errata_tpl.fileio import regular, sealed
 from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
@@ -141,17 +141,25 @@ class Listed(NamedTuple):
     collections: bool  # it has any
 
 
-def _listed(mirror: Path, ids: Collection[str] | None = None) -> dict[str, list[Listed]]:
-    """ERRATA_DIR's advisories by id (those of ``ids``; None: all), each record listed."""
+def _by_id(mirror: Path) -> dict[str, list[Any]]:
+    """ERRATA_DIR's advisories by id: createrepo_c's records (none without an updateinfo)."""
+    found = advmod.read(mirror)
+    out: dict[str, list[Any]] = {}
+    for u in found[1] if found is not None else ():
+        out.setdefault(u.id, []).append(u)
+    return out
+
+
+def _listed(by_id: Mapping[str, list[Any]], ids: Iterable[str]) -> dict[str, list[Listed]]:
+    """The records of these advisories (those ERRATA_DIR has), each listed."""
     import createrepo_c as cr
 
-    found = advmod.read(mirror)
     out: dict[str, list[Listed]] = {}
-    for u in found[1] if found is not None else ():
-        if ids is None or u.id in ids:
+    for i in ids:
+        for u in by_id.get(i, ()):
             colls = u.collections
             keys = tuple(nevra_key(p.name, p.epoch, p.version, p.release, p.arch) for c in colls for p in c.packages)
-            out.setdefault(u.id, []).append(Listed(cr.xml_dump_updaterecord(u), keys, bool(colls)))
+            out.setdefault(i, []).append(Listed(cr.xml_dump_updaterecord(u), keys, bool(colls)))
     return out
 
 
@@ -211,15 +219,16 @@ def _source(mirror: Path) -> str:
 
 class Reading:
     """ERRATA_DIR's advisories for a publish: the cache of published ones and, when the
-    cache holds none of this updateinfo's, the whole updateinfo read by a forked
-    child meanwhile (made before the record is read: the record and the builds are
-    read on one core). ``close`` when done."""
+    cache holds none of this updateinfo's, a forked child that reads the whole
+    updateinfo meanwhile (started before the record is read: the record and the
+    builds are read on one core), then sends the records of the advisories asked
+    for. ``close`` when done."""
 
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.mirror = mirror
         self.cache = Chunks(root, mirror, warn)
         fresh = self.cache.source and not self.cache.records
-        self._aside = parallel.aside(functools.partial(_listed, mirror)) if fresh else None
+        self._child = forking.asked(functools.partial(_by_id, mirror), _listed) if fresh else None
         self.used: list[str] = []  # the cache's entries the publish used
 
     def save(self) -> None:
@@ -228,12 +237,16 @@ class Reading:
 
     def listed(self, ids: Collection[str]) -> dict[str, list[Listed]]:
         """ERRATA_DIR's records of these advisories (read here if the child failed)."""
-        got = self._aside.result() if self._aside is not None else None
-        return got if isinstance(got, dict) else _listed(self.mirror, ids)
+        if self._child is not None:
+            self._child.ask(sorted(ids))
+            got = self._child.result()
+            if isinstance(got, dict):
+                return got
+        return _listed(_by_id(self.mirror), ids)
 
     def close(self) -> None:
-        if self._aside is not None:
-            self._aside.close()
+        if self._child is not None:
+            self._child.close()
 
 
 def updateinfo(

@@ -208,7 +208,7 @@ def test_a_forked_child_dies_with_this_process_even_by_sigkill(tmp_path):
     started = tmp_path / "started"
     script = (
         "import os, pathlib, sys, time\n"
-        "from errata_tpl.parallel import background\n"
+        "from errata_tpl.forking import background\n"
         f"background(lambda: (pathlib.Path({str(started)!r}).touch(), time.sleep(60)))\n"
         "print(os.getpid(), flush=True)\n"
         "time.sleep(60)\n"
@@ -249,7 +249,7 @@ def test_meanwhile_runs_here_while_every_share_is_a_childs(workers):
 
 
 def test_aside_gives_what_the_child_returned_or_none_and_close_ends_it(tmp_path):
-    from errata_tpl.parallel import aside
+    from errata_tpl.forking import aside
 
     parent = os.getpid()
     assert aside(lambda: {"pid": os.getpid(), "big": "x" * 200_000}).result()["pid"] != parent
@@ -265,3 +265,53 @@ def test_aside_gives_what_the_child_returned_or_none_and_close_ends_it(tmp_path)
     slow.close()  # killed and reaped: its work never ends
     time.sleep(0.2)
     assert time.monotonic() - t0 < 4 and not done.exists() and slow.result() is None
+
+
+def test_asked_prepares_before_the_question_and_answers_it(tmp_path):
+    """The child does its preparing while this process goes on, then answers the
+    question it is sent (also when children forked after it hold the pipe's other
+    end, as map_shares' do); a child that failed answers None; close ends one never
+    asked."""
+    from errata_tpl.forking import asked
+
+    prepared = tmp_path / "prepared"
+    child = asked(lambda: (prepared.touch(), {i: i * i for i in range(1000)})[1], lambda d, q: [d[i] for i in q])
+    for _ in range(100):
+        if prepared.exists():
+            break
+        time.sleep(0.05)
+    assert prepared.exists()  # before any question
+    later = map_shares(square, list(range(10)), 2)  # children forked now inherit the question's pipe
+    child.ask([3, 999])
+    assert child.result() == [9, 998001] and [v for v, _ in later] == [i * i for i in range(10)]
+
+    def fails():
+        raise ValueError("in the child")
+
+    failed = asked(fails, lambda d, q: q)
+    failed.ask("?")
+    assert failed.result() is None
+    never = asked(lambda: time.sleep(5), lambda d, q: q)
+    t0 = time.monotonic()
+    never.close()
+    assert time.monotonic() - t0 < 4 and never.result() is None
+
+
+def test_signals_are_held_only_while_forking(tmp_path):
+    """SIGTERM and SIGINT are held while os.fork runs Python's at-fork hooks (one that
+    came then would be lost there), and taken again at once by both processes."""
+    import signal
+
+    from errata_tpl.forking import background
+
+    mask = tmp_path / "mask"
+
+    def write_mask() -> None:
+        mask.write_text(" ".join(str(int(n)) for n in signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+
+    join = background(write_mask)
+    assert join()
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    held = {int(n) for n in mask.read_text().split()}  # the child's
+    assert int(signal.SIGTERM) not in held and int(signal.SIGINT) not in held
