@@ -104,6 +104,26 @@ def make_dir(directory: Path) -> None:
         raise _not_a_directory(directory) or UserError(f"{directory}: not a directory")
 
 
+@contextlib.contextmanager
+def made_dir(directory: Path) -> Iterator[None]:
+    """``make_dir`` for a block: what it made (the directory, new parents) is removed
+    again when the block fails and leaves them empty: a run that wrote nothing
+    leaves no folder behind."""
+    made: list[Path] = []
+    for d in (directory, *directory.parents):
+        if os.path.lexists(d):
+            break
+        made.append(d)
+    make_dir(directory)
+    try:
+        yield
+    except BaseException:
+        for d in made:  # deepest first
+            with contextlib.suppress(OSError):
+                os.rmdir(d)
+        raise
+
+
 def make_parent(path: Path) -> None:
     """Create ``path``'s directory; an error names what is in the way."""
     make_dir(path.parent)

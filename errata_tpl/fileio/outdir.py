@@ -155,25 +155,8 @@ def replace_set(
     for name in files:
         if not names.is_node_file(name):
             raise UserError(f"{name!r}: not a file name resolve writes")
-    made = _missing(out_dir)
-    atomic.make_dir(out_dir)
-    try:
+    with atomic.made_dir(out_dir):
         _replace_set(out_dir, files, write_all, complete, warn)
-    except BaseException:
-        for d in made:  # a run that wrote nothing leaves no empty folder it made
-            with contextlib.suppress(OSError):
-                os.rmdir(d)
-        raise
-
-
-def _missing(directory: Path) -> list[Path]:
-    """``directory`` and those of its parents that do not exist, deepest first."""
-    out: list[Path] = []
-    for d in (directory, *directory.parents):
-        if os.path.lexists(d):
-            break
-        out.append(d)
-    return out
 
 
 def _replace_set(

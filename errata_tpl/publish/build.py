@@ -4,6 +4,7 @@ decides when this is needed at all)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib
@@ -80,7 +81,7 @@ class _Job:
         """The record's content, the file of each of its builds (checked whole by rpm)
         and those files' stats."""
         # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
-        loading = threading.Thread(target=importlib.import_module, args=("errata_tpl.publish.sources",), daemon=True)
+        loading = threading.Thread(target=_import, args=("errata_tpl.publish.sources",), daemon=True)
         loading.start()
         req = self.req
         content = ct.load(
@@ -202,6 +203,14 @@ def publish_folder(
     stats = {**stats, **placed.moved}
     sources.restamp(placed.moved)
     return Published(final, True, len(content.builds), len(info), placed.counts), stats
+
+
+def _import(name: str) -> None:
+    """Import ``name`` if it can be (in a thread): what fails, the caller's own import
+    says (a signal that stopped the PyPI shim's interpreters, or a missing library,
+    is then one line, not a thread's traceback)."""
+    with contextlib.suppress(BaseException):
+        importlib.import_module(name)
 
 
 def _aside(fork: bool, work: Callable[[], object]) -> Callable[[], object]:

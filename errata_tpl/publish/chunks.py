@@ -126,9 +126,13 @@ Todo = tuple[str, str | None, int]
 def _read_share(base: str) -> Callable[[Iterable[Todo]], list[tuple[Stat, Chunk] | str]]:
     def read(items: Iterable[Todo]) -> list[tuple[Stat, Chunk] | str]:
         """Per file, its stat and chunk, or why createrepo_c could not read it."""
+        from errata_tpl.mirror.repomd import quiet_stderr
+
         mem = os.memfd_create("rpm-headers", os.MFD_CLOEXEC)  # one for every file: reused
+        # rpm's and glib's own lines about a file createrepo_c cannot read: its error is said once, as ours
         try:
-            return [_chunk(mem, base + rel, rel, digest, end) for rel, digest, end in items]
+            with quiet_stderr():
+                return [_chunk(mem, base + rel, rel, digest, end) for rel, digest, end in items]
         finally:
             os.close(mem)
 
