@@ -159,18 +159,21 @@ def write(
                 plain = path.with_suffix("")
                 plain.write_text(modules or "", encoding="utf-8")
                 return _fields(_compressed(plain, "modules", timestamp))
+            written = cr.ContentStat(cr.SHA256)  # the open size and checksum, made while writing
             if kind == "updateinfo":
-                xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION)
+                xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION, written)
                 parts: Sequence[str] = updateinfo
             else:
                 cls, field = xml_files[kind]
-                xml = cls(str(path), cr.GZ_COMPRESSION)
+                xml = cls(str(path), cr.GZ_COMPRESSION, written)
                 xml.set_num_of_pkgs(len(chunks))
                 parts = [c[field] for c in chunks]
             for part in parts:
                 xml.add_chunk(part)
             xml.close()
-            return _fields(_finish(cr.RepomdRecord(kind, str(path)), timestamp))
+            record = cr.RepomdRecord(kind, str(path))
+            record.load_contentstat(written)  # fill then reads the compressed file only
+            return _fields(_finish(record, timestamp))
 
     # the largest first: the two shares (every other one) then take about as long
     kinds = ["primary", *(["updateinfo"] if updateinfo else []), "filelists", "other"]
