@@ -263,10 +263,21 @@ def os_repos(help: str) -> Decorator:
     return click.option("--repo", "repos", multiple=True, type=OsRepo(), help=help)
 
 
-def keyring(help: str, required: bool = False) -> Decorator:
-    """``--keyring FILE``, repeatable: generate and verify check signatures."""
+def keyring(help: str, required: bool = False, option: str = "--keyring") -> Decorator:
+    """``--keyring FILE`` (or ``option``), repeatable: generate and verify check signatures."""
     path = click.Path(exists=True, dir_okay=False, path_type=Path)
-    return click.option("--keyring", "keyring", multiple=True, required=required, type=path, help=help)
+    dest = option.lstrip("-").replace("-", "_")
+    return click.option(option, dest, multiple=True, required=required, type=path, help=help)
+
+
+def repomd_keyring(option: str, help: str) -> Decorator:
+    """``option FILE``, repeatable, and ``--require-repomd-signature`` checked against its
+    keys: publish's ERRATA_DIR, promote's repositories (their ``--keyring`` is another's)."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        return keyring(help, option=option)(require_repomd_signature(option)(f))
+
+    return decorate
 
 
 def require_repomd_signature(keyring: str = "--keyring") -> Decorator:

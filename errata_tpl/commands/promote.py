@@ -22,14 +22,9 @@ from errata_tpl.commands import _click
 @click.option("--dry-run", is_flag=True, help="Show what the promotion would change and refuse; write nothing.")
 @_click.signing(required=False)
 @_click.repos("A repository to check the stage's nodes against; repeatable. Default: repos: in site/stages.yaml.")
-@click.option(
-    "--repo-keyring",
-    "repo_keyring",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A public key file to check each repository's repomd.xml.asc against; repeatable.",
+@_click.repomd_keyring(
+    "--repo-keyring", "A public key file to check each repository's repomd.xml.asc against; repeatable."
 )
-@_click.require_repomd_signature("--repo-keyring")
 @click.option(
     "--publish",
     "publish_to",

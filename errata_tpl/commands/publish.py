@@ -28,14 +28,10 @@ from errata_tpl.commands import _click
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="With --sign-key: the public key file the nodes check the signature with (checked before publishing).",
 )
-@click.option(
+@_click.repomd_keyring(
     "--mirror-keyring",
-    "mirror_keyring",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A public key file to check ERRATA_DIR's repomd.xml.asc against before its metadata is used; repeatable.",
+    "A public key file to check ERRATA_DIR's repomd.xml.asc against before its metadata is used; repeatable.",
 )
-@_click.require_repomd_signature("--mirror-keyring")
 @click.option("--force", is_flag=True, help="Replace a folder published from another version of the record.")
 @click.pass_obj
 def command(
