@@ -77,7 +77,13 @@ def command(
         site, os_name = obj.site(), obj.os_id(promotion.os_id)
         mirror = publishing.errata_dir(site, os_name, promotion.profile)
         published = publishing.Request(mirror, str(mirror), os_name, publish_to, profile=promotion.profile)
-        for line in publishing.said(publishing.publish(site, published, obj.rep)):
+        with repomdsig.checking(repo_keyring, require_repomd_signature, obj.rep.warn):  # ERRATA_DIR's too
+            if repo_keyring:  # checked before anything is made under DIR (and at each later read)
+                from errata_tpl.mirror.repomd import Repodata
+
+                Repodata.read(mirror)
+            done = publishing.publish(site, published, obj.rep)
+        for line in publishing.said(done):
             obj.rep.info(line)
     with signatures:
         p, raw = engine.promote(obj.site(), req, obj.rep)

@@ -106,19 +106,23 @@ def make_dir(directory: Path) -> None:
 
 @contextlib.contextmanager
 def made_dir(directory: Path) -> Iterator[None]:
-    """``make_dir`` for a block: what it made (the directory, new parents) is removed
-    again when the block fails and leaves them empty: a run that wrote nothing
-    leaves no folder behind."""
+    """``make_dir`` for a block: the folders it made (the directory, new parents) are
+    removed again when the block fails and leaves them empty: a run that wrote
+    nothing leaves no folder behind. Only what a mkdir of this run created."""
     made: list[Path] = []
-    for d in (directory, *directory.parents):
-        if os.path.lexists(d):
-            break
+    for d in reversed([directory, *directory.parents]):  # the root first; ".." is a folder that exists
+        try:
+            os.mkdir(d)
+        except FileExistsError:
+            continue
+        except OSError:
+            break  # make_dir says what is in the way
         made.append(d)
-    make_dir(directory)
     try:
+        make_dir(directory)
         yield
     except BaseException:
-        for d in made:  # deepest first
+        for d in reversed(made):  # deepest first
             with contextlib.suppress(OSError):
                 os.rmdir(d)
         raise
@@ -232,9 +236,19 @@ def locked_dir(directory: Path, what: str = "this directory", wait: float = 60.0
     try:
         if not wait_lock(fd, wait):
             raise UserError(f"{directory}: another errata-tpl run is writing {what}; try again when it ends")
+        if not _same_dir(fd, directory):  # removed or replaced while this run waited: the lock is on nothing
+            raise UserError(f"{directory}: removed or replaced while this run waited for it; run again")
         yield
     finally:
         os.close(fd)
+
+
+def _same_dir(fd: int, directory: Path) -> bool:
+    try:
+        held, now = os.fstat(fd), os.stat(directory)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
 
 
 def wait_lock(fd: int, wait: float, poll: float = 0.05) -> bool:

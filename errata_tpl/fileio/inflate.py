@@ -73,7 +73,7 @@ class _Gzip:
     """zlib's decompressor with the needs_input/eof interface of bz2's and lzma's."""
 
     def __init__(self) -> None:
-        self._d = zlib.decompressobj(wbits=47)  # 32 + 15: a gzip header, any window
+        self._d = zlib.decompressobj(wbits=31)  # 16 + 15: a gzip member only (a zlib stream is not gzip)
         self.unused_data = b""
 
     @property

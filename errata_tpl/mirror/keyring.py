@@ -163,7 +163,10 @@ class Keyring:
         key = f" (key {v.key_id})" if v.key_id else ""
         if v.status == "no public key":
             return "untrusted key", f"signed by a key not in the keyring{key}"
-        return "bad signature", (v.status or "bad signature") + key
+        # the bytes are the ones signed, by a key whose time is over: a matter of trust, not a changed file
+        if v.key_status == "signing key has expired" or v.status == "signature expired":
+            return "untrusted key", f"{v.key_status or v.status}{key}"
+        return "bad signature", (v.key_status or v.status or "bad signature") + key
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -83,8 +83,11 @@ def enforce(repo: Path, data: bytes) -> None:
     if status == "ok":
         return
     where = f"{repo / 'repodata/repomd.xml'}: {status} ({why})"
-    if status == "bad signature":
-        raise UserError(f"{where}: repomd.xml is not the file that was signed; refused")
+    if status == "bad signature":  # a revoked key's signature too: refused whatever the policy
+        changed = why.startswith("signature bad")
+        raise UserError(
+            f"{where}: repomd.xml is not the file that was signed; refused" if changed else f"{where}; refused"
+        )
     if policy.required:
         raise UserError(f"{where}; {OPTION} (dnf's repo_gpgcheck) refuses it")
     if status != "unsigned":

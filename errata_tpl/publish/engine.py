@@ -128,8 +128,9 @@ def publish(root: Path, req: Request, rep: Reporter) -> Published:
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
     osdir = req.to / os_id
+    atomic.make_dir(osdir)
     final = osdir / rec.folder
-    with atomic.made_dir(osdir), atomic.locked_dir(osdir, "a published repository"):
+    with atomic.locked_dir(osdir, "a published repository"):
         fo.sweep(osdir)
         rels, _ = find_rpms(req.mirror)
         stats = stat_all(req.mirror, rels)

@@ -425,6 +425,13 @@ def test_require_repomd_signature_refuses_a_stripped_signature(mirror, example_r
         rc, _, err = errata_tpl(example_root, *stage, *dry, *need, env={"SOURCE_DATE_EPOCH": str(T0)})
         one_line(rc, err, refused)
     assert not (example_root / "site/promotions.yaml").exists()
+    # and with --publish, the profile's ERRATA_DIR: checked before anything is published
+    published = ("promote", "20261121", *OS, "--stage", "canary", "--repo-keyring", keys.public, *need)
+    record = example_root / "errata/el9-x86_64/20261121.yaml"
+    record.write_text(record.read_text().replace("source: examples/mirror/el9\n", f"source: {mirror}\n", 1))
+    rc, _, err = errata_tpl(example_root, *published, "--publish", tmp_path / "pp", env={"SOURCE_DATE_EPOCH": str(T0)})
+    one_line(rc, err, refused)
+    assert not (tmp_path / "pp").exists() and not (example_root / "site/promotions.yaml").exists()
     rc, _, err = errata_tpl(example_root, "promote", "20261121", *OS, "--stage", "canary", *need)
     assert rc == 2 and "--require-repomd-signature needs at least one --repo-keyring KEY" in err
     # verify says so and fails; without the option an unsigned repomd.xml is what it was (RHEL's CDN signs none)
@@ -456,3 +463,18 @@ def test_a_bad_repomd_signature_is_always_refused_and_an_untrusted_one_said(mirr
         one_line(rc, err, ": untrusted key (signed by a key not in the keyring", "--require-repomd-signature")
     finally:
         rpmfactory.stop_agent(other)
+
+
+def test_publish_says_a_malformed_updateinfo_once_in_one_line(mirror, example_root, tmp_path):
+    """The updateinfo publish reads in a forked process (a true record of a file that is
+    not well-formed XML): its one line, said by the run, nothing under --to."""
+    info = record_file(mirror, "updateinfo")
+    raw = gzip.decompress(info.read_bytes()).replace(b"</updates>", b"<update></updates>")
+    put_record(
+        mirror, "updateinfo", "bad-updateinfo.xml.gz", gzip.compress(raw), hashlib.sha256(raw).hexdigest(), len(raw)
+    )
+    info.unlink()
+    to = tmp_path / "pub"
+    rc, _, err = errata_tpl(example_root, "publish", mirror, *OS, "--profile", "20261121", "--to", to)
+    one_line(rc, err, "bad-updateinfo.xml.gz", "not well-formed XML")
+    assert not (to / "el9-x86_64" / "20261121").exists()

@@ -111,3 +111,28 @@ def test_keyring_is_a_regular_file_relative_to_here(cli, example_root, monkeypat
     else:  # gpg found the key: what refuses it is that nothing waits for approval
         one_line_error(r, "no promotion of 20261121 waits for approval at canary")
     assert sorted(p.name for p in home.iterdir()) == before
+
+
+def test_a_repomd_signed_by_a_key_since_expired_is_untrusted_not_bad(example_root, expiring, tmp_path):
+    """repomd.xml.asc made while its key was valid: the file is the one signed, the key's
+    time is over. Said as such (a matter of trust: a warning, refused with
+    --require-repomd-signature), never "not the file that was signed"."""
+    import shutil
+
+    from conftest import REPO, errata_tpl
+
+    home, fpr = expiring
+    mirror = tmp_path / "mirror"
+    shutil.copytree(REPO / "examples/mirror/el9", mirror, symlinks=True)
+    repomd = mirror / "repodata/repomd.xml"
+    gpg(home, "--faked-system-time", SIGNED_IN_2020, "--armor", "--detach-sign", "-u", fpr, str(repomd))
+    key = tmp_path / "old.asc"
+    key.write_bytes(gpg(home, "--armor", "--export", fpr))
+    args = ("generate", mirror, "--os", "el9-x86_64", "--stdout", "--keyring", key)
+    r = errata_tpl(example_root, *args)
+    assert r.returncode == 0, r.stderr
+    assert f"{repomd}: untrusted key (signing key has expired" in r.stderr
+    assert "not the file that was signed" not in r.stderr
+    r = errata_tpl(example_root, *args, "--require-repomd-signature")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert f"{repomd}: untrusted key (signing key has expired" in r.stderr and "refuses it" in r.stderr

@@ -132,3 +132,49 @@ def test_a_text_written_in_chunks_is_whole_or_not_at_all(tmp_path):
     assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
     atomic.write_chunks(out, (f"line {i}\n" for i in range(100_000)))
     assert out.read_text() == "".join(f"line {i}\n" for i in range(100_000))
+
+
+def test_made_dir_removes_only_the_empty_folders_it_made(tmp_path):
+    mine = tmp_path / "x"
+    mine.mkdir()  # the user's own folder, empty
+    with pytest.raises(RuntimeError), atomic.made_dir(tmp_path / "nope" / ".." / "x"):
+        raise RuntimeError("the run fails")
+    assert mine.is_dir() and not (tmp_path / "nope").exists()  # what it made went, the user's stayed
+    with pytest.raises(RuntimeError), atomic.made_dir(tmp_path / "a" / "b" / "c"):
+        (tmp_path / "a" / "kept").write_text("written meanwhile\n")
+        raise RuntimeError("the run fails")
+    assert sorted(os.listdir(tmp_path / "a")) == ["kept"]  # b and c went; a holds a file
+    with atomic.made_dir(tmp_path / "d" / "e"):
+        pass
+    assert (tmp_path / "d" / "e").is_dir()  # a run that ends well keeps them
+
+
+def test_a_directory_replaced_while_its_lock_was_awaited_is_said(tmp_path):
+    """Another run held the lock; meanwhile the folder was removed and made again: the
+    lock this run gets is on the old one, so it refuses rather than write unlocked."""
+    import fcntl
+    import threading
+
+    d = tmp_path / "locked"
+    d.mkdir()
+    held = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    got: list[BaseException | None] = []
+
+    def waiter() -> None:
+        try:
+            with atomic.locked_dir(d, "its files", wait=10):
+                got.append(None)
+        except BaseException as e:
+            got.append(e)
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    time.sleep(0.3)
+    d.rename(tmp_path / "old")
+    d.mkdir()
+    os.close(held)  # the lock released
+    t.join(10)
+    assert isinstance(got[0], UserError) and "removed or replaced while this run waited for it" in str(got[0])
+    with atomic.locked_dir(d, "its files"):
+        pass  # the folder there now locks as any

@@ -4,6 +4,7 @@ zero padding after a gzip member read as gzip and zlib (dnf) read it."""
 import bz2
 import gzip
 import lzma
+import zlib
 
 import pytest
 
@@ -40,3 +41,5 @@ def test_other_bytes_after_a_member_and_cut_data_are_refused():
         b"".join(inflate("gzip", pieces(data + b"\0\0garbage")))
     with pytest.raises(Corrupt):
         b"".join(inflate("gzip", pieces(data[:-10])))
+    with pytest.raises(Corrupt):  # a zlib stream after a member: Python's gzip and dnf refuse it too
+        b"".join(inflate("gzip", pieces(data + zlib.compress(b"more\n"))))
