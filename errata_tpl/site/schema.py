@@ -307,7 +307,7 @@ def check(kind: str, data: Data, where: str, line_of: LineOf | None = None, path
     """Validate one file (``where``, relative to the root), or the part of it at ``path``:
     the mapping it is (``{}`` for an empty file), its keys known and their values of
     their types. ``line_of`` finds the line of a key for the message."""
-    spec = kinds()[kind]
+    spec = STATIC.get(kind) or kinds()[kind]  # a record's kinds are static: jinja2 is not loaded for them
     inside = f": {_path_text(path)}" if path else ""
     if data is None:
         data = {}
