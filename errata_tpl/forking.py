@@ -1,6 +1,6 @@
 """Forked children: the primitives ``parallel``'s maps are made of, and one child
-beside this process (``background``: work whose result is a file; ``aside``: a
-value; ``asked``: a value for a question this process has later).
+beside this process (``background``: work whose result is a file; ``asked``: a
+value for a question this process has later).
 
 A child dies with this process (Linux's PR_SET_PDEATHSIG), never returns into its
 code, and is forked with SIGTERM and SIGINT held: a signal that comes while
@@ -23,10 +23,14 @@ Q = TypeVar("Q")
 _HELD = {signal.SIGTERM, signal.SIGINT}
 
 
-def background(fn: Callable[[], object]) -> Callable[[], bool]:
-    """``fn()`` in a forked child while this process goes on; the returned join waits
-    for it and tells whether it ended well. For work whose result is a file (a cache
-    written aside), not a value: the child dies with this process, as ``map_shares``'s do."""
+def background(fn: Callable[[], object], fork: bool = True) -> Callable[[], bool]:
+    """``fn()`` in a forked child while this process goes on (``fork``; else now, when
+    the work is too small to be worth a child); the returned join waits for it and
+    tells whether it ended well. For work whose result is a file (a cache written
+    aside), not a value: the child dies with this process, as ``map_shares``'s do."""
+    if not fork:
+        fn()
+        return lambda: True
     pid = spawn(fn)
 
     def join() -> bool:
@@ -34,12 +38,6 @@ def background(fn: Callable[[], object]) -> Callable[[], bool]:
         return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
     return join
-
-
-def aside(produce: Callable[[], R]) -> Aside[R]:
-    """``produce()`` in a forked child while this process goes on (``Aside.result``
-    takes what it returned)."""
-    return Aside(*spawn_sending(produce))
 
 
 def asked(prepare: Callable[[], S], answer: Callable[[S, Q], R]) -> Asked[Q, R]:
@@ -64,26 +62,6 @@ def asked(prepare: Callable[[], S], answer: Callable[[S, Q], R]) -> Asked[Q, R]:
     finally:
         os.close(r)
     return Asked(pid, fd, w)
-
-
-class Aside(Generic[R]):
-    """A forked child's work: ``result()`` waits for it and gives what it returned,
-    None when it failed (the caller then does the work itself); ``close()`` ends it
-    unless its result was taken. The child dies with this process."""
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self._pid, self._fd = pid, fd
-        self._done: list[R | None] = []
-
-    def result(self) -> R | None:
-        if not self._done:
-            self._done.append(received(self._pid, self._fd))
-        return self._done[0]
-
-    def close(self) -> None:
-        if not self._done:
-            self._done.append(None)
-            abandon(self._pid, self._fd)
 
 
 def _die_with(parent: int) -> None:
@@ -158,12 +136,15 @@ def received(pid: int, fd: int) -> Any:
         return None
 
 
-class Asked(Aside[R], Generic[Q, R]):
-    """``asked``'s child: ``ask`` sends the question (once), ``result`` waits for the answer."""
+class Asked(Generic[Q, R]):
+    """``asked``'s child: ``ask`` sends the question (once), ``result`` waits for the
+    answer and gives it, None when the child failed (the caller then does the work
+    itself); ``close`` ends the child unless its answer was taken."""
 
     def __init__(self, pid: int, fd: int, question: int) -> None:
-        super().__init__(pid, fd)
+        self._pid, self._fd = pid, fd
         self._question: int | None = question
+        self._done: list[R | None] = []
 
     def ask(self, question: Q) -> None:
         fd, self._question = self._question, None
@@ -173,8 +154,15 @@ class Asked(Aside[R], Generic[Q, R]):
         with contextlib.suppress(OSError), os.fdopen(fd, "wb") as f:  # a child that failed: result() says None
             f.write(len(data).to_bytes(8, "little") + data)
 
+    def result(self) -> R | None:
+        if not self._done:
+            self._done.append(received(self._pid, self._fd))
+        return self._done[0]
+
     def close(self) -> None:
         if self._question is not None:
             os.close(self._question)
             self._question = None
-        super().close()
+        if not self._done:
+            self._done.append(None)
+            abandon(self._pid, self._fd)

@@ -66,10 +66,7 @@ class ScanResult:
     def remember_aside(self, cache: HeaderCache) -> Callable[[], bool]:
         """``remember``, in a forked child for a large mirror; returns the wait for it,
         to call before the run ends (a cache not written is only a slower next run)."""
-        if not self.changed or len(self.stats) < ASIDE_MIN_FILES:
-            self.remember(cache)
-            return lambda: True
-        return forking.background(lambda: self.remember(cache))
+        return forking.background(lambda: self.remember(cache), self.changed and len(self.stats) >= ASIDE_MIN_FILES)
 
 
 class CacheWriter:

@@ -11,7 +11,6 @@ import importlib
 import json
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,7 +191,7 @@ def publish_folder(
         cache.save(stats)
         reading.save()
 
-    saved = _aside(len(made) >= ASIDE_MIN_BUILDS, save)
+    saved = forking.background(save, len(made) >= ASIDE_MIN_BUILDS)
     try:
         placed = job.make(content, files, made, info, modules)
     finally:
@@ -211,11 +210,3 @@ def _import(name: str) -> None:
     is then one line, not a thread's traceback)."""
     with contextlib.suppress(BaseException):
         importlib.import_module(name)
-
-
-def _aside(fork: bool, work: Callable[[], object]) -> Callable[[], object]:
-    """``work()`` in a forked child (``fork``), else now; returns the wait for it."""
-    if fork:
-        return forking.background(work)
-    work()
-    return lambda: True

@@ -13,6 +13,18 @@ def square(items):
     return [(i * i, os.getpid()) for i in items]
 
 
+def dying_in_children():
+    """``square``, but a forked child running it dies (its share must be done here again)."""
+    parent = os.getpid()
+
+    def fn(items):
+        if os.getpid() != parent:
+            os._exit(3)
+        return square(items)
+
+    return fn
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3, 7])
 def test_results_come_back_in_order(workers):
     items = list(range(25))
@@ -28,13 +40,7 @@ def test_more_workers_than_items_and_no_items():
 
 def test_a_child_that_dies_has_its_share_redone_here():
     parent = os.getpid()
-
-    def dies_in_children(items):
-        if os.getpid() != parent:
-            os._exit(3)
-        return square(items)
-
-    got = map_shares(dies_in_children, list(range(10)), 3)
+    got = map_shares(dying_in_children(), list(range(10)), 3)
     assert [v for v, _ in got] == [i * i for i in range(10)]
     assert {pid for _, pid in got} == {parent}
 
@@ -120,16 +126,11 @@ def test_a_worker_held_up_does_less_and_the_others_take_the_rest(tmp_path):
 def test_a_claiming_child_that_dies_or_miscounts_has_its_chunks_redone_here():
     parent = os.getpid()
 
-    def dies_in_children(items):
-        if os.getpid() != parent:
-            os._exit(3)
-        return square(items)
-
     def short_in_children(items):
         out = square(items)
         return out[:-1] if os.getpid() != parent else out
 
-    for fn in (dies_in_children, short_in_children):
+    for fn in (dying_in_children(), short_in_children):
         got = map_claimed(fn, list(range(30)), 3, 2)
         assert [v for v, _ in got] == [i * i for i in range(30)]
 
@@ -248,19 +249,25 @@ def test_meanwhile_runs_here_while_every_share_is_a_childs(workers):
         map_shares(big, list(range(25)), workers, meanwhile=fails)
 
 
-def test_aside_gives_what_the_child_returned_or_none_and_close_ends_it(tmp_path):
-    from errata_tpl.forking import aside
+def test_asked_gives_what_the_child_answered_or_none_and_close_ends_it(tmp_path):
+    from errata_tpl.forking import asked
 
     parent = os.getpid()
-    assert aside(lambda: {"pid": os.getpid(), "big": "x" * 200_000}).result()["pid"] != parent
-    assert aside(lambda: os._exit(3)).result() is None  # a child that failed: the caller does the work
+
+    def answered(prepare):
+        child = asked(prepare, lambda prepared, question: prepared)
+        child.ask(None)
+        return child.result()
+
+    assert answered(lambda: {"pid": os.getpid(), "big": "x" * 200_000})["pid"] != parent  # more than a pipe holds
+    assert answered(lambda: os._exit(3)) is None  # a child that failed: the caller does the work
 
     def fails():
         raise ValueError("in the child")
 
-    assert aside(fails).result() is None
+    assert answered(fails) is None
     done = tmp_path / "done"
-    slow = aside(lambda: (time.sleep(5), done.touch()))
+    slow = asked(lambda: (time.sleep(5), done.touch()), lambda prepared, question: question)
     t0 = time.monotonic()
     slow.close()  # killed and reaped: its work never ends
     time.sleep(0.2)
@@ -270,8 +277,7 @@ def test_aside_gives_what_the_child_returned_or_none_and_close_ends_it(tmp_path)
 def test_asked_prepares_before_the_question_and_answers_it(tmp_path):
     """The child does its preparing while this process goes on, then answers the
     question it is sent (also when children forked after it hold the pipe's other
-    end, as map_shares' do); a child that failed answers None; close ends one never
-    asked."""
+    end, as map_shares' do)."""
     from errata_tpl.forking import asked
 
     prepared = tmp_path / "prepared"
@@ -284,17 +290,6 @@ def test_asked_prepares_before_the_question_and_answers_it(tmp_path):
     later = map_shares(square, list(range(10)), 2)  # children forked now inherit the question's pipe
     child.ask([3, 999])
     assert child.result() == [9, 998001] and [v for v, _ in later] == [i * i for i in range(10)]
-
-    def fails():
-        raise ValueError("in the child")
-
-    failed = asked(fails, lambda d, q: q)
-    failed.ask("?")
-    assert failed.result() is None
-    never = asked(lambda: time.sleep(5), lambda d, q: q)
-    t0 = time.monotonic()
-    never.close()
-    assert time.monotonic() - t0 < 4 and never.result() is None
 
 
 def test_signals_are_held_only_while_forking(tmp_path):
