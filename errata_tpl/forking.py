@@ -15,7 +15,9 @@ import os
 import pickle
 import signal
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from errata_tpl.errors import UserError
 
 R = TypeVar("R")
 S = TypeVar("S")
@@ -105,7 +107,11 @@ def spawn_sending(produce: Callable[[], object]) -> tuple[int, int]:
 
     def send() -> None:  # pragma: no cover - runs in the child
         os.close(r)
-        data = pickle.dumps(produce(), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            value = produce()
+        except UserError as e:  # said by this process, not found again by doing the work here
+            value = Refused(str(e), e.where)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(w, "wb") as f:
             f.write(data)
 
@@ -123,23 +129,34 @@ def abandon(pid: int, fd: int) -> None:
         os.waitpid(pid, 0)
 
 
+class Refused(NamedTuple):
+    """A child's UserError, sent back to be raised here."""
+
+    message: str
+    where: str | None
+
+
 def received(pid: int, fd: int) -> Any:
-    """What a child sent back, or None when it failed."""
+    """What a child sent back, or None when it failed; its UserError is raised here."""
     with os.fdopen(fd, "rb") as f:
         data = f.read()
     _, status = os.waitpid(pid, 0)
     if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
         return None
     try:
-        return pickle.loads(data)
+        got = pickle.loads(data)
     except Exception:
         return None
+    if isinstance(got, Refused):
+        raise UserError(got.message, where=got.where)
+    return got
 
 
 class Asked(Generic[Q, R]):
     """``asked``'s child: ``ask`` sends the question (once), ``result`` waits for the
-    answer and gives it, None when the child failed (the caller then does the work
-    itself); ``close`` ends the child unless its answer was taken."""
+    answer and gives it (raises the child's UserError), None when the child failed
+    otherwise (the caller then does the work itself); ``close`` ends the child unless
+    its answer was taken."""
 
     def __init__(self, pid: int, fd: int, question: int) -> None:
         self._pid, self._fd = pid, fd

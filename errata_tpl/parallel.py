@@ -3,7 +3,8 @@
 The rpm bindings hold the GIL while they read a header, so threads would not
 help; forked children inherit the loaded library and need no start-up. A child
 sends its results back pickled. A child that fails has its share done again here:
-a worker's death costs time, never a result.
+a worker's death costs time, never a result; a UserError it raised is raised here
+(``map_shares``: the same line, without doing the share again to find it).
 """
 
 from __future__ import annotations

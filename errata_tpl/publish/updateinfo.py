@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from errata_tpl import forking
-from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, sealed
 from errata_tpl.mirror import advisories as advmod
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
@@ -142,13 +141,6 @@ class Listed(NamedTuple):
     collections: bool  # it has any
 
 
-class Refused(NamedTuple):
-    """What the child says when ERRATA_DIR's updateinfo cannot be read (the one line a
-    UserError gives): said here, not read again to find it."""
-
-    message: str
-
-
 def _by_id(mirror: Path) -> dict[str, list[Any]]:
     """ERRATA_DIR's advisories by id: createrepo_c's records (none without an updateinfo)."""
     found = advmod.read(mirror)
@@ -156,17 +148,6 @@ def _by_id(mirror: Path) -> dict[str, list[Any]]:
     for u in found[1] if found is not None else ():
         out.setdefault(u.id, []).append(u)
     return out
-
-
-def _by_id_or_refused(mirror: Path) -> dict[str, list[Any]] | Refused:
-    try:
-        return _by_id(mirror)
-    except UserError as e:
-        return Refused(str(e))
-
-
-def _listed_or_refused(by_id: dict[str, list[Any]] | Refused, ids: Iterable[str]) -> dict[str, list[Listed]] | Refused:
-    return by_id if isinstance(by_id, Refused) else _listed(by_id, ids)
 
 
 def _listed(by_id: Mapping[str, list[Any]], ids: Iterable[str]) -> dict[str, list[Listed]]:
@@ -247,7 +228,7 @@ class Reading:
         self.mirror = mirror
         self.cache = Chunks(root, mirror, warn)
         fresh = self.cache.source and not self.cache.records
-        self._child = forking.asked(functools.partial(_by_id_or_refused, mirror), _listed_or_refused) if fresh else None
+        self._child = forking.asked(functools.partial(_by_id, mirror), _listed) if fresh else None
         self.used: list[str] = []  # the cache's entries the publish used
 
     def save(self) -> None:
@@ -258,9 +239,7 @@ class Reading:
         """ERRATA_DIR's records of these advisories (read here if the child failed)."""
         if self._child is not None:
             self._child.ask(sorted(ids))
-            got = self._child.result()
-            if isinstance(got, Refused):
-                raise UserError(got.message)
+            got = self._child.result()  # raises what the child could not read, in one line
             if isinstance(got, dict):
                 return got
         return _listed(_by_id(self.mirror), ids)  # the child failed otherwise: all of it here

@@ -310,3 +310,19 @@ def test_signals_are_held_only_while_forking(tmp_path):
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
     held = {int(n) for n in mask.read_text().split()}  # the child's
     assert int(signal.SIGTERM) not in held and int(signal.SIGINT) not in held
+
+
+def test_a_childs_user_error_is_raised_here_without_the_work_done_again(tmp_path):
+    from errata_tpl.errors import UserError
+
+    parent, here = os.getpid(), tmp_path / "done-here"
+
+    def refuses(items):
+        if os.getpid() == parent:
+            here.touch()  # a share done here
+            return square(items)
+        raise UserError("mirror/x.rpm: refused", where="mirror/x.rpm")
+
+    with pytest.raises(UserError, match=r"mirror/x\.rpm: refused") as e:
+        map_shares(refuses, list(range(10)), 2, meanwhile=lambda: None)  # every share in a child
+    assert e.value.where == "mirror/x.rpm" and not here.exists()
