@@ -77,12 +77,8 @@ def command(
         site, os_name = obj.site(), obj.os_id(promotion.os_id)
         mirror = publishing.errata_dir(site, os_name, promotion.profile)
         published = publishing.Request(mirror, str(mirror), os_name, publish_to, profile=promotion.profile)
-        with repomdsig.checking(repo_keyring, require_repomd_signature, obj.rep.warn):  # ERRATA_DIR's too
-            if repo_keyring:  # checked before anything is made under DIR (and at each later read)
-                from errata_tpl.mirror.repomd import Repodata
-
-                Repodata.read(mirror)
-            done = publishing.publish(site, published, obj.rep)
+        # ERRATA_DIR's repomd.xml.asc too
+        done = publishing.publish_checked(site, published, obj.rep, repo_keyring, require_repomd_signature)
         for line in publishing.said(done):
             obj.rep.info(line)
     with signatures:
@@ -91,5 +87,6 @@ def command(
         obj.rep.warn(f"forced: {reason}")
     _click.echo(engine.done_text(p, raw), one_line=True)
     if published is not None:  # the stage's link, to its profile in effect now
-        done = publishing.publish(obj.site(), published._replace(profile=None, stage=promotion.stage), obj.rep)
+        stage = published._replace(profile=None, stage=promotion.stage)
+        done = publishing.publish_checked(obj.site(), stage, obj.rep, repo_keyring, require_repomd_signature)
         obj.rep.info(publishing.said(done)[-1])

@@ -59,19 +59,13 @@ def command(
         raise click.UsageError("--keyring goes with --sign-key")
     _click.keyring_for_repomd(require_repomd_signature, mirror_keyring, "--mirror-keyring")
     _click.outside_site(obj, to, "--to")
-    from errata_tpl.mirror import repomdsig
-    from errata_tpl.publish.engine import Request, publish, said  # createrepo_c, rpm: see commands/__init__
+    from errata_tpl.publish.engine import Request, publish_checked, said  # createrepo_c, rpm: see commands/__init__
 
     root = obj.site()
     errata_dir = mirror.errata_dir
     req = Request(
         errata_dir, str(errata_dir), obj.os_id(mirror.os_id), to, profile, stage, hotfix, sign_key, keyring, force
     )
-    with repomdsig.checking(mirror_keyring, require_repomd_signature, obj.rep.warn):  # ERRATA_DIR's repomd.xml.asc
-        if mirror_keyring:  # checked before anything is made under --to (and again at each later read)
-            from errata_tpl.mirror.repomd import Repodata
-
-            Repodata.read(errata_dir)
-        done = publish(root, req, obj.rep)
+    done = publish_checked(root, req, obj.rep, mirror_keyring, require_repomd_signature)
     for line in said(done):
         obj.rep.info(line)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -156,6 +157,21 @@ def publish(root: Path, req: Request, rep: Reporter) -> Published:
         if req.stage is not None:
             result = _switch(osdir / req.stage, result, req.to)
     return result
+
+
+def publish_checked(
+    root: Path, req: Request, rep: Reporter, keyring: Sequence[Path] = (), required: bool = False
+) -> Published:
+    """``publish`` with ERRATA_DIR's repomd.xml.asc checked against ``keyring`` (required
+    to be good with ``required``): before anything is made under DIR, and at each read."""
+    from errata_tpl.mirror import repomdsig
+
+    with repomdsig.checking(keyring, required, rep.warn):
+        if keyring:
+            from errata_tpl.mirror.repomd import Repodata
+
+            Repodata.read(req.mirror)
+        return publish(root, req, rep)
 
 
 def _switch(link: Path, result: Published, to: Path) -> Published:
