@@ -19,8 +19,6 @@ createrepo_c's versions: other bytes are read again. Safe to delete.
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -32,7 +30,7 @@ from errata_tpl.fileio import regular, sealed
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror.caches import cache_dir, mirror_key
 
-FORMAT = 3
+FORMAT = 4
 MAX_BYTES = 1024 * regular.MB  # ~3 KB a file: far more files than any mirror holds
 CHANGELOG_LIMIT = 10  # createrepo_c's own default
 PARALLEL_MIN_FILES = 8  # below this, forking costs more than it saves
@@ -48,21 +46,15 @@ class Chunk(NamedTuple):
 def _stamp() -> str:
     import createrepo_c as cr  # its C library: loaded when metadata is made
 
-    return f"{FORMAT}/{__version__}/{cr.VERSION}/{marshal.version}"
+    return f"{FORMAT}/{__version__}/{cr.VERSION}"
 
 
 class ChunkCache:
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}.marshal"
         self._stamp = _stamp()
-        self._entries: dict[str, list[Any]] = {}
+        self._entries: dict[str, list[Any]] = sealed.read_map(self.path, self._stamp, warn, MAX_BYTES)
         self._changed = False
-        # marshal: a fifth of JSON's time for megabytes of XML (what is read is only what this cache sealed)
-        body = sealed.read_data(self.path, self.path.name, warn, MAX_BYTES)  # named for its mirror
-        with contextlib.suppress(ValueError, EOFError, TypeError):
-            data = marshal.loads(body) if body is not None else None
-            if isinstance(data, dict) and data.get("stamp") == self._stamp and isinstance(data.get("files"), dict):
-                self._entries = data["files"]
 
     def get(self, rel: str, st: Stat, digest: str | None) -> Chunk | None:
         """The file's chunk if one was made of these bytes (``digest``, the whole file's
@@ -87,8 +79,7 @@ class ChunkCache:
         if not self._changed and wanted >= set(self._entries):
             return
         files = {rel: e for rel, e in self._entries.items() if rel in wanted}
-        data = marshal.dumps({"stamp": self._stamp, "files": files})
-        sealed.write_data(self.path, self.path.name, data, MAX_BYTES)  # one that cannot be written is only slower
+        sealed.write_map(self.path, self._stamp, files, MAX_BYTES)  # one that cannot be written is only slower
 
 
 def _from_headers(mem: int, path: str, rel: str, digest: str, end: int) -> tuple[Any, Stat] | None:

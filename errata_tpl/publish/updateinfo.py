@@ -10,11 +10,9 @@ left out: the folder publishes the record.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import json
-import marshal
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
@@ -28,8 +26,7 @@ from errata_tpl.mirror.caches import cache_dir, mirror_key
 from errata_tpl.mirror.repomd import Repodata, in_memory, quiet_stderr
 from errata_tpl.publish.content import Build, Content
 
-FORMAT = 3
-_FORMAT = f"{FORMAT}/{marshal.version}"
+FORMAT = 4
 MAX_BYTES = 512 * regular.MB  # RHEL's updateinfo is some tens of MB
 
 # An UpdateRecord's fields besides its references and collections (createrepo_c's names).
@@ -191,13 +188,10 @@ class Chunks:
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}-updateinfo.marshal"
         self.source = _source(mirror)
-        self.records: dict[str, str] = {}
+        self._stamp = f"{FORMAT}/{self.source}"
+        found = sealed.read_map(self.path, self._stamp, warn, MAX_BYTES)
+        self.records: dict[str, str] = {str(k): v for k, v in found.items() if isinstance(v, str)}
         self._changed = False
-        body = sealed.read_data(self.path, self.path.name, warn, MAX_BYTES)  # marshal: as the chunks' cache
-        with contextlib.suppress(ValueError, EOFError, TypeError, AttributeError):
-            data = marshal.loads(body) if body is not None else None
-            if isinstance(data, dict) and data.get("source") == self.source and data.get("format") == _FORMAT:
-                self.records = {str(k): str(v) for k, v in data["records"].items()}
 
     def put(self, key: str, xml: str) -> None:
         self.records[key] = xml
@@ -205,9 +199,7 @@ class Chunks:
 
     def save(self, used: Iterable[str]) -> None:
         if self._changed:
-            keep = {k: self.records[k] for k in used}
-            data = marshal.dumps({"format": _FORMAT, "source": self.source, "records": keep})
-            sealed.write_data(self.path, self.path.name, data, MAX_BYTES)
+            sealed.write_map(self.path, self._stamp, {k: self.records[k] for k in used}, MAX_BYTES)
 
 
 def _source(mirror: Path) -> str:
