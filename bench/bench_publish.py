@@ -26,6 +26,13 @@ fresh process (wall time includes interpreter start):
                     profile, a stage, a second DIR: what a daily run mostly is)
   republish         publish again, unchanged
 
+With --cold (root: the page cache is dropped before each, as after a reboot or for a mirror
+larger than memory), two more rows per round:
+
+  createrepo_c cold createrepo_c (gzip) with none of the files in the page cache
+  publish, cold     publish's first run (no publish cache) with none of the files, nor the
+                    header cache, in the page cache
+
 Prints every round and the median ratios to createrepo_c, of wall time and of CPU time
 (user + system, children included). The machine may be shared: the ratios are what to
 read, each measured in the same minutes; under load, CPU ratios are the steadier. The corpus is deleted at the
@@ -93,6 +100,22 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
 
 
+def base_of(row: str) -> str:
+    """The createrepo_c row a row is compared with: cold with cold."""
+    return "createrepo_c cold" if "cold" in row else "createrepo_c"
+
+
+def drop_page_cache() -> bool:
+    """Drop the page cache (the files' and the caches' pages); False when this cannot."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+    except OSError:
+        return False
+    return True
+
+
 def link_tree(corpus: Path, folder: Path) -> int:
     """A folder of hard links to exactly the files publish published (what createrepo_c gets)."""
     n = 0
@@ -112,6 +135,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="where the corpus goes (default: a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the corpus")
     ap.add_argument("--reuse", type=Path, help="a folder --keep kept: its corpus and site, not made again")
+    ap.add_argument("--cold", action="store_true", help="also with the page cache dropped (root)")
     args = ap.parse_args()
     # a user's install has its .pyc files; a checkout run under PYTHONDONTWRITEBYTECODE would
     # compile every module on every run (60 ms of a 0.2 s republish): the warm-up runs write them
@@ -119,7 +143,7 @@ def main() -> None:
     d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
         corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
-        for old in ("crepo", "crepo-sums", "warmup", "warmup2", "first-*", "known-*", "gen-*"):
+        for old in ("crepo", "crepo-sums", "warmup", "warmup2", "first-*", "known-*", "cold-*", "gen-*"):
             for p in d.glob(old):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
@@ -139,6 +163,9 @@ def main() -> None:
         shutil.rmtree(d / "crepo" / "repodata")
         size = sum(p.stat().st_size for p in (d / "crepo").rglob("*.rpm")) / 1e9
         version = subprocess.run([CREATEREPO, "--version"], capture_output=True, text=True).stdout.split("(")[0]
+        cold = args.cold and drop_page_cache()
+        if args.cold and not cold:
+            print("--cold: the page cache cannot be dropped here (root, a writable /proc/sys/vm); cold rows left out")
         load = os.getloadavg()[0]
         print(f"{builds} builds, {size:.2f} GB; createrepo_c {version.strip()}; load {load:.1f} at the start")
         rows: dict[str, list[tuple[float, float]]] = {}
@@ -159,20 +186,34 @@ def main() -> None:
             got["publish, first"] = measure([*publish, "--to", str(d / f"first-{r}")])
             got["publish, known"] = measure([*publish, "--to", str(d / f"known-{r}")])
             got["republish"] = measure([*publish, "--to", str(d / f"known-{r}")])
+            if cold:
+                shutil.rmtree(d / "crepo" / "repodata")
+                drop_page_cache()
+                got["createrepo_c cold"] = measure([CREATEREPO, "-q", *same, str(d / "crepo")])
+                shutil.rmtree(root / ".errata-tpl-cache" / "publish", ignore_errors=True)
+                drop_page_cache()
+                got["publish, cold"] = measure([*publish, "--to", str(d / f"cold-{r}")])
             for k, v in got.items():
                 rows.setdefault(k, []).append(v)
-            base = got["createrepo_c"]
             print(
                 f"round {r + 1} (load {os.getloadavg()[0]:.1f}): "
-                + ", ".join(f"{k} {w:.2f} s ({w / base[0]:.3f}x; CPU {c / base[1]:.3f}x)" for k, (w, c) in got.items())
+                + ", ".join(
+                    f"{k} {w:.2f} s ({w / got[base_of(k)][0]:.3f}x; CPU {c / got[base_of(k)][1]:.3f}x)"
+                    for k, (w, c) in got.items()
+                )
             )
-        print(f"median over {args.rounds} rounds; ratios to createrepo_c (gzip, no databases), each within its round:")
+        print(
+            f"median over {args.rounds} rounds; ratios to createrepo_c (gzip, no databases), each within its round"
+            + (" (a cold row: to createrepo_c cold)" if cold else "")
+            + ":"
+        )
         print(f"  {'':<18} {'wall':>8} {'ratio':>7} {'CPU':>8} {'ratio':>7}")
-        for k, v in rows.items():
-            walls = [w / b[0] for (w, _), b in zip(v, rows["createrepo_c"])]
-            cpus = [c / b[1] for (_, c), b in zip(v, rows["createrepo_c"])]
-            w, c = statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)
-            print(f"  {k:<18} {w:7.2f}s {statistics.median(walls):6.3f}x {c:7.2f}s {statistics.median(cpus):6.3f}x")
+        for k, runs in rows.items():
+            walls = [run[0] / b[0] for run, b in zip(runs, rows[base_of(k)])]
+            cpus = [run[1] / b[1] for run, b in zip(runs, rows[base_of(k)])]
+            wall, cpu = statistics.median(x[0] for x in runs), statistics.median(x[1] for x in runs)
+            ratios = f"{statistics.median(walls):6.3f}x {cpu:7.2f}s {statistics.median(cpus):6.3f}x"
+            print(f"  {k:<18} {wall:7.2f}s {ratios}")
     finally:
         if args.keep or args.reuse:
             print(f"kept {d}")
