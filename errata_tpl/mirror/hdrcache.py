@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import rpm
-
 from errata_tpl import __version__
 from errata_tpl.fileio import sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
+from errata_tpl.rpmlib import rpm
 
 FORMAT = 10
 MAX_BYTES = 1024 * 1024 * 1024  # a million files' entries; a larger file is no cache we wrote

@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rpm
-
 from errata_tpl import forking, parallel
 from errata_tpl.fileio import regular
 from errata_tpl.fileio.stamp import Stat, stat_of
 from errata_tpl.mirror import filedigest, rpmcheck
 from errata_tpl.mirror.hdrcache import HeaderCache
 from errata_tpl.mirror.rpminfo import BadFile, RpmInfo
+from errata_tpl.rpmlib import rpm
 
 # rpm's own setting of which digests to check (%_pkgverify_flags): not SHA1 and MD5
 _SHA256_ONLY = ("--define", f"_pkgverify_flags {rpm.RPMVSF_NOSHA1HEADER | rpm.RPMVSF_NOMD5:#x}")

@@ -13,7 +13,7 @@ _SENSE = {"<": "LESS", "<=": "LESS EQUAL", "=": "EQUAL", "==": "EQUAL", ">=": "G
 def _still_shipped(obsoletes: str, builds: list[RpmInfo]) -> bool:
     """Does a build of the obsoleted name lie outside the versioned range
     (``foo < 2`` while foo-3 ships)? rpm's own range check decides."""
-    import rpm  # librpm: loaded only when a build obsoletes a versioned range
+    from errata_tpl.rpmlib import rpm  # librpm: loaded only when a build obsoletes a versioned range
 
     old, op, evr = obsoletes.split()
     flags = 0

@@ -34,7 +34,7 @@ def _pieces(text: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def label_compare() -> Callable[[Label, Label], int]:
     """``rpm.labelCompare`` over (epoch, version, release) tuples."""
-    import rpm  # on first use: a run that compares nothing does not load librpm
+    from errata_tpl.rpmlib import rpm  # on first use: a run that compares nothing does not load librpm
 
     compare: Callable[[Label, Label], int] = rpm.labelCompare
     return compare
