@@ -105,6 +105,21 @@ def same_set(have: set[str], packages: list[dict], whole: bool = True) -> bool:
     return not left or not whole
 
 
+# The builds of an el9 mirror the consumer tests share (kernels apart: each test has its own).
+EL9_BUILDS = (
+    "bash 5.1.8-6.el9_1 x86_64",
+    "bash 5.1.8-9.el9 x86_64",
+    "nss 3.90.0-3.el9_2 x86_64",
+    "nss 3.101.0-7.el9_4 x86_64",
+    "seamonkey-nss 2.53.17-1.el9 x86_64",
+    "tzdata 2023c-1.el9 noarch",
+    "tzdata 2024a-1.el9 noarch",
+    "compat-libs 1.0-1.el9 i686",
+    "compat-libs 1.0-2.el9 i686",
+    "vim-minimal 2:8.2.2637-20.el9_1 x86_64",
+)
+
+
 def body(text: str) -> list[str]:
     """The lines of a text format that are not comments."""
     return [line for line in text.splitlines() if line and not line.startswith("#")]

@@ -249,6 +249,18 @@ def sign(paths: list[Path], key: GpgKey) -> None:
     )
 
 
+def sign_detached(path: Path, key: GpgKey) -> Path:
+    """An armoured detached signature beside ``path`` (``path.asc``), as a repository's
+    publisher signs its repomd.xml."""
+    subprocess.run(
+        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", key.email, str(path)],
+        env=dict(os.environ, GNUPGHOME=str(key.home)),
+        check=True,
+        capture_output=True,
+    )
+    return path.with_name(path.name + ".asc")
+
+
 def break_signature(path: Path) -> None:
     """Flip a byte inside the header signature (tag RSAHEADER or DSAHEADER of the
     signature header): digests stay good, the signature no longer verifies."""

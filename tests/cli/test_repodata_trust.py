@@ -142,13 +142,7 @@ def keys(tmp_path):
 
 
 def test_a_signed_repomd_protects_the_updateinfo_it_names(mirror, example_root, keys):
-    repomd = mirror / "repodata/repomd.xml"
-    subprocess.run(
-        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", keys.email, str(repomd)],
-        env={**os.environ, "GNUPGHOME": str(keys.home)},
-        check=True,
-        capture_output=True,
-    )
+    rpmfactory.sign_detached(mirror / "repodata/repomd.xml", keys)
     rc, out, _ = errata_tpl(example_root, "verify", mirror, "--keyring", keys.public, "--format", "json")
     report = json.loads(out)
     assert report["repomd"]["status"] == "ok"
@@ -377,12 +371,7 @@ def test_sigterm_ends_a_run_inside_libsolv(example_root, tmp_path):
 
 
 def _sign_repomd(mirror: Path, key) -> None:
-    subprocess.run(
-        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", key.email, str(mirror / "repodata/repomd.xml")],
-        env={**os.environ, "GNUPGHOME": str(key.home)},
-        check=True,
-        capture_output=True,
-    )
+    rpmfactory.sign_detached(mirror / "repodata/repomd.xml", key)
 
 
 def _changed_and_rerecorded(mirror: Path) -> None:

@@ -109,12 +109,7 @@ def test_signed_repomd(make_rpms, keys, cli, tmp_path):
     rpmfactory.sign(make_rpms(["a 1-1 x86_64"], dest=repo), trusted)
     subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
     repomd = repo / "repodata" / "repomd.xml"
-    subprocess.run(
-        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", trusted.email, str(repomd)],
-        env={"GNUPGHOME": str(trusted.home)},
-        check=True,
-        capture_output=True,
-    )
+    rpmfactory.sign_detached(repomd, trusted)
     report = json.loads(cli("verify", repo, "--keyring", trusted.public, "--format", "json").stdout)
     assert report["repomd"]["status"] == "ok" and report["ok"]
     repomd.write_text(repomd.read_text().replace("<revision>", "<revision>1"))
@@ -269,12 +264,7 @@ def test_repomd_signed_by_an_unknown_key_is_untrusted(make_rpms, keys, cli, tmp_
     rpmfactory.sign(make_rpms(["a 1-1 x86_64"], dest=repo), trusted)
     subprocess.run(["createrepo_c", "-q", str(repo)], check=True)
     repomd = repo / "repodata" / "repomd.xml"
-    subprocess.run(
-        ["gpg", "--batch", "--yes", "--armor", "--detach-sign", "-u", other.email, str(repomd)],
-        env={"GNUPGHOME": str(other.home)},
-        check=True,
-        capture_output=True,
-    )
+    rpmfactory.sign_detached(repomd, other)
     r = cli("verify", repo, "--keyring", trusted.public, "--format", "json")
     verdict = json.loads(r.stdout)["repomd"]
     assert verdict["status"] == "untrusted key" and short_id(other)[0][-16:] in verdict["detail"]

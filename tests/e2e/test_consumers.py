@@ -22,7 +22,7 @@ import pytest
 import rpmfactory
 import yaml
 from click.testing import CliRunner
-from consumers import ansible_recipe, body, dnf, dnf_apply, header_block, installed, run, same_set, tool
+from consumers import EL9_BUILDS, ansible_recipe, body, dnf, dnf_apply, header_block, installed, run, same_set, tool
 from sitebuilder import SiteBuilder
 
 from errata_tpl.cli import main
@@ -42,16 +42,7 @@ MIRROR = [
     *(
         rpmfactory.parse_nevra_line(line)
         for line in (
-            "bash 5.1.8-6.el9_1 x86_64",
-            "bash 5.1.8-9.el9 x86_64",
-            "nss 3.90.0-3.el9_2 x86_64",
-            "nss 3.101.0-7.el9_4 x86_64",
-            "seamonkey-nss 2.53.17-1.el9 x86_64",
-            "tzdata 2023c-1.el9 noarch",
-            "tzdata 2024a-1.el9 noarch",
-            "compat-libs 1.0-1.el9 i686",
-            "compat-libs 1.0-2.el9 i686",
-            "vim-minimal 2:8.2.2637-20.el9_1 x86_64",
+            *EL9_BUILDS,
             "openssl-libs 1:3.0.7-18.el9_2 x86_64",
             "openssl-libs 1:3.0.7-24.el9 x86_64",
         )

@@ -10,22 +10,13 @@ from pathlib import Path
 
 import yaml
 from conftest import spec
-from consumers import dnf, installed, installed_packages, same_set
+from consumers import EL9_BUILDS, dnf, installed, installed_packages, same_set
 from sitebuilder import SiteBuilder
 
 from errata_tpl.values import ref
 
 MIRROR = [
-    "bash 5.1.8-6.el9_1 x86_64",
-    "bash 5.1.8-9.el9 x86_64",
-    "nss 3.90.0-3.el9_2 x86_64",
-    "nss 3.101.0-7.el9_4 x86_64",
-    "seamonkey-nss 2.53.17-1.el9 x86_64",
-    "tzdata 2023c-1.el9 noarch",
-    "tzdata 2024a-1.el9 noarch",
-    "compat-libs 1.0-1.el9 i686",
-    "compat-libs 1.0-2.el9 i686",
-    "vim-minimal 2:8.2.2637-20.el9_1 x86_64",
+    *EL9_BUILDS,
     "kernel 5.14.0-362.8.1.el9_3 x86_64",
     "kernel 5.14.0-362.13.1.el9_3 x86_64",
     # as the real kernel-core does: how dnf knows it is installonly
