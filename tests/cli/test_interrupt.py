@@ -26,7 +26,8 @@ INTERRUPTED_IMPORT = textwrap.dedent(
 # terminal's Ctrl-C does to the run and to the interpreters the shim starts meanwhile.
 SIGNALLED_RPM_IMPORT = textwrap.dedent(
     """
-    import os, signal, threading
+    import os, signal, site, threading
+    site.getsitepackages = lambda *_: []  # the base installation's bindings not found: the shim runs
     got = []
     signal.signal(signal.SIGINT, lambda *_: got.append(1))  # here: counted; the shim's children get the default
     done = threading.Event()
@@ -42,6 +43,32 @@ SIGNALLED_RPM_IMPORT = textwrap.dedent(
         done.set()
     """
 )
+
+
+# Where the bindings come from, and whether another process ran to find them.
+LOADED = textwrap.dedent(
+    """
+    import resource, sys
+    if sys.argv[1] == "shim":
+        import rpm
+    else:
+        from errata_tpl.rpmlib import rpm
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(rpm.__file__, rpm.__version__, children.ru_utime + children.ru_stime > 0)
+    """
+)
+
+
+def test_the_bindings_are_the_shims_found_without_its_interpreters() -> None:
+    def loaded(how: str) -> list[str]:
+        r = subprocess.run([sys.executable, "-c", LOADED, how], capture_output=True, text=True, timeout=60, check=True)
+        return r.stdout.split()
+
+    *shims, shim_ran = loaded("shim")
+    *ours, ours_ran = loaded("rpmlib")
+    assert ours == shims
+    if sys.prefix != sys.base_prefix and shim_ran == "True":  # a venv, where the shim asks other interpreters
+        assert ours_ran == "False"
 
 
 def test_ctrl_c_while_the_command_line_is_imported() -> None:
