@@ -66,20 +66,33 @@ def asked(prepare: Callable[[], S], answer: Callable[[S, Q], R]) -> Asked[Q, R]:
     return Asked(pid, fd, w)
 
 
-def _die_with(parent: int) -> None:
+_PRCTL: list[Callable[..., int]] = []  # libc's prctl, once found
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, found by the first process that forks (ctypes: 5-15 ms), so that
+    its children need not each find it; a run that forks none does not load ctypes."""
+    if not _PRCTL:
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            _PRCTL.append(ctypes.CDLL(None, use_errno=True).prctl)
+    return _PRCTL[0] if _PRCTL else None
+
+
+def _die_with(parent: int, prctl: Callable[..., int] | None) -> None:
     """A child is killed when this process dies, even by SIGKILL (Linux's
     PR_SET_PDEATHSIG): it must not go on writing after its run is gone."""
     with contextlib.suppress(Exception):
-        import ctypes  # here, in the child: a run that forks none does not load it (2 ms)
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        if prctl is not None:
+            prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
     if os.getppid() != parent:  # it died before the line above
         os._exit(1)
 
 
 def spawn(body: Callable[[], object]) -> int:
     """A forked child that runs ``body`` and exits (0 if it returned); its pid."""
-    parent = os.getpid()
+    parent, prctl = os.getpid(), _prctl()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         pid = os.fork()
@@ -90,7 +103,7 @@ def spawn(body: Callable[[], object]) -> int:
         code = 1
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            _die_with(parent)
+            _die_with(parent, prctl)
             body()
             code = 0
         finally:
