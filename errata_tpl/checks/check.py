@@ -162,6 +162,8 @@ class Repositories:
         if pool is None:
             pool = solv.Pool()
             pool.setarch(arch)
+            # as libdnf sets it: one name's arches of other colours (x86_64 and i686) coexist
+            pool.set_flag(solv.Pool.POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS, 1)
             for d, (repodata, primary) in zip(self.dirs, self._primaries):
                 repo = pool.add_repo(str(d))
                 fd = repodata.in_memory_file(primary)  # checked against repomd.xml, decompressed with bounds

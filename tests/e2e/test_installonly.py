@@ -82,3 +82,30 @@ def test_check_and_dnf_agree_on_two_kernels(make_rpms, tmp_path, cli, provides, 
         assert installed(installroot) == set(specs)
     else:
         assert "cannot install both" in p.stderr + p.stdout
+
+
+def test_check_and_dnf_agree_on_one_name_at_two_arches(make_rpms, tmp_path, cli):
+    # multilib: glibc.x86_64 and glibc.i686 side by side, as every EL node with 32-bit software
+    # has them; dnf lets a name's arches of different colours coexist (libdnf sets libsolv's
+    # POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS), so check must not call them a conflict
+    repo = tmp_path / "repo"
+    make_rpms([rpmfactory.Spec("libm32", "1.0", "1.el9", arch) for arch in ("x86_64", "i686")], dest=repo)
+    rpmfactory.createrepo(repo)
+    root = tmp_path / "root"
+    (
+        SiteBuilder(root)
+        .os("el9-x86_64", "version: el9\narch: x86_64\npackages: [libm32-1.0-1.el9.x86_64, libm32-1.0-1.el9.i686]\n")
+        .site("deploy_errata: false\n")
+        .node("multilib", "os: el9-x86_64\n")
+    )
+    r = cli("check", "multilib", "--repo", repo, "--format", "json", root=root)
+    out = json.loads(r.stdout)["multilib"]
+    specs = [
+        line for line in cli("resolve", "multilib", "--format", "dnf", root=root).stdout.splitlines() if line[:1] != "#"
+    ]
+    assert sorted(specs) == ["libm32-1.0-1.el9.i686", "libm32-1.0-1.el9.x86_64"]
+    installroot = tmp_path / "installroot"
+    p = subprocess.run([*dnf_args(installroot, [repo], tmp_path / "cache"), "install", *specs], capture_output=True)
+    assert p.returncode == 0, p.stderr
+    assert installed(installroot) == set(specs)
+    assert (r.exit_code, out["problems"]) == (0, [])
