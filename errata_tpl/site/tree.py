@@ -37,6 +37,7 @@ from errata_tpl.site.config import (
 from errata_tpl.site.entries import entries
 from errata_tpl.site.hooks import FixHook, InitHook, action
 from errata_tpl.site.stages import Rollout
+from errata_tpl.site.strays import stray_site_files
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
 from errata_tpl.values.source import Source
@@ -161,6 +162,7 @@ class Tree:
     def node_names(self) -> list[str]:
         """The nodes of site/nodes/*.yaml and *.yml; one there that is no regular file (a
         directory, a FIFO, a dangling link) is said and skipped; a node in both is an error."""
+        self._stray_site_files()
         d = self.root / "site" / "nodes"
         if not d.is_dir():
             return []
@@ -295,6 +297,10 @@ class Tree:
             if p.name.endswith(".yaml") and names.is_profile(stem):
                 out.append(stem)
         return sorted(out)
+
+    @functools.cache  # noqa: B019
+    def _stray_site_files(self) -> None:
+        self._warn(stray_site_files(self.root))
 
     @functools.cache  # noqa: B019
     def _stray_hooks(self, os_id: str) -> None:

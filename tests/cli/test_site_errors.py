@@ -111,6 +111,27 @@ def test_a_node_file_that_is_no_file_is_said_not_skipped_silently(example_root, 
     assert written == sorted(f"{p.stem}.yaml" for p in nodes.iterdir() if p.is_file())
 
 
+@pytest.mark.parametrize("command", [("status",), ("resolve", "wn-001.example.org")])
+def test_a_misspelt_file_or_folder_of_site_is_named_not_skipped_silently(example_root, cli, command):
+    # a tired admin's typos: the override file that holds db-01 back, a folder of nodes
+    site = example_root / "site"
+    (site / "errata-overrides.yaml").rename(site / "errata-override.yaml")
+    (site / "node").mkdir()
+    (site / "nodes/dc2").mkdir()
+    (site / "nodes/dc2/wn-101.example.org.yaml").write_text("os: el9-x86_64\n")
+    (site / "clusters/gpu.YAML").write_text("packages: []\n")
+    (site / "README.md").write_text("kept by people\n")  # no YAML: left alone
+    (site / ".site.yaml.swp").write_text("")  # an editor's: left alone
+    r = cli(*command, root=example_root)
+    assert [line for line in r.stderr.splitlines() if "errata-tpl does not read" in line or "site/" in line] == [
+        "warning: site/errata-override.yaml: a file errata-tpl does not read (did you mean site/errata-overrides.yaml?)"
+        "; not used",
+        "warning: site/node/: a folder errata-tpl does not read (did you mean site/nodes/?)",
+        "warning: site/nodes/dc2/: a folder; files are read directly in site/nodes/ only",
+        "warning: site/clusters/gpu.YAML: not read: the files of site/clusters/ end in .yaml or .yml",
+    ], r.stderr
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dir"])
 def test_an_os_yaml_that_is_no_file_is_named_as_what_it_is(example_root, cli, kind):
     """Not "unknown os" (it is there), and not skipped: its OS's nodes would vanish from --all."""
