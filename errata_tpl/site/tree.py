@@ -11,6 +11,7 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, yamlio
@@ -41,6 +42,8 @@ from errata_tpl.site.strays import stray_site_files
 from errata_tpl.values import names
 from errata_tpl.values.package import Package
 from errata_tpl.values.source import Source
+
+_S = TypeVar("_S", bound=Settings)
 
 
 def _is_glob(key: str) -> bool:
@@ -111,7 +114,21 @@ class Tree:
     @functools.cached_property
     def site(self) -> SiteConfig:
         rel = "site/site.yaml"
-        return SiteConfig(where=rel, **config.read(SiteConfig, self._load_present(rel, "site") or {}, rel))
+        data = self._load_present(rel, "site") or {}
+        return self._os_keys(SiteConfig(where=rel, **config.read(SiteConfig, data, rel)))
+
+    def _os_keys(self, s: _S) -> _S:
+        """``s``, its errata_defaults and kernel_version keyed by no OS of the site (a typo
+        such as el9-x86-64 chooses nothing) named in a warning."""
+        ids = self.os_ids()
+        known = {*ids, *(i.rpartition("-")[0] for i in ids)}
+        for key, value in (("errata_defaults", s.errata_defaults), ("kernel_version", s.kernel_version)):
+            for k in sorted(value.keys() - known):
+                self.warn(
+                    f"{s.where}: key '{key}': {k!r} is no os-id or os-version of the site"
+                    f" ({', '.join(ids) or 'no os/<os-id>/os.yaml'}); the entry chooses nothing"
+                )
+        return s
 
     @property
     def announce(self) -> Announce:
@@ -146,7 +163,7 @@ class Tree:
     @functools.cache  # noqa: B019 - one Tree per run
     def cluster(self, name: str) -> Settings:
         rel = self._spelt(self.rel("site/clusters", f"{names.cluster(name)}.yaml"), yml_ok=True)
-        return Settings(where=rel, **config.read(Settings, self._load(rel, "cluster"), rel))
+        return self._os_keys(Settings(where=rel, **config.read(Settings, self._load(rel, "cluster"), rel)))
 
     @functools.cache  # noqa: B019
     def node(self, name: str) -> NodeConfig:
@@ -157,7 +174,9 @@ class Tree:
             if not (self.root / rel).is_file():
                 raise UserError(f"unknown node {name!r}: no {rel}") from None
             raise
-        return NodeConfig(where=rel, name=name, errata_set="errata" in data, **config.read(NodeConfig, data, rel))
+        return self._os_keys(
+            NodeConfig(where=rel, name=name, errata_set="errata" in data, **config.read(NodeConfig, data, rel))
+        )
 
     def node_names(self) -> list[str]:
         """The nodes of site/nodes/*.yaml and *.yml; one there that is no regular file (a

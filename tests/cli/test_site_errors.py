@@ -132,6 +132,23 @@ def test_a_misspelt_file_or_folder_of_site_is_named_not_skipped_silently(example
     ], r.stderr
 
 
+def test_errata_defaults_and_kernel_pins_of_no_os_are_named(example_root, cli):
+    # el9-x86-64 (a '-' for the '_'): every el9 node would silently keep the el9 default
+    site = example_root / "site/site.yaml"
+    site.write_text(site.read_text().replace('  el8-x86_64: "20261121"', '  el8-x86-64: "20261121"'))
+    site.write_text(site.read_text().replace("  el8: 4.18.0-513.11.1.el8_9", "  el8_x86_64: 4.18.0-513.11.1.el8_9"))
+    node = example_root / "site/nodes/wn-001.example.org.yaml"
+    node.write_text(node.read_text() + "errata_defaults: {sl7: null}\n")
+    r = cli("status", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    idle = "is no os-id or os-version of the site (el8-x86_64, el9-x86_64); the entry chooses nothing"
+    assert [line for line in r.stderr.splitlines() if "chooses nothing" in line] == [
+        f"warning: site/site.yaml: key 'errata_defaults': 'el8-x86-64' {idle}",
+        f"warning: site/site.yaml: key 'kernel_version': 'el8_x86_64' {idle}",
+        f"warning: site/nodes/wn-001.example.org.yaml: key 'errata_defaults': 'sl7' {idle}",
+    ], r.stderr
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dir"])
 def test_an_os_yaml_that_is_no_file_is_named_as_what_it_is(example_root, cli, kind):
     """Not "unknown os" (it is there), and not skipped: its OS's nodes would vanish from --all."""
