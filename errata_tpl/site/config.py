@@ -51,6 +51,10 @@ def _text(value: Any, where: str, key: str) -> str:
     return str(value)
 
 
+def _profiles(value: Any, where: str, key: str) -> dict[str, str | None]:
+    return {k: None if v is None else str(v) for k, v in value.items()}
+
+
 def key_field(
     t: keytypes.Type, merge: str | None = None, read: Reader = _same, default: Any = None, name: str = ""
 ) -> Any:
@@ -135,7 +139,7 @@ class Settings:
 
     where: str
     deploy_errata: bool | None = key_field(keytypes.BOOL, REPLACE)
-    errata_defaults: Mapping[str, str | None] = key_field(keytypes.PROFILE_MAP, UPDATE, _mapping, dict)
+    errata_defaults: Mapping[str, str | None] = key_field(keytypes.PROFILE_MAP, UPDATE, _profiles, dict)
     kernel_version: Mapping[str, str] = key_field(
         keytypes.KERNEL_PINS, OWN, _versions, dict
     )  # pins by os-id / os-version
@@ -204,7 +208,7 @@ class NodeConfig(Settings):
     name: str = ""
     os: str = key_field(keytypes.OS_ID, read=_os_id, default="")
     cluster: str | None = key_field(keytypes.said(keytypes.STR, "a cluster name"))
-    errata: str | None = key_field(keytypes.said(keytypes.OPT_STR, "a profile name or null"))
+    errata: str | None = key_field(keytypes.said(keytypes.PROFILE_CHOICE, "a profile name or null"), read=_text)
     errata_set: bool = False  # the node file has 'errata' (null included)
     kernel_pin: str | None = key_field(  # the node's kernel_version
         keytypes.said(keytypes.VERSION, "a kernel version string 'V-R' (the node's pin)"),

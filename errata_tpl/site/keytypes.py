@@ -117,7 +117,13 @@ def closed(kind: str, text: str) -> Type:
 
 
 PACKAGES = list_of(REF, "a list of package references")
-PROFILE_MAP = map_of(OPT_PROFILE, "a mapping of os-id or os-version to a profile name", OS_KEY_PATTERN)
+# a profile a site file chooses: unquoted, YAML reads 20261121 as a number, meant as the name
+PROFILE_CHOICE = Type(
+    lambda v: v is None or isinstance(v, str) or _is_int(v),
+    "a profile name YYYYMMDD or null",
+    {"type": ["string", "integer", "null"], "pattern": PROFILE_PATTERN},
+)
+PROFILE_MAP = map_of(PROFILE_CHOICE, "a mapping of os-id or os-version to a profile name", OS_KEY_PATTERN)
 KERNEL_PINS = map_of(VERSION, "a mapping of os-id or os-version to a kernel version", OS_KEY_PATTERN)
 MODULES = map_of(STREAM, "a mapping of module name to a stream (quoted: '1.10') or null (disabled)")
 HOTFIX_NAME = Type(STR.ok, "a hotfix name", {"type": "string", "pattern": HOTFIX_PATTERN})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from errata_tpl.site.keytypes import JSON, NODE_NAME, NODE_OR_GLOB_PATTERN, OPT_PROFILE, OPT_STR, OS_ID, PROFILE, STR
+from errata_tpl.site.keytypes import JSON, NODE_NAME, NODE_OR_GLOB_PATTERN, OPT_STR, OS_ID, PROFILE, PROFILE_CHOICE, STR
 from errata_tpl.site.schema import REQUIRED, kinds
 
 # the files a user writes or reads, and the kinds their schemas are made of
@@ -71,7 +71,7 @@ def json_schema(file_kind: str) -> JSON:
             "description": "node name or glob -> profile name, or null (no errata)",
             "type": ["object", "null"],
             "propertyNames": {"pattern": NODE_OR_GLOB_PATTERN},
-            "additionalProperties": OPT_PROFILE.json,
+            "additionalProperties": PROFILE_CHOICE.json,
         }
     if kind == "promotion record":
         return {**head, "type": ["array", "null"], "items": promotion_json()}

@@ -136,6 +136,20 @@ class TestErrataChoice:
         site.write("site/errata-overrides.yaml", "n1: 20261121\n")
         assert site.resolve()[0].errata == "20261121"
 
+    # docs/files.md: a profile name unquoted is a number, accepted wherever a site file chooses one
+    @pytest.mark.parametrize(
+        ("rel", "text", "source"),
+        [
+            ("site/site.yaml", "deploy_errata: true\nerrata_defaults: {el9-x86_64: 20261121}\n", "os-id"),
+            ("site/nodes/n1.yaml", "os: el9-x86_64\nerrata: 20261121\n", "node"),
+        ],
+    )
+    def test_unquoted_profile_elsewhere_is_accepted(self, site, rel, text, source):
+        site.write("site/site.yaml", "deploy_errata: true\n")
+        site.write(rel, text)
+        got = site.resolve()[0]
+        assert (got.errata, got.errata_from) == ("20261121", source)
+
 
 class TestKernel:
     def test_precedence(self, site):
