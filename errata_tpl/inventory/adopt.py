@@ -68,7 +68,7 @@ def adopt(
 ) -> Adopted:
     """Write the node file ``rel`` from ``inv``; ``existing``: its data, if there is one."""
     keep = {k: v for k, v in (existing or new_keys).items() if k not in ("packages", "base")}
-    packages = sorted(nevra(p) for p in inv.base(kernels, os_arch, {}))
+    packages = sorted({nevra(p) for p in inv.base(kernels, os_arch, {})})  # a line rpm -qa printed twice: once
     text = node_text(inv, keep, packages)
     yamlio.write_record(root / rel, text, _node_file)
     return Adopted(node, root / rel, len(packages))
@@ -110,6 +110,11 @@ def run(
             raise UserError(f"{node}: no node file: --os OS_ID is needed for it; nothing written")
         refuse(rel, inv, existing, force)
         todo.append((rel, node, inv, existing, tree.os(str(os_of))))
+    if not todo:  # a fleet the site does not know yet: its nodes are named, with their OS
+        raise UserError(
+            f"{directory}: no inventory of a node of the site; name new nodes: adopt {directory} NODE... --os OS_ID;"
+            " nothing written"
+        )
     new_keys = {"os": os_id, **({"cluster": cluster} if cluster else {})}
     return [
         adopt(tree.root, rel, node, inv, existing, osc.kernel.packages, osc.arch, new_keys)

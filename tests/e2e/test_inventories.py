@@ -721,6 +721,29 @@ def test_adopt_writes_node_files_from_inventories(site, tmp_path):
     assert not (mine / "site/nodes/osless.example.org.yaml").exists()
 
 
+def test_adopt_of_a_fleet_the_site_does_not_know_says_so(site, tmp_path):
+    # no NODE given: every node of the site with an inventory; none has one: an error, not rc 0
+    root, inv = site
+    mine = site_with(root, inv, tmp_path, {})
+    for known in (mine / "inventories").iterdir():  # those of the site's own nodes
+        known.unlink()
+    shutil.copy(inv / "applied.txt", mine / "inventories" / "new-01.example.org")
+    r = cli(mine, "adopt", str(mine / "inventories"), "--os", "el9-x86_64")
+    assert r.exit_code == 1
+    assert r.stderr.endswith(
+        f"errata-tpl: error: {mine}/inventories: no inventory of a node of the site; name new nodes:"
+        f" adopt {mine}/inventories NODE... --os OS_ID; nothing written\n"
+    )
+    assert not (mine / "site/nodes/new-01.example.org.yaml").exists()
+    # an inventory with a line twice (two collections appended): each package written once
+    applied = (inv / "applied.txt").read_text()
+    (mine / "inventories" / "new-01.example.org").write_text(applied + applied)
+    r = cli(mine, "adopt", str(mine / "inventories"), "new-01.example.org", "--os", "el9-x86_64")
+    assert r.exit_code == 0, r.output
+    packages = yaml.safe_load((mine / "site/nodes/new-01.example.org.yaml").read_text())["packages"]
+    assert packages == sorted(set(packages)) and len(packages) == 4
+
+
 def test_adopted_and_inventory_based_lists_applied_by_the_consumers(site, tmp_path):
     """What adopt writes and what base: installed resolves, applied by the real consumers (the
     ansible recipe, the dnf header's install-then-remove) on the node the inventory came from:
