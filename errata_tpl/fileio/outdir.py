@@ -177,10 +177,15 @@ def _replace_set(
             recover(out_dir, warn)
             previous = read_manifest(out_dir, warn)
             with os.scandir(out_dir) as entries:  # one listing, not a stat per file
-                folders = {e.name for e in entries if e.is_dir(follow_symlinks=False)}
+                present = {e.name: e.is_dir(follow_symlinks=False) for e in entries}
             for name in files:  # a rename cannot replace a directory: refuse before the record
-                if name in folders:
+                if present.get(name):
                     raise UserError(f"{out_dir / name}: a directory where this run writes a file; nothing written")
+                if name in present and name not in previous:  # e.g. a host_vars file people wrote
+                    raise UserError(
+                        f"{out_dir / name}: exists, and no run of errata-tpl wrote it (not in {out_dir / MANIFEST}):"
+                        " move it away, or write elsewhere; nothing written"
+                    )
             listed = set(files) if complete else set(files) | previous
             record = [f"+{n}" for n in sorted(listed)] + [f"-{n}" for n in sorted(previous - listed)]
             with atomic.signals_deferred():

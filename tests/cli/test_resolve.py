@@ -268,3 +268,27 @@ def test_a_directory_where_a_node_file_goes_fails_the_run_before_anything_change
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == {k: v for k, v in before.items() if k != "wn-001.example.org.yaml"}
     assert not [n for n in os.listdir(out) if n.startswith(".errata-tpl-staging-")]
+
+
+def test_a_file_of_a_node_no_run_wrote_is_refused_not_overwritten(example_root, cli, tmp_path):
+    # host_vars/<node>.yml people keep their own variables in, before errata-tpl's first run there
+    out = tmp_path / "host_vars"
+    out.mkdir()
+    (out / "wn-001.example.org.yml").write_text("ntp_server: ntp1.example.org\n")
+    (out / "other.example.org.yml").write_text("kept: true\n")  # a name this run does not write: left alone
+    r = cli("resolve", "--all", "--format", "ansible", "--out-dir", out, root=example_root)
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f"errata-tpl: error: {out}/wn-001.example.org.yml: exists, and no run of errata-tpl wrote it"
+        f" (not in {out}/{MANIFEST}): move it away, or write elsewhere; nothing written\n"
+    )
+    assert sorted(os.listdir(out)) == ["other.example.org.yml", "wn-001.example.org.yml"]
+    assert (out / "wn-001.example.org.yml").read_text() == "ntp_server: ntp1.example.org\n"
+    (out / "wn-001.example.org.yml").rename(tmp_path / "moved.yml")
+    assert cli("resolve", "--all", "--format", "ansible", "--out-dir", out, root=example_root).exit_code == 0
+    # from then on the files are the tool's: replaced run after run, one node or all
+    assert (
+        cli("resolve", "wn-001.example.org", "--format", "ansible", "--out-dir", out, root=example_root).exit_code == 0
+    )
+    assert cli("resolve", "--all", "--format", "ansible", "--out-dir", out, root=example_root).exit_code == 0
+    assert (out / "other.example.org.yml").read_text() == "kept: true\n"
