@@ -26,14 +26,23 @@ def profile(root: Path, os_id: str, name: str, warn: Callable[[str], None]) -> P
         return None
     data = load_copied(root / rel, rel, cache_dir(root, "parsed"), warn)
     prof = from_data(data, rel, functools.partial(yamlio.line_of, root / rel))
-    # a profile copied or edited under another name would apply, and be named, as the wrong record
-    for key, said, wanted in (("profile", prof.profile, name), ("os", prof.os, os_id)):
-        if said != wanted:
-            raise UserError(f"{rel}: key '{key}': says {said!r} but the file is the profile {wanted!r} of {os_id}")
+    _is_its_file(rel, f"the profile {name!r} of {os_id}", (("profile", prof.profile, name), ("os", prof.os, os_id)))
     return prof
 
 
 def hotfix(root: Path, os_id: str, name: str) -> Hotfix | None:
     """``errata/<os-id>/hotfix-<name>.yaml``, None when there is none."""
     rel = hotfix_rel(os_id, name)
-    return load_hotfix(root / rel, rel) if regular.present(root / rel, rel) else None
+    if not regular.present(root / rel, rel):
+        return None
+    fix = load_hotfix(root / rel, rel)
+    _is_its_file(rel, f"the hotfix {name!r} of {os_id}", (("name", fix.name, name), ("os", fix.os, os_id)))
+    return fix
+
+
+def _is_its_file(rel: str, record: str, keys: tuple[tuple[str, str, str], ...]) -> None:
+    """A record copied or edited under another name (or into another OS's folder) would
+    apply, and be named, as the wrong record: its header must say its file's name."""
+    for key, said, wanted in keys:
+        if said != wanted:
+            raise UserError(f"{rel}: key '{key}': says {said!r} but the file is {record}")

@@ -95,6 +95,20 @@ def test_a_profile_whose_header_disagrees_with_its_file_is_an_error(example_root
     assert r.stderr.startswith(f"errata-tpl: error: errata/el9-x86_64/20261121.yaml: key '{key}': says ")
 
 
+@pytest.mark.parametrize("key, value", [("name", "other"), ("os", "el8-x86_64")])
+def test_a_hotfix_whose_header_disagrees_with_its_file_is_an_error(example_root, cli, key, value):
+    # wn-062 names openssl-urgent: a copy of another hotfix (or another OS's) under its name was applied,
+    # and named, as the header said (hotfix:other)
+    p = example_root / "errata/el9-x86_64/hotfix-openssl-urgent.yaml"
+    lines = [f"{key}: {value}" if line.startswith(f"{key}:") else line for line in p.read_text().split("\n")]
+    p.write_text("\n".join(lines))
+    r = cli("resolve", "wn-062.example.org", root=example_root)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
+    assert r.stderr.startswith(
+        f"errata-tpl: error: errata/el9-x86_64/hotfix-openssl-urgent.yaml: key '{key}': says {value!r} but the file "
+    ), r.stderr
+
+
 def test_a_node_file_that_is_no_file_is_said_not_skipped_silently(example_root, cli, tmp_path):
     nodes = example_root / "site/nodes"
     (nodes / "dir.example.org.yaml").mkdir()
