@@ -149,8 +149,10 @@ def record_hash(raw: Mapping[str, Any], before: str) -> str:
 
 def digest(raw: Mapping[str, Any]) -> str:
     """The SHA-256 of everything a signature check reads: the record with its key and
-    signature (what the cache of good signatures is keyed by)."""
-    return hashlib.sha256(b"errata-tpl signed record\0" + canonical(raw)).hexdigest()
+    signature (what the cache of good signatures is keyed by). The prefix names the
+    rules the check applies: a check that became stricter (/2: a signature is no older
+    than its record) trusts no verdict of the one before."""
+    return hashlib.sha256(b"errata-tpl signed record/2\0" + canonical(raw)).hexdigest()
 
 
 def signed_part(raw: Mapping[str, Any]) -> bytes:

@@ -58,7 +58,7 @@ def verify(records: Sequence[Record]) -> dict[int, str]:
                 raise UserError(f"{where}: key 'key': not the key of its signer {r.signer} (it holds {held})")
             sig_path.write_bytes(_b64(r.raw["signature"], where, "signature"))
             v = gpg.verify_data(str(sig_path), signed_part(r.raw))
-            _judge(gpg, v, r.signer, where)
+            _judge(gpg, v, r.signer, where, int(r.when().timestamp()))
             out[r.number] = r.signer
     return out
 
@@ -76,23 +76,29 @@ def _expiry(gpg: Any, signer: str, signing: str) -> int | None:
     return min(found) if found else None
 
 
-def _judge(gpg: Any, v: Any, signer: str, where: str) -> None:
-    """A good signature by ``signer``, or a UserError saying why not. A key that expired
-    since does not make a good signature bad: gpg says EXPKEYSIG and VALIDSIG (the
-    signature matches), and the signature counts when it was made before the key's
-    expiry. A revoked key's signatures count for nothing: its owner said it may be
-    someone else's now."""
+def _judge(gpg: Any, v: Any, signer: str, where: str, dated: int) -> None:
+    """A good signature by ``signer`` of a record dated ``dated`` (seconds since 1970),
+    or a UserError saying why not. A key that expired since does not make a good
+    signature bad: gpg says EXPKEYSIG and VALIDSIG (the signature matches), and the
+    signature counts when it was made before the key's expiry. It was made no earlier
+    than the record it covers: a signature that says so was made on a clock set back
+    (gpg's faked-system-time), which would let an expired key sign today. A revoked
+    key's signatures count for nothing: its owner said it may be someone else's now."""
     matches = v.status == "signature valid" and v.pubkey_fingerprint == signer
     expired = [p for p in v.problems if p.get("status") == "signing key has expired"]
     if matches and v.valid and not v.problems:
         return
     if matches and expired and len(expired) == len(v.problems):
         ends = _expiry(gpg, signer, v.fingerprint or signer)
-        made = int(v.sig_timestamp) if str(v.sig_timestamp or "").isdigit() else None
+        said = int(v.sig_timestamp) if str(v.sig_timestamp or "").isdigit() else None
+        made = None if said is None else max(said, dated)
         if ends is not None and made is not None and made < ends:
             return
+        at = f"at {_show(made)}"
+        if made != said:
+            at = f"for a record dated {_show(dated)} (its signature says {_show(said)})"
         raise UserError(
-            f"{where}: signed by {signer} at {_show(made)}, after its key expired ({_show(ends)}): "
+            f"{where}: signed by {signer} {at}, after its key expired ({_show(ends)}): "
             "a signature made after its key's expiry counts for nothing"
         )
     if v.key_status == "signing key was revoked":

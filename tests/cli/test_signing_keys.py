@@ -3,6 +3,7 @@ its key was valid stays good once the key expires (real gpg keys, made at test t
 gpg's faked clock), and promote/approve's --keyring is a regular file, taken relative to
 the current directory, never to $GNUPGHOME."""
 
+import base64
 import os
 import subprocess
 
@@ -13,6 +14,7 @@ from cli.test_approvals import CANARY, EL9, RECORD, T0, one_line_error, profile_
 from errata_tpl.promotions import record as rec
 
 SIGNED_IN_2020 = "20200601T000000"  # when the expiring key signs (gpg's faked clock)
+DATED_IN_2020 = "1590969600"  # 2020-06-01T00:00:00Z: the record's time then (SOURCE_DATE_EPOCH)
 
 
 def gpg(home, *args, input=None):
@@ -45,7 +47,7 @@ def test_a_signature_made_before_its_key_expired_stays_good(cli, example_root, m
     home, fpr = expiring
     listed(example_root, fpr)
     monkeypatch.setenv("GNUPGHOME", str(home))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", DATED_IN_2020)
     (home / "gpg.conf").write_text(f"faked-system-time {SIGNED_IN_2020}\n")  # the key was valid then
     r = cli("promote", *CANARY, "--repo", EL9, "--sign", "old@x", root=example_root)
     assert r.exit_code == 0, r.output
@@ -68,6 +70,33 @@ def test_a_signature_made_before_its_key_expired_stays_good(cli, example_root, m
     )
 
 
+def test_a_signature_backdated_past_its_keys_expiry_counts_for_nothing(cli, example_root, monkeypatch, expiring):
+    # the key expired on 2020-12-31; its home's clock set back to 2020 (gpg.conf's faked-system-time)
+    # makes gpg sign a record dated 2026: a signature is never older than the record it covers, so it
+    # counts as made at the record's time, after the expiry
+    home, fpr = expiring
+    listed(example_root, fpr)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    (home / "gpg.conf").write_text(f"faked-system-time {SIGNED_IN_2020}\n")
+    r = cli("promote", *CANARY, "--repo", EL9, "--sign", "old@x", root=example_root)
+    one_line_error(r, f"signed by {fpr} for a record dated 2026-11-24T06:00:00Z (its signature says 2020-06-01T")
+    assert "after its key expired (2020-12-31T" in r.stderr
+    assert not (example_root / RECORD).exists()
+    # the same record put there by hand: every reader refuses it
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", DATED_IN_2020)
+    assert cli("promote", *CANARY, "--repo", EL9, "--sign", "old@x", root=example_root).exit_code == 0
+    data = yaml.safe_load((example_root / RECORD).read_text())
+    (home / "gpg.conf").unlink()
+    data[0]["time"] = "2026-11-24T06:00:00Z"
+    data[0]["signature"] = base64.b64encode(
+        gpg(home, "--faked-system-time", SIGNED_IN_2020, "--detach-sign", "-u", fpr, input=rec.signed_part(data[0]))
+    ).decode("ascii")
+    (example_root / RECORD).write_text(rec.text(data))
+    for args in (("stages", "--verify"), ("status",)):
+        one_line_error(cli(*args, root=example_root), "(its signature says 2020-06-01T")
+
+
 def test_a_signing_key_that_expired_cannot_sign(cli, example_root, monkeypatch, expiring):
     home, fpr = expiring
     listed(example_root, fpr)
@@ -83,7 +112,7 @@ def test_keyring_is_a_regular_file_relative_to_here(cli, example_root, monkeypat
     home, fpr = expiring
     listed(example_root, fpr)
     monkeypatch.setenv("GNUPGHOME", str(home))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", DATED_IN_2020)
     (home / "gpg.conf").write_text(f"faked-system-time {SIGNED_IN_2020}\n")
     here = tmp_path / "here"
     here.mkdir()
