@@ -13,7 +13,7 @@ import binascii
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +38,33 @@ def _b64(text: str, where: str, what: str) -> bytes:
         raise UserError(f"{where}: key '{what}': not base64") from None
 
 
-def verify(records: Sequence[Record]) -> dict[int, str]:
-    """The signer of each signed record, its signature checked; a UserError names the
-    first record whose key is not its signer's or whose signature does not verify."""
+def verify(records: Sequence[Record], todo: Collection[int] | None = None) -> dict[int, str]:
+    """The signer of each signed record of ``todo`` (numbers; None: every record), its
+    signature checked; a UserError names the first record whose key is not its signer's
+    or whose signature does not verify.
+
+    Each is checked with the keys of the records up to it, itself included: what the file
+    knew of its key when it was added (a revocation or a new expiry another record's key
+    carries counts for the records after that one). Its prev commits to those records,
+    so the verdict is one of the record alone, as the cache of good signatures keys it,
+    and the same whether the records before it are checked in this run or were cached."""
     out: dict[int, str] = {}
+    last = max(todo, default=-1) if todo is not None else len(records)
     with tempfile.TemporaryDirectory(prefix="errata-tpl-verify-") as home:
         gpg = _gpg(gnupghome=home)
         imported: dict[str, set[str]] = {}
         sig_path = Path(home) / "record.sig"
         for r in records:
+            if r.number > last:
+                break
             if r.signer is None:
                 continue
             where = f"{PROMOTIONS}: {r.label()}"
             key = r.raw["key"]
             if key not in imported:
                 imported[key] = set(gpg.import_keys(_b64(key, where, "key")).fingerprints or ())
+            if todo is not None and r.number not in todo:
+                continue
             if imported[key] != {r.signer}:
                 held = ", ".join(sorted(imported[key])) or "no key gpg can read"
                 raise UserError(f"{where}: key 'key': not the key of its signer {r.signer} (it holds {held})")
@@ -103,8 +115,8 @@ def _judge(gpg: Any, v: Any, signer: str, where: str, dated: int) -> None:
         )
     if v.key_status == "signing key was revoked":
         raise UserError(
-            f"{where}: signed by {signer}, whose key in the record is revoked: a revoked key's "
-            "signatures count for nothing"
+            f"{where}: signed by {signer}, whose key is revoked (in the key this record or one before it "
+            "carries): a revoked key's signatures count for nothing"
         )
     raise UserError(
         f"{where}: bad signature (gpg: {v.status or 'no signature gpg can read'}): the record was changed "

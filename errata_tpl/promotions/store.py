@@ -85,7 +85,7 @@ def _signers(root: Path, records: Sequence[rec.Record], warn: sealed.Warn, afres
     if todo:
         from errata_tpl.promotions import signing  # python-gnupg: only for signatures not yet checked
 
-        out.update(signing.verify(todo))
+        out.update(signing.verify(records, {r.number for r in todo}))
         sealed.write(path, rec.PROMOTIONS, json.dumps({digests[n]: fp for n, fp in sorted(out.items())}))
     return out
 
@@ -158,7 +158,7 @@ def add(root: Path, history: History, stages: Stages, raw: dict[str, Any], signe
 
         raw = signer.sign(raw)
         added = rec.record_of(len(history.records), raw)
-        signers.update(signing.verify([added]))
+        signers.update(signing.verify([*history.records, added], {added.number}))
     else:
         added = rec.record_of(len(history.records), raw)
     after = History([*history.records, added], stages, signers)

@@ -5,6 +5,7 @@ the current directory, never to $GNUPGHOME."""
 
 import base64
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -165,3 +166,58 @@ def test_a_repomd_signed_by_a_key_since_expired_is_untrusted_not_bad(example_roo
     r = errata_tpl(example_root, *args, "--require-repomd-signature")
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert f"{repomd}: untrusted key (signing key has expired" in r.stderr and "refuses it" in r.stderr
+
+
+def _revoke_subkey(home, subkey):
+    """gpg --edit-key: revoke ``subkey`` (reason 1, compromised), as its owner does."""
+    env = dict(os.environ, GNUPGHOME=str(home))
+    script = "key 1\nrevkey\ny\n1\n\ny\nsave\n"
+    subprocess.run(
+        ["gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", "--command-fd", "0",
+         "--status-fd", "2", "--edit-key", subkey],
+        input=script, text=True, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+
+
+def test_a_subkey_revoked_in_an_earlier_record_signs_nothing_after_it(cli, example_root, monkeypatch, tmp_path):
+    # an approver rotates her signing subkey and revokes the old one; her next promotion carries the
+    # revocation. A stale copy of her GnuPG home still signs with the old subkey: that record was checked
+    # alone (good, and cached), so every reader took it and only `stages --verify` refused it
+    home = tmp_path / "gnupg-a"
+    home.mkdir(mode=0o700)
+    gpg(home, "--passphrase", "", "--quick-gen-key", "A <a@x>", "ed25519", "cert", "1y")
+    fpr = next(line.split(":")[9] for line in gpg(home, "--with-colons", "--fingerprint").decode().splitlines()
+               if line.startswith("fpr:"))  # fmt: skip
+    gpg(home, "--passphrase", "", "--quick-add-key", fpr, "ed25519", "sign", "1y")
+    listed(example_root, fpr)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    assert cli("promote", *CANARY, "--repo", EL9, "--sign", "a@x", root=example_root).exit_code == 0
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+    stale = tmp_path / "gnupg-stale"
+    shutil.copytree(home, stale)
+    subkeys = [line.split(":")[9] for line in gpg(home, "--with-colons", "--fingerprint").decode().splitlines()
+               if line.startswith("fpr:")][1:]  # fmt: skip
+    gpg(home, "--passphrase", "", "--quick-add-key", fpr, "ed25519", "sign", "1y")
+    _revoke_subkey(home, subkeys[0])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0 + 60))
+    r = cli("promote", "20261001", *CANARY[1:], "--repo", EL9, "--sign", "a@x", root=example_root)
+    assert r.exit_code == 0, r.output
+    # the stale home: refused by promote's own check of the record it made
+    monkeypatch.setenv("GNUPGHOME", str(stale))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0 + 120))
+    r = cli("promote", *CANARY, "--repo", EL9, "--sign", "a@x", root=example_root)
+    one_line_error(r, f"record [2] (20261121 to canary for el9-x86_64): signed by {fpr}, whose key is revoked")
+    # the same record added by hand: the readers, with the first two records' verdicts cached, refuse it too
+    data = yaml.safe_load((example_root / RECORD).read_text())
+    head = rec.record_hash(data[1], rec.record_hash(data[0], rec.ZERO))
+    raw = {**{k: v for k, v in data[0].items() if k != "signature"}, "time": "2026-11-24T06:02:00Z", "prev": head}
+    raw["signature"] = base64.b64encode(gpg(stale, "--detach-sign", "-u", fpr, input=rec.signed_part(raw))).decode()
+    (example_root / RECORD).write_text(rec.text([*data, raw]))
+    for args in (("stages",), ("status",), ("stages", "--verify")):
+        one_line_error(
+            cli(*args, root=example_root),
+            f"record [2] (20261121 to canary for el9-x86_64): signed by {fpr}, whose key is revoked",
+        )
+    for h in (home, stale):
+        subprocess.run(["gpgconf", "--homedir", str(h), "--kill", "gpg-agent"], capture_output=True, check=False)
