@@ -84,10 +84,29 @@ def verify(tree: Tree) -> list[str]:
             f"{rec.PROMOTIONS}: {r.label()}: says forced: false, but {why}: added by hand, or the soak was "
             "raised since (only signed records at stages with approvers keep records from being added by hand)"
         )
+    for why in forced_past_approvers(history, st.required(tree.rollout.stages)):
+        tree.warn(f"{rec.PROMOTIONS}: {why}")
     for w in history.waiting.values():
         signed = ", ".join(w.approvals)
         lines.append(f"{w.record.label()}: waits for approvals ({len(w.approvals)} of {w.needed}: {signed})")
     return lines
+
+
+def forced_past_approvers(history: History, stages: st.Stages) -> list[str]:
+    """The promotions --force put in effect at a stage with approvers with fewer approvals
+    than it asks: any key signs those, so the audit names each and its signer."""
+    out = []
+    for e in history.effects:
+        stage = stages.stages[stages.index(e.record.stage)]
+        if not stage.approvers or len(e.approved_by) >= stage.approvals or e.record.signer is None:
+            continue
+        signer = e.record.signer
+        listed = "an approver" if signer in stage.approvers else "not an approver of it"
+        out.append(
+            f"{e.record.label()}: forced into effect with {len(e.approved_by)} of the {stage.approvals} approvals "
+            f"stage {stage.name} asks, signed by {signer}, {listed}"
+        )
+    return out
 
 
 def unforced_past_refusals(history: History, stages: st.Stages) -> list[tuple[rec.Record, str]]:

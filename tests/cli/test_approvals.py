@@ -139,6 +139,12 @@ def test_refusals_unsigned_and_unlisted(cli, site, monkeypatch, keys):
         "in effect with 0 of the 2 approvals canary asks",
     ]
     assert profile_of(cli, site) == "20261121"
+    # any key at all puts a forced promotion in effect: the audit names each that bypassed the approvers
+    r = cli("stages", "--verify", root=site)
+    assert r.exit_code == 0 and r.stderr == (
+        "warning: site/promotions.yaml: record [0] (20261121 to canary for el9-x86_64): forced into effect with "
+        f"0 of the 2 approvals stage canary asks, signed by {eve}, not an approver of it\n"
+    ), r.stderr
     # approve is for stages with approvers only, and for what waits
     r = run(cli, site, monkeypatch, keys, "bob", "approve", "20261121", "--os", "el9-x86_64", "--stage", "compute")
     one_line_error(r, "stage compute has no approvers")
