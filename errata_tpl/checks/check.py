@@ -248,6 +248,8 @@ def solve(
     listed: set[str] = set()
     active = repos.modules.active(modules or {}) if repos.modules is not None else None
     hidden = repos.hide_for(arch, active) if active is not None else {}
+    if repos.modules is not None:  # the first thing the outputs' recipes run: dnf module enable
+        problems += [Problem(text, None) for text in modular.missing_streams(repos.modules, modules or {})]
     for p in packages:
         hit = exact.get(p.package) if p.evr is not None and p.arch is not None else None
         if hit is not None and hit.id in hidden:

@@ -61,3 +61,15 @@ def _ships(modules: Modules, module: str, stream: str, name: str) -> bool:
 
 def streams_text(active: Mapping[str, str]) -> str:
     return ", ".join(f"{m}:{s}" for m, s in sorted(active.items())) or "none"
+
+
+def missing_streams(modules: Modules, chosen: Mapping[str, str | None]) -> list[str]:
+    """The streams a node enables that no repository has (a typo, a stream not yet
+    mirrored): dnf's ``module enable`` refuses them ("missing groups or modules")."""
+    streams = modules.streams()
+    out = []
+    for m, s in sorted(chosen.items()):
+        if s is not None and s not in streams.get(m, {}):
+            there = f"its streams there: {', '.join(streams[m])}" if m in streams else f"no module {m} there"
+            out.append(f"module stream {m}:{s} is in no repository ({there})")
+    return out

@@ -139,3 +139,18 @@ def test_check_command_on_a_modular_site(repo, tmp_path, cli, site_builder):
     assert "web: ok (module streams: nodejs:18)" in lines
     assert "api: 1 problem (module streams: nodejs:18)" in lines
     assert any("nodejs-20.3-1.module_el8+203.x86_64 is filtered out by modular filtering" in x for x in lines)
+
+
+@pytest.mark.parametrize(
+    ("module", "stream", "there"),
+    [("nodejs", "22", "its streams there: 18, 20"), ("nodjs", "18", "no module nodjs there")],
+)
+def test_a_stream_no_repository_has_is_a_problem_as_dnf_refuses_it(repo, tmp_path, module, stream, there):
+    # a typo in a node's modules:, or a stream not mirrored yet: the outputs' first command fails
+    p = dnf(tmp_path / "installroot", repo, tmp_path / "cache", "module", "enable", f"{module}:{stream}")
+    assert p.returncode == 1 and f"missing groups or modules: {module}:{stream}" in p.stderr
+    out = solve(Repositories([repo]), "x86_64", pkgs("bash-5.1-1.el8.x86_64"), {module: stream})
+    assert not out.ok
+    assert [(x.text, x.suggestion) for x in out.problems] == [
+        (f"module stream {module}:{stream} is in no repository ({there})", None)
+    ]
