@@ -53,6 +53,13 @@ _set_key = setter(Installed, "key")
 class NotAnInventory(Exception):
     """The file is none of the formats (or is one, damaged): why, in a few words."""
 
+    def __str__(self) -> str:
+        why = super().__str__()  # it quotes the file: a line of megabytes is cut
+        return why if len(why) <= WHY_MAX else why[:WHY_MAX] + "..."
+
+
+WHY_MAX = 300
+
 
 class Interner:
     """One value per installed build for a whole run: nodes share most of their packages,

@@ -442,6 +442,21 @@ def test_bad_files_are_one_warning_each_and_the_rest_is_made(site, tmp_path):
     assert seen["drifted"]["state"] == "drifted" and seen["pending"]["state"] == "pending"  # the rest as before
 
 
+def test_why_a_file_is_no_inventory_is_said_in_a_few_words_whatever_its_size(site, tmp_path):
+    # a line of 2 MB (rpm -qa's lines run together), an Ansible epoch of 1 MB: one short line each
+    root, _ = site
+    mine = tmp_path / "installed"
+    mine.mkdir()
+    (mine / "ghost-one").write_text("bash-5.1-1.el9.x86_64 " * 100_000 + "\n")
+    facts = {"ansible_date_time": {"epoch": "9" * 1_000_000}, "packages": {}}
+    (mine / "ghost-two.json").write_text(json.dumps({"__payload__": json.dumps(facts)}))
+    r = cli(root, "status", "--today", TODAY, "--installed", str(mine))
+    assert r.exit_code == 0, r.output
+    said = [w for w in r.stderr.splitlines() if "not an inventory" in w]
+    assert len(said) == 2 and all(len(w) < 600 for w in said), [w[:300] for w in said]
+    assert said[0].startswith(f"warning: {mine}/ghost-one: not an inventory (") and said[0].endswith("...")
+
+
 def test_status_and_the_text_report_show_the_states(site):
     root, inv = site
     r = cli(root, "status", "--today", TODAY, "--installed", str(inv))
