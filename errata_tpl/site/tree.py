@@ -119,7 +119,8 @@ class Tree:
 
     def _os_keys(self, s: _S) -> _S:
         """``s``, its errata_defaults and kernel_version keyed by no OS of the site (a typo
-        such as el9-x86-64 chooses nothing) named in a warning."""
+        such as el9-x86-64 chooses nothing) and its profile_cloning_disabled keyed by no
+        node named in a warning."""
         ids = self.os_ids()
         known = {*ids, *(i.rpartition("-")[0] for i in ids)}
         for key, value in (("errata_defaults", s.errata_defaults), ("kernel_version", s.kernel_version)):
@@ -128,6 +129,14 @@ class Tree:
                     f"{s.where}: key '{key}': {k!r} is no os-id or os-version of the site"
                     f" ({', '.join(ids) or 'no os/<os-id>/os.yaml'}); the entry chooses nothing"
                 )
+        unknown = (
+            sorted(s.profile_cloning_disabled.keys() - set(self.node_names())) if s.profile_cloning_disabled else []
+        )
+        for k in unknown:  # a misspelt node: its clone stays a clone
+            self.warn(
+                f"{s.where}: key 'profile_cloning_disabled': {k!r}: no such node (no site/nodes/{k}.yaml);"
+                " the entry decides nothing"
+            )
         return s
 
     @property

@@ -163,6 +163,19 @@ def test_errata_defaults_and_kernel_pins_of_no_os_are_named(example_root, cli):
     ], r.stderr
 
 
+def test_profile_cloning_disabled_of_no_node_is_named(example_root, cli):
+    # wn-62 for wn-062: the clone it meant to free stays a clone
+    site = example_root / "site/site.yaml"
+    site.write_text(site.read_text().replace("  wn-062.example.org: true", "  wn-62.example.org: true"))
+    r = cli("resolve", "wn-062.example.org", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    assert 'from: "clone:wn-001.example.org"' in r.stdout
+    assert r.stderr.splitlines() == [
+        "warning: site/site.yaml: key 'profile_cloning_disabled': 'wn-62.example.org': no such node"
+        " (no site/nodes/wn-62.example.org.yaml); the entry decides nothing"
+    ], r.stderr
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dir"])
 def test_an_os_yaml_that_is_no_file_is_named_as_what_it_is(example_root, cli, kind):
     """Not "unknown os" (it is there), and not skipped: its OS's nodes would vanish from --all."""
