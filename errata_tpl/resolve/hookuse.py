@@ -7,6 +7,7 @@ from __future__ import annotations
 from errata_tpl.site.hooks import FixHook
 
 HookState = tuple[tuple[str, tuple[str, ...], frozenset[int]], ...]  # (hook file, its actions, those that found)
+STOPPED = -1  # among a hook's hits: a node failed inside it, so its later actions did not run everywhere
 
 
 class HookUse:
@@ -26,6 +27,10 @@ class HookUse:
             self._hits[hook.where] = set()
         return self._hits[hook.where]
 
+    def stopped(self, hook: FixHook) -> None:
+        """A node's resolution failed inside ``hook``: what its actions found is not known."""
+        self.used(hook).add(STOPPED)
+
     def state(self) -> HookState:
         return tuple((w, texts, frozenset(self._hits[w])) for w, texts in self._actions.items())
 
@@ -36,11 +41,13 @@ class HookUse:
 
     def idle(self) -> list[str]:
         """A warning for each action that found nothing on any node (sorted: the same
-        whatever the order nodes were resolved in)."""
+        whatever the order nodes were resolved in); none for a hook a node failed in (its
+        error says what to fix first)."""
         return [
             f"{text} finds nothing on any node of its profile (check the name, 'when' and 'if_present'); "
             "the action changes nothing"
             for where in sorted(self._actions)
+            if STOPPED not in self._hits[where]
             for i, text in enumerate(self._actions[where])
             if i not in self._hits[where]
         ]

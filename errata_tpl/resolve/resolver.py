@@ -329,9 +329,13 @@ class Resolver:
         if hook is None or not hook.actions:
             return pl
         hits = self.hook_use.used(hook)  # the actions that find something on some node
-        return self.cache.fix.get(
-            (pl, hook, inputs.variables.key), lambda: apply.fix_actions(pl, hook, inputs.variables.values, hits)
-        )
+        try:
+            return self.cache.fix.get(
+                (pl, hook, inputs.variables.key), lambda: apply.fix_actions(pl, hook, inputs.variables.values, hits)
+            )
+        except UserError:
+            self.hook_use.stopped(hook)
+            raise
 
     def keep_kernels(self, pl: PackageSet, layers: Layers, inputs: StepInputs) -> tuple[PackageSet, tuple[str, ...]]:
         """9. Keep old kernels: the running one (with ``base: installed`` and no running_kernel,

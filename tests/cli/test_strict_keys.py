@@ -290,6 +290,18 @@ def test_fix_hook_actions_that_find_nothing_on_any_node_are_named(cli, example_r
     assert r.exit_code == 0 and "finds nothing" not in r.stderr
 
 
+def test_a_node_failing_inside_a_fix_hook_is_its_one_word_on_that_hook(cli, example_root):
+    # an undefined variable stops the nodes of the profile at actions[4]: the actions after it did
+    # not run on them, so "finds nothing" would point the admin at lines that are not wrong
+    _append(
+        example_root / "errata/el9-x86_64/20261121-fix.yaml",
+        '  - del: seamonkey-nss\n    when: "NOPE == 1"\n  - del: seamonkey-nsss\n',
+    )
+    r = cli("status", root=example_root)
+    assert r.exit_code == 1 and "actions[4]: key 'when': undefined" in r.stdout, r.output
+    assert "finds nothing" not in r.stderr, r.stderr
+
+
 def test_the_example_site_says_nothing_of_the_kind(cli, example_root):
     r = cli("resolve", "--all", "-o", "/dev/null", root=example_root)
     assert "decides nothing" not in r.stderr and "no node reads it" not in r.stderr
