@@ -105,14 +105,18 @@ def test_claimed_results_come_back_in_order(workers, chunk):
 
 def test_a_worker_held_up_does_less_and_the_others_take_the_rest(tmp_path):
     """This process is held up after its first item until the child is done: the
-    child has claimed every other chunk meanwhile."""
-    parent, done = os.getpid(), tmp_path / "child-done"
+    child has claimed every other chunk meanwhile. (The child starts once this process
+    has its first chunk: a child faster off the mark could claim them all.)"""
+    parent, started, done = os.getpid(), tmp_path / "parent-started", tmp_path / "child-done"
 
     def held_up_here(items):
         out = []
         for i in items:
-            if os.getpid() == parent and not out:
+            if not out and os.getpid() == parent:
+                started.touch()
                 wait_for(done)
+            elif not out:
+                wait_for(started)
             out.append((i * i, os.getpid()))
         if os.getpid() != parent:
             done.touch()
