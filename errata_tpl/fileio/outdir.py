@@ -163,12 +163,15 @@ def _replace_set(
     out_dir: Path, files: list[str], write_all: Callable[[Staging], None], complete: bool, warn: Warn
 ) -> None:
     tidy(out_dir, warn)
-    try:
-        staging, staging_fd = _new_staging(out_dir)
-    except OSError as e:
-        raise atomic.os_error(out_dir, e) from None
+    made: list[tuple[Path, int]] = []
     committed = False
     try:
+        try:
+            with atomic.signals_deferred():  # a signal once the folder is made finds it in ``made``: removed below
+                made.append(_new_staging(out_dir))
+        except OSError as e:
+            raise atomic.os_error(out_dir, e) from None
+        staging, staging_fd = made[0]
         try:
             write_all(Staging(staging, staging_fd))
         except OSError as e:
@@ -196,6 +199,7 @@ def _replace_set(
                 except OSError as e:
                     raise UserError(f"{atomic.os_error(out_dir, e)}; the next run completes this one") from None
     finally:
-        if not committed:
-            shutil.rmtree(staging, ignore_errors=True)
-        os.close(staging_fd)
+        for staging, staging_fd in made:
+            if not committed:
+                shutil.rmtree(staging, ignore_errors=True)
+            os.close(staging_fd)
