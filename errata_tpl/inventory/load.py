@@ -99,7 +99,7 @@ class Reader:
     def complete(self, d: Deferred) -> tuple[Inventory | None, list[str]]:
         """The inventory of a file named after its node, and what to say about it."""
         try:
-            got = self.parser.parse(regular.read_bytes(d.path, MAX_BYTES, d.file), d.file)
+            got = self.parser.parse(regular.read_bytes(d.path, MAX_BYTES, d.file, follow_symlinks=False), d.file)
         except UserError as e:
             return None, [f"{e}; not read"]
         except NotAnInventory as e:
@@ -138,18 +138,21 @@ class Reader:
             if entry.name.startswith("."):  # editors' and tools' own files
                 continue
             where = f"{self.label}/{entry.name}"
+            if entry.is_symlink():  # nodes write the share: a link could show the host's own files
+                self.warn(f"{where}: a symbolic link; inventories are files the nodes write, not followed; not read")
+                continue
             try:
-                st = entry.stat()
+                st = entry.stat(follow_symlinks=False)
             except OSError as e:
                 self.warn(f"{where}: cannot read: {(e.strerror or str(e)).lower()}; not read")
                 continue
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 self.warn(f"{where}: a directory; inventories are the files directly in {self.label}")
                 continue
             yield entry.name, where, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc)
 
     def _uname(self, found: _Found, name: str, where: str) -> None:
-        text = regular.read_text(self.directory / name, 4096, where).strip()
+        text = regular.read_text(self.directory / name, 4096, where, follow_symlinks=False).strip()
         if not text or "\n" in text or " " in text:
             raise NotAnInventory("a .uname file holds one line, what `uname -r` prints")
         node = node_of(name[: -len(UNAME)], self.nodes) or name[: -len(UNAME)]
@@ -157,7 +160,9 @@ class Reader:
 
     def _file(self, found: _Found, name: str, where: str, named: str | None, mtime: dt.datetime) -> None:
         """A file named after no node (salt's output of minions), or a node's grains."""
-        got = self.parser.parse(regular.read_bytes(self.directory / name, MAX_BYTES, where), where)
+        got = self.parser.parse(
+            regular.read_bytes(self.directory / name, MAX_BYTES, where, follow_symlinks=False), where
+        )
         if isinstance(got, Single):
             self.warn(f"{where}: named after no node of the site; not used")
         elif isinstance(got, Grains):

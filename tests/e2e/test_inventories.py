@@ -414,6 +414,8 @@ def test_bad_files_are_one_warning_each_and_the_rest_is_made(site, tmp_path):
     (mine / "subdir").mkdir()
     os.mkfifo(mine / "pipe")  # never opened for reading: it would hang the run
     (mine / ".hidden").write_text("not read\n")
+    (tmp_path / "shadow").write_text("root:$6$secret-hash:19700:0:99999:7:::\n")  # the host's, not a node's
+    (mine / "linked.example.org").symlink_to(tmp_path / "shadow")  # a node could write this link to the share
     minions = {"drifted": "Minion did not return. [No response]", "far-away": {"bash": ["5.1-1.el9"]}}
     (mine / "many.json").write_text("".join(json.dumps({k: v}) + "\n" for k, v in minions.items()))
     r = cli(root, "report", "--format", "json", "--today", TODAY, "--installed", str(mine))
@@ -432,11 +434,13 @@ def test_bad_files_are_one_warning_each_and_the_rest_is_made(site, tmp_path):
         f"{mine}/unknown.uname: a .uname file of unknown, which has no rpm inventory here; not used",
         f"{mine}/subdir: a directory; inventories are the files directly in {mine}",
         f"{mine}/pipe: not a regular file; not read",
+        f"{mine}/linked.example.org: a symbolic link; inventories are files the nodes write, not followed; not read",
         f"{mine}/many.json: minion drifted: Minion did not return. [No response]; no inventory",
         f"{mine}/many.json: minion far-away is no node of the site; its inventory is not used",
     ):
         assert expected in said, expected
-    assert len(warnings) == 11, warnings
+    assert len(warnings) == 12, warnings
+    assert "secret" not in r.stderr  # what the link points at is not read
     seen = {n["node"]: n["observed"] for n in json.loads(r.stdout)["nodes"]}
     assert seen["applied"] is None and seen["unknown"] is None  # two inventories: neither
     assert seen["drifted"]["state"] == "drifted" and seen["pending"]["state"] == "pending"  # the rest as before
