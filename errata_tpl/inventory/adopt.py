@@ -62,13 +62,20 @@ def adopt(
     node: str,
     inv: Inventory,
     existing: Mapping[str, Any] | None,
-    kernels: tuple[str, ...],
-    os_arch: str,
+    osc: OsConfig,
     new_keys: Mapping[str, Any],
+    warn: Callable[[str], None],
 ) -> Adopted:
     """Write the node file ``rel`` from ``inv``; ``existing``: its data, if there is one."""
     keep = {k: v for k, v in (existing or new_keys).items() if k not in ("packages", "base")}
-    packages = sorted({nevra(p) for p in inv.base(kernels, os_arch, {})})  # a line rpm -qa printed twice: once
+    kernels, arch, side_by_side = osc.kernel.packages, osc.arch, osc.installonly
+    for name, evrs in inv.doubled(kernels, arch, side_by_side).items():
+        warn(
+            f"{inv.file}: {name} is installed at {len(evrs)} versions ({', '.join(map(str, evrs))}), "
+            f"which {osc.os_id} does not keep side by side (an interrupted transaction left them: dnf remove "
+            f"--duplicates); adopted at the newest, {evrs[-1]}"
+        )
+    packages = sorted({nevra(p) for p in inv.base(kernels, arch, {}, side_by_side)})
     text = node_text(inv, keep, packages)
     yamlio.write_record(root / rel, text, _node_file)
     return Adopted(node, root / rel, len(packages))
@@ -116,7 +123,4 @@ def run(
             " nothing written"
         )
     new_keys = {"os": os_id, **({"cluster": cluster} if cluster else {})}
-    return [
-        adopt(tree.root, rel, node, inv, existing, osc.kernel.packages, osc.arch, new_keys)
-        for rel, node, inv, existing, osc in todo
-    ]
+    return [adopt(tree.root, rel, node, inv, existing, osc, new_keys, warn) for rel, node, inv, existing, osc in todo]

@@ -109,12 +109,48 @@ class Inventory:
         version = kernel_vr(self.running_kernel)[0]
         return version if kernel.is_version(version) else None
 
-    def base(self, kernels: Collection[str], os_arch: str, epochs: Mapping[str, str | None]) -> list[Package]:
+    def base(
+        self, kernels: Collection[str], os_arch: str, epochs: Mapping[str, str | None], installonly: Collection[str]
+    ) -> list[Package]:
         """What is installed, at its version and arch, as a base list (``base: installed``,
         ``adopt``): kernels (``kernels``, the OS's kernel packages, and packages named for an
         installed kernel, its modules) left to kernel selection. Without epochs, each name
         takes its epoch from ``epochs``; salt's unsaid arch is said (``os_arch``) where the
-        name is installed at another arch too."""
+        name is installed at another arch too. A name and arch installed at several versions
+        that the OS does not keep side by side (not ``installonly``: an interrupted
+        transaction left them) is the newest, as ``dnf remove --duplicates`` keeps it
+        (``doubled`` names them)."""
+        side_by_side = frozenset(installonly)
+        out: list[Package] = []
+        at: dict[tuple[str, str | None], int] = {}  # (name, arch) -> its place in out
+        seen: set[Package] = set()  # of side_by_side: a line printed twice is one package
+        for p in self._every(kernels, os_arch, epochs):
+            if p.name in side_by_side:
+                if p not in seen:
+                    seen.add(p)
+                    out.append(p)
+                continue
+            i = at.get((p.name, p.arch))
+            if i is None:
+                at[(p.name, p.arch)] = len(out)
+                out.append(p)
+            else:
+                kept = out[i].evr
+                if kept is not None and p.evr is not None and kept < p.evr:
+                    out[i] = p
+        return out
+
+    def doubled(self, kernels: Collection[str], os_arch: str, installonly: Collection[str]) -> dict[str, list[EVR]]:
+        """``name.arch`` -> its versions (oldest first), for each installed at several that
+        ``base`` takes the newest of."""
+        side_by_side = frozenset(installonly)
+        seen: dict[str, set[EVR]] = {}
+        for p in self._every(kernels, os_arch, {}):
+            if p.name not in side_by_side and p.evr is not None:
+                seen.setdefault(f"{p.name}.{p.arch}" if p.arch else p.name, set()).add(p.evr)
+        return {k: sorted(v) for k, v in sorted(seen.items()) if len(v) > 1}
+
+    def _every(self, kernels: Collection[str], os_arch: str, epochs: Mapping[str, str | None]) -> list[Package]:
         kernel_names = frozenset(kernels)
         pkgs = self.packages
         versions = {p.evr.vr for p in pkgs if p.name in kernel_names}

@@ -34,7 +34,7 @@ def put_installed(pl: PackageSet, inv: Inventory, osc: OsConfig, profile: Profil
     out = pl.copy()
     epochs = {e.name: e.evr.epoch for e in profile.packages} if profile is not None else {}
     installed = source("installed")
-    for p in inv.base(osc.kernel.packages, osc.arch, epochs):
+    for p in inv.base(osc.kernel.packages, osc.arch, epochs, osc.installonly):
         out.put(Pkg(p.name, p.evr, p.arch, installed))
     return out
 

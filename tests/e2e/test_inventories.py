@@ -740,6 +740,31 @@ def test_adopt_writes_node_files_from_inventories(site, tmp_path):
     assert not (mine / "site/nodes/osless.example.org.yaml").exists()
 
 
+def test_adopt_takes_the_newest_of_a_name_installed_twice(site, tmp_path):
+    """An interrupted transaction leaves a name at two versions in rpm -qa: adopt names it
+    and writes the newest, as `dnf remove --duplicates` keeps it (it wrote both, and the
+    node resolved to the one written last, 5.1-9: a downgrade). base: installed alike."""
+    root, inv = site
+    mine = site_with(root, inv, tmp_path, {})
+    lines = [line for line in (inv / "applied.txt").read_text().splitlines() if not line.startswith("bash-")]
+    twice = "\n".join([*lines, "bash-5.1-10.el9.x86_64", "bash-5.1-9.el9.x86_64"]) + "\n"
+    (mine / "inventories" / "twice.example.org").write_text(twice)
+    r = cli(mine, "adopt", str(mine / "inventories"), "twice.example.org", "--os", "el9-x86_64")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[0] == (
+        f"warning: {mine}/inventories/twice.example.org: bash.x86_64 is installed at 2 versions (5.1-9.el9, "
+        "5.1-10.el9), which el9-x86_64 does not keep side by side (an interrupted transaction left them: dnf remove "
+        "--duplicates); adopted at the newest, 5.1-10.el9"
+    )
+    packages = yaml.safe_load((mine / "site/nodes/twice.example.org.yaml").read_text())["packages"]
+    assert [p for p in packages if p.startswith("bash-")] == ["bash-5.1-10.el9.x86_64"]
+    bash = {p["name"]: p["version"] for p in resolved(mine, "twice.example.org")["packages"]}["bash"]
+    assert bash == "5.1-10.el9"
+    (mine / "site/nodes/twice.example.org.yaml").write_text("os: el9-x86_64\nbase: installed\n")
+    bash = {p["name"]: p["version"] for p in resolved(mine, "twice.example.org")["packages"]}["bash"]
+    assert bash == "5.1-10.el9"
+
+
 def test_adopt_of_a_fleet_the_site_does_not_know_says_so(site, tmp_path):
     # no NODE given: every node of the site with an inventory; none has one: an error, not rc 0
     root, inv = site
