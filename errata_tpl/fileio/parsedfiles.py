@@ -7,7 +7,8 @@ Each entry is keyed by its file's size, mtime, inode and ctime (a rewrite that k
 and mtime still changes ctime) and used only while the file is unchanged; each cache file
 is sealed (``sealed``): one that is not as a run wrote it is ignored with a warning and
 made again. Safe to delete; a cache that cannot be read or written is only a miss. Only
-data JSON keeps exactly is kept (no dates, no integer keys).
+data JSON keeps exactly is kept (no dates, no integer keys). A large file's copy keeps the
+SHA-256 of the bytes parsed too (what a promotion record binds a profile to).
 """
 
 from __future__ import annotations
@@ -104,27 +105,37 @@ class ParsedFiles:
 def load_copied(path: Path, where: str, cache_dir: Path, warn: Warn, min_size: int = 64 * 1024) -> yamlio.Data:
     """``yamlio.load_file`` for large files (generated profiles, os.yaml) through a JSON
     copy of the parsed data: one copy per file, used only while the file is unchanged."""
+    return load_copied_hashed(path, where, cache_dir, warn, min_size)[0]
+
+
+def load_copied_hashed(
+    path: Path, where: str, cache_dir: Path, warn: Warn, min_size: int = 64 * 1024
+) -> tuple[yamlio.Data, str]:
+    """``load_copied``, and the SHA-256 of the file's bytes: of the bytes parsed, kept in
+    the copy beside the data (a copy without it is made again), so that a run reading
+    the copy knows the file's hash without reading the file. Trusted as far as the copy
+    is: while the file's stamp is the one the bytes had."""
     try:
         st = path.stat()
     except OSError:
-        return yamlio.load_file(path, where)
+        return yamlio.load_file_hashed(path, where)
     if st.st_size < min_size:
-        return yamlio.load_file(path, where)
+        return yamlio.load_file_hashed(path, where)
     stamp = list(stat_of(st))
     copy = _copy_path(cache_dir, where)
     found = _unseal(copy, where, warn)
-    if found is not None and found.get("stamp") == stamp:
-        return found.get("data")
+    if found is not None and found.get("stamp") == stamp and isinstance(found.get("sha256"), str):
+        return found.get("data"), str(found["sha256"])
     with _parsing(path):  # a worker parsing the same file: wait for its copy rather than parse it twice
         found = _unseal(copy, where, lambda _: None)  # a damaged copy was said above
-        if found is not None and found.get("stamp") == stamp:
-            return found.get("data")
-        data = yamlio.load_file(path, where)
+        if found is not None and found.get("stamp") == stamp and isinstance(found.get("sha256"), str):
+            return found.get("data"), str(found["sha256"])
+        data, sha = yamlio.load_file_hashed(path, where)
         with contextlib.suppress(TypeError, ValueError):
             text = json.dumps(data, separators=(",", ":"))
             if json.loads(text) == data:  # only what JSON keeps exactly (no dates, no integer keys)
-                _seal(copy, where, text, stamp=stamp)
-    return data
+                _seal(copy, where, text, stamp=stamp, sha256=sha)
+    return data, sha
 
 
 def keep_copied(root: Path, path: Path, text: str, data: Any, min_size: int = 64 * 1024) -> None:
@@ -152,7 +163,8 @@ def keep_copied(root: Path, path: Path, text: str, data: Any, min_size: int = 64
         copied = json.dumps(data, separators=(",", ":"))
         if json.loads(copied) == data:
             where = str(rel)
-            _seal(_copy_path(root / sitepaths.CACHE_DIR / "parsed", where), where, copied, stamp=list(stat_of(st)))
+            copy = _copy_path(root / sitepaths.CACHE_DIR / "parsed", where)
+            _seal(copy, where, copied, stamp=list(stat_of(st)), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def _copy_path(cache_dir: Path, where: str) -> Path:

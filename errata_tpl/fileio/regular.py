@@ -132,7 +132,11 @@ def read_bytes(path: Path | str, max_bytes: int, where: str | None = None, *, fo
 def read_text(path: Path | str, max_bytes: int, where: str | None = None, *, follow_symlinks: bool = True) -> str:
     """``read_bytes`` as UTF-8 text."""
     where = str(path) if where is None else where
-    data = read_bytes(path, max_bytes, where, follow_symlinks=follow_symlinks)
+    return decoded(read_bytes(path, max_bytes, where, follow_symlinks=follow_symlinks), where)
+
+
+def decoded(data: bytes, where: str) -> str:
+    """``data`` as UTF-8 text; an Unreadable naming ``where`` when it is not."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

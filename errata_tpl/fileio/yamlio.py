@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -215,6 +216,12 @@ def spelt(root: Path, rel: str, yml_ok: bool = False) -> str:
 def load_file(path: Path, where: str | None = None) -> Data:
     where = where or str(path)
     return load_text(read_text(path, where), where)
+
+
+def load_file_hashed(path: Path, where: str) -> tuple[Data, str]:
+    """``load_file``, and the SHA-256 of the bytes parsed (what a promotion binds a profile to)."""
+    raw = regular.read_bytes(path, MAX_BYTES, where)
+    return load_text(regular.decoded(raw, where), where), hashlib.sha256(raw).hexdigest()
 
 
 # --- output -------------------------------------------------------------------

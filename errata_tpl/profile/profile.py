@@ -157,6 +157,7 @@ class Profile:
     # Builds of module streams, the newest per (name, arch, NAME:STREAM): replace-only
     # entries for the nodes that have that stream enabled, never across streams.
     modular: tuple[Entry, ...] = ()
+    sha256: str = ""  # of the file's bytes, when read from one (what a promotion record binds)
 
     @functools.cached_property
     def _by_package(self) -> dict[Package, Entry]:
@@ -319,7 +320,7 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def from_data(data: yamlio.Data, where: str, line_of: schema.LineOf | None = None) -> Profile:
+def from_data(data: yamlio.Data, where: str, line_of: schema.LineOf | None = None, sha256: str = "") -> Profile:
     if not isinstance(data, dict):
         raise UserError(f"{where}: a profile must be a mapping")
     schema.check("profile", data, where, line_of)  # a key no errata-tpl writes: named, with its line
@@ -339,6 +340,7 @@ def from_data(data: yamlio.Data, where: str, line_of: schema.LineOf | None = Non
         kernel_named=entries(data, "kernel_named", where),
         extra=extra,
         modular=entries(data, "modular", where),
+        sha256=sha256,
     )
 
 

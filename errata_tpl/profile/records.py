@@ -5,12 +5,13 @@ what publish reads without loading the rest of the site."""
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, yamlio
-from errata_tpl.fileio.parsedfiles import load_copied
+from errata_tpl.fileio.parsedfiles import load_copied_hashed
 from errata_tpl.mirror.caches import cache_dir
 from errata_tpl.profile.hotfix import Hotfix
 from errata_tpl.profile.hotfix import load as load_hotfix
@@ -24,10 +25,17 @@ def profile(root: Path, os_id: str, name: str, warn: Callable[[str], None]) -> P
     rel = profile_rel(os_id, name)
     if not regular.present(root / rel, rel):
         return None
-    data = load_copied(root / rel, rel, cache_dir(root, "parsed"), warn)
-    prof = from_data(data, rel, functools.partial(yamlio.line_of, root / rel))
+    data, sha = load_copied_hashed(root / rel, rel, cache_dir(root, "parsed"), warn)
+    prof = from_data(data, rel, functools.partial(yamlio.line_of, root / rel), sha)
     _is_its_file(rel, f"the profile {name!r} of {os_id}", (("profile", prof.profile, name), ("os", prof.os, os_id)))
     return prof
+
+
+def profile_sha256(root: Path, os_id: str, name: str) -> str:
+    """The SHA-256 of ``errata/<os-id>/<name>.yaml``'s bytes, read now (no cache): what
+    approve and ``stages --verify`` compare with a record's ``profile_sha256``."""
+    rel = profile_rel(os_id, name)
+    return hashlib.sha256(regular.read_bytes(root / rel, yamlio.MAX_BYTES, rel)).hexdigest()
 
 
 def hotfix(root: Path, os_id: str, name: str) -> Hotfix | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from errata_tpl.errors import UserError
+from errata_tpl.profile import records
+from errata_tpl.profile.paths import profile_rel
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
 from errata_tpl.promotions.signing import Signer
@@ -60,11 +62,16 @@ def approve(root: Path, req: Request, warn: Callable[[str], None] = lambda _: No
             raise UserError(f"{where}: {signer.fingerprint} is not an approver of stage {stage.name}")
         if signer.fingerprint in waiting.approvals:
             raise UserError(f"{signer.fingerprint} already approved {profile} at {stage.name} for {os_id}")
+        # what the approver approves: the file's bytes now, the ones the promotion bound
+        sha = records.profile_sha256(root, os_id, profile)
+        if waiting.record.profile_sha256 is not None:
+            rel = profile_rel(os_id, profile)
+            rec.Binding(waiting.record.profile_sha256, waiting.record.label()).check(rel, sha)
         when, pinned = rec.stamp(history.records[-1] if history.records else None)
         approvals = (*waiting.approvals, signer.fingerprint)
         done = approvals if len(approvals) >= waiting.needed else ()
         by = req.by or getpass.getuser()
-        raw = rec.new("approval", profile, os_id, stage.name, when, by, req.note, pinned=pinned)
+        raw = rec.new("approval", profile, os_id, stage.name, when, by, req.note, pinned=pinned, profile_sha256=sha)
         if done:
             raw["approved_by"] = sorted(done)
         store.add(root, history, stages, raw, signer)

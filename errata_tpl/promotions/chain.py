@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from errata_tpl.errors import UserError
-from errata_tpl.promotions.record import PROMOTIONS, ZERO, Record, record_hash
+from errata_tpl.promotions.record import PROMOTIONS, ZERO, Binding, Record, record_hash
 from errata_tpl.site.stages import STAGES, Stage, Stages
 
 
@@ -25,6 +25,7 @@ class Effect(NamedTuple):
     at: int
     time: str  # when it came into effect
     approved_by: tuple[str, ...] = ()
+    binding: Binding | None = None  # the profile's content it put in effect; None: records written before that
 
     @property
     def profile(self) -> str:
@@ -47,20 +48,29 @@ class Chain(NamedTuple):
     head: str  # the hash of the last record (ZERO: no record)
     unchained: int  # how many records at the start were written before records were chained
     hashes: frozenset[str] = frozenset()  # every record's hash: the heads the file has had
+    unbound: int = 0  # how many records at the start were written before records carried profile_sha256
 
 
 # keys only versions that chain records write: a record holding one had a prev
-_CHAINED_ONLY = ("type", "rollback", "approved_by", "clock", "signer", "key", "signature")
+_CHAINED_ONLY = ("type", "rollback", "approved_by", "clock", "signer", "key", "signature", "profile_sha256")
 
 
 def check_chain(records: Sequence[Record]) -> Chain:
     """Each record's prev is the hash of the record before it; records written before
     the chain (no prev) are accepted only at the start. Times never go back."""
     before = ZERO
-    unchained = 0
+    unchained = unbound = 0
     hashes = set()
     for i, rec in enumerate(records):
         where = f"{PROMOTIONS}: {rec.label()}"
+        if rec.profile_sha256 is None:
+            if i != unbound:
+                # every version that writes the key reads only records with it after one
+                raise UserError(
+                    f"{where}: no profile_sha256 (the SHA-256 of the profile it promoted), though record "
+                    f"[{unbound}] before it has one: records are added only by errata-tpl promote and approve"
+                )
+            unbound += 1
         if rec.prev is None:
             if i != unchained:
                 raise UserError(
@@ -83,7 +93,17 @@ def check_chain(records: Sequence[Record]) -> Chain:
             raise UserError(f"{where}: time {rec.time} is before record [{i - 1}]'s ({records[i - 1].time})")
         before = record_hash(rec.raw, before)
         hashes.add(before)
-    return Chain(before, unchained, frozenset(hashes))
+    return Chain(before, unchained, frozenset(hashes), unbound)
+
+
+def binding(promotion: Record, at: Record) -> Binding | None:
+    """What a promotion in effect binds its profile to: its own profile_sha256, else that
+    of the approval that put it in effect (a promotion written before the key, approved
+    after: the approvers approved the file as it was then)."""
+    for r, verb in ((promotion, "promoted"), (at, "approved")):
+        if r.profile_sha256 is not None:
+            return Binding(r.profile_sha256, r.label(), verb)
+    return None
 
 
 def _stage(stages: Stages | None, rec: Record) -> Stage:
@@ -151,6 +171,11 @@ class History:
             raise UserError(f"{where}: no promotion of {rec.profile} waits for approval at {stage.name} for {rec.os}")
         if signer in w.approvals:
             raise UserError(f"{where}: {signer} already approved {w.record.label()}")
+        if w.record.profile_sha256 is not None and rec.profile_sha256 != w.record.profile_sha256:
+            raise UserError(
+                f"{where}: profile_sha256 {str(rec.profile_sha256)[:16]}... is not the one {w.record.label()} "
+                f"promoted ({w.record.profile_sha256[:16]}...): an approval approves the content promoted"
+            )
         approvals = (*w.approvals, signer)
         if len(approvals) >= w.needed:
             del self.waiting[(rec.stage, rec.os)]
@@ -164,7 +189,7 @@ class History:
         if sorted(at.approved_by) != sorted(approvals):
             said = ", ".join(at.approved_by) or "nobody"
             raise UserError(f"{where}: says approved_by {said}, but the signed records say {', '.join(approvals)}")
-        self.effects.append(Effect(promotion, at.number, at.time, approvals))
+        self.effects.append(Effect(promotion, at.number, at.time, approvals, binding(promotion, at)))
 
     def current(self, stage: str, os_id: str) -> Effect | None:
         """The stage's current profile for the os-id: its latest promotion in effect."""

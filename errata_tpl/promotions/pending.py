@@ -14,6 +14,7 @@ from typing import Any
 from errata_tpl.fleet.nodes import newest_profile, profile_date
 from errata_tpl.mirror.advisories import Advisory
 from errata_tpl.profile.profile import Profile
+from errata_tpl.promotions.chain import Effect
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
 from errata_tpl.terminal import printable
@@ -39,6 +40,14 @@ def os_ids(tree: Tree) -> list[str]:
     return sorted(p.name for p in d.iterdir() if (p / "os.yaml").is_file()) if d.is_dir() else []
 
 
+def in_effect(tree: Tree, e: Effect) -> Profile | None:
+    """The profile a promotion in effect put there, its file checked against the record."""
+    found = tree.profile(e.record.os, e.profile)
+    if found is not None and e.binding is not None:
+        e.binding.check(tree.profile_rel(e.record.os, e.profile), found.sha256)
+    return found
+
+
 def pending(tree: Tree, today: dt.date, max_wait: int) -> dict[str, Any]:
     """The JSON form: ``{today, max_wait_days, overdue, os: [...]}``."""
     rollout = tree.rollout
@@ -50,7 +59,7 @@ def pending(tree: Tree, today: dt.date, max_wait: int) -> dict[str, Any]:
         if newest is None:
             continue
         current = rollout.history.current(last.name, os_id)
-        have = _advisories(tree.profile(os_id, current.profile) if current else None)
+        have = _advisories(in_effect(tree, current) if current else None)
         made = profile_date(newest)
         found: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
         for a in _advisories(newest).values():

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from errata_tpl.checks.check import solve_lists
 from errata_tpl.errors import UserError
 from errata_tpl.messages import Reporter
+from errata_tpl.profile.profile import Profile
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
 from errata_tpl.promotions.chain import Effect, History
@@ -61,6 +62,7 @@ class Plan(NamedTuple):
     waits: tuple[int, int] | None = None  # (approvals given, needed) when it waits for approvals
     approved_by: tuple[str, ...] = ()  # when it is in effect at once at a stage with approvers
     pinned: bool = False  # its time is SOURCE_DATE_EPOCH's
+    profile_sha256: str = ""  # the profile file's bytes as read: what the record binds
 
 
 def _check(tree: Tree, results: Sequence[Resolved], repo_dirs: Sequence[Path]) -> list[str]:
@@ -94,10 +96,42 @@ def _soak(history: History, stages: st.Stages, i: int, profile: str, os_id: str,
     ]
 
 
+def _changed(tree: Tree, current: Effect, rep: Reporter) -> bool:
+    """Whether the stage's current profile file no longer holds what its record put in
+    effect (said as a warning: this promotion replaces it, or promotes it again)."""
+    if current.binding is None:
+        return False
+    found = tree.profile(current.record.os, current.profile)
+    if found is None or found.sha256 == current.binding.sha256:
+        return False
+    rel = tree.profile_rel(current.record.os, current.profile)
+    rep.warn(f"{current.binding.changed(rel, found.sha256)}: this promotion replaces it")
+    return True
+
+
+def _soaked_content(history: History, stages: st.Stages, i: int, profile: str, os_id: str, sha: str) -> list[str]:
+    """The soak is of this content: the profile's latest promotion at the stage before
+    bound the bytes the file holds now (a profile changed since soaked nowhere)."""
+    came = history.latest(profile, os_id, stages.stages[i - 1].name) if i else None
+    if came is None or came.binding is None or came.binding.sha256 == sha:
+        return []
+    prev = stages.stages[i - 1].name
+    return [
+        f"{profile} at {prev} is not the file's content: {came.binding.record} {came.binding.verb} SHA-256 "
+        f"{came.binding.sha256[:8]}, the file's is {sha[:8]} (changed since): promote it to {prev} again first"
+    ]
+
+
+def _same(waiting: rec.Record, found: Profile) -> bool:
+    """Whether a waiting promotion is of this profile as the file holds it now."""
+    return waiting.profile == found.profile and waiting.profile_sha256 in (None, found.sha256)
+
+
 def _approvals(
-    stage: st.Stage, signer: str | None, history: History, profile: str, os_id: str, force: bool
+    stage: st.Stage, signer: str | None, history: History, found: Profile, force: bool
 ) -> tuple[list[str], tuple[int, int] | None, tuple[str, ...]]:
     """At a stage with approvers: (refusals, (given, needed) if it will wait, approved_by)."""
+    profile, os_id = found.profile, found.os
     if not stage.approvers:
         return [], None, ()
     if signer is None:
@@ -110,7 +144,7 @@ def _approvals(
     if not listed:
         refusals.append(f"{signer} is not an approver of stage {stage.name} ({st.STAGES})")
     w = history.waiting.get((stage.name, os_id))
-    if w is not None and w.record.profile == profile:
+    if w is not None and _same(w.record, found):
         refusals.append(
             f"{profile} already waits for approval at {stage.name} for {os_id} "
             f"({len(w.approvals)} of {w.needed}): approve it (errata-tpl approve)"
@@ -126,7 +160,8 @@ def _approvals(
 def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> Plan:
     """Decide on the record as it is now (read it under the lock to act on it)."""
     os_id, profile = names.os_id(req.os_id), names.profile(req.profile)
-    if tree.profile(os_id, profile) is None:
+    found = tree.profile(os_id, profile)
+    if found is None:
         raise UserError(f"no profile {profile} for {os_id} ({tree.profile_rel(os_id, profile)})")
     rollout = tree.rollout
     stages = st.required(rollout.stages)
@@ -136,13 +171,18 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
     when, pinned = rec.stamp(history.records[-1] if history.records else None)
     refusals: list[str] = []
     current = history.current(stage.name, os_id)
-    if current is not None and current.profile == profile:
+    changed = current is not None and _changed(tree, current, rep)
+    if changed:  # its nodes before: the file as it is now
+        effects = [e._replace(binding=None) if e is current else e for e in history.effects]
+        rollout = st.Rollout(stages, history.view(effects))
+    if current is not None and current.profile == profile and not changed:
         refusals.append(f"{profile} is already the current profile of {stage.name} for {os_id} (since {current.time})")
     refusals += _soak(history, stages, i, profile, os_id, when, pinned)
-    approval_refusals, waits, approved_by = _approvals(stage, signer, history, profile, os_id, req.force)
+    refusals += _soaked_content(history, stages, i, profile, os_id, found.sha256)
+    approval_refusals, waits, approved_by = _approvals(stage, signer, history, found, req.force)
     refusals += approval_refusals
     waiting = history.waiting.get((stage.name, os_id))
-    if waiting is not None and waiting.record.profile != profile:
+    if waiting is not None and not _same(waiting.record, found):
         rep.warn(f"{waiting.record.label()} waits for approval at {stage.name}: this promotion replaces it")
 
     nodes = stage_nodes(tree, stages, stage.name, os_id)
@@ -174,6 +214,7 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
         waits,
         approved_by,
         pinned,
+        found.sha256,
     )
 
 
@@ -239,6 +280,7 @@ def promote(root: Path, req: Request, rep: Reporter) -> tuple[Plan, dict[str, An
             summary={**p.effect.summary(), "check": p.check},
             approved_by=p.approved_by,
             pinned=p.pinned,
+            profile_sha256=p.profile_sha256,
         )
         if history.chain.unchained and history.chain.unchained == len(history.records):
             rep.warn(

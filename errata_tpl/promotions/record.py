@@ -30,6 +30,7 @@ SUMMARY_KEYS = ("nodes", "packages_changed", "cves_fixed", "check")
 KEYS = (
     "type",
     "profile",
+    "profile_sha256",
     "os",
     "stage",
     "time",
@@ -120,6 +121,7 @@ class Record(NamedTuple):
     approved_by: tuple[str, ...]  # on the record that brings a promotion into effect at a stage with approvers
     prev: str | None  # None: written before records were chained
     signer: str | None
+    profile_sha256: str | None = None  # the profile file's bytes as promoted; None: written before records had it
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -136,6 +138,26 @@ class Record(NamedTuple):
     def label(self) -> str:
         what = "approval of " if self.kind == "approval" else ""
         return f"record [{self.number}] ({what}{self.profile} to {self.stage} for {self.os})"
+
+
+class Binding(NamedTuple):
+    """What a record in effect binds its profile to: the SHA-256 of the file's bytes as
+    the record promoted (or approved) them."""
+
+    sha256: str
+    record: str  # its label, for messages
+    verb: str = "promoted"  # or "approved", when an approval carries the binding
+
+    def check(self, rel: str, found: str) -> None:
+        """A UserError when the file's SHA-256 (``found``) is not the one bound."""
+        if found != self.sha256:
+            raise UserError(self.changed(rel, found))
+
+    def changed(self, rel: str, found: str, then: str = "restore it from version control or promote it again") -> str:
+        return (
+            f"{rel}: not the profile {self.record} {self.verb} (SHA-256 {found[:8]}, the record's "
+            f"{self.sha256[:8]}): changed after its promotion; {then}"
+        )
 
 
 def canonical(raw: Mapping[str, Any]) -> bytes:
@@ -180,6 +202,10 @@ _TYPES: dict[str, tuple[Any, str]] = {
     "check": (lambda v: isinstance(v, str), "a string"),
     "approved_by": (lambda v: _strings(v) and all(fingerprint(x) == x for x in v), "a list of fingerprints"),
     "prev": (lambda v: isinstance(v, str) and bool(_HASH.match(v)), "the SHA-256 of the record before (64 hex)"),
+    "profile_sha256": (
+        lambda v: isinstance(v, str) and bool(_HASH.match(v)),
+        "the SHA-256 of the profile file's bytes (64 hex)",
+    ),
     "signer": (lambda v: fingerprint(v) == v, "an OpenPGP fingerprint (40 hex digits, upper case)"),
     "key": (lambda v: isinstance(v, str) and bool(_BASE64.match(v)), "a public key in base64"),
     "signature": (lambda v: isinstance(v, str) and bool(_BASE64.match(v)), "a signature in base64"),
@@ -242,6 +268,7 @@ def record_of(i: int, item: Any) -> Record:
         approved_by=tuple(item.get("approved_by") or ()),
         prev=item.get("prev"),
         signer=item.get("signer"),
+        profile_sha256=item.get("profile_sha256"),
     )
 
 
@@ -272,10 +299,15 @@ def new(
     summary: Mapping[str, Any] | None = None,
     approved_by: Iterable[str] = (),
     pinned: bool = False,
+    profile_sha256: str | None = None,
 ) -> dict[str, Any]:
     """A new record's mapping, without prev and signature (added when it is written);
-    ``pinned``: its time is SOURCE_DATE_EPOCH's (``clock: pinned``)."""
-    raw: dict[str, Any] = {"type": kind, "profile": profile, "os": os_id, "stage": stage, "time": time, "by": by}
+    ``pinned``: its time is SOURCE_DATE_EPOCH's (``clock: pinned``); ``profile_sha256``:
+    the SHA-256 of the profile file's bytes, what the record binds its profile to."""
+    raw: dict[str, Any] = {"type": kind, "profile": profile}
+    if profile_sha256 is not None:
+        raw["profile_sha256"] = profile_sha256
+    raw.update({"os": os_id, "stage": stage, "time": time, "by": by})
     if pinned:
         raw["clock"] = "pinned"
     raw["note"] = note

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from errata_tpl import clock
+from errata_tpl.profile import records
+from errata_tpl.profile.paths import profile_rel
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions.chain import History
 from errata_tpl.promotions.store import load_rollout
@@ -77,6 +79,7 @@ def verify(tree: Tree) -> list[str]:
         lines.append(
             f"records [0] to [{k - 1}] were written before records were chained: accepted as the chain's start"
         )
+    lines += bindings(tree, history)
     for r in history.unsigned_before_signing:
         lines.append(f"{r.label()}: not signed, written before the first signed record of stage {r.stage}: accepted")
     for r, why in unforced_past_refusals(history, st.required(tree.rollout.stages)):
@@ -89,6 +92,44 @@ def verify(tree: Tree) -> list[str]:
     for w in history.waiting.values():
         signed = ", ".join(w.approvals)
         lines.append(f"{w.record.label()}: waits for approvals ({len(w.approvals)} of {w.needed}: {signed})")
+    return lines
+
+
+def bindings(tree: Tree, history: History) -> list[str]:
+    """Each record's profile_sha256 against its profile file's bytes, read now (no cache):
+    a record in force (the current promotion of a stage, or one waiting for approvals,
+    and their approvals) whose file changed is an error; an older one a warning (no node
+    gets the profile through it, but it no longer shows what that record brought)."""
+    sums: dict[tuple[str, str], str] = {}
+    force: set[int] = set()
+    current: dict[tuple[str, str], tuple[rec.Record, int]] = {}
+    for e in history.effects:
+        current[(e.record.stage, e.record.os)] = (e.record, e.at)
+    last = len(history.records) - 1
+    for first, end in [*current.values(), *((w.record, last) for w in history.waiting.values())]:
+        same = (first.stage, first.os, first.profile)
+        force.update(r.number for r in history.records[first.number : end + 1] if (r.stage, r.os, r.profile) == same)
+    bound = [r for r in history.records if r.profile_sha256 is not None]
+    for r in sorted(bound, key=lambda r: (r.number not in force, r.number)):  # errors first
+        assert r.profile_sha256 is not None
+        if (r.os, r.profile) not in sums:
+            sums[(r.os, r.profile)] = records.profile_sha256(tree.root, r.os, r.profile)
+        found, rel = sums[(r.os, r.profile)], profile_rel(r.os, r.profile)
+        verb = "approved" if r.kind == "approval" else "promoted"
+        binding = rec.Binding(r.profile_sha256, r.label(), verb)
+        if r.number in force:
+            binding.check(rel, found)
+        elif found != r.profile_sha256:
+            tree.warn(binding.changed(rel, found, "no stage has it in effect through this record now"))
+    lines = []
+    if bound:
+        lines.append(f"{len(sums)} promoted profiles hashed: each holds what the records in effect promoted")
+    if history.chain.unbound:
+        k = history.chain.unbound
+        lines.append(
+            f"records [0] to [{k - 1}] carry no profile_sha256 (written before records bound their profile's "
+            "content): accepted as they are"
+        )
     return lines
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from errata_tpl.errors import UserError
 from errata_tpl.inventory.model import Inventory
@@ -23,6 +23,9 @@ from errata_tpl.values import evr as evrmod
 from errata_tpl.values import names
 from errata_tpl.values.evr import EVR
 from errata_tpl.values.source import Source, source
+
+if TYPE_CHECKING:
+    from errata_tpl.promotions.record import Binding
 
 
 class Config(Protocol):
@@ -115,6 +118,7 @@ class ErrataChoice:
     profile: str | None
     errata_from: Source
     chosen_by: str
+    binding: Binding | None = None  # a stage's: the content its promotion record put in effect
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def errata_choice(
     if staged is not None:
         stage, rec = staged
         by = f"site/promotions.yaml: {stage} for {nd.os} since {rec.time} by {rec.by}"
-        return ErrataChoice(rec.profile, source("stage", stage), by)
+        return ErrataChoice(rec.profile, source("stage", stage), by, rec.binding)
     osc = layers.os
     defaults = s.errata_defaults
     if defaults.get(osc.os_id) is not None:
@@ -189,6 +193,8 @@ def chosen_profile(tree: Config, layers: Layers, choice: ErrataChoice) -> Profil
             f"node {nd.name}: errata profile {choice.profile!r} chosen by {choice.chosen_by} does not exist "
             f"(no {tree.profile_rel(os_id, choice.profile)})"
         )
+    if choice.binding is not None:  # the file must hold what the record promoted
+        choice.binding.check(tree.profile_rel(os_id, choice.profile), profile.sha256)
     return profile
 
 
