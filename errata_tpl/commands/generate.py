@@ -110,7 +110,7 @@ def command(
         return
     path = output or result.default_path
     own_place(obj.root, path, result.default_path)
-    write_profile(path, result.text, force, fmt, obj.root)
+    write_profile(path, result.text, force, fmt, obj.root, obj.rep)
     obj.rep.info(f"wrote {path}")
 
 
@@ -164,9 +164,12 @@ def own_place(root: Path, path: Path, place: Path) -> None:
     )
 
 
-def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml", root: Path | None = None) -> None:
-    """Write a profile; a dated profile is a record, replaced only with ``force``, and
-    (yaml, which the tool reads again) written only once it reads back.
+def write_profile(
+    path: Path, text: str, force: bool, fmt: str = "yaml", root: Path | None = None, rep: Reporter | None = None
+) -> None:
+    """Write a profile; a dated profile is a record, replaced only with ``force`` (and
+    not while a promotion in force binds its bytes: ``promotions.bound``), and (yaml,
+    which the tool reads again) written only once it reads back.
     The check and the write hold the directory's lock (flock on the directory: no
     lock file beside the profiles). A device or a pipe (-o /dev/stdout) is written into."""
     # the writers and the profile's reader: not for --stdout (a run over an unchanged
@@ -182,6 +185,10 @@ def write_profile(path: Path, text: str, force: bool, fmt: str = "yaml", root: P
     with atomic.locked_dir(path.parent, f"profile {path.name}"):
         if not force and path.exists():
             raise UserError(f"{path}: exists; a dated profile is a record (use --force to replace it)")
+        if fmt == "yaml" and root is not None and rep is not None and path.is_file():
+            from errata_tpl.promotions.bound import before_replacing  # reads the promotion record
+
+            before_replacing(root, path, text, rep)
         if fmt == "yaml":
             data = yamlio.write_record(path, text, profile_from_data, overwrite=force)
             if root is not None:  # parsed back: the next run that reads it need not parse it again

@@ -63,14 +63,7 @@ def check_chain(records: Sequence[Record]) -> Chain:
     hashes = set()
     for i, rec in enumerate(records):
         where = f"{PROMOTIONS}: {rec.label()}"
-        if rec.profile_sha256 is None:
-            if i != unbound:
-                # every version that writes the key reads only records with it after one
-                raise UserError(
-                    f"{where}: no profile_sha256 (the SHA-256 of the profile it promoted), though record "
-                    f"[{unbound}] before it has one: records are added only by errata-tpl promote and approve"
-                )
-            unbound += 1
+        unbound += rec.profile_sha256 is None and i == unbound
         if rec.prev is None:
             if i != unchained:
                 raise UserError(
@@ -131,6 +124,13 @@ class History:
                 first_signed[rec.stage] = rec.number
         for rec in self.records:
             self._take(rec, _stage(stages, rec), signers.get(rec.number), first_signed.get(rec.stage))
+        unbound = self.chain.unbound
+        later = next((r for r in self.records[unbound:] if r.profile_sha256 is None), None)
+        if later is not None:  # every version that writes the key reads only records with it after one
+            raise UserError(
+                f"{PROMOTIONS}: {later.label()}: no profile_sha256 (the SHA-256 of the profile it promoted), though "
+                f"record [{unbound}] before it has one: records are added only by errata-tpl promote and approve"
+            )
 
     def _take(self, rec: Record, stage: Stage, signer: str | None, first_signed: int | None) -> None:
         where = f"{PROMOTIONS}: {rec.label()}"
@@ -202,6 +202,19 @@ class History:
 
     def of_stage(self, stage: str, os_id: str) -> list[Effect]:
         return [e for e in self.effects if (e.record.stage, e.record.os) == (stage, os_id)]
+
+    def in_force(self) -> set[int]:
+        """The records that decide now: each stage's current promotion (and the approvals
+        that put it in effect), each promotion waiting for approvals (and its approvals)."""
+        current: dict[tuple[str, str], tuple[Record, int]] = {}
+        for e in self.effects:
+            current[(e.record.stage, e.record.os)] = (e.record, e.at)
+        last = len(self.records) - 1
+        out: set[int] = set()
+        for first, end in [*current.values(), *((w.record, last) for w in self.waiting.values())]:
+            same = (first.stage, first.os, first.profile)
+            out.update(r.number for r in self.records[first.number : end + 1] if (r.stage, r.os, r.profile) == same)
+        return out
 
     def with_effect(self, effect: Effect) -> History:
         """As it will be once ``effect`` is in effect too (promote's preview)."""

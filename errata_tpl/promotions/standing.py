@@ -101,14 +101,7 @@ def bindings(tree: Tree, history: History) -> list[str]:
     and their approvals) whose file changed is an error; an older one a warning (no node
     gets the profile through it, but it no longer shows what that record brought)."""
     sums: dict[tuple[str, str], str] = {}
-    force: set[int] = set()
-    current: dict[tuple[str, str], tuple[rec.Record, int]] = {}
-    for e in history.effects:
-        current[(e.record.stage, e.record.os)] = (e.record, e.at)
-    last = len(history.records) - 1
-    for first, end in [*current.values(), *((w.record, last) for w in history.waiting.values())]:
-        same = (first.stage, first.os, first.profile)
-        force.update(r.number for r in history.records[first.number : end + 1] if (r.stage, r.os, r.profile) == same)
+    force = history.in_force()
     bound = [r for r in history.records if r.profile_sha256 is not None]
     for r in sorted(bound, key=lambda r: (r.number not in force, r.number)):  # errors first
         assert r.profile_sha256 is not None

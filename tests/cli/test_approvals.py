@@ -194,7 +194,16 @@ def forge(site, keys, who, before=None, after=None):
     head = rec.ZERO
     for raw in data:
         head = rec.record_hash(raw, head)
-    raw = rec.new("approval", "20261121", "el9-x86_64", "canary", "2026-11-24T08:00:00Z", "mallory", None)
+    raw = rec.new(
+        "approval",
+        "20261121",
+        "el9-x86_64",
+        "canary",
+        "2026-11-24T08:00:00Z",
+        "mallory",
+        None,
+        profile_sha256=data[0]["profile_sha256"],
+    )
     raw = as_signer(keys, who).sign({**raw, "prev": head, **(before or {})})
     (site / RECORD).write_text(rec.text([*data, {**raw, **(after or {})}]))
 

@@ -4,6 +4,8 @@ record edited, or records removed, is a warning from the head errata-tpl last sa
 sealed in the cache, which changes no answer); a record added by hand that skips a soak
 is named by `stages --verify`."""
 
+import hashlib
+
 import yaml
 
 from cli.test_stages import T0, promote, records
@@ -27,6 +29,11 @@ def test_the_newest_record_edited_or_removed_is_a_warning(cli, example_root, mon
     assert cli("stages", "--verify", root=example_root).stderr == ""
     edited = yaml.safe_load(good)
     edited[1]["profile"] = "20261001"  # the newest record: what compute's nodes get
+    path.write_text(rec.text(edited))
+    r = cli("stages", "--verify", root=example_root)  # its profile_sha256 is 20261121's: the binding shows it
+    assert r.exit_code == 1 and "errata/el9-x86_64/20261001.yaml: not the profile record [1]" in r.stderr, r.output
+    edited[1]["profile_sha256"] = hashlib.sha256((example_root / "errata/el9-x86_64/20261001.yaml").read_bytes())
+    edited[1]["profile_sha256"] = edited[1]["profile_sha256"].hexdigest()  # the hash edited too: only the head
     path.write_text(rec.text(edited))
     for args in (("stages", "--verify"), ("resolve", "wn-001.example.org"), ("status",)):
         r = cli(*args, root=example_root)
@@ -58,7 +65,8 @@ def test_prev_lines_removed_are_an_error(cli, example_root, monkeypatch):
     # every key a chaining version writes removed too: it reads as written before chaining, and the
     # head last seen says the file changed
     old = [
-        {k: v for k, v in raw.items() if k not in ("prev", "type", "rollback", "clock")} for raw in yaml.safe_load(good)
+        {k: v for k, v in raw.items() if k not in ("prev", "type", "rollback", "clock", "profile_sha256")}
+        for raw in yaml.safe_load(good)
     ]
     path.write_text(rec.text(old))
     r = cli("stages", "--verify", root=example_root)

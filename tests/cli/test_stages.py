@@ -1,6 +1,8 @@
 """Stages and `promote`: soak, check (real libsolv over the example mirror), refusal,
 and the append-only record; `stages` shows where each profile stands."""
 
+import hashlib
+
 import pytest
 import yaml
 from conftest import REPO
@@ -34,6 +36,8 @@ def test_through_canary_to_all_with_soak_refusals_and_records(cli, site, monkeyp
     assert rec == {
         "type": "promotion",
         "profile": "20261121",
+        # the profile's bytes as promote read them: what the record binds
+        "profile_sha256": hashlib.sha256((site / "errata/el9-x86_64/20261121.yaml").read_bytes()).hexdigest(),
         "os": "el9-x86_64",
         "stage": "canary",
         "time": "2026-11-24T06:00:00Z",

@@ -3,12 +3,13 @@ made once even when several workers want the file at once, and never believed
 once the file changed."""
 
 import fcntl
+import hashlib
 import json
 import os
 import threading
 from pathlib import Path
 
-from errata_tpl.fileio.parsedfiles import load_copied
+from errata_tpl.fileio.parsedfiles import load_copied, load_copied_hashed
 
 
 def _no_warning(message: str) -> None:
@@ -66,8 +67,11 @@ def test_a_record_parsed_back_when_written_is_not_parsed_again(tmp_path, monkeyp
         raise AssertionError(f"parsed {where}")
 
     monkeypatch.setattr(yamlio, "load_file", no_parse)
+    monkeypatch.setattr(yamlio, "load_file_hashed", no_parse)
     cache = root / ".errata-tpl-cache/parsed"
     assert load_copied(path, rel, cache, _no_warning) == data  # from the copy made when it was written
+    # with the SHA-256 of the bytes written (what a promotion record binds), the file unread
+    assert load_copied_hashed(path, rel, cache, _no_warning) == (data, hashlib.sha256(text.encode()).hexdigest())
     # a file changed between the write and the copy (someone else's write): no copy is made of it
     monkeypatch.undo()
     for p in cache.glob("*.json"):
@@ -81,3 +85,32 @@ def test_a_record_parsed_back_when_written_is_not_parsed_again(tmp_path, monkeyp
     elsewhere.write_text(text)
     parsedfiles.keep_copied(root, elsewhere, text, data)
     assert not (tmp_path / "out/.errata-tpl-cache").exists() and list(cache.glob("*.json")) == []
+
+
+def test_the_copy_keeps_the_hash_of_the_bytes_parsed_and_is_never_believed_past_its_stamp(tmp_path, monkeypatch):
+    from errata_tpl.fileio import yamlio
+
+    f, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    big(f, "1.0-1")
+    first = hashlib.sha256(f.read_bytes()).hexdigest()
+    assert load_copied_hashed(f, "p.yaml", cache, _no_warning)[1] == first  # parsed: the bytes parsed
+    parsed = []
+    real = yamlio.load_file_hashed
+    monkeypatch.setattr(yamlio, "load_file_hashed", lambda p, w: parsed.append(w) or real(p, w))
+    assert load_copied_hashed(f, "p.yaml", cache, _no_warning)[1] == first and parsed == []  # from the copy
+    # rewritten in place, its size and mtime kept: the ctime moved, so the copy is not believed
+    st = f.stat()
+    big(f, "1.0-2")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    second = hashlib.sha256(f.read_bytes()).hexdigest()
+    assert second != first and load_copied_hashed(f, "p.yaml", cache, _no_warning)[1] == second
+    assert parsed == ["p.yaml"]
+    # a copy without the hash (made by a version before it): parsed again, never taken for one
+    (copy,) = cache.glob("*.json")
+    head, _, body = copy.read_text().partition("\n")
+    payload = json.loads(body)
+    del payload["sha256"]
+    from errata_tpl.fileio import sealed
+
+    sealed.write(copy, "p.yaml", json.dumps(payload, separators=(",", ":")))
+    assert load_copied_hashed(f, "p.yaml", cache, _no_warning)[1] == second and parsed == ["p.yaml", "p.yaml"]
