@@ -15,7 +15,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.mirror.advisories import SEVERITIES, Advisory, cves
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions.chain import Effect, History
-from errata_tpl.promotions.effect import effect, stage_nodes
+from errata_tpl.promotions.effect import as_it_is, effect, stage_nodes
 from errata_tpl.site import stages as st
 from errata_tpl.site.stages import Rollout
 from errata_tpl.site.tree import Tree
@@ -48,7 +48,9 @@ def of(tree: Tree, rollout: Rollout, e: Effect) -> dict[str, Any]:
     k = history.effects.index(e)
     same = [x for x in history.effects[:k] if (x.record.stage, x.record.os) == (e.record.stage, e.record.os)]
     replaced = same[-1].profile if same else None
-    before = Rollout(stages, history.view(history.effects[:k]))
+    then = "its nodes before this promotion are shown with the file as it is now"
+    earlier, _ = as_it_is(tree, history.effects[:k], same[-1] if same else None, tree.warn, then)
+    before = Rollout(stages, history.view(earlier))
     after = Rollout(stages, history.view(history.effects[: k + 1]))
     nodes = stage_nodes(tree, stages, e.record.stage, e.record.os)
     fx = effect(tree, before, after, nodes)

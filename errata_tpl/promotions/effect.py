@@ -5,8 +5,8 @@ changes must reboot)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from errata_tpl.checks import diff as diffmod
 from errata_tpl.mirror.advisories import Advisory, cves, unique
@@ -14,6 +14,9 @@ from errata_tpl.resolve.model import Resolved
 from errata_tpl.resolve.resolver import Resolver
 from errata_tpl.site.stages import Rollout, Stages
 from errata_tpl.site.tree import Tree
+
+if TYPE_CHECKING:  # that module imports this one's callers
+    from errata_tpl.promotions.chain import Effect
 
 
 def stage_nodes(tree: Tree, stages: Stages, stage: str, os_id: str) -> list[str]:
@@ -61,6 +64,22 @@ class StageEffect(NamedTuple):
 
     def summary(self) -> dict[str, object]:
         return {"nodes": list(self.nodes), "packages_changed": self.packages_changed(), "cves_fixed": self.cves_fixed()}
+
+
+def as_it_is(
+    tree: Tree, effects: Sequence[Effect], replaced: Effect | None, warn: Callable[[str], None], then: str
+) -> tuple[list[Effect], bool]:
+    """``effects``, with ``replaced`` (the stage's profile a promotion replaces) taken as its
+    file is now when that changed since its record bound it: a stage's nodes *before* a
+    promotion can only be shown with the file as it is, and it is said (``then``: how).
+    Whether it changed."""
+    if replaced is None or replaced.binding is None:
+        return list(effects), False
+    found = tree.profile(replaced.record.os, replaced.profile)
+    if found is None or found.sha256 == replaced.binding.sha256:
+        return list(effects), False
+    warn(replaced.binding.changed(tree.profile_rel(replaced.record.os, replaced.profile), found.sha256, then))
+    return [e._replace(binding=None) if e is replaced else e for e in effects], True
 
 
 def effect(tree: Tree, before: Rollout, after: Rollout, nodes: Sequence[str]) -> StageEffect:

@@ -22,7 +22,7 @@ from errata_tpl.profile.profile import Profile
 from errata_tpl.promotions import record as rec
 from errata_tpl.promotions import store
 from errata_tpl.promotions.chain import Effect, History
-from errata_tpl.promotions.effect import StageEffect, effect, stage_nodes, text
+from errata_tpl.promotions.effect import StageEffect, as_it_is, effect, stage_nodes, text
 from errata_tpl.resolve.model import Resolved
 from errata_tpl.site import stages as st
 from errata_tpl.site.tree import Tree
@@ -96,19 +96,6 @@ def _soak(history: History, stages: st.Stages, i: int, profile: str, os_id: str,
     ]
 
 
-def _changed(tree: Tree, current: Effect, rep: Reporter) -> bool:
-    """Whether the stage's current profile file no longer holds what its record put in
-    effect (said as a warning: this promotion replaces it, or promotes it again)."""
-    if current.binding is None:
-        return False
-    found = tree.profile(current.record.os, current.profile)
-    if found is None or found.sha256 == current.binding.sha256:
-        return False
-    rel = tree.profile_rel(current.record.os, current.profile)
-    rep.warn(f"{current.binding.changed(rel, found.sha256)}: this promotion replaces it")
-    return True
-
-
 def _soaked_content(history: History, stages: st.Stages, i: int, profile: str, os_id: str, sha: str) -> list[str]:
     """The soak is of this content: the profile's latest promotion at the stage before
     bound the bytes the file holds now (a profile changed since soaked nowhere)."""
@@ -171,10 +158,8 @@ def plan(tree: Tree, req: Request, rep: Reporter, signer: str | None = None) -> 
     when, pinned = rec.stamp(history.records[-1] if history.records else None)
     refusals: list[str] = []
     current = history.current(stage.name, os_id)
-    changed = current is not None and _changed(tree, current, rep)
-    if changed:  # its nodes before: the file as it is now
-        effects = [e._replace(binding=None) if e is current else e for e in history.effects]
-        rollout = st.Rollout(stages, history.view(effects))
+    effects, changed = as_it_is(tree, history.effects, current, rep.warn, "this promotion replaces it")
+    rollout = st.Rollout(stages, history.view(effects)) if changed else rollout
     if current is not None and current.profile == profile and not changed:
         refusals.append(f"{profile} is already the current profile of {stage.name} for {os_id} (since {current.time})")
     refusals += _soak(history, stages, i, profile, os_id, when, pinned)

@@ -6,6 +6,7 @@ and e-mail (body and Subject), and explain and report's text."""
 import email
 import email.policy
 import re
+import shutil
 
 import pytest
 import rpmfactory
@@ -79,6 +80,11 @@ def test_pending_and_announce_keep_one_line_per_advisory(cli, site):
 def test_esc_in_a_profile_edited_by_hand_shows_escaped(cli, site):
     profile = site / "errata/el9-x86_64/20261201.yaml"
     profile.write_text(profile.read_text().replace("EXSA-2026:9\\n", "EXSA-2026:9\\e[2J\\n"))
+    # edited before its promotion (one edited after is refused by every reader that takes it through its record)
+    (site / "site/promotions.yaml").unlink()
+    shutil.rmtree(site / ".errata-tpl-cache")
+    r = cli("promote", "20261201", "--os", "el9-x86_64", "--stage", "canary", "--force", root=site)
+    assert r.exit_code == 0, r.output
     runs = {
         "pending": cli("pending", root=site),
         "announce": cli("announce", "--os", "el9-x86_64", "--stage", "canary", root=site),

@@ -166,11 +166,19 @@ def test_promoting_a_changed_profile_again(cli, example_root, monkeypatch):
     # promoted again at canary: not "already the current profile", said, and bound to the new bytes
     r = promote(cli, root, monkeypatch, T0 + 3 * DAY, *CANARY)
     assert r.exit_code == 0, r.output
-    assert "changed after its promotion; restore it from version control or promote it again: this promotion " in (
-        r.stderr
-    )
+    assert f"{PROFILE}: not the profile record [0] (20261121 to canary for el9-x86_64) promoted (SHA-256 " in r.stderr
+    assert "changed after its promotion; this promotion replaces it" in r.stderr
     assert records(root)[-1]["profile_sha256"] == sha(root) != bound
     assert cli("resolve", "wn-051.example.org", root=root).exit_code == 0
+    # its announcement: the nodes before it can only be shown with the file as it is now, and it says so;
+    # the first promotion's content is gone, so its own announcement is refused
+    announce = ("announce", "--os", "el9-x86_64", "--stage", "canary")
+    r = cli(*announce, root=root)
+    assert r.exit_code == 0 and "its nodes before this promotion are shown with the file as it is now" in r.stderr
+    r = cli(*announce, "--record", "0", root=root)
+    assert r.exit_code == 1 and r.stderr.endswith(
+        changed_line(root, "record [0] (20261121 to canary for el9-x86_64)", bound)
+    )
     # and its soak counts from then
     r = promote(cli, root, monkeypatch, T0 + 4 * DAY, *COMPUTE)
     assert r.exit_code == 1 and "has been at canary for 1d of the 2d soak" in r.stderr, r.output

@@ -107,7 +107,7 @@ def test_the_copy_keeps_the_hash_of_the_bytes_parsed_and_is_never_believed_past_
     assert parsed == ["p.yaml"]
     # a copy without the hash (made by a version before it): parsed again, never taken for one
     (copy,) = cache.glob("*.json")
-    head, _, body = copy.read_text().partition("\n")
+    _, _, body = copy.read_text().partition("\n")
     payload = json.loads(body)
     del payload["sha256"]
     from errata_tpl.fileio import sealed
