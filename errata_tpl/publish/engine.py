@@ -15,7 +15,7 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from errata_tpl.errors import UserError
 from errata_tpl.fileio import atomic, regular, yamlio
@@ -26,6 +26,9 @@ from errata_tpl.publish import folder as fo
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import Entry, Memo, fingerprint, repodata_hashes
 from errata_tpl.values import names
+
+if TYPE_CHECKING:
+    from errata_tpl.promotions.record import Binding
 
 FORMAT = 1
 
@@ -74,8 +77,9 @@ class Record(NamedTuple):
     sha256: str  # of its bytes
 
 
-def stage_profile(root: Path, stage: str, os_id: str) -> str:
-    """The stage's current profile for the os-id (its latest promotion in effect)."""
+def stage_profile(root: Path, stage: str, os_id: str) -> tuple[str, Binding | None]:
+    """The stage's current profile for the os-id (its latest promotion in effect), and the
+    bytes its record bound it to (None: a record written before records carried them)."""
     from errata_tpl.promotions.record import PROMOTIONS
     from errata_tpl.promotions.store import load_rollout  # checks the record: its chain, its signatures
     from errata_tpl.site import stages as st
@@ -92,7 +96,7 @@ def stage_profile(root: Path, stage: str, os_id: str) -> str:
     current = rollout.history.current(stage, os_id)
     if current is None:
         raise UserError(f"{PROMOTIONS}: stage {stage!r} has no profile for {os_id} yet (promote one first)")
-    return str(current.profile)
+    return str(current.profile), current.binding
 
 
 def record_of(root: Path, os_id: str, profile: str | None, hotfix: str | None) -> Record:
@@ -123,9 +127,12 @@ def errata_dir(root: Path, os_id: str, profile: str) -> Path:
 def publish(root: Path, req: Request, rep: Reporter) -> Published:
     os_id = names.os_id(req.os_id)
     profile = names.profile(req.profile) if req.profile is not None else None
+    binding = None
     if req.stage is not None:
-        profile = stage_profile(root, names.node(req.stage), os_id)
+        profile, binding = stage_profile(root, names.node(req.stage), os_id)
     rec = record_of(root, os_id, profile, req.hotfix)
+    if binding is not None:  # a stage is published from the bytes its promotion put in effect
+        binding.check(rec.rel, rec.sha256)
     if not req.mirror.is_dir():
         raise UserError(f"{req.source}: not a directory")
     osdir = req.to / os_id

@@ -3,6 +3,7 @@ built beside and renamed in, refused with one line when it cannot be exact."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -280,6 +281,25 @@ def test_a_stage_is_a_relative_link_to_its_current_profile(cli, ex):
     assert os.readlink(link) == "20261121"
     assert old <= set(os.listdir(to / OS / "20261121/repodata"))  # kept for readers of the old repomd.xml
     assert sorted(os.listdir(to / OS)) == ["20261001", "20261121", "canary"]
+
+
+def test_a_stage_is_never_published_from_a_profile_changed_since_its_promotion(cli, ex):
+    root, _, to = ex
+    promote(cli, root, "20261121")
+    path = root / "errata" / OS / "20261121.yaml"
+    bound = hashlib.sha256(path.read_bytes()).hexdigest()
+    # sudo taken back to the older build of the mirror: a stage's content the record did not promote
+    text = path.read_text()
+    start = text.index("  - {name: sudo, version: 1.9.5p2-10.el9_3")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "  - {name: sudo, version: 1.9.5p2-9.el9, arch: x86_64}" + text[end:])
+    r = publish(cli, ex, "--stage", "canary")
+    assert r.exit_code == 1 and r.stderr == (
+        f"errata-tpl: error: errata/{OS}/20261121.yaml: not the profile record [0] (20261121 to canary for {OS}) "
+        f"promoted (SHA-256 {hashlib.sha256(path.read_bytes()).hexdigest()[:8]}, the record's {bound[:8]}): "
+        "changed after its promotion; restore it from version control or promote it again\n"
+    ), r.output
+    assert not os.path.lexists(to / OS / "canary") and not (to / OS / "20261121").exists()
 
 
 def test_promote_publish_publishes_the_stage_as_it_promotes(cli, ex):
