@@ -21,7 +21,7 @@ from errata_tpl import __version__
 from errata_tpl.commands import _click
 from errata_tpl.commands._click import Run
 from errata_tpl.errors import UserError
-from errata_tpl.terminal import printable
+from errata_tpl.terminal import message
 
 
 def _terminate_cleanly() -> None:
@@ -148,7 +148,7 @@ class _Group(click.Group):
                 if sys.stdout is not None:  # None when started with stdout closed (>&-)
                     sys.stdout.flush()  # an error writing stdout (a full disk, a closed pipe) shows here
         except click.ClickException as e:  # click's own usage errors quote what was typed
-            setattr(e, "message", printable(e.message, one_line=True))  # noqa: B010 (Final in click's stubs)
+            setattr(e, "message", message(e.message))  # noqa: B010 (Final in click's stubs)
             raise
         except UserError as e:
             _fail(ctx, str(e))
@@ -163,9 +163,9 @@ class _Group(click.Group):
             _fail(ctx, f"{e.filename or '<stdout>'}: {reason}")
 
 
-def _fail(ctx: click.Context, message: str) -> None:
+def _fail(ctx: click.Context, text: str) -> None:
     """The error as one line, exit 1; with --debug (or ERRATA_TPL_DEBUG=1) its traceback after it."""
-    click.echo(f"errata-tpl: error: {printable(message, one_line=True)}", err=True)
+    click.echo(f"errata-tpl: error: {message(text)}", err=True)
     if _click.debugging(ctx):
         import traceback  # only with --debug: linecache, tokenize
 

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from errata_tpl.terminal import printable
+from errata_tpl.terminal import message
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:
@@ -21,7 +21,7 @@ class Reporter:
 
     def _out(self, msg: str) -> None:
         # a message is one line, whatever the data it quotes holds (ESC, a line end)
-        print(printable(msg, one_line=True), file=self.stream or sys.stderr)
+        print(message(msg), file=self.stream or sys.stderr)
 
     def warn(self, msg: str) -> None:
         """Something the user must see: a skipped file, a discouraged setting."""

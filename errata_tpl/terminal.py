@@ -32,3 +32,18 @@ def printable(text: str, *, one_line: bool = False) -> str:
     ends too (a table cell, a value quoted in a message)."""
     pattern = _IN_LINE if one_line else _IN_TEXT
     return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+MESSAGE_CHARS = 4000  # a message quotes what it names: a value of megabytes is cut in its middle
+_HEAD, _TAIL = 3000, 800
+
+
+def message(text: str) -> str:
+    """One line for stderr: ``printable`` on one line, and at most ``MESSAGE_CHARS``
+    long. A value of megabytes that a message quotes (a package name, a line of a
+    file) is cut in its middle, saying how much: the file and key at the start and
+    the verdict at the end are kept."""
+    line = printable(text, one_line=True)
+    if len(line) <= MESSAGE_CHARS:
+        return line
+    return f"{line[:_HEAD]}...[{len(line) - _HEAD - _TAIL:,} characters left out]...{line[-_TAIL:]}"

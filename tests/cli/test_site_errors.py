@@ -307,3 +307,15 @@ def test_an_actions_error_names_the_file_and_key(tmp_path, cli):
     r = cli("resolve", "n1", root=root)
     assert r.exit_code == 1
     assert "errata/el9-x86_64/20261121-fix.yaml: actions[0]: key 'add': conflicting add" in r.stderr
+
+
+def test_a_value_of_megabytes_is_quoted_cut_in_its_middle(example_root, cli):
+    """An error quotes what it names: a 9 MB package reference was a 9 MB error line."""
+    node = example_root / "site/nodes/wn-001.example.org.yaml"
+    node.write_text(node.read_text() + "packages: ['bash 1-1 " + "x" * 9_000_000 + "']\n")
+    r = cli("resolve", "wn-001.example.org", root=example_root)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output[:500]
+    assert len(r.stderr) < 5000
+    line = r.stderr
+    assert line.startswith("errata-tpl: error: site/nodes/wn-001.example.org.yaml: packages[0]: bad package name 'bash")
+    assert "characters left out]..." in line and line.endswith("x'\n")
