@@ -154,7 +154,7 @@ class Reader:
     def _uname(self, found: _Found, name: str, where: str) -> None:
         text = regular.read_text(self.directory / name, 4096, where, follow_symlinks=False).strip()
         if not text or "\n" in text or " " in text:
-            raise NotAnInventory("a .uname file holds one line, what `uname -r` prints")
+            raise NotAnInventory("a .uname file holds one word on one line, what `uname -r` prints")
         node = node_of(name[: -len(UNAME)], self.nodes) or name[: -len(UNAME)]
         found.kernels.setdefault(node, []).append((where, text))
 
