@@ -67,3 +67,21 @@ def templated(items: tuple[PackageEntry, ...]) -> bool:
 
 def entries(items: Any, where: str, key: str = "packages") -> tuple[PackageEntry, ...]:
     return tuple(PackageEntry.of(item, f"{where}: {key}[{i}]") for i, item in enumerate(items or ()))
+
+
+def listed_twice(items: tuple[PackageEntry, ...]) -> list[str]:
+    """A warning for each entry of one list naming a name and arch an earlier entry of
+    it names (a node pinning two versions of bash): the later replaces the earlier, as
+    a later layer's does, and the earlier one does nothing. Templated entries are
+    rendered per node and not compared here."""
+    seen: dict[tuple[str, str | None], PackageEntry] = {}
+    out = []
+    for e in items:
+        if e.parsed is None:
+            continue
+        key = (e.parsed.name, e.parsed.arch)
+        first = seen.setdefault(key, e)
+        if first is not e:
+            arch = f".{e.parsed.arch}" if e.parsed.arch else ""
+            out.append(f"{e.where}: {e.parsed.name}{arch} again ({first.where} names it): the later entry is used")
+    return out

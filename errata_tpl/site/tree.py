@@ -35,7 +35,7 @@ from errata_tpl.site.config import (
     Settings,
     SiteConfig,
 )
-from errata_tpl.site.entries import entries
+from errata_tpl.site.entries import entries, listed_twice
 from errata_tpl.site.hooks import FixHook, InitHook, action
 from errata_tpl.site.stages import Rollout
 from errata_tpl.site.strays import stray_site_files
@@ -119,8 +119,8 @@ class Tree:
 
     def _os_keys(self, s: _S) -> _S:
         """``s``, its errata_defaults and kernel_version keyed by no OS of the site (a typo
-        such as el9-x86-64 chooses nothing) and its profile_cloning_disabled keyed by no
-        node named in a warning."""
+        such as el9-x86-64 chooses nothing), its profile_cloning_disabled keyed by no
+        node and its packages naming one name and arch twice named in a warning."""
         ids = self.os_ids()
         known = {*ids, *(i.rpartition("-")[0] for i in ids)}
         for key, value in (("errata_defaults", s.errata_defaults), ("kernel_version", s.kernel_version)):
@@ -137,6 +137,7 @@ class Tree:
                 f"{s.where}: key 'profile_cloning_disabled': {k!r}: no such node (no site/nodes/{k}.yaml);"
                 " the entry decides nothing"
             )
+        self._warn(listed_twice(s.packages))
         return s
 
     @property

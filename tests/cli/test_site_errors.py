@@ -176,6 +176,22 @@ def test_profile_cloning_disabled_of_no_node_is_named(example_root, cli):
     ], r.stderr
 
 
+def test_a_name_and_arch_listed_twice_in_one_file_is_named(example_root, cli):
+    # two pins of one package in one node file: the later is used, the earlier does nothing (in silence)
+    node = example_root / "site/nodes/wn-001.example.org.yaml"
+    node.write_text(
+        node.read_text() + "packages:\n  - {name: zsh, version: 5.8-9.el9, arch: x86_64}\n"
+        "  - zsh-5.8-5.el9.x86_64\n  - zsh-5.8-5.el9.i686\n"
+    )
+    r = cli("resolve", "wn-001.example.org", "--format", "dnf", root=example_root)
+    assert r.exit_code == 0, r.stderr
+    assert "zsh-5.8-5.el9.x86_64" in r.stdout and "zsh-5.8-9.el9.x86_64" not in r.stdout
+    rel = "site/nodes/wn-001.example.org.yaml"
+    assert r.stderr.splitlines() == [  # another arch is another package
+        f"warning: {rel}: packages[1]: zsh.x86_64 again ({rel}: packages[0] names it): the later entry is used"
+    ], r.stderr
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dir"])
 def test_an_os_yaml_that_is_no_file_is_named_as_what_it_is(example_root, cli, kind):
     """Not "unknown os" (it is there), and not skipped: its OS's nodes would vanish from --all."""
