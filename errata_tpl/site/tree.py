@@ -259,6 +259,8 @@ class Tree:
             packages=schema.texts(kdata, "packages") if "packages" in kdata else (kname,),
             modules=entries(kdata.get("modules"), rel, "kernel.modules"),
         )
+        listed = entries(data.get("packages"), rel)
+        self._warn(listed_twice(listed))
         return OsConfig(
             os_id=os_id,
             version=version,
@@ -266,7 +268,7 @@ class Tree:
             kernel=kernel,
             installonly=schema.texts(data, "installonly"),
             variables=schema.mapping(data, "variables"),
-            packages=entries(data.get("packages"), rel),
+            packages=listed,
             where=rel,
             modules=config.streams(data.get("modules")),
         )

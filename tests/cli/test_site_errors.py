@@ -190,6 +190,11 @@ def test_a_name_and_arch_listed_twice_in_one_file_is_named(example_root, cli):
     assert r.stderr.splitlines() == [  # another arch is another package
         f"warning: {rel}: packages[1]: zsh.x86_64 again ({rel}: packages[0] names it): the later entry is used"
     ], r.stderr
+    os_yaml = example_root / "os/el9-x86_64/os.yaml"  # the OS's own list alike
+    os_yaml.write_text(os_yaml.read_text().replace("packages:\n", "packages:\n  - bash-5.1.8-6.el9_1.x86_64\n", 1))
+    r = cli("resolve", "wn-001.example.org", "--format", "dnf", root=example_root)
+    assert r.exit_code == 0 and "warning: os/el9-x86_64/os.yaml: packages[" in r.stderr, r.stderr
+    assert "bash.x86_64 again (os/el9-x86_64/os.yaml: packages[0] names it)" in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dir"])
