@@ -62,11 +62,11 @@ def approve(root: Path, req: Request, warn: Callable[[str], None] = lambda _: No
             raise UserError(f"{where}: {signer.fingerprint} is not an approver of stage {stage.name}")
         if signer.fingerprint in waiting.approvals:
             raise UserError(f"{signer.fingerprint} already approved {profile} at {stage.name} for {os_id}")
-        # what the approver approves: the file's bytes now, the ones the promotion bound
+        # what the approver approves: the file's bytes now, the ones the promotion bound (or,
+        # a promotion written before the key, the first approval that carried them)
         sha = records.profile_sha256(root, os_id, profile)
-        if waiting.record.profile_sha256 is not None:
-            rel = profile_rel(os_id, profile)
-            rec.Binding(waiting.record.profile_sha256, waiting.record.label()).check(rel, sha)
+        if waiting.binding is not None:
+            waiting.binding.check(profile_rel(os_id, profile), sha)
         when, pinned = rec.stamp(history.records[-1] if history.records else None)
         approvals = (*waiting.approvals, signer.fingerprint)
         done = approvals if len(approvals) >= waiting.needed else ()

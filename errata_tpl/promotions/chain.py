@@ -42,6 +42,9 @@ class Waiting(NamedTuple):
     record: Record
     approvals: tuple[str, ...]  # listed keys so far, in the order they came
     needed: int
+    # the content its approvals approve: its own profile_sha256, else (a promotion written
+    # before the key) its first approval's that carries one; None: none carries one yet
+    binding: Binding | None = None
 
 
 class Chain(NamedTuple):
@@ -158,7 +161,7 @@ class History:
         else:
             if rec.approved_by:
                 raise UserError(f"{where}: says approved_by, but it waits for {stage.approvals} approvals")
-            self.waiting[(rec.stage, rec.os)] = Waiting(rec, (signer,), stage.approvals)
+            self.waiting[(rec.stage, rec.os)] = Waiting(rec, (signer,), stage.approvals, binding(rec, rec))
 
     def _approval(self, rec: Record, stage: Stage, signer: str | None, where: str) -> None:
         if not stage.approvers:
@@ -171,10 +174,10 @@ class History:
             raise UserError(f"{where}: no promotion of {rec.profile} waits for approval at {stage.name} for {rec.os}")
         if signer in w.approvals:
             raise UserError(f"{where}: {signer} already approved {w.record.label()}")
-        if w.record.profile_sha256 is not None and rec.profile_sha256 != w.record.profile_sha256:
+        if w.binding is not None and rec.profile_sha256 != w.binding.sha256:
             raise UserError(
-                f"{where}: profile_sha256 {str(rec.profile_sha256)[:16]}... is not the one {w.record.label()} "
-                f"promoted ({w.record.profile_sha256[:16]}...): an approval approves the content promoted"
+                f"{where}: profile_sha256 {str(rec.profile_sha256)[:16]}... is not the one {w.binding.record} "
+                f"{w.binding.verb} ({w.binding.sha256[:16]}...): an approval approves the content promoted"
             )
         approvals = (*w.approvals, signer)
         if len(approvals) >= w.needed:
@@ -183,7 +186,7 @@ class History:
         else:
             if rec.approved_by:
                 raise UserError(f"{where}: says approved_by, but {len(approvals)} of {w.needed} approvals are in")
-            self.waiting[(rec.stage, rec.os)] = w._replace(approvals=approvals)
+            self.waiting[(rec.stage, rec.os)] = w._replace(approvals=approvals, binding=w.binding or binding(w.record, rec))
 
     def _in_effect(self, promotion: Record, at: Record, approvals: tuple[str, ...], where: str) -> None:
         if sorted(at.approved_by) != sorted(approvals):

@@ -289,3 +289,44 @@ def test_pending_reads_the_last_stages_profile_through_its_record(cli, example_r
     edit(root)
     r = cli("pending", root=root)
     assert r.exit_code == 1 and r.stderr == changed_line(root, "record [0] (20261121 to canary for el9-x86_64)", bound)
+
+
+def test_approvals_of_a_promotion_written_before_the_binding_approve_one_content(
+    cli, approvers_site, monkeypatch, keys  # noqa: F811
+):
+    """A promotion written before profile_sha256, waiting for three approvals: its first
+    approval after the upgrade binds the file as it was then; a later approval of other
+    bytes is refused (it put them in effect, which the first approver never approved)."""
+    from errata_tpl.promotions.signing import Signer
+
+    site = approvers_site
+    stages = site / "site/stages.yaml"
+    stages.write_text(stages.read_text().replace("approvals: 2}", "approvals: 3}"))
+    assert promote_signed(cli, site, monkeypatch, keys, "alice").exit_code == 0
+    old = {k: v for k, v in records(site)[0].items() if k not in ("profile_sha256", "signature")}
+    monkeypatch.setenv("GNUPGHOME", str(keys["alice"][0].home))
+    (site / "site/promotions.yaml").write_text(rec.text([Signer("alice@example.org").sign(old)]))
+    shutil.rmtree(site / CACHE)  # the head last seen was the file's before
+    remade(site)
+    assert approve(cli, site, monkeypatch, keys, "bob").exit_code == 0  # binds the file as it is now
+    approved = sha(site)
+    edit(site)
+    r = approve(cli, site, monkeypatch, keys, "carol", at=T0 + 7200)
+    assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+    assert r.stderr == (
+        f"errata-tpl: error: {PROFILE}: not the profile record [1] (approval of 20261121 to canary for el9-x86_64) "
+        f"approved (SHA-256 {sha(site)[:8]}, the record's {approved[:8]}): changed after its promotion; restore it "
+        "from version control or promote it again\n"
+    )
+    assert len(records(site)) == 2  # nothing written
+    # a record of other bytes written by hand (carol signs it) is refused by every reader
+    data = records(site)
+    head = rec.record_hash(data[1], rec.record_hash(data[0], rec.ZERO))
+    forged = rec.new("approval", "20261121", "el9-x86_64", "canary", "2026-11-24T08:00:00Z", "ops", None)
+    forged.update(profile_sha256=sha(site), prev=head, approved_by=sorted(keys[n][1] for n in ("alice", "bob", "carol")))
+    monkeypatch.setenv("GNUPGHOME", str(keys["carol"][0].home))
+    (site / "site/promotions.yaml").write_text(rec.text([*data, Signer("carol@example.org").sign(forged)]))
+    r = cli("resolve", "wn-051.example.org", root=site)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
+    assert "record [2] (approval of 20261121 to canary for el9-x86_64): profile_sha256 " in r.stderr, r.stderr
+    assert f"is not the one record [1] (approval of 20261121 to canary for el9-x86_64) approved" in r.stderr
