@@ -186,7 +186,8 @@ class History:
         else:
             if rec.approved_by:
                 raise UserError(f"{where}: says approved_by, but {len(approvals)} of {w.needed} approvals are in")
-            self.waiting[(rec.stage, rec.os)] = w._replace(approvals=approvals, binding=w.binding or binding(w.record, rec))
+            bound = w.binding or binding(w.record, rec)  # a promotion without the key: its first approval's
+            self.waiting[(rec.stage, rec.os)] = w._replace(approvals=approvals, binding=bound)
 
     def _in_effect(self, promotion: Record, at: Record, approvals: tuple[str, ...], where: str) -> None:
         if sorted(at.approved_by) != sorted(approvals):

@@ -292,7 +292,10 @@ def test_pending_reads_the_last_stages_profile_through_its_record(cli, example_r
 
 
 def test_approvals_of_a_promotion_written_before_the_binding_approve_one_content(
-    cli, approvers_site, monkeypatch, keys  # noqa: F811
+    cli,
+    approvers_site,
+    monkeypatch,
+    keys,  # noqa: F811
 ):
     """A promotion written before profile_sha256, waiting for three approvals: its first
     approval after the upgrade binds the file as it was then; a later approval of other
@@ -323,10 +326,11 @@ def test_approvals_of_a_promotion_written_before_the_binding_approve_one_content
     data = records(site)
     head = rec.record_hash(data[1], rec.record_hash(data[0], rec.ZERO))
     forged = rec.new("approval", "20261121", "el9-x86_64", "canary", "2026-11-24T08:00:00Z", "ops", None)
-    forged.update(profile_sha256=sha(site), prev=head, approved_by=sorted(keys[n][1] for n in ("alice", "bob", "carol")))
+    signers = sorted(keys[n][1] for n in ("alice", "bob", "carol"))
+    forged.update(profile_sha256=sha(site), prev=head, approved_by=signers)
     monkeypatch.setenv("GNUPGHOME", str(keys["carol"][0].home))
     (site / "site/promotions.yaml").write_text(rec.text([*data, Signer("carol@example.org").sign(forged)]))
     r = cli("resolve", "wn-051.example.org", root=site)
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.output
     assert "record [2] (approval of 20261121 to canary for el9-x86_64): profile_sha256 " in r.stderr, r.stderr
-    assert f"is not the one record [1] (approval of 20261121 to canary for el9-x86_64) approved" in r.stderr
+    assert "is not the one record [1] (approval of 20261121 to canary for el9-x86_64) approved" in r.stderr
