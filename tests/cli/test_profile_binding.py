@@ -291,12 +291,7 @@ def test_pending_reads_the_last_stages_profile_through_its_record(cli, example_r
     assert r.exit_code == 1 and r.stderr == changed_line(root, "record [0] (20261121 to canary for el9-x86_64)", bound)
 
 
-def test_approvals_of_a_promotion_written_before_the_binding_approve_one_content(
-    cli,
-    approvers_site,
-    monkeypatch,
-    keys,  # noqa: F811
-):
+def test_approvals_before_the_binding_approve_one_content(cli, approvers_site, monkeypatch, keys):  # noqa: F811
     """A promotion written before profile_sha256, waiting for three approvals: its first
     approval after the upgrade binds the file as it was then; a later approval of other
     bytes is refused (it put them in effect, which the first approver never approved)."""
