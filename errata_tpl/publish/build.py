@@ -19,10 +19,10 @@ from errata_tpl import __version__, forking
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.messages import Reporter
+from errata_tpl.mirror.chunks import Chunk, ChunkCache, chunks
 from errata_tpl.publish import content as ct
 from errata_tpl.publish import folder as fo
 from errata_tpl.publish import repodata
-from errata_tpl.publish.chunks import Chunk, ChunkCache, chunks
 from errata_tpl.publish.engine import Published, Record, Request
 from errata_tpl.publish.intact import holds
 from errata_tpl.publish.memo import repodata_hashes

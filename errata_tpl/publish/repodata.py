@@ -17,7 +17,7 @@ from typing import Any
 from errata_tpl import parallel
 from errata_tpl.errors import UserError
 from errata_tpl.fileio.atomic import os_error
-from errata_tpl.publish.chunks import Chunk
+from errata_tpl.mirror.chunks import Chunk
 
 REPOMD = "repomd.xml"
 

@@ -220,8 +220,8 @@ def test_the_caches_stay_valid_through_links_made_and_removed(cli, ex):
     header cache's verdicts and the checksums are carried over, nothing is read again."""
     from errata_tpl.fileio.stamp import stat_of
     from errata_tpl.mirror.caches import header_cache_path
+    from errata_tpl.mirror.chunks import ChunkCache
     from errata_tpl.mirror.hdrcache import HeaderCache
-    from errata_tpl.publish.chunks import ChunkCache
 
     root, mirror, to = ex
     assert publish(cli, ex, "--profile", "20261121").exit_code == 0

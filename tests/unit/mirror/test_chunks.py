@@ -8,9 +8,9 @@ import rpmfactory
 from conftest import spec
 
 from errata_tpl.fileio.stamp import stat_of
+from errata_tpl.mirror.chunks import CHANGELOG_LIMIT, ChunkCache, chunks
 from errata_tpl.mirror.rpminfo import RpmInfo
 from errata_tpl.mirror.scan import read_header, transaction_set
-from errata_tpl.publish.chunks import CHANGELOG_LIMIT, ChunkCache, chunks
 
 BUILDS = [
     spec("plain 1.0-1 x86_64"),
