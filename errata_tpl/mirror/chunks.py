@@ -1,6 +1,7 @@
 """Each build's repository metadata (its primary, filelists and other XML, made by
 createrepo_c from the file, whole-file SHA256 included), computed once per file
-and kept in ``<root>/.errata-tpl-cache/publish/``.
+and kept in ``<root>/.errata-tpl-cache/publish/``: by ``generate`` for the builds
+it names, right after rpm's check read them, and by ``publish`` for any other.
 
 The checksum dnf checks a package against is of the whole file. The scan that
 chose the build made it while rpm's whole-file check read the file (the header
@@ -153,11 +154,14 @@ def chunks(
     cache: ChunkCache,
     known: Mapping[str, tuple[str | None, int]],
     meanwhile: Callable[[], object] | None = None,
+    strict: bool = True,
 ) -> dict[str, Chunk]:
     """Every file's chunk (``files``: path -> the stat its build was checked at;
     ``known``: path -> its whole-file SHA256 made at that stat, if one was, and where
     its headers end, if the scan knows), from the cache or made now; a file that
-    changed since is an error. ``meanwhile()``: other work, done while they are made."""
+    changed since is an error. ``meanwhile()``: other work, done while they are made.
+    Not ``strict`` (made ahead of a publish): a file whose chunk cannot be made now
+    is left out, for the publish that needs it to read again and say why."""
     got: dict[str, Chunk] = {}
     todo: list[Todo] = []
     for rel, st in files.items():
@@ -170,6 +174,8 @@ def chunks(
 
     def take(part: list[Todo], made: list[tuple[Stat, Chunk] | str]) -> list[None]:
         for (rel, _, _), m in zip(part, made):
+            if not strict and (isinstance(m, str) or m[0] != files[rel]):
+                continue
             if isinstance(m, str):
                 raise UserError(f"{mirror / rel}: {m}")
             st, chunk = m

@@ -166,10 +166,28 @@ def _build(
     sel = req.selection
     if sel.until is not None and read.metadata.advisories is None and sel.date_field != "buildtime":
         warn(f"{req.source}: no updateinfo: --until {sel.until} uses each RPM's build time")
-    built, writer = _choose(req, os_id, read)
+    built, writer, named = _choose(req, os_id, read)
     log.append(("info", _tell(req, files, read, built, rep, warn)))
     writer.finish(read.result)  # when no check round passed every build (or none ran)
+    if req.use_cache:
+        _for_publish(root, req.mirror, read.result, named, warn)
     return built.profile, read.result.stats, writer.wait
+
+
+def _for_publish(
+    root: Path, mirror: Path, result: ScanResult, named: list[RpmInfo], warn: Callable[[str], None]
+) -> None:
+    """Each named build's repository metadata (``mirror.chunks``), made now that rpm's
+    check has just read its file, from its headers and the SHA256 made then: a later
+    ``publish`` of the profile reads no build again (the way Pulp keeps each package's
+    metadata from its sync). Builds made before are taken from the cache."""
+    from errata_tpl.mirror.chunks import ChunkCache, chunks
+
+    cache = ChunkCache(root, mirror, warn)
+    files = {b.path: st for b in named if (st := result.stats.get(b.path)) is not None}
+    ends = {b.path: b.header_end for b in named}
+    chunks(mirror, files, cache, {rel: (result.checked.get(rel), ends[rel]) for rel in files}, strict=False)
+    cache.save(result.stats)
 
 
 class _Read(NamedTuple):
@@ -229,23 +247,27 @@ def _refuse_empty(source: str, files: reader.Listing, result: ScanResult, warn: 
         raise UserError(f"{source}: only source RPMs ({len(result.packages)}), no binary package; no profile written")
 
 
-def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, CacheWriter]:
+def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, CacheWriter, list[RpmInfo]]:
     """``build_profile``, rpm's whole-file check on the builds it names (a damaged one gives
     way to the next newest: older builds are read up to their header only); and the header
     cache's writer. The cache is written by a forked child (``CacheWriter``) that makes its
     entries while rpm checks, and writes it once rpm's verdicts are final: after a round of
     rpm's check that failed no build (choose checks again only the groups whose pick
-    failed), while the profile is built and written out."""
+    failed), while the profile is built and written out. The third value: the builds
+    rpm's check passed (those the profile names)."""
     from errata_tpl.mirror.scan import CacheWriter, check_builds
     from errata_tpl.profile.generate import build_profile
 
     result = read.result
     writer = CacheWriter(result, read.cache)
 
+    named: list[RpmInfo] = []
+
     def check(builds: list[RpmInfo]) -> set[str]:
         failed = check_builds(req.mirror, result, builds)
         if not failed:
             writer.finish(result)
+        named.extend(b for b in builds if b.path not in failed)
         return failed
 
     try:
@@ -264,7 +286,7 @@ def _choose(req: GenerateRequest, os_id: str, read: _Read) -> tuple[Built, Cache
     except BaseException:
         writer.wait()
         raise
-    return built, writer
+    return built, writer, named
 
 
 def _tell(
