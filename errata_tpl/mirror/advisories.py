@@ -177,22 +177,25 @@ def read(mirror: Path) -> tuple[Path, list[Any]] | None:
 
 
 def load(
-    source: Path | Repodata | None, warn: Callable[[str], None] | None = None
+    source: Path | Repodata | None,
+    warn: Callable[[str], None] | None = None,
+    each: Callable[[Any], object] | None = None,
 ) -> dict[NevraKey, tuple[Advisory, ...]] | None:
     """Advisories by the NEVRA they ship, each id once per NEVRA (all collections and
     pkglists merged); None when the repository (a directory, or its repomd.xml read
     already) has no updateinfo. A date nobody can read is one ``warn`` naming the
-    advisory, which then counts as undated."""
+    advisory, which then counts as undated. ``each``: given createrepo_c's record of
+    every advisory with an id, as it is read."""
     repodata = Repodata.read(source) if isinstance(source, Path) else source
     rec = repodata.record("updateinfo") if repodata is not None else None
     if repodata is None or rec is None:
         return None
     with gc_paused():
-        return _by_nevra(repodata, rec, warn)
+        return _by_nevra(repodata, rec, warn, each)
 
 
 def _by_nevra(
-    repodata: Repodata, rec: Record, warn: Callable[[str], None] | None
+    repodata: Repodata, rec: Record, warn: Callable[[str], None] | None, each: Callable[[Any], object] | None
 ) -> dict[NevraKey, tuple[Advisory, ...]]:
     path = repodata.path(rec)
     by_nevra: dict[NevraKey, dict[str, Advisory]] = {}
@@ -201,6 +204,8 @@ def _by_nevra(
             if warn is not None:
                 warn(f"{path}: an advisory without an <id> ({u.title or 'no title'}); left out")
             continue
+        if each is not None:
+            each(u)
         issued, bad_issued = _day_of(u, "issued_date")
         updated, bad_updated = _day_of(u, "updated_date")
         if (bad_issued or bad_updated) and warn is not None:

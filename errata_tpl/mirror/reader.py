@@ -40,13 +40,21 @@ def listing(mirror: Path, stat_up_front: bool) -> Listing:
     return Listing(rels, errors, stat_all(mirror, rels) if stat_up_front else None)
 
 
-def metadata(mirror: Path, warn: Callable[[str], None]) -> Metadata:
-    """The mirror's advisories and module metadata, from one reading of its repomd.xml."""
-    from errata_tpl.mirror import advisories, modules
+def metadata(mirror: Path, warn: Callable[[str], None], root: Path | None = None) -> Metadata:
+    """The mirror's advisories and module metadata, from one reading of its repomd.xml.
+    ``root``: keep there each advisory as a publish cuts it (``listed``), unless kept."""
+    from errata_tpl.mirror import advisories, listed, modules
     from errata_tpl.mirror.repomd import Repodata
 
     repodata = Repodata.read(mirror)
-    return Metadata(advisories.load(repodata, warn), modules.load(repodata))
+    updateinfo = listed.source(repodata)
+    if root is None or not updateinfo or listed.holds(root, mirror, updateinfo):
+        return Metadata(advisories.load(repodata, warn), modules.load(repodata))
+    keeping = listed.Keeping()
+    found = advisories.load(repodata, warn, keeping.add)
+    if keeping.advisories is not None:
+        listed.write(root, mirror, updateinfo, keeping.advisories)
+    return Metadata(found, modules.load(repodata))
 
 
 def headers(

@@ -219,7 +219,7 @@ def _read(
             keys = stack.enter_context(Keyring(req.keyring))
         # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
         with repomdsig.checked(keys, req.require_repomd_signature, warn):  # repomd.xml.asc, with a keyring
-            metadata = reader.metadata(req.mirror, warn)
+            metadata = reader.metadata(req.mirror, warn, root if req.use_cache else None)
         if req.selection.security_only and metadata.advisories is None:
             raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
         if preloading is not None:

@@ -16,17 +16,19 @@ import json
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from errata_tpl import forking
 from errata_tpl.fileio import regular, sealed
 from errata_tpl.mirror import advisories as advmod
+from errata_tpl.mirror import listed as listing
 from errata_tpl.mirror.advisories import Advisory, NevraKey, nevra_key
 from errata_tpl.mirror.caches import cache_dir, mirror_key
+from errata_tpl.mirror.listed import ById, Listed
 from errata_tpl.mirror.repomd import Repodata, in_memory, quiet_stderr
 from errata_tpl.publish.content import Build, Content
 
-FORMAT = 4
+FORMAT = 5  # 5: an advisory written from the record is not kept (it names its folder)
 MAX_BYTES = 512 * regular.MB  # RHEL's updateinfo is some tens of MB
 
 # An UpdateRecord's fields besides its references and collections (createrepo_c's names).
@@ -130,34 +132,10 @@ def _record_key(a: Advisory, builds: list[Build]) -> str:
     return json.dumps([a.id, sorted(b.key for b in builds)])
 
 
-class Listed(NamedTuple):
-    """One record of an advisory as ERRATA_DIR's updateinfo lists it."""
-
-    xml: str  # as createrepo_c writes it
-    keys: tuple[NevraKey, ...]  # the builds its collections list
-    collections: bool  # it has any
-
-
-def _by_id(mirror: Path) -> dict[str, list[Any]]:
-    """ERRATA_DIR's advisories by id: createrepo_c's records (none without an updateinfo)."""
+def _by_id(mirror: Path) -> list[Any]:
+    """ERRATA_DIR's advisories: createrepo_c's records (none without an updateinfo)."""
     found = advmod.read(mirror)
-    out: dict[str, list[Any]] = {}
-    for u in found[1] if found is not None else ():
-        out.setdefault(u.id, []).append(u)
-    return out
-
-
-def _listed(by_id: Mapping[str, list[Any]], ids: Iterable[str]) -> dict[str, list[Listed]]:
-    """The records of these advisories (those ERRATA_DIR has), each listed."""
-    import createrepo_c as cr
-
-    out: dict[str, list[Listed]] = {}
-    for i in ids:
-        for u in by_id.get(i, ()):
-            colls = u.collections
-            keys = tuple(nevra_key(p.name, p.epoch, p.version, p.release, p.arch) for c in colls for p in c.packages)
-            out.setdefault(i, []).append(Listed(cr.xml_dump_updaterecord(u), keys, bool(colls)))
-    return out
+    return found[1] if found is not None else []
 
 
 def _parsed(listed: Iterable[Listed]) -> list[Any]:
@@ -187,7 +165,7 @@ class Chunks:
 
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}-updateinfo.marshal"
-        self.source = _source(mirror)
+        self.source = listing.source(Repodata.read(mirror))  # the updateinfo file, by its checksum
         self._stamp = f"{FORMAT}/{self.source}"
         found = sealed.read_map(self.path, self._stamp, warn, MAX_BYTES)
         self.records: dict[str, str] = {str(k): v for k, v in found.items() if isinstance(v, str)}
@@ -202,13 +180,6 @@ class Chunks:
             sealed.write_map(self.path, self._stamp, {k: self.records[k] for k in used}, MAX_BYTES)
 
 
-def _source(mirror: Path) -> str:
-    """ERRATA_DIR's updateinfo file, by the checksum its repomd.xml gives it."""
-    repodata = Repodata.read(mirror)
-    rec = repodata.record("updateinfo") if repodata is not None else None
-    return "" if rec is None else json.dumps([rec.href, *rec.checksum])
-
-
 class Reading:
     """ERRATA_DIR's advisories for a publish: the cache of published ones and, when the
     cache holds none of this updateinfo's, a forked child that reads the whole
@@ -219,22 +190,33 @@ class Reading:
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.mirror = mirror
         self.cache = Chunks(root, mirror, warn)
-        fresh = self.cache.source and not self.cache.records
-        self._child = forking.asked(functools.partial(_by_id, mirror), _listed) if fresh else None
+        self._kept: ById | None = None  # the updateinfo's listing generate kept
+        fresh = bool(self.cache.source) and not self.cache.records
+        if fresh:
+            self._kept = listing.read(root, mirror, self.cache.source, warn)
+        ask = fresh and self._kept is None
+        self._child = forking.asked(functools.partial(_by_id, mirror), listing.by_id) if ask else None
+        self._later = (root, warn) if not fresh else None  # read when an advisory is missing
         self.used: list[str] = []  # the cache's entries the publish used
 
     def save(self) -> None:
         """Keep the cache's entries the publish used (when anything changed)."""
         self.cache.save(self.used)
 
-    def listed(self, ids: Collection[str]) -> dict[str, list[Listed]]:
-        """ERRATA_DIR's records of these advisories (read here if the child failed)."""
+    def listed(self, ids: Collection[str]) -> ById:
+        """ERRATA_DIR's records of these advisories (read here if the child failed, or
+        none was started and generate kept no listing of this updateinfo)."""
+        if self._later is not None:
+            self._kept = listing.read(self._later[0], self.mirror, self.cache.source, self._later[1])
+            self._later = None
+        if self._kept is not None:
+            return {i: self._kept[i] for i in ids if i in self._kept}
         if self._child is not None:
             self._child.ask(sorted(ids))
             got = self._child.result()  # raises what the child could not read, in one line
             if isinstance(got, dict):
                 return got
-        return _listed(_by_id(self.mirror), ids)  # the child failed otherwise: all of it here
+        return listing.by_id(_by_id(self.mirror), ids)  # the child failed otherwise: all of it here
 
     def close(self) -> None:
         if self._child is not None:
@@ -256,18 +238,21 @@ def updateinfo(
         return []
     cache = reading.cache
     keys = {i: _record_key(a, builds) for i, (a, builds) in wanted.items()}
-    missing = sorted(i for i, k in keys.items() if k not in cache.records)
+    out = {i: cache.records[k] for i, k in keys.items() if k in cache.records}
+    missing = sorted(i for i in wanted if i not in out)
     listed = reading.listed(missing) if missing else {}
     for i in missing:
         a, builds = wanted[i]
         xml = _published(listed[i], {b.key for b in builds}) if i in listed else None
-        if xml is None:
+        if xml is not None:
+            cache.put(keys[i], xml)
+        else:  # never kept: it names the folder, and each publish says so
             where = "has no advisory" if i not in listed else "lists none of its builds under advisory"
             warn(
                 f"{reading.mirror}: updateinfo {where} {i} ({content.record} gives it to {builds[0].nevra}): "
                 "written from the record (id, type, severity, dates, CVEs)"
             )
             xml = cr.xml_dump_updaterecord(_from_record(a, builds, files, content.folder))
-        cache.put(keys[i], xml)
-    reading.used = list(keys.values())
-    return [cache.records[keys[i]] for i in sorted(wanted)]
+        out[i] = xml
+    reading.used = [keys[i] for i in out if keys[i] in cache.records]
+    return [out[i] for i in sorted(wanted)]

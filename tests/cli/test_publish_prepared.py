@@ -1,6 +1,7 @@
-"""`generate` makes what a `publish` of its profile needs of the builds it names (each
-build's repository metadata, right after rpm's check read the file): the publish that
-follows reads no build again, and writes what a publish without it writes."""
+"""`generate` makes what a `publish` of its profile needs: each named build's repository
+metadata (right after rpm's check read the file) and ERRATA_DIR's advisories as
+createrepo_c writes them: the publish that follows reads no build and no updateinfo
+again, and writes what a publish without them writes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import createrepo_c as cr
 
 from cli.test_publish import OS, ex, publish, published_files
 from errata_tpl.fileio.stamp import stat_of
+from errata_tpl.mirror import advisories, listed
 from errata_tpl.mirror.caches import header_cache_path
 from errata_tpl.mirror.chunks import CHANGELOG_LIMIT, ChunkCache
 from errata_tpl.mirror.hdrcache import HeaderCache
+from errata_tpl.mirror.repomd import Repodata
 
 __all__ = ["ex"]  # the fixture, used by name
 
@@ -46,6 +49,11 @@ def test_generate_makes_the_named_builds_metadata_and_publish_takes_it(cli, ex):
             cr.xml_dump_other(pkg),
         ), rel
 
+    # every advisory of ERRATA_DIR's updateinfo, as a publish cuts it
+    kept = listed.read(root, mirror, listed.source(Repodata.read(mirror)), warnings.append)
+    assert kept is not None and kept == listed.by_id(advisories.read(mirror)[1])
+    assert len(kept) >= 8
+
     assert publish(cli, ex, "--profile", "20261205").exit_code == 0
     folder = to / OS / "20261205"
     assert named == published_files(folder)  # exactly the builds the profile names, every one of them
@@ -60,3 +68,44 @@ def test_generate_makes_the_named_builds_metadata_and_publish_takes_it(cli, ex):
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(p.name for p in second.iterdir())
     assert all(filecmp.cmp(first / n, second / n, shallow=False) for n in names)
+
+
+def test_an_advisory_written_from_the_record_names_its_own_folder(cli, ex):
+    """An advisory ERRATA_DIR's updateinfo lacks is written from the record, naming the
+    folder it is published in: never kept for another folder, and said at each publish."""
+    import gzip
+
+    root, _, to = ex
+    path = root / f"errata/{OS}/20261121.yaml"
+    text = path.read_text().replace("EXSA-2026:1001", "EXSA-2026:9999")
+    path.write_text(text)
+    (root / f"errata/{OS}/20261122.yaml").write_text(text.replace('profile: "20261121"', 'profile: "20261122"'))
+    for profile in ("20261121", "20261122"):
+        r = publish(cli, ex, "--profile", profile)
+        assert r.exit_code == 0, r.stderr
+        assert "updateinfo has no advisory EXSA-2026:9999" in r.stderr and "written from the record" in r.stderr
+        (found,) = (to / OS / profile / "repodata").glob("*-updateinfo.xml.gz")
+        xml = gzip.decompress(found.read_bytes()).decode()
+        assert xml.count("<update ") == 8 and f'<collection short="{profile}">' in xml, xml
+
+
+def test_an_edited_listing_is_said_and_the_updateinfo_parsed_again(cli, ex, tmp_path):
+    import gzip
+
+    root, mirror, to = ex
+    assert cli("generate", mirror, "--os", OS, "--profile", "20261205", root=root).exit_code == 0
+    (kept,) = (root / ".errata-tpl-cache/publish").glob("*-listed.marshal")
+    data = bytearray(kept.read_bytes())
+    data[-20] ^= 1
+    kept.write_bytes(bytes(data))
+    r = publish(cli, ex, "--profile", "20261205")
+    assert r.exit_code == 0, r.stderr
+    assert f"{kept}: not as errata-tpl wrote this cache (edited, cut short or copied); ignored, made again" in r.stderr
+    shutil.rmtree(root / ".errata-tpl-cache")
+    assert cli("publish", mirror, "--os", OS, "--to", tmp_path / "b", "--profile", "20261205", root=root).exit_code == 0
+
+    def updateinfo_of(top):
+        (found,) = (top / OS / "20261205" / "repodata").glob("*-updateinfo.xml.gz")
+        return gzip.decompress(found.read_bytes())
+
+    assert updateinfo_of(to) == updateinfo_of(tmp_path / "b") and updateinfo_of(to).count(b"<update ") >= 8

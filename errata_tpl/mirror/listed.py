@@ -1,0 +1,118 @@
+"""ERRATA_DIR's updateinfo as createrepo_c writes each advisory: its XML and the builds
+its collections list, by id.
+
+What ``publish`` cuts each published advisory from. ``generate`` keeps it as it
+reads the advisories (in ``<root>/.errata-tpl-cache/publish/``, sealed, tied to the
+updateinfo file by the checksum its repomd.xml gives it, and to this tool's and
+createrepo_c's versions), so a publish after it does not parse the updateinfo
+again. Another updateinfo file, or none kept: the publish parses it. Safe to delete.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from errata_tpl import __version__
+from errata_tpl.fileio import regular, sealed
+from errata_tpl.mirror.advisories import NevraKey, nevra_key
+from errata_tpl.mirror.caches import cache_dir, mirror_key
+
+if TYPE_CHECKING:
+    from errata_tpl.mirror.repomd import Repodata
+
+FORMAT = 1
+KEPT_BYTES = 128 * regular.MB  # of XML kept: RHEL's updateinfo is some tens of MB
+MAX_BYTES = 2 * KEPT_BYTES  # with the builds listed
+
+
+class Listed(NamedTuple):
+    """One record of an advisory as ERRATA_DIR's updateinfo lists it."""
+
+    xml: str  # as createrepo_c writes it
+    keys: tuple[NevraKey, ...]  # the builds its collections list
+    collections: bool  # it has any
+
+
+ById = dict[str, list[Listed]]
+
+
+def listed(record: Any) -> Listed:
+    """createrepo_c's record of an advisory, listed."""
+    import createrepo_c as cr
+
+    colls = record.collections
+    keys = tuple(nevra_key(p.name, p.epoch, p.version, p.release, p.arch) for c in colls for p in c.packages)
+    return Listed(cr.xml_dump_updaterecord(record), keys, bool(colls))
+
+
+def by_id(records: Iterable[Any], ids: Iterable[str] | None = None) -> ById:
+    """The records of these advisories (None: of all), each listed."""
+    wanted = None if ids is None else set(ids)
+    out: ById = {}
+    for u in records:
+        if wanted is None or u.id in wanted:
+            out.setdefault(u.id, []).append(listed(u))
+    return out
+
+
+class Keeping:
+    """Each advisory listed as it is read, up to ``KEPT_BYTES`` of XML: a larger updateinfo
+    is not kept (the reading holds one piece of it at a time; a publish parses it)."""
+
+    def __init__(self) -> None:
+        self.advisories: ById | None = {}
+        self._bytes = 0
+
+    def add(self, record: Any) -> None:
+        if self.advisories is None:
+            return
+        x = listed(record)
+        self._bytes += len(x.xml)
+        if self._bytes > KEPT_BYTES:
+            self.advisories = None
+        else:
+            self.advisories.setdefault(record.id, []).append(x)
+
+
+def source(repodata: Repodata | None) -> str:
+    """The updateinfo file, by the checksum its repomd.xml gives it ("": none)."""
+    rec = repodata.record("updateinfo") if repodata is not None else None
+    return "" if rec is None else json.dumps([rec.href, *rec.checksum])
+
+
+def _path(root: Path, mirror: Path) -> Path:
+    return cache_dir(root, "publish") / f"{mirror_key(mirror)}-listed.marshal"
+
+
+def _stamp(updateinfo: str) -> str:
+    import createrepo_c as cr
+
+    return f"{FORMAT}/{__version__}/{cr.VERSION}/{updateinfo}"
+
+
+def read(root: Path, mirror: Path, updateinfo: str, warn: Callable[[str], None]) -> ById | None:
+    """The advisories kept for this updateinfo file (``source``); None when none are."""
+    if not updateinfo:
+        return None
+    found = sealed.read_map(_path(root, mirror), _stamp(updateinfo), warn, MAX_BYTES)
+    out: ById = {}
+    try:
+        for i, records in found.items():
+            out[i] = [Listed(xml, tuple(tuple(k) for k in keys), collections) for xml, keys, collections in records]
+    except (TypeError, ValueError):
+        return None  # not as this version writes it: parsed again
+    return out or None
+
+
+def holds(root: Path, mirror: Path, updateinfo: str) -> bool:
+    """Is this updateinfo file's listing kept? (a stamp check, without the warnings)."""
+    return bool(updateinfo) and read(root, mirror, updateinfo, lambda _: None) is not None
+
+
+def write(root: Path, mirror: Path, updateinfo: str, advisories: ById) -> None:
+    """Keep the listing of this updateinfo file (one that cannot be written is only slower)."""
+    entries = {i: [(x.xml, x.keys, x.collections) for x in records] for i, records in advisories.items()}
+    sealed.write_map(_path(root, mirror), _stamp(updateinfo), entries, MAX_BYTES)
