@@ -18,10 +18,14 @@ fresh process (wall time includes interpreter start):
   createrepo_c sums createrepo_c (gzip) with every file's SHA256 in its --cachedir (made by an
                     untimed run first): its own work besides reading the files, for reference
   generate, first   generate's first run over the corpus (no cache: every header read, every
-                    build checked whole by rpm and its SHA256 made), written outside the site
-  publish, first    publish into a new DIR, nothing published before (no publish cache): each
-                    build's metadata made by createrepo_c from its headers and the SHA256 the
-                    generate before it kept (the first publish of new builds)
+                    build checked whole by rpm and its SHA256 made, then each named build's
+                    repository metadata made from its headers and the corpus' advisories kept
+                    as createrepo_c writes them), written outside the site
+  publish, first    publish into a new DIR, nothing published before: the builds' metadata and
+                    the advisories as that generate kept them (the first publish of a profile)
+  publish, no cache the same with the publish cache deleted first: each build's metadata made by
+                    createrepo_c from its headers and the SHA256 the header cache kept, the
+                    updateinfo parsed (a root that never generated from this mirror)
   publish, known    publish into a new DIR, the builds published before (the next day's
                     profile, a stage, a second DIR: what a daily run mostly is)
   republish         publish again, unchanged
@@ -30,8 +34,8 @@ With --cold (root: the page cache is dropped before each, as after a reboot or f
 larger than memory), two more rows per round:
 
   createrepo_c cold createrepo_c (gzip) with none of the files in the page cache
-  publish, cold     publish's first run (no publish cache) with none of the files, nor the
-                    header cache, in the page cache
+  publish, cold     publish with no publish cache, with none of the files, nor the header
+                    cache, in the page cache
 
 Prints every round and the median ratios to createrepo_c, of wall time and of CPU time
 (user + system, children included). The machine may be shared: the ratios are what to
@@ -151,7 +155,18 @@ def main() -> None:
     d = args.reuse or Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
     try:
         corpus, root = (d / "corpus", d / "root") if args.reuse else make(d, args.packages, args.payload_kb)
-        for old in ("crepo", "crepo-sums", "warmup", "warmup2", "first-*", "known-*", "cold-*", "gen-*"):
+        for old in (
+            "crepo",
+            "crepo-sums",
+            "warmup",
+            "warmup2",
+            "first-*",
+            "nocache-*",
+            "known-*",
+            "cold-*",
+            "gen-*",
+            "kept-*",
+        ):
             for p in d.glob(old):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
@@ -192,6 +207,12 @@ def main() -> None:
             generate = [ERRATA, "--root", str(root), "-q", "generate", str(corpus), "--os", OS]
             got["generate, first"] = measure([*generate, "--profile", PROFILE, "-o", str(d / f"gen-{r}.yaml")])
             got["publish, first"] = measure([*publish, "--to", str(d / f"first-{r}")])
+            kept = root / ".errata-tpl-cache" / "publish"
+            shutil.copytree(kept, d / "kept-publish-cache")
+            shutil.rmtree(kept)
+            got["publish, no cache"] = measure([*publish, "--to", str(d / f"nocache-{r}")])
+            shutil.rmtree(kept)
+            shutil.move(d / "kept-publish-cache", kept)  # known: the builds generate and the first publish made
             got["publish, known"] = measure([*publish, "--to", str(d / f"known-{r}")])
             got["republish"] = measure([*publish, "--to", str(d / f"known-{r}")])
             if cold:
