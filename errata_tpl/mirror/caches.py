@@ -24,3 +24,9 @@ def header_cache_path(root: Path, mirror: Path) -> Path:
 
 def memo_path(root: Path, mirror: Path) -> Path:
     return cache_dir(root, "profiles") / f"{mirror_key(mirror)}.json"
+
+
+def publishes(root: Path) -> bool:
+    """Does the site publish repositories (``publish`` has made its cache in this root)?
+    Then ``generate`` makes what a publish of its profile will need."""
+    return cache_dir(root, "publish").is_dir()

@@ -21,7 +21,7 @@ from errata_tpl.errors import UserError
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.messages import Reporter
 from errata_tpl.mirror import memo, reader, repomdsig
-from errata_tpl.mirror.caches import header_cache_path
+from errata_tpl.mirror.caches import header_cache_path, publishes
 from errata_tpl.profile.head import yaml_name_lines
 from errata_tpl.profile.selection import Selection
 from errata_tpl.values import names
@@ -169,7 +169,7 @@ def _build(
     built, writer, named = _choose(req, os_id, read)
     log.append(("info", _tell(req, files, read, built, rep, warn)))
     writer.finish(read.result)  # when no check round passed every build (or none ran)
-    if req.use_cache:
+    if req.use_cache and publishes(root):
         _for_publish(root, req.mirror, read.result, named, warn)
     return built.profile, read.result.stats, writer.wait
 
@@ -180,7 +180,8 @@ def _for_publish(
     """Each named build's repository metadata (``mirror.chunks``), made now that rpm's
     check has just read its file, from its headers and the SHA256 made then: a later
     ``publish`` of the profile reads no build again (the way Pulp keeps each package's
-    metadata from its sync). Builds made before are taken from the cache."""
+    metadata from its sync). Builds made before are taken from the cache. Only at a
+    site that publishes: elsewhere it would be work and disk for nothing."""
     from errata_tpl.mirror.chunks import ChunkCache, chunks
 
     cache = ChunkCache(root, mirror, warn)
@@ -219,7 +220,7 @@ def _read(
             keys = stack.enter_context(Keyring(req.keyring))
         # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
         with repomdsig.checked(keys, req.require_repomd_signature, warn):  # repomd.xml.asc, with a keyring
-            metadata = reader.metadata(req.mirror, warn, root if req.use_cache else None)
+            metadata = reader.metadata(req.mirror, warn, root if req.use_cache and publishes(root) else None)
         if req.selection.security_only and metadata.advisories is None:
             raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
         if preloading is not None:

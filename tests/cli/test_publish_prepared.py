@@ -23,7 +23,12 @@ __all__ = ["ex"]  # the fixture, used by name
 
 def test_generate_makes_the_named_builds_metadata_and_publish_takes_it(cli, ex):
     root, mirror, to = ex
-    shutil.rmtree(root / ".errata-tpl-cache", ignore_errors=True)
+    kept = root / ".errata-tpl-cache"
+    shutil.rmtree(kept, ignore_errors=True)
+    r = cli("generate", mirror, "--os", OS, "--profile", "20261204", root=root)
+    assert r.exit_code == 0 and not (kept / "publish").exists()  # a site that never published: nothing made
+    shutil.rmtree(kept)
+    (kept / "publish").mkdir(parents=True)  # one that publishes: publish made its cache there
     r = cli("generate", mirror, "--os", OS, "--profile", "20261205", root=root)
     assert r.exit_code == 0, r.stderr
     warnings: list[str] = []
@@ -93,6 +98,7 @@ def test_an_edited_listing_is_said_and_the_updateinfo_parsed_again(cli, ex, tmp_
     import gzip
 
     root, mirror, to = ex
+    (root / ".errata-tpl-cache/publish").mkdir(parents=True)  # a site that publishes
     assert cli("generate", mirror, "--os", OS, "--profile", "20261205", root=root).exit_code == 0
     (kept,) = (root / ".errata-tpl-cache/publish").glob("*-listed.marshal")
     data = bytearray(kept.read_bytes())
