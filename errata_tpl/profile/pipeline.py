@@ -130,18 +130,25 @@ def generate(
     ext = "pan" if req.fmt == "pan" else "yaml"
     text = yaml_name_lines(profile, stamp["generated"], found.yaml_mirror) + found.yaml_body
     if req.fmt != "yaml":
-        from errata_tpl.output import render  # jinja2 comes with it: only for --format pan
-
-        if built is not None:  # the profile as built, named and dated
-            prof = dataclasses.replace(built, profile=profile, generated=stamp["generated"])
-        else:  # reused: the memo keeps the yaml only, read back here
-            from errata_tpl.fileio.yamlio import load_text
-            from errata_tpl.profile.profile import from_data as profile_from_data
-
-            data = load_text(text, str(req.mirror))
-            prof = profile_from_data({**data, **stamp} if isinstance(data, dict) else data, str(req.mirror))
-        text = render.profile_text(prof, req.fmt)
+        text = _rendered(req, text, built, stamp)
     return Generated(text, root / "errata" / os_id / f"{profile}.{ext}", found.count)
+
+
+def _rendered(req: GenerateRequest, text: str, built: Profile | None, stamp: dict[str, str]) -> str:
+    """The profile in ``req.fmt`` (not YAML): from the profile as built, named and
+    dated by ``stamp``, or (``built`` None: the memo's result, which keeps the YAML
+    ``text`` only) as read back from it."""
+    from errata_tpl.output import render  # jinja2 comes with it: only for --format pan
+
+    if built is not None:
+        prof = dataclasses.replace(built, profile=stamp["profile"], generated=stamp["generated"])
+    else:
+        from errata_tpl.fileio.yamlio import load_text
+        from errata_tpl.profile.profile import from_data as profile_from_data
+
+        data = load_text(text, str(req.mirror))
+        prof = profile_from_data({**data, **stamp} if isinstance(data, dict) else data, str(req.mirror))
+    return render.profile_text(prof, req.fmt)
 
 
 def _build(
