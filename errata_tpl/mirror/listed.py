@@ -3,20 +3,23 @@ its collections list, by id.
 
 What ``publish`` cuts each published advisory from. ``generate`` keeps it as it
 reads the advisories (in ``<root>/.errata-tpl-cache/publish/``, sealed, tied to the
-updateinfo file by the checksum its repomd.xml gives it, and to this tool's and
-createrepo_c's versions), so a publish after it does not parse the updateinfo
-again. Another updateinfo file, or none kept: the publish parses it. Safe to delete.
+updateinfo file by the checksum its repomd.xml gives it and by its stat, and to
+this tool's and createrepo_c's versions), so a publish after it does not parse the
+updateinfo again. Another updateinfo file, or none kept: the publish parses it. Safe to delete.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from errata_tpl import __version__
+from errata_tpl.errors import UserError
 from errata_tpl.fileio import regular, sealed
+from errata_tpl.fileio.stamp import stat_of
 from errata_tpl.mirror.advisories import NevraKey, nevra_key
 from errata_tpl.mirror.caches import cache_dir, mirror_key
 
@@ -78,9 +81,17 @@ class Keeping:
 
 
 def source(repodata: Repodata | None) -> str:
-    """The updateinfo file, by the checksum its repomd.xml gives it ("": none)."""
+    """The updateinfo file, by the checksum its repomd.xml gives it and by its stat ("":
+    none, or none to stat): a file rewritten since repomd.xml was is read again, and
+    refused as it is without a cache, never stood for by what was kept of the old one."""
     rec = repodata.record("updateinfo") if repodata is not None else None
-    return "" if rec is None else json.dumps([rec.href, *rec.checksum])
+    if repodata is None or rec is None:
+        return ""
+    try:
+        st = stat_of(os.stat(repodata.path(rec)))
+    except (OSError, UserError):
+        return ""  # its reader says why
+    return json.dumps([rec.href, *rec.checksum, *st])
 
 
 def _path(root: Path, mirror: Path) -> Path:
