@@ -10,6 +10,8 @@ updateinfo again. Another updateinfo file, or none kept: the publish parses it. 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 FORMAT = 1
 KEPT_BYTES = 128 * regular.MB  # of XML kept: RHEL's updateinfo is some tens of MB
 MAX_BYTES = 2 * KEPT_BYTES  # with the builds listed
+TOO_LARGE = "too large"  # the entry of an updateinfo that was not kept
 
 
 class Listed(NamedTuple):
@@ -94,8 +97,10 @@ def source(repodata: Repodata | None) -> str:
     return json.dumps([rec.href, *rec.checksum, *st])
 
 
-def _path(root: Path, mirror: Path) -> Path:
-    return cache_dir(root, "publish") / f"{mirror_key(mirror)}-listed.marshal"
+def _path(root: Path, mirror: Path, stamp: str) -> Path:
+    """Named by what it stands for: whether it is kept is one stat, not a read of megabytes."""
+    name = hashlib.sha256(stamp.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return cache_dir(root, "publish") / f"{mirror_key(mirror)}-listed-{name}.marshal"
 
 
 def _stamp(updateinfo: str) -> str:
@@ -105,25 +110,45 @@ def _stamp(updateinfo: str) -> str:
 
 
 def read(root: Path, mirror: Path, updateinfo: str, warn: Callable[[str], None]) -> ById | None:
-    """The advisories kept for this updateinfo file (``source``); None when none are."""
+    """The advisories kept for this updateinfo file (``source``); None when none are (or
+    it was too large to keep). A file not as written here is removed (after ``warn``),
+    for the next generate to make again."""
     if not updateinfo:
         return None
-    found = sealed.read_map(_path(root, mirror), _stamp(updateinfo), warn, MAX_BYTES)
+    stamp = _stamp(updateinfo)
+    path = _path(root, mirror, stamp)
+    found = sealed.read_map(path, stamp, warn, MAX_BYTES)
+    if found.get(TOO_LARGE) is True:
+        return None
     out: ById = {}
     try:
-        for i, records in found.items():
+        for i, records in found.get("advisories", {}).items():
             out[i] = [Listed(xml, tuple(tuple(k) for k in keys), collections) for xml, keys, collections in records]
-    except (TypeError, ValueError):
-        return None  # not as this version writes it: parsed again
+    except (TypeError, ValueError, AttributeError):
+        out = {}
+    if not out:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
     return out or None
 
 
 def holds(root: Path, mirror: Path, updateinfo: str) -> bool:
-    """Is this updateinfo file's listing kept? (a stamp check, without the warnings)."""
-    return bool(updateinfo) and read(root, mirror, updateinfo, lambda _: None) is not None
+    """Is this updateinfo file's listing kept (or known too large to keep)?"""
+    return bool(updateinfo) and _path(root, mirror, _stamp(updateinfo)).is_file()
 
 
-def write(root: Path, mirror: Path, updateinfo: str, advisories: ById) -> None:
-    """Keep the listing of this updateinfo file (one that cannot be written is only slower)."""
-    entries = {i: [(x.xml, x.keys, x.collections) for x in records] for i, records in advisories.items()}
-    sealed.write_map(_path(root, mirror), _stamp(updateinfo), entries, MAX_BYTES)
+def write(root: Path, mirror: Path, updateinfo: str, advisories: ById | None) -> None:
+    """Keep the listing of this updateinfo file (None: it was too large: that is kept),
+    in place of the listings of the mirror's earlier updateinfo files (one that cannot
+    be written is only slower)."""
+    stamp = _stamp(updateinfo)
+    path = _path(root, mirror, stamp)
+    if advisories is None:
+        entries: dict[str, Any] = {TOO_LARGE: True}
+    else:
+        entries = {"advisories": {i: [(x.xml, x.keys, x.collections) for x in rs] for i, rs in advisories.items()}}
+    sealed.write_map(path, stamp, entries, MAX_BYTES)
+    for old in path.parent.glob(f"{mirror_key(mirror)}-listed-*.marshal"):
+        if old != path:
+            with contextlib.suppress(OSError):
+                old.unlink()

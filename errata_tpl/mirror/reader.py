@@ -52,8 +52,7 @@ def metadata(mirror: Path, warn: Callable[[str], None], root: Path | None = None
         return Metadata(advisories.load(repodata, warn), modules.load(repodata))
     keeping = listed.Keeping()
     found = advisories.load(repodata, warn, keeping.add)
-    if keeping.advisories is not None:
-        listed.write(root, mirror, updateinfo, keeping.advisories)
+    listed.write(root, mirror, updateinfo, keeping.advisories)
     return Metadata(found, modules.load(repodata))
 
 
