@@ -12,7 +12,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -23,16 +25,99 @@ from errata_tpl.commands._click import Run
 from errata_tpl.errors import UserError
 from errata_tpl.terminal import message
 
+_IMPORTLIB = "<frozen importlib"
+_PENDING: list[int] = []  # a SIGTERM that came inside importlib, still to be acted on
+_TERMINATED: list[int] = []  # every SIGTERM that came
+GRACE = 30.0  # seconds a terminated run has to clean up before it ends regardless
+
+
+def _caller_of_import(frame: FrameType | None) -> FrameType | None:
+    """When ``frame`` runs under importlib (its own code, or a module body it executes),
+    the frame that started the outermost import; else None."""
+    outermost = None
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_IMPORTLIB):
+            outermost = frame
+        frame = frame.f_back
+    return None if outermost is None else outermost.f_back
+
+
+def _exit_for(signum: int) -> SystemExit:
+    """The exit a signal ends the run with, the clean-up bounded: a signal that landed
+    while the main thread held a lock a worker thread needs (an exception raised
+    between a lock's acquisition and its ``with`` block leaves it held) would make the
+    join of that thread wait forever; after ``GRACE`` seconds the process ends."""
+
+    def give_up(_signum: int, _frame: FrameType | None) -> None:
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, GRACE)
+    return SystemExit(128 + signum)
+
+
+def finished() -> None:
+    """The run is over (its files written, its output out, or a signal ended it): the
+    temporary files a signal kept a write from removing are removed; a SIGTERM that
+    came is the exit status (one still waiting for an import to end, one Python lost),
+    and one during the interpreter's own teardown ends the process at once (raised
+    there, it was only printed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the run is ending: nothing stops the clean-up
+    atomic = sys.modules.get("errata_tpl.fileio.atomic")  # not imported: it wrote nothing
+    if atomic is not None:
+        atomic.remove_own_temps()
+    if _TERMINATED:  # its exit, even where Python lost it (raised in a finalizer, it is only printed)
+        raise _exit_for(_TERMINATED[0])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
 
 def _terminate_cleanly() -> None:
     """SIGTERM unwinds like Ctrl-C does, so every ``finally`` runs: temporary files
-    are removed, locks released, and no file is left half written."""
+    are removed, locks released, and no file is left half written. Not from inside
+    importlib, where the exit was lost (raised in a module lock's weakref callback, it
+    is only printed) or left a module lock held (the next import of that module waited
+    forever): there it is raised in the code that started the import, at its next line,
+    as a debugger stops there (the frame's trace function)."""
 
-    def on_term(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        _TERMINATED.append(signum)
+        caller = _caller_of_import(frame)
+        if caller is None or _PENDING or sys.gettrace() is not None:  # (a debugger's, a coverage tool's)
+            raise _exit_for(signum)
+        _PENDING.append(signum)
+
+        def at_next_line(_f: FrameType, _event: str, _arg: object) -> object:
+            sys.settrace(None)
+            caller.f_trace = None
+            _PENDING.clear()
+            raise _exit_for(signum)
+
+        caller.f_trace = at_next_line
+        sys.settrace(_untraced)  # tracing on: the caller's own trace function is called, no other
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_term)
+        if sys.unraisablehook is not _unraisable:
+            _UNRAISABLE[:] = [sys.unraisablehook]
+            sys.unraisablehook = _unraisable
+
+
+_UNRAISABLE: list[Callable[[Any], object]] = []  # the hook before ours
+
+
+def _unraisable(u: Any) -> None:
+    """A SIGTERM's exit raised where Python cannot raise (a finalizer, a weakref
+    callback) is not printed: ``finished`` makes it the run's exit."""
+    if isinstance(u.exc_value, SystemExit) and _TERMINATED:
+        return
+    (_UNRAISABLE[0] if _UNRAISABLE else sys.__unraisablehook__)(u)
+
+
+def _untraced(_frame: FrameType, _event: str, _arg: object) -> None:
+    """The trace function of every frame but the one a SIGTERM waits in: none."""
+    return None
 
 
 class _NoStdout(io.TextIOBase):

@@ -179,7 +179,9 @@ def write_chunks(
     sweep_temps(path.parent)
     tmp = None
     try:
-        fd, tmp = _locked_temp(path.parent, path.name)
+        with signals_deferred():  # made and named here, or not at all: else a signal could leave it
+            fd, tmp = _locked_temp(path.parent, path.name)
+            _MADE.add(tmp)
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
@@ -202,6 +204,21 @@ def write_chunks(
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            _MADE.discard(tmp)
+
+
+# The temporary files this process made and has not removed yet: a signal can end the run
+# between a write's link and the removal of its temporary file (a finally block is
+# interrupted like any other code); ``remove_own_temps`` then removes what is left.
+_MADE: set[str] = set()
+
+
+def remove_own_temps() -> None:
+    """Remove what is left of this process's temporary files (the run is ending)."""
+    for tmp in sorted(_MADE):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _MADE.clear()
 
 
 def _write_into(path: Path, chunks: Iterable[str | bytes]) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import importlib
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -61,21 +59,6 @@ class Generated(NamedTuple):
     kept: int
 
 
-def _preload(*modules: str) -> Callable[[], None]:
-    """Import ``modules`` in a thread while this one lists the mirror (the PyPI rpm
-    shim spends its import waiting on two interpreters it starts); returns the
-    join. A failure shows when a module is imported for real."""
-
-    def load() -> None:
-        for module in modules:
-            with contextlib.suppress(Exception):
-                importlib.import_module(module)
-
-    thread = threading.Thread(target=load, name="preload")
-    thread.start()
-    return thread.join
-
-
 def generate(
     root: Path, req: GenerateRequest, rep: Reporter, clock: dt.datetime, progress: Progress | None = None
 ) -> Generated:
@@ -97,8 +80,6 @@ def generate(
         "check_all": req.check_all,
     }
     cached = req.use_cache and (memo.path(root, req.mirror).is_file() or header_cache_path(root, req.mirror).is_file())
-    # nothing to reuse: the headers will be read (joined before the scan forks)
-    preloading = _preload("rpm", "yaml") if not (use_memo and cached) else None
     files = reader.listing(req.mirror, stat_up_front=cached)
     key = memo.fingerprint(req.mirror, files.stats, options) if use_memo and files.stats is not None else None
     stamp = {"profile": profile, "generated": clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -113,7 +94,7 @@ def generate(
         # The scan and the choice make one object per file and no cycle: Python's cycle
         # collector, passing over all of them again and again, cost a tenth of the run.
         with gc_paused():
-            built, stats, cache_written = _build(root, req, os_id, files, log, rep, preloading, progress)
+            built, stats, cache_written = _build(root, req, os_id, files, log, rep, progress)
             try:
                 found = memo.Memo(log, yaml_body(built), len(built.packages), yaml_mirror_lines(os_id, req.source))
                 if use_memo:
@@ -158,7 +139,6 @@ def _build(
     files: reader.Listing,
     log: list[tuple[str, str]],
     rep: Reporter,
-    preloading: Callable[[], None] | None,
     progress: Progress | None,
 ) -> tuple[Profile, dict[str, Stat | None], Callable[[], bool]]:
     """Scan, check, select and build: the profile (its name and time still to be
@@ -168,7 +148,7 @@ def _build(
     def warn(text: str) -> None:
         log.append(("warn", text))
 
-    read = _read(root, req, files, rep, warn, preloading, progress)
+    read = _read(root, req, files, rep, warn, progress)
     _refuse_empty(req.source, files, read.result, warn)
     sel = req.selection
     if sel.until is not None and read.metadata.advisories is None and sel.date_field != "buildtime":
@@ -213,7 +193,6 @@ def _read(
     files: reader.Listing,
     rep: Reporter,
     warn: Callable[[str], None],
-    preloading: Callable[[], None] | None,
     progress: Progress | None,
 ) -> _Read:
     """The metadata (repomd.xml.asc checked, with a keyring), every header, then trust:
@@ -225,15 +204,11 @@ def _read(
             from errata_tpl.mirror.keyring import Keyring  # python-gnupg: only when keys are given
 
             keys = stack.enter_context(Keyring(req.keyring))
-        # needs no rpm: read while the rpm bindings load (then the scan forks: no thread left)
         with repomdsig.checked(keys, req.require_repomd_signature, warn):  # repomd.xml.asc, with a keyring
             metadata = reader.metadata(req.mirror, warn, root if req.use_cache and publishes(root) else None)
         if req.selection.security_only and metadata.advisories is None:
             raise UserError(f"{req.source}: --security-only needs the mirror's updateinfo (repodata/repomd.xml): none")
-        if preloading is not None:
-            preloading()
-        # rpm's bindings: imported once the preload has them (and before the scan forks)
-        from errata_tpl.mirror.scan import check_whole
+        from errata_tpl.mirror.scan import check_whole  # rpm's bindings (errata_tpl.rpmlib)
 
         result, cache = reader.headers(root, req.mirror, files, req.use_cache, rep.warn, progress)
         if keys is not None:

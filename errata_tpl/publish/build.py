@@ -4,13 +4,10 @@ decides when this is needed at all)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import importlib
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,15 +76,11 @@ class _Job:
     def read(self, profile: str | None) -> tuple[ct.Content, Sources, dict[str, Stat]]:
         """The record's content, the file of each of its builds (checked whole by rpm)
         and those files' stats."""
-        # the rpm bindings' import waits on the interpreters the PyPI shim starts: meanwhile, the record is read
-        loading = threading.Thread(target=_import, args=("errata_tpl.publish.sources",), daemon=True)
-        loading.start()
         req = self.req
         content = ct.load(
             self.root, names.os_id(req.os_id), self.rec.rel, self.rec.sha256, req.hotfix, profile, self.rep.warn
         )
-        loading.join()
-        from errata_tpl.publish.sources import locate
+        from errata_tpl.publish.sources import locate  # rpm's bindings (errata_tpl.rpmlib)
 
         sources = locate(self.root, req.mirror, req.source, content, self.rep, self.stats)
         return content, sources, {sources.files[b.key]: sources.stat(sources.files[b.key]) for b in content.builds}
@@ -168,7 +161,7 @@ def publish_folder(
     it in place unless ``final`` holds the same. Returns ERRATA_DIR's stats as they
     are after (hard links move ctimes)."""
     job = _Job(root, req, rec, final, stats, rep, _ours(final, req.to))
-    reading = Reading(root, req.mirror, rep.warn)  # before read's thread: a forked child reads ERRATA_DIR's advisories
+    reading = Reading(root, req.mirror, rep.warn)  # first: a forked child may read ERRATA_DIR's advisories meanwhile
     try:
         content, sources, files = job.read(profile)
         cache = ChunkCache(root, req.mirror, rep.warn)
@@ -202,11 +195,3 @@ def publish_folder(
     stats = {**stats, **placed.moved}
     sources.restamp(placed.moved)
     return Published(final, True, len(content.builds), len(info), placed.counts), stats
-
-
-def _import(name: str) -> None:
-    """Import ``name`` if it can be (in a thread): what fails, the caller's own import
-    says (a signal that stopped the PyPI shim's interpreters, or a missing library,
-    is then one line, not a thread's traceback)."""
-    with contextlib.suppress(BaseException):
-        importlib.import_module(name)
