@@ -23,7 +23,7 @@ from errata_tpl.messages import Reporter, counted
 from errata_tpl.mirror.walk import find_rpms, stat_all
 from errata_tpl.profile import paths
 from errata_tpl.publish import folder as fo
-from errata_tpl.publish.intact import holds
+from errata_tpl.publish.intact import holds, listing_digest
 from errata_tpl.publish.memo import Entry, Memo, fingerprint, repodata_hashes
 from errata_tpl.values import names
 
@@ -155,7 +155,7 @@ def publish(root: Path, req: Request, rep: Reporter) -> Published:
                 final,
                 Entry(
                     fingerprint(rec.sha256, req.mirror, stats, signing),
-                    sorted(rel for rel, _ in fo.files_in(final)),
+                    listing_digest(rel for rel, _ in fo.files_in(final)),
                     repodata_hashes(final),
                     result.advisories,
                     result.builds,

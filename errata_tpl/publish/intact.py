@@ -5,9 +5,10 @@ metadata file."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from errata_tpl.fileio.stamp import Stat
@@ -26,18 +27,26 @@ def _same_file(st: os.stat_result, source: Stat | None, mirror_dev: int) -> bool
     return (st.st_size, st.st_mtime_ns) == (size, mtime)  # a copy: its size and mtime (the metadata's)
 
 
+def listing_digest(packages: Iterable[str]) -> str:
+    """The SHA256 of a folder's package paths, sorted: what the memo keeps of them (a
+    list of 4,000 paths per folder, kept for hundreds of folders, was megabytes read
+    and written by every publish)."""
+    text = "\n".join(sorted(packages))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def holds(
     folder: Path,
-    packages: Collection[str],
+    packages: Collection[str] | str,
     repodata: Mapping[str, str],
     mirror: Path,
     stats: Mapping[str, Stat | None],
     unchecked: Collection[str] = (),
 ) -> bool:
-    """The folder's files are exactly ``packages`` (as ERRATA_DIR's ``stats`` say)
-    and, in repodata/, the files of ``repodata`` with those SHA256s, besides
-    metadata files kept for readers of an earlier repomd.xml and ``unchecked``
-    names (present, not hashed)."""
+    """The folder's files are exactly ``packages`` (as ERRATA_DIR's ``stats`` say; a
+    ``str``: the ``listing_digest`` of them) and, in repodata/, the files of
+    ``repodata`` with those SHA256s, besides metadata files kept for readers of an
+    earlier repomd.xml and ``unchecked`` names (present, not hashed)."""
     try:
         listed = set(os.listdir(folder / REPODATA))
         if not set(repodata) | set(unchecked) <= listed:
@@ -47,12 +56,14 @@ def holds(
         if any(file_sha256(folder / REPODATA / n) != digest for n, digest in repodata.items()):
             return False
         mirror_dev = os.stat(mirror).st_dev
-        wanted, seen = set(packages), 0
+        found = []
         for rel, path in files_in(folder):
             # lstat: what the path holds, as a reader opening it through a mount gets it
-            if rel not in wanted or not _same_file(os.lstat(path), stats.get(rel), mirror_dev):
+            if not _same_file(os.lstat(path), stats.get(rel), mirror_dev):
                 return False
-            seen += 1
+            found.append(rel)
     except OSError:
         return False
-    return seen == len(wanted)
+    if isinstance(packages, str):
+        return listing_digest(found) == packages
+    return len(found) == len(packages) and set(found) == set(packages)

@@ -3,8 +3,8 @@ so that publishing an unchanged record again reads neither a header nor the reco
 
 An entry says: from this record (its bytes' SHA256), ERRATA_DIR listed as this
 (every ``*.rpm`` path and stat, repomd.xml's bytes), and this signing request,
-the folder got these files (the packages by path, each metadata file by its
-SHA256). Reused only when all of that is the same now and the folder still
+the folder got these files (the packages by the SHA256 of their paths, each
+metadata file by its SHA256). Reused only when all of that is the same now and the folder still
 holds exactly those files (a stat per package, a hash per metadata file):
 the memo can spare work, never change what a folder holds. Safe to delete.
 """
@@ -25,14 +25,14 @@ from errata_tpl.fileio import regular, sealed
 from errata_tpl.fileio.stamp import Stat
 from errata_tpl.mirror.caches import cache_dir
 
-FORMAT = 1
+FORMAT = 2  # 2: the packages by the digest of their paths, not listed
 MAX_BYTES = 256 * regular.MB
 KEPT = 256  # folders remembered (the latest)
 
 
 class Entry(NamedTuple):
     inputs: str  # fingerprint of the record, ERRATA_DIR and the signing request
-    packages: list[str]  # the folder's package files, relative (the same paths as in ERRATA_DIR)
+    packages: str  # the folder's package files (relative: their paths in ERRATA_DIR), by intact.listing_digest
     repodata: dict[str, str]  # every file in repodata/ -> its SHA256
     advisories: int
     builds: int
@@ -90,7 +90,7 @@ class Memo:
         try:
             if e is not None and e["inputs"] == inputs:
                 return Entry(
-                    e["inputs"], list(e["packages"]), dict(e["repodata"]), int(e["advisories"]), int(e["builds"])
+                    e["inputs"], str(e["packages"]), dict(e["repodata"]), int(e["advisories"]), int(e["builds"])
                 )
         except (KeyError, TypeError, ValueError):
             pass  # a damaged entry: do the work

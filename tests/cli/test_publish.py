@@ -80,7 +80,7 @@ def test_publishing_an_unchanged_profile_again_writes_nothing(cli, ex):
     assert sorted(os.listdir(to / OS)) == ["20261121"]
 
 
-@pytest.mark.parametrize("how", ["replaced", "removed", "symlinked", "mounted over"])
+@pytest.mark.parametrize("how", ["replaced", "removed", "symlinked", "mounted over", "added"])
 def test_a_package_changed_in_the_folder_is_found_and_put_back(cli, ex, tmp_path, how):
     """The memo of the last publish spares the reading, never the check that the folder
     holds the very files: the path's own stat (lstat, through a mount) must be the
@@ -96,6 +96,8 @@ def test_a_package_changed_in_the_folder_is_found_and_put_back(cli, ex, tmp_path
         )
         if mounted.returncode != 0:
             pytest.skip(f"no bind mount here: {mounted.stderr.decode().strip()}")
+    elif how == "added":  # one more build, the mirror's own file, hard-linked beside the others
+        os.link(mirror / other, folder / other)
     else:
         (folder / rel).unlink()
     if how == "replaced":  # the same bytes, another file (a new inode, a new mtime)
@@ -111,6 +113,7 @@ def test_a_package_changed_in_the_folder_is_found_and_put_back(cli, ex, tmp_path
     assert r.exit_code == 0, r.stderr
     assert f"published {folder}" in r.stderr
     assert (folder / rel).lstat().st_ino == (mirror / rel).stat().st_ino
+    assert not (folder / other).exists()
 
 
 def test_the_same_inputs_give_the_same_bytes(cli, ex, tmp_path):
