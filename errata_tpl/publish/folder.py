@@ -152,6 +152,13 @@ def place(mirror: Path, dest: Path, files: Mapping[str, Stat]) -> Placed:
 def files_in(folder: Path) -> Iterator[tuple[str, str]]:
     """(path relative to the folder, full path) of every file below it but in repodata/
     (the packages); a link to a directory is not followed."""
+    for rel, e in entries_in(folder):
+        yield rel, e.path
+
+
+def entries_in(folder: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """``files_in``, with each file's directory entry (its inode and type as the
+    directory lists them, without a stat)."""
     todo = [("", os.path.join(str(folder), ""))]
     while todo:
         rel, path = todo.pop()
@@ -161,7 +168,7 @@ def files_in(folder: Path) -> Iterator[tuple[str, str]]:
                     if rel or e.name != "repodata":
                         todo.append((f"{rel}{e.name}/", f"{e.path}/"))
                 else:
-                    yield rel + e.name, e.path
+                    yield rel + e.name, e
 
 
 def release(old: Path, mirror: Path, expected: Mapping[str, Stat]) -> dict[str, Stat]:
