@@ -126,6 +126,46 @@ def _start_afresh(repodata: Path, name: str) -> None:
             os.unlink(repodata / found)
 
 
+def _one(
+    repodata: Path,
+    shown: Path,
+    kind: str,
+    chunks: Sequence[Chunk],
+    updateinfo: Sequence[str],
+    modules: str | None,
+    timestamp: int,
+) -> dict[str, Any]:
+    """Write one metadata file of ``write``'s (gzipped, named by its checksum): its record's fields."""
+    import createrepo_c as cr
+
+    name = "modules.yaml.gz" if kind == "modules" else f"{kind}.xml.gz"
+    _start_afresh(repodata, name)
+    with _writing(repodata, shown, name) as path:
+        if kind == "modules":
+            plain = path.with_suffix("")
+            plain.write_text(modules or "", encoding="utf-8")
+            return _fields(_compressed(plain, "modules", timestamp))
+        written = cr.ContentStat(cr.SHA256)  # the open size and checksum, made while writing
+        if kind == "updateinfo":
+            xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION, written)
+            parts: Sequence[str] = updateinfo
+        else:
+            cls, field = _XML_FILES[kind]
+            xml = getattr(cr, cls)(str(path), cr.GZ_COMPRESSION, written)
+            xml.set_num_of_pkgs(len(chunks))
+            parts = [c[field] for c in chunks]
+        for part in parts:
+            xml.add_chunk(part)
+        xml.close()
+        record = cr.RepomdRecord(kind, str(path))
+        record.load_contentstat(written)  # fill then reads the compressed file only
+        return _fields(_finish(record, timestamp))
+
+
+# createrepo_c's writer of each package metadata file, and the chunk's field it takes
+_XML_FILES = {"primary": ("PrimaryXmlFile", 1), "filelists": ("FilelistsXmlFile", 2), "other": ("OtherXmlFile", 3)}
+
+
 def write(
     repodata: Path,
     chunks: Sequence[Chunk],
@@ -144,43 +184,16 @@ def write(
     work of this process, done while they are written."""
     import createrepo_c as cr
 
-    shown = shown or repodata
-    xml_files = {
-        "primary": (cr.PrimaryXmlFile, 1),
-        "filelists": (cr.FilelistsXmlFile, 2),
-        "other": (cr.OtherXmlFile, 3),
-    }
-
-    def one(kind: str) -> dict[str, Any]:
-        name = "modules.yaml.gz" if kind == "modules" else f"{kind}.xml.gz"
-        _start_afresh(repodata, name)
-        with _writing(repodata, shown, name) as path:
-            if kind == "modules":
-                plain = path.with_suffix("")
-                plain.write_text(modules or "", encoding="utf-8")
-                return _fields(_compressed(plain, "modules", timestamp))
-            written = cr.ContentStat(cr.SHA256)  # the open size and checksum, made while writing
-            if kind == "updateinfo":
-                xml = cr.UpdateInfoXmlFile(str(path), cr.GZ_COMPRESSION, written)
-                parts: Sequence[str] = updateinfo
-            else:
-                cls, field = xml_files[kind]
-                xml = cls(str(path), cr.GZ_COMPRESSION, written)
-                xml.set_num_of_pkgs(len(chunks))
-                parts = [c[field] for c in chunks]
-            for part in parts:
-                xml.add_chunk(part)
-            xml.close()
-            record = cr.RepomdRecord(kind, str(path))
-            record.load_contentstat(written)  # fill then reads the compressed file only
-            return _fields(_finish(record, timestamp))
-
+    where = shown or repodata
     # the largest first: the two shares (every other one) then take about as long
     kinds = ["primary", *(["updateinfo"] if updateinfo else []), "filelists", "other"]
     kinds += ["modules"] if modules is not None else []
     workers = 2 if len(chunks) >= PARALLEL_MIN_BUILDS and parallel.cores() > 1 else 1
     made: list[dict[str, Any]] = parallel.map_shares(
-        lambda share: [one(k) for k in share], kinds, workers, meanwhile=meanwhile
+        lambda share: [_one(repodata, where, k, chunks, updateinfo, modules, timestamp) for k in share],
+        kinds,
+        workers,
+        meanwhile=meanwhile,
     )
     repomd = cr.Repomd()
     repomd.set_revision(revision)
@@ -188,6 +201,6 @@ def write(
         repomd.set_record(_record(kind, fields))
     repomd.sort_records()
     text = str(repomd.xml_dump())
-    with _writing(repodata, shown, REPOMD) as path:
+    with _writing(repodata, where, REPOMD) as path:
         path.write_text(text, encoding="utf-8")
     return text
