@@ -229,6 +229,49 @@ def installonly_jobs(pool: Any, installonly: Iterable[str] = ()) -> list[Any]:
     return [pool.Job(flags, pool.str2id(dep)) for dep in dict.fromkeys((*DNF_INSTALLONLY, *installonly))]
 
 
+def _package_jobs(
+    pool: Any, exact: Mapping[Package, Any], p: Pkg, hidden: dict[int, str], active: Mapping[str, str] | None
+) -> list[Any] | Problem:
+    """libsolv's install jobs for one listed package, or why dnf would not install it."""
+    import solv
+
+    hit = exact.get(p.package) if p.evr is not None and p.arch is not None else None
+    if hit is not None and hit.id in hidden:
+        # dnf: "All matches were filtered out by modular filtering for argument"
+        assert active is not None
+        return _filtered(pool, hit, hidden, active)
+    if hit is not None:  # the common case: a concrete NEVRA
+        return [pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id)]
+    if p.evr is not None:
+        sel = pool.select(nevra(p), solv.Selection.SELECTION_CANON)
+    elif p.arch is not None:
+        sel = pool.select(f"{p.name}.{p.arch}", solv.Selection.SELECTION_NAME | solv.Selection.SELECTION_DOTARCH)
+    else:
+        sel = pool.select(p.name, solv.Selection.SELECTION_NAME)
+    if active is not None and not sel.isempty() and all(s.id in hidden for s in sel.solvables()):
+        return _filtered(pool, sel.solvables()[0], hidden, active)
+    if sel.isempty():
+        others = pool.select(p.name, solv.Selection.SELECTION_NAME).solvables()
+        best = _newest(pool, [s for s in others if p.arch is None or s.arch == p.arch])
+        return Problem(f"{nevra(p)} is in no repository", _repl(best) if best is not None else {"del": p.name})
+    return list(sel.jobs(solv.Job.SOLVER_INSTALL))
+
+
+def _solver_problems(pool: Any, found: Iterable[Any], multi: set[str]) -> list[Problem]:
+    """libsolv's problems, each rule's text once, with what to change in the list."""
+    problems = []
+    for problem in found:
+        seen = set()
+        for rule in problem.findallproblemrules():
+            info = rule.info()
+            text = info.problemstr()
+            if text in seen:
+                continue
+            seen.add(text)
+            problems.append(_same_name_hint(Problem(text, _suggest(pool, info)), info, multi))
+    return problems
+
+
 def solve(
     repos: Repositories,
     arch: str,
@@ -239,8 +282,6 @@ def solve(
     """Install exactly ``packages``; ``modules`` are the node's module choices
     (NAME: STREAM enabled, NAME: None disabled; others at their default stream);
     ``installonly`` is the OS's list, added to dnf's defaults."""
-    import solv  # libsolv's bindings: loaded when a check runs
-
     pool = repos.pool(arch)
     exact = repos.by_package(arch)
     jobs = installonly_jobs(pool, installonly)
@@ -251,45 +292,15 @@ def solve(
     if repos.modules is not None:  # the first thing the outputs' recipes run: dnf module enable
         problems += [Problem(text, None) for text in modular.missing_streams(repos.modules, modules or {})]
     for p in packages:
-        hit = exact.get(p.package) if p.evr is not None and p.arch is not None else None
-        if hit is not None and hit.id in hidden:
-            # dnf: "All matches were filtered out by modular filtering for argument"
-            assert active is not None
-            problems.append(_filtered(pool, hit, hidden, active))
-            continue
-        if hit is not None:  # the common case: a concrete NEVRA
-            listed.add(p.name)
-            jobs.append(pool.Job(solv.Job.SOLVER_SOLVABLE | solv.Job.SOLVER_INSTALL, hit.id))
-            continue
-        if p.evr is not None:
-            sel = pool.select(nevra(p), solv.Selection.SELECTION_CANON)
-        elif p.arch is not None:
-            sel = pool.select(f"{p.name}.{p.arch}", solv.Selection.SELECTION_NAME | solv.Selection.SELECTION_DOTARCH)
+        got = _package_jobs(pool, exact, p, hidden, active)
+        if isinstance(got, Problem):
+            problems.append(got)
         else:
-            sel = pool.select(p.name, solv.Selection.SELECTION_NAME)
-        if active is not None and not sel.isempty() and all(s.id in hidden for s in sel.solvables()):
-            problems.append(_filtered(pool, sel.solvables()[0], hidden, active))
-            continue
-        if sel.isempty():
-            others = pool.select(p.name, solv.Selection.SELECTION_NAME).solvables()
-            best = _newest(pool, [s for s in others if p.arch is None or s.arch == p.arch])
-            problems.append(
-                Problem(f"{nevra(p)} is in no repository", _repl(best) if best is not None else {"del": p.name})
-            )
-            continue
-        listed.add(p.name)
-        jobs += sel.jobs(solv.Job.SOLVER_INSTALL)
+            listed.add(p.name)
+            jobs += got
     multi = {name for name, n in Counter(p.name for p in packages).items() if n > 1}
     solver = pool.Solver()
-    for problem in solver.solve(jobs):
-        seen = set()
-        for rule in problem.findallproblemrules():
-            info = rule.info()
-            text = info.problemstr()
-            if text in seen:
-                continue
-            seen.add(text)
-            problems.append(_same_name_hint(Problem(text, _suggest(pool, info)), info, multi))
+    problems += _solver_problems(pool, solver.solve(jobs), multi)
     pulled: tuple[str, ...] = ()
     if not problems:
         trans = solver.transaction()
