@@ -112,7 +112,7 @@ def _stamp(updateinfo: str) -> str:
 def read(root: Path, mirror: Path, updateinfo: str, warn: Callable[[str], None]) -> ById | None:
     """The advisories kept for this updateinfo file (``source``); None when none are (or
     it was too large to keep). A file not as written here is removed (after ``warn``),
-    for the next generate to make again."""
+    for the next generate to make again; one of an updateinfo without advisories is kept."""
     if not updateinfo:
         return None
     stamp = _stamp(updateinfo)
@@ -120,16 +120,15 @@ def read(root: Path, mirror: Path, updateinfo: str, warn: Callable[[str], None])
     found = sealed.read_map(path, stamp, warn, MAX_BYTES)
     if found.get(TOO_LARGE) is True:
         return None
-    out: ById = {}
     try:
-        for i, records in found.get("advisories", {}).items():
-            out[i] = [Listed(xml, tuple(tuple(k) for k in keys), collections) for xml, keys, collections in records]
-    except (TypeError, ValueError, AttributeError):
-        out = {}
-    if not out:
+        return {
+            i: [Listed(xml, tuple(tuple(k) for k in keys), collections) for xml, keys, collections in records]
+            for i, records in found["advisories"].items()
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):  # none, or not as written here
         with contextlib.suppress(OSError):
             os.unlink(path)
-    return out or None
+        return None
 
 
 def holds(root: Path, mirror: Path, updateinfo: str) -> bool:

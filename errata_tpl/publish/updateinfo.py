@@ -165,7 +165,7 @@ class Chunks:
 
     def __init__(self, root: Path, mirror: Path, warn: Callable[[str], None]) -> None:
         self.path = cache_dir(root, "publish") / f"{mirror_key(mirror)}-updateinfo.marshal"
-        self.source = listing.source(Repodata.read(mirror))  # the updateinfo file, by its checksum
+        self.source = listing.source(Repodata.read(mirror))  # the updateinfo file, by its checksum and stat
         self._stamp = f"{FORMAT}/{self.source}"
         found = sealed.read_map(self.path, self._stamp, warn, MAX_BYTES)
         self.records: dict[str, str] = {str(k): v for k, v in found.items() if isinstance(v, str)}
@@ -191,13 +191,18 @@ class Reading:
         self.mirror = mirror
         self.cache = Chunks(root, mirror, warn)
         self._kept: ById | None = None  # the updateinfo's listing generate kept
+        self._unread: tuple[Path, Callable[[str], None]] | None = (root, warn)  # read when first needed
         fresh = bool(self.cache.source) and not self.cache.records
-        if fresh:
-            self._kept = listing.read(root, mirror, self.cache.source, warn)
-        ask = fresh and self._kept is None
+        ask = fresh and self._kept_listing() is None
         self._child = forking.asked(functools.partial(_by_id, mirror), listing.by_id) if ask else None
-        self._later = (root, warn) if not fresh else None  # read when an advisory is missing
         self.used: list[str] = []  # the cache's entries the publish used
+
+    def _kept_listing(self) -> ById | None:
+        if self._unread is not None:
+            root, warn = self._unread
+            self._unread = None
+            self._kept = listing.read(root, self.mirror, self.cache.source, warn)
+        return self._kept
 
     def save(self) -> None:
         """Keep the cache's entries the publish used (when anything changed)."""
@@ -206,11 +211,9 @@ class Reading:
     def listed(self, ids: Collection[str]) -> ById:
         """ERRATA_DIR's records of these advisories (read here if the child failed, or
         none was started and generate kept no listing of this updateinfo)."""
-        if self._later is not None:
-            self._kept = listing.read(self._later[0], self.mirror, self.cache.source, self._later[1])
-            self._later = None
-        if self._kept is not None:
-            return {i: self._kept[i] for i in ids if i in self._kept}
+        kept = self._kept_listing()
+        if kept is not None:
+            return {i: kept[i] for i in ids if i in kept}
         if self._child is not None:
             self._child.ask(sorted(ids))
             got = self._child.result()  # raises what the child could not read, in one line
